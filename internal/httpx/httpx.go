@@ -1,0 +1,375 @@
+// Package httpx is the HTTP plumbing every carrierkit adapter shares: one
+// retrying client per adapter over pooled keep-alive connections, a bounded
+// response reader, the User-Agent, and zap logging that never sees
+// credentials.
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Version is carrierkit's version, sent in the User-Agent.
+const Version = "0.1.0"
+
+// DefaultMaxBodyBytes bounds how much of a response body is read.
+const DefaultMaxBodyBytes = 1 << 20
+
+// RetryPolicy says when and how long to wait before trying a request again.
+// Zero durations take the defaults; the function fields, when set, replace
+// the built-in decisions, in the style of go-retryablehttp.
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt.
+	MaxRetries int
+	// WaitMin and WaitMax bound the exponential backoff (defaults 100ms, 2s).
+	WaitMin, WaitMax time.Duration
+	// MaxRetryAfter caps the wait a 429 or 503 Retry-After asks for
+	// (default 30s). No wait ever runs past the context's deadline: when it
+	// would, the carrier's error is returned instead.
+	MaxRetryAfter time.Duration
+	// CheckRetry, when set, decides whether to retry. idempotent is false for
+	// requests the carrier must not act on twice (announcements).
+	CheckRetry func(ctx context.Context, idempotent bool, resp *http.Response, err error) bool
+	// Backoff, when set, returns the wait before retry number attempt (0-based).
+	Backoff func(min, max time.Duration, attempt int, resp *http.Response) time.Duration
+}
+
+// DefaultRetryPolicy retries 3 times with 100ms–2s backoff and honours
+// Retry-After up to 30s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, WaitMin: 100 * time.Millisecond, WaitMax: 2 * time.Second,
+		MaxRetryAfter: 30 * time.Second}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxRetries < 0 {
+		p.MaxRetries = 0
+	}
+	if p.WaitMin <= 0 {
+		p.WaitMin = d.WaitMin
+	}
+	if p.WaitMax <= 0 {
+		p.WaitMax = d.WaitMax
+	}
+	if p.WaitMax < p.WaitMin {
+		p.WaitMax = p.WaitMin
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return p
+}
+
+// Options configure a Client.
+type Options struct {
+	// Provider names the adapter in logs ("twilio", "texml").
+	Provider string
+	// HTTPClient is used as is when set; otherwise a client with a pooled
+	// transport sized for concurrent use.
+	HTTPClient *http.Client
+	// Logger gets one debug line per attempt; nil means no logging.
+	Logger *zap.Logger
+	// Retry is the retry policy; nil means DefaultRetryPolicy.
+	Retry *RetryPolicy
+	// UserAgent is appended to "carrierkit/<version>".
+	UserAgent string
+	// MaxBodyBytes bounds response bodies (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+}
+
+// Client sends requests with retries. It is safe for concurrent use.
+type Client struct {
+	rc       retryablehttp.Client
+	log      *zap.Logger
+	provider string
+	ua       string
+	maxBody  int64
+	policy   RetryPolicy
+}
+
+// NewTransport returns the transport used when no HTTPClient is given: the
+// default transport's settings with an idle pool large enough that
+// concurrent updates reuse connections instead of opening new ones.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// New returns a Client for opts.
+func New(opts Options) *Client {
+	c := &Client{
+		log:      opts.Logger,
+		provider: opts.Provider,
+		ua:       "carrierkit/" + Version,
+		maxBody:  opts.MaxBodyBytes,
+		policy:   DefaultRetryPolicy(),
+	}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	if opts.UserAgent != "" {
+		c.ua += " " + opts.UserAgent
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxBodyBytes
+	}
+	if opts.Retry != nil {
+		c.policy = opts.Retry.withDefaults()
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: NewTransport()}
+	}
+	c.rc = retryablehttp.Client{
+		HTTPClient:     hc,
+		RetryWaitMin:   c.policy.WaitMin,
+		RetryWaitMax:   c.policy.WaitMax,
+		RetryMax:       c.policy.MaxRetries,
+		RequestLogHook: startAttempt,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoffFromResponse,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+	}
+	return c
+}
+
+// Request is one logical request; it may take several attempts.
+type Request struct {
+	Method string
+	URL    string
+	// Authorization is the header value; it is never logged.
+	Authorization string
+	// Form is an application/x-www-form-urlencoded body, or nil.
+	Form []byte
+	// Idempotent requests are retried after connection failures and 5xx;
+	// others only where the server cannot have acted (connection refused, 429).
+	Idempotent bool
+}
+
+// Response is what the last attempt returned.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	Attempts int
+}
+
+// ErrBodyTooLarge is returned when a response body exceeds MaxBodyBytes.
+var ErrBodyTooLarge = errors.New("response body too large")
+
+type attemptKey struct{}
+
+// attempt is the per-request state shared by the retry hooks.
+type attempt struct {
+	n          int
+	start      time.Time
+	idempotent bool
+	method     string
+	path       string
+}
+
+// Do sends r. A non-nil error means no usable response arrived; resp.Attempts
+// is set either way. Non-2xx responses are returned, not turned into errors.
+func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
+	st := &attempt{idempotent: r.Idempotent, method: r.Method}
+	ctx = context.WithValue(ctx, attemptKey{}, st)
+	var body any
+	if r.Form != nil {
+		body = r.Form
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	if err != nil {
+		return Response{}, err
+	}
+	st.path = req.URL.EscapedPath()
+	h := req.Header
+	h["User-Agent"] = []string{c.ua}
+	h["Accept"] = []string{"application/json"}
+	if r.Authorization != "" {
+		h["Authorization"] = []string{r.Authorization}
+	}
+	if r.Form != nil {
+		h["Content-Type"] = []string{"application/x-www-form-urlencoded"}
+	}
+	resp, err := c.rc.Do(req)
+	out := Response{Attempts: st.n}
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w: %w", ctxErr, err)
+		}
+		return out, err
+	}
+	defer resp.Body.Close()
+	out.Status, out.Header = resp.StatusCode, resp.Header
+	out.Body, err = readBody(resp, c.maxBody)
+	return out, err
+}
+
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > max {
+		n = 512
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n+1))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > max {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
+	}
+	return buf.Bytes(), nil
+}
+
+func stateOf(ctx context.Context) *attempt {
+	st, _ := ctx.Value(attemptKey{}).(*attempt)
+	return st
+}
+
+func startAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
+	if st := stateOf(req.Context()); st != nil {
+		st.n = i + 1
+		st.start = time.Now()
+	}
+}
+
+// checkRetry logs the attempt, then decides whether to try again.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := stateOf(ctx)
+	if st == nil { // not sent through Do
+		return false, nil
+	}
+	if ce := c.log.Check(zapcore.DebugLevel, "carrier request"); ce != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		fields := []zap.Field{zap.String("provider", c.provider), zap.String("method", st.method),
+			zap.String("path", st.path), zap.Int("status", status), zap.Int("attempt", st.n),
+			zap.Duration("latency", time.Since(st.start))}
+		if err != nil {
+			fields = append(fields, zap.String("error", err.Error()))
+		}
+		ce.Write(fields...)
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if st.n > c.policy.MaxRetries {
+		return false, nil
+	}
+	var retry bool
+	if c.policy.CheckRetry != nil {
+		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)
+	} else {
+		retry = Retryable(st.idempotent, resp, err)
+	}
+	if !retry {
+		return false, nil
+	}
+	wait := c.backoff(st.n-1, resp)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		return false, nil // the carrier's answer is worth more than a wait that cannot finish
+	}
+	if ce := c.log.Check(zapcore.DebugLevel, "carrier request retry"); ce != nil {
+		ce.Write(zap.String("provider", c.provider), zap.String("path", st.path),
+			zap.Int("attempt", st.n), zap.Duration("wait", wait))
+	}
+	return true, nil
+}
+
+// Retryable is the built-in retry decision. 429 is always retried (the
+// carrier refused before acting); a refused connection is always retried
+// (nothing reached the carrier). Idempotent requests are also retried after
+// other connection failures and 5xx responses other than 501.
+func Retryable(idempotent bool, resp *http.Response, err error) bool {
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return false
+		}
+		if NotSent(err) {
+			return true
+		}
+		if !idempotent {
+			return false
+		}
+		ok, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, err)
+		return ok
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return true
+	}
+	return idempotent && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented
+}
+
+// backoff is the wait before retry number i (0-based). A 429 or 503
+// Retry-After is honoured up to MaxRetryAfter; otherwise exponential backoff.
+func (c *Client) backoff(i int, resp *http.Response) time.Duration {
+	if d, ok := RetryAfter(resp); ok {
+		return min(d, c.policy.MaxRetryAfter)
+	}
+	if c.policy.Backoff != nil {
+		return c.policy.Backoff(c.policy.WaitMin, c.policy.WaitMax, i, resp)
+	}
+	d := c.policy.WaitMin << min(i, 30)
+	if d <= 0 || d > c.policy.WaitMax {
+		d = c.policy.WaitMax
+	}
+	return d
+}
+
+func (c *Client) backoffFromResponse(_, _ time.Duration, i int, resp *http.Response) time.Duration {
+	return c.backoff(i, resp)
+}
+
+// RetryAfter parses the Retry-After header of a 429 or 503 response, in
+// seconds or as an HTTP date.
+func RetryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	return ParseRetryAfter(resp.Header.Get("Retry-After"))
+}
+
+// ParseRetryAfter parses a Retry-After value: seconds or an HTTP date.
+func ParseRetryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// NotSent reports whether err means the request never reached the server:
+// the connection was refused or could not be dialled.
+func NotSent(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial")
+}

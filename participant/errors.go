@@ -1,0 +1,157 @@
+package participant
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Code is a neutral error class. Codes are errors themselves, so
+// errors.Is(err, ErrNotFound) tests the class of any adapter's error.
+type Code uint8
+
+// Error classes.
+const (
+	CodeUnknown Code = iota
+	// CodeInvalidArgument: the request broke a rule; nothing was sent, or the
+	// carrier refused it as invalid.
+	CodeInvalidArgument
+	// CodeUnsupported: the adapter cannot carry a field or an operation;
+	// nothing was sent.
+	CodeUnsupported
+	CodeUnauthenticated
+	CodePermissionDenied
+	CodeNotFound
+	// CodeFailedPrecondition: the participant or conference is in a state
+	// that forbids the update (conference ended, participant on hold, conflict).
+	CodeFailedPrecondition
+	CodeRateLimited
+	CodeUnavailable
+	CodeCanceled
+	CodeDeadlineExceeded
+	numCodes
+)
+
+var codeNames = [numCodes]string{
+	"unknown", "invalid argument", "unsupported", "unauthenticated", "permission denied",
+	"not found", "failed precondition", "rate limited", "unavailable", "canceled", "deadline exceeded",
+}
+
+// String returns the code's name, e.g. "not found".
+func (c Code) String() string {
+	if c < numCodes {
+		return codeNames[c]
+	}
+	return "code(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Error makes a Code usable as an errors.Is target.
+func (c Code) Error() string { return "participant: " + c.String() }
+
+// Sentinels for errors.Is; each matches any *Error of its code.
+var (
+	ErrUnknown            error = CodeUnknown
+	ErrInvalidArgument    error = CodeInvalidArgument
+	ErrUnsupported        error = CodeUnsupported
+	ErrUnauthenticated    error = CodeUnauthenticated
+	ErrPermissionDenied   error = CodePermissionDenied
+	ErrNotFound           error = CodeNotFound
+	ErrFailedPrecondition error = CodeFailedPrecondition
+	ErrRateLimited        error = CodeRateLimited
+	ErrUnavailable        error = CodeUnavailable
+	ErrCanceled           error = CodeCanceled
+	ErrDeadlineExceeded   error = CodeDeadlineExceeded
+)
+
+// Error is the error every adapter returns. The vendor's own error value
+// (twilio.APIError, texml.APIError) or the transport error is in Err, so
+// errors.As reaches it and errors.Is(err, context.Canceled) still works.
+type Error struct {
+	Code     Code
+	Provider string // adapter name, e.g. "twilio"
+	Op       string // "update" or "fetch"
+	// Field is the request field a validation or capability rule refused.
+	Field string
+	// Message says what went wrong when there is no vendor message.
+	Message string
+
+	HTTPStatus    int    // 0 when no response arrived
+	VendorCode    string // the carrier's code, e.g. "20404" or "90019"
+	VendorMessage string
+	// RetryAfter is the wait the carrier asked for (429, 503), if any.
+	RetryAfter time.Duration
+	// Attempts is how many HTTP requests were made (0: nothing was sent).
+	Attempts int
+
+	Err error
+}
+
+// Error returns one line: provider, op, code, then field or vendor details.
+// It never holds credentials.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("carrierkit")
+	if e.Provider != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Provider)
+	}
+	if e.Op != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Op)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Code.String())
+	if e.Field != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Field)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.HTTPStatus != 0 {
+		b.WriteString(" (HTTP ")
+		b.WriteString(strconv.Itoa(e.HTTPStatus))
+		if e.VendorCode != "" {
+			b.WriteString(", code ")
+			b.WriteString(e.VendorCode)
+		}
+		b.WriteString(")")
+	}
+	if e.VendorMessage != "" {
+		b.WriteString(": ")
+		b.WriteString(e.VendorMessage)
+	}
+	if e.Err != nil && e.HTTPStatus == 0 && e.Message == "" {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the vendor or transport error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is matches the Code sentinels (ErrNotFound, …).
+func (e *Error) Is(target error) bool {
+	c, ok := target.(Code)
+	return ok && c == e.Code
+}
+
+// CodeOf returns the code of the first *Error in err's chain;
+// CodeCanceled or CodeDeadlineExceeded for bare context errors; else
+// CodeUnknown.
+func CodeOf(err error) Code {
+	var pe *Error
+	switch {
+	case errors.As(err, &pe):
+		return pe.Code
+	case errors.Is(err, context.Canceled):
+		return CodeCanceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return CodeDeadlineExceeded
+	}
+	return CodeUnknown
+}

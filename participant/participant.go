@@ -1,0 +1,139 @@
+package participant
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Ref names one participant of one conference.
+type Ref struct {
+	// Account is the carrier account that owns the conference. When empty,
+	// the adapter's configured account is used.
+	Account string
+	// Conference is the conference id (a Twilio CF… SID, a Telnyx UUID).
+	Conference string
+	// Call is the participant's call id (CA… on Twilio, v3:… on Telnyx) or
+	// the label the participant was created with.
+	Call string
+}
+
+// Method is the HTTP method a carrier uses to fetch a music or announcement
+// URL. The zero value means "the carrier's default".
+type Method string
+
+// Methods a carrier can use to fetch TwiML/TeXML or audio.
+const (
+	MethodDefault Method = ""
+	MethodGET     Method = "GET"
+	MethodPOST    Method = "POST"
+)
+
+// UpdateRequest is a neutral participant update. Every field is optional:
+// nil (or an empty Method) leaves the value as it is.
+type UpdateRequest struct {
+	Muted *bool
+	Hold  *bool
+
+	// HoldURL is the music or TwiML/TeXML played while on hold.
+	HoldURL    *string
+	HoldMethod Method
+
+	// AnnounceURL is played to the participant once. An update that sets it
+	// is not idempotent, so it is retried only where the carrier cannot have
+	// acted on it.
+	AnnounceURL    *string
+	AnnounceMethod Method
+
+	// WaitURL is the music played before the conference starts. A pointer
+	// to "" turns the wait music off.
+	WaitURL    *string
+	WaitMethod Method
+
+	BeepOnExit          *bool
+	EndConferenceOnExit *bool
+
+	// Coaching makes the participant a coach; true needs CallToCoach,
+	// either in this request or already set on the participant's carrier.
+	Coaching *bool
+	// CallToCoach is the call id of the participant being coached.
+	CallToCoach *string
+}
+
+// Idempotent reports whether sending the request twice has the same effect
+// as sending it once. An announcement plays again when repeated.
+func (r *UpdateRequest) Idempotent() bool { return r.AnnounceURL == nil }
+
+// Bool returns a pointer to v, for the tri-state fields of UpdateRequest.
+func Bool(v bool) *bool { return &v }
+
+// String returns a pointer to v, for the URL and call fields of UpdateRequest.
+func String(v string) *string { return &v }
+
+// Status is the neutral participant status.
+type Status string
+
+// Participant statuses. Twilio's "complete" and Telnyx's "completed" are both
+// StatusCompleted; a value neither vendor documents is StatusUnknown and
+// stays readable in Participant.Raw.
+const (
+	StatusUnknown    Status = "unknown"
+	StatusQueued     Status = "queued"
+	StatusConnecting Status = "connecting"
+	StatusRinging    Status = "ringing"
+	StatusConnected  Status = "connected"
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed"
+)
+
+// Participant is the neutral view of a carrier's participant resource.
+type Participant struct {
+	Provider     string `json:"provider"`
+	AccountID    string `json:"account_id"`
+	ConferenceID string `json:"conference_id"`
+	CallID       string `json:"call_id"`
+	Label        string `json:"label,omitempty"`
+
+	Muted               bool `json:"muted"`
+	Hold                bool `json:"hold"`
+	Coaching            bool `json:"coaching"`
+	EndConferenceOnExit bool `json:"end_conference_on_exit"`
+	// StartConferenceOnEnter is nil where the carrier does not report it.
+	StartConferenceOnEnter *bool  `json:"start_conference_on_enter,omitempty"`
+	CallToCoach            string `json:"call_to_coach,omitempty"`
+
+	Status  Status    `json:"status"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+
+	// Raw is the carrier's response body, for fields not mapped here.
+	Raw json.RawMessage `json:"raw,omitempty"`
+}
+
+// Updater updates live conference participants on one carrier. Adapters are
+// safe for concurrent use.
+type Updater interface {
+	// Update applies req to the participant ref and returns the participant
+	// as the carrier reports it afterwards. An invalid or unsupported
+	// request fails with nothing sent.
+	Update(ctx context.Context, ref Ref, req UpdateRequest) (*Participant, error)
+	// Capabilities reports what the adapter can carry.
+	Capabilities() Capabilities
+}
+
+// Fetcher is implemented by adapters that can read a participant. Use
+// [Fetch], which reports [ErrUnsupported] for adapters that cannot.
+type Fetcher interface {
+	Fetch(ctx context.Context, ref Ref) (*Participant, error)
+}
+
+// Fetch reads the participant ref through u, or fails with ErrUnsupported
+// if u does not implement Fetcher.
+func Fetch(ctx context.Context, u Updater, ref Ref) (*Participant, error) {
+	f, ok := u.(Fetcher)
+	if !ok {
+		return nil, &Error{Code: CodeUnsupported, Provider: u.Capabilities().Provider, Op: "fetch",
+			Message: "adapter cannot fetch participants"}
+	}
+	return f.Fetch(ctx, ref)
+}

@@ -1,0 +1,189 @@
+// Package texml is the carrierkit adapter for Telnyx TeXML, Telnyx's
+// Twilio-style REST API for calls and conferences.
+//
+// It authenticates with a Bearer API key, sends updates to
+// {root}/texml/Accounts/{account}/Conferences/{conference}/Participants/{call or label}
+// (no .json suffix; the default root is https://api.telnyx.com/v2) as a
+// form, and maps Telnyx's error codes (10009, 10010, 90019, 90047, …) to
+// neutral participant codes. TeXML has no WaitMethod: a request that sets it
+// fails with participant.ErrUnsupported before anything is sent.
+package texml
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Name is the adapter's provider name.
+const Name = "texml"
+
+// DefaultBaseURL is the API root (the part before /texml).
+const DefaultBaseURL = "https://api.telnyx.com/v2"
+
+// Config configures a Client. Printing it with any fmt verb, or marshalling
+// it to JSON, never shows APIKey.
+type Config struct {
+	// APIKey is the Telnyx API key sent as a Bearer token.
+	APIKey string `json:"-"`
+	// Account is the default account id for refs that leave Ref.Account
+	// empty. Optional.
+	Account string
+	// BaseURL overrides the API root (the part before /texml), for tests and
+	// TeXML-compatible hosts. Default DefaultBaseURL.
+	BaseURL string
+
+	providers.Options
+}
+
+// Format prints c with its secret redacted, for every verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	type plain Config // no methods: prints fields, not Format again
+	c.APIKey = providers.Redact(c.APIKey)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(c))
+}
+
+// Client is the TeXML adapter. It implements participant.Updater and
+// participant.Fetcher and is safe for concurrent use.
+type Client struct {
+	core    *adapter.Client
+	baseURL string
+}
+
+var (
+	_ participant.Updater = (*Client)(nil)
+	_ participant.Fetcher = (*Client)(nil)
+)
+
+// New checks cfg and returns a Client. Nothing is sent.
+func New(cfg Config) (*Client, error) {
+	if cfg.APIKey == "" {
+		return nil, providers.ConfigError(Name, "APIKey", "must be set")
+	}
+	base := DefaultBaseURL
+	if cfg.BaseURL != "" {
+		if err := providers.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+			return nil, err
+		}
+		base = cfg.BaseURL
+	}
+	core := adapter.New(&dialect, adapter.Config{
+		BaseURL:       base,
+		Account:       cfg.Account,
+		Authorization: "Bearer " + cfg.APIKey,
+		Secrets:       []string{cfg.APIKey},
+		HTTP:          providers.HTTPOptions(cfg.Options),
+	})
+	return &Client{core: core, baseURL: base}, nil
+}
+
+// BaseURL returns the API root the client sends to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// Update applies req to the participant. See participant.Updater.
+func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	return c.core.Update(ctx, ref, req)
+}
+
+// Fetch reads the participant. See participant.Fetcher.
+func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
+	return c.core.Fetch(ctx, ref)
+}
+
+// Capabilities reports every UpdateRequest field but WaitMethod, and Fetch.
+func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
+
+// APIError is Telnyx's error body. errors.As reaches it from the
+// *participant.Error an update returns.
+type APIError struct {
+	Errors []ErrorObject `json:"errors"`
+}
+
+// ErrorObject is one entry of APIError.Errors. Code is a string in
+// Telnyx's API (Twilio's is an integer).
+type ErrorObject struct {
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Source *struct {
+		Pointer string `json:"pointer"`
+	} `json:"source,omitempty"`
+	Meta *struct {
+		URL string `json:"url"`
+	} `json:"meta,omitempty"`
+}
+
+func (e *APIError) Error() string {
+	if len(e.Errors) == 0 {
+		return "telnyx error"
+	}
+	return "telnyx error " + e.Errors[0].Code + ": " + e.Errors[0].message()
+}
+
+func (o *ErrorObject) message() string {
+	switch {
+	case o.Title == "":
+		return o.Detail
+	case o.Detail == "" || o.Detail == o.Title:
+		return o.Title
+	}
+	return o.Title + ": " + o.Detail
+}
+
+var dialect = adapter.Dialect{
+	Provider: Name,
+	Wire:     adapter.TwilioStyleWire(participant.FieldWaitMethod),
+	Root:     "/texml",
+	Decode: func(body []byte) (*participant.Participant, error) {
+		var w struct {
+			AccountSID          string `json:"account_sid"`
+			CallSID             string `json:"call_sid"`
+			ConferenceSID       string `json:"conference_sid"`
+			DateCreated         string `json:"date_created"`
+			DateUpdated         string `json:"date_updated"`
+			EndConferenceOnExit bool   `json:"end_conference_on_exit"`
+			Muted               bool   `json:"muted"`
+			Hold                bool   `json:"hold"`
+			Coaching            bool   `json:"coaching"`
+			CoachingCallSID     string `json:"coaching_call_sid"`
+			Status              string `json:"status"`
+		}
+		if err := json.Unmarshal(body, &w); err != nil {
+			return nil, err
+		}
+		return &participant.Participant{
+			AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID,
+			Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
+			CallToCoach: w.CoachingCallSID,
+			Status:      adapter.ParseStatus(w.Status),
+			Created:     adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
+		}, nil
+	},
+	DecodeError: func(body []byte) (error, string, string) {
+		var e APIError
+		if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
+			return nil, "", ""
+		}
+		return &e, e.Errors[0].Code, e.Errors[0].message()
+	},
+	// Telnyx's documented codes, by class.
+	Codes: map[string]participant.Code{
+		"10004": participant.CodeInvalidArgument, // missing required parameter
+		"10005": participant.CodeNotFound,
+		"10007": participant.CodeUnauthenticated, // missing authentication
+		"10009": participant.CodeUnauthenticated, // authentication failed
+		"10010": participant.CodePermissionDenied,
+		"10015": participant.CodeInvalidArgument, // validation failed
+		"10016": participant.CodeInvalidArgument,
+		"10026": participant.CodeInvalidArgument,
+		"10032": participant.CodeInvalidArgument,    // invalid enumerated value
+		"90015": participant.CodeInvalidArgument,    // invalid call control id
+		"90018": participant.CodeFailedPrecondition, // call has already ended
+		"90019": participant.CodeFailedPrecondition, // conference has already ended
+		"90047": participant.CodeFailedPrecondition, // participant is on hold
+	},
+}
