@@ -3,10 +3,11 @@ package adapter
 const upperhex = "0123456789ABCDEF"
 
 // AppendPathSegment appends s escaped as exactly one path segment: every
-// byte outside RFC 3986's unreserved set is percent-encoded (so "/", "?",
-// "#", "%" and spaces cannot end or leave the segment), and a segment of
-// dots is encoded too, so "." and ".." can never be resolved as relative
-// references by a server or proxy.
+// byte outside RFC 3986's unreserved set, ':' and '@' is percent-encoded (so
+// "/", "?", "#", "%" and spaces cannot end or leave the segment), and a
+// segment of dots is encoded too, so "." and ".." can never be resolved as
+// relative references by a server or proxy. ':' stays, as in Telnyx's
+// "v3:…" call ids.
 func AppendPathSegment(b []byte, s string) []byte {
 	dots := true
 	for i := 0; i < len(s); i++ {
@@ -17,7 +18,7 @@ func AppendPathSegment(b []byte, s string) []byte {
 	}
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
-		if unreserved(ch) && !(dots && ch == '.') {
+		if (unreserved(ch) || ch == ':' || ch == '@') && !(dots && ch == '.') {
 			b = append(b, ch)
 			continue
 		}

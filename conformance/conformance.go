@@ -1,0 +1,678 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Run runs every conformance case against h. Each case is a subtest with
+// its own backend.
+func Run(t *testing.T, h Harness) {
+	c := h.Contract()
+	require.NotEmpty(t, c.Provider, "Contract.Provider")
+	cases := []struct {
+		name string
+		fn   func(*testing.T, Harness)
+	}{
+		{"Capabilities", testCapabilities},
+		{"Fields", testFields},
+		{"FalseSentNilOmitted", testFalseSentNilOmitted},
+		{"AllFieldsAtOnce", testAllFields},
+		{"RequestShape", testRequestShape},
+		{"Escaping", testEscaping},
+		{"ResponseMapping", testResponseMapping},
+		{"Fetch", testFetch},
+		{"Errors", testErrors},
+		{"Validation", testValidation},
+		{"Retries", testRetries},
+		{"RetryAfter", testRetryAfter},
+		{"Context", testContext},
+		{"Secrets", testSecrets},
+		{"Concurrent", testConcurrent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
+	}
+}
+
+// fastRetry keeps retry cases quick: 2 retries, 1–5ms backoff.
+func fastRetry() *providers.RetryPolicy {
+	return &providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond,
+		MaxRetryAfter: 2 * time.Second}
+}
+
+// fixture is one case's backend, adapter and seeded participant.
+type fixture struct {
+	t   *testing.T
+	h   Harness
+	c   Contract
+	env *Env
+	u   participant.Updater
+	p   Participant
+	ref participant.Ref
+}
+
+func setup(t *testing.T, h Harness, opts providers.Options) *fixture {
+	t.Helper()
+	f := &fixture{t: t, h: h, c: h.Contract(), env: h.MakeEnv(t)}
+	if opts.Retry == nil {
+		opts.Retry = fastRetry()
+	}
+	var err error
+	f.u, err = f.env.NewUpdater(opts)
+	require.NoError(t, err)
+	f.p = f.seed("")
+	f.ref = participant.Ref{Conference: f.p.Conference, Call: f.p.CallID}
+	if f.env.ValidateRequest != nil {
+		t.Cleanup(func() {
+			for _, r := range f.env.Backend.Requests() {
+				if err := f.env.ValidateRequest(r); err != nil {
+					t.Errorf("request %s %s is not valid under the vendor's spec: %v", r.Method, r.Path, err)
+				}
+			}
+		})
+	}
+	return f
+}
+
+func (f *fixture) seed(label string) Participant {
+	p := f.env.NewParticipant()
+	p.Label = label
+	f.env.Backend.Seed(p)
+	return p
+}
+
+// update sends req to the fixture's participant and returns the one request
+// the backend saw.
+func (f *fixture) update(req participant.UpdateRequest) (*participant.Participant, Request) {
+	f.t.Helper()
+	f.env.Backend.ResetRequests()
+	p, err := f.u.Update(context.Background(), f.ref, req)
+	require.NoError(f.t, err)
+	reqs := f.env.Backend.Requests()
+	require.Len(f.t, reqs, 1, "requests sent for one update")
+	return p, reqs[0]
+}
+
+// refused asserts that err has code and names field, and that nothing was sent.
+func (f *fixture) refused(err error, code participant.Code, field string) {
+	f.t.Helper()
+	require.Error(f.t, err)
+	assert.ErrorIs(f.t, err, code)
+	var pe *participant.Error
+	require.ErrorAs(f.t, err, &pe)
+	assert.Equal(f.t, field, pe.Field, "field named by %v", err)
+	assert.Equal(f.t, f.c.Provider, pe.Provider)
+	assert.Zero(f.t, pe.Attempts)
+	assert.Empty(f.t, f.env.Backend.Requests(), "nothing may be sent for a refused request")
+}
+
+// sampleValue sets field f on req to a valid value and returns the form
+// value the vendor expects. Coaching also needs CallToCoach.
+func (f *fixture) sampleValue(req *participant.UpdateRequest, field participant.Field, b bool) string {
+	bs := fmt.Sprint(b)
+	switch field {
+	case participant.FieldMuted:
+		req.Muted = participant.Bool(b)
+	case participant.FieldHold:
+		req.Hold = participant.Bool(b)
+	case participant.FieldBeepOnExit:
+		req.BeepOnExit = participant.Bool(b)
+	case participant.FieldEndConferenceOnExit:
+		req.EndConferenceOnExit = participant.Bool(b)
+	case participant.FieldCoaching:
+		req.Coaching = participant.Bool(b)
+		if b {
+			req.CallToCoach = participant.String(f.c.ValidCallToCoach())
+		}
+	case participant.FieldHoldURL:
+		req.HoldURL = participant.String("https://music.example.com/hold.xml?room=a&b=1")
+		return *req.HoldURL
+	case participant.FieldAnnounceURL:
+		req.AnnounceURL = participant.String("https://music.example.com/announce.xml")
+		return *req.AnnounceURL
+	case participant.FieldWaitURL:
+		req.WaitURL = participant.String("http://music.example.com/wait.mp3")
+		return *req.WaitURL
+	case participant.FieldHoldMethod:
+		req.HoldMethod = participant.MethodGET
+		return "GET"
+	case participant.FieldAnnounceMethod:
+		req.AnnounceMethod = participant.MethodPOST
+		return "POST"
+	case participant.FieldWaitMethod:
+		req.WaitMethod = participant.MethodGET
+		return "GET"
+	case participant.FieldCallToCoach:
+		req.CallToCoach = participant.String(f.c.ValidCallToCoach())
+		return *req.CallToCoach
+	}
+	return bs
+}
+
+func isBool(field participant.Field) bool {
+	switch field {
+	case participant.FieldMuted, participant.FieldHold, participant.FieldBeepOnExit,
+		participant.FieldEndConferenceOnExit, participant.FieldCoaching:
+		return true
+	}
+	return false
+}
+
+func testCapabilities(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	caps := f.u.Capabilities()
+	assert.Equal(t, f.c.Provider, caps.Provider)
+	for _, field := range participant.AllFields() {
+		_, want := f.c.Fields[field]
+		assert.Equal(t, want, caps.Supports(field), "Capabilities().Supports(%v)", field)
+	}
+	_, isFetcher := f.u.(participant.Fetcher)
+	assert.Equal(t, isFetcher, caps.Fetch, "Capabilities().Fetch matches the Fetcher interface")
+}
+
+func testFields(t *testing.T, h Harness) {
+	for _, field := range participant.AllFields() {
+		values := []bool{true}
+		if isBool(field) {
+			values = []bool{true, false}
+		}
+		for _, b := range values {
+			t.Run(fmt.Sprintf("%v=%v", field, b), func(t *testing.T) {
+				f := setup(t, h, providers.Options{})
+				var req participant.UpdateRequest
+				want := f.sampleValue(&req, field, b)
+				name, supported := f.c.Fields[field]
+				if !supported {
+					f.env.Backend.ResetRequests()
+					_, err := f.u.Update(context.Background(), f.ref, req)
+					f.refused(err, participant.CodeUnsupported, field.String())
+					return
+				}
+				_, r := f.update(req)
+				wantForm := url.Values{name: {want}}
+				if field == participant.FieldCoaching && b {
+					wantForm.Set(f.c.Fields[participant.FieldCallToCoach], *req.CallToCoach)
+				}
+				assert.Equal(t, wantForm, r.Form)
+			})
+		}
+	}
+}
+
+func testFalseSentNilOmitted(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	f.env.Backend.Seed(func() Participant { p := f.p; p.Muted, p.Hold = true, true; return p }())
+	got, r := f.update(participant.UpdateRequest{Muted: participant.Bool(false)})
+	assert.Equal(t, url.Values{f.c.Fields[participant.FieldMuted]: {"false"}}, r.Form,
+		"false is sent; nil fields are omitted")
+	assert.False(t, got.Muted)
+	assert.True(t, got.Hold, "a nil field leaves the value as it is")
+	stored, ok := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
+	require.True(t, ok)
+	assert.False(t, stored.Muted)
+	assert.True(t, stored.Hold)
+}
+
+func testAllFields(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	var req participant.UpdateRequest
+	want := url.Values{}
+	for _, field := range participant.AllFields() { // in order: CallToCoach's sample overrides Coaching's
+		if name, ok := f.c.Fields[field]; ok {
+			want.Set(name, f.sampleValue(&req, field, true))
+		}
+	}
+	got, r := f.update(req)
+	assert.Equal(t, want, r.Form)
+	assert.True(t, got.Muted)
+	assert.True(t, got.Hold)
+	assert.True(t, got.Coaching)
+	assert.True(t, got.EndConferenceOnExit)
+	assert.Equal(t, *req.CallToCoach, got.CallToCoach)
+	stored, _ := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
+	assert.Equal(t, *req.HoldURL, stored.HoldURL)
+	assert.Equal(t, *req.AnnounceURL, stored.AnnounceURL)
+	assert.Equal(t, *req.WaitURL, stored.WaitURL)
+	assert.True(t, stored.BeepOnExit)
+}
+
+func testRequestShape(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	_, r := f.update(participant.UpdateRequest{Hold: participant.Bool(true)})
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, f.c.Path(f.p.Account, f.p.Conference, f.p.CallID), r.Path)
+	assert.Empty(t, r.RawQuery)
+	assert.Equal(t, f.env.Authorization, r.Header.Get(hAuthorization))
+	assert.True(t, strings.HasPrefix(r.Header.Get(hUserAgent), "carrierkit/"), "User-Agent %q", r.Header.Get(hUserAgent))
+	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get(hContentType))
+
+	t.Run("ExplicitAccount", func(t *testing.T) {
+		f.env.Backend.ResetRequests()
+		ref := f.ref
+		ref.Account = f.p.Account
+		_, err := f.u.Update(context.Background(), ref, participant.UpdateRequest{Hold: participant.Bool(false)})
+		require.NoError(t, err)
+		reqs := f.env.Backend.Requests()
+		require.Len(t, reqs, 1)
+		assert.Equal(t, f.c.Path(f.p.Account, f.p.Conference, f.p.CallID), reqs[0].Path)
+	})
+}
+
+// escapingLabels could each reach another endpoint if not escaped as one segment.
+var escapingLabels = []string{
+	"agent 7", "a/b", "../../Conferences", "who?x=1", "frag#ment", "100%", "%2F", "..", ".",
+	"a/../b", "tab\there", "ünïcödé", "semi;colon&and=eq+plus", "~._-",
+}
+
+func testEscaping(t *testing.T, h Harness) {
+	for _, label := range escapingLabels {
+		t.Run(fmt.Sprintf("%q", label), func(t *testing.T) {
+			f := setup(t, h, providers.Options{})
+			p := f.seed(label)
+			f.ref = participant.Ref{Conference: p.Conference, Call: label}
+			got, r := f.update(participant.UpdateRequest{Muted: participant.Bool(true)})
+			assert.Equal(t, p.CallID, got.CallID, "the label reached its own participant")
+			plain := f.c.Path(p.Account, p.Conference, p.CallID)
+			segs, want := strings.Split(r.Path, "/"), strings.Split(plain, "/")
+			require.Len(t, segs, len(want), "path %q keeps the label in one segment", r.Path)
+			last := segs[len(segs)-1]
+			suffix := strings.TrimPrefix(want[len(want)-1], p.CallID)
+			dec, err := url.PathUnescape(strings.TrimSuffix(last, suffix))
+			require.NoError(t, err)
+			assert.Equal(t, label, dec)
+			for _, s := range segs {
+				assert.NotContains(t, []string{".", ".."}, s, "no dot segment in %q", r.Path)
+			}
+			stored, _ := f.env.Backend.Participant(p.Account, p.Conference, p.CallID)
+			assert.True(t, stored.Muted)
+		})
+	}
+}
+
+func checkMapped(t *testing.T, c Contract, p Participant, got *participant.Participant) {
+	t.Helper()
+	assert.Equal(t, c.Provider, got.Provider)
+	assert.Equal(t, p.Account, got.AccountID)
+	assert.Equal(t, p.Conference, got.ConferenceID)
+	assert.Equal(t, p.CallID, got.CallID)
+	assert.False(t, got.Created.IsZero(), "Created parsed")
+	assert.False(t, got.Updated.IsZero(), "Updated parsed")
+	assert.False(t, got.Updated.Before(got.Created), "Updated >= Created")
+	assert.True(t, json.Valid(got.Raw), "Raw holds the vendor body")
+}
+
+func testResponseMapping(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	got, _ := f.update(participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true),
+		EndConferenceOnExit: participant.Bool(true)})
+	checkMapped(t, f.c, f.p, got)
+	assert.True(t, got.Muted)
+	assert.True(t, got.Hold)
+	assert.True(t, got.EndConferenceOnExit)
+	assert.False(t, got.Coaching)
+	assert.Equal(t, participant.StatusConnected, got.Status)
+	stored, _ := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
+	assert.Equal(t, stored.Created.Unix(), got.Created.Unix(), "Created is the stored time")
+	assert.Equal(t, stored.Updated.Unix(), got.Updated.Unix(), "Updated is the stored time")
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(got.Raw, &raw))
+	assert.Equal(t, true, raw["muted"], "Raw is the vendor's body")
+}
+
+func testFetch(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	if !f.u.Capabilities().Fetch {
+		_, err := participant.Fetch(context.Background(), f.u, f.ref)
+		f.refused(err, participant.CodeUnsupported, "")
+		return
+	}
+	done := f.p
+	done.CallID = f.env.NewParticipant().CallID
+	done.Status = f.c.CompletedStatus
+	done.Muted = true
+	f.env.Backend.Seed(done)
+	f.env.Backend.ResetRequests()
+
+	got, err := participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: done.CallID})
+	require.NoError(t, err)
+	checkMapped(t, f.c, done, got)
+	assert.True(t, got.Muted)
+	assert.Equal(t, participant.StatusCompleted, got.Status, "vendor status %q", done.Status)
+	reqs := f.env.Backend.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, http.MethodGet, reqs[0].Method)
+	assert.Equal(t, f.c.Path(done.Account, done.Conference, done.CallID), reqs[0].Path)
+	assert.Empty(t, reqs[0].Body)
+
+	_, err = participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: "no-such-label"})
+	assert.ErrorIs(t, err, participant.ErrNotFound)
+}
+
+// vendorFailure asserts the common shape of an error decoded from a vendor body.
+func vendorFailure(t *testing.T, c Contract, err error, status int, code participant.Code) *participant.Error {
+	t.Helper()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, code)
+	assert.Equal(t, code, participant.CodeOf(err))
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, status, pe.HTTPStatus)
+	assert.Equal(t, c.Provider, pe.Provider)
+	assert.True(t, c.VendorError(err), "the vendor's error is reachable with errors.As: %v", err)
+	assert.NotEmpty(t, pe.VendorMessage)
+	return pe
+}
+
+func noRetry() *providers.RetryPolicy { return &providers.RetryPolicy{MaxRetries: 0} }
+
+func testErrors(t *testing.T, h Harness) {
+	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
+	t.Run("NotFound", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		ref := f.ref
+		ref.Call = f.env.NewParticipant().CallID
+		_, err := f.u.Update(context.Background(), ref, mute)
+		pe := vendorFailure(t, f.c, err, http.StatusNotFound, participant.CodeNotFound)
+		assert.Equal(t, 1, pe.Attempts)
+	})
+	t.Run("BadCredentials", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		u, err := f.env.NewBadAuthUpdater(providers.Options{Retry: noRetry()})
+		require.NoError(t, err)
+		_, err = u.Update(context.Background(), f.ref, mute)
+		vendorFailure(t, f.c, err, http.StatusUnauthorized, participant.CodeUnauthenticated)
+		stored, _ := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
+		assert.False(t, stored.Muted, "an unauthenticated update changes nothing")
+	})
+	for _, ec := range h.Contract().Errors {
+		t.Run(fmt.Sprintf("%s_%d_%s", ec.Name, ec.Status, ec.Code), func(t *testing.T) {
+			f := setup(t, h, providers.Options{Retry: noRetry()})
+			f.env.Backend.Fail(Fault{Status: ec.Status, Code: ec.Code})
+			_, err := f.u.Update(context.Background(), f.ref, mute)
+			pe := vendorFailure(t, f.c, err, ec.Status, ec.Want)
+			assert.Equal(t, ec.Code, pe.VendorCode)
+			assert.Contains(t, err.Error(), ec.Code, "the error line names the vendor code")
+		})
+	}
+	t.Run("NotVendorShaped", func(t *testing.T) {
+		f := setup(t, h, providers.Options{Retry: noRetry()})
+		f.env.Backend.Fail(Fault{Status: http.StatusBadGateway, Body: "<html>bad gateway</html>"})
+		_, err := f.u.Update(context.Background(), f.ref, mute)
+		assert.ErrorIs(t, err, participant.ErrUnavailable)
+		assert.False(t, f.c.VendorError(err))
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, http.StatusBadGateway, pe.HTTPStatus)
+	})
+	t.Run("MalformedSuccessBody", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		f.env.Backend.Fail(Fault{Malformed: true})
+		_, err := f.u.Update(context.Background(), f.ref, mute)
+		assert.ErrorIs(t, err, participant.ErrUnknown)
+		assert.Contains(t, err.Error(), "decode")
+	})
+}
+
+func testValidation(t *testing.T, h Harness) {
+	cases := []struct {
+		name  string
+		req   participant.UpdateRequest
+		field string
+	}{
+		{"Empty", participant.UpdateRequest{}, ""},
+		{"RelativeHoldURL", participant.UpdateRequest{HoldURL: participant.String("/hold.xml")}, "HoldURL"},
+		{"FTPAnnounceURL", participant.UpdateRequest{AnnounceURL: participant.String("ftp://x.example/a.mp3")}, "AnnounceURL"},
+		{"EmptyHoldURL", participant.UpdateRequest{HoldURL: participant.String("")}, "HoldURL"},
+		{"URLWithCredentials", participant.UpdateRequest{HoldURL: participant.String("https://u:p@x.example/h.xml")}, "HoldURL"},
+		{"LowercaseMethod", participant.UpdateRequest{HoldURL: participant.String("https://x.example/h"), HoldMethod: "get"}, "HoldMethod"},
+		{"PutMethod", participant.UpdateRequest{AnnounceMethod: "PUT"}, "AnnounceMethod"},
+		{"CoachingWithoutCall", participant.UpdateRequest{Coaching: participant.Bool(true)}, "Coaching"},
+		{"EmptyCallToCoach", participant.UpdateRequest{CallToCoach: participant.String("")}, "CallToCoach"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := setup(t, h, providers.Options{})
+			f.env.Backend.ResetRequests()
+			_, err := f.u.Update(context.Background(), f.ref, tc.req)
+			f.refused(err, participant.CodeInvalidArgument, tc.field)
+			if tc.field != "" {
+				assert.Contains(t, err.Error(), tc.field, "the error line names the field")
+			}
+		})
+	}
+	refs := append([]RefCase{
+		{"EmptyConference", func(r participant.Ref) participant.Ref { r.Conference = ""; return r }, "Ref.Conference"},
+		{"EmptyCall", func(r participant.Ref) participant.Ref { r.Call = ""; return r }, "Ref.Call"},
+	}, h.Contract().InvalidRefs...)
+	for _, rc := range refs {
+		t.Run("Ref"+rc.Name, func(t *testing.T) {
+			f := setup(t, h, providers.Options{})
+			f.env.Backend.ResetRequests()
+			_, err := f.u.Update(context.Background(), rc.Ref(f.ref), participant.UpdateRequest{Muted: participant.Bool(true)})
+			f.refused(err, participant.CodeInvalidArgument, rc.Field)
+		})
+	}
+}
+
+// refuseFirstDial fails the first dial as connection refused, then dials normally.
+func refuseFirstDial() *http.Client {
+	var once sync.Once
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	base := (&net.Dialer{}).DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		refused := false
+		once.Do(func() { refused = true })
+		if refused {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+		}
+		return base(ctx, network, addr)
+	}
+	return &http.Client{Transport: tr}
+}
+
+func testRetries(t *testing.T, h Harness) {
+	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
+	announce := participant.UpdateRequest{AnnounceURL: participant.String("https://x.example/announce.xml")}
+	cases := []struct {
+		name     string
+		req      participant.UpdateRequest
+		fault    Fault
+		client   *http.Client
+		attempts int
+		want     participant.Code // CodeUnknown: success
+	}{
+		{"Idempotent503ThenOK", mute, Fault{Status: 503}, nil, 2, 0},
+		{"Idempotent500ThenOK", mute, Fault{Status: 500}, nil, 2, 0},
+		{"IdempotentDroppedThenOK", mute, Fault{Drop: true}, nil, 2, 0},
+		{"Idempotent500Exhausted", mute, Fault{Status: 500, Times: -1}, nil, 3, participant.CodeUnavailable},
+		{"Idempotent400NotRetried", mute, Fault{Status: 400}, nil, 1, participant.CodeInvalidArgument},
+		{"Idempotent404NotRetried", mute, Fault{Status: 404}, nil, 1, participant.CodeNotFound},
+		{"Announce429Retried", announce, Fault{Status: 429, RetryAfter: "0"}, nil, 2, 0},
+		{"Announce429Exhausted", announce, Fault{Status: 429, Times: -1}, nil, 3, participant.CodeRateLimited},
+		{"Announce500NotRetried", announce, Fault{Status: 500}, nil, 1, participant.CodeUnavailable},
+		{"Announce503NotRetried", announce, Fault{Status: 503}, nil, 1, participant.CodeUnavailable},
+		{"AnnounceDroppedNotRetried", announce, Fault{Drop: true}, nil, 1, participant.CodeUnavailable},
+		{"AnnounceRefusedRetried", announce, Fault{}, refuseFirstDial(), 1, 0},
+		{"IdempotentRefusedRetried", mute, Fault{}, refuseFirstDial(), 1, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := setup(t, h, providers.Options{HTTPClient: tc.client})
+			f.env.Backend.ResetRequests()
+			if tc.fault != (Fault{}) {
+				f.env.Backend.Fail(tc.fault)
+			}
+			got, err := f.u.Update(context.Background(), f.ref, tc.req)
+			assert.Len(t, f.env.Backend.Requests(), tc.attempts, "requests that reached the backend")
+			if tc.want == participant.CodeUnknown {
+				require.NoError(t, err)
+				assert.Equal(t, f.p.CallID, got.CallID)
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.want)
+			var pe *participant.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.attempts, pe.Attempts)
+			if tc.fault.Status != 0 {
+				assert.Equal(t, tc.fault.Status, pe.HTTPStatus)
+				assert.True(t, f.c.VendorError(err), "vendor body decoded after the last retry")
+			}
+		})
+	}
+}
+
+func testRetryAfter(t *testing.T, h Harness) {
+	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
+	t.Run("Honoured", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		f.env.Backend.ResetRequests()
+		f.env.Backend.Fail(Fault{Status: 429, RetryAfter: "1"})
+		start := time.Now()
+		_, err := f.u.Update(context.Background(), f.ref, mute)
+		require.NoError(t, err)
+		assert.Len(t, f.env.Backend.Requests(), 2)
+		assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "waited for Retry-After: 1")
+	})
+	t.Run("Capped", func(t *testing.T) {
+		pol := fastRetry()
+		pol.MaxRetryAfter = time.Millisecond
+		f := setup(t, h, providers.Options{Retry: pol})
+		f.env.Backend.ResetRequests()
+		f.env.Backend.Fail(Fault{Status: 503, RetryAfter: "3600"})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := f.u.Update(ctx, f.ref, mute)
+		require.NoError(t, err, "an hour's Retry-After is capped by MaxRetryAfter")
+		assert.Len(t, f.env.Backend.Requests(), 2)
+	})
+	t.Run("NotPastDeadline", func(t *testing.T) {
+		pol := fastRetry()
+		pol.MaxRetryAfter = time.Minute
+		f := setup(t, h, providers.Options{Retry: pol})
+		f.env.Backend.ResetRequests()
+		f.env.Backend.Fail(Fault{Status: 429, RetryAfter: "30"})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := f.u.Update(ctx, f.ref, mute)
+		pe := vendorFailure(t, f.c, err, http.StatusTooManyRequests, participant.CodeRateLimited)
+		assert.Equal(t, 30*time.Second, pe.RetryAfter)
+		assert.NoError(t, ctx.Err(), "returned the carrier's answer instead of waiting out the deadline")
+		assert.Len(t, f.env.Backend.Requests(), 1)
+	})
+}
+
+func testContext(t *testing.T, h Harness) {
+	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
+	t.Run("CanceledBeforeSend", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		f.env.Backend.ResetRequests()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := f.u.Update(ctx, f.ref, mute)
+		assert.ErrorIs(t, err, participant.ErrCanceled)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Empty(t, f.env.Backend.Requests())
+	})
+	t.Run("DeadlineWhileWaiting", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		f.env.Backend.Fail(Fault{Delay: 10 * time.Second})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := f.u.Update(ctx, f.ref, mute)
+		assert.ErrorIs(t, err, participant.ErrDeadlineExceeded)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+	t.Run("CanceledWhileWaiting", func(t *testing.T) {
+		f := setup(t, h, providers.Options{})
+		f.env.Backend.Fail(Fault{Delay: 10 * time.Second})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		_, err := f.u.Update(ctx, f.ref, mute)
+		assert.ErrorIs(t, err, participant.ErrCanceled)
+		assert.ErrorIs(t, err, context.Canceled)
+	})
+}
+
+func testSecrets(t *testing.T, h Harness) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	f := setup(t, h, providers.Options{Logger: zap.New(core), Retry: &providers.RetryPolicy{MaxRetries: 1,
+		WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
+	require.NotEmpty(t, f.env.Secrets)
+	// A carrier (or a proxy) that echoes credentials back in its error.
+	f.env.Backend.Fail(Fault{Status: 400, Message: "bad credentials " + strings.Join(f.env.Secrets, " ")})
+	_, err := f.u.Update(context.Background(), f.ref, participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.Error(t, err)
+	f.env.Backend.Fail(Fault{Status: 503, Times: -1})
+	_, err2 := f.u.Update(context.Background(), f.ref, participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.Error(t, err2)
+
+	entries := logs.All()
+	require.NotEmpty(t, entries, "one debug line per attempt")
+	for _, s := range f.env.Secrets {
+		for _, e := range []error{err, err2} {
+			assert.NotContains(t, e.Error(), s)
+			assert.NotContains(t, fmt.Sprintf("%+v %#v", e, e), s)
+		}
+		for _, e := range entries {
+			line, _ := json.Marshal(e.ContextMap())
+			assert.NotContains(t, e.Message+string(line), s)
+		}
+	}
+	e := entries[0].ContextMap()
+	var keys []string
+	for k := range e {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range []string{"method", "path", "status", "attempt", "latency", "provider"} {
+		assert.Contains(t, keys, k, "log fields")
+	}
+}
+
+func testConcurrent(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	const n = 32
+	ps := make([]Participant, n)
+	for i := range ps {
+		ps[i] = f.seed("")
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.u.Update(context.Background(), participant.Ref{Conference: ps[i].Conference, Call: ps[i].CallID},
+				participant.UpdateRequest{Muted: participant.Bool(i%2 == 0), Hold: participant.Bool(true)})
+		}()
+	}
+	wg.Wait()
+	for i, p := range ps {
+		require.NoError(t, errs[i])
+		stored, _ := f.env.Backend.Participant(p.Account, p.Conference, p.CallID)
+		assert.Equal(t, i%2 == 0, stored.Muted)
+		assert.True(t, stored.Hold)
+	}
+}

@@ -1,0 +1,102 @@
+package twilio_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/internal/spectest"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+)
+
+type harness struct {
+	spec *spectest.Validator
+}
+
+const (
+	testToken  = "tok_3f9c2b7e51d04a8a9e6b"
+	testSecret = "sec_8d1e7a2c94b34f0f8a51"
+)
+
+const testKey = "SK0123456789abcdef0123456789abcdef"
+
+func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
+	account := twiliotest.NewAccountSID()
+	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: testToken,
+		APIKeys: map[string]string{testKey: testSecret}})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	env := &conformance.Env{
+		Backend: fake,
+		Account: account,
+		NewParticipant: func() conformance.Participant {
+			return conformance.Participant{Account: account, Conference: twiliotest.NewConferenceSID(),
+				CallID: twiliotest.NewCallSID(), Status: "connected"}
+		},
+		NewUpdater: func(opts providers.Options) (participant.Updater, error) {
+			return twilio.New(twilio.Config{AccountSID: account, AuthToken: testToken, BaseURL: srv.URL, Options: opts})
+		},
+		NewBadAuthUpdater: func(opts providers.Options) (participant.Updater, error) {
+			return twilio.New(twilio.Config{AccountSID: account, AuthToken: "wrong", BaseURL: srv.URL, Options: opts})
+		},
+		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(account+":"+testToken)),
+		Secrets:       []string{testToken},
+	}
+	if h.spec != nil {
+		env.ValidateRequest = h.spec.ValidateRequest
+	}
+	return env
+}
+
+func (h *harness) Contract() conformance.Contract {
+	return conformance.Contract{
+		Provider: twilio.Name,
+		Fields:   conformance.TwilioFormNames(),
+		Path: func(a, c, call string) string {
+			return "/2010-04-01/Accounts/" + a + "/Conferences/" + c + "/Participants/" + call + ".json"
+		},
+		CompletedStatus:  "complete",
+		ValidCallToCoach: twiliotest.NewCallSID,
+		Errors: []conformance.ErrorCase{
+			{Name: "NotFound", Status: 404, Code: "20404", Want: participant.CodeNotFound},
+			{Name: "AuthenticationFailed", Status: 401, Code: "20003", Want: participant.CodeUnauthenticated},
+			{Name: "AccountSuspended", Status: 401, Code: "20005", Want: participant.CodePermissionDenied},
+			{Name: "Forbidden", Status: 403, Code: "20403", Want: participant.CodePermissionDenied},
+			{Name: "TooManyRequests", Status: 429, Code: "20429", Want: participant.CodeRateLimited},
+			{Name: "InvalidURL", Status: 400, Code: "21205", Want: participant.CodeInvalidArgument},
+			{Name: "CallNotInProgress", Status: 400, Code: "21220", Want: participant.CodeFailedPrecondition},
+			{Name: "InternalError", Status: 500, Code: "20500", Want: participant.CodeUnavailable},
+			{Name: "ServiceUnavailable", Status: 503, Code: "20503", Want: participant.CodeUnavailable},
+		},
+		InvalidRefs: []conformance.RefCase{
+			{Name: "AccountNotSID", Ref: func(r participant.Ref) participant.Ref { r.Account = "my-account"; return r }, Field: "Ref.Account"},
+			{Name: "AccountWrongPrefix", Ref: func(r participant.Ref) participant.Ref {
+				r.Account = "CF" + r.Conference[2:]
+				return r
+			}, Field: "Ref.Account"},
+			{Name: "ConferenceNotSID", Ref: func(r participant.Ref) participant.Ref { r.Conference = "MyRoom"; return r }, Field: "Ref.Conference"},
+			{Name: "ConferenceNotHex", Ref: func(r participant.Ref) participant.Ref {
+				r.Conference = "CF" + "zz" + r.Conference[4:]
+				return r
+			}, Field: "Ref.Conference"},
+		},
+		VendorError: func(err error) bool {
+			var e *twilio.APIError
+			return errors.As(err, &e)
+		},
+	}
+}
+
+func TestConformance(t *testing.T) {
+	spec := spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot)
+	h := &harness{spec: spec}
+	conformance.Run(t, h)
+	if spec != nil {
+		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), spectest.TwilioSpec)
+	}
+}
