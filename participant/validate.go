@@ -103,7 +103,10 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 		if emptyOK {
 			rule += ", or empty"
 		}
-		return invalid(caps, f.String(), rule+`, got "`+truncate(s, 80)+`"`)
+		if err != nil { // the raw text may hold a password: do not echo it
+			return invalid(caps, f.String(), rule+"; it does not parse as a URL")
+		}
+		return invalid(caps, f.String(), rule+`, got "`+truncate(u.Redacted(), 80)+`"`)
 	}
 	return nil
 }

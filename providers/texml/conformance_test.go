@@ -55,7 +55,8 @@ func (h *harness) Contract() conformance.Contract {
 		ValidCallToCoach: texmltest.NewCallID,
 		Errors: []conformance.ErrorCase{
 			{Name: "AuthenticationFailed", Status: 401, Code: "10009", Want: participant.CodeUnauthenticated},
-			{Name: "MissingAuthentication", Status: 401, Code: "10007", Want: participant.CodeUnauthenticated},
+			{Name: "UnexpectedErrorAs401", Status: 401, Code: "10007", Want: participant.CodeUnauthenticated},
+			{Name: "UnexpectedErrorAs500", Status: 500, Code: "10007", Want: participant.CodeUnavailable},
 			{Name: "NotAuthorized", Status: 403, Code: "10010", Want: participant.CodePermissionDenied},
 			{Name: "ResourceNotFound", Status: 404, Code: "10005", Want: participant.CodeNotFound},
 			{Name: "ValidationFailed", Status: 422, Code: "10015", Want: participant.CodeInvalidArgument},

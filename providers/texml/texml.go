@@ -170,11 +170,11 @@ var dialect = adapter.Dialect{
 		}
 		return &e, e.Errors[0].Code, e.Errors[0].message()
 	},
-	// Telnyx's documented codes, by class.
+	// Telnyx's documented codes, by class. 10007 ("unexpected error") is
+	// used with many statuses, so it is left to the HTTP status.
 	Codes: map[string]participant.Code{
 		"10004": participant.CodeInvalidArgument, // missing required parameter
 		"10005": participant.CodeNotFound,
-		"10007": participant.CodeUnauthenticated, // missing authentication
 		"10009": participant.CodeUnauthenticated, // authentication failed
 		"10010": participant.CodePermissionDenied,
 		"10015": participant.CodeInvalidArgument, // validation failed

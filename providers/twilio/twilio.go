@@ -116,7 +116,7 @@ func baseURL(cfg Config) (string, error) {
 		return DefaultBaseURL, nil
 	}
 	for _, s := range [...]struct{ field, v string }{{"Region", cfg.Region}, {"Edge", cfg.Edge}} {
-		if !isHostLabel(s.v) {
+		if s.v != "" && !isHostLabel(s.v) {
 			return "", providers.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
 		}
 	}

@@ -1,0 +1,355 @@
+package vendorfake
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxBody caps how much of a request body is read and recorded.
+const maxBody = 1 << 20
+
+// malformedBody is the truncated JSON sent for Fault.Malformed.
+const malformedBody = `{"account_sid":"`
+
+// Server is an in-memory vendor fake; it is an http.Handler. Safe for
+// concurrent use.
+type Server struct {
+	d *Dialect
+
+	mu       sync.Mutex
+	parts    []Participant
+	requests []Request
+	faults   []Fault
+}
+
+// NewServer returns an empty fake speaking dialect d.
+func NewServer(d *Dialect) *Server { return &Server{d: d} }
+
+// Seed adds p, or replaces the participant with the same Account, Conference
+// and CallID. An empty CallID gets a new vendor id; Created and Updated
+// default to now (UTC, second precision), Status to "connected".
+func (s *Server) Seed(p Participant) {
+	now := Now()
+	if p.CallID == "" {
+		p.CallID = s.d.NewCallID()
+	}
+	if p.Created.IsZero() {
+		p.Created = now
+	}
+	if p.Updated.IsZero() {
+		p.Updated = now
+	}
+	if p.Status == "" {
+		p.Status = "connected"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, q := range s.parts {
+		if q.Account == p.Account && q.Conference == p.Conference && q.CallID == p.CallID {
+			s.parts[i] = p
+			return
+		}
+	}
+	s.parts = append(s.parts, p)
+}
+
+// Participant finds a participant by CallID, else by Label.
+func (s *Server) Participant(account, conference, callOrLabel string) (Participant, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := s.find(account, conference, callOrLabel); i >= 0 {
+		return s.parts[i], true
+	}
+	return Participant{}, false
+}
+
+// find returns the index of the participant, or -1. Callers hold s.mu.
+func (s *Server) find(account, conference, callOrLabel string) int {
+	label := -1
+	for i, p := range s.parts {
+		if p.Account != account || p.Conference != conference {
+			continue
+		}
+		if p.CallID == callOrLabel {
+			return i
+		}
+		if label < 0 && p.Label != "" && p.Label == callOrLabel {
+			label = i
+		}
+	}
+	return label
+}
+
+// Requests returns a copy of the recorded requests, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+// Fail queues a fault (FIFO).
+func (s *Server) Fail(f Fault) {
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, f)
+	s.mu.Unlock()
+}
+
+// ClearFaults drops all queued faults.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
+// nextFault pops one use of the head fault.
+func (s *Server) nextFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0]
+	if f.Times > 0 {
+		s.faults[0].Times--
+		if s.faults[0].Times == 0 {
+			s.faults = s.faults[1:]
+		}
+	}
+	return f, true
+}
+
+// ServeHTTP serves the participant resource of the dialect.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	rec := Request{
+		Method:   r.Method,
+		Path:     r.URL.EscapedPath(),
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+		Body:     body,
+	}
+	form := isForm(r.Header.Get("Content-Type"))
+	if form {
+		rec.Form, _ = url.ParseQuery(string(body))
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec.clone())
+	s.mu.Unlock()
+
+	if f, ok := s.nextFault(); ok && s.fault(w, r, rec.Path, f) {
+		return
+	}
+	s.serve(w, r, rec, form)
+}
+
+// fault applies f; it reports whether the request is finished.
+func (s *Server) fault(w http.ResponseWriter, r *http.Request, path string, f Fault) bool {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+			return true
+		case <-t.C:
+		}
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	switch {
+	case f.Drop:
+		drop(w)
+	case f.Malformed:
+		writeRaw(w, http.StatusOK, []byte(malformedBody))
+	case f.Body != "":
+		writeRaw(w, cmp.Or(f.Status, http.StatusOK), []byte(f.Body))
+	case f.Status != 0:
+		e := s.d.describe(Problem{Kind: Injected, Status: f.Status, Path: path})
+		if f.Code != "" {
+			e.Code = f.Code
+		}
+		if f.Message != "" {
+			e.Title, e.Detail = f.Message, ""
+		}
+		s.writeError(w, e)
+	default:
+		return false // delay only
+	}
+	return true
+}
+
+// drop closes the connection without a response.
+func drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+type route struct {
+	account, conference string
+	calls               []string // candidate call ids or labels, in lookup order
+}
+
+// route parses an escaped participant path; each segment is unescaped on its
+// own so a label may hold "/", "?", "#", "%" or "..".
+func (s *Server) route(escaped string) (route, bool) {
+	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
+	seg := strings.Split(rest, "/")
+	if !ok || len(seg) != 6 || seg[0] != "Accounts" || seg[2] != "Conferences" || seg[4] != "Participants" {
+		return route{}, false
+	}
+	unescape := func(seg string) string {
+		u, err := url.PathUnescape(seg)
+		if err != nil {
+			return ""
+		}
+		return u
+	}
+	rt := route{account: unescape(seg[1]), conference: unescape(seg[3])}
+	if rt.account == "" || rt.conference == "" {
+		return route{}, false
+	}
+	add := func(seg string) {
+		if u := unescape(seg); u != "" {
+			rt.calls = append(rt.calls, u)
+		}
+	}
+	if s.d.SuffixOptional {
+		add(seg[5])
+	}
+	if last, ok := strings.CutSuffix(seg[5], s.d.PathSuffix); ok && (last != seg[5] || !s.d.SuffixOptional) {
+		add(last)
+	}
+	return rt, len(rt.calls) > 0
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form bool) {
+	fail := func(p Problem) {
+		p.Path = rec.Path
+		s.writeError(w, s.d.describe(p))
+	}
+	account, ok := s.d.Authenticate(r)
+	if !ok {
+		fail(Problem{Kind: Unauthorized})
+		return
+	}
+	rt, ok := s.route(rec.Path)
+	switch {
+	case !ok:
+		fail(Problem{Kind: NotFound})
+		return
+	case account != "" && rt.account != account:
+		fail(Problem{Kind: Forbidden})
+		return
+	case r.Method != http.MethodGet && r.Method != http.MethodPost:
+		w.Header().Set("Allow", "GET, POST")
+		fail(Problem{Kind: MethodNotAllowed})
+		return
+	case r.Method == http.MethodPost && !form && (r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
+		fail(Problem{Kind: UnsupportedMediaType})
+		return
+	}
+
+	s.mu.Lock()
+	i := -1
+	for _, c := range rt.calls {
+		if i = s.find(rt.account, rt.conference, c); i >= 0 {
+			break
+		}
+	}
+	if i < 0 {
+		s.mu.Unlock()
+		fail(Problem{Kind: NotFound})
+		return
+	}
+	p, prob := s.parts[i], (*Problem)(nil)
+	if r.Method == http.MethodPost {
+		p, prob = s.post(p, rec.Body)
+		if prob == nil {
+			s.parts[i] = p
+		}
+	}
+	s.mu.Unlock()
+	if prob != nil {
+		fail(*prob)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.d.Resource(p))
+}
+
+// post validates body and returns the updated participant. Callers hold s.mu.
+func (s *Server) post(p Participant, body []byte) (Participant, *Problem) {
+	if s.d.RequireBody && len(body) == 0 {
+		return p, &Problem{Kind: MissingBody}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return p, &Problem{Kind: BadForm}
+	}
+	p, prob := s.d.update(p, form)
+	if prob != nil {
+		return p, prob
+	}
+	p.Updated = Now()
+	return p, nil
+}
+
+// writeError renders e; a 401 (injected ones too) carries the challenge.
+func (s *Server) writeError(w http.ResponseWriter, e Error) {
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", s.d.Challenge)
+	}
+	writeJSON(w, e.Status, s.d.ErrorBody(e))
+}
+
+// writeJSON writes v as JSON without HTML escaping.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, buf.Bytes())
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func isForm(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// Now is the fake's clock: UTC, second precision.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Second) }

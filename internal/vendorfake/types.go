@@ -1,0 +1,74 @@
+// Package vendorfake is the shared engine behind the in-memory vendor fakes
+// (providers/twilio/twiliotest and providers/texml/texmltest).
+//
+// It owns the participant store, request recording, fault injection, path
+// routing, update-form validation and JSON writing. A vendor supplies a
+// Dialect: its paths, auth check, error codes and JSON shapes.
+//
+// Order of handling for every request: record it, apply a queued fault,
+// authenticate, route (404), check the account in the path (403), check the
+// method (405), check the content type (415), find the participant (404),
+// then GET renders it and POST validates the form and updates it.
+//
+// Path segments are unescaped one by one, so labels holding "/", "?", "#",
+// "%" or ".." match; mount the handler directly, not under a mux that cleans
+// paths.
+package vendorfake
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Participant is the fake's stored state (vendor-neutral field names; the
+// dialect renders vendor JSON).
+type Participant struct {
+	Account, Conference, CallID, Label                                             string
+	Muted, Hold, Coaching, EndConferenceOnExit, BeepOnExit, StartConferenceOnEnter bool
+	HoldURL, HoldMethod, AnnounceURL, AnnounceMethod, WaitURL, WaitMethod          string
+	CallToCoach                                                                    string
+	// Status is the vendor status string: Twilio "connected"/"complete"/...;
+	// Telnyx "connecting"/"connected"/"completed".
+	Status           string
+	Created, Updated time.Time
+}
+
+// Request is one recorded request. Every request that reaches the handler is
+// recorded, before auth and faults, in arrival order.
+type Request struct {
+	Method   string
+	Path     string // r.URL.EscapedPath() as received
+	RawQuery string
+	Header   http.Header // cloned
+	Body     []byte
+	Form     url.Values // parsed from Body when Content-Type is form-urlencoded (nil otherwise)
+}
+
+// Fault is injected into the next Times requests (0 means 1; -1 means until
+// ClearFaults). Faults are queued FIFO; the head fault serves requests until
+// its Times run out.
+type Fault struct {
+	Status     int           // answer with this status and the vendor error body built from Code/Message
+	Code       string        // vendor error code, e.g. "20429" (Twilio, rendered as a JSON int) or "90019" (Telnyx, a string)
+	Message    string        // vendor message (Twilio) or title (Telnyx); a per-status default if empty
+	Body       string        // if set, sent as is (overrides Code/Message rendering)
+	RetryAfter string        // Retry-After header value, if set
+	Delay      time.Duration // wait before answering; stop without answering if the request context ends
+	Drop       bool          // hijack the connection and close it without any response
+	Malformed  bool          // answer 200 with a truncated, invalid JSON body
+	Times      int
+}
+
+func (r Request) clone() Request {
+	r.Header = r.Header.Clone()
+	r.Body = append([]byte(nil), r.Body...)
+	if r.Form != nil {
+		f := make(url.Values, len(r.Form))
+		for k, v := range r.Form {
+			f[k] = append([]string(nil), v...)
+		}
+		r.Form = f
+	}
+	return r
+}

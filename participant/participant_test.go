@@ -1,0 +1,149 @@
+package participant_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+var allCaps = participant.Capabilities{Provider: "test", Fields: participant.NewFieldSet(participant.AllFields()...)}
+
+func TestValidate(t *testing.T) {
+	url := participant.String("https://x.example/m.xml")
+	cases := []struct {
+		name  string
+		req   participant.UpdateRequest
+		code  participant.Code // 0: valid
+		field string
+		rule  string
+	}{
+		{"Empty", participant.UpdateRequest{}, participant.CodeInvalidArgument, "", "nothing to update"},
+		{"MutedFalse", participant.UpdateRequest{Muted: participant.Bool(false)}, 0, "", ""},
+		{"MethodOnly", participant.UpdateRequest{HoldMethod: participant.MethodPOST}, 0, "", ""},
+		{"WaitURLEmptyTurnsMusicOff", participant.UpdateRequest{WaitURL: participant.String("")}, 0, "", ""},
+		{"HoldURLEmpty", participant.UpdateRequest{HoldURL: participant.String("")}, participant.CodeInvalidArgument, "HoldURL", "absolute http or https URL"},
+		{"AnnounceURLRelative", participant.UpdateRequest{AnnounceURL: participant.String("a.mp3")}, participant.CodeInvalidArgument, "AnnounceURL", "absolute"},
+		{"WaitURLNoHost", participant.UpdateRequest{WaitURL: participant.String("https:///x")}, participant.CodeInvalidArgument, "WaitURL", "or empty"},
+		{"URLSpace", participant.UpdateRequest{HoldURL: participant.String("https://x.example/a b")}, participant.CodeInvalidArgument, "HoldURL", ""},
+		{"Unparseable", participant.UpdateRequest{HoldURL: participant.String("https://u:hunter2@x.example/%zz")}, participant.CodeInvalidArgument, "HoldURL", "does not parse"},
+		{"URLCredentialsNotEchoed", participant.UpdateRequest{HoldURL: participant.String("https://u:hunter2@x.example/")}, participant.CodeInvalidArgument, "HoldURL", "without credentials"},
+		{"MethodLower", participant.UpdateRequest{HoldURL: url, HoldMethod: "post"}, participant.CodeInvalidArgument, "HoldMethod", `GET or POST, got "post"`},
+		{"WaitMethodPut", participant.UpdateRequest{WaitMethod: "PUT"}, participant.CodeInvalidArgument, "WaitMethod", "GET or POST"},
+		{"CoachingNeedsCall", participant.UpdateRequest{Coaching: participant.Bool(true)}, participant.CodeInvalidArgument, "Coaching", "needs CallToCoach"},
+		{"CoachingFalseAlone", participant.UpdateRequest{Coaching: participant.Bool(false)}, 0, "", ""},
+		{"CoachingWithCall", participant.UpdateRequest{Coaching: participant.Bool(true), CallToCoach: participant.String("CA1")}, 0, "", ""},
+		{"EmptyCallToCoach", participant.UpdateRequest{CallToCoach: participant.String("")}, participant.CodeInvalidArgument, "CallToCoach", "must not be empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := participant.Validate(&tc.req, allCaps)
+			if tc.code == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, tc.code)
+			var pe *participant.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.field, pe.Field)
+			assert.Contains(t, err.Error(), tc.rule)
+			assert.NotContains(t, err.Error(), "hunter2")
+		})
+	}
+}
+
+func TestValidateUnsupported(t *testing.T) {
+	caps := participant.Capabilities{Provider: "texml",
+		Fields: participant.NewFieldSet(participant.FieldMuted, participant.FieldWaitURL)}
+	req := participant.UpdateRequest{Muted: participant.Bool(true), WaitURL: participant.String(""), WaitMethod: participant.MethodGET}
+	err := participant.Validate(&req, caps)
+	require.ErrorIs(t, err, participant.ErrUnsupported)
+	assert.EqualError(t, err, "carrierkit texml update: unsupported: WaitMethod: not supported by texml")
+	// Unsupported is reported before rule violations of supported fields.
+	req.WaitURL = participant.String("nope")
+	assert.ErrorIs(t, participant.Validate(&req, caps), participant.ErrUnsupported)
+}
+
+func TestFields(t *testing.T) {
+	req := participant.UpdateRequest{Hold: participant.Bool(false), WaitMethod: participant.MethodPOST}
+	assert.Equal(t, participant.NewFieldSet(participant.FieldHold, participant.FieldWaitMethod), req.Fields())
+	assert.Equal(t, "Hold, WaitMethod", req.Fields().String())
+	assert.Len(t, participant.AllFields(), 12)
+	for _, f := range participant.AllFields() {
+		assert.NotContains(t, f.String(), "Field(")
+	}
+	assert.Equal(t, "Field(99)", participant.Field(99).String())
+	assert.False(t, participant.FieldSet(0xFFFF).Has(participant.Field(99)))
+}
+
+func TestIdempotent(t *testing.T) {
+	assert.True(t, (&participant.UpdateRequest{Muted: participant.Bool(true)}).Idempotent())
+	assert.False(t, (&participant.UpdateRequest{AnnounceURL: participant.String("https://x.example/a")}).Idempotent())
+}
+
+func TestValidateRef(t *testing.T) {
+	caps := participant.Capabilities{Provider: "p"}
+	acct, err := participant.ValidateRef(participant.Ref{Conference: "c", Call: "x"}, "default", caps)
+	require.NoError(t, err)
+	assert.Equal(t, "default", acct)
+	acct, err = participant.ValidateRef(participant.Ref{Account: "mine", Conference: "c", Call: "x"}, "default", caps)
+	require.NoError(t, err)
+	assert.Equal(t, "mine", acct)
+	for field, ref := range map[string]participant.Ref{
+		"Ref.Account":    {Conference: "c", Call: "x"},
+		"Ref.Conference": {Account: "a", Call: "x"},
+		"Ref.Call":       {Account: "a", Conference: "c"},
+	} {
+		_, err := participant.ValidateRef(ref, "", caps)
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe, field)
+		assert.Equal(t, field, pe.Field)
+		assert.ErrorIs(t, err, participant.ErrInvalidArgument)
+	}
+}
+
+type vendorErr struct{ code int }
+
+func (e *vendorErr) Error() string { return fmt.Sprintf("vendor %d", e.code) }
+
+func TestErrorIsAs(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", &participant.Error{Code: participant.CodeNotFound, Provider: "twilio", Op: "update",
+		HTTPStatus: 404, VendorCode: "20404", VendorMessage: "not here", Err: &vendorErr{20404}})
+	assert.ErrorIs(t, err, participant.ErrNotFound)
+	assert.NotErrorIs(t, err, participant.ErrUnavailable)
+	var ve *vendorErr
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, 20404, ve.code)
+	assert.Equal(t, participant.CodeNotFound, participant.CodeOf(err))
+	assert.Equal(t, "wrapped: carrierkit twilio update: not found (HTTP 404, code 20404): not here", err.Error())
+
+	canceled := &participant.Error{Code: participant.CodeCanceled, Message: "context canceled", Err: context.Canceled}
+	assert.ErrorIs(t, canceled, context.Canceled)
+	assert.ErrorIs(t, canceled, participant.ErrCanceled)
+
+	assert.Equal(t, participant.CodeDeadlineExceeded, participant.CodeOf(context.DeadlineExceeded))
+	assert.Equal(t, participant.CodeCanceled, participant.CodeOf(fmt.Errorf("x: %w", context.Canceled)))
+	assert.Equal(t, participant.CodeUnknown, participant.CodeOf(errors.New("other")))
+	assert.Equal(t, participant.CodeUnknown, participant.CodeOf(nil))
+	assert.Equal(t, "code(200)", participant.Code(200).String())
+}
+
+type updaterOnly struct{}
+
+func (updaterOnly) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
+	return &participant.Participant{}, nil
+}
+func (updaterOnly) Capabilities() participant.Capabilities {
+	return participant.Capabilities{Provider: "bare"}
+}
+
+func TestFetchUnsupported(t *testing.T) {
+	_, err := participant.Fetch(context.Background(), updaterOnly{}, participant.Ref{})
+	require.ErrorIs(t, err, participant.ErrUnsupported)
+	assert.Contains(t, err.Error(), "bare fetch: unsupported")
+}

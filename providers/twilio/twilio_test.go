@@ -1,0 +1,113 @@
+package twilio_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+)
+
+const acct = "AC0123456789abcdef0123456789abcdef"
+
+func TestNewConfigErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		cfg   twilio.Config
+		field string
+	}{
+		{"NoAccount", twilio.Config{AuthToken: "t"}, "AccountSID"},
+		{"BadAccount", twilio.Config{AccountSID: "AC123", AuthToken: "t"}, "AccountSID"},
+		{"NoCredentials", twilio.Config{AccountSID: acct}, "AuthToken"},
+		{"TokenAndKey", twilio.Config{AccountSID: acct, AuthToken: "t", APIKey: testKey, APISecret: "s"}, "AuthToken"},
+		{"BadKey", twilio.Config{AccountSID: acct, APIKey: "KS1", APISecret: "s"}, "APIKey"},
+		{"KeyWithoutSecret", twilio.Config{AccountSID: acct, APIKey: testKey}, "APISecret"},
+		{"BaseURLRelative", twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "/api"}, "BaseURL"},
+		{"BaseURLCredentials", twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "https://u:pw@h.example"}, "BaseURL"},
+		{"BaseURLQuery", twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "https://h.example?x=1"}, "BaseURL"},
+		{"BadRegion", twilio.Config{AccountSID: acct, AuthToken: "t", Region: "IE1"}, "Region"},
+		{"BadEdge", twilio.Config{AccountSID: acct, AuthToken: "t", Region: "ie1", Edge: "evil.com/x"}, "Edge"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := twilio.New(tc.cfg)
+			require.ErrorIs(t, err, participant.ErrInvalidArgument)
+			var pe *participant.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.field, pe.Field)
+			assert.Equal(t, "config", pe.Op)
+			assert.NotContains(t, err.Error(), "pw")
+		})
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	for _, tc := range []struct{ region, edge, base, want string }{
+		{"", "", "", "https://api.twilio.com"},
+		{"ie1", "", "", "https://api.ie1.twilio.com"},
+		{"ie1", "dublin", "", "https://api.dublin.ie1.twilio.com"},
+		{"", "sydney", "", "https://api.sydney.us1.twilio.com"},
+		{"ie1", "dublin", "http://127.0.0.1:9", "http://127.0.0.1:9"},
+	} {
+		c, err := twilio.New(twilio.Config{AccountSID: acct, AuthToken: "t", Region: tc.region, Edge: tc.edge, BaseURL: tc.base})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, c.BaseURL())
+	}
+}
+
+func TestConfigNeverShowsSecrets(t *testing.T) {
+	cfg := twilio.Config{AccountSID: acct, AuthToken: "tok-SECRET-1", APISecret: "sec-SECRET-2", APIKey: testKey}
+	type wrapper struct{ C twilio.Config }
+	for _, s := range []string{
+		fmt.Sprint(cfg), fmt.Sprintf("%v %+v %#v %s %q", cfg, cfg, cfg, cfg, cfg),
+		fmt.Sprintf("%+v %#v", wrapper{cfg}, &wrapper{cfg}), fmt.Sprintf("%v", &cfg),
+	} {
+		assert.NotContains(t, s, "SECRET")
+		assert.Contains(t, s, acct)
+	}
+	assert.Contains(t, fmt.Sprintf("%+v", cfg), "AuthToken:[redacted]")
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "SECRET")
+}
+
+func TestAPIKeyAuth(t *testing.T) {
+	fake := twiliotest.New(twiliotest.Config{AccountSID: acct, AuthToken: "main-token", APIKeys: map[string]string{testKey: "key-secret"}})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	p := twiliotest.Participant{Account: acct, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID()}
+	fake.Seed(p)
+	c, err := twilio.New(twilio.Config{AccountSID: acct, APIKey: testKey, APISecret: "key-secret", BaseURL: srv.URL})
+	require.NoError(t, err)
+	got, err := c.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+		participant.UpdateRequest{Hold: participant.Bool(true)})
+	require.NoError(t, err)
+	assert.True(t, got.Hold)
+	reqs := fake.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte(testKey+":key-secret")), reqs[0].Header.Get("Authorization"))
+	assert.Contains(t, reqs[0].Path, "/Accounts/"+acct+"/", "the key acts for the account in the path")
+}
+
+func TestCallToCoachPattern(t *testing.T) {
+	fake := twiliotest.New(twiliotest.Config{AccountSID: acct, AuthToken: "t"})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	c, err := twilio.New(twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: srv.URL})
+	require.NoError(t, err)
+	_, err = c.Update(context.Background(), participant.Ref{Conference: twiliotest.NewConferenceSID(), Call: "agent"},
+		participant.UpdateRequest{Coaching: participant.Bool(true), CallToCoach: participant.String("v3:abc")})
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "CallToCoach", pe.Field)
+	assert.Contains(t, err.Error(), "^CA[0-9a-fA-F]{32}$")
+	assert.Empty(t, fake.Requests())
+}

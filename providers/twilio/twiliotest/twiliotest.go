@@ -1,0 +1,192 @@
+// Package twiliotest is an in-memory fake of Twilio's conference participant
+// resource (API 2010-04-01), for tests and emulators.
+//
+// It serves GET and POST on
+// /2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid or label}.json;
+// point a client (or twilio-go) at the test server's URL. Errors are Twilio's
+// {"code":int,"message","more_info","status"}. Choices where Twilio's docs are
+// silent, or where the fake is stricter than Twilio:
+//   - Auth is HTTP Basic (scheme case-insensitive): AccountSID:AuthToken, or an
+//     API key SID:secret acting for AccountSID. Bad or missing credentials:
+//     401 code 20003 "Authenticate", WWW-Authenticate: Basic realm="Twilio API".
+//     Valid credentials on another account's path: 403 code 20003 "Permission
+//     Denied" (the 20003 page lists using the wrong account as a cause).
+//   - Methods must be "GET" or "POST" in upper case (the spec enum): 400 code
+//     21209 (Twilio's "Invalid Method"). URLs must be absolute http(s): 400
+//     code 21205 ("Invalid URL"); WaitUrl= (empty) is allowed and clears it.
+//   - Booleans must be exactly "true" or "false". The spec says other Muted
+//     values read as false; the fake rejects them to catch client bugs.
+//   - CallSidToCoach must match ^CA[0-9a-fA-F]{32}$, and Coaching=true needs
+//     one. These, bad booleans and bad form encoding give 400 with code 400
+//     (the error dictionary's generic "Bad Request"; no finer code was found).
+//   - A POST body that is not form-urlencoded gives 415 code 415 (invented:
+//     Twilio has no such code); an empty body is a no-op update. Other
+//     methods give 405 code 20004. Unknown paths and participants: 404 code
+//     20404 "The requested resource {path} was not found".
+//
+// Fault codes default by status: 401 20003, 403 20403, 404 20404, 405 20004,
+// 429 20429, 500 20500, 503 20503, else the status itself.
+package twiliotest
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
+)
+
+// PathPrefix is the root of Twilio's 2010 API.
+const PathPrefix = "/2010-04-01"
+
+// Shared engine types; see package vendorfake.
+type (
+	Participant = vendorfake.Participant
+	Request     = vendorfake.Request
+	Fault       = vendorfake.Fault
+	Server      = vendorfake.Server
+)
+
+// Config holds the credentials the fake accepts.
+type Config struct {
+	AccountSID, AuthToken string
+	APIKeys               map[string]string // API key SID (SK...) -> secret
+}
+
+// New returns a fake Twilio speaking for cfg.
+func New(cfg Config) *Server {
+	cfg.APIKeys = maps.Clone(cfg.APIKeys)
+	return vendorfake.NewServer(&vendorfake.Dialect{
+		PathPrefix:        PathPrefix,
+		PathSuffix:        ".json",
+		Fields:            vendorfake.UpdateFields(),
+		AllowEmptyWaitURL: true,
+		ValidCallID:       callSIDPattern.MatchString,
+		NewCallID:         NewCallSID,
+		Challenge:         `Basic realm="Twilio API"`,
+		Authenticate:      cfg.authenticate,
+		Describe:          describe,
+		StatusCodes:       map[int]string{403: "20403", 405: "20004", 429: "20429", 500: "20500", 503: "20503"},
+		ErrorBody:         errorBody,
+		Resource:          resource,
+	})
+}
+
+// NewAccountSID returns a random account SID ("AC" + 32 hex).
+func NewAccountSID() string { return vendorfake.HexID("AC") }
+
+// NewConferenceSID returns a random conference SID ("CF" + 32 hex).
+func NewConferenceSID() string { return vendorfake.HexID("CF") }
+
+// NewCallSID returns a random call SID ("CA" + 32 hex).
+func NewCallSID() string { return vendorfake.HexID("CA") }
+
+var callSIDPattern = regexp.MustCompile(`^CA[0-9a-fA-F]{32}$`)
+
+func (c Config) authenticate(r *http.Request) (string, bool) {
+	user, pass, ok := r.BasicAuth()
+	switch {
+	case !ok || pass == "":
+		return "", false
+	case user == c.AccountSID && pass == c.AuthToken:
+		return c.AccountSID, true
+	case c.APIKeys[user] == pass:
+		return c.AccountSID, true
+	}
+	return "", false
+}
+
+func describe(p vendorfake.Problem) vendorfake.Error {
+	bad := func(code int, msg string, args ...any) vendorfake.Error {
+		return vendorfake.Error{Status: http.StatusBadRequest, Code: strconv.Itoa(code), Title: fmt.Sprintf(msg, args...)}
+	}
+	switch p.Kind {
+	case vendorfake.Unauthorized:
+		return vendorfake.Error{Status: http.StatusUnauthorized, Code: "20003", Title: "Authenticate"}
+	case vendorfake.Forbidden:
+		return vendorfake.Error{Status: http.StatusForbidden, Code: "20003", Title: "Permission Denied"}
+	case vendorfake.NotFound:
+		return vendorfake.Error{Status: http.StatusNotFound, Code: "20404", Title: "The requested resource " + p.Path + " was not found"}
+	case vendorfake.BadForm:
+		return bad(400, "Bad Request: the body is not valid form encoding")
+	case vendorfake.InvalidBool:
+		return bad(400, "%s must be true or false, got %q", p.Field, p.Value)
+	case vendorfake.InvalidMethod:
+		return bad(21209, "%s must be GET or POST, got %q", p.Field, p.Value)
+	case vendorfake.InvalidURL:
+		return bad(21205, "%s is not a valid URL: %q", p.Field, p.Value)
+	case vendorfake.InvalidCallID:
+		return bad(400, "%s is not a valid Call SID: %q", p.Field, p.Value)
+	case vendorfake.MissingCallID:
+		return bad(400, "CallSidToCoach is required when Coaching is true")
+	}
+	return vendorfake.Error{}
+}
+
+// apiError is Twilio's error body; code is a JSON integer.
+type apiError struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	Detail   string `json:"detail,omitempty"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+}
+
+// errorBody renders e; a non-numeric Code renders as 0.
+func errorBody(e vendorfake.Error) any {
+	code, _ := strconv.Atoi(e.Code)
+	return apiError{
+		Code:     code,
+		Message:  e.Title,
+		Detail:   e.Detail,
+		MoreInfo: "https://www.twilio.com/docs/errors/" + strconv.Itoa(code),
+		Status:   e.Status,
+	}
+}
+
+// participant is schema api.v2010.account.conference.participant.
+type participant struct {
+	AccountSID             string  `json:"account_sid"`
+	CallSID                string  `json:"call_sid"`
+	Label                  *string `json:"label"`
+	ConferenceSID          string  `json:"conference_sid"`
+	DateCreated            string  `json:"date_created"`
+	DateUpdated            string  `json:"date_updated"`
+	EndConferenceOnExit    bool    `json:"end_conference_on_exit"`
+	Muted                  bool    `json:"muted"`
+	Hold                   bool    `json:"hold"`
+	Status                 string  `json:"status"`
+	StartConferenceOnEnter bool    `json:"start_conference_on_enter"`
+	Coaching               bool    `json:"coaching"`
+	CallSIDToCoach         *string `json:"call_sid_to_coach"`
+	QueueTime              *string `json:"queue_time"`
+	URI                    string  `json:"uri"`
+}
+
+func resource(p vendorfake.Participant) any {
+	return participant{
+		AccountSID:             p.Account,
+		CallSID:                p.CallID,
+		Label:                  nullable(p.Label),
+		ConferenceSID:          p.Conference,
+		DateCreated:            vendorfake.FormatDate(p.Created),
+		DateUpdated:            vendorfake.FormatDate(p.Updated),
+		EndConferenceOnExit:    p.EndConferenceOnExit,
+		Muted:                  p.Muted,
+		Hold:                   p.Hold,
+		Status:                 p.Status,
+		StartConferenceOnEnter: p.StartConferenceOnEnter,
+		Coaching:               p.Coaching,
+		CallSIDToCoach:         nullable(p.CallToCoach),
+		URI:                    vendorfake.ResourceURI(PathPrefix, p, ".json"),
+	}
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
