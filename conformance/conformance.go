@@ -83,16 +83,27 @@ func setup(t *testing.T, h Harness, opts providers.Options) *fixture {
 	require.NoError(t, err)
 	f.p = f.seed("")
 	f.ref = participant.Ref{Conference: f.p.Conference, Call: f.p.CallID}
-	if f.env.ValidateRequest != nil {
-		t.Cleanup(func() {
-			for _, r := range f.env.Backend.Requests() {
-				if err := f.env.ValidateRequest(r); err != nil {
-					t.Errorf("request %s %s is not valid under the vendor's spec: %v", r.Method, r.Path, err)
-				}
-			}
-		})
-	}
+	t.Cleanup(f.validate)
 	return f
+}
+
+// validate checks every request the backend recorded against the vendor's
+// spec, when the harness can.
+func (f *fixture) validate() {
+	if f.env.ValidateRequest == nil {
+		return
+	}
+	for _, r := range f.env.Backend.Requests() {
+		if err := f.env.ValidateRequest(r); err != nil {
+			f.t.Errorf("request %s %s is not valid under the vendor's spec: %v", r.Method, r.Path, err)
+		}
+	}
+}
+
+// reset validates, then forgets, the requests recorded so far.
+func (f *fixture) reset() {
+	f.validate()
+	f.env.Backend.ResetRequests()
 }
 
 func (f *fixture) seed(label string) Participant {
@@ -106,7 +117,7 @@ func (f *fixture) seed(label string) Participant {
 // the backend saw.
 func (f *fixture) update(req participant.UpdateRequest) (*participant.Participant, Request) {
 	f.t.Helper()
-	f.env.Backend.ResetRequests()
+	f.reset()
 	p, err := f.u.Update(context.Background(), f.ref, req)
 	require.NoError(f.t, err)
 	reqs := f.env.Backend.Requests()
@@ -204,7 +215,7 @@ func testFields(t *testing.T, h Harness) {
 				want := f.sampleValue(&req, field, b)
 				name, supported := f.c.Fields[field]
 				if !supported {
-					f.env.Backend.ResetRequests()
+					f.reset()
 					_, err := f.u.Update(context.Background(), f.ref, req)
 					f.refused(err, participant.CodeUnsupported, field.String())
 					return
@@ -268,7 +279,7 @@ func testRequestShape(t *testing.T, h Harness) {
 	assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get(hContentType))
 
 	t.Run("ExplicitAccount", func(t *testing.T) {
-		f.env.Backend.ResetRequests()
+		f.reset()
 		ref := f.ref
 		ref.Account = f.p.Account
 		_, err := f.u.Update(context.Background(), ref, participant.UpdateRequest{Hold: participant.Bool(false)})
@@ -352,7 +363,7 @@ func testFetch(t *testing.T, h Harness) {
 	done.Status = f.c.CompletedStatus
 	done.Muted = true
 	f.env.Backend.Seed(done)
-	f.env.Backend.ResetRequests()
+	f.reset()
 
 	got, err := participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: done.CallID})
 	require.NoError(t, err)
@@ -453,7 +464,7 @@ func testValidation(t *testing.T, h Harness) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := setup(t, h, providers.Options{})
-			f.env.Backend.ResetRequests()
+			f.reset()
 			_, err := f.u.Update(context.Background(), f.ref, tc.req)
 			f.refused(err, participant.CodeInvalidArgument, tc.field)
 			if tc.field != "" {
@@ -468,7 +479,7 @@ func testValidation(t *testing.T, h Harness) {
 	for _, rc := range refs {
 		t.Run("Ref"+rc.Name, func(t *testing.T) {
 			f := setup(t, h, providers.Options{})
-			f.env.Backend.ResetRequests()
+			f.reset()
 			_, err := f.u.Update(context.Background(), rc.Ref(f.ref), participant.UpdateRequest{Muted: participant.Bool(true)})
 			f.refused(err, participant.CodeInvalidArgument, rc.Field)
 		})
@@ -519,7 +530,7 @@ func testRetries(t *testing.T, h Harness) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := setup(t, h, providers.Options{HTTPClient: tc.client})
-			f.env.Backend.ResetRequests()
+			f.reset()
 			if tc.fault != (Fault{}) {
 				f.env.Backend.Fail(tc.fault)
 			}
@@ -547,7 +558,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
 	t.Run("Honoured", func(t *testing.T) {
 		f := setup(t, h, providers.Options{})
-		f.env.Backend.ResetRequests()
+		f.reset()
 		f.env.Backend.Fail(Fault{Status: 429, RetryAfter: "1"})
 		start := time.Now()
 		_, err := f.u.Update(context.Background(), f.ref, mute)
@@ -559,7 +570,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 		pol := fastRetry()
 		pol.MaxRetryAfter = time.Millisecond
 		f := setup(t, h, providers.Options{Retry: pol})
-		f.env.Backend.ResetRequests()
+		f.reset()
 		f.env.Backend.Fail(Fault{Status: 503, RetryAfter: "3600"})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -571,7 +582,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 		pol := fastRetry()
 		pol.MaxRetryAfter = time.Minute
 		f := setup(t, h, providers.Options{Retry: pol})
-		f.env.Backend.ResetRequests()
+		f.reset()
 		f.env.Backend.Fail(Fault{Status: 429, RetryAfter: "30"})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -587,7 +598,7 @@ func testContext(t *testing.T, h Harness) {
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
 	t.Run("CanceledBeforeSend", func(t *testing.T) {
 		f := setup(t, h, providers.Options{})
-		f.env.Backend.ResetRequests()
+		f.reset()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err := f.u.Update(ctx, f.ref, mute)
