@@ -38,6 +38,7 @@ func Run(t *testing.T, h Harness) {
 		{"Fields", testFields},
 		{"FalseSentNilOmitted", testFalseSentNilOmitted},
 		{"AllFieldsAtOnce", testAllFields},
+		{"WaitURLOff", testWaitURLOff},
 		{"RequestShape", testRequestShape},
 		{"Escaping", testEscaping},
 		{"ResponseMapping", testResponseMapping},
@@ -243,6 +244,19 @@ func testFalseSentNilOmitted(t *testing.T, h Harness) {
 	require.True(t, ok)
 	assert.False(t, stored.Muted)
 	assert.True(t, stored.Hold)
+}
+
+func testWaitURLOff(t *testing.T, h Harness) {
+	f := setup(t, h, providers.Options{})
+	name, ok := f.c.Fields[participant.FieldWaitURL]
+	if !ok {
+		t.Skip("the vendor has no wait music")
+	}
+	f.env.Backend.Seed(func() Participant { p := f.p; p.WaitURL = "https://x.example/wait.mp3"; return p }())
+	_, r := f.update(participant.UpdateRequest{WaitURL: participant.String("")})
+	assert.Equal(t, url.Values{name: {""}}, r.Form, "an empty WaitURL is sent, to turn wait music off")
+	stored, _ := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
+	assert.Empty(t, stored.WaitURL)
 }
 
 func testAllFields(t *testing.T, h Harness) {

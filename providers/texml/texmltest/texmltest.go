@@ -60,14 +60,16 @@ func New(cfg Config) *Server {
 		SuffixOptional: true,
 		Fields:         vendorfake.UpdateFields(vendorfake.FieldWaitMethod),
 		RequireBody:    true,
-		ValidCallID:    func(s string) bool { return s != "" },
-		NewCallID:      NewCallID,
-		Challenge:      "Bearer",
-		Authenticate:   cfg.authenticate,
-		Describe:       describe,
-		StatusCodes:    map[int]string{500: "10007", 503: "10007"},
-		ErrorBody:      errorBody,
-		Resource:       resource,
+		// The spec sets no format on WaitUrl; like Twilio, "" turns wait music off.
+		AllowEmptyWaitURL: true,
+		ValidCallID:       func(s string) bool { return s != "" },
+		NewCallID:         NewCallID,
+		Challenge:         "Bearer",
+		Authenticate:      cfg.authenticate,
+		Describe:          describe,
+		StatusCodes:       map[int]string{500: "10007", 503: "10007"},
+		ErrorBody:         errorBody,
+		Resource:          resource,
 	})
 }
 

@@ -135,7 +135,7 @@ func TestTelnyxRules(t *testing.T) {
 	assert.True(t, got.Hold)
 	assert.Equal(t, "bogus", f.Srv.Requests()[0].Form.Get("WaitMethod"), "but it is recorded")
 
-	assert.Equal(t, 422, f.Post(path, "WaitUrl=").Status, "no empty WaitUrl on Telnyx")
+	assert.Equal(t, 200, f.Post(path, "WaitUrl=").Status, "an empty WaitUrl turns wait music off")
 	assert.Equal(t, http.StatusOK, f.Post(path, "CallSidToCoach=anything").Status, "no CallSidToCoach pattern")
 	assert.Equal(t, http.StatusOK, f.Get(path+".json").Status, "the resource uri routes too")
 	assert.Equal(t, 422, f.Do(http.MethodPost, path, "", "").Status, "body required even without content type")

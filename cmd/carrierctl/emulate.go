@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+
+	"github.com/carrierkit/carrierkit/internal/emulator"
+)
+
+func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--fault SPEC]...\n\n"+
+		"Serves fakes of Twilio (under /2010-04-01/) and Telnyx TeXML (under /v2/texml/) on one\n"+
+		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
+		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
+		"demo conference and participants. Stops cleanly on SIGINT or SIGTERM.\n\n"+
+		"Admin API: GET /_emulator/info; POST /_emulator/faults with\n"+
+		`{"provider":"twilio","status":503,"code":"20503","message":"…","retry_after":1,`+"\n"+
+		`"delay":"2s","drop":false,"malformed":false,"times":2} (times -1: until cleared);`+"\n"+
+		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests.")
+	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
+	var faults []emulator.Fault
+	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|malformed[:TIMES|always], e.g. twilio:503:2",
+		func(s string) error {
+			f, err := emulator.ParseFault(s)
+			faults = append(faults, f)
+			return err
+		})
+	verbose := fs.Bool("v", false, "log each request to stderr (never credentials)")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	e := emulator.New()
+	e.Logger = newLogger(*verbose, stderr)
+	for _, f := range faults {
+		if err := e.Inject(f); err != nil {
+			return usagef("--fault: %v", err)
+		}
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(stdout).Encode(e.Info("http://" + ln.Addr().String())); err != nil {
+		ln.Close()
+		return err
+	}
+	return e.Serve(ctx, ln)
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"maps"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/config"
+	"github.com/carrierkit/carrierkit/providers/texml"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+)
+
+// boolFlag is a tri-state boolean: left out, the field stays nil ("leave
+// as is"). It takes a value (--muted true, --muted=false), unlike a bool
+// flag, so false can be said.
+type boolFlag struct{ p **bool }
+
+func (f boolFlag) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	*f.p = &v
+	return nil
+}
+
+func (f boolFlag) String() string {
+	if f.p == nil || *f.p == nil {
+		return ""
+	}
+	return strconv.FormatBool(**f.p)
+}
+
+// stringFlag is a tri-state string: given, even empty (--wait-url ""), the
+// field is set.
+type stringFlag struct{ p **string }
+
+func (f stringFlag) Set(s string) error { *f.p = &s; return nil }
+
+func (f stringFlag) String() string {
+	if f.p == nil || *f.p == nil {
+		return ""
+	}
+	return **f.p
+}
+
+// methodFlag is an HTTP method, GET or POST in any case.
+type methodFlag struct{ p *participant.Method }
+
+func (f methodFlag) Set(s string) error {
+	m := participant.Method(strings.ToUpper(s))
+	if m != participant.MethodGET && m != participant.MethodPOST {
+		return errors.New("must be GET or POST")
+	}
+	*f.p = m
+	return nil
+}
+
+func (f methodFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return string(*f.p)
+}
+
+// outputFlag is json or table.
+type outputFlag string
+
+func (f *outputFlag) Set(s string) error {
+	if s != "json" && s != "table" {
+		return errors.New("must be json or table")
+	}
+	*f = outputFlag(s)
+	return nil
+}
+
+func (f *outputFlag) String() string { return string(*f) }
+
+// target is how update and get reach a participant.
+type target struct {
+	fs                        *flag.FlagSet
+	provider, file, carrier   string
+	account, conference, call string
+	baseURL                   string
+	maxRetries                int
+	retryWait, timeout        time.Duration
+	output                    outputFlag
+	verbose                   bool
+}
+
+func addTarget(fs *flag.FlagSet) *target {
+	t := &target{fs: fs, output: "json"}
+	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: twilio or texml (or use --config)")
+	fs.StringVar(&t.file, "config", "", "JSON config `file` naming carriers, instead of --provider")
+	fs.StringVar(&t.carrier, "carrier", "", "carrier `name` in the --config file (optional if it names one)")
+	fs.StringVar(&t.account, "account", "", "account `id` (twilio: AC…; default $TWILIO_ACCOUNT_SID, or the config file's)")
+	fs.StringVar(&t.conference, "conference", "", "conference `id` (twilio: CF…; texml: a UUID)")
+	fs.StringVar(&t.call, "call", "", "participant's call `id` or label")
+	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL` (twilio: before /2010-04-01; texml: before /texml, e.g. http://127.0.0.1:8080/v2)")
+	fs.IntVar(&t.maxRetries, "max-retries", 3, "`count` of retries after the first attempt")
+	fs.DurationVar(&t.retryWait, "retry-wait", 0, "backoff between retries (default 100ms doubling to 2s)")
+	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.Var(&t.output, "output", "output `format`: json or table")
+	fs.BoolVar(&t.verbose, "v", false, "debug logs to stderr (never credentials)")
+	return t
+}
+
+// open checks the flags, opens the carrier and returns it with the ref.
+func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater, participant.Ref, error) {
+	ref := participant.Ref{Account: t.account, Conference: t.conference, Call: t.call}
+	switch {
+	case t.provider == "" && t.file == "":
+		return nil, ref, usagef("--provider or --config is required")
+	case t.provider != "" && t.file != "":
+		return nil, ref, usagef("set --provider or --config, not both")
+	case t.carrier != "" && t.file == "":
+		return nil, ref, usagef("--carrier needs --config")
+	case t.conference == "":
+		return nil, ref, usagef("--conference is required")
+	case t.call == "":
+		return nil, ref, usagef("--call is required")
+	}
+	// Flags override the carrier's URL parameters.
+	params := map[string]string{}
+	t.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "base-url":
+			params["base_url"] = t.baseURL
+		case "max-retries":
+			params[providers.ParamMaxRetries] = strconv.Itoa(t.maxRetries)
+		case "retry-wait":
+			params[providers.ParamWaitMin] = t.retryWait.String()
+			params[providers.ParamWaitMax] = t.retryWait.String()
+		}
+	})
+	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl"})
+	if t.file == "" {
+		if !mux.ValidUpdaterScheme(t.provider) {
+			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))
+		}
+		if t.account != "" {
+			params["account"] = t.account
+		}
+		q := url.Values{}
+		for k, v := range params {
+			q.Set(k, v)
+		}
+		u := &url.URL{Scheme: t.provider, RawQuery: q.Encode()}
+		log.Debug("opening carrier", zap.String("url", t.provider+"://?"+u.RawQuery))
+		up, err := mux.OpenUpdaterURL(ctx, u)
+		return up, ref, err
+	}
+	cfg, err := config.LoadFile(t.file, mux)
+	if err != nil {
+		return nil, ref, err
+	}
+	name := t.carrier
+	if names := cfg.Names(); name == "" && len(names) == 1 {
+		name = names[0]
+	} else if name == "" {
+		return nil, ref, usagef("--carrier is required: %s names %s", t.file, strings.Join(names, ", "))
+	}
+	if c, ok := cfg.Carriers[name]; ok {
+		maps.Copy(c.Params, params)
+		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c))
+	}
+	u, err := cfg.OpenCarrier(ctx, name)
+	return u, ref, err
+}
+
+// newMux returns a mux with both adapters, using opts.
+func newMux(opts providers.Options) *providers.URLMux {
+	mux := new(providers.URLMux)
+	mux.RegisterUpdater(twilio.Scheme, &twilio.URLOpener{Options: opts})
+	mux.RegisterUpdater(texml.Scheme, &texml.URLOpener{Options: opts})
+	return mux
+}
+
+// newLogger returns a debug logger to w when verbose, else a no-op.
+func newLogger(verbose bool, w io.Writer) *zap.Logger {
+	if !verbose {
+		return zap.NewNop()
+	}
+	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), zap.DebugLevel))
+}

@@ -1,0 +1,166 @@
+// Command carrierctl updates or shows a live conference participant on
+// Twilio or Telnyx TeXML through carrierkit's neutral API, and serves a
+// local emulator of both carriers.
+//
+//	go install github.com/carrierkit/carrierkit/cmd/carrierctl@latest
+//	carrierctl demo
+//	carrierctl update --provider twilio --conference CF… --call agent --muted true
+//
+// Run carrierctl --help for the commands and carrierctl COMMAND --help for
+// their flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1 // anything else
+	exitInvalid     = 2 // invalid input or unsupported field: nothing was sent
+	exitNotFound    = 3
+	exitAuth        = 4 // authentication or permission
+	exitUnavailable = 5 // rate limited or unavailable after retries, or timed out
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{"update", "change a participant: mute, hold and its music, announcements, wait music, coaching", runUpdate},
+	{"get", "show a participant", runGet},
+	{"emulate", "serve local fakes of both carriers' APIs, seeded with a demo conference", runEmulate},
+	{"demo", "walk one neutral update through both carriers on an in-process emulator", runDemo},
+}
+
+const usageText = `carrierctl updates a live conference participant on Twilio or Telnyx TeXML
+through one neutral API.
+
+Usage:
+  carrierctl COMMAND [flags]
+
+Commands:
+%s
+Run "carrierctl COMMAND --help" for a command's flags. Try "carrierctl demo".
+
+Credentials come from the environment, never from flags: TWILIO_ACCOUNT_SID
+with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) for twilio,
+TELNYX_API_KEY for texml; with --config, the variables the file names.
+
+Exit codes: 0 success; 1 any other error; 2 invalid input or unsupported
+field (nothing was sent); 3 not found; 4 authentication or permission;
+5 rate limited or unavailable after retries, or timed out.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command in args and returns the exit code. Errors are
+// written to stderr as one line.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		w := stdout
+		if len(args) == 0 {
+			w = stderr
+		}
+		var list strings.Builder
+		for _, c := range commands {
+			fmt.Fprintf(&list, "  %-8s %s\n", c.name, c.summary)
+		}
+		fmt.Fprintf(w, usageText, list.String())
+		if len(args) == 0 {
+			return exitInvalid
+		}
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "carrierctl %s: %s\n", c.name, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+		return exitCode(err)
+	}
+	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want update, get, emulate or demo; see carrierctl --help)\n", args[0])
+	return exitInvalid
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCode maps err to the exit code, by its neutral participant code.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.As(err, new(usageError)) {
+		return exitInvalid
+	}
+	switch participant.CodeOf(err) {
+	case participant.CodeInvalidArgument, participant.CodeUnsupported:
+		return exitInvalid
+	case participant.CodeNotFound:
+		return exitNotFound
+	case participant.CodeUnauthenticated, participant.CodePermissionDenied:
+		return exitAuth
+	case participant.CodeRateLimited, participant.CodeUnavailable, participant.CodeDeadlineExceeded:
+		return exitUnavailable
+	}
+	return exitFailure
+}
+
+// newFlagSet returns a flag set that reports errors instead of printing
+// them; parse prints the usage to stdout on --help.
+func newFlagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("carrierctl "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: carrierctl %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args; --help prints the usage to stdout and returns
+// flag.ErrHelp.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag calls it on every error; errors are one line
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return err
+	case err != nil:
+		return usageError{fmt.Errorf("%w (see --help)", err)}
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,449 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// bin is carrierctl, built once for the whole test binary.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "carrierctl-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "carrierctl")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// carrierctl runs the binary with env added to an environment cleared of
+// carrier credentials.
+func carrierctl(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = cleanEnv(env)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return r
+}
+
+func cleanEnv(env map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TWILIO_") && !strings.HasPrefix(kv, "TELNYX_") {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// vendor is one vendor of a running emulator, as a test reaches it.
+type vendor struct {
+	name string
+	emulator.VendorInfo
+}
+
+// args are the flags that address the vendor's demo agent.
+func (v vendor) args(extra ...string) []string {
+	return append([]string{"--provider", v.name, "--base-url", v.BaseURL, "--account", v.Account,
+		"--conference", v.Conference, "--call", emulator.AgentLabel}, extra...)
+}
+
+// secrets are the vendor's credentials as they could leak: raw and in a
+// Basic header.
+func (v vendor) secrets() []string {
+	var s []string
+	for _, c := range v.Credentials {
+		if c != v.Account { // TWILIO_ACCOUNT_SID is an id, not a secret
+			s = append(s, c)
+		}
+	}
+	if tok := v.Credentials["TWILIO_AUTH_TOKEN"]; tok != "" {
+		s = append(s, base64.StdEncoding.EncodeToString([]byte(v.Account+":"+tok)))
+	}
+	return s
+}
+
+// startEmulator serves an in-process emulator and returns its vendors.
+func startEmulator(t *testing.T) (*emulator.Emulator, vendor, vendor) {
+	e := emulator.New()
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	info := e.Info(srv.URL)
+	return e, vendor{"twilio", info["twilio"]}, vendor{"texml", info["texml"]}
+}
+
+func requests(t *testing.T, e *emulator.Emulator, provider string) []emulator.Request {
+	reqs, err := e.Requests(provider)
+	require.NoError(t, err)
+	return reqs
+}
+
+// assertOneLine checks stderr is one line holding want and no secret.
+func assertOneLine(t *testing.T, r result, v vendor, want string) {
+	t.Helper()
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "stderr: %q", r.stderr)
+	assert.Contains(t, r.stderr, want)
+	for _, s := range v.secrets() {
+		assert.NotContains(t, r.stderr+r.stdout, s)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	e, tw, tx := startEmulator(t)
+	for _, v := range []vendor{tw, tx} {
+		t.Run(v.name, func(t *testing.T) {
+			args := v.args("--muted", "true", "--hold=true", "--hold-url", "https://example.com/hold.xml",
+				"--hold-method", "get", "--beep-on-exit", "false")
+			r := carrierctl(t, v.Credentials, append([]string{"update"}, args...)...)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Empty(t, r.stderr)
+			var p participant.Participant
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &p))
+			assert.Equal(t, v.name, p.Provider)
+			assert.Equal(t, v.Participants[0].Call, p.CallID)
+			assert.True(t, p.Muted)
+			assert.True(t, p.Hold)
+
+			reqs := requests(t, e, v.name)
+			assert.Equal(t, "Muted=true&Hold=true&HoldUrl=https%3A%2F%2Fexample.com%2Fhold.xml&HoldMethod=GET&BeepOnExit=false",
+				reqs[len(reqs)-1].Body, "only the fields given, false sent")
+
+			r = carrierctl(t, v.Credentials, append([]string{"update"}, v.args("--muted=false", "--output", "table")...)...)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Regexp(t, `(?m)^muted\s+false$`, r.stdout)
+			assert.Regexp(t, `(?m)^hold\s+true$`, r.stdout, "a field left out is left as is")
+		})
+	}
+	t.Run("empty value counts as set", func(t *testing.T) {
+		r := carrierctl(t, tw.Credentials, append([]string{"update"}, tw.args("--wait-url", "")...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		reqs := requests(t, e, "twilio")
+		assert.Equal(t, "WaitUrl=", reqs[len(reqs)-1].Body)
+	})
+}
+
+func TestGet(t *testing.T) {
+	e, tw, tx := startEmulator(t)
+	for _, v := range []vendor{tw, tx} {
+		r := carrierctl(t, v.Credentials, append([]string{"get", "--output", "table"}, v.args()...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Regexp(t, `(?m)^provider\s+`+v.name+`$`, r.stdout)
+		assert.Regexp(t, `(?m)^call_id\s+`+v.Participants[0].Call+`$`, r.stdout)
+		reqs := requests(t, e, v.name)
+		assert.Equal(t, "GET", reqs[len(reqs)-1].Method)
+	}
+}
+
+// TestExitCodes runs the binary against the in-process emulator for each
+// exit code; stderr is always one line that names the problem.
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		name   string
+		code   int
+		vendor string // "twilio" or "texml"
+		env    map[string]string
+		fault  *emulator.Fault
+		args   []string
+		stderr string
+		sent   int // requests the emulator must have received; -1: don't check
+	}{
+		{name: "unsupported field", code: 2, vendor: "texml", args: []string{"--wait-url", "https://example.com/w.xml", "--wait-method", "POST"},
+			stderr: "unsupported: WaitMethod: not supported by texml"},
+		{name: "invalid value", code: 2, vendor: "twilio", args: []string{"--hold-url", "not a url"}, stderr: "invalid argument: HoldURL"},
+		{name: "nothing to update", code: 2, vendor: "twilio", stderr: "nothing to update"},
+		{name: "bad flag value", code: 2, vendor: "twilio", args: []string{"--muted", "maybe"},
+			stderr: `invalid value "maybe" for flag -muted: must be true or false`},
+		{name: "missing credentials", code: 2, vendor: "texml", env: map[string]string{"TELNYX_API_KEY": ""}, args: []string{"--muted", "true"},
+			stderr: "api_key_env: environment variable TELNYX_API_KEY is not set"},
+		{name: "carrier rejects", code: 2, vendor: "texml", args: []string{"--wait-url", ""}, stderr: "(HTTP 422, code 10015)", sent: 1},
+		{name: "not found", code: 3, vendor: "twilio", args: []string{"--call", "nobody", "--muted", "true"},
+			stderr: "not found (HTTP 404, code 20404)", sent: 1},
+		{name: "wrong token", code: 4, vendor: "twilio", env: map[string]string{"TWILIO_AUTH_TOKEN": "wrong"}, args: []string{"--muted", "true"},
+			stderr: "unauthenticated (HTTP 401, code 20003): Authenticate", sent: 1},
+		{name: "wrong key", code: 4, vendor: "texml", env: map[string]string{"TELNYX_API_KEY": "wrong"}, args: []string{"--muted", "true"},
+			stderr: "unauthenticated (HTTP 401, code 10009)", sent: 1},
+		{name: "unavailable after retries", code: 5, vendor: "twilio", fault: &emulator.Fault{Status: 503, Times: -1},
+			args: []string{"--muted", "true", "--max-retries", "2", "--retry-wait", "1ms"}, stderr: "unavailable (HTTP 503, code 20503)", sent: 3},
+		{name: "rate limited", code: 5, vendor: "texml", fault: &emulator.Fault{Status: 429, Times: -1},
+			args: []string{"--hold", "false", "--max-retries", "0"}, stderr: "rate limited (HTTP 429", sent: 1},
+		{name: "malformed answer", code: 1, vendor: "twilio", fault: &emulator.Fault{Malformed: true},
+			args: []string{"--muted", "true"}, stderr: "unknown: cannot decode response body", sent: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, tw, tx := startEmulator(t)
+			v := map[string]vendor{"twilio": tw, "texml": tx}[tc.vendor]
+			if tc.fault != nil {
+				f := *tc.fault
+				f.Provider = v.name
+				require.NoError(t, e.Inject(f))
+			}
+			env := map[string]string{}
+			for k, val := range v.Credentials {
+				env[k] = val
+			}
+			for k, val := range tc.env {
+				env[k] = val
+			}
+			r := carrierctl(t, env, append(append([]string{"update"}, v.args()...), tc.args...)...)
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			assertOneLine(t, r, v, tc.stderr)
+			assert.Empty(t, r.stdout)
+			assert.Len(t, requests(t, e, v.name), tc.sent, "requests sent")
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{}, "Usage:"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"update", "--conference", "c", "--call", "x"}, "--provider or --config is required"},
+		{[]string{"update", "--provider", "sip", "--conference", "c", "--call", "x"}, `--provider: unknown provider "sip" (want texml or twilio)`},
+		{[]string{"update", "--provider", "twilio", "--call", "x"}, "--conference is required"},
+		{[]string{"get", "--provider", "twilio", "--conference", "c", "--call", "x", "--output", "yaml"}, "must be json or table"},
+		{[]string{"get", "--provider", "twilio", "extra"}, `unexpected argument "extra"`},
+		{[]string{"update", "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"emulate", "--fault", "twilio:slow"}, `fault "twilio:slow"`},
+		{[]string{"emulate", "--fault", "sip:503"}, `--fault: unknown provider "sip"`},
+	}
+	for _, tc := range cases {
+		r := carrierctl(t, nil, tc.args...)
+		assert.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
+		assert.Contains(t, r.stderr, tc.stderr, tc.args)
+		if len(tc.args) > 0 {
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "%v: %q", tc.args, r.stderr)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	r := carrierctl(t, nil, "--help")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "Exit codes:")
+	for _, cmd := range []string{"update", "get", "emulate", "demo"} {
+		r := carrierctl(t, nil, cmd, "--help")
+		assert.Equal(t, 0, r.code, cmd)
+		assert.Contains(t, r.stdout, "Usage: carrierctl "+cmd, cmd)
+		assert.Empty(t, r.stderr, cmd)
+	}
+	r = carrierctl(t, nil, "update", "-h")
+	for _, flag := range []string{"-muted", "-hold-url", "-wait-method", "-coach-call", "-base-url", "-config", "-output", "-v"} {
+		assert.Contains(t, r.stdout, flag)
+	}
+}
+
+func TestVerbose(t *testing.T) {
+	_, tw, _ := startEmulator(t)
+	r := carrierctl(t, tw.Credentials, append([]string{"update", "-v", "--muted", "true"}, tw.args()...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "carrier request")
+	assert.Contains(t, r.stderr, "opening carrier")
+	for _, s := range tw.secrets() {
+		assert.NotContains(t, r.stderr, s)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	e, tw, tx := startEmulator(t)
+	path := filepath.Join(t.TempDir(), "carriers.json")
+	file := fmt.Sprintf(`{"carriers": {
+	  "us": {"provider": "twilio", "account": %q, "base_url": %q,
+	         "credentials": {"auth_token_env": "EMU_TWILIO_TOKEN"},
+	         "retry": {"max_retries": 1, "wait_min": "1ms", "wait_max": "1ms"}},
+	  "tx": {"provider": "texml", "account": %q, "base_url": %q, "credentials": {"api_key_env": "EMU_TELNYX_KEY"}}
+	}}`, tw.Account, tw.BaseURL, tx.Account, tx.BaseURL)
+	require.NoError(t, os.WriteFile(path, []byte(file), 0o600))
+	env := map[string]string{"EMU_TWILIO_TOKEN": tw.Credentials["TWILIO_AUTH_TOKEN"], "EMU_TELNYX_KEY": tx.Credentials["TELNYX_API_KEY"]}
+
+	for carrier, v := range map[string]vendor{"us": tw, "tx": tx} {
+		r := carrierctl(t, env, "update", "--config", path, "--carrier", carrier, "--conference", v.Conference,
+			"--call", emulator.AgentLabel, "--coaching", "true", "--coach-call", v.Participants[1].Call)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, `"coaching": true`)
+	}
+
+	// The file's retry settings: one retry, then exit 5.
+	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Status: 503, Times: -1}))
+	before := len(requests(t, e, "twilio"))
+	r := carrierctl(t, env, "get", "--config", path, "--carrier", "us", "--conference", tw.Conference, "--call", "agent")
+	assert.Equal(t, 5, r.code, r.stderr)
+	assert.Len(t, requests(t, e, "twilio"), before+2)
+
+	r = carrierctl(t, env, "get", "--config", path, "--conference", tw.Conference, "--call", "agent")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--carrier is required: "+path+" names tx, us")
+
+	r = carrierctl(t, nil, "get", "--config", path, "--carrier", "us", "--conference", tw.Conference, "--call", "agent")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "carriers.us.credentials.auth_token_env: environment variable EMU_TWILIO_TOKEN is not set")
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"carriers": {"eu": {"provider": "twilio", "retry": {"wait_min": "5x"}, "regoin": "ie1"}}}`), 0o600))
+	r = carrierctl(t, nil, "get", "--config", bad, "--conference", "c", "--call", "x")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "carrierctl get: config "+bad+`: carriers.eu.regoin: unknown parameter (twilio accepts account, account_sid_env, `+
+		`api_key_env, api_secret_env, auth_token_env, base_url, edge, max_retries, max_retry_after, region, wait_max, wait_min); `+
+		`carriers.eu.retry.wait_min: invalid duration "5x"`+"\n", r.stderr)
+}
+
+// TestEmulateCommand runs carrierctl emulate as a subprocess, reads its
+// JSON line and drives both vendors through it with the printed
+// credentials, then stops it with SIGINT.
+func TestEmulateCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--fault", "texml:503:1")
+	cmd.Env = cleanEnv(nil)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err) // stderr is read only after Wait: the child writes it
+	var info map[string]emulator.VendorInfo
+	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	require.Contains(t, info, "twilio")
+	require.Contains(t, info, "texml")
+	assert.True(t, strings.HasSuffix(info["texml"].BaseURL, "/v2"))
+
+	for _, name := range []string{"twilio", "texml"} {
+		v := vendor{name, info[name]}
+		// texml's first answer is the injected 503; the retry succeeds.
+		r := carrierctl(t, v.Credentials, append([]string{"update", "--hold", "true", "--retry-wait", "1ms"}, v.args()...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, `"hold": true`)
+	}
+
+	// Faults from the admin endpoint.
+	resp, err := http.Post(info["twilio"].BaseURL+"/_emulator/faults", "application/json",
+		strings.NewReader(`{"provider":"twilio","status":404,"times":1}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	v := vendor{"twilio", info["twilio"]}
+	r := carrierctl(t, v.Credentials, append([]string{"get"}, v.args()...)...)
+	assert.Equal(t, 3, r.code, r.stderr)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.NoError(t, cmd.Wait(), "emulate exits 0 on SIGINT; stderr: %s", stderr.String())
+}
+
+func TestDemoInProcess(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"demo"}, &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	s := out.String()
+	for _, want := range []string{
+		"POST /2010-04-01/Accounts/" + emulator.TwilioAccount + "/Conferences/" + emulator.TwilioConference + "/Participants/agent.json",
+		"POST /v2/texml/Accounts/" + emulator.TeXMLAccount + "/Conferences/" + emulator.TeXMLConference + "/Participants/agent",
+		"Authorization: Basic (credential not shown)",
+		"Authorization: Bearer (credential not shown)",
+		"neutral update:  Muted=true Hold=true HoldURL=https://example.com/hold-music.xml HoldMethod=GET BeepOnExit=false",
+		"texml refuses WaitURL=https://example.com/wait-music.xml WaitMethod=POST before sending (requests sent: 0)",
+		"unsupported: WaitMethod: not supported by texml",
+	} {
+		assert.Contains(t, s, want)
+	}
+	assert.Regexp(t, `(?m)^form body\s+Muted\s+true\s+true$`, s)
+	assert.Regexp(t, `(?m)^\s+HoldUrl\s+https://example.com/hold-music.xml\s+https://example.com/hold-music.xml$`, s)
+	assert.Regexp(t, `(?m)^neutral result\s+provider\s+twilio\s+texml$`, s)
+	assert.Regexp(t, `(?m)^\s+call_id\s+`+emulator.TwilioAgentCall+`\s+`+emulator.TeXMLAgentCall+`$`, s)
+	assert.Regexp(t, `(?m)^\s+hold\s+true\s+true$`, s)
+	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey} {
+		assert.NotContains(t, s+errb.String(), secret)
+	}
+
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"demo", "--output", "json", "-v"}, &out, &errb))
+	var rep demoReport
+	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
+	require.Len(t, rep.Legs, 2)
+	for _, l := range rep.Legs {
+		assert.Equal(t, "Muted=true&Hold=true&HoldUrl=https%3A%2F%2Fexample.com%2Fhold-music.xml&HoldMethod=GET&BeepOnExit=false", l.Request.Body)
+		assert.True(t, l.Result.Muted && l.Result.Hold, l.Provider)
+	}
+	assert.Equal(t, 0, rep.Refusal.RequestsSent)
+	assert.Contains(t, errb.String(), "carrier request", "-v logs")
+	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey} {
+		assert.NotContains(t, errb.String(), secret)
+	}
+}
+
+func TestDemoBinary(t *testing.T) {
+	r := carrierctl(t, nil, "demo")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "wire requests")
+	assert.Contains(t, r.stdout, "requests sent: 0")
+}
+
+func TestTriStateFlags(t *testing.T) {
+	var req participant.UpdateRequest
+	fs := newFlagSet("t", "t")
+	fs.Var(boolFlag{&req.Muted}, "muted", "")
+	fs.Var(boolFlag{&req.Hold}, "hold", "")
+	fs.Var(stringFlag{&req.WaitURL}, "wait-url", "")
+	fs.Var(stringFlag{&req.HoldURL}, "hold-url", "")
+	fs.Var(methodFlag{&req.HoldMethod}, "hold-method", "")
+	require.NoError(t, parse(fs, []string{"--muted", "false", "--wait-url", "", "--hold-method", "post"}, nil))
+	assert.Equal(t, participant.Bool(false), req.Muted)
+	assert.Nil(t, req.Hold, "left out: leave as is")
+	assert.Equal(t, participant.String(""), req.WaitURL, "empty but set")
+	assert.Nil(t, req.HoldURL)
+	assert.Equal(t, participant.MethodPOST, req.HoldMethod)
+	assert.Error(t, parse(fs, []string{"--muted"}, nil), "a bool field takes a value")
+	assert.Error(t, parse(fs, []string{"--hold-method", ""}, nil))
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+const targetSynopsis = "(--provider twilio|texml [--account ID] | --config FILE [--carrier NAME]) --conference ID --call ID_OR_LABEL"
+
+func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("update", "update "+targetSynopsis+" [field flags]\n\n"+
+		"Sets only the fields given; a field flag left out leaves the value as it is.\n"+
+		"Boolean fields take a value: --muted true, --hold=false.\n"+
+		"Prints the participant as the carrier reports it afterwards.")
+	t := addTarget(fs)
+	var req participant.UpdateRequest
+	fs.Var(boolFlag{&req.Muted}, "muted", "mute or unmute (`true|false`)")
+	fs.Var(boolFlag{&req.Hold}, "hold", "put on hold or take off hold (`true|false`)")
+	fs.Var(stringFlag{&req.HoldURL}, "hold-url", "music or TwiML/TeXML `URL` played while on hold")
+	fs.Var(methodFlag{&req.HoldMethod}, "hold-method", "`GET|POST` for --hold-url")
+	fs.Var(stringFlag{&req.AnnounceURL}, "announce-url", "`URL` played to the participant once")
+	fs.Var(methodFlag{&req.AnnounceMethod}, "announce-method", "`GET|POST` for --announce-url")
+	fs.Var(stringFlag{&req.WaitURL}, "wait-url", "wait music `URL` before the conference starts; \"\" turns it off")
+	fs.Var(methodFlag{&req.WaitMethod}, "wait-method", "`GET|POST` for --wait-url (twilio only)")
+	fs.Var(boolFlag{&req.BeepOnExit}, "beep-on-exit", "beep when the participant leaves (`true|false`)")
+	fs.Var(boolFlag{&req.EndConferenceOnExit}, "end-conference-on-exit", "end the conference when the participant leaves (`true|false`)")
+	fs.Var(boolFlag{&req.Coaching}, "coaching", "make the participant a coach (`true|false`; true needs --coach-call, or one set before)")
+	fs.Var(stringFlag{&req.CallToCoach}, "coach-call", "call `id` of the participant being coached")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
+		return u.Update(ctx, ref, req)
+	})
+}
+
+func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("get", "get "+targetSynopsis+"\n\nPrints the participant as the carrier reports it.")
+	t := addTarget(fs)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
+		return participant.Fetch(ctx, u, ref)
+	})
+}
+
+// do opens the carrier, runs op within the timeout and prints the result.
+func (t *target) do(ctx context.Context, stdout, stderr io.Writer,
+	op func(context.Context, participant.Updater, participant.Ref) (*participant.Participant, error)) error {
+	log := newLogger(t.verbose, stderr)
+	defer func() { _ = log.Sync() }()
+	u, ref, err := t.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	p, err := op(ctx, u, ref)
+	if err != nil {
+		return err
+	}
+	return printParticipant(stdout, string(t.output), p)
+}
+
+// printParticipant writes p as indented JSON or as a two-column table.
+func printParticipant(w io.Writer, format string, p *participant.Participant) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range participantRows(p) {
+		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+	}
+	return tw.Flush()
+}
+
+// participantRows lists p's neutral fields by their JSON names.
+func participantRows(p *participant.Participant) [][2]string {
+	b := strconv.FormatBool
+	rows := [][2]string{
+		{"provider", p.Provider}, {"account_id", p.AccountID}, {"conference_id", p.ConferenceID},
+		{"call_id", p.CallID}, {"label", p.Label}, {"status", string(p.Status)},
+		{"muted", b(p.Muted)}, {"hold", b(p.Hold)}, {"coaching", b(p.Coaching)}, {"call_to_coach", p.CallToCoach},
+		{"end_conference_on_exit", b(p.EndConferenceOnExit)},
+	}
+	if p.StartConferenceOnEnter != nil {
+		rows = append(rows, [2]string{"start_conference_on_enter", b(*p.StartConferenceOnEnter)})
+	}
+	return append(rows, [2]string{"created", p.Created.Format(time.RFC3339)}, [2]string{"updated", p.Updated.Format(time.RFC3339)})
+}

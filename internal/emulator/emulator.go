@@ -1,0 +1,252 @@
+// Package emulator serves the in-memory fakes of Twilio's and Telnyx
+// TeXML's participant APIs on one http.Handler: Twilio under /2010-04-01/,
+// TeXML under /v2/texml/, each seeded with a demo conference, plus an admin
+// API under /_emulator/ to inject faults and read recorded requests.
+// carrierctl emulate and carrierctl demo run it; tests mount it on httptest.
+//
+// Admin API:
+//
+//	GET    /_emulator/info       base URLs, credentials and demo ids (the line emulate prints)
+//	POST   /_emulator/faults     queue a Fault, e.g. {"provider":"twilio","status":503,"times":2}
+//	DELETE /_emulator/faults     drop every queued fault
+//	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
+//	DELETE /_emulator/requests   forget them
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/providers/texml"
+	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+)
+
+// AdminPrefix is the root of the admin API.
+const AdminPrefix = "/_emulator/"
+
+// The demo data is fixed, so commands written against one run work against
+// the next. The credentials are the emulator's own, not a carrier's.
+const (
+	TwilioAccount    = "AC00000000000000000000000000000001"
+	TwilioAuthToken  = "emulatortoken00000000000000000001" // alphanumeric, as twilio-go requires
+	TwilioConference = "CF00000000000000000000000000000001"
+	TwilioAgentCall  = "CA00000000000000000000000000000001"
+	TwilioCustomer   = "CA00000000000000000000000000000002"
+
+	TeXMLAccount    = "00000000-0000-4000-8000-000000000001"
+	TeXMLAPIKey     = "KEYemulator00000000000000000000001"
+	TeXMLConference = "00000000-0000-4000-8000-0000000000c1"
+	TeXMLAgentCall  = "v3:emulator-agent-call-0000000000000000000000000000001"
+	TeXMLCustomer   = "v3:emulator-customer-call-00000000000000000000000000002"
+
+	// AgentLabel is the label of each vendor's first demo participant.
+	AgentLabel = "agent"
+)
+
+// Demo is a vendor's demo data: what a client needs to reach it.
+type Demo struct {
+	Account string `json:"account"`
+	// Credentials are the environment variables the adapter reads, with
+	// the emulator's values.
+	Credentials  map[string]string `json:"credentials"`
+	Conference   string            `json:"conference"`
+	Participants []Seeded          `json:"participants"`
+}
+
+// Seeded is a demo participant.
+type Seeded struct {
+	Call  string `json:"call"`
+	Label string `json:"label,omitempty"`
+}
+
+// Vendor is one carrier's fake.
+type Vendor struct {
+	Name   string // provider name, as the adapter's Name
+	Server *vendorfake.Server
+	Prefix string // the path the fake serves under, e.g. /2010-04-01
+	// Root is what the adapter's base URL adds to the emulator's address
+	// ("" for Twilio, "/v2" for TeXML).
+	Root string
+	Demo
+}
+
+// VendorInfo is how to reach one vendor of a running emulator.
+type VendorInfo struct {
+	// BaseURL is the API root as the adapter (and carrierctl --base-url) takes it.
+	BaseURL string `json:"base_url"`
+	Demo
+}
+
+// Emulator is the combined fake. It is an http.Handler, safe for
+// concurrent use.
+type Emulator struct {
+	// Logger, when set, gets one debug line per request (method, path;
+	// never a header).
+	Logger  *zap.Logger
+	vendors []*Vendor
+	admin   *http.ServeMux
+}
+
+// New returns an emulator seeded with the demo data.
+func New() *Emulator {
+	e := &Emulator{vendors: []*Vendor{{
+		Name:   twilio.Name,
+		Server: twiliotest.New(twiliotest.Config{AccountSID: TwilioAccount, AuthToken: TwilioAuthToken}),
+		Prefix: twiliotest.PathPrefix,
+		Demo: Demo{
+			Account:      TwilioAccount,
+			Credentials:  map[string]string{twilio.EnvAccountSID: TwilioAccount, twilio.EnvAuthToken: TwilioAuthToken},
+			Conference:   TwilioConference,
+			Participants: []Seeded{{Call: TwilioAgentCall, Label: AgentLabel}, {Call: TwilioCustomer}},
+		},
+	}, {
+		Name:   texml.Name,
+		Server: texmltest.New(texmltest.Config{APIKey: TeXMLAPIKey}),
+		Prefix: texmltest.PathPrefix,
+		Root:   "/v2",
+		Demo: Demo{
+			Account:      TeXMLAccount,
+			Credentials:  map[string]string{texml.EnvAPIKey: TeXMLAPIKey},
+			Conference:   TeXMLConference,
+			Participants: []Seeded{{Call: TeXMLAgentCall, Label: AgentLabel}, {Call: TeXMLCustomer}},
+		},
+	}}}
+	for _, v := range e.vendors {
+		for _, p := range v.Participants {
+			v.Server.Seed(vendorfake.Participant{Account: v.Account, Conference: v.Conference, CallID: p.Call,
+				Label: p.Label, StartConferenceOnEnter: true, Status: "connected"})
+		}
+	}
+	e.admin = http.NewServeMux()
+	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
+	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
+	e.admin.HandleFunc("DELETE "+AdminPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
+		e.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	e.admin.HandleFunc("GET "+AdminPrefix+"requests", func(w http.ResponseWriter, r *http.Request) {
+		reqs, err := e.Requests(r.URL.Query().Get("provider"))
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errorBody(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, reqs)
+	})
+	e.admin.HandleFunc("DELETE "+AdminPrefix+"requests", func(w http.ResponseWriter, _ *http.Request) {
+		e.ResetRequests()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	e.admin.HandleFunc(AdminPrefix, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusNotFound, errorBody(errors.New("no such admin endpoint; see GET /_emulator/info, /_emulator/requests, POST or DELETE /_emulator/faults")))
+	})
+	return e
+}
+
+// Vendors returns the vendors, Twilio first.
+func (e *Emulator) Vendors() []*Vendor { return e.vendors }
+
+// Vendor returns the vendor named provider, or an error listing them.
+func (e *Emulator) Vendor(provider string) (*Vendor, error) {
+	names := make([]string, len(e.vendors))
+	for i, v := range e.vendors {
+		if v.Name == provider {
+			return v, nil
+		}
+		names[i] = v.Name
+	}
+	return nil, fmt.Errorf("unknown provider %q (want %s)", provider, strings.Join(names, " or "))
+}
+
+// ServeHTTP routes by path prefix. It does not clean paths, so escaped
+// labels reach the fakes exactly as sent.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.EscapedPath()
+	if e.Logger != nil {
+		e.Logger.Debug("emulator request", zap.String("method", r.Method), zap.String("path", path))
+	}
+	if strings.HasPrefix(path, AdminPrefix) {
+		e.admin.ServeHTTP(w, r)
+		return
+	}
+	for _, v := range e.vendors {
+		if strings.HasPrefix(path, v.Prefix+"/") {
+			v.Server.ServeHTTP(w, r)
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, errorBody(errors.New(
+		"no route: twilio is served under /2010-04-01/, texml under /v2/texml/, the admin API under "+AdminPrefix)))
+}
+
+// Info returns each vendor's base URL and demo data, for an emulator
+// reached at base (e.g. http://127.0.0.1:8080), keyed by provider name.
+func (e *Emulator) Info(base string) map[string]VendorInfo {
+	base = strings.TrimRight(base, "/")
+	out := make(map[string]VendorInfo, len(e.vendors))
+	for _, v := range e.vendors {
+		out[v.Name] = VendorInfo{BaseURL: base + v.Root, Demo: v.Demo}
+	}
+	return out
+}
+
+func (e *Emulator) handleInfo(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, e.Info("http://"+r.Host))
+}
+
+// Serve serves e on ln until ctx is done, then shuts down gracefully,
+// giving requests in flight up to five seconds.
+func (e *Emulator) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Start listens on addr (e.g. 127.0.0.1:0) and serves e in the background.
+// It returns the base address (http://host:port) and a stop function that
+// shuts the server down and waits for it.
+func (e *Emulator) Start(addr string) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.Serve(ctx, ln)
+	}()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+}
+
+func errorBody(err error) map[string]string { return map[string]string{"error": err.Error()} }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,219 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
+)
+
+var (
+	twilioPath = "/2010-04-01/Accounts/" + emulator.TwilioAccount + "/Conferences/" + emulator.TwilioConference + "/Participants/"
+	texmlPath  = "/v2/texml/Accounts/" + emulator.TeXMLAccount + "/Conferences/" + emulator.TeXMLConference + "/Participants/"
+	basicAuth  = "Basic " + base64.StdEncoding.EncodeToString([]byte(emulator.TwilioAccount+":"+emulator.TwilioAuthToken))
+	bearerAuth = "Bearer " + emulator.TeXMLAPIKey
+)
+
+func start(t *testing.T) (*emulator.Emulator, string) {
+	t.Helper()
+	e := emulator.New()
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return e, srv.URL
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func do(t *testing.T, method, url, auth, body string) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return reply{resp.StatusCode, resp.Header, string(b)}
+}
+
+func TestRoutes(t *testing.T) {
+	e, base := start(t)
+	r := do(t, "GET", base+twilioPath+"agent.json", basicAuth, "")
+	assert.Equal(t, 200, r.status, r.body)
+	assert.Contains(t, r.body, `"call_sid":"`+emulator.TwilioAgentCall+`"`)
+
+	r = do(t, "POST", base+texmlPath+emulator.TeXMLCustomer, bearerAuth, "Muted=true")
+	assert.Equal(t, 200, r.status, r.body)
+	assert.Contains(t, r.body, `"muted":true`)
+
+	r = do(t, "GET", base+twilioPath+"agent.json", "Basic bm9wZTpub3Bl", "")
+	assert.Equal(t, 401, r.status)
+
+	// Paths are not cleaned: an escaped label reaches the fake as sent.
+	tx, err := e.Vendor("texml")
+	require.NoError(t, err)
+	tx.Server.Seed(vendorfake.Participant{Account: emulator.TeXMLAccount, Conference: emulator.TeXMLConference, Label: "../x"})
+	r = do(t, "GET", base+texmlPath+"..%2Fx", bearerAuth, "")
+	assert.Equal(t, 200, r.status, r.body)
+
+	for _, path := range []string{"/", "/v1/texml/x", "/_emulator/nope"} {
+		r = do(t, "GET", base+path, "", "")
+		assert.Equal(t, 404, r.status, path)
+		assert.Contains(t, r.body, `"error"`, path)
+	}
+}
+
+func TestInfo(t *testing.T) {
+	e, base := start(t)
+	r := do(t, "GET", base+"/_emulator/info", "", "")
+	require.Equal(t, 200, r.status)
+	var info map[string]emulator.VendorInfo
+	require.NoError(t, json.Unmarshal([]byte(r.body), &info))
+	assert.Equal(t, e.Info(base), info)
+	assert.Equal(t, base, info["twilio"].BaseURL)
+	assert.Equal(t, base+"/v2", info["texml"].BaseURL)
+	assert.Equal(t, emulator.TwilioAuthToken, info["twilio"].Credentials["TWILIO_AUTH_TOKEN"])
+	assert.Equal(t, emulator.TeXMLAPIKey, info["texml"].Credentials["TELNYX_API_KEY"])
+	assert.Equal(t, []emulator.Seeded{{Call: emulator.TwilioAgentCall, Label: "agent"}, {Call: emulator.TwilioCustomer}},
+		info["twilio"].Participants)
+}
+
+func TestAdminFaults(t *testing.T) {
+	_, base := start(t)
+	r := do(t, "POST", base+"/_emulator/faults", "",
+		`{"provider":"twilio","status":503,"code":"20503","message":"down","retry_after":2,"delay":"1ms","times":2}`)
+	require.Equal(t, 204, r.status, r.body)
+	for range 2 {
+		r = do(t, "GET", base+twilioPath+"agent.json", basicAuth, "")
+		assert.Equal(t, 503, r.status)
+		assert.Equal(t, "2", r.header.Get("Retry-After"))
+		assert.Contains(t, r.body, `"message":"down"`)
+	}
+	assert.Equal(t, 200, do(t, "GET", base+twilioPath+"agent.json", basicAuth, "").status, "times ran out")
+
+	require.Equal(t, 204, do(t, "POST", base+"/_emulator/faults", "", `{"provider":"texml","malformed":true,"times":-1}`).status)
+	assert.Equal(t, `{"account_sid":"`, do(t, "GET", base+texmlPath+"agent", bearerAuth, "").body)
+	require.Equal(t, 204, do(t, "DELETE", base+"/_emulator/faults", "", "").status)
+	assert.Equal(t, 200, do(t, "GET", base+texmlPath+"agent", bearerAuth, "").status)
+
+	for body, want := range map[string]string{
+		`{"provider":"sip","status":500}`:              `unknown provider \"sip\" (want twilio or texml)`,
+		`{"provider":"twilio"}`:                        "fault does nothing",
+		`{"provider":"twilio","status":99}`:            "status 99",
+		`{"provider":"twilio","status":500,"x":1}`:     `unknown field \"x\"`,
+		`{"provider":"twilio","delay":"soon"}`:         `delay: invalid duration \"soon\"`,
+		`{"provider":"twilio","times":-2,"drop":true}`: "times",
+	} {
+		r = do(t, "POST", base+"/_emulator/faults", "", body)
+		assert.Equal(t, 400, r.status, body)
+		assert.Contains(t, r.body, want, body)
+	}
+}
+
+func TestAdminRequests(t *testing.T) {
+	_, base := start(t)
+	do(t, "POST", base+twilioPath+"agent.json", basicAuth, "Muted=true&Hold=false")
+	do(t, "GET", base+texmlPath+"agent", bearerAuth, "")
+	do(t, "GET", base+texmlPath+"agent", emulator.TeXMLAPIKey, "") // no scheme: the key must not leak
+
+	r := do(t, "GET", base+"/_emulator/requests", "", "")
+	require.Equal(t, 200, r.status)
+	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey, strings.TrimPrefix(basicAuth, "Basic ")} {
+		assert.NotContains(t, r.body, secret)
+	}
+	var reqs []emulator.Request
+	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))
+	require.Len(t, reqs, 3)
+	assert.Equal(t, emulator.Request{Provider: "twilio", Method: "POST", Path: twilioPath + "agent.json", Auth: "Basic",
+		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false"}, reqs[0])
+	assert.Equal(t, "Bearer", reqs[1].Auth)
+	assert.Equal(t, "(no scheme)", reqs[2].Auth)
+
+	r = do(t, "GET", base+"/_emulator/requests?provider=twilio", "", "")
+	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))
+	assert.Len(t, reqs, 1)
+	assert.Equal(t, 400, do(t, "GET", base+"/_emulator/requests?provider=sip", "", "").status)
+
+	require.Equal(t, 204, do(t, "DELETE", base+"/_emulator/requests", "", "").status)
+	assert.Equal(t, "[]\n", do(t, "GET", base+"/_emulator/requests", "", "").body)
+}
+
+func TestParseFault(t *testing.T) {
+	for in, want := range map[string]emulator.Fault{
+		"twilio:503":         {Provider: "twilio", Status: 503},
+		"twilio:503:2":       {Provider: "twilio", Status: 503, Times: 2},
+		"texml:429:always":   {Provider: "texml", Status: 429, Times: -1},
+		"texml:drop":         {Provider: "texml", Drop: true},
+		"twilio:malformed:3": {Provider: "twilio", Malformed: true, Times: 3},
+	} {
+		got, err := emulator.ParseFault(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"twilio", "twilio:slow", "twilio:503:0", "twilio:503:x", "a:b:c:d"} {
+		_, err := emulator.ParseFault(in)
+		assert.Error(t, err, in)
+	}
+}
+
+func TestServeShutsDownGracefully(t *testing.T) {
+	e := emulator.New()
+	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: 200 * time.Millisecond}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- e.Serve(ctx, ln) }()
+
+	// A request in flight when shutdown starts still gets its answer.
+	answered := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+twilioPath+"agent.json", nil)
+		req.Header.Set("Authorization", basicAuth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	assert.Equal(t, 200, <-answered)
+	assert.NoError(t, <-served)
+	_, err = net.Dial("tcp", ln.Addr().String())
+	assert.Error(t, err, "the listener is closed")
+}
+
+func TestStart(t *testing.T) {
+	e := emulator.New()
+	base, stop, err := e.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	assert.Equal(t, 200, do(t, "GET", base+"/_emulator/info", "", "").status)
+	stop()
+	_, err = http.Get(base + "/_emulator/info")
+	assert.Error(t, err)
+}

@@ -1,0 +1,195 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
+)
+
+// Fault is a failure injected into a vendor's next answers, as POST
+// /_emulator/faults and carrierctl emulate --fault take it. Faults queue per
+// vendor; the head fault serves requests until its Times run out.
+type Fault struct {
+	Provider string `json:"provider"`
+	// Status answers with this HTTP status and the vendor's error body;
+	// Code and Message override the vendor code and text.
+	Status  int    `json:"status,omitempty"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	// RetryAfter is sent as the Retry-After header: seconds or an HTTP date.
+	RetryAfter string `json:"retry_after,omitempty"`
+	// Delay waits before answering (a Go duration in JSON, e.g. "2s").
+	Delay time.Duration `json:"delay,omitempty"`
+	// Drop closes the connection without an answer.
+	Drop bool `json:"drop,omitempty"`
+	// Malformed answers 200 with a truncated JSON body.
+	Malformed bool `json:"malformed,omitempty"`
+	// Times is how many requests the fault serves: 0 means 1, -1 until
+	// the faults are cleared.
+	Times int `json:"times,omitempty"`
+}
+
+// UnmarshalJSON reads delay as a Go duration and retry_after as a string
+// or a number of seconds; unknown keys are errors.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	type plain Fault
+	var w struct {
+		plain
+		RetryAfter json.RawMessage `json:"retry_after,omitempty"`
+		Delay      string          `json:"delay,omitempty"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	*f = Fault(w.plain)
+	if len(w.RetryAfter) > 0 {
+		var n json.Number
+		if json.Unmarshal(w.RetryAfter, &f.RetryAfter) != nil {
+			if err := json.Unmarshal(w.RetryAfter, &n); err != nil {
+				return errors.New("retry_after: want seconds or an HTTP date")
+			}
+			f.RetryAfter = n.String()
+		}
+	}
+	if w.Delay != "" {
+		d, err := time.ParseDuration(w.Delay)
+		if err != nil {
+			return fmt.Errorf("delay: invalid duration %q", w.Delay)
+		}
+		f.Delay = d
+	}
+	return nil
+}
+
+// ParseFault parses the --fault flag: PROVIDER:KIND[:TIMES], where KIND is
+// an HTTP status (503), "drop" or "malformed", and TIMES a count or
+// "always". Examples: twilio:503:2, texml:malformed, twilio:429:always.
+func ParseFault(s string) (Fault, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Fault{}, fmt.Errorf("fault %q: want PROVIDER:STATUS|drop|malformed[:TIMES|always]", s)
+	}
+	f := Fault{Provider: parts[0]}
+	switch kind := parts[1]; kind {
+	case "drop":
+		f.Drop = true
+	case "malformed":
+		f.Malformed = true
+	default:
+		n, err := strconv.Atoi(kind)
+		if err != nil {
+			return Fault{}, fmt.Errorf("fault %q: kind must be an HTTP status, drop or malformed", s)
+		}
+		f.Status = n
+	}
+	if len(parts) == 3 {
+		if parts[2] == "always" {
+			f.Times = -1
+		} else if n, err := strconv.Atoi(parts[2]); err != nil || n < 1 {
+			return Fault{}, fmt.Errorf("fault %q: times must be a positive count or always", s)
+		} else {
+			f.Times = n
+		}
+	}
+	return f, nil
+}
+
+// Inject queues f on its vendor.
+func (e *Emulator) Inject(f Fault) error {
+	v, err := e.Vendor(f.Provider)
+	switch {
+	case err != nil:
+		return err
+	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
+		return fmt.Errorf("status %d: want 200 to 599", f.Status)
+	case f.Times < -1:
+		return errors.New("times: want a count, 0 for once or -1 for until cleared")
+	case f.Status == 0 && !f.Drop && !f.Malformed && f.Delay <= 0:
+		return errors.New("fault does nothing: set status, drop, malformed or delay")
+	}
+	v.Server.Fail(vendorfake.Fault{Status: f.Status, Code: f.Code, Message: f.Message, RetryAfter: f.RetryAfter,
+		Delay: f.Delay, Drop: f.Drop, Malformed: f.Malformed, Times: f.Times})
+	return nil
+}
+
+// ClearFaults drops every queued fault of every vendor.
+func (e *Emulator) ClearFaults() {
+	for _, v := range e.vendors {
+		v.Server.ClearFaults()
+	}
+}
+
+func (e *Emulator) handleFault(w http.ResponseWriter, r *http.Request) {
+	var f Fault
+	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&f)
+	if err == nil {
+		err = e.Inject(f)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody(err))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Request is a recorded request without its credentials.
+type Request struct {
+	Provider string `json:"provider"`
+	Method   string `json:"method"`
+	Path     string `json:"path"`
+	Query    string `json:"query,omitempty"`
+	// Auth is the Authorization scheme only, e.g. "Basic"; never the credential.
+	Auth        string `json:"auth,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	UserAgent   string `json:"user_agent,omitempty"`
+	// Body is the form as sent, e.g. "Muted=true&Hold=false".
+	Body string `json:"body,omitempty"`
+}
+
+// Requests returns the requests provider's fake received, oldest first;
+// provider "" means every vendor's, vendor by vendor.
+func (e *Emulator) Requests(provider string) ([]Request, error) {
+	vendors := e.vendors
+	if provider != "" {
+		v, err := e.Vendor(provider)
+		if err != nil {
+			return nil, err
+		}
+		vendors = []*Vendor{v}
+	}
+	out := []Request{}
+	for _, v := range vendors {
+		for _, r := range v.Server.Requests() {
+			out = append(out, Request{Provider: v.Name, Method: r.Method, Path: r.Path, Query: r.RawQuery,
+				Auth: authScheme(r.Header.Get("Authorization")), ContentType: r.Header.Get("Content-Type"), UserAgent: r.Header.Get("User-Agent"),
+				Body: string(r.Body)})
+		}
+	}
+	return out, nil
+}
+
+// ResetRequests forgets every vendor's recorded requests.
+func (e *Emulator) ResetRequests() {
+	for _, v := range e.vendors {
+		v.Server.ResetRequests()
+	}
+}
+
+// authScheme returns the scheme of an Authorization value, and never the
+// credential: a value without a scheme gives "(no scheme)".
+func authScheme(v string) string {
+	scheme, _, ok := strings.Cut(v, " ")
+	if !ok && v != "" {
+		return "(no scheme)"
+	}
+	return scheme
+}

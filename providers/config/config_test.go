@@ -1,0 +1,181 @@
+package config_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers/config"
+	"github.com/carrierkit/carrierkit/providers/texml"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+)
+
+const (
+	account = "AC0123456789abcdef0123456789abcdef"
+	token   = "tok_5ecr3t_value"
+	apiKey  = "KEY_5ecr3t_value"
+)
+
+const goodFile = `{
+  "carriers": {
+    "us": {"provider": "twilio", "account": "` + account + `",
+           "credentials": {"auth_token_env": "CK_US_TOKEN"},
+           "retry": {"max_retries": 0, "wait_min": "1ms", "wait_max": "2ms"}},
+    "eu": {"provider": "twilio", "account": "` + account + `", "region": "ie1", "edge": "dublin",
+           "credentials": {"auth_token_env": "CK_EU_TOKEN"}},
+    "tx": {"provider": "texml", "account": "acc-1", "credentials": {"api_key_env": "CK_TX_KEY"}}
+  }
+}`
+
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	var cerr *config.Error
+	require.True(t, errors.As(err, &cerr), "want *config.Error, got %T %v", err, err)
+	assert.ErrorIs(t, err, participant.ErrInvalidArgument)
+	var out []string
+	for _, p := range cerr.Problems {
+		out = append(out, p.Field+": "+p.Message)
+	}
+	return out
+}
+
+func TestOpenAll(t *testing.T) {
+	cfg, err := config.Load(strings.NewReader(goodFile), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"eu", "tx", "us"}, cfg.Names())
+
+	t.Setenv("CK_US_TOKEN", token)
+	t.Setenv("CK_EU_TOKEN", token)
+	t.Setenv("CK_TX_KEY", apiKey)
+	all, err := cfg.Open(context.Background())
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+	assert.Equal(t, "https://api.dublin.ie1.twilio.com", all["eu"].(*twilio.Client).BaseURL())
+	assert.Equal(t, twilio.DefaultBaseURL, all["us"].(*twilio.Client).BaseURL())
+	assert.Equal(t, texml.DefaultBaseURL, all["tx"].(*texml.Client).BaseURL())
+	for _, s := range []string{fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg.Carriers["us"])} {
+		assert.NotContains(t, s, token)
+		assert.NotContains(t, s, apiKey)
+	}
+}
+
+// TestRetrySettings checks a carrier's retry settings reach its adapter.
+func TestRetrySettings(t *testing.T) {
+	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	p := twiliotest.Participant{Account: account, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID()}
+	fake.Seed(p)
+	fake.Fail(twiliotest.Fault{Status: 503, Times: -1})
+
+	file := strings.Replace(goodFile, `"account": "`+account+`",`, `"account": "`+account+`", "base_url": "`+srv.URL+`",`, 1)
+	cfg, err := config.Load(strings.NewReader(file), nil)
+	require.NoError(t, err)
+	t.Setenv("CK_US_TOKEN", token)
+	u, err := cfg.OpenCarrier(context.Background(), "us")
+	require.NoError(t, err)
+	_, err = u.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 1, pe.Attempts, "max_retries 0: one attempt")
+}
+
+func TestOpenReportsEveryCarrier(t *testing.T) {
+	cfg, err := config.Load(strings.NewReader(goodFile), nil)
+	require.NoError(t, err)
+	for _, k := range []string{"CK_US_TOKEN", "CK_EU_TOKEN", "CK_TX_KEY"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("CK_EU_TOKEN", token)
+	_, err = cfg.Open(context.Background())
+	assert.Equal(t, []string{
+		"carriers.tx.credentials.api_key_env: environment variable CK_TX_KEY is not set",
+		"carriers.us.credentials.auth_token_env: environment variable CK_US_TOKEN is not set",
+	}, problems(t, err))
+
+	_, err = cfg.OpenCarrier(context.Background(), "asia")
+	assert.Equal(t, []string{`carriers: has no carrier "asia" (the file names eu, tx, us)`}, problems(t, err))
+	u, err := cfg.OpenCarrier(context.Background(), "eu")
+	require.NoError(t, err)
+	assert.Equal(t, "twilio", u.Capabilities().Provider)
+}
+
+func TestLoadProblems(t *testing.T) {
+	cases := map[string]struct {
+		file string
+		want []string
+	}{
+		"syntax": {"{\n  \"carriers\": {\n    \"a\": }\n}", []string{
+			": invalid JSON at line 3, column 10: invalid character '}' looking for beginning of value"}},
+		"not an object":    {`[]`, []string{": must be a JSON object"}},
+		"no carriers":      {`{}`, []string{"carriers: is required: an object of carriers by name"}},
+		"empty carriers":   {`{"carriers": {}}`, []string{"carriers: names no carrier"}},
+		"carriers a list":  {`{"carriers": []}`, []string{"carriers: must be a JSON object"}},
+		"bad carrier name": {`{"carriers": {"e u": {"provider": "texml"}}}`, []string{"carriers.e u: carrier names are letters, digits, _ and -"}},
+		"structure": {`{"carriers": {
+			"a": "twilio",
+			"b": {},
+			"c": {"provider": ""},
+			"d": {"provider": 1, "account": true, "credentials": [], "retry": "fast"},
+			"e": {"provider": "texml", "api_key_env": "K", "wait_min": "1s",
+			      "credentials": {"api_key": "K", "api_secret_env": "S"},
+			      "retry": {"max_retries": 1.5, "wait_max": 2, "backoff": "1s"}}}}`, []string{
+			"carriers.a: must be a JSON object",
+			"carriers.b.provider: is required (registered: texml, twilio)",
+			"carriers.c.provider: must not be empty",
+			"carriers.d.account: must be a string",
+			"carriers.d.credentials: must be a JSON object",
+			"carriers.d.provider: must be a string",
+			"carriers.d.retry: must be a JSON object",
+			"carriers.e.api_key_env: belongs in credentials",
+			"carriers.e.credentials.api_key: credentials name environment variables: keys end in _env, e.g. auth_token_env",
+			"carriers.e.credentials.api_secret_env: unknown parameter (texml accepts account, api_key_env, base_url, max_retries, max_retry_after, wait_max, wait_min)",
+			"carriers.e.retry.backoff: unknown key (accepted: max_retries, wait_min, wait_max, max_retry_after)",
+			"carriers.e.retry.max_retries: must be a whole number from 0 to 100, got \"1.5\"",
+			"carriers.e.retry.wait_max: must be a string",
+			"carriers.e.wait_min: belongs in retry",
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.Load(strings.NewReader(tc.file), nil)
+			assert.Equal(t, tc.want, problems(t, err))
+			assert.NotContains(t, err.Error(), "\n", "one line")
+		})
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "carriers.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"carriers": {"x": {"provider": "texml", "base_url": "ftp://h"}}}`), 0o600))
+	_, err := config.LoadFile(path, nil)
+	assert.EqualError(t, err, "config "+path+`: carriers.x.base_url: must be an absolute http or https URL, got "ftp://h"`)
+
+	_, err = config.LoadFile(filepath.Join(dir, "missing.json"), nil)
+	assert.Equal(t, []string{": cannot read: no such file or directory"}, problems(t, err))
+}
+
+// TestNoSecretsInErrors puts credentials where a careless loader would echo
+// them: in a malformed environment value and in a carrier's URL parameter.
+func TestNoSecretsInErrors(t *testing.T) {
+	t.Setenv("CK_KEY", "SK-"+token) // not an API key SID: rejected by the adapter
+	t.Setenv("CK_SECRET", token)
+	cfg, err := config.Load(strings.NewReader(`{"carriers": {"a": {"provider": "twilio", "account": "`+account+`",
+		"credentials": {"api_key_env": "CK_KEY", "api_secret_env": "CK_SECRET"}}}}`), nil)
+	require.NoError(t, err)
+	_, err = cfg.Open(context.Background())
+	assert.Equal(t, []string{"carriers.a.credentials.api_key_env: must match ^SK[0-9a-fA-F]{32}$"}, problems(t, err))
+	assert.NotContains(t, err.Error(), token)
+}

@@ -1,0 +1,150 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// UpdaterURLOpener opens an Updater from a URL, in the style of gocloud's
+// URL openers: the scheme picks the opener, the query holds its settings.
+// Adapters register one under their scheme in init.
+type UpdaterURLOpener interface {
+	OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error)
+}
+
+// UpdaterURLChecker is implemented by openers that can check a URL without
+// opening it: no credential is read and nothing is sent. Config files use it
+// to report every problem when they are loaded.
+type UpdaterURLChecker interface {
+	CheckUpdaterURL(u *url.URL) error
+}
+
+// URLMux maps URL schemes to openers. The zero value is an empty mux, ready
+// to use; it is safe for concurrent use.
+type URLMux struct {
+	mu      sync.RWMutex
+	openers map[string]UpdaterURLOpener
+}
+
+var schemePattern = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
+
+// RegisterUpdater registers opener under scheme. It panics if the scheme is
+// not a lower-case URL scheme, if opener is nil or if the scheme is taken,
+// as registration happens in init.
+func (m *URLMux) RegisterUpdater(scheme string, opener UpdaterURLOpener) {
+	if !schemePattern.MatchString(scheme) {
+		panic(fmt.Sprintf("providers: invalid scheme %q", scheme))
+	}
+	if opener == nil {
+		panic("providers: nil opener for scheme " + scheme)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, dup := m.openers[scheme]; dup {
+		panic("providers: scheme " + scheme + " registered twice")
+	}
+	if m.openers == nil {
+		m.openers = make(map[string]UpdaterURLOpener)
+	}
+	m.openers[scheme] = opener
+}
+
+// Schemes returns the registered schemes, sorted.
+func (m *URLMux) Schemes() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := make([]string, 0, len(m.openers))
+	for k := range m.openers {
+		s = append(s, k)
+	}
+	slices.Sort(s)
+	return s
+}
+
+// ValidUpdaterScheme reports whether scheme is registered.
+func (m *URLMux) ValidUpdaterScheme(scheme string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	_, ok := m.openers[scheme]
+	return ok
+}
+
+// OpenUpdater parses urlstr and opens the Updater its scheme names, e.g.
+// "twilio://?region=ie1&edge=dublin". Errors are *participant.Error values
+// with CodeInvalidArgument (several are joined) naming the parameter; they
+// never repeat the URL, so a credential put in it by mistake is not shown.
+func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (participant.Updater, error) {
+	u, err := parseURL(urlstr)
+	if err != nil {
+		return nil, err
+	}
+	return m.OpenUpdaterURL(ctx, u)
+}
+
+// OpenUpdaterURL opens the Updater u's scheme names.
+func (m *URLMux) OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error) {
+	o, err := m.opener(u)
+	if err != nil {
+		return nil, err
+	}
+	return o.OpenUpdaterURL(ctx, u)
+}
+
+// CheckUpdaterURL checks u as OpenUpdaterURL would, without reading
+// credentials or opening anything, when the scheme's opener implements
+// UpdaterURLChecker; otherwise it checks only the scheme.
+func (m *URLMux) CheckUpdaterURL(u *url.URL) error {
+	o, err := m.opener(u)
+	if err != nil {
+		return err
+	}
+	if c, ok := o.(UpdaterURLChecker); ok {
+		return c.CheckUpdaterURL(u)
+	}
+	return nil
+}
+
+func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
+	m.mu.RLock()
+	o, ok := m.openers[u.Scheme]
+	m.mu.RUnlock()
+	if ok {
+		return o, nil
+	}
+	registered := "(registered: " + strings.Join(m.Schemes(), ", ") + ")"
+	if u.Scheme == "" {
+		return nil, ConfigError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
+	}
+	return nil, ConfigError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
+}
+
+// parseURL parses urlstr without ever echoing it: a URL may hold a
+// credential by mistake.
+func parseURL(urlstr string) (*url.URL, error) {
+	u, err := url.Parse(urlstr)
+	if err != nil {
+		return nil, ConfigError("", "url", "is not a valid URL")
+	}
+	return u, nil
+}
+
+var defaultMux = new(URLMux)
+
+// DefaultURLMux returns the mux adapters register with in init. Import an
+// adapter (providers/twilio, providers/texml) to register its scheme.
+func DefaultURLMux() *URLMux { return defaultMux }
+
+// Open opens an Updater from urlstr through DefaultURLMux, e.g.
+// "twilio://?region=ie1&edge=dublin" or "texml://?base_url=http://127.0.0.1:8080/v2".
+// Credentials never go in the URL: each adapter reads them from the
+// environment, or from its URLOpener's fields when registered by hand.
+func Open(ctx context.Context, urlstr string) (participant.Updater, error) {
+	return defaultMux.OpenUpdater(ctx, urlstr)
+}

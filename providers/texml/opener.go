@@ -1,0 +1,91 @@
+package texml
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Scheme is the URL scheme the adapter registers with providers.DefaultURLMux.
+const Scheme = Name
+
+// EnvAPIKey is the environment variable URLOpener reads the API key from
+// by default.
+const EnvAPIKey = "TELNYX_API_KEY"
+
+func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+
+// URLOpener opens texml:// URLs, e.g. "texml://?account=…&base_url=http://127.0.0.1:8080/v2".
+// Its query parameters are
+//
+//	account          default account id (default: the Account field)
+//	base_url         API root before /texml, as in Config
+//	max_retries, wait_min, wait_max, max_retry_after   retry policy
+//	api_key_env      the environment variable to read instead of $TELNYX_API_KEY
+//
+// The API key never goes in the URL: unless set on the URLOpener, it is
+// read from the environment when opening. Printing a URLOpener with any fmt
+// verb never shows it.
+type URLOpener struct {
+	// APIKey, when set, is used instead of the environment.
+	APIKey string `json:"-"`
+	// Account is the default account when the URL has no account parameter.
+	Account string
+	// Options are the HTTP settings. The URL's retry parameters are applied
+	// over Options.Retry.
+	Options providers.Options
+}
+
+var (
+	_ providers.UpdaterURLOpener  = (*URLOpener)(nil)
+	_ providers.UpdaterURLChecker = (*URLOpener)(nil)
+)
+
+// Format prints o with its secret redacted, for every verb.
+func (o URLOpener) Format(f fmt.State, verb rune) {
+	type plain URLOpener
+	o.APIKey = providers.Redact(o.APIKey)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
+}
+
+// paramOf names the URL parameter behind each Config field, for errors.
+var paramOf = map[string]string{"APIKey": "api_key_env", "BaseURL": "base_url"}
+
+func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
+	p := providers.NewParams(Name, u)
+	cfg = Config{Account: cmp.Or(p.String("account"), o.Account), BaseURL: p.String("base_url"), Options: o.Options}
+	keyEnv = cmp.Or(p.EnvName("api_key_env"), EnvAPIKey)
+	cfg.Retry = p.Retry(o.Options.Retry)
+	if cfg.BaseURL != "" {
+		p.Add(providers.CheckBaseURL(Name, "base_url", cfg.BaseURL))
+	}
+	return cfg, keyEnv, p.Err()
+}
+
+// CheckUpdaterURL checks u's parameters without reading credentials.
+func (o *URLOpener) CheckUpdaterURL(u *url.URL) error {
+	_, _, err := o.parse(u)
+	return err
+}
+
+// OpenUpdaterURL returns a *Client for u. Nothing is sent.
+func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.Updater, error) {
+	cfg, keyEnv, err := o.parse(u)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.APIKey = o.APIKey; cfg.APIKey == "" {
+		if cfg.APIKey, err = providers.Getenv(Name, "api_key_env", keyEnv, ""); err != nil {
+			return nil, err
+		}
+	}
+	c, err := New(cfg)
+	if err != nil {
+		return nil, providers.RenameField(err, paramOf)
+	}
+	return c, nil
+}

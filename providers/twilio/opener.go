@@ -1,0 +1,151 @@
+package twilio
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Scheme is the URL scheme the adapter registers with providers.DefaultURLMux.
+const Scheme = Name
+
+// The environment variables URLOpener reads credentials from by default.
+const (
+	EnvAccountSID = "TWILIO_ACCOUNT_SID"
+	EnvAuthToken  = "TWILIO_AUTH_TOKEN"
+	EnvAPIKey     = "TWILIO_API_KEY"
+	EnvAPISecret  = "TWILIO_API_SECRET"
+)
+
+func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+
+// URLOpener opens twilio:// URLs, e.g. "twilio://?region=ie1&edge=dublin".
+// Its query parameters are
+//
+//	account          account SID (default: the AccountSID field, else $TWILIO_ACCOUNT_SID)
+//	region, edge     regional endpoint, as in Config
+//	base_url         API root before /2010-04-01, as in Config
+//	max_retries, wait_min, wait_max, max_retry_after   retry policy
+//	account_sid_env, auth_token_env, api_key_env, api_secret_env
+//	                 the environment variables to read instead of the defaults
+//
+// Credentials never go in the URL. Unless set on the URLOpener, they are
+// read when opening: $TWILIO_API_KEY and $TWILIO_API_SECRET when
+// TWILIO_API_KEY is set (or api_key_env is given), else $TWILIO_AUTH_TOKEN.
+// Printing a URLOpener with any fmt verb never shows a secret.
+type URLOpener struct {
+	// AccountSID, AuthToken, APIKey and APISecret, when set, are used
+	// instead of the environment; the account parameter still wins over
+	// AccountSID.
+	AccountSID string
+	AuthToken  string `json:"-"`
+	APIKey     string
+	APISecret  string `json:"-"`
+	// Options are the HTTP settings. The URL's retry parameters are applied
+	// over Options.Retry.
+	Options providers.Options
+}
+
+var (
+	_ providers.UpdaterURLOpener  = (*URLOpener)(nil)
+	_ providers.UpdaterURLChecker = (*URLOpener)(nil)
+)
+
+// Format prints o with its secrets redacted, for every verb.
+func (o URLOpener) Format(f fmt.State, verb rune) {
+	type plain URLOpener
+	o.AuthToken, o.APISecret = providers.Redact(o.AuthToken), providers.Redact(o.APISecret)
+	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
+}
+
+// paramOf names the URL parameter behind each Config field, for errors.
+var paramOf = map[string]string{
+	"AccountSID": "account", "AuthToken": "auth_token_env", "APIKey": "api_key_env",
+	"APISecret": "api_secret_env", "Region": "region", "Edge": "edge", "BaseURL": "base_url",
+}
+
+// urlSettings is what a twilio:// URL says; credentials are read later.
+type urlSettings struct {
+	cfg                                     Config
+	accountEnv, tokenEnv, keyEnv, secretEnv string
+}
+
+func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
+	p := providers.NewParams(Name, u)
+	s := urlSettings{
+		cfg: Config{AccountSID: p.String("account"), Region: p.String("region"), Edge: p.String("edge"),
+			BaseURL: p.String("base_url"), Options: o.Options},
+		accountEnv: p.EnvName("account_sid_env"),
+		tokenEnv:   p.EnvName("auth_token_env"),
+		keyEnv:     p.EnvName("api_key_env"),
+		secretEnv:  p.EnvName("api_secret_env"),
+	}
+	s.cfg.Retry = p.Retry(o.Options.Retry)
+	if s.cfg.AccountSID != "" && !IsSID(s.cfg.AccountSID, "AC") {
+		p.Fail("account", `must match ^AC[0-9a-fA-F]{32}$`)
+	}
+	if s.tokenEnv != "" && (s.keyEnv != "" || s.secretEnv != "") {
+		p.Fail("auth_token_env", "set auth_token_env or api_key_env and api_secret_env, not both")
+	}
+	// Check each endpoint setting on its own, so every bad one is reported.
+	for _, c := range [...]Config{{BaseURL: s.cfg.BaseURL}, {Region: s.cfg.Region}, {Edge: s.cfg.Edge}} {
+		if _, err := baseURL(c); err != nil {
+			p.Add(providers.RenameField(err, paramOf))
+		}
+	}
+	return s, p.Err()
+}
+
+// CheckUpdaterURL checks u's parameters without reading credentials.
+func (o *URLOpener) CheckUpdaterURL(u *url.URL) error {
+	_, err := o.parse(u)
+	return err
+}
+
+// OpenUpdaterURL returns a *Client for u. Nothing is sent.
+func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.Updater, error) {
+	s, err := o.parse(u)
+	if err != nil {
+		return nil, err
+	}
+	cfg := s.cfg
+	var errs []error
+	getenv := func(param, name, hint string) string {
+		v, err := providers.Getenv(Name, param, name, hint)
+		errs = append(errs, err)
+		return v
+	}
+	names := paramOf
+	cfg.AccountSID = cmp.Or(cfg.AccountSID, o.AccountSID)
+	if cfg.AccountSID == "" {
+		cfg.AccountSID = getenv("account_sid_env", cmp.Or(s.accountEnv, EnvAccountSID), "or set the account parameter")
+		names = maps.Clone(paramOf)
+		names["AccountSID"] = "account_sid_env"
+	}
+	switch {
+	case o.AuthToken != "" || o.APIKey != "" || o.APISecret != "":
+		cfg.AuthToken, cfg.APIKey, cfg.APISecret = o.AuthToken, o.APIKey, o.APISecret
+	case s.tokenEnv == "" && (s.keyEnv != "" || s.secretEnv != "" || os.Getenv(EnvAPIKey) != ""):
+		cfg.APIKey = getenv("api_key_env", cmp.Or(s.keyEnv, EnvAPIKey), "")
+		cfg.APISecret = getenv("api_secret_env", cmp.Or(s.secretEnv, EnvAPISecret), "")
+	case s.tokenEnv != "":
+		cfg.AuthToken = getenv("auth_token_env", s.tokenEnv, "")
+	default:
+		cfg.AuthToken = getenv("auth_token_env", EnvAuthToken, "or set "+EnvAPIKey+" and "+EnvAPISecret)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	c, err := New(cfg)
+	if err != nil {
+		return nil, providers.RenameField(err, names)
+	}
+	return c, nil
+}
