@@ -123,17 +123,35 @@ func (c *Client) url(op string, ref participant.Ref, req *participant.UpdateRequ
 				Op: op, Field: field, Message: rule}
 		}
 	}
-	b := make([]byte, 0, len(c.cfg.BaseURL)+len(c.d.Root)+len(account)+len(ref.Conference)+len(ref.Call)+48)
-	b = append(b, c.cfg.BaseURL...)
-	b = append(b, c.d.Root...)
-	b = append(b, "/Accounts/"...)
-	b = AppendPathSegment(b, account)
-	b = append(b, "/Conferences/"...)
-	b = AppendPathSegment(b, ref.Conference)
-	b = append(b, "/Participants/"...)
-	b = AppendPathSegment(b, ref.Call)
-	b = append(b, c.d.Suffix...)
-	return string(b), nil
+	return c.buildURL(account, ref), nil
+}
+
+// buildURL returns {base}{Root}/Accounts/{a}/Conferences/{c}/Participants/{call}{Suffix}
+// in one allocation: the size is exact when no byte needs escaping.
+func (c *Client) buildURL(account string, ref participant.Ref) string {
+	var b strings.Builder
+	b.Grow(len(c.cfg.BaseURL) + len(c.d.Root) + len("/Accounts//Conferences//Participants/") +
+		len(account) + len(ref.Conference) + len(ref.Call) + len(c.d.Suffix))
+	b.WriteString(c.cfg.BaseURL)
+	b.WriteString(c.d.Root)
+	b.WriteString("/Accounts/")
+	writePathSegment(&b, account)
+	b.WriteString("/Conferences/")
+	writePathSegment(&b, ref.Conference)
+	b.WriteString("/Participants/")
+	writePathSegment(&b, ref.Call)
+	b.WriteString(c.d.Suffix)
+	return b.String()
+}
+
+// writePathSegment writes s escaped as one path segment (AppendPathSegment).
+func writePathSegment(b *strings.Builder, s string) {
+	if clean, dots := scanSegment(s); clean && !dots {
+		b.WriteString(s)
+		return
+	}
+	var buf [128]byte
+	b.Write(AppendPathSegment(buf[:0], s))
 }
 
 // Encode returns the form body for req: only the fields it sets, in Field

@@ -5,13 +5,14 @@
 package httpx
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -173,39 +174,63 @@ type Response struct {
 // ErrBodyTooLarge is returned when a response body exceeds MaxBodyBytes.
 var ErrBodyTooLarge = errors.New("response body too large")
 
-type attemptKey struct{}
-
-// attempt is the per-request state shared by the retry hooks.
+// attempt is the per-request state shared by the retry hooks. It travels
+// as the request's context (attemptCtx), so a request costs one
+// allocation for it, not a state struct plus a context.WithValue, and the
+// hooks find it with a type assertion instead of a Value walk.
 type attempt struct {
 	n          int
 	start      time.Time
 	idempotent bool
 	method     string
-	path       string
+	url        *url.URL // for the log line's path, escaped only when logging
+}
+
+// attemptCtx is the context of a request sent through Do: the caller's
+// context (cancellation, deadline and values pass through unchanged) plus
+// the attempt state.
+type attemptCtx struct {
+	context.Context
+	attempt
 }
 
 // Do sends r. A non-nil error means no usable response arrived; resp.Attempts
 // is set either way. Non-2xx responses are returned, not turned into errors.
 func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
-	st := &attempt{idempotent: r.Idempotent, method: r.Method}
-	ctx = context.WithValue(ctx, attemptKey{}, st)
+	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
 	var body any
 	if r.Form != nil {
 		body = r.Form
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL, body)
+	req, err := retryablehttp.NewRequestWithContext(st, r.Method, r.URL, body)
 	if err != nil {
 		return Response{}, err
 	}
-	st.path = req.URL.EscapedPath()
+	st.url = req.URL
+	// The header values share one backing array: one allocation, not one
+	// per header. Each slice is capped, so an append cannot overwrite its
+	// neighbour.
+	var vals []string
+	switch {
+	case r.Authorization != "" && r.Form != nil:
+		vals = []string{c.ua, "application/json", r.Authorization, "application/x-www-form-urlencoded"}
+	case r.Authorization != "":
+		vals = []string{c.ua, "application/json", r.Authorization}
+	case r.Form != nil:
+		vals = []string{c.ua, "application/json", "application/x-www-form-urlencoded"}
+	default:
+		vals = []string{c.ua, "application/json"}
+	}
 	h := req.Header
-	h["User-Agent"] = []string{c.ua}
-	h["Accept"] = []string{"application/json"}
+	h["User-Agent"] = vals[0:1:1]
+	h["Accept"] = vals[1:2:2]
+	i := 2
 	if r.Authorization != "" {
-		h["Authorization"] = []string{r.Authorization}
+		h["Authorization"] = vals[i : i+1 : i+1]
+		i++
 	}
 	if r.Form != nil {
-		h["Content-Type"] = []string{"application/x-www-form-urlencoded"}
+		h["Content-Type"] = vals[i : i+1 : i+1]
 	}
 	resp, err := c.rc.Do(req)
 	out := Response{Attempts: st.n}
@@ -220,29 +245,47 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	}
 	defer resp.Body.Close()
 	out.Status, out.Header = resp.StatusCode, resp.Header
-	out.Body, err = readBody(resp, c.maxBody)
+	out.Body, err = readBody(resp.Body, resp.ContentLength, c.maxBody)
 	return out, err
 }
 
-func readBody(resp *http.Response, max int64) ([]byte, error) {
-	n := resp.ContentLength
+// readBody reads at most max bytes of body. A body of the announced
+// length (the usual case) is read into one exactly sized buffer; one spare
+// byte lets the read see the end without growing it.
+func readBody(body io.Reader, length, max int64) ([]byte, error) {
+	n := length
 	if n < 0 || n > max {
 		n = 512
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, n+1))
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return nil, err
+	buf := make([]byte, 0, n+1)
+	for limit := max + 1; int64(len(buf)) < limit; {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 512)
+		}
+		room := buf[len(buf):cap(buf)]
+		if left := limit - int64(len(buf)); int64(len(room)) > left {
+			room = room[:left]
+		}
+		m, err := body.Read(room)
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if int64(buf.Len()) > max {
+	if int64(len(buf)) > max {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 func stateOf(ctx context.Context) *attempt {
-	st, _ := ctx.Value(attemptKey{}).(*attempt)
-	return st
+	if a, ok := ctx.(*attemptCtx); ok {
+		return &a.attempt
+	}
+	return nil
 }
 
 func startAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
@@ -264,7 +307,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			status = resp.StatusCode
 		}
 		fields := []zap.Field{zap.String("provider", c.provider), zap.String("method", st.method),
-			zap.String("path", st.path), zap.Int("status", status), zap.Int("attempt", st.n),
+			zap.String("path", st.url.EscapedPath()), zap.Int("status", status), zap.Int("attempt", st.n),
 			zap.Duration("latency", time.Since(st.start))}
 		if err != nil {
 			fields = append(fields, zap.String("error", err.Error()))
@@ -291,7 +334,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil // the carrier's answer is worth more than a wait that cannot finish
 	}
 	if ce := c.log.Check(zapcore.DebugLevel, "carrier request retry"); ce != nil {
-		ce.Write(zap.String("provider", c.provider), zap.String("path", st.path),
+		ce.Write(zap.String("provider", c.provider), zap.String("path", st.url.EscapedPath()),
 			zap.Int("attempt", st.n), zap.Duration("wait", wait))
 	}
 	return true, nil

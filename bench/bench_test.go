@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// BenchmarkUpdate is one participant update (Muted=true) at a time, over a
+// warm keep-alive connection, through each client against the same
+// loopback server. The server runs in the same process, so ns/op includes
+// its share (the same for every client).
+func BenchmarkUpdate(b *testing.B) {
+	for _, k := range []clientKind{floor, twilioGo, carrierkitTwilio, floorTexml, carrierkitTexml} {
+		b.Run(k.name, func(b *testing.B) {
+			srv := newServer(b, fixedHandler(k.body))
+			update := k.new(b, srv.URL, nil)
+			ctx := context.Background()
+			if err := update(ctx); err != nil { // open the connection
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := update(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClientOnly is BenchmarkUpdate with the network replaced by an
+// in-memory transport (memTransport) that answers the same body: what
+// each client itself costs per update, without sockets or a server.
+func BenchmarkClientOnly(b *testing.B) {
+	for _, k := range []clientKind{floor, twilioGo, carrierkitTwilio, floorTexml, carrierkitTexml} {
+		b.Run(k.name, func(b *testing.B) {
+			update := k.new(b, "http://api.invalid", memTransport{[]byte(k.body)})
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := update(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParallel is g goroutines updating at once through one client.
+// Each run starts from cold (no connection open): a warm-up of 4 updates
+// per goroutine opens the pool, then b.N updates are timed. updates/s is
+// the timed throughput; conns is every TCP connection the server accepted
+// (warm-up included); timed-conns is those accepted during the timed part,
+// 0 when the pool keeps its connections. (Before the timed part starts,
+// the server is given time to accept the connections whose dials the
+// warm-up started, so a late accept is not taken for a new connection.)
+//
+// Every client uses its default pool (256 idle connections per host, no
+// cap on connections). carrierkit-twilio-maxconns is carrierkit given an
+// http.Client whose transport also caps connections at g
+// (MaxConnsPerHost), the only setting with which net/http never opens
+// more connections than goroutines, even from cold.
+func BenchmarkParallel(b *testing.B) {
+	for _, g := range []int{1, 16, 64} {
+		kinds := []clientKind{floor, twilioGo, carrierkitTwilio}
+		if g == 64 {
+			kinds = append(kinds, clientKind{"carrierkit-twilio-maxconns", twilioBody, carrierkitTwilio.new})
+		}
+		for _, k := range kinds {
+			b.Run(k.name+"/g="+strconv.Itoa(g), func(b *testing.B) {
+				srv := newServer(b, fixedHandler(k.body))
+				defer srv.Close()
+				var rt http.RoundTripper // the client's default
+				if strings.HasSuffix(k.name, "-maxconns") {
+					t := pooledTransport()
+					t.MaxConnsPerHost = g
+					rt = t
+				}
+				update := k.new(b, srv.URL, rt)
+				if err := concurrently(g, 4*g, update); err != nil {
+					b.Fatal(err)
+				}
+				warm := srv.settledConns()
+				b.ReportAllocs()
+				b.ResetTimer()
+				if err := concurrently(g, b.N, update); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+				b.ReportMetric(float64(srv.conns.Load()), "conns")
+				b.ReportMetric(float64(srv.conns.Load()-warm), "timed-conns")
+			})
+		}
+	}
+}
+
+// concurrently runs n updates on g goroutines and returns the first error.
+func concurrently(g, n int, update updateFunc) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var first atomic.Pointer[error]
+	ctx := context.Background()
+	for range g {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := update(ctx); err != nil {
+					first.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if p := first.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// TestClientsSendTheSameRequest checks that the clients compared do the
+// same work on the wire: the same method, path, credentials, content type
+// and form body, and an answer decoded as muted.
+func TestClientsSendTheSameRequest(t *testing.T) {
+	twAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte(twAccount+":"+twToken))
+	for _, tc := range []struct {
+		k          clientKind
+		path, auth string
+	}{
+		{floor, twPath, twAuth},
+		{twilioGo, twPath, twAuth},
+		{carrierkitTwilio, twPath, twAuth},
+		{floorTexml, txPath, "Bearer " + txAPIKey},
+		{carrierkitTexml, txPath, "Bearer " + txAPIKey},
+	} {
+		t.Run(tc.k.name, func(t *testing.T) {
+			type seen struct{ method, path, auth, ctype, body string }
+			var mu sync.Mutex
+			var got []seen
+			fixed := fixedHandler(tc.k.body)
+			srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				got = append(got, seen{r.Method, r.URL.EscapedPath(), r.Header.Get("Authorization"),
+					r.Header.Get("Content-Type"), string(body)})
+				mu.Unlock()
+				fixed.ServeHTTP(w, r)
+			}))
+			update := tc.k.new(t, srv.URL, nil)
+			for range 3 {
+				if err := update(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := seen{http.MethodPost, tc.path, tc.auth, "application/x-www-form-urlencoded", "Muted=true"}
+			for i, s := range got {
+				if s != want {
+					t.Errorf("request %d = %+v, want %+v", i, s, want)
+				}
+			}
+			if len(got) != 3 {
+				t.Errorf("server saw %d requests, want 3", len(got))
+			}
+			if n := srv.conns.Load(); n != 1 {
+				t.Errorf("3 sequential updates opened %d connections, want 1", n)
+			}
+		})
+	}
+}

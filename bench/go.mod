@@ -1,0 +1,19 @@
+module github.com/carrierkit/carrierkit/bench
+
+go 1.26
+
+require (
+	github.com/carrierkit/carrierkit v0.0.0-00010101000000-000000000000
+	github.com/twilio/twilio-go v1.31.0
+)
+
+require (
+	github.com/golang/mock v1.6.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	go.uber.org/multierr v1.10.0 // indirect
+	go.uber.org/zap v1.28.0 // indirect
+)
+
+replace github.com/carrierkit/carrierkit => ..

@@ -1,0 +1,84 @@
+package adapter
+
+import (
+	"testing"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// benchDialect is Twilio's shape: its wire names, root, suffix and an id
+// check of the same cost as providers/twilio's (that package imports this
+// one, so its dialect cannot be used here).
+var benchDialect = Dialect{
+	Provider: "twilio",
+	Wire:     TwilioStyleWire(),
+	Root:     "/2010-04-01",
+	Suffix:   ".json",
+	Check: func(account string, ref participant.Ref, req *participant.UpdateRequest) (string, string) {
+		switch {
+		case !benchSID(account, "AC"):
+			return "Ref.Account", "must be an account SID"
+		case !benchSID(ref.Conference, "CF"):
+			return "Ref.Conference", "must be a conference SID"
+		case req != nil && req.CallToCoach != nil && !benchSID(*req.CallToCoach, "CA"):
+			return "CallToCoach", "must be a call SID"
+		}
+		return "", ""
+	},
+}
+
+func benchSID(s, prefix string) bool {
+	if len(s) != 34 || s[:2] != prefix {
+		return false
+	}
+	for i := 2; i < 34; i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	benchURL  string
+	benchForm []byte
+)
+
+// BenchmarkPrepare is what an update costs before anything is sent: the
+// neutral validation (participant.Validate), the ref and vendor id checks
+// with URL building, and the form encoding. "muted" is the update the
+// network benchmarks send; "all-fields" sets every field, so three URLs are
+// parsed and checked and the form holds escaped values.
+func BenchmarkPrepare(b *testing.B) {
+	c := New(&benchDialect, Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		Authorization: "Basic x"})
+	ref := participant.Ref{Conference: "CFaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Call: "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
+	yes, no := true, false
+	hold, announce, wait := "https://example.com/hold.mp3?loop=10&vol=-3", "https://example.com/announce?lang=en&v=2",
+		"https://example.com/wait.xml"
+	coach := "CAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	for _, tc := range []struct {
+		name string
+		req  participant.UpdateRequest
+	}{
+		{"muted", participant.UpdateRequest{Muted: &yes}},
+		{"all-fields", participant.UpdateRequest{Muted: &yes, Hold: &yes, HoldURL: &hold, HoldMethod: participant.MethodGET,
+			AnnounceURL: &announce, AnnounceMethod: participant.MethodPOST, WaitURL: &wait, WaitMethod: participant.MethodGET,
+			BeepOnExit: &no, EndConferenceOnExit: &no, Coaching: &yes, CallToCoach: &coach}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := tc.req
+				if err := participant.Validate(&req, c.caps); err != nil {
+					b.Fatal(err)
+				}
+				u, err := c.url("update", ref, &req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchURL, benchForm = u, c.Encode(&req)
+			}
+		})
+	}
+}
