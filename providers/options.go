@@ -38,12 +38,18 @@ type Options struct {
 	Retry *RetryPolicy
 	// UserAgent is appended to "carrierkit/<Version>".
 	UserAgent string
+	// MaxConnsPerHost caps the connections the default transport opens to a
+	// carrier host (0: no cap). Set it to your peak concurrency to bound
+	// connections even from a cold start, when net/http may dial more than
+	// it ends up keeping. Ignored when HTTPClient is set.
+	MaxConnsPerHost int
 }
 
 // HTTPOptions is for adapter packages; it returns o in the form the shared
 // HTTP plumbing takes.
 func HTTPOptions(o Options) httpx.Options {
-	return httpx.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Retry: o.Retry, UserAgent: o.UserAgent}
+	return httpx.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Retry: o.Retry, UserAgent: o.UserAgent,
+		MaxConnsPerHost: o.MaxConnsPerHost}
 }
 
 // ConfigError reports a bad adapter setting: an *participant.Error with

@@ -89,6 +89,9 @@ type Options struct {
 	UserAgent string
 	// MaxBodyBytes bounds response bodies (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// MaxConnsPerHost caps the default transport's connections per host
+	// (0: no cap). Ignored when HTTPClient is set.
+	MaxConnsPerHost int
 }
 
 // Client sends requests with retries. It is safe for concurrent use.
@@ -135,7 +138,9 @@ func New(opts Options) *Client {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: NewTransport()}
+		t := NewTransport()
+		t.MaxConnsPerHost = opts.MaxConnsPerHost
+		hc = &http.Client{Transport: t}
 	}
 	c.rc = retryablehttp.Client{
 		HTTPClient:     hc,

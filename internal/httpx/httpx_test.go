@@ -173,3 +173,29 @@ func TestTransportErrorKeepsContext(t *testing.T) {
 	assert.Equal(t, 2, resp.Attempts, "a refused connection is retried even for a non-idempotent request")
 	assert.False(t, errors.Is(err, context.Canceled))
 }
+
+func TestMaxConnsPerHost(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := httpx.New(httpx.Options{MaxConnsPerHost: 2})
+	done := make(chan error, 16)
+	for range 16 {
+		go func() {
+			_, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL})
+			done <- err
+		}()
+	}
+	for range 16 {
+		require.NoError(t, <-done)
+	}
+	assert.LessOrEqual(t, conns.Load(), int32(2), "16 concurrent requests through a pool capped at 2")
+}
