@@ -348,3 +348,17 @@ func TwilioStyleWire(except ...participant.Field) map[participant.Field]string {
 	}
 	return m
 }
+
+// IsSID reports whether s is a Twilio-style SID: the two-letter prefix and
+// 32 hex digits.
+func IsSID(s, prefix string) bool {
+	if len(s) != 34 || s[:2] != prefix {
+		return false
+	}
+	for i := 2; i < 34; i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

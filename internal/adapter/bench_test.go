@@ -6,9 +6,9 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 )
 
-// benchDialect is Twilio's shape: its wire names, root, suffix and an id
-// check of the same cost as providers/twilio's (that package imports this
-// one, so its dialect cannot be used here).
+// benchDialect is Twilio's shape: its wire names, root, suffix and the same
+// id checks as providers/twilio's (that package imports this one, so its
+// dialect cannot be used here).
 var benchDialect = Dialect{
 	Provider: "twilio",
 	Wire:     TwilioStyleWire(),
@@ -16,27 +16,15 @@ var benchDialect = Dialect{
 	Suffix:   ".json",
 	Check: func(account string, ref participant.Ref, req *participant.UpdateRequest) (string, string) {
 		switch {
-		case !benchSID(account, "AC"):
+		case !IsSID(account, "AC"):
 			return "Ref.Account", "must be an account SID"
-		case !benchSID(ref.Conference, "CF"):
+		case !IsSID(ref.Conference, "CF"):
 			return "Ref.Conference", "must be a conference SID"
-		case req != nil && req.CallToCoach != nil && !benchSID(*req.CallToCoach, "CA"):
+		case req != nil && req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
 			return "CallToCoach", "must be a call SID"
 		}
 		return "", ""
 	},
-}
-
-func benchSID(s, prefix string) bool {
-	if len(s) != 34 || s[:2] != prefix {
-		return false
-	}
-	for i := 2; i < 34; i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
 
 var (

@@ -123,17 +123,25 @@ func (v *Validator) httpRequest(r vendorfake.Request) (*http.Request, error) {
 	return req, nil
 }
 
-// ValidateRequest checks a recorded request against the spec.
-func (v *Validator) ValidateRequest(r vendorfake.Request) error {
+// input finds the spec's operation for a recorded request.
+func (v *Validator) input(r vendorfake.Request) (*openapi3filter.RequestValidationInput, error) {
 	req, err := v.httpRequest(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
-		return fmt.Errorf("no operation for %s %s: %w", r.Method, r.Path, err)
+		return nil, fmt.Errorf("no operation for %s %s: %w", r.Method, r.Path, err)
 	}
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	return &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}, nil
+}
+
+// ValidateRequest checks a recorded request against the spec.
+func (v *Validator) ValidateRequest(r vendorfake.Request) error {
+	in, err := v.input(r)
+	if err != nil {
+		return err
+	}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		return err
 	}
@@ -143,19 +151,12 @@ func (v *Validator) ValidateRequest(r vendorfake.Request) error {
 
 // ValidateResponse checks a response to a recorded request against the spec.
 func (v *Validator) ValidateResponse(r vendorfake.Request, status int, header http.Header, body []byte) error {
-	req, err := v.httpRequest(r)
+	reqIn, err := v.input(r)
 	if err != nil {
 		return err
 	}
-	route, params, err := v.router.FindRoute(req)
-	if err != nil {
-		return fmt.Errorf("no operation for %s %s: %w", r.Method, r.Path, err)
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},
-		Status:                 status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
-		Options: opts,
-	}
+	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: reqIn, Status: status, Header: header,
+		Body: io.NopCloser(bytes.NewReader(body)), Options: opts}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return err
 	}

@@ -160,17 +160,7 @@ func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabil
 
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
 // the prefix and 32 hex digits.
-func IsSID(s, prefix string) bool {
-	if len(s) != 34 || s[:2] != prefix {
-		return false
-	}
-	for i := 2; i < 34; i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+func IsSID(s, prefix string) bool { return adapter.IsSID(s, prefix) }
 
 // APIError is Twilio's error body. errors.As reaches it from the
 // *participant.Error an update returns.
