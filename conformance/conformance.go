@@ -142,6 +142,12 @@ func (f *fixture) refused(err error, code participant.Code, field string) {
 // sampleValue sets field f on req to a valid value and returns the form
 // value the vendor expects. Coaching also needs CallToCoach.
 func (f *fixture) sampleValue(req *participant.UpdateRequest, field participant.Field, b bool) string {
+	return sample(req, field, b, f.c.ValidCallToCoach)
+}
+
+// sample sets field on req to a valid value and returns its form value;
+// coach returns a call id to coach.
+func sample(req *participant.UpdateRequest, field participant.Field, b bool, coach func() string) string {
 	bs := fmt.Sprint(b)
 	switch field {
 	case participant.FieldMuted:
@@ -155,7 +161,7 @@ func (f *fixture) sampleValue(req *participant.UpdateRequest, field participant.
 	case participant.FieldCoaching:
 		req.Coaching = participant.Bool(b)
 		if b {
-			req.CallToCoach = participant.String(f.c.ValidCallToCoach())
+			req.CallToCoach = participant.String(coach())
 		}
 	case participant.FieldHoldURL:
 		req.HoldURL = participant.String("https://music.example.com/hold.xml?room=a&b=1")
@@ -176,7 +182,7 @@ func (f *fixture) sampleValue(req *participant.UpdateRequest, field participant.
 		req.WaitMethod = participant.MethodGET
 		return "GET"
 	case participant.FieldCallToCoach:
-		req.CallToCoach = participant.String(f.c.ValidCallToCoach())
+		req.CallToCoach = participant.String(coach())
 		return *req.CallToCoach
 	}
 	return bs
