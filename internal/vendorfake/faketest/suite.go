@@ -156,6 +156,10 @@ func JSON(t *testing.T, b []byte) map[string]any {
 
 // Run runs the behaviour suite shared by every dialect.
 func Run(t *testing.T, v *Vendor) {
+	if v.Spec != nil {
+		before := v.Spec.Validated.Load()
+		t.Cleanup(func() { t.Logf("contract: %d responses validated against the spec", v.Spec.Validated.Load()-before) })
+	}
 	t.Run("Auth", func(t *testing.T) { testAuth(t, v) })
 	t.Run("GetByCallAndLabel", func(t *testing.T) { testGet(t, v) })
 	t.Run("Update", func(t *testing.T) { testUpdate(t, v) })
