@@ -120,9 +120,9 @@ func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
 	}
 	registered := "(registered: " + strings.Join(m.Schemes(), ", ") + ")"
 	if u.Scheme == "" {
-		return nil, ConfigError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
+		return nil, configError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
 	}
-	return nil, ConfigError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
+	return nil, configError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
 }
 
 // parseURL parses urlstr without ever echoing it: a URL may hold a
@@ -130,7 +130,7 @@ func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
 func parseURL(urlstr string) (*url.URL, error) {
 	u, err := url.Parse(urlstr)
 	if err != nil {
-		return nil, ConfigError("", "url", "is not a valid URL")
+		return nil, configError("", "url", "is not a valid URL")
 	}
 	return u, nil
 }
@@ -147,4 +147,10 @@ func DefaultURLMux() *URLMux { return defaultMux }
 // environment, or from its URLOpener's fields when registered by hand.
 func Open(ctx context.Context, urlstr string) (participant.Updater, error) {
 	return defaultMux.OpenUpdater(ctx, urlstr)
+}
+
+// configError reports a bad URL: CodeInvalidArgument naming the field.
+func configError(provider, field, rule string) error {
+	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
+		Field: field, Message: rule}
 }

@@ -10,20 +10,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	_ "github.com/carrierkit/carrierkit/providers/texml"
 	_ "github.com/carrierkit/carrierkit/providers/twilio"
 )
 
-// stub is an opener that reads a few parameters through providers.Params.
+// stub is an opener that reads a few parameters through urlparams.Params.
 type stub struct {
 	got   map[string]string
 	retry *providers.RetryPolicy
 }
 
 func (s *stub) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.Updater, error) {
-	p := providers.NewParams("stub", u)
+	p := urlparams.New("stub", u)
 	s.got = map[string]string{"account": p.String("account"), "token_env": p.EnvName("token_env")}
 	s.retry = p.Retry(nil)
 	return nil, p.Err()
@@ -131,19 +133,19 @@ func TestURLShape(t *testing.T) {
 }
 
 func TestRenameField(t *testing.T) {
-	err := providers.ConfigError("twilio", "Region", "bad")
-	renamed := providers.RenameField(err, map[string]string{"Region": "region"})
+	err := adapter.ConfigError("twilio", "Region", "bad")
+	renamed := urlparams.RenameField(err, map[string]string{"Region": "region"})
 	assert.Equal(t, "carrierkit twilio config: invalid argument: region: bad", renamed.Error())
 	assert.Equal(t, "Region", err.(*participant.Error).Field, "the original is not changed")
 	other := errors.New("other")
-	assert.Same(t, other, providers.RenameField(other, nil))
+	assert.Same(t, other, urlparams.RenameField(other, nil))
 }
 
 func TestGetenv(t *testing.T) {
 	t.Setenv("CARRIERKIT_TEST_SECRET", "s3cr3t")
-	v, err := providers.Getenv("p", "token_env", "CARRIERKIT_TEST_SECRET", "")
+	v, err := urlparams.Getenv("p", "token_env", "CARRIERKIT_TEST_SECRET", "")
 	require.NoError(t, err)
 	assert.Equal(t, "s3cr3t", v)
-	_, err = providers.Getenv("p", "token_env", "CARRIERKIT_TEST_UNSET", "or set X")
+	_, err = urlparams.Getenv("p", "token_env", "CARRIERKIT_TEST_UNSET", "or set X")
 	assert.EqualError(t, err, "carrierkit p config: invalid argument: token_env: environment variable CARRIERKIT_TEST_UNSET is not set (or set X)")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -48,7 +50,7 @@ var (
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.APIKey = providers.Redact(o.APIKey)
+	o.APIKey = adapter.Redact(o.APIKey)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 
@@ -56,12 +58,12 @@ func (o URLOpener) Format(f fmt.State, verb rune) {
 var paramOf = map[string]string{"APIKey": "api_key_env", "BaseURL": "base_url"}
 
 func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
-	p := providers.NewParams(Name, u)
+	p := urlparams.New(Name, u)
 	cfg = Config{Account: cmp.Or(p.String("account"), o.Account), BaseURL: p.String("base_url"), Options: o.Options}
 	keyEnv = cmp.Or(p.EnvName("api_key_env"), EnvAPIKey)
 	cfg.Retry = p.Retry(o.Options.Retry)
 	if cfg.BaseURL != "" {
-		p.Add(providers.CheckBaseURL(Name, "base_url", cfg.BaseURL))
+		p.Add(adapter.CheckBaseURL(Name, "base_url", cfg.BaseURL))
 	}
 	return cfg, keyEnv, p.Err()
 }
@@ -79,13 +81,13 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		return nil, err
 	}
 	if cfg.APIKey = o.APIKey; cfg.APIKey == "" {
-		if cfg.APIKey, err = providers.Getenv(Name, "api_key_env", keyEnv, ""); err != nil {
+		if cfg.APIKey, err = urlparams.Getenv(Name, "api_key_env", keyEnv, ""); err != nil {
 			return nil, err
 		}
 	}
 	c, err := New(cfg)
 	if err != nil {
-		return nil, providers.RenameField(err, paramOf)
+		return nil, urlparams.RenameField(err, paramOf)
 	}
 	return c, nil
 }

@@ -43,7 +43,7 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIKey = providers.Redact(c.APIKey)
+	c.APIKey = adapter.Redact(c.APIKey)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(c))
 }
 
@@ -62,11 +62,11 @@ var (
 // New checks cfg and returns a Client. Nothing is sent.
 func New(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
-		return nil, providers.ConfigError(Name, "APIKey", "must be set")
+		return nil, adapter.ConfigError(Name, "APIKey", "must be set")
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := providers.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
@@ -76,7 +76,7 @@ func New(cfg Config) (*Client, error) {
 		Account:       cfg.Account,
 		Authorization: "Bearer " + cfg.APIKey,
 		Secrets:       []string{cfg.APIKey},
-		HTTP:          providers.HTTPOptions(cfg.Options),
+		HTTP:          adapter.HTTPOptions(cfg.Options),
 	})
 	return &Client{core: core, baseURL: base}, nil
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -61,7 +63,7 @@ var (
 // Format prints o with its secrets redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.AuthToken, o.APISecret = providers.Redact(o.AuthToken), providers.Redact(o.APISecret)
+	o.AuthToken, o.APISecret = adapter.Redact(o.AuthToken), adapter.Redact(o.APISecret)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 
@@ -78,7 +80,7 @@ type urlSettings struct {
 }
 
 func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
-	p := providers.NewParams(Name, u)
+	p := urlparams.New(Name, u)
 	s := urlSettings{
 		cfg: Config{AccountSID: p.String("account"), Region: p.String("region"), Edge: p.String("edge"),
 			BaseURL: p.String("base_url"), Options: o.Options},
@@ -97,7 +99,7 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 	// Check each endpoint setting on its own, so every bad one is reported.
 	for _, c := range [...]Config{{BaseURL: s.cfg.BaseURL}, {Region: s.cfg.Region}, {Edge: s.cfg.Edge}} {
 		if _, err := baseURL(c); err != nil {
-			p.Add(providers.RenameField(err, paramOf))
+			p.Add(urlparams.RenameField(err, paramOf))
 		}
 	}
 	return s, p.Err()
@@ -118,7 +120,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	cfg := s.cfg
 	var errs []error
 	getenv := func(param, name, hint string) string {
-		v, err := providers.Getenv(Name, param, name, hint)
+		v, err := urlparams.Getenv(Name, param, name, hint)
 		errs = append(errs, err)
 		return v
 	}
@@ -145,7 +147,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	}
 	c, err := New(cfg)
 	if err != nil {
-		return nil, providers.RenameField(err, names)
+		return nil, urlparams.RenameField(err, names)
 	}
 	return c, nil
 }

@@ -53,7 +53,7 @@ type Config struct {
 // Format prints c with its secrets redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.AuthToken, c.APISecret = providers.Redact(c.AuthToken), providers.Redact(c.APISecret)
+	c.AuthToken, c.APISecret = adapter.Redact(c.AuthToken), adapter.Redact(c.APISecret)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(c))
 }
 
@@ -72,23 +72,23 @@ var (
 // New checks cfg and returns a Client. Nothing is sent.
 func New(cfg Config) (*Client, error) {
 	if !IsSID(cfg.AccountSID, "AC") {
-		return nil, providers.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
+		return nil, adapter.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
 	}
 	user, secret := cfg.AccountSID, cfg.AuthToken
 	switch {
 	case cfg.APIKey != "" || cfg.APISecret != "":
 		if cfg.AuthToken != "" {
-			return nil, providers.ConfigError(Name, "AuthToken", "set AuthToken or APIKey and APISecret, not both")
+			return nil, adapter.ConfigError(Name, "AuthToken", "set AuthToken or APIKey and APISecret, not both")
 		}
 		if !IsSID(cfg.APIKey, "SK") {
-			return nil, providers.ConfigError(Name, "APIKey", `must match ^SK[0-9a-fA-F]{32}$`)
+			return nil, adapter.ConfigError(Name, "APIKey", `must match ^SK[0-9a-fA-F]{32}$`)
 		}
 		if cfg.APISecret == "" {
-			return nil, providers.ConfigError(Name, "APISecret", "must be set with APIKey")
+			return nil, adapter.ConfigError(Name, "APISecret", "must be set with APIKey")
 		}
 		user, secret = cfg.APIKey, cfg.APISecret
 	case cfg.AuthToken == "":
-		return nil, providers.ConfigError(Name, "AuthToken", "must be set (or APIKey and APISecret)")
+		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKey and APISecret)")
 	}
 	base, err := baseURL(cfg)
 	if err != nil {
@@ -100,7 +100,7 @@ func New(cfg Config) (*Client, error) {
 		Account:       cfg.AccountSID,
 		Authorization: "Basic " + token,
 		Secrets:       []string{secret, token},
-		HTTP:          providers.HTTPOptions(cfg.Options),
+		HTTP:          adapter.HTTPOptions(cfg.Options),
 	})
 	return &Client{core: core, baseURL: base}, nil
 }
@@ -108,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 func baseURL(cfg Config) (string, error) {
 	switch {
 	case cfg.BaseURL != "":
-		if err := providers.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return "", err
 		}
 		return cfg.BaseURL, nil
@@ -117,7 +117,7 @@ func baseURL(cfg Config) (string, error) {
 	}
 	for _, s := range [...]struct{ field, v string }{{"Region", cfg.Region}, {"Edge", cfg.Edge}} {
 		if s.v != "" && !isHostLabel(s.v) {
-			return "", providers.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
+			return "", adapter.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
 		}
 	}
 	region := cfg.Region

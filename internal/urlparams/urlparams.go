@@ -1,0 +1,182 @@
+// Package urlparams reads the query of an adapter's opener URL
+// (twilio://?region=ie1) for the adapter packages: it collects every
+// problem, learns the accepted parameters from the ones read, and reads
+// credentials from the environment variables the URL names.
+package urlparams
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Params reads the query of an opener URL for adapter packages. It collects
+// every problem, so one error reports them all, and it learns the accepted
+// parameters from the ones the adapter reads: Err reports any other as
+// unknown, listing what is accepted.
+type Params struct {
+	provider string
+	query    url.Values
+	accepted []string
+	errs     []error
+}
+
+// New starts reading u for provider. u must have no userinfo, host,
+// path or fragment: settings go in the query, credentials nowhere in the URL.
+func New(provider string, u *url.URL) *Params {
+	p := &Params{provider: provider, query: url.Values{}}
+	example := provider + "://?name=value"
+	switch {
+	case u.User != nil:
+		p.Fail("url", "must not hold credentials; the adapter reads them from the environment")
+	case u.Opaque != "" || u.Host != "" || (u.Path != "" && u.Path != "/"):
+		p.Fail("url", "must have no host or path, only query parameters: "+example)
+	case u.Fragment != "":
+		p.Fail("url", "must not have a fragment: "+example)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		p.Fail("url", "has an invalid query: "+example)
+	}
+	for k, v := range q {
+		p.query[k] = v
+	}
+	return p
+}
+
+// String returns parameter name, or "" when it is absent or empty.
+func (p *Params) String(name string) string {
+	p.accepted = append(p.accepted, name)
+	vs := p.query[name]
+	if len(vs) > 1 {
+		p.Fail(name, "is given more than once")
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// EnvName returns the environment variable that credential parameter name
+// chooses (e.g. auth_token_env=EU_TWILIO_TOKEN), or "" when it is absent.
+func (p *Params) EnvName(name string) string {
+	v := p.String(name)
+	if v != "" && !envNamePattern.MatchString(v) {
+		p.Fail(name, fmt.Sprintf("must be an environment variable name, got %q", v))
+	}
+	return v
+}
+
+// Retry reads the retry parameters over base (nil: DefaultRetryPolicy). It
+// returns base itself when none is given.
+func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
+	r := providers.DefaultRetryPolicy()
+	if base != nil {
+		r = *base
+	}
+	set := false
+	if s := p.String(providers.ParamMaxRetries); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 100 {
+			p.Fail(providers.ParamMaxRetries, fmt.Sprintf("must be a whole number from 0 to 100, got %q", s))
+		}
+		r.MaxRetries, set = n, true
+	}
+	for _, d := range [...]struct {
+		name string
+		v    *time.Duration
+	}{{providers.ParamWaitMin, &r.WaitMin}, {providers.ParamWaitMax, &r.WaitMax}, {providers.ParamMaxRetryAfter, &r.MaxRetryAfter}} {
+		s := p.String(d.name)
+		if s == "" {
+			continue
+		}
+		v, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			p.Fail(d.name, fmt.Sprintf("invalid duration %q", s))
+		case v <= 0:
+			p.Fail(d.name, fmt.Sprintf("must be a positive duration, got %q", s))
+		}
+		*d.v, set = v, true
+	}
+	if !set {
+		return base
+	}
+	if r.WaitMax < r.WaitMin {
+		p.Fail(providers.ParamWaitMax, fmt.Sprintf("must not be less than %s (%s)", providers.ParamWaitMin, r.WaitMin))
+	}
+	return &r
+}
+
+// Fail records a problem with parameter name.
+func (p *Params) Fail(name, rule string) {
+	p.errs = append(p.errs, adapter.ConfigError(p.provider, name, rule))
+}
+
+// Add records err, e.g. an adapter check's error passed through RenameField.
+func (p *Params) Add(err error) {
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+}
+
+// Err returns every problem recorded, joined, after reporting each
+// parameter that was not read as unknown. Call it after the last read.
+func (p *Params) Err() error {
+	slices.Sort(p.accepted)
+	p.accepted = slices.Compact(p.accepted)
+	var unknown []string
+	for k := range p.query {
+		if !slices.Contains(p.accepted, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		p.Fail(k, "unknown parameter ("+p.provider+" accepts "+strings.Join(p.accepted, ", ")+")")
+	}
+	return errors.Join(p.errs...)
+}
+
+// RenameField returns err with the Field of its *participant.Error renamed
+// by names (an adapter Config field to the URL parameter that sets it);
+// other errors are returned as they are.
+func RenameField(err error, names map[string]string) error {
+	var pe *participant.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	name, ok := names[pe.Field]
+	if !ok {
+		return err
+	}
+	c := *pe
+	c.Field = name
+	return &c
+}
+
+// Getenv returns the environment variable name that credential parameter
+// param chose. An unset or empty variable is a ConfigError naming param and
+// the variable, never a value; hint, if set, follows in parentheses.
+func Getenv(provider, param, name, hint string) (string, error) {
+	if v := os.Getenv(name); v != "" {
+		return v, nil
+	}
+	msg := "environment variable " + name + " is not set"
+	if hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return "", adapter.ConfigError(provider, param, msg)
+}
