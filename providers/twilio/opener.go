@@ -43,12 +43,12 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // TWILIO_API_KEY is set (or api_key_env is given), else $TWILIO_AUTH_TOKEN.
 // Printing a URLOpener with any fmt verb never shows a secret.
 type URLOpener struct {
-	// AccountSID, AuthToken, APIKey and APISecret, when set, are used
+	// AccountSID, AuthToken, APIKeySID and APISecret, when set, are used
 	// instead of the environment; the account parameter still wins over
 	// AccountSID.
 	AccountSID string
 	AuthToken  string `json:"-"`
-	APIKey     string
+	APIKeySID  string
 	APISecret  string `json:"-"`
 	// Options are the HTTP settings. The URL's retry parameters are applied
 	// over Options.Retry.
@@ -69,7 +69,7 @@ func (o URLOpener) Format(f fmt.State, verb rune) {
 
 // paramOf names the URL parameter behind each Config field, for errors.
 var paramOf = map[string]string{
-	"AccountSID": "account", "AuthToken": "auth_token_env", "APIKey": "api_key_env",
+	"AccountSID": "account", "AuthToken": "auth_token_env", "APIKeySID": "api_key_env",
 	"APISecret": "api_secret_env", "Region": "region", "Edge": "edge", "BaseURL": "base_url",
 }
 
@@ -132,10 +132,10 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		names["AccountSID"] = "account_sid_env"
 	}
 	switch {
-	case o.AuthToken != "" || o.APIKey != "" || o.APISecret != "":
-		cfg.AuthToken, cfg.APIKey, cfg.APISecret = o.AuthToken, o.APIKey, o.APISecret
+	case o.AuthToken != "" || o.APIKeySID != "" || o.APISecret != "":
+		cfg.AuthToken, cfg.APIKeySID, cfg.APISecret = o.AuthToken, o.APIKeySID, o.APISecret
 	case s.tokenEnv == "" && (s.keyEnv != "" || s.secretEnv != "" || os.Getenv(EnvAPIKey) != ""):
-		cfg.APIKey = getenv("api_key_env", cmp.Or(s.keyEnv, EnvAPIKey), "")
+		cfg.APIKeySID = getenv("api_key_env", cmp.Or(s.keyEnv, EnvAPIKey), "")
 		cfg.APISecret = getenv("api_secret_env", cmp.Or(s.secretEnv, EnvAPISecret), "")
 	case s.tokenEnv != "":
 		cfg.AuthToken = getenv("auth_token_env", s.tokenEnv, "")

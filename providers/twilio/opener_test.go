@@ -154,7 +154,7 @@ func TestURLOpenerRetryParams(t *testing.T) {
 }
 
 func TestURLOpenerNeverShowsSecrets(t *testing.T) {
-	o := twilio.URLOpener{AccountSID: "AC1", AuthToken: testToken, APIKey: testKey, APISecret: testSecret}
+	o := twilio.URLOpener{AccountSID: "AC1", AuthToken: testToken, APIKeySID: testKey, APISecret: testSecret}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 		for _, v := range []any{o, &o} {
 			s := fmt.Sprintf(verb, v)

@@ -32,11 +32,11 @@ type Config struct {
 	// AccountSID (AC…) is the account; it is also the default account of
 	// refs that leave Ref.Account empty.
 	AccountSID string
-	// AuthToken authenticates as the account. Set it, or APIKey and APISecret.
+	// AuthToken authenticates as the account. Set it, or APIKeySID and APISecret.
 	AuthToken string `json:"-"`
-	// APIKey (SK…) and APISecret authenticate with an API key acting for
+	// APIKeySID (SK…) and APISecret authenticate with an API key acting for
 	// AccountSID.
-	APIKey    string
+	APIKeySID string
 	APISecret string `json:"-"`
 
 	// Region and Edge select a regional endpoint,
@@ -76,19 +76,19 @@ func New(cfg Config) (*Client, error) {
 	}
 	user, secret := cfg.AccountSID, cfg.AuthToken
 	switch {
-	case cfg.APIKey != "" || cfg.APISecret != "":
+	case cfg.APIKeySID != "" || cfg.APISecret != "":
 		if cfg.AuthToken != "" {
-			return nil, adapter.ConfigError(Name, "AuthToken", "set AuthToken or APIKey and APISecret, not both")
+			return nil, adapter.ConfigError(Name, "AuthToken", "set AuthToken or APIKeySID and APISecret, not both")
 		}
-		if !IsSID(cfg.APIKey, "SK") {
-			return nil, adapter.ConfigError(Name, "APIKey", `must match ^SK[0-9a-fA-F]{32}$`)
+		if !IsSID(cfg.APIKeySID, "SK") {
+			return nil, adapter.ConfigError(Name, "APIKeySID", `must match ^SK[0-9a-fA-F]{32}$`)
 		}
 		if cfg.APISecret == "" {
-			return nil, adapter.ConfigError(Name, "APISecret", "must be set with APIKey")
+			return nil, adapter.ConfigError(Name, "APISecret", "must be set with APIKeySID")
 		}
-		user, secret = cfg.APIKey, cfg.APISecret
+		user, secret = cfg.APIKeySID, cfg.APISecret
 	case cfg.AuthToken == "":
-		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKey and APISecret)")
+		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
 	}
 	base, err := baseURL(cfg)
 	if err != nil {

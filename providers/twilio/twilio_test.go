@@ -27,9 +27,9 @@ func TestNewConfigErrors(t *testing.T) {
 		{"NoAccount", twilio.Config{AuthToken: "t"}, "AccountSID"},
 		{"BadAccount", twilio.Config{AccountSID: "AC123", AuthToken: "t"}, "AccountSID"},
 		{"NoCredentials", twilio.Config{AccountSID: acct}, "AuthToken"},
-		{"TokenAndKey", twilio.Config{AccountSID: acct, AuthToken: "t", APIKey: testKey, APISecret: "s"}, "AuthToken"},
-		{"BadKey", twilio.Config{AccountSID: acct, APIKey: "KS1", APISecret: "s"}, "APIKey"},
-		{"KeyWithoutSecret", twilio.Config{AccountSID: acct, APIKey: testKey}, "APISecret"},
+		{"TokenAndKey", twilio.Config{AccountSID: acct, AuthToken: "t", APIKeySID: testKey, APISecret: "s"}, "AuthToken"},
+		{"BadKey", twilio.Config{AccountSID: acct, APIKeySID: "KS1", APISecret: "s"}, "APIKeySID"},
+		{"KeyWithoutSecret", twilio.Config{AccountSID: acct, APIKeySID: testKey}, "APISecret"},
 		{"BaseURLRelative", twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "/api"}, "BaseURL"},
 		{"BaseURLCredentials", twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "https://u:pw@h.example"}, "BaseURL"},
 		{"BaseURLQuery", twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "https://h.example?x=1"}, "BaseURL"},
@@ -64,7 +64,7 @@ func TestBaseURL(t *testing.T) {
 }
 
 func TestConfigNeverShowsSecrets(t *testing.T) {
-	cfg := twilio.Config{AccountSID: acct, AuthToken: "tok-SECRET-1", APISecret: "sec-SECRET-2", APIKey: testKey}
+	cfg := twilio.Config{AccountSID: acct, AuthToken: "tok-SECRET-1", APISecret: "sec-SECRET-2", APIKeySID: testKey}
 	type wrapper struct{ C twilio.Config }
 	for _, s := range []string{
 		fmt.Sprint(cfg), fmt.Sprintf("%v %+v %#v %s %q", cfg, cfg, cfg, cfg, cfg),
@@ -85,7 +85,7 @@ func TestAPIKeyAuth(t *testing.T) {
 	defer srv.Close()
 	p := twiliotest.Participant{Account: acct, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID()}
 	fake.Seed(p)
-	c, err := twilio.New(twilio.Config{AccountSID: acct, APIKey: testKey, APISecret: "key-secret", BaseURL: srv.URL})
+	c, err := twilio.New(twilio.Config{AccountSID: acct, APIKeySID: testKey, APISecret: "key-secret", BaseURL: srv.URL})
 	require.NoError(t, err)
 	got, err := c.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
 		participant.UpdateRequest{Hold: participant.Bool(true)})
