@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -663,8 +664,13 @@ func testSecrets(t *testing.T, h Harness) {
 	require.NotEmpty(t, entries, "one debug line per attempt")
 	for _, s := range f.env.Secrets {
 		for _, e := range []error{err, err2} {
-			assert.NotContains(t, e.Error(), s)
-			assert.NotContains(t, fmt.Sprintf("%+v %#v", e, e), s)
+			for w := e; w != nil; w = errors.Unwrap(w) { // the vendor's error value too
+				assert.NotContains(t, w.Error(), s)
+				assert.NotContains(t, fmt.Sprintf("%+v %#v", w, w), s)
+				if b, jerr := json.Marshal(w); jerr == nil {
+					assert.NotContains(t, string(b), s)
+				}
+			}
 		}
 		for _, e := range entries {
 			line, _ := json.Marshal(e.ContextMap())

@@ -52,13 +52,14 @@ func RunLive(t *testing.T, env LiveEnv) {
 		before = p
 	})
 	t.Run("UpdateAndUndo", func(t *testing.T) {
-		muted := before != nil && before.Muted
+		if before == nil {
+			t.Skip("the participant's Muted value is unknown without Fetch, so it could not be restored")
+		}
+		muted := before.Muted
 		p, err := u.Update(ctx, env.Ref, participant.UpdateRequest{Muted: participant.Bool(!muted)})
 		require.NoError(t, err)
 		assert.Equal(t, !muted, p.Muted)
-		if before != nil {
-			assert.Equal(t, before.Hold, p.Hold, "a nil field leaves the value as it is")
-		}
+		assert.Equal(t, before.Hold, p.Hold, "a nil field leaves the value as it is")
 		p, err = u.Update(ctx, env.Ref, participant.UpdateRequest{Muted: participant.Bool(muted)})
 		require.NoError(t, err)
 		assert.Equal(t, muted, p.Muted, "false is sent as false")

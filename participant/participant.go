@@ -53,8 +53,8 @@ type UpdateRequest struct {
 	BeepOnExit          *bool
 	EndConferenceOnExit *bool
 
-	// Coaching makes the participant a coach; true needs CallToCoach,
-	// either in this request or already set on the participant's carrier.
+	// Coaching makes the participant a coach; true needs CallToCoach in
+	// the same request.
 	Coaching *bool
 	// CallToCoach is the call id of the participant being coached.
 	CallToCoach *string

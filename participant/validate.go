@@ -2,6 +2,7 @@ package participant
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -95,29 +96,30 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 	if v == nil || (emptyOK && *v == "") {
 		return nil
 	}
-	s := *v
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		strings.ContainsAny(s, " \t\r\n") {
-		rule := "must be an absolute http or https URL without credentials"
-		if emptyOK {
-			rule += ", or empty"
-		}
-		if err != nil { // the raw text may hold a password: do not echo it
-			return invalid(caps, f.String(), rule+"; it does not parse as a URL")
-		}
-		return invalid(caps, f.String(), rule+`, got "`+truncate(u.Redacted(), 80)+`"`)
+	// The value is never echoed: a signed URL or a password may be in it.
+	var why string
+	u, err := url.Parse(*v)
+	switch {
+	case err != nil:
+		why = "it does not parse as a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		why = "its scheme is " + strconv.Quote(u.Scheme)
+	case u.Host == "":
+		why = "it has no host"
+	case u.User != nil:
+		why = "it holds credentials"
+	case strings.ContainsAny(*v, " \t\r\n"):
+		why = "it contains white space"
+	default:
+		return nil
 	}
-	return nil
+	rule := "must be an absolute http or https URL without credentials"
+	if emptyOK {
+		rule += ", or empty"
+	}
+	return invalid(caps, f.String(), rule+"; "+why)
 }
 
 func invalid(caps Capabilities, field, msg string) *Error {
 	return &Error{Code: CodeInvalidArgument, Provider: caps.Provider, Op: "update", Field: field, Message: msg}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

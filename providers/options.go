@@ -27,13 +27,15 @@ const Version = httpx.Version
 type Options struct {
 	// HTTPClient, when set, is used for every request (inject a transport,
 	// a proxy, or a test server's client). By default a client with a
-	// pooled keep-alive transport sized for concurrent updates.
-	HTTPClient *http.Client
+	// pooled keep-alive transport sized for concurrent updates. Redirects
+	// are never followed, whatever its CheckRedirect says: a redirected
+	// update would arrive as a GET and change nothing.
+	HTTPClient *http.Client `json:"-"`
 	// Logger gets one debug line per HTTP attempt (method, path, status,
 	// attempt, latency) and never credentials. Nil means no logging.
-	Logger *zap.Logger
+	Logger *zap.Logger `json:"-"`
 	// Retry is the retry policy; nil means DefaultRetryPolicy.
-	Retry *RetryPolicy
+	Retry *RetryPolicy `json:"-"`
 	// UserAgent is appended to "carrierkit/<Version>".
 	UserAgent string
 	// MaxConnsPerHost caps the connections the default transport opens to a
@@ -41,4 +43,7 @@ type Options struct {
 	// connections even from a cold start, when net/http may dial more than
 	// it ends up keeping. Ignored when HTTPClient is set.
 	MaxConnsPerHost int
+	// MaxBodyBytes bounds how much of a response body is read (default
+	// 1 MiB); a larger body fails the request.
+	MaxBodyBytes int64
 }

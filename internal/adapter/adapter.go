@@ -6,6 +6,7 @@
 package adapter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -85,6 +86,9 @@ func New(d *Dialect, cfg Config) *Client {
 	return c
 }
 
+// CloseIdleConnections closes the idle connections of the client's transport.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // Capabilities reports the fields the dialect carries; Fetch is supported.
 func (c *Client) Capabilities() participant.Capabilities { return c.caps }
 
@@ -146,12 +150,13 @@ func (c *Client) buildURL(account string, ref participant.Ref) string {
 
 // writePathSegment writes s escaped as one path segment (AppendPathSegment).
 func writePathSegment(b *strings.Builder, s string) {
-	if clean, dots := scanSegment(s); clean && !dots {
+	clean, dots := scanSegment(s)
+	if clean && !dots {
 		b.WriteString(s)
 		return
 	}
 	var buf [128]byte
-	b.Write(AppendPathSegment(buf[:0], s))
+	b.Write(appendEscapedSegment(buf[:0], s, dots))
 }
 
 // Encode returns the form body for req: only the fields it sets, in Field
@@ -209,7 +214,14 @@ func (c *Client) do(ctx context.Context, op string, r *httpx.Request) (*particip
 	}
 	resp, err := c.http.Do(ctx, r)
 	if err != nil {
-		return nil, c.transportError(ctx, op, resp.Attempts, err)
+		e := c.transportError(ctx, op, resp.Attempts, err)
+		if resp.Status != 0 { // an answer came, but its body could not be read
+			e.HTTPStatus = resp.Status
+			if resp.Status < 200 || resp.Status > 299 {
+				e.Code = CodeForStatus(resp.Status)
+			}
+		}
+		return nil, e
 	}
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, c.apiError(op, resp)
@@ -225,7 +237,7 @@ func (c *Client) do(ctx context.Context, op string, r *httpx.Request) (*particip
 	return p, nil
 }
 
-func (c *Client) transportError(ctx context.Context, op string, attempts int, err error) error {
+func (c *Client) transportError(ctx context.Context, op string, attempts int, err error) *participant.Error {
 	code := participant.CodeUnavailable
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
@@ -241,9 +253,10 @@ func (c *Client) transportError(ctx context.Context, op string, attempts int, er
 
 func (c *Client) apiError(op string, resp httpx.Response) error {
 	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts}
+	// Scrubbed before decoding, so no part of the vendor's error value can
+	// hold a credential a carrier or proxy echoed back.
 	var vendorErr error
-	vendorErr, e.VendorCode, e.VendorMessage = c.d.DecodeError(resp.Body)
-	e.VendorMessage = c.scrub(e.VendorMessage)
+	vendorErr, e.VendorCode, e.VendorMessage = c.d.DecodeError(c.scrubBytes(resp.Body))
 	if vendorErr != nil {
 		e.Err = vendorErr
 	} else {
@@ -256,10 +269,17 @@ func (c *Client) apiError(op string, resp httpx.Response) error {
 	if e.Code, ok = c.d.Codes[e.VendorCode]; !ok || e.VendorCode == "" {
 		e.Code = CodeForStatus(resp.Status)
 	}
-	if d, ok := httpx.ParseRetryAfter(resp.Header.Get("Retry-After")); ok {
+	if d, ok := httpx.RetryAfter(resp.Status, resp.Header); ok {
 		e.RetryAfter = d
 	}
 	return e
+}
+
+func (c *Client) scrubBytes(b []byte) []byte {
+	for _, secret := range c.secrets {
+		b = bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
+	}
+	return b
 }
 
 func (c *Client) scrub(s string) string {

@@ -2,7 +2,10 @@ package adapter
 
 import (
 	"fmt"
+	"io"
 	"net/url"
+	"reflect"
+	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
@@ -13,7 +16,7 @@ import (
 // HTTP plumbing takes.
 func HTTPOptions(o providers.Options) httpx.Options {
 	return httpx.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Retry: o.Retry, UserAgent: o.UserAgent,
-		MaxConnsPerHost: o.MaxConnsPerHost}
+		MaxConnsPerHost: o.MaxConnsPerHost, MaxBodyBytes: o.MaxBodyBytes}
 }
 
 // ConfigError reports a bad adapter setting: an *participant.Error with
@@ -24,18 +27,20 @@ func ConfigError(provider, field, rule string) error {
 }
 
 // CheckBaseURL checks an API root override: an absolute http(s) URL with no
-// credentials, query or fragment.
+// credentials, query or fragment. Errors never repeat the URL.
 func CheckBaseURL(provider, field, s string) error {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
 		return ConfigError(provider, field, "is not a valid URL")
-	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return ConfigError(provider, field, fmt.Sprintf("must be an absolute http or https URL, got %q", u.Redacted()))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return ConfigError(provider, field, fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme))
+	case u.Host == "":
+		return ConfigError(provider, field, "must be an absolute http or https URL; it has no host")
 	case u.User != nil:
 		return ConfigError(provider, field, "must not hold credentials; set them in the adapter config")
 	case u.RawQuery != "" || u.Fragment != "":
-		return ConfigError(provider, field, fmt.Sprintf("must not have a query or fragment, got %q", u.Redacted()))
+		return ConfigError(provider, field, "must not have a query or fragment") // not echoed: it may hold a key
 	}
 	return nil
 }
@@ -47,4 +52,15 @@ func Redact(secret string) string {
 		return ""
 	}
 	return "[redacted]"
+}
+
+// FormatConfig prints plain, a copy of a config converted to a type without
+// methods and with its secrets already redacted, for f and verb; %#v names
+// the type as name (e.g. "twilio.Config") instead of plain's own.
+func FormatConfig(f fmt.State, verb rune, plain any, name string) {
+	s := fmt.Sprintf(fmt.FormatString(f, verb), plain)
+	if verb == 'v' && f.Flag('#') {
+		s = strings.Replace(s, reflect.TypeOf(plain).String(), name, 1)
+	}
+	_, _ = io.WriteString(f, s)
 }

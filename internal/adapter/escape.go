@@ -32,6 +32,12 @@ func AppendPathSegment(b []byte, s string) []byte {
 	if clean && !dots {
 		return append(b, s...) // the usual case: ids need no escaping
 	}
+	return appendEscapedSegment(b, s, dots)
+}
+
+// appendEscapedSegment is AppendPathSegment's slow path, once s is known
+// to need escaping.
+func appendEscapedSegment(b []byte, s string, dots bool) []byte {
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		if byteClass[ch]&classPath != 0 && !(dots && ch == '.') {

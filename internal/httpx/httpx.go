@@ -97,6 +97,7 @@ type Options struct {
 // Client sends requests with retries. It is safe for concurrent use.
 type Client struct {
 	rc       retryablehttp.Client
+	hc       *http.Client // the caller's or the default client, for CloseIdleConnections
 	log      *zap.Logger
 	provider string
 	ua       string
@@ -136,24 +137,45 @@ func New(opts Options) *Client {
 	if opts.Retry != nil {
 		c.policy = opts.Retry.withDefaults()
 	}
-	hc := opts.HTTPClient
-	if hc == nil {
+	c.hc = opts.HTTPClient
+	if c.hc == nil {
 		t := NewTransport()
 		t.MaxConnsPerHost = opts.MaxConnsPerHost
-		hc = &http.Client{Transport: t}
+		c.hc = &http.Client{Transport: t}
 	}
+	// retryablehttp gets a copy of the client that never follows redirects
+	// (a redirected POST would turn into a GET and report success without
+	// updating anything, with the credentials sent on) and whose transport
+	// hides CloseIdleConnections: retryablehttp calls it after every failed
+	// request, which would empty the whole pool.
+	hc := *c.hc
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	hc.Transport = keepPool{rt}
 	c.rc = retryablehttp.Client{
-		HTTPClient:     hc,
+		HTTPClient:     &hc,
 		RetryWaitMin:   c.policy.WaitMin,
 		RetryWaitMax:   c.policy.WaitMax,
 		RetryMax:       c.policy.MaxRetries,
 		RequestLogHook: startAttempt,
 		CheckRetry:     c.checkRetry,
-		Backoff:        c.backoffFromResponse,
+		Backoff:        noWait, // checkRetry waits
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 	}
 	return c
 }
+
+// keepPool is a transport without CloseIdleConnections.
+type keepPool struct{ http.RoundTripper }
+
+func noWait(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
+
+// CloseIdleConnections closes the idle connections of the client's
+// transport (the caller's, when Options.HTTPClient was set).
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 // Request is one logical request; it may take several attempts.
 type Request struct {
@@ -342,6 +364,22 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		ce.Write(zap.String("provider", c.provider), zap.String("path", st.url.EscapedPath()),
 			zap.Int("attempt", st.n), zap.Duration("wait", wait))
 	}
+	// Wait here, where the wait was judged against the deadline, so a
+	// Backoff with jitter is called once and cannot sleep past what was
+	// checked. The body is drained first, so the connection goes back to the
+	// pool during the wait.
+	if resp != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
 	return true, nil
 }
 
@@ -372,8 +410,10 @@ func Retryable(idempotent bool, resp *http.Response, err error) bool {
 // backoff is the wait before retry number i (0-based). A 429 or 503
 // Retry-After is honoured up to MaxRetryAfter; otherwise exponential backoff.
 func (c *Client) backoff(i int, resp *http.Response) time.Duration {
-	if d, ok := RetryAfter(resp); ok {
-		return min(d, c.policy.MaxRetryAfter)
+	if resp != nil {
+		if d, ok := RetryAfter(resp.StatusCode, resp.Header); ok {
+			return min(d, c.policy.MaxRetryAfter)
+		}
 	}
 	if c.policy.Backoff != nil {
 		return c.policy.Backoff(c.policy.WaitMin, c.policy.WaitMax, i, resp)
@@ -385,17 +425,13 @@ func (c *Client) backoff(i int, resp *http.Response) time.Duration {
 	return d
 }
 
-func (c *Client) backoffFromResponse(_, _ time.Duration, i int, resp *http.Response) time.Duration {
-	return c.backoff(i, resp)
-}
-
 // RetryAfter parses the Retry-After header of a 429 or 503 response, in
-// seconds or as an HTTP date.
-func RetryAfter(resp *http.Response) (time.Duration, bool) {
-	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+// seconds or as an HTTP date; other statuses have none.
+func RetryAfter(status int, h http.Header) (time.Duration, bool) {
+	if status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable {
 		return 0, false
 	}
-	return ParseRetryAfter(resp.Header.Get("Retry-After"))
+	return ParseRetryAfter(h.Get("Retry-After"))
 }
 
 // ParseRetryAfter parses a Retry-After value: seconds or an HTTP date.

@@ -150,7 +150,7 @@ func TestPolicyHooksAndInjectedClient(t *testing.T) {
 	assert.Equal(t, 3, resp.Attempts)
 	assert.EqualValues(t, 3, hits.Load())
 	assert.EqualValues(t, 3, tr.n.Load(), "the injected client carried every attempt")
-	assert.Positive(t, backoffs.Load())
+	assert.EqualValues(t, 2, backoffs.Load(), "Backoff runs once per retry")
 
 	c = httpx.New(httpx.Options{Retry: &httpx.RetryPolicy{MaxRetries: 0}})
 	hits.Store(0)
@@ -198,4 +198,52 @@ func TestMaxConnsPerHost(t *testing.T) {
 		require.NoError(t, <-done)
 	}
 	assert.LessOrEqual(t, conns.Load(), int32(2), "16 concurrent requests through a pool capped at 2")
+}
+
+type closeCounter struct {
+	http.RoundTripper
+	closes atomic.Int32
+}
+
+func (c *closeCounter) CloseIdleConnections() { c.closes.Add(1) }
+
+func TestPoolKeptAfterFailures(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hj, _ := w.(http.Hijacker)
+		conn, _, _ := hj.Hijack()
+		conn.Close() // no answer
+	}))
+	defer srv.Close()
+	tr := &closeCounter{RoundTripper: http.DefaultTransport}
+	c := httpx.New(httpx.Options{HTTPClient: &http.Client{Transport: tr},
+		Retry: &httpx.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
+	_, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL, Idempotent: true})
+	require.Error(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = c.Do(ctx, &httpx.Request{Method: "GET", URL: srv.URL})
+	require.Error(t, err)
+	assert.Zero(t, tr.closes.Load(), "a failed request must not empty the caller's pool")
+	c.CloseIdleConnections()
+	assert.EqualValues(t, 1, tr.closes.Load())
+}
+
+func TestRedirectsNotFollowed(t *testing.T) {
+	var gets atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/elsewhere", http.StatusMovedPermanently)
+			return
+		}
+		gets.Add(1)
+	}))
+	defer srv.Close()
+	for _, hc := range []*http.Client{nil, {}} { // the default client and an injected one
+		c := httpx.New(httpx.Options{HTTPClient: hc})
+		resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL + "/moved",
+			Authorization: "Basic c2VjcmV0", Form: []byte("Muted=true")})
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusMovedPermanently, resp.Status, "the redirect is the answer")
+	}
+	assert.Zero(t, gets.Load(), "a POST is never replayed as a GET elsewhere")
 }

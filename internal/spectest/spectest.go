@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -85,6 +86,7 @@ func Load(file, root string) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	defineFormats.Do(defineStringFormats)
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(filepath.Join(dir, file))
 	if err != nil {
@@ -101,6 +103,31 @@ func Load(file, root string) (*Validator, error) {
 	v := &Validator{router: r, root: u}
 	loaded[file] = v
 	return v, nil
+}
+
+var defineFormats sync.Once
+
+// defineStringFormats makes kin-openapi check the formats the participant
+// operations use, which it leaves unchecked by default: "uri" (absolute,
+// with a host; "" too, because Twilio documents WaitUrl= as turning wait
+// music off although its spec says uri), Twilio's "date-time-rfc-2822" and
+// Telnyx's "uuid".
+func defineStringFormats() {
+	openapi3.DefineStringFormatValidator("uri", openapi3.NewCallbackValidator(func(s string) error {
+		if s == "" {
+			return nil
+		}
+		if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
+			return errors.New("not an absolute URI")
+		}
+		return nil
+	}))
+	openapi3.DefineStringFormatValidator("date-time-rfc-2822", openapi3.NewCallbackValidator(func(s string) error {
+		_, err := time.Parse(time.RFC1123Z, s)
+		return err
+	}))
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(
+		`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`))
 }
 
 var opts = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}

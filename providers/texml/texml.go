@@ -44,7 +44,7 @@ type Config struct {
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
 	c.APIKey = adapter.Redact(c.APIKey)
-	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(c))
+	adapter.FormatConfig(f, verb, plain(c), "texml.Config")
 }
 
 // Client is the TeXML adapter. It implements participant.Updater and
@@ -94,6 +94,9 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// CloseIdleConnections closes the idle connections of the client's transport.
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
+
 // Capabilities reports every UpdateRequest field but WaitMethod, and Fetch.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
@@ -109,14 +112,22 @@ type ErrorObject struct {
 	Code   string `json:"code"`
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
-	Source *struct {
-		Pointer string `json:"pointer"`
-	} `json:"source,omitempty"`
-	Meta *struct {
-		URL string `json:"url"`
-	} `json:"meta,omitempty"`
+	Source *ErrorSource `json:"source,omitempty"`
+	Meta   *ErrorMeta   `json:"meta,omitempty"`
 }
 
+// ErrorSource points at the request parameter an error is about, e.g.
+// "/HoldMethod".
+type ErrorSource struct {
+	Pointer string `json:"pointer"`
+}
+
+// ErrorMeta links to the error code's documentation.
+type ErrorMeta struct {
+	URL string `json:"url"`
+}
+
+// Error returns the first error's code, title and detail.
 func (e *APIError) Error() string {
 	if len(e.Errors) == 0 {
 		return "telnyx error"

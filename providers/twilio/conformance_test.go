@@ -45,7 +45,7 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 			return twilio.New(twilio.Config{AccountSID: account, AuthToken: "wrong", BaseURL: srv.URL, Options: opts})
 		},
 		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(account+":"+testToken)),
-		Secrets:       []string{testToken},
+		Secrets:       []string{testToken, base64.StdEncoding.EncodeToString([]byte(account + ":" + testToken))},
 	}
 	if h.spec != nil {
 		env.ValidateRequest = h.spec.ValidateRequest

@@ -54,7 +54,7 @@ type Config struct {
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
 	c.AuthToken, c.APISecret = adapter.Redact(c.AuthToken), adapter.Redact(c.APISecret)
-	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(c))
+	adapter.FormatConfig(f, verb, plain(c), "twilio.Config")
 }
 
 // Client is the Twilio adapter. It implements participant.Updater and
@@ -155,6 +155,9 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// CloseIdleConnections closes the idle connections of the client's transport.
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
+
 // Capabilities reports every UpdateRequest field and Fetch.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
@@ -171,6 +174,7 @@ type APIError struct {
 	Status   int    `json:"status"`
 }
 
+// Error returns Twilio's code and message.
 func (e *APIError) Error() string {
 	return "twilio error " + strconv.Itoa(e.Code) + ": " + e.Message
 }

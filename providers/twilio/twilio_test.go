@@ -1,12 +1,20 @@
 package twilio_test
 
 import (
+	"net/http"
+	"strings"
+	"time"
+
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/carrierkit/carrierkit/providers"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,6 +82,9 @@ func TestConfigNeverShowsSecrets(t *testing.T) {
 		assert.Contains(t, s, acct)
 	}
 	assert.Contains(t, fmt.Sprintf("%+v", cfg), "AuthToken:[redacted]")
+	assert.True(t, strings.HasPrefix(fmt.Sprintf("%#v", cfg), "twilio.Config{"), "%#v", cfg)
+	cfg.Options = providers.Options{Retry: &providers.RetryPolicy{Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }},
+		HTTPClient: http.DefaultClient, Logger: zap.NewNop()}
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "SECRET")
