@@ -28,7 +28,7 @@ import (
 const (
 	exitOK          = 0
 	exitFailure     = 1 // anything else
-	exitInvalid     = 2 // invalid input or unsupported field: nothing was sent
+	exitInvalid     = 2 // invalid input or unsupported field: refused before sending, or by the carrier
 	exitNotFound    = 3
 	exitAuth        = 4 // authentication or permission
 	exitUnavailable = 5 // rate limited or unavailable after retries, or timed out
@@ -61,8 +61,9 @@ with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) for twilio,
 TELNYX_API_KEY for texml; with --config, the variables the file names.
 
 Exit codes: 0 success; 1 any other error; 2 invalid input or unsupported
-field (nothing was sent); 3 not found; 4 authentication or permission;
-5 rate limited or unavailable after retries, or timed out.
+field (refused before sending, or rejected by the carrier); 3 not found;
+4 authentication or permission; 5 rate limited or unavailable after
+retries, or timed out.
 `
 
 func main() {

@@ -284,6 +284,22 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestHelpMatchesRules: the help says what the neutral rules do.
+func TestHelpMatchesRules(t *testing.T) {
+	r := carrierctl(t, nil, "update", "--help")
+	require.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "true needs --coach-call)")
+	assert.NotContains(t, r.stdout, "set before", "Coaching=true always needs CallToCoach in the same request")
+	r = carrierctl(t, nil, "--help")
+	assert.NotContains(t, r.stdout, "nothing was sent", "a carrier's 400 or 422 also exits 2")
+
+	e, tw, _ := startEmulator(t)
+	r = carrierctl(t, tw.Credentials, append([]string{"update", "--coaching", "true"}, tw.args()...)...)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "Coaching: true needs CallToCoach")
+	assert.Empty(t, requests(t, e, "twilio"), "refused before sending")
+}
+
 func TestVerbose(t *testing.T) {
 	_, tw, _ := startEmulator(t)
 	r := carrierctl(t, tw.Credentials, append([]string{"update", "-v", "--muted", "true"}, tw.args()...)...)

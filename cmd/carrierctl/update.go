@@ -31,7 +31,7 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(methodFlag{&req.WaitMethod}, "wait-method", "`GET|POST` for --wait-url (twilio only)")
 	fs.Var(boolFlag{&req.BeepOnExit}, "beep-on-exit", "beep when the participant leaves (`true|false`)")
 	fs.Var(boolFlag{&req.EndConferenceOnExit}, "end-conference-on-exit", "end the conference when the participant leaves (`true|false`)")
-	fs.Var(boolFlag{&req.Coaching}, "coaching", "make the participant a coach (`true|false`; true needs --coach-call, or one set before)")
+	fs.Var(boolFlag{&req.Coaching}, "coaching", "make the participant a coach (`true|false`; true needs --coach-call)")
 	fs.Var(stringFlag{&req.CallToCoach}, "coach-call", "call `id` of the participant being coached")
 	if err := parse(fs, args, stdout); err != nil {
 		return err

@@ -11,9 +11,17 @@
 //	DELETE /_emulator/faults     drop every queued fault
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
+//
+// The credentials /_emulator/info shows are the emulator's own demo
+// credentials (the constants below), the only ones its fakes accept; the
+// emulator never reads a carrier's from the environment. /_emulator/requests
+// shows of each request's Authorization header only its scheme (Basic,
+// Bearer), never the credential, and keeps the newest 10,000 requests per
+// vendor.
 package emulator
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +29,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -93,10 +102,16 @@ type VendorInfo struct {
 type Emulator struct {
 	// Logger, when set, gets one debug line per request (method, path;
 	// never a header).
-	Logger  *zap.Logger
-	vendors []*Vendor
-	admin   *http.ServeMux
+	Logger *zap.Logger
+	// ShutdownGrace is how long Serve lets requests in flight finish once
+	// its context is done (0: DefaultShutdownGrace). Set it before Serve.
+	ShutdownGrace time.Duration
+	vendors       []*Vendor
+	admin         *http.ServeMux
 }
+
+// DefaultShutdownGrace is the default Emulator.ShutdownGrace.
+const DefaultShutdownGrace = 5 * time.Second
 
 // New returns an emulator seeded with the demo data.
 func New() *Emulator {
@@ -204,10 +219,38 @@ func (e *Emulator) handleInfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, e.Info("http://"+r.Host))
 }
 
-// Serve serves e on ln until ctx is done, then shuts down gracefully,
-// giving requests in flight up to five seconds.
+// Serve serves e on ln until ctx is done, then shuts down gracefully: it
+// stops accepting, gives requests in flight up to ShutdownGrace to finish,
+// then closes their connections (a delayed answer is cut short) and waits
+// for their handlers to return. A shutdown asked for through ctx returns
+// nil, even when requests had to be cut short; other errors are the
+// server's.
 func (e *Emulator) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	// Handlers see this context end when the grace runs out, so they stop
+	// even where no connection close reaches them.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	// handlers counts the requests in flight. Once stopped is set, Add is
+	// no longer called, so Wait is safe; a handler starting that late (its
+	// connection accepted before the close) is not waited for.
+	var (
+		mu       sync.Mutex
+		stopped  bool
+		handlers sync.WaitGroup
+	)
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			if !stopped {
+				handlers.Add(1)
+				defer handlers.Done()
+			}
+			mu.Unlock()
+			e.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -215,12 +258,20 @@ func (e *Emulator) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), cmp.Or(e.ShutdownGrace, DefaultShutdownGrace))
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		// The grace ran out: cut the remaining requests short, closing
+		// their connections first so none gets a half-made answer.
+		_ = srv.Close()
+		cancelBase()
 	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+	err := <-done
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
+	handlers.Wait()
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -86,16 +87,28 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestInfo(t *testing.T) {
+	// A carrier's real credentials in the environment are never shown: the
+	// emulator shows only its own demo ones.
+	envCreds := map[string]string{"TWILIO_ACCOUNT_SID": "AC99999999999999999999999999999999",
+		"TWILIO_AUTH_TOKEN": "realtoken_do_not_show", "TWILIO_API_KEY": "SKrealkey_do_not_show",
+		"TWILIO_API_SECRET": "realsecret_do_not_show", "TELNYX_API_KEY": "KEYreal_do_not_show"}
+	for k, v := range envCreds {
+		t.Setenv(k, v)
+	}
 	e, base := start(t)
 	r := do(t, "GET", base+"/_emulator/info", "", "")
 	require.Equal(t, 200, r.status)
+	for _, v := range envCreds {
+		assert.NotContains(t, r.body, v)
+	}
 	var info map[string]emulator.VendorInfo
 	require.NoError(t, json.Unmarshal([]byte(r.body), &info))
 	assert.Equal(t, e.Info(base), info)
 	assert.Equal(t, base, info["twilio"].BaseURL)
 	assert.Equal(t, base+"/v2", info["texml"].BaseURL)
-	assert.Equal(t, emulator.TwilioAuthToken, info["twilio"].Credentials["TWILIO_AUTH_TOKEN"])
-	assert.Equal(t, emulator.TeXMLAPIKey, info["texml"].Credentials["TELNYX_API_KEY"])
+	assert.Equal(t, map[string]string{"TWILIO_ACCOUNT_SID": emulator.TwilioAccount, "TWILIO_AUTH_TOKEN": emulator.TwilioAuthToken},
+		info["twilio"].Credentials, "exactly the demo credentials")
+	assert.Equal(t, map[string]string{"TELNYX_API_KEY": emulator.TeXMLAPIKey}, info["texml"].Credentials)
 	assert.Equal(t, []emulator.Seeded{{Call: emulator.TwilioAgentCall, Label: "agent"}, {Call: emulator.TwilioCustomer}},
 		info["twilio"].Participants)
 }
@@ -136,7 +149,9 @@ func TestAdminRequests(t *testing.T) {
 	_, base := start(t)
 	do(t, "POST", base+twilioPath+"agent.json", basicAuth, "Muted=true&Hold=false")
 	do(t, "GET", base+texmlPath+"agent", bearerAuth, "")
-	do(t, "GET", base+texmlPath+"agent", emulator.TeXMLAPIKey, "") // no scheme: the key must not leak
+	do(t, "GET", base+texmlPath+"agent", emulator.TeXMLAPIKey, "")          // no scheme: the key must not leak
+	do(t, "GET", base+texmlPath+"agent", emulator.TeXMLAPIKey+" extra", "") // its first word is not a scheme
+	do(t, "GET", base+texmlPath+"agent", "bearer "+emulator.TeXMLAPIKey, "")
 
 	r := do(t, "GET", base+"/_emulator/requests", "", "")
 	require.Equal(t, 200, r.status)
@@ -145,11 +160,13 @@ func TestAdminRequests(t *testing.T) {
 	}
 	var reqs []emulator.Request
 	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))
-	require.Len(t, reqs, 3)
+	require.Len(t, reqs, 5)
 	assert.Equal(t, emulator.Request{Provider: "twilio", Method: "POST", Path: twilioPath + "agent.json", Auth: "Basic",
 		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false"}, reqs[0])
 	assert.Equal(t, "Bearer", reqs[1].Auth)
 	assert.Equal(t, "(no scheme)", reqs[2].Auth)
+	assert.Equal(t, "(unknown scheme)", reqs[3].Auth)
+	assert.Equal(t, "Bearer", reqs[4].Auth)
 
 	r = do(t, "GET", base+"/_emulator/requests?provider=twilio", "", "")
 	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))
@@ -206,6 +223,55 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	assert.NoError(t, <-served)
 	_, err = net.Dial("tcp", ln.Addr().String())
 	assert.Error(t, err, "the listener is closed")
+}
+
+// TestServeCutsShortAfterGrace: a request still in flight when the grace
+// runs out is cut short, its handler returns, and Serve reports the shutdown
+// it was asked for as a clean exit.
+func TestServeCutsShortAfterGrace(t *testing.T) {
+	e := emulator.New()
+	e.ShutdownGrace = 100 * time.Millisecond
+	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: 30 * time.Second}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- e.Serve(ctx, ln) }()
+
+	answered := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+twilioPath+"agent.json", nil)
+		req.Header.Set("Authorization", basicAuth)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	require.Eventually(t, func() bool {
+		reqs, _ := e.Requests("twilio")
+		return len(reqs) == 1
+	}, 5*time.Second, 5*time.Millisecond, "the request reaches the fake")
+
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-served:
+		assert.NoError(t, err, "a shutdown asked for is a clean exit")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	assert.Less(t, time.Since(start), 3*time.Second)
+	select {
+	case err := <-answered:
+		assert.Error(t, err, "the delayed request is cut short")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the client is still waiting")
+	}
+	buf := make([]byte, 1<<20)
+	assert.NotContains(t, string(buf[:runtime.Stack(buf, true)]), "vendorfake.(*Server).fault",
+		"the handler returned before Serve did")
 }
 
 func TestStart(t *testing.T) {

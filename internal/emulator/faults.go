@@ -147,16 +147,24 @@ type Request struct {
 	Method   string `json:"method"`
 	Path     string `json:"path"`
 	Query    string `json:"query,omitempty"`
-	// Auth is the Authorization scheme only, e.g. "Basic"; never the credential.
+	// Auth is the Authorization scheme only, e.g. "Basic"; never the
+	// credential: "(no scheme)" or "(unknown scheme)" when the value does
+	// not start with a well-known scheme.
 	Auth        string `json:"auth,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
 	UserAgent   string `json:"user_agent,omitempty"`
-	// Body is the form as sent, e.g. "Muted=true&Hold=false".
+	// Body is the form as sent, e.g. "Muted=true&Hold=false": its first
+	// vendorfake.MaxBody bytes.
 	Body string `json:"body,omitempty"`
+	// Truncated reports a body over vendorfake.MaxBody, which the vendor
+	// answered 413.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
-// Requests returns the requests provider's fake received, oldest first;
-// provider "" means every vendor's, vendor by vendor.
+// Requests returns the requests provider's fake received, oldest first:
+// the newest vendorfake.DefaultMaxRequests per vendor. Provider "" means
+// every vendor's, vendor by vendor. No credential is shown: of the
+// Authorization header, only a well-known scheme.
 func (e *Emulator) Requests(provider string) ([]Request, error) {
 	vendors := e.vendors
 	if provider != "" {
@@ -171,7 +179,7 @@ func (e *Emulator) Requests(provider string) ([]Request, error) {
 		for _, r := range v.Server.Requests() {
 			out = append(out, Request{Provider: v.Name, Method: r.Method, Path: r.Path, Query: r.RawQuery,
 				Auth: authScheme(r.Header.Get("Authorization")), ContentType: r.Header.Get("Content-Type"), UserAgent: r.Header.Get("User-Agent"),
-				Body: string(r.Body)})
+				Body: string(r.Body), Truncated: r.Truncated})
 		}
 	}
 	return out, nil
@@ -184,12 +192,25 @@ func (e *Emulator) ResetRequests() {
 	}
 }
 
+// authSchemes are the Authorization schemes shown by name.
+var authSchemes = []string{"Basic", "Bearer", "Digest", "Token"}
+
 // authScheme returns the scheme of an Authorization value, and never the
-// credential: a value without a scheme gives "(no scheme)".
+// credential: a value without a scheme gives "(no scheme)", and one whose
+// first word is not a well-known scheme "(unknown scheme)", as that word may
+// be a secret.
 func authScheme(v string) string {
 	scheme, _, ok := strings.Cut(v, " ")
-	if !ok && v != "" {
+	switch {
+	case v == "":
+		return ""
+	case !ok:
 		return "(no scheme)"
 	}
-	return scheme
+	for _, s := range authSchemes {
+		if strings.EqualFold(scheme, s) {
+			return s
+		}
+	}
+	return "(unknown scheme)"
 }

@@ -54,7 +54,8 @@ func New(provider string, u *url.URL) *Params {
 	return p
 }
 
-// String returns parameter name, or "" when it is absent or empty.
+// String returns the value of parameter name, or "" when it is absent or
+// empty. Reading a parameter marks it accepted.
 func (p *Params) String(name string) string {
 	p.accepted = append(p.accepted, name)
 	vs := p.query[name]
@@ -94,10 +95,13 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 		}
 		r.MaxRetries, set = n, true
 	}
+	var minOK, maxOK bool // wait_min, wait_max given in the URL and valid
 	for _, d := range [...]struct {
 		name string
 		v    *time.Duration
-	}{{providers.ParamWaitMin, &r.WaitMin}, {providers.ParamWaitMax, &r.WaitMax}, {providers.ParamMaxRetryAfter, &r.MaxRetryAfter}} {
+		ok   *bool
+	}{{providers.ParamWaitMin, &r.WaitMin, &minOK}, {providers.ParamWaitMax, &r.WaitMax, &maxOK},
+		{providers.ParamMaxRetryAfter, &r.MaxRetryAfter, new(bool)}} {
 		s := p.String(d.name)
 		if s == "" {
 			continue
@@ -108,13 +112,18 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 			p.Fail(d.name, fmt.Sprintf("invalid duration %q", s))
 		case v <= 0:
 			p.Fail(d.name, fmt.Sprintf("must be a positive duration, got %q", s))
+		default:
+			*d.ok = true
 		}
 		*d.v, set = v, true
 	}
 	if !set {
 		return base
 	}
-	if r.WaitMax < r.WaitMin {
+	// Only a URL that gives both can contradict itself. Given alone, either
+	// bound meets the base policy's other one as the client's defaults do:
+	// a WaitMax below WaitMin (or left zero) is raised to WaitMin.
+	if minOK && maxOK && r.WaitMax < r.WaitMin {
 		p.Fail(providers.ParamWaitMax, fmt.Sprintf("must not be less than %s (%s)", providers.ParamWaitMin, r.WaitMin))
 	}
 	return &r
@@ -167,9 +176,10 @@ func RenameField(err error, names map[string]string) error {
 	return &c
 }
 
-// Getenv returns the environment variable name that credential parameter
-// param chose. An unset or empty variable is a ConfigError naming param and
-// the variable, never a value; hint, if set, follows in parentheses.
+// Getenv returns the value of environment variable name, the one credential
+// parameter param chose (or its default). An unset or empty variable is a
+// ConfigError naming param and the variable, never a value; hint, if set,
+// follows in parentheses.
 func Getenv(provider, param, name, hint string) (string, error) {
 	if v := os.Getenv(name); v != "" {
 		return v, nil

@@ -36,7 +36,8 @@ type Dialect struct {
 	// A zero Error leaves it to the generic status rendering.
 	Describe func(Problem) Error
 	// StatusCodes are the vendor codes for generic errors by HTTP status
-	// (injected faults, 405, 415); absent statuses use the status number.
+	// (injected faults, 405, 413, 415); absent statuses use the status
+	// number.
 	StatusCodes map[int]string
 	// ErrorBody renders an Error as the vendor's JSON error body.
 	ErrorBody func(Error) any
@@ -62,6 +63,7 @@ const (
 	InvalidCallID                        // CallSidToCoach malformed
 	MissingCallID                        // Coaching=true with no CallSidToCoach
 	Injected                             // a queued Fault with a Status
+	TooLarge                             // POST body over MaxBody
 )
 
 // Problem is a vendor-neutral error the dialect describes.
@@ -169,6 +171,7 @@ var kindStatus = map[Kind]int{
 	MethodNotAllowed:     http.StatusMethodNotAllowed,
 	UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	MissingBody:          http.StatusUnprocessableEntity,
+	TooLarge:             http.StatusRequestEntityTooLarge,
 }
 
 // check validates one form value; it returns the problem kind or 0.

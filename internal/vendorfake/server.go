@@ -13,8 +13,14 @@ import (
 	"time"
 )
 
-// maxBody caps how much of a request body is read and recorded.
-const maxBody = 1 << 20
+// MaxBody is the largest request body the fake reads. A POST with a larger
+// body is answered 413 in the vendor's error shape (code
+// Dialect.StatusCodes[413], else "413") and changes nothing; its first
+// MaxBody bytes are recorded, with Request.Truncated set.
+const MaxBody = 1 << 20
+
+// DefaultMaxRequests is how many requests a Server keeps by default.
+const DefaultMaxRequests = 10_000
 
 // malformedBody is the truncated JSON sent for Fault.Malformed.
 const malformedBody = `{"account_sid":"`
@@ -22,6 +28,11 @@ const malformedBody = `{"account_sid":"`
 // Server is an in-memory vendor fake; it is an http.Handler. Safe for
 // concurrent use.
 type Server struct {
+	// MaxRequests caps the request log: only the newest MaxRequests requests
+	// are kept (0: DefaultMaxRequests; negative: no cap). Set it before the
+	// first request.
+	MaxRequests int
+
 	d *Dialect
 
 	mu       sync.Mutex
@@ -88,7 +99,9 @@ func (s *Server) find(account, conference, callOrLabel string) int {
 	return label
 }
 
-// Requests returns a copy of the recorded requests, oldest first.
+// Requests returns a copy of the recorded requests, oldest first: the
+// newest MaxRequests (by default DefaultMaxRequests) since the last
+// ResetRequests, older ones having been dropped.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,26 +155,44 @@ func (s *Server) nextFault() (Fault, bool) {
 
 // ServeHTTP serves the participant resource of the dialect.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	rec := Request{
-		Method:   r.Method,
-		Path:     r.URL.EscapedPath(),
-		RawQuery: r.URL.RawQuery,
-		Header:   r.Header.Clone(),
-		Body:     body,
+		Method:    r.Method,
+		Path:      r.URL.EscapedPath(),
+		RawQuery:  r.URL.RawQuery,
+		Header:    r.Header.Clone(),
+		Body:      body,
+		Truncated: len(body) > MaxBody,
+	}
+	if rec.Truncated {
+		rec.Body = body[:MaxBody]
 	}
 	form := isForm(r.Header.Get("Content-Type"))
-	if form {
+	if form && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec.clone())
-	s.mu.Unlock()
+	s.record(rec.clone())
 
 	if f, ok := s.nextFault(); ok && s.fault(w, r, rec.Path, f) {
 		return
 	}
 	s.serve(w, r, rec, form)
+}
+
+// record appends rec to the log, dropping the oldest beyond MaxRequests.
+func (s *Server) record(rec Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit := s.MaxRequests
+	if limit == 0 {
+		limit = DefaultMaxRequests
+	}
+	if limit > 0 && len(s.requests) >= limit {
+		n := len(s.requests) - limit + 1
+		clear(s.requests[:n]) // let the dropped bodies be collected
+		s.requests = s.requests[n:]
+	}
+	s.requests = append(s.requests, rec)
 }
 
 // fault applies f; it reports whether the request is finished.
@@ -270,6 +301,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 	case r.Method != http.MethodGet && r.Method != http.MethodPost:
 		w.Header().Set("Allow", "GET, POST")
 		fail(Problem{Kind: MethodNotAllowed})
+		return
+	case r.Method == http.MethodPost && rec.Truncated:
+		fail(Problem{Kind: TooLarge})
 		return
 	case r.Method == http.MethodPost && !form && (r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
 		fail(Problem{Kind: UnsupportedMediaType})

@@ -7,8 +7,12 @@
 //
 // Order of handling for every request: record it, apply a queued fault,
 // authenticate, route (404), check the account in the path (403), check the
-// method (405), check the content type (415), find the participant (404),
-// then GET renders it and POST validates the form and updates it.
+// method (405), check the size of a POST body (413: over MaxBody), check the
+// content type (415), find the participant (404), then GET renders it and
+// POST validates the form and updates it. An error changes nothing.
+//
+// The request log keeps the newest Server.MaxRequests requests (by default
+// DefaultMaxRequests), so a long-running emulator's memory stays bounded.
 //
 // Path segments are unescaped one by one, so labels holding "/", "?", "#",
 // "%" or ".." match; mount the handler directly, not under a mux that cleans
@@ -41,8 +45,12 @@ type Request struct {
 	Path     string // r.URL.EscapedPath() as received
 	RawQuery string
 	Header   http.Header // cloned
-	Body     []byte
-	Form     url.Values // parsed from Body when Content-Type is form-urlencoded (nil otherwise)
+	Body     []byte      // at most MaxBody bytes
+	Form     url.Values  // parsed from Body when Content-Type is form-urlencoded and the body is whole (nil otherwise)
+	// Truncated reports a body over MaxBody: Body holds its first MaxBody
+	// bytes, and a POST with it changed nothing (413, unless a fault or an
+	// earlier check answered first).
+	Truncated bool
 }
 
 // Fault is injected into the next Times requests (0 means 1; -1 means until

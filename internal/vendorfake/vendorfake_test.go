@@ -2,6 +2,9 @@ package vendorfake
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +144,66 @@ func TestIDs(t *testing.T) {
 		FormatDate(time.Date(2011, 2, 18, 22, 7, 19, 0, time.FixedZone("CET", 3600))))
 	assert.Equal(t, "/p/Accounts/a%2Fb/Conferences/c/Participants/v3:x.json",
 		ResourceURI("/p", Participant{Account: "a/b", Conference: "c", CallID: "v3:x"}, ".json"))
+}
+
+func TestRequestLogCap(t *testing.T) {
+	s := NewServer(testDialect("", false))
+	s.MaxRequests = 3
+	for i := range 5 {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x?i="+strconv.Itoa(i), nil))
+	}
+	var got []string
+	for _, r := range s.Requests() {
+		got = append(got, r.RawQuery)
+	}
+	assert.Equal(t, []string{"i=2", "i=3", "i=4"}, got, "the newest, oldest first")
+
+	s = NewServer(testDialect("", false)) // MaxRequests 0: the default cap
+	for i := range DefaultMaxRequests + 2 {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x?i="+strconv.Itoa(i), nil))
+	}
+	reqs := s.Requests()
+	require.Len(t, reqs, DefaultMaxRequests)
+	assert.Equal(t, "i=2", reqs[0].RawQuery)
+	assert.Equal(t, "i="+strconv.Itoa(DefaultMaxRequests+1), reqs[len(reqs)-1].RawQuery)
+
+	s.MaxRequests = -1
+	s.ResetRequests()
+	for range 3 {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x", nil))
+	}
+	assert.Len(t, s.Requests(), 3, "negative: no cap")
+}
+
+func TestBodyTooLarge(t *testing.T) {
+	s := NewServer(testDialect("", false))
+	s.Seed(Participant{Account: "A", Conference: "C", CallID: "P"})
+	post := func(body string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/api/Accounts/A/Conferences/C/Participants/P", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		s.ServeHTTP(w, r)
+		return w
+	}
+	// Muted=true first, then padding past the limit: nothing is applied.
+	big := "Muted=true&Pad=" + strings.Repeat("x", MaxBody)
+	w := post(big)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.JSONEq(t, `{"Status":413,"Code":"413","Title":"Request Entity Too Large","Detail":"","Pointer":""}`, w.Body.String())
+	p, _ := s.Participant("A", "C", "P")
+	assert.False(t, p.Muted, "a truncated form is not applied")
+	rec := s.Requests()[0]
+	assert.True(t, rec.Truncated)
+	assert.Len(t, rec.Body, MaxBody)
+	assert.Nil(t, rec.Form)
+
+	// Exactly MaxBody bytes is whole.
+	whole := "Muted=true&Pad="
+	whole += strings.Repeat("x", MaxBody-len(whole))
+	w = post(whole)
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	p, _ = s.Participant("A", "C", "P")
+	assert.True(t, p.Muted)
+	assert.False(t, s.Requests()[1].Truncated)
 }

@@ -146,6 +146,15 @@ func TestLoadProblems(t *testing.T) {
 			"carriers.e.retry.wait_max: must be a string",
 			"carriers.e.wait_min: belongs in retry",
 		}},
+		"retry bounds": {`{"carriers": {
+			"a": {"provider": "twilio", "retry": {"wait_min": "3s"}},
+			"b": {"provider": "twilio", "retry": {"wait_min": "2s", "wait_max": "1s"}}}}`, []string{
+			"carriers.b.retry.wait_max: must not be less than wait_min (2s)",
+		}},
+		"ignored credential": {`{"carriers": {
+			"a": {"provider": "twilio", "account": "` + account + `", "credentials": {"account_sid_env": "SID"}}}}`, []string{
+			"carriers.a.credentials.account_sid_env: conflicts with account: set one or the other",
+		}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -161,7 +170,7 @@ func TestLoadFile(t *testing.T) {
 	path := filepath.Join(dir, "carriers.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"carriers": {"x": {"provider": "texml", "base_url": "ftp://h"}}}`), 0o600))
 	_, err := config.LoadFile(path, nil)
-	assert.EqualError(t, err, "config "+path+`: carriers.x.base_url: must be an absolute http or https URL, got "ftp://h"`)
+	assert.EqualError(t, err, "config "+path+`: carriers.x.base_url: must be an absolute http or https URL; its scheme is "ftp"`)
 
 	_, err = config.LoadFile(filepath.Join(dir, "missing.json"), nil)
 	assert.Equal(t, []string{": cannot read: no such file or directory"}, problems(t, err))

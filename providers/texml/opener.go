@@ -30,8 +30,9 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 //	api_key_env      the environment variable to read instead of $TELNYX_API_KEY
 //
 // The API key never goes in the URL: unless set on the URLOpener, it is
-// read from the environment when opening. Printing a URLOpener with any fmt
-// verb never shows it.
+// read from the environment when opening; api_key_env with the APIKey field
+// set is an error, not ignored. Printing a URLOpener with any fmt verb never
+// shows it.
 type URLOpener struct {
 	// APIKey, when set, is used instead of the environment.
 	APIKey string `json:"-"`
@@ -60,8 +61,13 @@ var paramOf = map[string]string{"APIKey": "api_key_env", "BaseURL": "base_url"}
 func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
 	p := urlparams.New(Name, u)
 	cfg = Config{Account: cmp.Or(p.String("account"), o.Account), BaseURL: p.String("base_url"), Options: o.Options}
-	keyEnv = cmp.Or(p.EnvName("api_key_env"), EnvAPIKey)
+	named := p.EnvName("api_key_env")
+	keyEnv = cmp.Or(named, EnvAPIKey)
 	cfg.Retry = p.Retry(o.Options.Retry)
+	if named != "" && o.APIKey != "" {
+		// It would be ignored: report it, as unknown parameters are.
+		p.Fail("api_key_env", "conflicts with the API key set on the URLOpener: drop one")
+	}
 	if cfg.BaseURL != "" {
 		p.Add(adapter.CheckBaseURL(Name, "base_url", cfg.BaseURL))
 	}

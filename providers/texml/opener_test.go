@@ -62,9 +62,31 @@ func TestURLOpener(t *testing.T) {
 		require.Error(t, err)
 		assert.ErrorIs(t, err, participant.ErrInvalidArgument)
 		assert.Contains(t, err.Error(), `wait_min: invalid duration "1"`)
-		assert.Contains(t, err.Error(), `base_url: must be an absolute http or https URL, got "ftp://x"`)
+		assert.Contains(t, err.Error(), `base_url: must be an absolute http or https URL; its scheme is "ftp"`)
 		assert.Contains(t, err.Error(), "region: unknown parameter (texml accepts account, api_key_env, base_url, max_retries, max_retry_after, wait_max, wait_min)")
 	})
+}
+
+// TestURLOpenerConflicts: api_key_env would be ignored beside an API key set
+// in code, so it is an error naming it, when checking and when opening.
+func TestURLOpenerConflicts(t *testing.T) {
+	t.Setenv("EU_TELNYX_KEY", testKey)
+	o := &texml.URLOpener{APIKey: testKey, Account: texmltest.NewAccountID()}
+	u, err := url.Parse("texml://?api_key_env=EU_TELNYX_KEY")
+	require.NoError(t, err)
+	for what, err := range map[string]error{
+		"check": o.CheckUpdaterURL(u),
+		"open":  func() error { _, err := o.OpenUpdaterURL(context.Background(), u); return err }(),
+	} {
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe, what)
+		assert.Equal(t, participant.CodeInvalidArgument, pe.Code, what)
+		assert.Equal(t, "api_key_env", pe.Field, what)
+		assert.Contains(t, pe.Message, "conflicts with", what)
+		assert.NotContains(t, err.Error(), testKey, what)
+	}
+	_, err = o.OpenUpdaterURL(context.Background(), &url.URL{Scheme: "texml"})
+	assert.NoError(t, err, "without the parameter")
 }
 
 func TestURLOpenerNeverShowsSecrets(t *testing.T) {

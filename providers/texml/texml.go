@@ -109,9 +109,9 @@ type APIError struct {
 // ErrorObject is one entry of APIError.Errors. Code is a string in
 // Telnyx's API (Twilio's is an integer).
 type ErrorObject struct {
-	Code   string `json:"code"`
-	Title  string `json:"title"`
-	Detail string `json:"detail"`
+	Code   string       `json:"code"`
+	Title  string       `json:"title"`
+	Detail string       `json:"detail"`
 	Source *ErrorSource `json:"source,omitempty"`
 	Meta   *ErrorMeta   `json:"meta,omitempty"`
 }

@@ -41,6 +41,9 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // Credentials never go in the URL. Unless set on the URLOpener, they are
 // read when opening: $TWILIO_API_KEY and $TWILIO_API_SECRET when
 // TWILIO_API_KEY is set (or api_key_env is given), else $TWILIO_AUTH_TOKEN.
+// A parameter that would be ignored is an error instead: account_sid_env
+// with account or with the AccountSID field, and auth_token_env,
+// api_key_env or api_secret_env when the URLOpener holds credentials.
 // Printing a URLOpener with any fmt verb never shows a secret.
 type URLOpener struct {
 	// AccountSID, AuthToken, APIKeySID and APISecret, when set, are used
@@ -95,6 +98,22 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 	}
 	if s.tokenEnv != "" && (s.keyEnv != "" || s.secretEnv != "") {
 		p.Fail("auth_token_env", "set auth_token_env or api_key_env and api_secret_env, not both")
+	}
+	// A parameter that would be ignored is reported, as unknown ones are.
+	switch {
+	case s.accountEnv == "":
+	case s.cfg.AccountSID != "":
+		p.Fail("account_sid_env", "conflicts with account: set one or the other")
+	case o.AccountSID != "":
+		p.Fail("account_sid_env", "conflicts with the account SID set on the URLOpener: drop one")
+	}
+	if o.AuthToken != "" || o.APIKeySID != "" || o.APISecret != "" {
+		for _, c := range [...]struct{ name, env string }{
+			{"auth_token_env", s.tokenEnv}, {"api_key_env", s.keyEnv}, {"api_secret_env", s.secretEnv}} {
+			if c.env != "" {
+				p.Fail(c.name, "conflicts with the credentials set on the URLOpener: drop one")
+			}
+		}
 	}
 	// Check each endpoint setting on its own, so every bad one is reported.
 	for _, c := range [...]Config{{BaseURL: s.cfg.BaseURL}, {Region: s.cfg.Region}, {Edge: s.cfg.Edge}} {

@@ -130,6 +130,55 @@ func errFields(err error) []string {
 	return fs
 }
 
+// TestURLOpenerConflicts: a parameter the opener would ignore is an error
+// naming it, when checking and when opening, whatever the environment holds.
+func TestURLOpenerConflicts(t *testing.T) {
+	account := twiliotest.NewAccountSID()
+	_, base, _ := openerFake(t, account)
+	t.Setenv("EU_SID", account)
+	t.Setenv("EU_TOKEN", testToken)
+	t.Setenv("EU_KEY", testKey)
+	t.Setenv("EU_SECRET", testSecret)
+	t.Setenv(twilio.EnvAccountSID, account)
+	t.Setenv(twilio.EnvAuthToken, testToken)
+	inCode := twilio.URLOpener{AccountSID: account, AuthToken: testToken}
+	cases := map[string]struct {
+		opener twilio.URLOpener
+		query  string
+		fields []string
+	}{
+		"account_sid_env with account":         {query: "&account=" + account + "&account_sid_env=EU_SID", fields: []string{"account_sid_env"}},
+		"account_sid_env with opener account":  {opener: twilio.URLOpener{AccountSID: account}, query: "&account_sid_env=EU_SID", fields: []string{"account_sid_env"}},
+		"auth_token_env with opener token":     {opener: inCode, query: "&auth_token_env=EU_TOKEN", fields: []string{"auth_token_env"}},
+		"key env vars with opener token":       {opener: inCode, query: "&api_key_env=EU_KEY&api_secret_env=EU_SECRET", fields: []string{"api_key_env", "api_secret_env"}},
+		"api_secret_env with opener key":       {opener: twilio.URLOpener{APIKeySID: testKey, APISecret: testSecret}, query: "&api_secret_env=EU_SECRET", fields: []string{"api_secret_env"}},
+		"every conflict at once, with account": {opener: inCode, query: "&account=" + account + "&account_sid_env=EU_SID&auth_token_env=EU_TOKEN", fields: []string{"account_sid_env", "auth_token_env"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			u, err := url.Parse("twilio://?base_url=" + url.QueryEscape(base) + tc.query)
+			require.NoError(t, err)
+			for what, err := range map[string]error{
+				"check": tc.opener.CheckUpdaterURL(u),
+				"open":  func() error { _, err := tc.opener.OpenUpdaterURL(context.Background(), u); return err }(),
+			} {
+				require.Error(t, err, what)
+				assert.ErrorIs(t, err, participant.ErrInvalidArgument, what)
+				assert.Equal(t, tc.fields, errFields(err), "%s: %v", what, err)
+				assert.Contains(t, err.Error(), "conflicts with", what)
+				assert.NotContains(t, err.Error(), testToken, what)
+				assert.NotContains(t, err.Error(), testSecret, what)
+			}
+		})
+	}
+
+	// Without the conflicting parameter, each opener opens.
+	for _, o := range []twilio.URLOpener{{AccountSID: account}, inCode, {APIKeySID: testKey, APISecret: testSecret}} {
+		_, err := o.OpenUpdaterURL(context.Background(), &url.URL{Scheme: "twilio", RawQuery: "base_url=" + url.QueryEscape(base)})
+		assert.NoError(t, err)
+	}
+}
+
 func TestURLOpenerCheckReadsNoEnv(t *testing.T) {
 	openerFake(t, twiliotest.NewAccountSID()) // clears the environment
 	u, _ := url.Parse("twilio://?region=ie1&edge=dublin&auth_token_env=NOT_SET_ANYWHERE")

@@ -5,6 +5,7 @@
 package faketest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,6 +170,7 @@ func Run(t *testing.T, v *Vendor) {
 	t.Run("Coaching", func(t *testing.T) { testCoaching(t, v) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, v) })
 	t.Run("MethodAndMedia", func(t *testing.T) { testMethodAndMedia(t, v) })
+	t.Run("BodyTooLarge", func(t *testing.T) { testBodyTooLarge(t, v) })
 	t.Run("Recording", func(t *testing.T) { testRecording(t, v) })
 	t.Run("Faults", func(t *testing.T) { testFaults(t, v) })
 	t.Run("FaultQueue", func(t *testing.T) { testFaultQueue(t, v) })
@@ -398,6 +400,24 @@ func testMethodAndMedia(t *testing.T, v *Vendor) {
 	assert.Equal(t, http.StatusOK, r.Status, "charset parameter is fine")
 	got, _ := f.Srv.Participant(p.Account, p.Conference, p.CallID)
 	assert.True(t, got.Muted)
+}
+
+// testBodyTooLarge: a form over vendorfake.MaxBody is refused with 413 in
+// the vendor's error shape (code Codes[TooLarge], else "413") and nothing
+// of it is applied.
+func testBodyTooLarge(t *testing.T, v *Vendor) {
+	f, p, path := v.Begin(t, nil)
+	r := f.Post(path, "Muted=true&Pad="+strings.Repeat("x", vendorfake.MaxBody))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, "body %s", r.Body)
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.Equal(t, cmp.Or(v.Codes[vendorfake.TooLarge], "413"), v.Code(t, r.Body), "body %s", r.Body)
+	got, _ := f.Srv.Participant(p.Account, p.Conference, p.CallID)
+	assert.False(t, got.Muted, "a truncated form is not applied")
+	reqs := f.Srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.True(t, reqs[0].Truncated)
+	assert.Len(t, reqs[0].Body, vendorfake.MaxBody)
+	assert.Equal(t, http.StatusOK, f.Post(path, "Muted=true").Status, "the next one is served")
 }
 
 func testRecording(t *testing.T, v *Vendor) {

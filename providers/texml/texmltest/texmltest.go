@@ -16,13 +16,15 @@
 //   - Validation errors are 422 (the spec's call-scripting
 //     UnprocessableEntity): booleans not exactly "true"/"false" give "10026"
 //     "Invalid parameter type"; methods not exactly "GET"/"POST" give "10032"
-//     "Invalid enumerated value"; URLs that are not absolute http(s) (empty
-//     WaitUrl included) and an empty CallSidToCoach give "10015"; Coaching=true
+//     "Invalid enumerated value"; URLs that are not absolute http(s) and an
+//     empty CallSidToCoach give "10015" (an empty WaitUrl turns wait music
+//     off, as on Twilio: the spec sets no format on it); Coaching=true
 //     without CallSidToCoach and an empty body (the spec requires one) give
 //     "10004" "Missing required parameter". source.pointer names the field.
 //   - WaitMethod is not a Telnyx field: it is ignored (but recorded).
-//   - A non-form POST body gives 415 and other methods 405, with the code set
-//     to the status, as the spec's FrameworkError describes.
+//   - A non-form POST body gives 415, a body over 1 MiB 413 (changing
+//     nothing), and other methods 405, with the code set to the status, as
+//     the spec's FrameworkError describes.
 //
 // Fault codes default by status: 401 "10009", 404 "10005", 500 and 503
 // "10007", else the status itself.

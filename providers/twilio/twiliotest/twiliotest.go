@@ -22,7 +22,8 @@
 //   - A POST body that is not form-urlencoded gives 415 code 415 (invented:
 //     Twilio has no such code); an empty body is a no-op update. Other
 //     methods give 405 code 20004. Unknown paths and participants: 404 code
-//     20404 "The requested resource {path} was not found".
+//     20404 "The requested resource {path} was not found". A body over 1 MiB
+//     gives 413 code 413 (invented, like 415) and changes nothing.
 //
 // Fault codes default by status: 401 20003, 403 20403, 404 20404, 405 20004,
 // 429 20429, 500 20500, 503 20503, else the status itself.
