@@ -6,10 +6,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // BenchmarkUpdate is one participant update (Muted=true) at a time, over a
@@ -63,27 +64,24 @@ func BenchmarkClientOnly(b *testing.B) {
 // warm-up started, so a late accept is not taken for a new connection.)
 //
 // Every client uses its default pool (256 idle connections per host, no
-// cap on connections). carrierkit-twilio-maxconns is carrierkit given an
-// http.Client whose transport also caps connections at g
-// (MaxConnsPerHost), the only setting with which net/http never opens
-// more connections than goroutines, even from cold.
+// cap on connections). carrierkit-twilio-maxconns is carrierkit with
+// providers.Options.MaxConnsPerHost = g, which sets the transport's
+// MaxConnsPerHost: the only setting with which net/http never opens more
+// connections than goroutines, even from cold.
 func BenchmarkParallel(b *testing.B) {
 	for _, g := range []int{1, 16, 64} {
 		kinds := []clientKind{floor, twilioGo, carrierkitTwilio}
 		if g == 64 {
-			kinds = append(kinds, clientKind{"carrierkit-twilio-maxconns", twilioBody, carrierkitTwilio.new})
+			kinds = append(kinds, clientKind{"carrierkit-twilio-maxconns", twilioBody,
+				func(tb testing.TB, base string, _ http.RoundTripper) updateFunc {
+					return newCarrierkitTwilioWith(tb, base, providers.Options{MaxConnsPerHost: g})
+				}})
 		}
 		for _, k := range kinds {
 			b.Run(k.name+"/g="+strconv.Itoa(g), func(b *testing.B) {
 				srv := newServer(b, fixedHandler(k.body))
 				defer srv.Close()
-				var rt http.RoundTripper // the client's default
-				if strings.HasSuffix(k.name, "-maxconns") {
-					t := pooledTransport()
-					t.MaxConnsPerHost = g
-					rt = t
-				}
-				update := k.new(b, srv.URL, rt)
+				update := k.new(b, srv.URL, nil) // the client's default pool
 				if err := concurrently(g, 4*g, update); err != nil {
 					b.Fatal(err)
 				}

@@ -190,7 +190,12 @@ var muted = true
 // newCarrierkitTwilio is carrierkit's Twilio adapter with its default
 // options (its own pooled transport, default retry policy, no logger).
 func newCarrierkitTwilio(tb testing.TB, base string, rt http.RoundTripper) updateFunc {
-	c, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: base, Options: options(rt)})
+	return newCarrierkitTwilioWith(tb, base, options(rt))
+}
+
+// newCarrierkitTwilioWith is carrierkit's Twilio adapter with opts.
+func newCarrierkitTwilioWith(tb testing.TB, base string, opts providers.Options) updateFunc {
+	c, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: base, Options: opts})
 	if err != nil {
 		tb.Fatal(err)
 	}
