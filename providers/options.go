@@ -4,23 +4,43 @@
 package providers
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/carrierkit/carrierkit/internal/httpx"
 )
 
+// Version is carrierkit's version, sent as "User-Agent: carrierkit/<Version>".
+const Version = "0.1.0"
+
 // RetryPolicy says when and how long to wait before trying a request again.
-// See the field docs; nil in Options means DefaultRetryPolicy.
-type RetryPolicy = httpx.RetryPolicy
+// Zero durations take the defaults, but a zero MaxRetries means no retries
+// (a nil *RetryPolicy in Options means DefaultRetryPolicy). The function
+// fields, when set, replace the built-in decisions, in the style of
+// go-retryablehttp.
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt.
+	MaxRetries int
+	// WaitMin and WaitMax bound the exponential backoff (defaults 100ms, 2s).
+	WaitMin, WaitMax time.Duration
+	// MaxRetryAfter caps the wait a 429 or 503 Retry-After asks for
+	// (default 30s). No wait ever runs past the context's deadline: when it
+	// would, the carrier's error is returned instead.
+	MaxRetryAfter time.Duration
+	// CheckRetry, when set, decides whether to retry. idempotent is false for
+	// requests the carrier must not act on twice (announcements).
+	CheckRetry func(ctx context.Context, idempotent bool, resp *http.Response, err error) bool
+	// Backoff, when set, returns the wait before retry number attempt (0-based).
+	Backoff func(min, max time.Duration, attempt int, resp *http.Response) time.Duration
+}
 
 // DefaultRetryPolicy retries 3 times with 100ms–2s backoff and honours
-// Retry-After up to 30s, never past the context deadline.
-func DefaultRetryPolicy() RetryPolicy { return httpx.DefaultRetryPolicy() }
-
-// Version is carrierkit's version, sent as "User-Agent: carrierkit/<Version>".
-const Version = httpx.Version
+// Retry-After up to 30s, never past the context's deadline.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, WaitMin: 100 * time.Millisecond, WaitMax: 2 * time.Second,
+		MaxRetryAfter: 30 * time.Second}
+}
 
 // Options are the HTTP settings every adapter shares. The zero value is
 // ready to use.

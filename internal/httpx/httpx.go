@@ -20,42 +20,13 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/carrierkit/carrierkit/providers"
 )
 
-// Version is carrierkit's version, sent in the User-Agent.
-const Version = "0.1.0"
-
-// DefaultMaxBodyBytes bounds how much of a response body is read.
-const DefaultMaxBodyBytes = 1 << 20
-
-// RetryPolicy says when and how long to wait before trying a request again.
-// Zero durations take the defaults; the function fields, when set, replace
-// the built-in decisions, in the style of go-retryablehttp.
-type RetryPolicy struct {
-	// MaxRetries is the number of retries after the first attempt.
-	MaxRetries int
-	// WaitMin and WaitMax bound the exponential backoff (defaults 100ms, 2s).
-	WaitMin, WaitMax time.Duration
-	// MaxRetryAfter caps the wait a 429 or 503 Retry-After asks for
-	// (default 30s). No wait ever runs past the context's deadline: when it
-	// would, the carrier's error is returned instead.
-	MaxRetryAfter time.Duration
-	// CheckRetry, when set, decides whether to retry. idempotent is false for
-	// requests the carrier must not act on twice (announcements).
-	CheckRetry func(ctx context.Context, idempotent bool, resp *http.Response, err error) bool
-	// Backoff, when set, returns the wait before retry number attempt (0-based).
-	Backoff func(min, max time.Duration, attempt int, resp *http.Response) time.Duration
-}
-
-// DefaultRetryPolicy retries 3 times with 100ms–2s backoff and honours
-// Retry-After up to 30s.
-func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxRetries: 3, WaitMin: 100 * time.Millisecond, WaitMax: 2 * time.Second,
-		MaxRetryAfter: 30 * time.Second}
-}
-
-func (p RetryPolicy) withDefaults() RetryPolicy {
-	d := DefaultRetryPolicy()
+// withDefaults fills the zero durations of p.
+func withDefaults(p providers.RetryPolicy) providers.RetryPolicy {
+	d := providers.DefaultRetryPolicy()
 	if p.MaxRetries < 0 {
 		p.MaxRetries = 0
 	}
@@ -74,6 +45,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
+// DefaultMaxBodyBytes bounds how much of a response body is read.
+const DefaultMaxBodyBytes = 1 << 20
+
 // Options configure a Client.
 type Options struct {
 	// Provider names the adapter in logs ("twilio", "texml").
@@ -83,8 +57,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger gets one debug line per attempt; nil means no logging.
 	Logger *zap.Logger
-	// Retry is the retry policy; nil means DefaultRetryPolicy.
-	Retry *RetryPolicy
+	// Retry is the retry policy; nil means providers.DefaultRetryPolicy.
+	Retry *providers.RetryPolicy
 	// UserAgent is appended to "carrierkit/<version>".
 	UserAgent string
 	// MaxBodyBytes bounds response bodies (default DefaultMaxBodyBytes).
@@ -102,7 +76,7 @@ type Client struct {
 	provider string
 	ua       string
 	maxBody  int64
-	policy   RetryPolicy
+	policy   providers.RetryPolicy
 }
 
 // NewTransport returns the transport used when no HTTPClient is given: the
@@ -121,9 +95,9 @@ func New(opts Options) *Client {
 	c := &Client{
 		log:      opts.Logger,
 		provider: opts.Provider,
-		ua:       "carrierkit/" + Version,
+		ua:       "carrierkit/" + providers.Version,
 		maxBody:  opts.MaxBodyBytes,
-		policy:   DefaultRetryPolicy(),
+		policy:   providers.DefaultRetryPolicy(),
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -135,7 +109,7 @@ func New(opts Options) *Client {
 		c.maxBody = DefaultMaxBodyBytes
 	}
 	if opts.Retry != nil {
-		c.policy = opts.Retry.withDefaults()
+		c.policy = withDefaults(*opts.Retry)
 	}
 	c.hc = opts.HTTPClient
 	if c.hc == nil {

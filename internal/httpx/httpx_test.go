@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/carrierkit/carrierkit/internal/httpx"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -86,7 +87,7 @@ func TestDoHeadersAndLogs(t *testing.T) {
 	assert.Equal(t, 201, resp.Status)
 	assert.Equal(t, `{"ok":true}`, string(resp.Body))
 	assert.Equal(t, 1, resp.Attempts)
-	assert.Equal(t, "carrierkit/"+httpx.Version+" myapp/2", got.Get("User-Agent"))
+	assert.Equal(t, "carrierkit/"+providers.Version+" myapp/2", got.Get("User-Agent"))
 	assert.Equal(t, "application/json", got.Get("Accept"))
 	assert.Equal(t, "application/x-www-form-urlencoded", got.Get("Content-Type"))
 	assert.Equal(t, "Basic c2VjcmV0", got.Get("Authorization"))
@@ -135,7 +136,7 @@ func TestPolicyHooksAndInjectedClient(t *testing.T) {
 	var backoffs atomic.Int32
 	c := httpx.New(httpx.Options{
 		HTTPClient: &http.Client{Transport: tr},
-		Retry: &httpx.RetryPolicy{MaxRetries: 2,
+		Retry: &providers.RetryPolicy{MaxRetries: 2,
 			CheckRetry: func(_ context.Context, idempotent bool, resp *http.Response, err error) bool {
 				return resp != nil && resp.StatusCode == 418
 			},
@@ -152,7 +153,7 @@ func TestPolicyHooksAndInjectedClient(t *testing.T) {
 	assert.EqualValues(t, 3, tr.n.Load(), "the injected client carried every attempt")
 	assert.EqualValues(t, 2, backoffs.Load(), "Backoff runs once per retry")
 
-	c = httpx.New(httpx.Options{Retry: &httpx.RetryPolicy{MaxRetries: 0}})
+	c = httpx.New(httpx.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}})
 	hits.Store(0)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.WriteHeader(503) })
 	resp, err = c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL, Idempotent: true})
@@ -166,7 +167,7 @@ func TestTransportErrorKeepsContext(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // now refused
-	c := httpx.New(httpx.Options{Retry: &httpx.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
+	c := httpx.New(httpx.Options{Retry: &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: "http://" + addr + "/x", Form: []byte("a=b")})
 	require.Error(t, err)
 	assert.True(t, httpx.NotSent(err))
@@ -216,7 +217,7 @@ func TestPoolKeptAfterFailures(t *testing.T) {
 	defer srv.Close()
 	tr := &closeCounter{RoundTripper: http.DefaultTransport}
 	c := httpx.New(httpx.Options{HTTPClient: &http.Client{Transport: tr},
-		Retry: &httpx.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
+		Retry: &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
 	_, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL, Idempotent: true})
 	require.Error(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
