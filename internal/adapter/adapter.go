@@ -227,6 +227,9 @@ func (c *Client) do(ctx context.Context, op string, r *httpx.Request) (*particip
 		return nil, c.apiError(op, resp)
 	}
 	p, err := c.d.Decode(resp.Body)
+	if err == nil && p.CallID == "" {
+		err = errors.New("no call id in the answer") // not a participant: a proxy's page, {} or null
+	}
 	if err != nil {
 		return nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
 			HTTPStatus: resp.Status, Attempts: resp.Attempts,

@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 )
 
@@ -40,4 +42,12 @@ func TestConfigNeverShowsSecrets(t *testing.T) {
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "SECRET")
+}
+
+func FuzzAnswers(f *testing.F) {
+	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+		return texml.New(texml.Config{APIKey: "k", Account: "acct", BaseURL: "http://carrier.invalid/v2", Options: opts})
+	}, participant.Ref{Conference: "conf", Call: "v3:abc"},
+		`{"account_sid":"acct","call_sid":"v3:abc","muted":true,"status":"completed","date_updated":"Fri, 18 Feb 2011 21:07:19 +0000"}`,
+		`{"errors":[{"code":"90019","title":"Conference has already ended","detail":"gone"}]}`)
 }

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/providers"
 
 	"github.com/stretchr/testify/assert"
@@ -121,4 +122,12 @@ func TestCallToCoachPattern(t *testing.T) {
 	assert.Equal(t, "CallToCoach", pe.Field)
 	assert.Contains(t, err.Error(), "^CA[0-9a-fA-F]{32}$")
 	assert.Empty(t, fake.Requests())
+}
+
+func FuzzAnswers(f *testing.F) {
+	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+		return twilio.New(twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "http://carrier.invalid", Options: opts})
+	}, participant.Ref{Conference: "CF0123456789abcdef0123456789abcdef", Call: "agent"},
+		`{"account_sid":"AC0123456789abcdef0123456789abcdef","call_sid":"CA0123456789abcdef0123456789abcdef","muted":true,"status":"connected","date_created":"Fri, 18 Feb 2011 21:07:19 +0000"}`,
+		`{"code":20404,"message":"not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}`)
 }
