@@ -1,7 +1,6 @@
 package texml_test
 
 import (
-	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -32,17 +31,4 @@ func TestLive(t *testing.T) {
 		t.Skip("set CARRIERKIT_LIVE_TELNYX_API_KEY, _ACCOUNT, _CONFERENCE and _CALL (and optionally _BASE_URL) to run")
 	}
 	conformance.RunLive(t, liveEnv(t, key, account, get("BASE_URL"), participant.Ref{Conference: conference, Call: call}))
-}
-
-// The live checks themselves, against the fake.
-func TestLiveChecksAgainstFake(t *testing.T) {
-	fake := texmltest.New(texmltest.Config{APIKey: testKey})
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	p := texmltest.Participant{Account: texmltest.NewAccountID(), Conference: texmltest.NewConferenceID(), CallID: texmltest.NewCallID(), Hold: true}
-	fake.Seed(p)
-	conformance.RunLive(t, liveEnv(t, testKey, p.Account, srv.URL+"/v2", participant.Ref{Conference: p.Conference, Call: p.CallID}))
-	stored, _ := fake.Participant(p.Account, p.Conference, p.CallID)
-	require.False(t, stored.Muted, "restored")
-	require.Len(t, fake.Requests(), 5, "fetch, update, undo, not found, bad credentials; nothing for refused requests")
 }

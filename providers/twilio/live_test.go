@@ -1,7 +1,6 @@
 package twilio_test
 
 import (
-	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -34,18 +33,4 @@ func TestLive(t *testing.T) {
 		t.Skip("set CARRIERKIT_LIVE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _CONFERENCE and _CALL (and optionally _BASE_URL) to run")
 	}
 	conformance.RunLive(t, liveEnv(t, account, token, get("BASE_URL"), participant.Ref{Conference: conference, Call: call}))
-}
-
-// The live checks themselves, against the fake.
-func TestLiveChecksAgainstFake(t *testing.T) {
-	account := twiliotest.NewAccountSID()
-	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: testToken})
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	p := twiliotest.Participant{Account: account, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID(), Hold: true}
-	fake.Seed(p)
-	conformance.RunLive(t, liveEnv(t, account, testToken, srv.URL, participant.Ref{Conference: p.Conference, Call: p.CallID}))
-	stored, _ := fake.Participant(account, p.Conference, p.CallID)
-	require.False(t, stored.Muted, "restored")
-	require.Len(t, fake.Requests(), 5, "fetch, update, undo, not found, bad credentials; nothing for refused requests")
 }
