@@ -31,7 +31,7 @@ func TestValidate(t *testing.T) {
 		{"AnnounceURLRelative", participant.UpdateRequest{AnnounceURL: participant.String("a.mp3")}, participant.CodeInvalidArgument, "AnnounceURL", "absolute"},
 		{"URLNoHost", participant.UpdateRequest{AnnounceURL: participant.String("https:///a.mp3?token=hunter2")}, participant.CodeInvalidArgument, "AnnounceURL", "it has no host"},
 		{"WaitURLNoHost", participant.UpdateRequest{WaitURL: participant.String("https:///x")}, participant.CodeInvalidArgument, "WaitURL", "or empty"},
-		{"URLSpace", participant.UpdateRequest{HoldURL: participant.String("https://x.example/a b")}, participant.CodeInvalidArgument, "HoldURL", ""},
+		{"URLSpace", participant.UpdateRequest{HoldURL: participant.String("https://x.example/a b")}, participant.CodeInvalidArgument, "HoldURL", "it contains white space"},
 		{"Unparseable", participant.UpdateRequest{HoldURL: participant.String("https://u:hunter2@x.example/%zz")}, participant.CodeInvalidArgument, "HoldURL", "does not parse"},
 		{"URLCredentialsNotEchoed", participant.UpdateRequest{HoldURL: participant.String("https://u:hunter2@x.example/")}, participant.CodeInvalidArgument, "HoldURL", "it holds credentials"},
 		{"FTPScheme", participant.UpdateRequest{HoldURL: participant.String("ftp://x.example/a?sig=hunter2")}, participant.CodeInvalidArgument, "HoldURL", `its scheme is "ftp"`},

@@ -29,8 +29,10 @@ type Dialect struct {
 	// {base}{Root}/Accounts/{a}/Conferences/{c}/Participants/{call}{Suffix}.
 	Root, Suffix string
 	// Check, when set, applies the vendor's id and value rules before
-	// sending; it returns the offending field and the rule, or "", "".
-	Check func(account string, ref participant.Ref, req *participant.UpdateRequest) (field, rule string)
+	// sending; it returns the offending field and the rule, or "", "". A
+	// fetch passes the zero request. (By value: a pointer passed through a
+	// func value would move every request to the heap.)
+	Check func(account string, ref participant.Ref, req participant.UpdateRequest) (field, rule string)
 	// Decode turns a 2xx body into a participant (Provider and Raw are
 	// filled by the engine).
 	Decode func(body []byte) (*participant.Participant, error)
@@ -122,7 +124,11 @@ func (c *Client) url(op string, ref participant.Ref, req *participant.UpdateRequ
 		return "", err
 	}
 	if c.d.Check != nil {
-		if field, rule := c.d.Check(account, ref, req); field != "" {
+		var r participant.UpdateRequest
+		if req != nil {
+			r = *req
+		}
+		if field, rule := c.d.Check(account, ref, r); field != "" {
 			return "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider,
 				Op: op, Field: field, Message: rule}
 		}

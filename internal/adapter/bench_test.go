@@ -14,13 +14,13 @@ var benchDialect = Dialect{
 	Wire:     TwilioStyleWire(),
 	Root:     "/2010-04-01",
 	Suffix:   ".json",
-	Check: func(account string, ref participant.Ref, req *participant.UpdateRequest) (string, string) {
+	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsSID(account, "AC"):
 			return "Ref.Account", "must be an account SID"
 		case !IsSID(ref.Conference, "CF"):
 			return "Ref.Conference", "must be a conference SID"
-		case req != nil && req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
+		case req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
 			return "CallToCoach", "must be a call SID"
 		}
 		return "", ""

@@ -24,27 +24,6 @@ import (
 	"github.com/carrierkit/carrierkit/providers"
 )
 
-// withDefaults fills the zero durations of p.
-func withDefaults(p providers.RetryPolicy) providers.RetryPolicy {
-	d := providers.DefaultRetryPolicy()
-	if p.MaxRetries < 0 {
-		p.MaxRetries = 0
-	}
-	if p.WaitMin <= 0 {
-		p.WaitMin = d.WaitMin
-	}
-	if p.WaitMax <= 0 {
-		p.WaitMax = d.WaitMax
-	}
-	if p.WaitMax < p.WaitMin {
-		p.WaitMax = p.WaitMin
-	}
-	if p.MaxRetryAfter <= 0 {
-		p.MaxRetryAfter = d.MaxRetryAfter
-	}
-	return p
-}
-
 // DefaultMaxBodyBytes bounds how much of a response body is read.
 const DefaultMaxBodyBytes = 1 << 20
 
@@ -88,6 +67,27 @@ func NewTransport() *http.Transport {
 	t.MaxIdleConnsPerHost = 256
 	t.IdleConnTimeout = 90 * time.Second
 	return t
+}
+
+// withDefaults fills the zero durations of p.
+func withDefaults(p providers.RetryPolicy) providers.RetryPolicy {
+	d := providers.DefaultRetryPolicy()
+	if p.MaxRetries < 0 {
+		p.MaxRetries = 0
+	}
+	if p.WaitMin <= 0 {
+		p.WaitMin = d.WaitMin
+	}
+	if p.WaitMax <= 0 {
+		p.WaitMax = d.WaitMax
+	}
+	if p.WaitMax < p.WaitMin {
+		p.WaitMax = p.WaitMin
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return p
 }
 
 // New returns a Client for opts.
@@ -211,27 +211,15 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	// The header values share one backing array: one allocation, not one
 	// per header. Each slice is capped, so an append cannot overwrite its
 	// neighbour.
-	var vals []string
-	switch {
-	case r.Authorization != "" && r.Form != nil:
-		vals = []string{c.ua, "application/json", r.Authorization, "application/x-www-form-urlencoded"}
-	case r.Authorization != "":
-		vals = []string{c.ua, "application/json", r.Authorization}
-	case r.Form != nil:
-		vals = []string{c.ua, "application/json", "application/x-www-form-urlencoded"}
-	default:
-		vals = []string{c.ua, "application/json"}
-	}
+	shared := []string{c.ua, "application/json", r.Authorization, "application/x-www-form-urlencoded"}
 	h := req.Header
-	h["User-Agent"] = vals[0:1:1]
-	h["Accept"] = vals[1:2:2]
-	i := 2
+	h["User-Agent"] = shared[0:1:1]
+	h["Accept"] = shared[1:2:2]
 	if r.Authorization != "" {
-		h["Authorization"] = vals[i : i+1 : i+1]
-		i++
+		h["Authorization"] = shared[2:3:3]
 	}
 	if r.Form != nil {
-		h["Content-Type"] = vals[i : i+1 : i+1]
+		h["Content-Type"] = shared[3:4:4]
 	}
 	resp, err := c.rc.Do(req)
 	out := Response{Attempts: st.n}

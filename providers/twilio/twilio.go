@@ -184,13 +184,13 @@ var dialect = adapter.Dialect{
 	Wire:     adapter.TwilioStyleWire(),
 	Root:     "/2010-04-01",
 	Suffix:   ".json",
-	Check: func(account string, ref participant.Ref, req *participant.UpdateRequest) (string, string) {
+	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsSID(account, "AC"):
 			return "Ref.Account", `must match ^AC[0-9a-fA-F]{32}$`
 		case !IsSID(ref.Conference, "CF"):
 			return "Ref.Conference", `must match ^CF[0-9a-fA-F]{32}$`
-		case req != nil && req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
+		case req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
 			return "CallToCoach", `must be a call SID matching ^CA[0-9a-fA-F]{32}$`
 		}
 		return "", "" // Ref.Call is a call SID or a label: any non-empty string
