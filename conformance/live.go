@@ -39,7 +39,7 @@ func RunLive(t *testing.T, env LiveEnv) {
 
 	var before *participant.Participant
 	t.Run("Fetch", func(t *testing.T) {
-		if !caps.Fetch {
+		if !caps.Can(participant.OpFetch) {
 			t.Skip("the adapter cannot fetch")
 		}
 		p, err := participant.Fetch(ctx, u, env.Ref)

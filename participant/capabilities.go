@@ -86,15 +86,62 @@ func (s FieldSet) String() string {
 	return b.String()
 }
 
-// Capabilities says what an adapter can carry to its carrier.
+// Op is an operation on participants beyond Update, which every adapter has.
+type Op uint8
+
+// The optional operations. Each has an interface (Fetcher, Lister, Remover)
+// and a helper (Fetch, List, Remove) that reports ErrUnsupported when the
+// adapter's carrier cannot do it.
+const (
+	OpFetch Op = iota
+	OpList
+	OpRemove
+	numOps
+)
+
+var opNames = [numOps]string{"fetch", "list", "remove"}
+
+// String returns the operation's name, e.g. "list".
+func (o Op) String() string {
+	if o < numOps {
+		return opNames[o]
+	}
+	return "op(" + strconv.Itoa(int(o)) + ")"
+}
+
+// OpSet is a set of operations.
+type OpSet uint8
+
+// NewOpSet returns the set of ops.
+func NewOpSet(ops ...Op) OpSet {
+	var s OpSet
+	for _, o := range ops {
+		s |= 1 << o
+	}
+	return s
+}
+
+// Has reports whether o is in the set.
+func (s OpSet) Has(o Op) bool { return o < numOps && s&(1<<o) != 0 }
+
+// Capabilities says what an adapter can carry to its carrier. An adapter's
+// Go type may implement an optional interface (Fetcher, Lister, Remover) for
+// a carrier that has no such operation; Ops is what the carrier can do, and
+// the helpers Fetch, List and Remove go by it.
 type Capabilities struct {
 	// Provider is the adapter's name, e.g. "twilio" or "texml".
 	Provider string
 	// Fields are the UpdateRequest fields the carrier accepts.
 	Fields FieldSet
-	// Fetch reports whether the adapter implements Fetcher.
-	Fetch bool
+	// Ops are the optional operations the carrier offers.
+	Ops OpSet
+	// Labels reports whether Ref.Call may be a participant label (Twilio,
+	// TeXML) rather than only a call id (Bandwidth).
+	Labels bool
 }
 
 // Supports reports whether the adapter can carry field f.
 func (c Capabilities) Supports(f Field) bool { return c.Fields.Has(f) }
+
+// Can reports whether the carrier offers operation o.
+func (c Capabilities) Can(o Op) bool { return c.Ops.Has(o) }

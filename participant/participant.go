@@ -3,11 +3,15 @@ package participant
 import (
 	"context"
 	"encoding/json"
+	"iter"
 	"time"
 )
 
 // Ref names one participant of one conference.
 type Ref struct {
+	// Carrier names the carrier that owns the call, for an Updater that
+	// serves several (a router). Adapters of one carrier ignore it.
+	Carrier string
 	// Account is the carrier account that owns the conference. When empty,
 	// the adapter's configured account is used.
 	Account string
@@ -127,13 +131,95 @@ type Fetcher interface {
 	Fetch(ctx context.Context, ref Ref) (*Participant, error)
 }
 
+// ConferenceRef names one conference.
+type ConferenceRef struct {
+	// Carrier names the owning carrier, for a router; adapters ignore it.
+	Carrier string
+	// Account is the carrier account; empty means the adapter's default.
+	Account string
+	// Conference is the conference id.
+	Conference string
+}
+
+// ConferenceRef returns the conference r's participant is in.
+func (r Ref) ConferenceRef() ConferenceRef {
+	return ConferenceRef{Carrier: r.Carrier, Account: r.Account, Conference: r.Conference}
+}
+
+// Participant returns the ref of call (a call id or label) in conference c.
+func (c ConferenceRef) Participant(call string) Ref {
+	return Ref{Carrier: c.Carrier, Account: c.Account, Conference: c.Conference, Call: call}
+}
+
+// ListOptions narrow and page a List. The zero value lists everyone with the
+// carrier's default page size.
+type ListOptions struct {
+	// PageSize is how many participants to ask for per page (0: the
+	// carrier's default).
+	PageSize int
+	// Muted, Hold and Coaching, when set, keep only the participants whose
+	// state matches. Carriers that filter on the server do it there.
+	Muted, Hold, Coaching *bool
+}
+
+// Lister is implemented by adapters that can list a conference's
+// participants. Use [List], which also checks Capabilities.
+type Lister interface {
+	// List returns the participants of conf page by page. Stopping the
+	// iteration early fetches no further page. An error ends the sequence.
+	List(ctx context.Context, conf ConferenceRef, opts ListOptions) iter.Seq2[*Participant, error]
+}
+
+// Remover is implemented by adapters that can take a participant out of
+// its conference. Use [Remove], which also checks Capabilities.
+type Remover interface {
+	// Remove takes ref out of its conference. A participant who is already
+	// gone gives ErrNotFound.
+	Remove(ctx context.Context, ref Ref) error
+}
+
+// RefChecker is implemented by adapters that can tell, without sending
+// anything, whether a ref has the shapes of their carrier's ids. A router
+// uses it to find the carrier that owns a call.
+type RefChecker interface {
+	// CheckRef returns nil when ref fits the carrier's id rules, or an
+	// *Error with CodeInvalidArgument naming the field that does not.
+	CheckRef(ref Ref) error
+}
+
 // Fetch reads the participant ref through u, or fails with ErrUnsupported
-// if u does not implement Fetcher.
+// if u does not implement Fetcher or its carrier cannot fetch.
 func Fetch(ctx context.Context, u Updater, ref Ref) (*Participant, error) {
 	f, ok := u.(Fetcher)
-	if !ok {
-		return nil, &Error{Code: CodeUnsupported, Provider: u.Capabilities().Provider, Op: "fetch",
-			Message: "adapter cannot fetch participants"}
+	if !ok || !u.Capabilities().Can(OpFetch) {
+		return nil, unsupportedOp(u, OpFetch)
 	}
 	return f.Fetch(ctx, ref)
+}
+
+// List lists the participants of conf through u, or yields one
+// ErrUnsupported error if u or its carrier cannot list.
+func List(ctx context.Context, u Updater, conf ConferenceRef, opts ListOptions) iter.Seq2[*Participant, error] {
+	l, ok := u.(Lister)
+	if !ok || !u.Capabilities().Can(OpList) {
+		err := unsupportedOp(u, OpList)
+		return func(yield func(*Participant, error) bool) { yield(nil, err) }
+	}
+	return l.List(ctx, conf, opts)
+}
+
+// Remove takes ref out of its conference through u, or fails with
+// ErrUnsupported if u or its carrier cannot.
+func Remove(ctx context.Context, u Updater, ref Ref) error {
+	r, ok := u.(Remover)
+	if !ok || !u.Capabilities().Can(OpRemove) {
+		return unsupportedOp(u, OpRemove)
+	}
+	return r.Remove(ctx, ref)
+}
+
+func unsupportedOp(u Updater, o Op) *Error {
+	p := u.Capabilities().Provider
+	return &Error{Code: CodeUnsupported, Provider: p, Op: o.String(),
+		Message: "the " + p + " adapter cannot " + o.String() + " participants"}
 }

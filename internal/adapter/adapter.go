@@ -16,12 +16,15 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Dialect is what is truly one vendor's.
 type Dialect struct {
 	// Provider is the adapter's name, e.g. "twilio".
 	Provider string
+	// Labels reports whether Ref.Call may be a participant label.
+	Labels bool
 	// Wire maps each field the vendor accepts to its form parameter name.
 	// Fields absent here are unsupported and refused before sending.
 	Wire map[participant.Field]string
@@ -53,7 +56,8 @@ type Config struct {
 	Authorization string
 	// Secrets are scrubbed from every error message.
 	Secrets []string
-	HTTP    httpx.Options
+	// HTTP are the caller's HTTP options (client, logger, retries, …).
+	HTTP providers.Options
 }
 
 // Client implements participant.Updater and participant.Fetcher.
@@ -69,9 +73,9 @@ type Client struct {
 // New returns a Client speaking d with cfg.
 func New(d *Dialect, cfg Config) *Client {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	cfg.HTTP.Provider = d.Provider
-	c := &Client{d: d, cfg: cfg, http: httpx.New(cfg.HTTP),
-		caps: participant.Capabilities{Provider: d.Provider, Fetch: true}}
+	c := &Client{d: d, cfg: cfg, http: httpx.New(httpx.Options{Provider: d.Provider, Options: cfg.HTTP}),
+		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels,
+			Ops: participant.NewOpSet(participant.OpFetch)}}
 	all := participant.AllFields()
 	c.wire = make([]string, len(all))
 	for _, f := range all {
@@ -115,6 +119,12 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	}
 	return c.do(ctx, "fetch", &httpx.Request{Method: http.MethodGet, URL: u,
 		Authorization: c.cfg.Authorization, Idempotent: true})
+}
+
+// CheckRef reports whether ref fits the dialect's id rules, sending nothing.
+func (c *Client) CheckRef(ref participant.Ref) error {
+	_, err := c.url("check", ref, nil)
+	return err
 }
 
 func (c *Client) url(op string, ref participant.Ref, req *participant.UpdateRequest) (string, error) {

@@ -7,17 +7,8 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
-
-// HTTPOptions is for adapter packages; it returns o in the form the shared
-// HTTP plumbing takes.
-func HTTPOptions(o providers.Options) httpx.Options {
-	return httpx.Options{HTTPClient: o.HTTPClient, Logger: o.Logger, Retry: o.Retry, UserAgent: o.UserAgent,
-		MaxConnsPerHost: o.MaxConnsPerHost, MaxBodyBytes: o.MaxBodyBytes}
-}
 
 // ConfigError reports a bad adapter setting: an *participant.Error with
 // CodeInvalidArgument, Op "config" and the setting's name as Field.

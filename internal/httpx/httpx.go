@@ -27,24 +27,12 @@ import (
 // DefaultMaxBodyBytes bounds how much of a response body is read.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Options configure a Client.
+// Options configure a Client: the adapter's name plus the options every
+// adapter takes, so a new option is added in one place (providers.Options).
 type Options struct {
 	// Provider names the adapter in logs ("twilio", "texml").
 	Provider string
-	// HTTPClient is used as is when set; otherwise a client with a pooled
-	// transport sized for concurrent use.
-	HTTPClient *http.Client
-	// Logger gets one debug line per attempt; nil means no logging.
-	Logger *zap.Logger
-	// Retry is the retry policy; nil means providers.DefaultRetryPolicy.
-	Retry *providers.RetryPolicy
-	// UserAgent is appended to "carrierkit/<version>".
-	UserAgent string
-	// MaxBodyBytes bounds response bodies (default DefaultMaxBodyBytes).
-	MaxBodyBytes int64
-	// MaxConnsPerHost caps the default transport's connections per host
-	// (0: no cap). Ignored when HTTPClient is set.
-	MaxConnsPerHost int
+	providers.Options
 }
 
 // Client sends requests with retries. It is safe for concurrent use.

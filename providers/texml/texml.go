@@ -55,8 +55,9 @@ type Client struct {
 }
 
 var (
-	_ participant.Updater = (*Client)(nil)
-	_ participant.Fetcher = (*Client)(nil)
+	_ participant.Updater    = (*Client)(nil)
+	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.RefChecker = (*Client)(nil)
 )
 
 // New checks cfg and returns a Client. Nothing is sent.
@@ -76,7 +77,7 @@ func New(cfg Config) (*Client, error) {
 		Account:       cfg.Account,
 		Authorization: "Bearer " + cfg.APIKey,
 		Secrets:       []string{cfg.APIKey},
-		HTTP:          adapter.HTTPOptions(cfg.Options),
+		HTTP:          cfg.Options,
 	})
 	return &Client{core: core, baseURL: base}, nil
 }
@@ -93,6 +94,10 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
 	return c.core.Fetch(ctx, ref)
 }
+
+// CheckRef reports whether ref has the shapes of this carrier's ids,
+// without sending anything. See participant.RefChecker.
+func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
 
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
@@ -147,6 +152,7 @@ func (o *ErrorObject) message() string {
 
 var dialect = adapter.Dialect{
 	Provider: Name,
+	Labels:   true,
 	Wire:     adapter.TwilioStyleWire(participant.FieldWaitMethod),
 	Root:     "/texml",
 	Decode: func(body []byte) (*participant.Participant, error) {

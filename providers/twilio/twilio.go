@@ -65,8 +65,9 @@ type Client struct {
 }
 
 var (
-	_ participant.Updater = (*Client)(nil)
-	_ participant.Fetcher = (*Client)(nil)
+	_ participant.Updater    = (*Client)(nil)
+	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.RefChecker = (*Client)(nil)
 )
 
 // New checks cfg and returns a Client. Nothing is sent.
@@ -100,7 +101,7 @@ func New(cfg Config) (*Client, error) {
 		Account:       cfg.AccountSID,
 		Authorization: "Basic " + token,
 		Secrets:       []string{secret, token},
-		HTTP:          adapter.HTTPOptions(cfg.Options),
+		HTTP:          cfg.Options,
 	})
 	return &Client{core: core, baseURL: base}, nil
 }
@@ -155,6 +156,10 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// CheckRef reports whether ref has the shapes of this carrier's ids,
+// without sending anything. See participant.RefChecker.
+func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
+
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
@@ -181,6 +186,7 @@ func (e *APIError) Error() string {
 
 var dialect = adapter.Dialect{
 	Provider: Name,
+	Labels:   true,
 	Wire:     adapter.TwilioStyleWire(),
 	Root:     "/2010-04-01",
 	Suffix:   ".json",
