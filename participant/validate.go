@@ -1,9 +1,22 @@
 package participant
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Bounds on what a caller may send, in bytes. No carrier documents a
+// longer id: Twilio SIDs are 34 bytes, Telnyx ids (UUIDs, "v3:" call
+// control ids) under 100; Twilio documents no limit for a participant
+// label, so MaxIDBytes leaves room for any label a person would choose.
+// MaxURLBytes leaves room for signed URLs (an S3 presigned URL with a
+// session token runs to about 2 KB).
+const (
+	MaxIDBytes  = 256  // Ref.Account, Ref.Conference, Ref.Call (id or label), CallToCoach
+	MaxURLBytes = 4096 // HoldURL, AnnounceURL, WaitURL
 )
 
 // Validate checks req against the neutral rules and against what caps can
@@ -12,8 +25,11 @@ import (
 //
 // The rules: at least one field is set; every set field is in caps.Fields;
 // URLs are absolute http or https URLs (WaitURL may be "" to turn wait music
-// off); methods are GET or POST; Coaching=true needs CallToCoach, and
-// CallToCoach is not empty.
+// off) of at most MaxURLBytes, ASCII only (percent-encode other characters
+// as RFC 3986 asks, and give the host in its xn-- form), without white space
+// or control characters; methods are GET or POST; Coaching=true needs
+// CallToCoach, and CallToCoach is not empty and is a valid id (see
+// ValidateRef).
 func Validate(req *UpdateRequest, caps Capabilities) error {
 	set := req.Fields()
 	if set == 0 {
@@ -41,8 +57,10 @@ func Validate(req *UpdateRequest, caps Capabilities) error {
 			return invalid(caps, m.f.String(), `must be GET or POST, got "`+string(m.m)+`"`)
 		}
 	}
-	if req.CallToCoach != nil && *req.CallToCoach == "" {
-		return invalid(caps, "CallToCoach", "must not be empty")
+	if req.CallToCoach != nil {
+		if err := checkID(caps, "CallToCoach", *req.CallToCoach); err != nil {
+			return err
+		}
 	}
 	if req.Coaching != nil && *req.Coaching && req.CallToCoach == nil {
 		return invalid(caps, "Coaching", "true needs CallToCoach")
@@ -74,23 +92,56 @@ func (r *UpdateRequest) Fields() FieldSet {
 }
 
 // ValidateRef checks that ref names a conference and a call, and that an
-// account is known (ref.Account, or defaultAccount when that is empty). It
-// returns the account to use.
+// account is known (ref.Account, or defaultAccount when that is empty).
+// Every id (and a label in Ref.Call) must be valid UTF-8 of at most
+// MaxIDBytes, without control characters (C0 such as CR, LF and NUL, DEL,
+// C1): no carrier issues such an id. It returns the account to use.
 func ValidateRef(ref Ref, defaultAccount string, caps Capabilities) (string, error) {
 	account := ref.Account
 	if account == "" {
 		account = defaultAccount
 	}
-	switch {
-	case account == "":
+	if account == "" {
 		return "", invalid(caps, "Ref.Account", "is empty and the adapter has no default account")
-	case ref.Conference == "":
-		return "", invalid(caps, "Ref.Conference", "must not be empty")
-	case ref.Call == "":
-		return "", invalid(caps, "Ref.Call", "must not be empty")
+	}
+	for _, id := range [...]struct{ field, v string }{{"Ref.Account", account},
+		{"Ref.Conference", ref.Conference}, {"Ref.Call", ref.Call}} {
+		if err := checkID(caps, id.field, id.v); err != nil {
+			return "", err
+		}
 	}
 	return account, nil
 }
+
+// checkID applies the neutral id rules. The value is never echoed.
+func checkID(caps Capabilities, field, v string) error {
+	switch {
+	case v == "":
+		return invalid(caps, field, "must not be empty")
+	case len(v) > MaxIDBytes:
+		return invalid(caps, field, fmt.Sprintf("must be at most %d bytes, got %d", MaxIDBytes, len(v)))
+	}
+	if rule := TextRule(v); rule != "" {
+		return invalid(caps, field, rule)
+	}
+	return nil
+}
+
+// TextRule returns the rule s breaks, or "" when s is valid UTF-8 without
+// control characters (C0, DEL, C1). Ids and credentials follow it.
+func TextRule(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	for _, r := range s {
+		if isControl(r) {
+			return fmt.Sprintf("must not contain control characters (C0, DEL or C1), found %U", r)
+		}
+	}
+	return ""
+}
+
+func isControl(r rune) bool { return r < 0x20 || 0x7f <= r && r <= 0x9f }
 
 func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 	if v == nil || (emptyOK && *v == "") {
@@ -100,6 +151,12 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 	var why string
 	u, err := url.Parse(*v)
 	switch {
+	case len(*v) > MaxURLBytes:
+		why = fmt.Sprintf("it is longer than %d bytes (%d)", MaxURLBytes, len(*v))
+	case !utf8.ValidString(*v):
+		why = "it is not valid UTF-8"
+	case urlRule(*v) != "":
+		why = urlRule(*v)
 	case err != nil:
 		why = "it does not parse as a URL"
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -108,8 +165,6 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 		why = "it has no host"
 	case u.User != nil:
 		why = "it holds credentials"
-	case strings.ContainsAny(*v, " \t\r\n"):
-		why = "it contains white space"
 	default:
 		return nil
 	}
@@ -118,6 +173,22 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 		rule += ", or empty"
 	}
 	return invalid(caps, f.String(), rule+"; "+why)
+}
+
+// urlRule returns why s cannot be sent as a URL as is, or "": white space,
+// separators and control or format characters anywhere in Unicode are
+// refused, and so is any other non-ASCII character, which RFC 3986 wants
+// percent-encoded (carrierkit does not rewrite a URL it was given).
+func urlRule(s string) string {
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || unicode.In(r, unicode.Z, unicode.Cc, unicode.Cf):
+			return fmt.Sprintf("it contains white space, a separator or a control character (%U)", r)
+		case r > unicode.MaxASCII:
+			return fmt.Sprintf("it contains a non-ASCII character (%U): percent-encode it (RFC 3986), with the host in its xn-- form", r)
+		}
+	}
+	return ""
 }
 
 func invalid(caps Capabilities, field, msg string) *Error {

@@ -66,4 +66,24 @@ type Options struct {
 	// MaxBodyBytes bounds how much of a response body is read (default
 	// 1 MiB); a larger body fails the request.
 	MaxBodyBytes int64
+	// AttemptTimeout bounds one HTTP attempt, from dialling to the last
+	// byte of the body (default DefaultAttemptTimeout; negative: no bound
+	// but the context's). An attempt that times out after the request was
+	// sent is ambiguous: it is retried only for idempotent updates, never
+	// for an announcement. With HTTPClient set, a zero AttemptTimeout keeps
+	// that client's own Timeout when it has one.
+	AttemptTimeout time.Duration
+	// Timeout bounds a whole call, retries and waits included, when the
+	// caller's context has no deadline (default DefaultTimeout; negative:
+	// none). A context deadline always wins.
+	Timeout time.Duration
 }
+
+// Default time bounds, so that no call waits forever even with
+// context.Background(): Twilio's SDKs time a request out after 10–30 s;
+// 15 s per attempt and 60 s per call leave room for the default policy's
+// retries and backoff.
+const (
+	DefaultAttemptTimeout = 15 * time.Second
+	DefaultTimeout        = 60 * time.Second
+)

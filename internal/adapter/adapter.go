@@ -6,15 +6,16 @@
 package adapter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/carrierkit/carrierkit/internal/httpx"
+	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -54,8 +55,9 @@ type Config struct {
 	Account string // default account for refs that leave it empty
 	// Authorization is the header value sent with every request.
 	Authorization string
-	// Secrets are scrubbed from every error message.
-	Secrets []string
+	// Secrets are scrubbed, in every form they can take (scrub.Forms), from
+	// every error, vendor error value and log line.
+	Secrets []scrub.Secret
 	// HTTP are the caller's HTTP options (client, logger, retries, …).
 	HTTP providers.Options
 }
@@ -67,13 +69,14 @@ type Client struct {
 	caps    participant.Capabilities
 	wire    []string // indexed by participant.Field
 	http    *httpx.Client
-	secrets []string
+	scrub   *scrub.Scrubber
 }
 
 // New returns a Client speaking d with cfg.
 func New(d *Dialect, cfg Config) *Client {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	c := &Client{d: d, cfg: cfg, http: httpx.New(httpx.Options{Provider: d.Provider, Options: cfg.HTTP}),
+	sc := scrub.New(cfg.Secrets...)
+	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
 		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels,
 			Ops: participant.NewOpSet(participant.OpFetch)}}
 	all := participant.AllFields()
@@ -82,11 +85,6 @@ func New(d *Dialect, cfg Config) *Client {
 		if name := d.Wire[f]; name != "" {
 			c.wire[f] = name
 			c.caps.Fields |= participant.NewFieldSet(f)
-		}
-	}
-	for _, s := range cfg.Secrets {
-		if s != "" {
-			c.secrets = append(c.secrets, s)
 		}
 	}
 	return c
@@ -249,7 +247,7 @@ func (c *Client) do(ctx context.Context, op string, r *httpx.Request) (*particip
 	if err != nil {
 		return nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
 			HTTPStatus: resp.Status, Attempts: resp.Attempts,
-			Message: "cannot decode response body: " + c.scrub(err.Error()), Err: err}
+			Message: "cannot decode response body: " + c.scrub.String(err.Error()), Err: err}
 	}
 	p.Provider = c.d.Provider
 	p.Raw = resp.Body
@@ -261,28 +259,35 @@ func (c *Client) transportError(ctx context.Context, op string, attempts int, er
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		code = participant.CodeCanceled
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		code = participant.CodeDeadlineExceeded
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		code = participant.CodeDeadlineExceeded // the caller's deadline, or the client's own bounds
 	case errors.Is(err, httpx.ErrBodyTooLarge):
 		code = participant.CodeUnknown
 	}
 	return &participant.Error{Code: code, Provider: c.d.Provider, Op: op, Attempts: attempts,
-		Message: c.scrub(err.Error()), Err: err}
+		Message: c.scrub.String(err.Error()), Err: err}
 }
 
 func (c *Client) apiError(op string, resp httpx.Response) error {
 	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts}
-	// Scrubbed before decoding, so no part of the vendor's error value can
-	// hold a credential a carrier or proxy echoed back.
+	// Scrubbed before decoding (the raw and escaped forms) and after (JSON
+	// can spell any character as \uXXXX), so no part of the vendor's
+	// error value can hold a credential a carrier or proxy echoed back.
 	var vendorErr error
-	vendorErr, e.VendorCode, e.VendorMessage = c.d.DecodeError(c.scrubBytes(resp.Body))
+	vendorErr, e.VendorCode, e.VendorMessage = c.d.DecodeError(c.scrub.Bytes(resp.Body))
+	e.VendorCode, e.VendorMessage = c.scrub.String(e.VendorCode), c.scrub.String(e.VendorMessage)
 	if vendorErr != nil {
+		c.scrub.Value(vendorErr)
 		e.Err = vendorErr
 	} else {
 		e.Err = fmt.Errorf("HTTP %d: %s", resp.Status, http.StatusText(resp.Status))
 		if e.VendorMessage == "" {
 			e.Message = "unexpected response: " + http.StatusText(resp.Status)
 		}
+	}
+	if resp.Status >= 300 && resp.Status <= 399 {
+		e.Message = "the carrier redirected (" + strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status) +
+			") and carrierkit does not follow redirects: check the API root (BaseURL, Region, Edge)"
 	}
 	var ok bool
 	if e.Code, ok = c.d.Codes[e.VendorCode]; !ok || e.VendorCode == "" {
@@ -292,20 +297,6 @@ func (c *Client) apiError(op string, resp httpx.Response) error {
 		e.RetryAfter = d
 	}
 	return e
-}
-
-func (c *Client) scrubBytes(b []byte) []byte {
-	for _, secret := range c.secrets {
-		b = bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
-	}
-	return b
-}
-
-func (c *Client) scrub(s string) string {
-	for _, secret := range c.secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
 }
 
 // CodeForStatus maps an HTTP status to a neutral code, for errors whose

@@ -17,6 +17,20 @@ func ConfigError(provider, field, rule string) error {
 		Field: field, Message: rule}
 }
 
+// CheckSecret checks a credential: set, valid UTF-8, and without control
+// characters (C0 such as CR, LF and NUL, DEL, C1), which no carrier issues
+// and which would break or forge the Authorization header. Errors never
+// repeat the value.
+func CheckSecret(provider, field, v string) error {
+	if v == "" {
+		return ConfigError(provider, field, "must be set")
+	}
+	if rule := participant.TextRule(v); rule != "" {
+		return ConfigError(provider, field, rule)
+	}
+	return nil
+}
+
 // CheckBaseURL checks an API root override: an absolute http(s) URL with no
 // credentials, query or fragment. Errors never repeat the URL.
 func CheckBaseURL(provider, field, s string) error {

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/providers"
 )
 
@@ -32,6 +33,10 @@ const DefaultMaxBodyBytes = 1 << 20
 type Options struct {
 	// Provider names the adapter in logs ("twilio", "texml").
 	Provider string
+	// Scrub removes the adapter's credentials from every error the client
+	// returns or logs (a proxy may echo the Authorization header into a
+	// malformed answer). Nil scrubs nothing.
+	Scrub *scrub.Scrubber
 	providers.Options
 }
 
@@ -44,6 +49,8 @@ type Client struct {
 	ua       string
 	maxBody  int64
 	policy   providers.RetryPolicy
+	scrub    *scrub.Scrubber
+	timeout  time.Duration // whole-call bound when the context has none; 0: none
 }
 
 // NewTransport returns the transport used when no HTTPClient is given: the
@@ -86,6 +93,8 @@ func New(opts Options) *Client {
 		ua:       "carrierkit/" + providers.Version,
 		maxBody:  opts.MaxBodyBytes,
 		policy:   providers.DefaultRetryPolicy(),
+		scrub:    opts.Scrub,
+		timeout:  orDefault(opts.Timeout, providers.DefaultTimeout),
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -111,6 +120,9 @@ func New(opts Options) *Client {
 	// hides CloseIdleConnections: retryablehttp calls it after every failed
 	// request, which would empty the whole pool.
 	hc := *c.hc
+	if opts.AttemptTimeout != 0 || hc.Timeout == 0 {
+		hc.Timeout = orDefault(opts.AttemptTimeout, providers.DefaultAttemptTimeout)
+	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rt := hc.Transport
 	if rt == nil {
@@ -128,6 +140,17 @@ func New(opts Options) *Client {
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 	}
 	return c
+}
+
+// orDefault returns d for 0, 0 (no bound) for a negative v, else v.
+func orDefault(v, d time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return d
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // keepPool is a transport without CloseIdleConnections.
@@ -173,6 +196,7 @@ type attempt struct {
 	idempotent bool
 	method     string
 	url        *url.URL // for the log line's path, escaped only when logging
+	body       []byte   // the last answer's body, read inside the retry decision
 }
 
 // attemptCtx is the context of a request sent through Do: the caller's
@@ -186,6 +210,11 @@ type attemptCtx struct {
 // Do sends r. A non-nil error means no usable response arrived; resp.Attempts
 // is set either way. Non-2xx responses are returned, not turned into errors.
 func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
+	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
 	var body any
 	if r.Form != nil {
@@ -193,7 +222,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	}
 	req, err := retryablehttp.NewRequestWithContext(st, r.Method, r.URL, body)
 	if err != nil {
-		return Response{}, err
+		return Response{}, c.transportError(err)
 	}
 	st.url = req.URL
 	// The header values share one backing array: one allocation, not one
@@ -211,33 +240,34 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	}
 	resp, err := c.rc.Do(req)
 	out := Response{Attempts: st.n}
+	if resp != nil {
+		resp.Body.Close() // read (or drained) by checkRetry
+		out.Status, out.Header = resp.StatusCode, resp.Header
+	}
 	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w: %w", ctxErr, err)
 		}
-		return out, err
+		return out, c.transportError(err)
 	}
-	defer resp.Body.Close()
-	out.Status, out.Header = resp.StatusCode, resp.Header
-	out.Body, err = readBody(resp.Body, resp.ContentLength, c.maxBody)
-	return out, err
+	out.Body = st.body
+	return out, nil
 }
 
-// readBody reads at most max bytes of body. A body of the announced
-// length (the usual case) is read into one exactly sized buffer; one spare
-// byte lets the read see the end without growing it.
+// readBody reads at most max bytes of body. A body of announced length
+// (the usual case) is read into one exactly sized buffer, with one spare
+// byte so the read sees the end without growing it; a body of unknown
+// length grows by doubling, so the bytes allocated stay under twice the
+// body's size.
 func readBody(body io.Reader, length, max int64) ([]byte, error) {
 	n := length
 	if n < 0 || n > max {
-		n = 512
+		n = 511
 	}
 	buf := make([]byte, 0, n+1)
 	for limit := max + 1; int64(len(buf)) < limit; {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, 512)
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(len(buf)))))
 		}
 		room := buf[len(buf):cap(buf)]
 		if left := limit - int64(len(buf)); int64(len(room)) > left {
@@ -278,6 +308,14 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil { // not sent through Do
 		return false, nil
 	}
+	// The body is read here, inside the decision, so a connection that
+	// fails mid-body is a failed attempt like any other (retried when the
+	// request is idempotent), not an error after the loop.
+	var readErr error
+	if err == nil && resp != nil {
+		st.body, readErr = readBody(resp.Body, resp.ContentLength, c.maxBody)
+		err = readErr
+	}
 	if ce := c.log.Check(zapcore.DebugLevel, "carrier request"); ce != nil {
 		status := 0
 		if resp != nil {
@@ -287,28 +325,28 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			zap.String("path", st.url.EscapedPath()), zap.Int("status", status), zap.Int("attempt", st.n),
 			zap.Duration("latency", time.Since(st.start))}
 		if err != nil {
-			fields = append(fields, zap.String("error", err.Error()))
+			fields = append(fields, zap.String("error", c.scrub.String(err.Error())))
 		}
 		ce.Write(fields...)
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if st.n > c.policy.MaxRetries {
-		return false, nil
+	if readErr != nil {
+		resp = nil // the decision is about the failed read, not the status
 	}
-	var retry bool
-	if c.policy.CheckRetry != nil {
+	retry := st.n <= c.policy.MaxRetries
+	if retry && c.policy.CheckRetry != nil {
 		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)
-	} else {
+	} else if retry {
 		retry = Retryable(st.idempotent, resp, err)
 	}
 	if !retry {
-		return false, nil
+		return false, readErr
 	}
 	wait := c.backoff(st.n-1, resp)
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-		return false, nil // the carrier's answer is worth more than a wait that cannot finish
+		return false, readErr // the carrier's answer is worth more than a wait that cannot finish
 	}
 	if ce := c.log.Check(zapcore.DebugLevel, "carrier request retry"); ce != nil {
 		ce.Write(zap.String("provider", c.provider), zap.String("path", st.url.EscapedPath()),
@@ -318,9 +356,6 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	// Backoff with jitter is called once and cannot sleep past what was
 	// checked. The body is drained first, so the connection goes back to the
 	// pool during the wait.
-	if resp != nil {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	}
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		select {
@@ -336,10 +371,12 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // Retryable is the built-in retry decision. 429 is always retried (the
 // carrier refused before acting); a refused connection is always retried
 // (nothing reached the carrier). Idempotent requests are also retried after
-// other connection failures and 5xx responses other than 501.
+// other connection failures, attempt timeouts, failed body reads and 5xx
+// responses other than 501. A canceled request and a too large body are
+// never retried.
 func Retryable(idempotent bool, resp *http.Response, err error) bool {
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, ErrBodyTooLarge) {
 			return false
 		}
 		if NotSent(err) {
@@ -347,6 +384,9 @@ func Retryable(idempotent bool, resp *http.Response, err error) bool {
 		}
 		if !idempotent {
 			return false
+		}
+		if isTimeout(err) { // the attempt's bound (checkRetry stops first when the call's is reached)
+			return true
 		}
 		ok, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, err)
 		return ok
@@ -405,5 +445,7 @@ func ParseRetryAfter(v string) (time.Duration, bool) {
 // the connection was refused or could not be dialled.
 func NotSent(err error) bool {
 	var op *net.OpError
-	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial")
+	var e *Error
+	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial") ||
+		(errors.As(err, &e) && e.notSent)
 }

@@ -13,8 +13,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -62,8 +64,8 @@ var (
 
 // New checks cfg and returns a Client. Nothing is sent.
 func New(cfg Config) (*Client, error) {
-	if cfg.APIKey == "" {
-		return nil, adapter.ConfigError(Name, "APIKey", "must be set")
+	if err := adapter.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
+		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
@@ -76,7 +78,7 @@ func New(cfg Config) (*Client, error) {
 		BaseURL:       base,
 		Account:       cfg.Account,
 		Authorization: "Bearer " + cfg.APIKey,
-		Secrets:       []string{cfg.APIKey},
+		Secrets:       []scrub.Secret{{Value: cfg.APIKey}},
 		HTTP:          cfg.Options,
 	})
 	return &Client{core: core, baseURL: base}, nil
@@ -104,6 +106,43 @@ func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
 // Capabilities reports every UpdateRequest field but WaitMethod, and Fetch.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
+
+const callIDPrefix = "v3:"
+
+// IsUUID reports whether s is a UUID in its canonical text form
+// (8-4-4-4-12 hex digits, either case), as Telnyx account and conference
+// ids are.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsCallID reports whether s is a Telnyx call control id: "v3:" followed
+// by URL-safe base64 characters.
+func IsCallID(s string) bool {
+	rest, ok := strings.CutPrefix(s, callIDPrefix)
+	if !ok || rest == "" {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if c := rest[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // APIError is Telnyx's error body. errors.As reaches it from the
 // *participant.Error an update returns.
@@ -155,6 +194,19 @@ var dialect = adapter.Dialect{
 	Labels:   true,
 	Wire:     adapter.TwilioStyleWire(participant.FieldWaitMethod),
 	Root:     "/texml",
+	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+		switch {
+		case !IsUUID(account):
+			return "Ref.Account", "must be a Telnyx account id, a UUID (8-4-4-4-12 hex digits)"
+		case !IsUUID(ref.Conference):
+			return "Ref.Conference", "must be a Telnyx conference id, a UUID (8-4-4-4-12 hex digits)"
+		case strings.HasPrefix(ref.Call, callIDPrefix) && !IsCallID(ref.Call):
+			return "Ref.Call", `must be a call id matching ^v3:[A-Za-z0-9_-]+$, or a label not starting with "v3:"`
+		case req.CallToCoach != nil && !IsCallID(*req.CallToCoach):
+			return "CallToCoach", `must be a call id matching ^v3:[A-Za-z0-9_-]+$`
+		}
+		return "", ""
+	},
 	Decode: func(body []byte) (*participant.Participant, error) {
 		var w struct {
 			AccountSID          string `json:"account_sid"`

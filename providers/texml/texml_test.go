@@ -44,10 +44,12 @@ func TestConfigNeverShowsSecrets(t *testing.T) {
 	assert.NotContains(t, string(b), "SECRET")
 }
 
+const fuzzAccount = "0f4d2a9e-1c3b-4e5f-8a7b-6c5d4e3f2a1b"
+
 func FuzzAnswers(f *testing.F) {
 	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
-		return texml.New(texml.Config{APIKey: "k", Account: "acct", BaseURL: "http://carrier.invalid/v2", Options: opts})
-	}, participant.Ref{Conference: "conf", Call: "v3:abc"},
+		return texml.New(texml.Config{APIKey: "k", Account: fuzzAccount, BaseURL: "http://carrier.invalid/v2", Options: opts})
+	}, participant.Ref{Conference: "6c1d1f3e-93b2-4c43-b6e5-0f7b1d2c9a10", Call: "v3:abc"},
 		`{"account_sid":"acct","call_sid":"v3:abc","muted":true,"status":"completed","date_updated":"Fri, 18 Feb 2011 21:07:19 +0000"}`,
 		`{"errors":[{"code":"90019","title":"Conference has already ended","detail":"gone"}]}`)
 }

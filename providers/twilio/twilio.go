@@ -9,6 +9,7 @@
 package twilio
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -40,8 +42,11 @@ type Config struct {
 	APISecret string `json:"-"`
 
 	// Region and Edge select a regional endpoint,
-	// https://api.{edge}.{region}.twilio.com (an Edge without a Region
-	// uses region us1).
+	// https://api.{edge}.{region}.twilio.com. An Edge without a Region uses
+	// region us1. A Region without an Edge takes the region's default edge,
+	// as Twilio's SDKs do (DefaultEdges: ie1 → dublin, au1 → sydney, …):
+	// Twilio retired the edgeless api.{region}.twilio.com hosts. A region
+	// with no known default edge needs Edge.
 	Region, Edge string
 	// BaseURL overrides the API root (the part before /2010-04-01), for
 	// tests and Twilio-compatible hosts. It wins over Region and Edge.
@@ -87,9 +92,16 @@ func New(cfg Config) (*Client, error) {
 		if cfg.APISecret == "" {
 			return nil, adapter.ConfigError(Name, "APISecret", "must be set with APIKeySID")
 		}
+		if err := adapter.CheckSecret(Name, "APISecret", cfg.APISecret); err != nil {
+			return nil, err
+		}
 		user, secret = cfg.APIKeySID, cfg.APISecret
 	case cfg.AuthToken == "":
 		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
+	default:
+		if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+			return nil, err
+		}
 	}
 	base, err := baseURL(cfg)
 	if err != nil {
@@ -100,7 +112,7 @@ func New(cfg Config) (*Client, error) {
 		BaseURL:       base,
 		Account:       cfg.AccountSID,
 		Authorization: "Basic " + token,
-		Secrets:       []string{secret, token},
+		Secrets:       []scrub.Secret{{User: user, Value: secret}},
 		HTTP:          cfg.Options,
 	})
 	return &Client{core: core, baseURL: base}, nil
@@ -121,14 +133,21 @@ func baseURL(cfg Config) (string, error) {
 			return "", adapter.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
 		}
 	}
-	region := cfg.Region
-	if region == "" {
-		region = "us1"
+	region, edge := cmp.Or(cfg.Region, "us1"), cfg.Edge
+	if edge == "" {
+		if edge = DefaultEdges[region]; edge == "" {
+			return "", adapter.ConfigError(Name, "Edge", "must be set with Region "+strconv.Quote(region)+
+				" (it has no known default edge); see Twilio's list of edge locations, e.g. dublin for ie1")
+		}
 	}
-	if cfg.Edge == "" {
-		return "https://api." + region + ".twilio.com", nil
-	}
-	return "https://api." + cfg.Edge + "." + region + ".twilio.com", nil
+	return "https://api." + edge + "." + region + ".twilio.com", nil
+}
+
+// DefaultEdges maps each Twilio region to the edge location Twilio's own
+// SDKs use when only the region is given (twilio-go's request handler).
+var DefaultEdges = map[string]string{
+	"au1": "sydney", "br1": "sao-paulo", "de1": "frankfurt", "ie1": "dublin", "jp1": "tokyo",
+	"jp2": "osaka", "sg1": "singapore", "us1": "ashburn", "us2": "umatilla",
 }
 
 func isHostLabel(s string) bool {

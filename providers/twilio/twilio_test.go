@@ -61,7 +61,9 @@ func TestNewConfigErrors(t *testing.T) {
 func TestBaseURL(t *testing.T) {
 	for _, tc := range []struct{ region, edge, base, want string }{
 		{"", "", "", "https://api.twilio.com"},
-		{"ie1", "", "", "https://api.ie1.twilio.com"},
+		{"ie1", "", "", "https://api.dublin.ie1.twilio.com"}, // Twilio retired api.ie1.twilio.com
+		{"au1", "", "", "https://api.sydney.au1.twilio.com"},
+		{"us1", "", "", "https://api.ashburn.us1.twilio.com"},
 		{"ie1", "dublin", "", "https://api.dublin.ie1.twilio.com"},
 		{"", "sydney", "", "https://api.sydney.us1.twilio.com"},
 		{"ie1", "dublin", "http://127.0.0.1:9", "http://127.0.0.1:9"},

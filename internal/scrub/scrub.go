@@ -1,0 +1,157 @@
+// Package scrub removes credentials from text an adapter did not write: a
+// carrier's error body, a proxy's reflected header, a transport error. One
+// Scrubber, built once per adapter from every form a secret can take on the
+// wire or in a message, is applied wherever such text can escape.
+package scrub
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Redacted replaces every form of a secret.
+const Redacted = "[redacted]"
+
+// Secret is a credential and, for HTTP Basic, the user it goes with.
+type Secret struct {
+	User  string // the Basic user name, or ""
+	Value string
+}
+
+// Scrubber replaces every known encoding of its secrets with Redacted. The
+// zero value and a nil *Scrubber scrub nothing. Safe for concurrent use.
+type Scrubber struct {
+	forms [][]byte // longest first, so a longer form wins over its own prefix
+	r     *strings.Replacer
+}
+
+// New returns a Scrubber for secrets; empty values are ignored.
+func New(secrets ...Secret) *Scrubber {
+	var forms []string
+	for _, s := range secrets {
+		if s.Value != "" {
+			forms = append(forms, Forms(s)...)
+		}
+	}
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	forms = slices.Compact(forms)
+	sc := &Scrubber{}
+	var pairs []string
+	for _, f := range forms {
+		sc.forms = append(sc.forms, []byte(f))
+		pairs = append(pairs, f, Redacted)
+	}
+	sc.r = strings.NewReplacer(pairs...)
+	return sc
+}
+
+// Forms returns the forms s can take in text a carrier or proxy sends
+// back: raw; base64 (standard and URL alphabets, padded or not) of the
+// secret and of "user:secret" (the Basic token); URL query and path escaped;
+// JSON-escaped (with and without HTML escaping); Go-quoted (%q, as
+// net/http quotes a malformed header line). A JSON string can spell any
+// character as \uXXXX, which no finite list covers: decode first, then
+// scrub the decoded strings (Value).
+func Forms(s Secret) []string {
+	v := s.Value
+	forms := []string{v, url.QueryEscape(v), url.PathEscape(v), quoted(strconv.Quote(v)),
+		quoted(strconv.QuoteToASCII(v)), jsonEscape(v, true), jsonEscape(v, false)}
+	raw := []string{v}
+	if s.User != "" {
+		raw = append(raw, s.User+":"+v)
+	}
+	for _, r := range raw {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding,
+			base64.URLEncoding, base64.RawURLEncoding} {
+			forms = append(forms, enc.EncodeToString([]byte(r)))
+		}
+	}
+	return slices.DeleteFunc(forms, func(f string) bool { return f == "" })
+}
+
+func quoted(q string) string { return q[1 : len(q)-1] }
+
+func jsonEscape(s string, html bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	_ = enc.Encode(s) // a string always encodes
+	return quoted(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// String returns s with every form of every secret replaced.
+func (sc *Scrubber) String(s string) string {
+	if sc == nil || sc.r == nil {
+		return s
+	}
+	return sc.r.Replace(s)
+}
+
+// Bytes returns b with every form of every secret replaced; b is not
+// modified.
+func (sc *Scrubber) Bytes(b []byte) []byte {
+	if sc == nil {
+		return b
+	}
+	for _, f := range sc.forms {
+		if bytes.Contains(b, f) {
+			b = bytes.ReplaceAll(b, f, []byte(Redacted))
+		}
+	}
+	return b
+}
+
+// Value scrubs, in place, every settable string reachable from v through
+// pointers, interfaces, structs, slices, arrays and maps: a decoded vendor
+// error, whose strings JSON may have spelled with \u escapes.
+func (sc *Scrubber) Value(v any) {
+	if sc == nil || v == nil {
+		return
+	}
+	sc.value(reflect.ValueOf(v), 0)
+}
+
+func (sc *Scrubber) value(v reflect.Value, depth int) {
+	if depth > 32 { // decoded JSON is a tree; this only guards a cycle
+		return
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		if e := v.Elem(); e.Kind() == reflect.String && v.CanSet() {
+			v.Set(reflect.ValueOf(sc.String(e.String())).Convert(e.Type()))
+		} else if !v.IsNil() {
+			sc.value(e, depth+1)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			sc.value(v.Elem(), depth+1)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(sc.String(v.String()))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				sc.value(v.Field(i), depth+1)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			sc.value(v.Index(i), depth+1)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			cp := reflect.New(v.Type().Elem()).Elem() // map values are not addressable
+			cp.Set(v.MapIndex(k))
+			sc.value(cp, depth+1)
+			v.SetMapIndex(k, cp)
+		}
+	}
+}
