@@ -64,12 +64,12 @@ type Config struct {
 
 // Client implements participant.Updater and participant.Fetcher.
 type Client struct {
-	d       *Dialect
-	cfg     Config
-	caps    participant.Capabilities
-	wire    []string // indexed by participant.Field
-	http    *httpx.Client
-	scrub   *scrub.Scrubber
+	d     *Dialect
+	cfg   Config
+	caps  participant.Capabilities
+	wire  []string // indexed by participant.Field
+	http  *httpx.Client
+	scrub *scrub.Scrubber
 }
 
 // New returns a Client speaking d with cfg.
