@@ -20,7 +20,7 @@ func ExampleOpen() {
 	fmt.Println(strings.ReplaceAll(err.Error(), " (", "\n  ("))
 	// Output:
 	// carrierkit twilio config: invalid argument: regoin: unknown parameter
-	//   (twilio accepts account, account_sid_env, api_key_env, api_secret_env, auth_token_env, base_url, edge, max_retries, max_retry_after, region, wait_max, wait_min)
+	//   (twilio accepts account, account_sid_env, api_key_env, api_secret_env, attempt_timeout, auth_token_env, base_url, edge, max_retries, max_retry_after, region, timeout, wait_max, wait_min)
 }
 
 // A mux of your own, with credentials and HTTP options set in code on the

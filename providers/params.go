@@ -12,3 +12,14 @@ const (
 func RetryParams() []string {
 	return []string{ParamMaxRetries, ParamWaitMin, ParamWaitMax, ParamMaxRetryAfter}
 }
+
+// Time bounds, the same for every adapter's URL and, under "timeouts", in
+// config files (Go durations; "0" or absent: the default, DefaultTimeout
+// and DefaultAttemptTimeout).
+const (
+	ParamAttemptTimeout = "attempt_timeout" // one HTTP attempt, e.g. 15s (Options.AttemptTimeout)
+	ParamTimeout        = "timeout"         // a whole call when the context has no deadline, e.g. 60s (Options.Timeout)
+)
+
+// TimeoutParams lists the time bound parameters.
+func TimeoutParams() []string { return []string{ParamAttemptTimeout, ParamTimeout} }

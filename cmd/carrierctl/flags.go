@@ -95,6 +95,7 @@ type target struct {
 	baseURL                   string
 	maxRetries                int
 	retryWait, timeout        time.Duration
+	attemptTimeout            time.Duration
 	output                    outputFlag
 	verbose                   bool
 }
@@ -110,7 +111,8 @@ func addTarget(fs *flag.FlagSet) *target {
 	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL` (twilio: before /2010-04-01; texml: before /texml, e.g. http://127.0.0.1:8080/v2)")
 	fs.IntVar(&t.maxRetries, "max-retries", 3, "`count` of retries after the first attempt")
 	fs.DurationVar(&t.retryWait, "retry-wait", 0, "backoff between retries (default 100ms doubling to 2s)")
-	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "give up after this long (the whole call, retries included)")
+	fs.DurationVar(&t.attemptTimeout, "attempt-timeout", 0, "give up on one HTTP attempt after this long (default 15s)")
 	fs.Var(&t.output, "output", "output `format`: json or table")
 	fs.BoolVar(&t.verbose, "v", false, "debug logs to stderr (never credentials)")
 	return t
@@ -139,6 +141,8 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			params["base_url"] = t.baseURL
 		case "max-retries":
 			params[providers.ParamMaxRetries] = strconv.Itoa(t.maxRetries)
+		case "attempt-timeout":
+			params[providers.ParamAttemptTimeout] = t.attemptTimeout.String()
 		case "retry-wait":
 			params[providers.ParamWaitMin] = t.retryWait.String()
 			params[providers.ParamWaitMax] = t.retryWait.String()

@@ -350,7 +350,7 @@ func TestConfigFile(t *testing.T) {
 	r = carrierctl(t, nil, "get", "--config", bad, "--conference", "c", "--call", "x")
 	assert.Equal(t, 2, r.code)
 	assert.Equal(t, "carrierctl get: config "+bad+`: carriers.eu.regoin: unknown parameter (twilio accepts account, account_sid_env, `+
-		`api_key_env, api_secret_env, auth_token_env, base_url, edge, max_retries, max_retry_after, region, wait_max, wait_min); `+
+		`api_key_env, api_secret_env, attempt_timeout, auth_token_env, base_url, edge, max_retries, max_retry_after, region, timeout, wait_max, wait_min); `+
 		`carriers.eu.retry.wait_min: invalid duration "5x"`+"\n", r.stderr)
 }
 

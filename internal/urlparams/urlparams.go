@@ -129,6 +129,29 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 	return &r
 }
 
+// Timeouts reads the time bound parameters into o (AttemptTimeout,
+// Timeout); an absent parameter leaves o's value.
+func (p *Params) Timeouts(o *providers.Options) {
+	for _, d := range [...]struct {
+		name string
+		v    *time.Duration
+	}{{providers.ParamAttemptTimeout, &o.AttemptTimeout}, {providers.ParamTimeout, &o.Timeout}} {
+		s := p.String(d.name)
+		if s == "" {
+			continue
+		}
+		v, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			p.Fail(d.name, fmt.Sprintf("invalid duration %q", s))
+		case v < 0:
+			p.Fail(d.name, fmt.Sprintf("must not be negative, got %q", s))
+		default:
+			*d.v = v
+		}
+	}
+}
+
 // Fail records a problem with parameter name.
 func (p *Params) Fail(name, rule string) {
 	p.errs = append(p.errs, adapter.ConfigError(p.provider, name, rule))

@@ -7,7 +7,8 @@
 //	      "provider": "twilio",
 //	      "account": "AC0123456789abcdef0123456789abcdef",
 //	      "credentials": {"auth_token_env": "US_TWILIO_AUTH_TOKEN"},
-//	      "retry": {"max_retries": 3, "wait_min": "100ms", "wait_max": "2s", "max_retry_after": "30s"}
+//	      "retry": {"max_retries": 3, "wait_min": "100ms", "wait_max": "2s", "max_retry_after": "30s"},
+//	      "timeouts": {"attempt_timeout": "15s", "timeout": "60s"}
 //	    },
 //	    "eu": {"provider": "twilio", "region": "ie1", "edge": "dublin", "account": "AC…",
 //	           "credentials": {"api_key_env": "EU_TWILIO_KEY", "api_secret_env": "EU_TWILIO_SECRET"}},
@@ -20,6 +21,7 @@
 // provider is the scheme; "credentials" holds the *_env parameters, which
 // name environment variables (secrets never go in the file); "retry" holds
 // the retry parameters (max_retries a number, the others Go durations);
+// "timeouts" holds the time bounds (attempt_timeout, timeout: Go durations);
 // every other key is a string parameter of the provider, such as account,
 // base_url, region or edge.
 //
@@ -89,6 +91,8 @@ func (c *Carrier) path(param string) string {
 		return base + ".credentials." + param
 	case slices.Contains(providers.RetryParams(), param):
 		return base + ".retry." + param
+	case slices.Contains(providers.TimeoutParams(), param):
+		return base + ".timeouts." + param
 	}
 	return base + "." + param
 }
@@ -279,10 +283,20 @@ func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URL
 					}
 				}
 			})
+		case key == "timeouts":
+			ps.section(path, v, func(k, p string, v json.RawMessage) {
+				if !slices.Contains(providers.TimeoutParams(), k) {
+					ps.fail(p, "unknown key (accepted: "+strings.Join(providers.TimeoutParams(), ", ")+")")
+				} else if s, ok := ps.str(p, v); ok {
+					c.Params[k] = s
+				}
+			})
 		case strings.HasSuffix(key, "_env"):
 			ps.fail(path, "belongs in credentials")
 		case slices.Contains(providers.RetryParams(), key):
 			ps.fail(path, "belongs in retry")
+		case slices.Contains(providers.TimeoutParams(), key):
+			ps.fail(path, "belongs in timeouts")
 		default:
 			if s, ok := ps.str(path, v); ok {
 				c.Params[key] = s

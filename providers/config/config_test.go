@@ -140,7 +140,7 @@ func TestLoadProblems(t *testing.T) {
 			"carriers.d.retry: must be a JSON object",
 			"carriers.e.api_key_env: belongs in credentials",
 			"carriers.e.credentials.api_key: credentials name environment variables: keys end in _env, e.g. auth_token_env",
-			"carriers.e.credentials.api_secret_env: unknown parameter (texml accepts account, api_key_env, base_url, max_retries, max_retry_after, wait_max, wait_min)",
+			"carriers.e.credentials.api_secret_env: unknown parameter (texml accepts account, api_key_env, attempt_timeout, base_url, max_retries, max_retry_after, timeout, wait_max, wait_min)",
 			"carriers.e.retry.backoff: unknown key (accepted: max_retries, wait_min, wait_max, max_retry_after)",
 			"carriers.e.retry.max_retries: must be a whole number from 0 to 100, got \"1.5\"",
 			"carriers.e.retry.wait_max: must be a string",

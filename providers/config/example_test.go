@@ -72,7 +72,7 @@ func ExampleError() {
 	// carriers.eu.region: must be a lower-case DNS label such as ie1 or dublin, got "IE"
 	// carriers.eu.retry.max_retries: must be a number
 	// carriers.eu.retry.wait_min: invalid duration "5x"
-	// carriers.tx.api_key: unknown parameter (texml accepts account, api_key_env, base_url, max_retries, max_retry_after, wait_max, wait_min)
+	// carriers.tx.api_key: unknown parameter (texml accepts account, api_key_env, attempt_timeout, base_url, max_retries, max_retry_after, timeout, wait_max, wait_min)
 	// carriers.tx.credentials.api_key_env: must be an environment variable name, got "TELNYX KEY"
 	// carriers.us.provider: unknown provider "twillio" (registered: texml, twilio)
 	// default: unknown key (accepted: carriers)

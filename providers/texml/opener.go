@@ -27,6 +27,7 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 //	account          default account id (default: the Account field)
 //	base_url         API root before /texml, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
+//	attempt_timeout, timeout   time bounds (Options.AttemptTimeout, Options.Timeout)
 //	api_key_env      the environment variable to read instead of $TELNYX_API_KEY
 //
 // The API key never goes in the URL: unless set on the URLOpener, it is
@@ -64,6 +65,7 @@ func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
 	named := p.EnvName("api_key_env")
 	keyEnv = cmp.Or(named, EnvAPIKey)
 	cfg.Retry = p.Retry(o.Options.Retry)
+	p.Timeouts(&cfg.Options)
 	if named != "" && o.APIKey != "" {
 		// It would be ignored: report it, as unknown parameters are.
 		p.Fail("api_key_env", "conflicts with the API key set on the URLOpener: drop one")

@@ -63,7 +63,7 @@ func TestURLOpener(t *testing.T) {
 		assert.ErrorIs(t, err, participant.ErrInvalidArgument)
 		assert.Contains(t, err.Error(), `wait_min: invalid duration "1"`)
 		assert.Contains(t, err.Error(), `base_url: must be an absolute http or https URL; its scheme is "ftp"`)
-		assert.Contains(t, err.Error(), "region: unknown parameter (texml accepts account, api_key_env, base_url, max_retries, max_retry_after, wait_max, wait_min)")
+		assert.Contains(t, err.Error(), "region: unknown parameter (texml accepts account, api_key_env, attempt_timeout, base_url, max_retries, max_retry_after, timeout, wait_max, wait_min)")
 	})
 }
 

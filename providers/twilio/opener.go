@@ -24,6 +24,10 @@ const (
 	EnvAuthToken  = "TWILIO_AUTH_TOKEN"
 	EnvAPIKey     = "TWILIO_API_KEY"
 	EnvAPISecret  = "TWILIO_API_SECRET"
+	// EnvRegion and EnvEdge choose the regional endpoint when the URL sets
+	// neither base_url nor the parameter itself, as in Twilio's own SDKs.
+	EnvRegion = "TWILIO_REGION"
+	EnvEdge   = "TWILIO_EDGE"
 )
 
 func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
@@ -32,9 +36,11 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // Its query parameters are
 //
 //	account          account SID (default: the AccountSID field, else $TWILIO_ACCOUNT_SID)
-//	region, edge     regional endpoint, as in Config
+//	region, edge     regional endpoint, as in Config (default: $TWILIO_REGION, $TWILIO_EDGE
+//	                 when base_url is not given)
 //	base_url         API root before /2010-04-01, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
+//	attempt_timeout, timeout   time bounds (Options.AttemptTimeout, Options.Timeout)
 //	account_sid_env, auth_token_env, api_key_env, api_secret_env
 //	                 the environment variables to read instead of the defaults
 //
@@ -93,6 +99,7 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 		secretEnv:  p.EnvName("api_secret_env"),
 	}
 	s.cfg.Retry = p.Retry(o.Options.Retry)
+	p.Timeouts(&s.cfg.Options)
 	if s.cfg.AccountSID != "" && !IsSID(s.cfg.AccountSID, "AC") {
 		p.Fail("account", `must match ^AC[0-9a-fA-F]{32}$`)
 	}
@@ -149,6 +156,19 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		cfg.AccountSID = getenv("account_sid_env", cmp.Or(s.accountEnv, EnvAccountSID), "or set the account parameter")
 		names = maps.Clone(paramOf)
 		names["AccountSID"] = "account_sid_env"
+	}
+	if cfg.BaseURL == "" {
+		for _, e := range [...]struct {
+			field, env string
+			v          *string
+		}{{"Region", EnvRegion, &cfg.Region}, {"Edge", EnvEdge, &cfg.Edge}} {
+			if *e.v == "" {
+				if *e.v = os.Getenv(e.env); *e.v != "" {
+					names = maps.Clone(names)
+					names[e.field] = e.env
+				}
+			}
+		}
 	}
 	switch {
 	case o.AuthToken != "" || o.APIKeySID != "" || o.APISecret != "":
