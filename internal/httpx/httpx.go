@@ -12,8 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -120,15 +120,20 @@ func New(opts Options) *Client {
 	// hides CloseIdleConnections: retryablehttp calls it after every failed
 	// request, which would empty the whole pool.
 	hc := *c.hc
+	// Each attempt is bounded by the transport wrapper, with a context: an
+	// http.Client Timeout would cost a goroutine and some twenty
+	// allocations per attempt. A client's own Timeout stays when
+	// AttemptTimeout is left zero.
+	var attemptTimeout time.Duration
 	if opts.AttemptTimeout != 0 || hc.Timeout == 0 {
-		hc.Timeout = orDefault(opts.AttemptTimeout, providers.DefaultAttemptTimeout)
+		attemptTimeout, hc.Timeout = orDefault(opts.AttemptTimeout, providers.DefaultAttemptTimeout), 0
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rt := hc.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	hc.Transport = keepPool{rt}
+	hc.Transport = keepPool{rt, attemptTimeout}
 	c.rc = retryablehttp.Client{
 		HTTPClient:     &hc,
 		RetryWaitMin:   c.policy.WaitMin,
@@ -153,8 +158,38 @@ func orDefault(v, d time.Duration) time.Duration {
 	return v
 }
 
-// keepPool is a transport without CloseIdleConnections.
-type keepPool struct{ http.RoundTripper }
+// keepPool is a transport without CloseIdleConnections that bounds each
+// attempt, body included, by timeout (0: no bound).
+type keepPool struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
+
+func (k keepPool) RoundTrip(r *http.Request) (*http.Response, error) {
+	if k.timeout <= 0 {
+		return k.rt.RoundTrip(r)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), k.timeout)
+	resp, err := k.rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{resp.Body, cancel}
+	return resp, nil
+}
+
+// cancelBody releases an attempt's timer when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
 
 func noWait(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
 
@@ -255,26 +290,34 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 }
 
 // readBody reads at most max bytes of body. A body of announced length
-// (the usual case) is read into one exactly sized buffer, with one spare
-// byte so the read sees the end without growing it; a body of unknown
-// length grows by doubling, so the bytes allocated stay under twice the
-// body's size.
+// (the usual case) is read into one exactly sized buffer. A body of
+// unknown length (or anything past the announced length) is read into
+// pooled chunks and copied once into an exactly sized buffer, so a read
+// allocates about the body's size, never a growing buffer's trail of
+// copies. (Doubling growth would cost 2–4x the body in allocations.)
 func readBody(body io.Reader, length, max int64) ([]byte, error) {
-	n := length
-	if n < 0 || n > max {
-		n = 511
+	var head []byte
+	if length >= 0 && length <= max {
+		head = make([]byte, length)
+		if _, err := io.ReadFull(body, head); err != nil {
+			return nil, err
+		}
 	}
-	buf := make([]byte, 0, n+1)
-	for limit := max + 1; int64(len(buf)) < limit; {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(len(buf)))))
+	var chunks []*[chunkSize]byte
+	defer func() {
+		for _, c := range chunks {
+			chunkPool.Put(c)
 		}
-		room := buf[len(buf):cap(buf)]
-		if left := limit - int64(len(buf)); int64(len(room)) > left {
-			room = room[:left]
+	}()
+	size, tail := int64(len(head)), 0
+	for {
+		c := chunkPool.Get().(*[chunkSize]byte)
+		chunks = append(chunks, c)
+		n, err := fill(body, c[:])
+		size, tail = size+int64(n), n
+		if size > max {
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
 		}
-		m, err := body.Read(room)
-		buf = buf[:len(buf)+m]
 		if err == io.EOF {
 			break
 		}
@@ -282,10 +325,37 @@ func readBody(body io.Reader, length, max int64) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if int64(len(buf)) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
+	if size == int64(len(head)) {
+		return head, nil
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, head...)
+	for i, c := range chunks {
+		n := chunkSize
+		if i == len(chunks)-1 {
+			n = tail
+		}
+		buf = append(buf, c[:n]...)
 	}
 	return buf, nil
+}
+
+const chunkSize = 16 << 10
+
+var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
+// fill reads into p until it is full or the reader fails; the error is the
+// reader's, io.EOF at the end of the body.
+func fill(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func stateOf(ctx context.Context) *attempt {

@@ -33,6 +33,20 @@ func TestNewConfig(t *testing.T) {
 	}
 }
 
+// Defect 8: an API key with CR/LF or control characters was accepted,
+// then every update failed as ErrUnavailable; New refuses it.
+func TestNewRefusesControlCharactersInAPIKey(t *testing.T) {
+	for _, bad := range []string{"KEY\r\nX-Injected: 1", "KEY\x00", "KEY\x7f", "KEY\u0085", "KEY\xff"} {
+		_, err := texml.New(texml.Config{APIKey: bad})
+		require.ErrorIs(t, err, participant.ErrInvalidArgument, "%q", bad)
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "APIKey", pe.Field)
+		assert.Equal(t, "config", pe.Op)
+		assert.NotContains(t, err.Error(), "KEY")
+	}
+}
+
 func TestConfigNeverShowsSecrets(t *testing.T) {
 	cfg := texml.Config{APIKey: "KEY-SECRET", Account: "acct-1"}
 	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg), fmt.Sprintf("%v", &cfg)} {

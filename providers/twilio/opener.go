@@ -169,6 +169,9 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 				}
 			}
 		}
+		if names["Region"] == EnvRegion && cfg.Edge == "" {
+			names["Edge"] = EnvEdge // the region came from the environment: so may the edge
+		}
 	}
 	switch {
 	case o.AuthToken != "" || o.APIKeySID != "" || o.APISecret != "":

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"go.uber.org/zap"
@@ -132,4 +133,51 @@ func FuzzAnswers(f *testing.F) {
 	}, participant.Ref{Conference: "CF0123456789abcdef0123456789abcdef", Call: "agent"},
 		`{"account_sid":"AC0123456789abcdef0123456789abcdef","call_sid":"CA0123456789abcdef0123456789abcdef","muted":true,"status":"connected","date_created":"Fri, 18 Feb 2011 21:07:19 +0000"}`,
 		`{"code":20404,"message":"not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}`)
+}
+
+// Defect 8: a token or secret with CR/LF or control characters was
+// accepted and sent base64-encoded; New refuses it, naming the field.
+func TestNewRefusesControlCharactersInCredentials(t *testing.T) {
+	for _, bad := range []string{"tok\r\nX-Injected: 1", "tok\x00", "tok\x7f", "tok\u0085", "tok\xff"} {
+		for _, tc := range []struct {
+			cfg   twilio.Config
+			field string
+		}{
+			{twilio.Config{AccountSID: acct, AuthToken: bad}, "AuthToken"},
+			{twilio.Config{AccountSID: acct, APIKeySID: testKey, APISecret: bad}, "APISecret"},
+		} {
+			_, err := twilio.New(tc.cfg)
+			require.ErrorIs(t, err, participant.ErrInvalidArgument, "%q", bad)
+			var pe *participant.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.field, pe.Field)
+			assert.Equal(t, "config", pe.Op)
+			assert.NotContains(t, err.Error(), "tok")
+		}
+	}
+}
+
+// Defect 9: the URL opener reads TWILIO_REGION and TWILIO_EDGE, as
+// Twilio's SDKs do; a region alone takes its default edge.
+func TestURLOpenerRegionAndEdgeFromEnvironment(t *testing.T) {
+	for _, tc := range []struct{ region, edge, query, want string }{
+		{"ie1", "", "", "https://api.dublin.ie1.twilio.com"},
+		{"au1", "", "", "https://api.sydney.au1.twilio.com"},
+		{"ie1", "frankfurt", "", "https://api.frankfurt.ie1.twilio.com"},
+		{"ie1", "", "region=au1", "https://api.sydney.au1.twilio.com"},
+		{"", "", "", "https://api.twilio.com"},
+	} {
+		t.Setenv(twilio.EnvRegion, tc.region)
+		t.Setenv(twilio.EnvEdge, tc.edge)
+		o := &twilio.URLOpener{AccountSID: acct, AuthToken: "t"}
+		u, err := o.OpenUpdaterURL(context.Background(), &url.URL{Scheme: "twilio", RawQuery: tc.query})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, u.(*twilio.Client).BaseURL(), "%+v", tc)
+	}
+	t.Setenv(twilio.EnvRegion, "zz9")
+	t.Setenv(twilio.EnvEdge, "")
+	_, err := (&twilio.URLOpener{AccountSID: acct, AuthToken: "t"}).OpenUpdaterURL(context.Background(), &url.URL{Scheme: "twilio"})
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "TWILIO_EDGE", pe.Field, "a region without a known default edge names what to set: %v", err)
 }
