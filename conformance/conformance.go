@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"Secrets", testSecrets},
 		{"Concurrent", testConcurrent},
 		{"LiveChecks", testLiveChecks},
+		{"Faults", RunFaults},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })

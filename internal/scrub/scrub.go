@@ -53,7 +53,8 @@ func New(secrets ...Secret) *Scrubber {
 
 // Forms returns the forms s can take in text a carrier or proxy sends
 // back: raw; base64 (standard and URL alphabets, padded or not) of the
-// secret and of "user:secret" (the Basic token); URL query and path escaped;
+// secret and of "user:secret" (the Basic token), also query-escaped; URL
+// query and path escaped;
 // JSON-escaped (with and without HTML escaping); Go-quoted (%q, as
 // net/http quotes a malformed header line). A JSON string can spell any
 // character as \uXXXX, which no finite list covers: decode first, then
@@ -69,7 +70,8 @@ func Forms(s Secret) []string {
 	for _, r := range raw {
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding,
 			base64.URLEncoding, base64.RawURLEncoding} {
-			forms = append(forms, enc.EncodeToString([]byte(r)))
+			b := enc.EncodeToString([]byte(r))
+			forms = append(forms, b, url.QueryEscape(b)) // '+', '/' and '=' escaped, as in a query
 		}
 	}
 	return slices.DeleteFunc(forms, func(f string) bool { return f == "" })
