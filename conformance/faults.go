@@ -131,7 +131,9 @@ func faultRows() []faultRow {
 		faultRow{name: "Refused/Idempotent", refuse: 1, ok: true, reached: 1},
 		faultRow{name: "Refused/Announce", announce: true, refuse: 1, ok: true, reached: 1},
 		faultRow{name: "Refused/Always", refuse: 1 << 20, want: participant.CodeUnavailable, reached: 0,
-			check: func(t *testing.T, err error) { assert.Equal(t, 3, attemptsOf(err), "every refused dial counts as an attempt") }},
+			check: func(t *testing.T, err error) {
+				assert.Equal(t, 3, attemptsOf(err), "every refused dial counts as an attempt")
+			}},
 	)
 	bothKinds("ResetBeforeHeaders", faultRow{proxy: resetBeforeHeaders, proxyConns: 1}, true, 2, 0, participant.CodeUnavailable)
 	bothKinds("ResetAfterHeaders", faultRow{proxy: resetMidBody, proxyConns: 1}, true, 2, 0, participant.CodeUnavailable)
@@ -525,9 +527,9 @@ func writeResponse(c net.Conn, resp *http.Response) {
 func forwardRewritingSecrets(enc func(scrub.Secret) string) proxyFunc {
 	return func(c net.Conn, _ *http.Request, call proxyCall) {
 		resp := call.forward()
-	if resp == nil {
-		return
-	}
+		if resp == nil {
+			return
+		}
 		b, _ := io.ReadAll(resp.Body)
 		var encoded []string
 		for _, s := range call.creds {
