@@ -169,6 +169,9 @@ func (k keepPool) RoundTrip(r *http.Request) (*http.Response, error) {
 	if k.timeout <= 0 {
 		return k.rt.RoundTrip(r)
 	}
+	if dl, ok := r.Context().Deadline(); ok && time.Until(dl) <= k.timeout {
+		return k.rt.RoundTrip(r) // the call's deadline comes first: no second timer
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), k.timeout)
 	resp, err := k.rt.RoundTrip(r.WithContext(ctx))
 	if err != nil {
@@ -303,41 +306,47 @@ func readBody(body io.Reader, length, max int64) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var chunks []*[chunkSize]byte
-	defer func() {
-		for _, c := range chunks {
-			chunkPool.Put(c)
-		}
-	}()
+	var first [4]*[chunkSize]byte // up to 64 KiB of chunk pointers without an allocation
+	chunks := first[:0]
 	size, tail := int64(len(head)), 0
+	var err error
 	for {
 		c := chunkPool.Get().(*[chunkSize]byte)
 		chunks = append(chunks, c)
-		n, err := fill(body, c[:])
+		var n int
+		n, err = fill(body, c[:])
 		size, tail = size+int64(n), n
 		if size > max {
-			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
-		}
-		if err == io.EOF {
+			err = fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
 			break
 		}
 		if err != nil {
-			return nil, err
+			break
 		}
 	}
-	if size == int64(len(head)) {
-		return head, nil
-	}
-	buf := make([]byte, 0, size)
-	buf = append(buf, head...)
-	for i, c := range chunks {
-		n := chunkSize
-		if i == len(chunks)-1 {
-			n = tail
+	var buf []byte
+	switch {
+	case err != io.EOF:
+		head = nil
+	case size == int64(len(head)):
+		err = nil // the usual case: the body was as long as announced
+	default:
+		err = nil
+		buf = make([]byte, 0, size)
+		buf = append(buf, head...)
+		for i, c := range chunks {
+			n := chunkSize
+			if i == len(chunks)-1 {
+				n = tail
+			}
+			buf = append(buf, c[:n]...)
 		}
-		buf = append(buf, c[:n]...)
+		head = buf
 	}
-	return buf, nil
+	for _, c := range chunks {
+		chunkPool.Put(c)
+	}
+	return head, err
 }
 
 const chunkSize = 16 << 10
