@@ -355,26 +355,7 @@ func credentialForms(creds []scrub.Secret) []string {
 // unwrap chain (both Unwrap shapes), and every captured log entry.
 func assertNoCredential(t *testing.T, forms []string, err error, logs *observer.ObservedLogs) {
 	t.Helper()
-	var texts []string
-	var walk func(e error, depth int)
-	walk = func(e error, depth int) {
-		if e == nil || depth > 16 {
-			return
-		}
-		texts = append(texts, e.Error(), fmt.Sprintf("%v|%+v|%#v|%s|%q", e, e, e, e, e))
-		if b, jerr := json.Marshal(e); jerr == nil {
-			texts = append(texts, string(b))
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap(), depth+1)
-		case interface{ Unwrap() []error }:
-			for _, w := range u.Unwrap() {
-				walk(w, depth+1)
-			}
-		}
-	}
-	walk(err, 0)
+	texts := scrub.Texts(err)
 	for _, e := range logs.All() {
 		line, _ := json.Marshal(e.ContextMap())
 		texts = append(texts, e.Message+" "+string(line))

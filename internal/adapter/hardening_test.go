@@ -106,26 +106,7 @@ func assertNoSecret(t *testing.T, err error, logs *observer.ObservedLogs, secret
 	for _, s := range secrets {
 		forms = append(forms, scrub.Forms(scrub.Secret{User: user, Value: s})...)
 	}
-	var texts []string
-	var walk func(e error, depth int)
-	walk = func(e error, depth int) {
-		if e == nil || depth > 16 {
-			return
-		}
-		texts = append(texts, e.Error(), fmt.Sprintf("%v|%+v|%#v|%s|%q", e, e, e, e, e))
-		if b, jerr := json.Marshal(e); jerr == nil {
-			texts = append(texts, string(b))
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap(), depth+1)
-		case interface{ Unwrap() []error }:
-			for _, w := range u.Unwrap() {
-				walk(w, depth+1)
-			}
-		}
-	}
-	walk(err, 0)
+	texts := scrub.Texts(err)
 	if logs != nil {
 		for _, e := range logs.All() {
 			line, _ := json.Marshal(e.ContextMap())

@@ -102,19 +102,11 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 		ok   *bool
 	}{{providers.ParamWaitMin, &r.WaitMin, &minOK}, {providers.ParamWaitMax, &r.WaitMax, &maxOK},
 		{providers.ParamMaxRetryAfter, &r.MaxRetryAfter, new(bool)}} {
-		s := p.String(d.name)
-		if s == "" {
+		v, given, ok := p.duration(d.name, false)
+		if !given {
 			continue
 		}
-		v, err := time.ParseDuration(s)
-		switch {
-		case err != nil:
-			p.Fail(d.name, fmt.Sprintf("invalid duration %q", s))
-		case v <= 0:
-			p.Fail(d.name, fmt.Sprintf("must be a positive duration, got %q", s))
-		default:
-			*d.ok = true
-		}
+		*d.ok = ok
 		*d.v, set = v, true
 	}
 	if !set {
@@ -136,20 +128,32 @@ func (p *Params) Timeouts(o *providers.Options) {
 		name string
 		v    *time.Duration
 	}{{providers.ParamAttemptTimeout, &o.AttemptTimeout}, {providers.ParamTimeout, &o.Timeout}} {
-		s := p.String(d.name)
-		if s == "" {
-			continue
-		}
-		v, err := time.ParseDuration(s)
-		switch {
-		case err != nil:
-			p.Fail(d.name, fmt.Sprintf("invalid duration %q", s))
-		case v < 0:
-			p.Fail(d.name, fmt.Sprintf("must not be negative, got %q", s))
-		default:
+		if v, _, ok := p.duration(d.name, true); ok {
 			*d.v = v
 		}
 	}
+}
+
+// duration reads parameter name as a Go duration: given reports whether it
+// is set, ok whether it is valid (positive, or also zero when zeroOK); a
+// problem is recorded otherwise.
+func (p *Params) duration(name string, zeroOK bool) (v time.Duration, given, ok bool) {
+	s := p.String(name)
+	if s == "" {
+		return 0, false, false
+	}
+	v, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		p.Fail(name, fmt.Sprintf("invalid duration %q", s))
+	case v < 0 && zeroOK:
+		p.Fail(name, fmt.Sprintf("must not be negative (0: the default), got %q", s))
+	case v <= 0 && !zeroOK:
+		p.Fail(name, fmt.Sprintf("must be a positive duration, got %q", s))
+	default:
+		return v, true, true
+	}
+	return v, true, false
 }
 
 // Fail records a problem with parameter name.

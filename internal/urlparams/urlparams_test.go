@@ -89,3 +89,31 @@ func TestGetenv(t *testing.T) {
 	assert.Equal(t, "x_env", pe.Field)
 	assert.Equal(t, "environment variable URLPARAMS_TEST_UNSET is not set (or set y)", pe.Message)
 }
+
+func TestTimeouts(t *testing.T) {
+	for _, tc := range []struct {
+		query            string
+		attempt, timeout time.Duration
+		bad              []string
+	}{
+		{"", 7, 9, nil},
+		{"attempt_timeout=1s&timeout=1m", time.Second, time.Minute, nil},
+		{"timeout=0", 7, 0, nil},
+		{"attempt_timeout=-1s&timeout=soon", 7, 9, []string{"attempt_timeout", "timeout"}},
+	} {
+		p := urlparams.New("test", &url.URL{Scheme: "test", RawQuery: tc.query})
+		o := providers.Options{AttemptTimeout: 7, Timeout: 9}
+		p.Timeouts(&o)
+		assert.Equal(t, tc.attempt, o.AttemptTimeout, tc.query)
+		assert.Equal(t, tc.timeout, o.Timeout, tc.query)
+		var fields []string
+		if j, ok := p.Err().(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				var pe *participant.Error
+				require.ErrorAs(t, e, &pe)
+				fields = append(fields, pe.Field)
+			}
+		}
+		assert.ElementsMatch(t, tc.bad, fields, tc.query)
+	}
+}
