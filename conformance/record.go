@@ -298,7 +298,10 @@ func writeExchange(b *bytes.Buffer, n int, x Exchange) {
 	fmt.Fprintf(b, "%s %s HTTP/1.1\nHost: %s\n", x.Method, target, x.Host)
 	writeHeader(b, x.RequestHeader)
 	b.WriteString("\n")
-	writeBody(b, x.RequestBody)
+	if len(x.RequestBody) > 0 {
+		writeBody(b, x.RequestBody)
+		b.WriteString("\n")
+	}
 	if x.Status == 0 {
 		fmt.Fprintf(b, "--- no answer: %s\n\n", x.Err)
 		return
