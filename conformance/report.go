@@ -139,6 +139,18 @@ func (r *Report) CorePassed() bool {
 	return n == len(Checks(ProfileCore))
 }
 
+// Verdict says in one sentence whether the endpoint is certified.
+func (r *Report) Verdict() string {
+	failed := len(r.Failed())
+	switch {
+	case !r.CorePassed():
+		return "NOT CERTIFIED: a core check failed"
+	case failed > 0:
+		return fmt.Sprintf("CERTIFIED for the core profile, but %d optional check(s) failed", failed)
+	}
+	return "CERTIFIED: every core check passed"
+}
+
 // counts returns how many results have each status.
 func (r *Report) counts() map[Status]int {
 	m := map[Status]int{}
@@ -178,11 +190,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	c := r.counts()
-	verdict := "CERTIFIED: every core check passed"
-	if !r.CorePassed() {
-		verdict = "NOT CERTIFIED: a core check failed"
-	}
-	fmt.Fprintf(tw, "\n%d passed, %d failed, %d not applicable. %s.\n", c[Pass], c[Fail], c[NA], verdict)
+	fmt.Fprintf(tw, "\n%d passed, %d failed, %d not applicable. %s.\n", c[Pass], c[Fail], c[NA], r.Verdict())
 	return tw.Flush()
 }
 

@@ -19,6 +19,10 @@ import (
 	"github.com/carrierkit/carrierkit/providers"
 )
 
+// The example report in docs/conformance-example is generated against the
+// emulator by TestConformanceExample.
+//go:generate go test -run ^TestConformanceExample$ . -update-example
+
 // profileFlag is core or full.
 type profileFlag conformance.Profile
 
