@@ -105,7 +105,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitCode(err)
 	}
-	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want update, get, emulate or demo; see carrierctl --help)\n", args[0])
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want %s; see carrierctl --help)\n", args[0], strings.Join(names, ", "))
 	return exitInvalid
 }
 

@@ -42,8 +42,13 @@ func scrubForms(secrets []string) []string {
 		if s == "" {
 			continue
 		}
-		j, _ := json.Marshal(s)
-		forms = append(forms, s,
+		j, _ := json.Marshal(s) // HTML-safe: & < > as \u0026 …
+		var plain bytes.Buffer
+		enc := json.NewEncoder(&plain)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		p := bytes.TrimSpace(plain.Bytes())
+		forms = append(forms, s, string(p[1:len(p)-1]),
 			base64.StdEncoding.EncodeToString([]byte(s)), base64.RawStdEncoding.EncodeToString([]byte(s)),
 			base64.URLEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)),
 			url.QueryEscape(s), url.PathEscape(s), string(j[1:len(j)-1]))
