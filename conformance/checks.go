@@ -203,25 +203,6 @@ func boolOf(p *participant.Participant, f participant.Field) bool {
 	panic("conformance: no boolean " + f.String())
 }
 
-// setBool returns a request that sets f to v; Coaching true coaches coach.
-func setBool(f participant.Field, v bool, coach string) participant.UpdateRequest {
-	var req participant.UpdateRequest
-	switch f {
-	case participant.FieldMuted:
-		req.Muted = participant.Bool(v)
-	case participant.FieldHold:
-		req.Hold = participant.Bool(v)
-	case participant.FieldEndConferenceOnExit:
-		req.EndConferenceOnExit = participant.Bool(v)
-	case participant.FieldCoaching:
-		req.Coaching = participant.Bool(v)
-		if v {
-			req.CallToCoach = participant.String(coach)
-		}
-	}
-	return req
-}
-
 // others compares the readable fields of a and b except f; it returns the
 // first difference, or "".
 func others(a, b *participant.Participant, f participant.Field) string {
@@ -260,7 +241,9 @@ func (s *session) roundTrip(ctx context.Context, f participant.Field) (string, e
 	v := boolOf(before, f)
 	var steps []string
 	set := func(want bool, what string) error {
-		p, err := s.update(ctx, s.env.Ref, setBool(f, want, coach))
+		var req participant.UpdateRequest
+		sample(&req, f, want, func() string { return coach })
+		p, err := s.update(ctx, s.env.Ref, req)
 		if err != nil {
 			return fmt.Errorf("%s: sending %s=%v: %w", what, f, want, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -413,6 +414,7 @@ func TestConformanceNoSecretInArtefacts(t *testing.T) {
 				echoed = echoed || strings.Contains(text, "X-Echo-Secret: [redacted]")
 			}
 			assert.True(t, echoed, "the transcript shows the echoing header, redacted")
+			assert.False(t, readJSONLines(t, filepath.Join(dir, "r.jsonl")).manifest.Emulator, "a plain fake is not the emulator")
 		})
 	}
 }
@@ -459,4 +461,28 @@ func TestConformanceExample(t *testing.T) {
 	assert.Equal(t, outcomes(filepath.Join("..", "..", "docs", "conformance-example", "report.jsonl")),
 		outcomes(filepath.Join(dir, "report.jsonl")),
 		"docs/conformance-example is stale: run go generate ./cmd/carrierctl")
+}
+
+func TestConformanceUsage(t *testing.T) {
+	e := emulator.New()
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	v, err := e.Vendor("twilio")
+	require.NoError(t, err)
+	setCredentials(t, v)
+	args := conformanceArgs(v, srv.URL)
+	noCall2 := args[:len(args)-2]
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append(slices.Clone(noCall2), "--profile", "full"), "--profile full needs --call2"},
+		{append(slices.Clone(noCall2), "--allow-remove"), "--allow-remove needs --call2"},
+		{append(slices.Clone(args), "--profile", "most"), "must be core or full"},
+	} {
+		r := runInProcess(t, c.args...)
+		assert.Equal(t, exitInvalid, r.code)
+		assert.Contains(t, r.stderr, c.want)
+	}
+	assert.Empty(t, requests(t, e, "twilio"), "nothing sent for a usage error")
 }
