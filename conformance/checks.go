@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -326,9 +326,9 @@ func rawField(raw []byte, key string) string {
 // missing returns a ref in the conference that names no participant: the
 // call id with its last characters changed within their class, so it keeps
 // the carrier's id shape.
-func (s *session) missing(ctx context.Context) (participant.Ref, error) {
+func (s *session) missing(ctx context.Context) participant.Ref {
 	if s.env.Missing.Call != "" {
-		return s.env.Missing, nil
+		return s.env.Missing
 	}
 	call := s.env.Ref.Call
 	if p, err := s.fetch(ctx, s.env.Ref); err == nil {
@@ -351,14 +351,11 @@ func (s *session) missing(ctx context.Context) (participant.Ref, error) {
 	}
 	ref := s.env.Ref
 	ref.Call = string(b)
-	return ref, nil
+	return ref
 }
 
 func checkNotFound(ctx context.Context, s *session) (string, error) {
-	ref, err := s.missing(ctx)
-	if err != nil {
-		return "", err
-	}
+	ref := s.missing(ctx)
 	var got []string
 	expect := func(op string, err error) error {
 		var pe *participant.Error
@@ -373,7 +370,7 @@ func checkNotFound(ctx context.Context, s *session) (string, error) {
 		got = append(got, fmt.Sprintf("%s: HTTP %d code %q → not found", op, pe.HTTPStatus, pe.VendorCode))
 		return nil
 	}
-	_, err = s.update(ctx, ref, participant.UpdateRequest{Muted: participant.Bool(true)})
+	_, err := s.update(ctx, ref, participant.UpdateRequest{Muted: participant.Bool(true)})
 	if err := expect("update", err); err != nil {
 		return "", err
 	}
@@ -634,10 +631,7 @@ func checkRetryAfter(_ context.Context, s *session) (string, error) {
 	limit := s.env.MaxRetryAfter
 	seen, retried := 0, 0
 	for i, x := range xs {
-		if x.Status != http.StatusTooManyRequests && x.Status != http.StatusServiceUnavailable {
-			continue
-		}
-		asked, ok := parseRetryAfter(x.ResponseHeader.Get("Retry-After"), x.Start.Add(x.Duration))
+		asked, ok := httpx.RetryAfter(x.Status, x.ResponseHeader) // the adapters' own reading
 		if !ok {
 			continue
 		}
@@ -663,19 +657,6 @@ func checkRetryAfter(_ context.Context, s *session) (string, error) {
 
 // retrySlack absorbs clock granularity between the recorder's timestamps.
 const retrySlack = 20 * time.Millisecond
-
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, t.Sub(now)), true
-	}
-	return 0, false
-}
 
 func checkSpec(_ context.Context, s *session) (string, error) {
 	if s.env.ValidateResponse == nil {
