@@ -14,10 +14,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -203,20 +205,32 @@ func TestConformanceEveryCarrier(t *testing.T) {
 	}
 }
 
-// TestConformanceBinary runs the built binary against the emulator in the
-// core profile (the default).
+// TestConformanceBinary runs the built binary against a carrierctl
+// emulate process, for every carrier it serves, in the core profile (the
+// default).
 func TestConformanceBinary(t *testing.T) {
-	e := emulator.New()
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	for _, v := range e.Vendors() {
-		t.Run(v.Name, func(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	emu := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0")
+	emu.Env = cleanEnv(nil)
+	out, err := emu.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, emu.Start())
+	defer func() { _ = emu.Process.Signal(syscall.SIGINT); _ = emu.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	var info map[string]emulator.VendorInfo
+	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	require.NotEmpty(t, info)
+	for name, vi := range info {
+		t.Run(name, func(t *testing.T) {
+			v := &emulator.Vendor{Name: name, Demo: vi.Demo}
 			jsonl := filepath.Join(t.TempDir(), "report.jsonl")
-			args := conformanceArgs(v, srv.URL, "--json", jsonl)
-			r := carrierctl(t, v.Credentials, args...)
+			r := carrierctl(t, vi.Credentials, conformanceArgs(v, vi.BaseURL, "--json", jsonl)...)
 			require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 			assert.Empty(t, r.stderr)
 			rep := readJSONLines(t, jsonl)
+			assert.True(t, rep.manifest.Emulator)
 			require.Len(t, rep.checks, len(conformance.Checks(conformance.ProfileCore)))
 			for _, c := range rep.checks {
 				assert.Equal(t, "PASS", c["status"], "%v", c)
