@@ -447,14 +447,9 @@ func TestConformanceExample(t *testing.T) {
 		require.NoError(t, os.RemoveAll(dir))
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	}
-	e := emulator.New()
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	v, err := e.Vendor("twilio")
-	require.NoError(t, err)
-	setCredentials(t, v)
+	e, v, base := twilioEmulator(t)
 	require.NoError(t, e.Inject(emulator.Fault{Provider: v.Name, Status: 429, RetryAfter: "1"}))
-	r := runInProcess(t, conformanceArgs(v, srv.URL, "--profile", "full", "--json", filepath.Join(dir, "report.jsonl"),
+	r := runInProcess(t, conformanceArgs(v, base, "--profile", "full", "--json", filepath.Join(dir, "report.jsonl"),
 		"--junit", filepath.Join(dir, "junit.xml"), "--transcript", filepath.Join(dir, "transcript"))...)
 	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "report.txt"), []byte(r.stdout), 0o644))
@@ -478,13 +473,8 @@ func TestConformanceExample(t *testing.T) {
 }
 
 func TestConformanceUsage(t *testing.T) {
-	e := emulator.New()
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	v, err := e.Vendor("twilio")
-	require.NoError(t, err)
-	setCredentials(t, v)
-	args := conformanceArgs(v, srv.URL)
+	e, v, base := twilioEmulator(t)
+	args := conformanceArgs(v, base)
 	noCall2 := args[:len(args)-2]
 	for _, c := range []struct {
 		args []string
@@ -499,4 +489,16 @@ func TestConformanceUsage(t *testing.T) {
 		assert.Contains(t, r.stderr, c.want)
 	}
 	assert.Empty(t, requests(t, e, "twilio"), "nothing sent for a usage error")
+}
+
+// twilioEmulator serves an in-process emulator with the Twilio vendor's
+// credentials in the environment.
+func twilioEmulator(t *testing.T) (*emulator.Emulator, *emulator.Vendor, string) {
+	e := emulator.New()
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	v, err := e.Vendor("twilio")
+	require.NoError(t, err)
+	setCredentials(t, v)
+	return e, v, srv.URL
 }
