@@ -27,8 +27,7 @@ type Secret struct {
 // Scrubber replaces every known encoding of its secrets with Redacted. The
 // zero value and a nil *Scrubber scrub nothing. Safe for concurrent use.
 type Scrubber struct {
-	forms [][]byte // longest first, so a longer form wins over its own prefix
-	r     *strings.Replacer
+	r *strings.Replacer // forms longest first, so a longer form wins over its own prefix
 }
 
 // New returns a Scrubber for secrets; empty values are ignored.
@@ -41,14 +40,11 @@ func New(secrets ...Secret) *Scrubber {
 	}
 	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
 	forms = slices.Compact(forms)
-	sc := &Scrubber{}
-	var pairs []string
+	pairs := make([]string, 0, 2*len(forms))
 	for _, f := range forms {
-		sc.forms = append(sc.forms, []byte(f))
 		pairs = append(pairs, f, Redacted)
 	}
-	sc.r = strings.NewReplacer(pairs...)
-	return sc
+	return &Scrubber{r: strings.NewReplacer(pairs...)}
 }
 
 // Forms returns the forms s can take in text a carrier or proxy sends
@@ -95,16 +91,16 @@ func (sc *Scrubber) String(s string) string {
 	return sc.r.Replace(s)
 }
 
-// Bytes returns b with every form of every secret replaced; b is not
-// modified.
+// Bytes returns b with every form of every secret replaced, in one pass
+// like String (replacing form after form would scrub inside an earlier
+// Redacted); b is not modified.
 func (sc *Scrubber) Bytes(b []byte) []byte {
-	if sc == nil {
+	if sc == nil || sc.r == nil {
 		return b
 	}
-	for _, f := range sc.forms {
-		if bytes.Contains(b, f) {
-			b = bytes.ReplaceAll(b, f, []byte(Redacted))
-		}
+	s := string(b)
+	if r := sc.r.Replace(s); r != s {
+		return []byte(r)
 	}
 	return b
 }
