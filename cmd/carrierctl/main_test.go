@@ -220,6 +220,9 @@ func TestExitCodes(t *testing.T) {
 			args: []string{"--muted", "true", "--max-retries", "2", "--retry-wait", "1ms"}, stderr: "unavailable (HTTP 503, code 20503)", sent: 3},
 		{name: "rate limited", code: 5, vendor: "texml", fault: &emulator.Fault{Status: 429, Times: -1},
 			args: []string{"--hold", "false", "--max-retries", "0"}, stderr: "rate limited (HTTP 429", sent: 1},
+		{name: "attempt timeout", code: 5, vendor: "twilio", fault: &emulator.Fault{Delay: 10 * time.Second, Times: -1},
+			args: []string{"--muted", "true", "--attempt-timeout", "100ms", "--max-retries", "1", "--retry-wait", "1ms"},
+			stderr: "deadline exceeded", sent: 2},
 		{name: "malformed answer", code: 1, vendor: "twilio", fault: &emulator.Fault{Malformed: true},
 			args: []string{"--muted", "true"}, stderr: "unknown: cannot decode response body", sent: 1},
 	}
