@@ -433,7 +433,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	// Wait here, where the wait was judged against the deadline, so a
 	// Backoff with jitter is called once and cannot sleep past what was
-	// checked. The body is drained first, so the connection goes back to the
+	// checked. The body was read above, so the connection is back in the
 	// pool during the wait.
 	if wait > 0 {
 		t := time.NewTimer(wait)
