@@ -221,7 +221,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "rate limited", code: 5, vendor: "texml", fault: &emulator.Fault{Status: 429, Times: -1},
 			args: []string{"--hold", "false", "--max-retries", "0"}, stderr: "rate limited (HTTP 429", sent: 1},
 		{name: "attempt timeout", code: 5, vendor: "twilio", fault: &emulator.Fault{Delay: 10 * time.Second, Times: -1},
-			args: []string{"--muted", "true", "--attempt-timeout", "100ms", "--max-retries", "1", "--retry-wait", "1ms"},
+			args:   []string{"--muted", "true", "--attempt-timeout", "100ms", "--max-retries", "1", "--retry-wait", "1ms"},
 			stderr: "deadline exceeded", sent: 2},
 		{name: "malformed answer", code: 1, vendor: "twilio", fault: &emulator.Fault{Malformed: true},
 			args: []string{"--muted", "true"}, stderr: "unknown: cannot decode response body", sent: 1},
