@@ -123,11 +123,13 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 		}
 	}
 	// Check each endpoint setting on its own, so every bad one is reported.
-	for _, c := range [...]Config{{BaseURL: s.cfg.BaseURL}, {Region: s.cfg.Region}, {Edge: s.cfg.Edge}} {
-		if _, err := baseURL(c); err != nil {
-			p.Add(urlparams.RenameField(err, paramOf))
-		}
+	// Whether a region needs an edge is known only when opening, after
+	// TWILIO_EDGE is read.
+	if s.cfg.BaseURL != "" {
+		p.Add(urlparams.RenameField(adapter.CheckBaseURL(Name, "BaseURL", s.cfg.BaseURL), paramOf))
 	}
+	p.Add(urlparams.RenameField(labelError("Region", s.cfg.Region), paramOf))
+	p.Add(urlparams.RenameField(labelError("Edge", s.cfg.Edge), paramOf))
 	return s, p.Err()
 }
 

@@ -128,9 +128,9 @@ func baseURL(cfg Config) (string, error) {
 	case cfg.Region == "" && cfg.Edge == "":
 		return DefaultBaseURL, nil
 	}
-	for _, s := range [...]struct{ field, v string }{{"Region", cfg.Region}, {"Edge", cfg.Edge}} {
-		if s.v != "" && !isHostLabel(s.v) {
-			return "", adapter.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
+	for _, err := range [...]error{labelError("Region", cfg.Region), labelError("Edge", cfg.Edge)} {
+		if err != nil {
+			return "", err
 		}
 	}
 	region, edge := cmp.Or(cfg.Region, "us1"), cfg.Edge
@@ -148,6 +148,14 @@ func baseURL(cfg Config) (string, error) {
 var DefaultEdges = map[string]string{
 	"au1": "sydney", "br1": "sao-paulo", "de1": "frankfurt", "ie1": "dublin", "jp1": "tokyo",
 	"jp2": "osaka", "sg1": "singapore", "us1": "ashburn", "us2": "umatilla",
+}
+
+// labelError checks a Region or Edge value: empty, or one DNS label.
+func labelError(field, v string) error {
+	if v != "" && !isHostLabel(v) {
+		return adapter.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
+	}
+	return nil
 }
 
 func isHostLabel(s string) bool {

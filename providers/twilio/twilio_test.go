@@ -165,6 +165,8 @@ func TestURLOpenerRegionAndEdgeFromEnvironment(t *testing.T) {
 		{"au1", "", "", "https://api.sydney.au1.twilio.com"},
 		{"ie1", "frankfurt", "", "https://api.frankfurt.ie1.twilio.com"},
 		{"ie1", "", "region=au1", "https://api.sydney.au1.twilio.com"},
+		{"", "", "region=zz9&edge=somewhere", "https://api.somewhere.zz9.twilio.com"},
+		{"", "somewhere", "region=zz9", "https://api.somewhere.zz9.twilio.com"},
 		{"", "", "", "https://api.twilio.com"},
 	} {
 		t.Setenv(twilio.EnvRegion, tc.region)
