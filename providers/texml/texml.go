@@ -7,6 +7,12 @@
 // form, and maps Telnyx's error codes (10009, 10010, 90019, 90047, …) to
 // neutral participant codes. TeXML has no WaitMethod: a request that sets it
 // fails with participant.ErrUnsupported before anything is sent.
+//
+// Ids are checked before sending, as strictly as Telnyx's documented shapes
+// allow: the account and the conference are UUIDs; the call is a call
+// control id ("v3:" and URL-safe base64 characters) or a participant label
+// (any other text within participant's id rules); CallToCoach is a call
+// control id.
 package texml
 
 import (
