@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -150,43 +151,15 @@ func (o *ErrorObject) message() string {
 	return o.Title + ": " + o.Detail
 }
 
+var participantPath = twiliofamily.ParticipantPath("/texml", "")
+
 var dialect = adapter.Dialect{
-	Provider: Name,
-	Labels:   true,
-	Wire:     adapter.TwilioStyleWire(participant.FieldWaitMethod),
-	Root:     "/texml",
-	Decode: func(body []byte) (*participant.Participant, error) {
-		var w struct {
-			AccountSID          string `json:"account_sid"`
-			CallSID             string `json:"call_sid"`
-			ConferenceSID       string `json:"conference_sid"`
-			DateCreated         string `json:"date_created"`
-			DateUpdated         string `json:"date_updated"`
-			EndConferenceOnExit bool   `json:"end_conference_on_exit"`
-			Muted               bool   `json:"muted"`
-			Hold                bool   `json:"hold"`
-			Coaching            bool   `json:"coaching"`
-			CoachingCallSID     string `json:"coaching_call_sid"`
-			Status              string `json:"status"`
-		}
-		if err := json.Unmarshal(body, &w); err != nil {
-			return nil, err
-		}
-		return &participant.Participant{
-			AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID,
-			Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-			CallToCoach: w.CoachingCallSID,
-			Status:      adapter.ParseStatus(w.Status),
-			Created:     adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
-		}, nil
-	},
-	DecodeError: func(body []byte) (error, string, string) {
-		var e APIError
-		if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
-			return nil, "", ""
-		}
-		return &e, e.Errors[0].Code, e.Errors[0].message()
-	},
+	Provider:    Name,
+	Labels:      true,
+	Wire:        twiliofamily.Wire(participant.FieldWaitMethod),
+	Update:      twiliofamily.UpdateOp(participantPath, decodeParticipant),
+	Fetch:       twiliofamily.FetchOp(participantPath, decodeParticipant),
+	DecodeError: decodeError,
 	// Telnyx's documented codes, by class. 10007 ("unexpected error") is
 	// used with many statuses, so it is left to the HTTP status.
 	Codes: map[string]participant.Code{
@@ -203,4 +176,40 @@ var dialect = adapter.Dialect{
 		"90019": participant.CodeFailedPrecondition, // conference has already ended
 		"90047": participant.CodeFailedPrecondition, // participant is on hold
 	},
+}
+
+// decodeParticipant decodes the TeXML ParticipantResource.
+func decodeParticipant(body []byte) (*participant.Participant, error) {
+	var w struct {
+		AccountSID          string `json:"account_sid"`
+		CallSID             string `json:"call_sid"`
+		ConferenceSID       string `json:"conference_sid"`
+		DateCreated         string `json:"date_created"`
+		DateUpdated         string `json:"date_updated"`
+		EndConferenceOnExit bool   `json:"end_conference_on_exit"`
+		Muted               bool   `json:"muted"`
+		Hold                bool   `json:"hold"`
+		Coaching            bool   `json:"coaching"`
+		CoachingCallSID     string `json:"coaching_call_sid"`
+		Status              string `json:"status"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, err
+	}
+	return &participant.Participant{
+		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID,
+		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
+		CallToCoach: w.CoachingCallSID,
+		Status:      adapter.ParseStatus(w.Status),
+		Created:     adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
+	}, nil
+}
+
+// decodeError decodes Telnyx's ErrorResponse (Dialect.DecodeError).
+func decodeError(body []byte) (code, message string, vendorErr error) {
+	var e APIError
+	if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
+		return "", "", nil
+	}
+	return e.Errors[0].Code, e.Errors[0].message(), &e
 }

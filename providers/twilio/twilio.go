@@ -11,11 +11,11 @@ package twilio
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -168,29 +168,15 @@ func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabil
 
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
 // the prefix and 32 hex digits.
-func IsSID(s, prefix string) bool { return adapter.IsSID(s, prefix) }
+func IsSID(s, prefix string) bool { return twiliofamily.IsSID(s, prefix) }
 
-// APIError is Twilio's error body. errors.As reaches it from the
-// *participant.Error an update returns.
-type APIError struct {
-	Code     int    `json:"code"`
-	Message  string `json:"message"`
-	MoreInfo string `json:"more_info"`
-	Status   int    `json:"status"`
-}
+// APIError is Twilio's error body, shared by every Twilio-compatible
+// carrier. errors.As reaches it from the *participant.Error an update
+// returns.
+type APIError = twiliofamily.APIError
 
-// Error returns Twilio's code and message.
-func (e *APIError) Error() string {
-	return "twilio error " + strconv.Itoa(e.Code) + ": " + e.Message
-}
-
-var dialect = adapter.Dialect{
-	Provider: Name,
-	Labels:   true,
-	Wire:     adapter.TwilioStyleWire(),
-	Root:     "/2010-04-01",
-	Suffix:   ".json",
-	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+var dialect = twiliofamily.Dialect(Name,
+	func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsSID(account, "AC"):
 			return "Ref.Account", `must match ^AC[0-9a-fA-F]{32}$`
@@ -200,57 +186,4 @@ var dialect = adapter.Dialect{
 			return "CallToCoach", `must be a call SID matching ^CA[0-9a-fA-F]{32}$`
 		}
 		return "", "" // Ref.Call is a call SID or a label: any non-empty string
-	},
-	Decode: func(body []byte) (*participant.Participant, error) {
-		var w struct {
-			AccountSID             string `json:"account_sid"`
-			CallSID                string `json:"call_sid"`
-			Label                  string `json:"label"`
-			ConferenceSID          string `json:"conference_sid"`
-			DateCreated            string `json:"date_created"`
-			DateUpdated            string `json:"date_updated"`
-			EndConferenceOnExit    bool   `json:"end_conference_on_exit"`
-			Muted                  bool   `json:"muted"`
-			Hold                   bool   `json:"hold"`
-			StartConferenceOnEnter *bool  `json:"start_conference_on_enter"`
-			Coaching               bool   `json:"coaching"`
-			CallSIDToCoach         string `json:"call_sid_to_coach"`
-			Status                 string `json:"status"`
-		}
-		if err := json.Unmarshal(body, &w); err != nil {
-			return nil, err
-		}
-		return &participant.Participant{
-			AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
-			Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-			StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: w.CallSIDToCoach,
-			Status:  adapter.ParseStatus(w.Status),
-			Created: adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
-		}, nil
-	},
-	DecodeError: func(body []byte) (error, string, string) {
-		var e APIError
-		if json.Unmarshal(body, &e) != nil || (e.Code == 0 && e.Message == "") {
-			return nil, "", ""
-		}
-		code := ""
-		if e.Code != 0 {
-			code = strconv.Itoa(e.Code)
-		}
-		return &e, code, e.Message
-	},
-	// Twilio's documented codes for this resource, by class.
-	Codes: map[string]participant.Code{
-		"20001": participant.CodeInvalidArgument, // unknown parameter
-		"20003": participant.CodeUnauthenticated, // authentication failed
-		"20005": participant.CodePermissionDenied,
-		"20008": participant.CodePermissionDenied, // test credentials not allowed
-		"20403": participant.CodePermissionDenied,
-		"20404": participant.CodeNotFound,
-		"20429": participant.CodeRateLimited,
-		"20500": participant.CodeUnavailable,
-		"20503": participant.CodeUnavailable,
-		"21205": participant.CodeInvalidArgument,    // invalid URL
-		"21220": participant.CodeFailedPrecondition, // call not in a state to be modified
-	},
-}
+	})
