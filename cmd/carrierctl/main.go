@@ -40,8 +40,10 @@ type command struct {
 }
 
 var commands = []command{
-	{"update", "change a participant: mute, hold and its music, announcements, wait music, coaching", runUpdate},
+	{"update", "change a participant (or, with --all, a whole conference): mute, hold and its music, announcements, wait music, coaching", runUpdate},
 	{"get", "show a participant", runGet},
+	{"list", "list a conference's participants", runList},
+	{"remove", "take a participant out of its conference", runRemove},
 	{"emulate", "serve local fakes of both carriers' APIs, seeded with a demo conference", runEmulate},
 	{"demo", "walk one neutral update through both carriers on an in-process emulator", runDemo},
 }
@@ -104,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitCode(err)
 	}
-	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want update, get, emulate or demo; see carrierctl --help)\n", args[0])
+	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want update, get, list, remove, emulate or demo; see carrierctl --help)\n", args[0])
 	return exitInvalid
 }
 
