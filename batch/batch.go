@@ -32,6 +32,10 @@ import (
 // again after rate-limited answers, unless Options says otherwise.
 const DefaultRateLimitRetries = 5
 
+// DefaultPageSize is the page size a batch lists with unless Options.List
+// sets one (Twilio's maximum).
+const DefaultPageSize = 1000
+
 // ErrNotAttempted is in the chain of the error of a participant whose
 // update was never sent because the batch was canceled (with
 // participant.ErrCanceled).
@@ -71,7 +75,9 @@ type Options struct {
 	// Filter, when set, must also select a participant.
 	Filter Filter
 	// List narrows and pages the listing (server-side filters where the
-	// carrier has them, page size).
+	// carrier has them). A zero PageSize asks for DefaultPageSize: few,
+	// large pages leave the limiter's slots to the updates (an adapter asks
+	// for no more than its carrier's maximum).
 	List participant.ListOptions
 	// Limiter bounds the requests in flight, list pages included. Share
 	// one per carrier account. Nil: a new Limiter of Concurrency.
@@ -147,6 +153,9 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	lim := opts.Limiter
 	if lim == nil {
 		lim = NewLimiter(opts.Concurrency)
+	}
+	if opts.List.PageSize == 0 {
+		opts.List.PageSize = DefaultPageSize
 	}
 	retries := opts.RateLimitRetries
 	if retries == 0 {

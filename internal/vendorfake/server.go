@@ -37,8 +37,9 @@ type Server struct {
 	d *Dialect
 
 	mu       sync.Mutex
-	parts    []entry // in arrival order
-	seq      uint64  // the last entry.seq given
+	parts    []entry         // in arrival order
+	byCall   map[callKey]int // index in parts by call id
+	seq      uint64          // the last entry.seq given
 	confs    map[confKey]bool
 	requests []Request
 	faults   []Fault
@@ -53,6 +54,16 @@ type entry struct {
 }
 
 type confKey struct{ account, conference string }
+
+type callKey struct{ account, conference, call string }
+
+// reindex rebuilds byCall after parts moved. Callers hold s.mu.
+func (s *Server) reindex() {
+	s.byCall = make(map[callKey]int, len(s.parts))
+	for i, e := range s.parts {
+		s.byCall[callKey{e.Account, e.Conference, e.CallID}] = i
+	}
+}
 
 // NewServer returns an empty fake speaking dialect d.
 func NewServer(d *Dialect) *Server { return &Server{d: d} }
@@ -77,13 +88,16 @@ func (s *Server) Seed(p Participant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addConference(p.Account, p.Conference)
-	for i, q := range s.parts {
-		if q.Account == p.Account && q.Conference == p.Conference && q.CallID == p.CallID {
-			s.parts[i].Participant = p
-			return
-		}
+	key := callKey{p.Account, p.Conference, p.CallID}
+	if i, ok := s.byCall[key]; ok {
+		s.parts[i].Participant = p
+		return
+	}
+	if s.byCall == nil {
+		s.byCall = map[callKey]int{}
 	}
 	s.seq++
+	s.byCall[key] = len(s.parts)
 	s.parts = append(s.parts, entry{p, s.seq})
 }
 
@@ -113,21 +127,18 @@ func (s *Server) Participant(account, conference, callOrLabel string) (Participa
 	return Participant{}, false
 }
 
-// find returns the index of the participant, or -1. Callers hold s.mu.
+// find returns the index of the participant, or -1: by call id, else the
+// first with that label. Callers hold s.mu.
 func (s *Server) find(account, conference, callOrLabel string) int {
-	label := -1
+	if i, ok := s.byCall[callKey{account, conference, callOrLabel}]; ok {
+		return i
+	}
 	for i, p := range s.parts {
-		if p.Account != account || p.Conference != conference {
-			continue
-		}
-		if p.CallID == callOrLabel {
+		if p.Label != "" && p.Label == callOrLabel && p.Account == account && p.Conference == conference {
 			return i
 		}
-		if label < 0 && p.Label != "" && p.Label == callOrLabel {
-			label = i
-		}
 	}
-	return label
+	return -1
 }
 
 // Requests returns a copy of the recorded requests, oldest first: the
@@ -202,7 +213,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if form && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
-	s.record(rec.clone())
+	s.record(rec) // rec is the fake's own copy; Requests hands out clones
 
 	release, ok := s.admit(w, r, rec.Path)
 	if !ok {
@@ -375,6 +386,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 	}
 	if r.Method == http.MethodDelete {
 		s.parts = slices.Delete(s.parts, i, i+1)
+		s.reindex()
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -54,6 +54,7 @@ type (
 	Request     = vendorfake.Request
 	Fault       = vendorfake.Fault
 	Server      = vendorfake.Server
+	Load        = vendorfake.Load
 )
 
 // Config holds the API key the fake accepts.

@@ -53,6 +53,7 @@ type (
 	Request     = vendorfake.Request
 	Fault       = vendorfake.Fault
 	Server      = vendorfake.Server
+	Load        = vendorfake.Load
 )
 
 // Config holds the credentials the fake accepts.
