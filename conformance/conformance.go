@@ -727,21 +727,3 @@ func testConcurrent(t *testing.T, h Harness) {
 		assert.True(t, stored.Hold)
 	}
 }
-
-// testLiveChecks runs RunLive against the backend, so the checks for real
-// endpoints are themselves checked.
-func testLiveChecks(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
-	bad, err := f.env.NewBadAuthUpdater(providers.Options{Retry: noRetry()})
-	require.NoError(t, err)
-	f.reset()
-	RunLive(t, LiveEnv{Updater: f.u, BadAuth: bad, Ref: f.ref,
-		Missing: participant.Ref{Conference: f.p.Conference, Call: f.env.NewParticipant().CallID}})
-	stored, _ := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
-	assert.Equal(t, f.p.Muted, stored.Muted, "RunLive restores Muted")
-	wantRequests := 5 // fetch, update, undo, not found, bad credentials; none for refused requests
-	if !f.u.Capabilities().Can(participant.OpFetch) {
-		wantRequests = 2
-	}
-	assert.Len(t, f.env.Backend.Requests(), wantRequests)
-}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -97,6 +98,7 @@ type target struct {
 	retryWait, timeout        time.Duration
 	output                    outputFlag
 	verbose                   bool
+	httpClient                *http.Client // set by conformance, to record what is sent
 	// noCall: the command acts on the whole conference (list, update
 	// --all), so --call is refused rather than required.
 	noCall bool
@@ -149,7 +151,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			params[providers.ParamWaitMax] = t.retryWait.String()
 		}
 	})
-	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl"})
+	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl", HTTPClient: t.httpClient})
 	if t.file == "" {
 		if !mux.ValidUpdaterScheme(t.provider) {
 			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))

@@ -7,7 +7,6 @@
 package adapter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -575,19 +574,9 @@ func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
 	return e
 }
 
-func (c *Client) scrubBytes(b []byte) []byte {
-	for _, secret := range c.secrets {
-		b = bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
-	}
-	return b
-}
+func (c *Client) scrubBytes(b []byte) []byte { return Scrub(b, c.secrets) }
 
-func (c *Client) scrub(s string) string {
-	for _, secret := range c.secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return ScrubString(s, c.secrets) }
 
 // CodeForStatus maps an HTTP status to a neutral code, for errors whose
 // vendor code is absent or unknown.

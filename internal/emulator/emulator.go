@@ -38,6 +38,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -46,6 +47,11 @@ import (
 
 // AdminPrefix is the root of the admin API.
 const AdminPrefix = "/_emulator/"
+
+// Header is set on every answer the emulator gives, with carrierkit's
+// version as its value, so a client (carrierctl conformance) can tell the
+// emulator from a carrier.
+const Header = "X-Carrierkit-Emulator"
 
 // The demo data is fixed, so commands written against one run work against
 // the next. The credentials are the emulator's own, not a carrier's.
@@ -191,6 +197,7 @@ func (e *Emulator) Vendor(provider string) (*Vendor, error) {
 // labels reach the fakes exactly as sent.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
+	w.Header().Set(Header, providers.Version)
 	if e.Logger != nil {
 		e.Logger.Debug("emulator request", zap.String("method", r.Method), zap.String("path", path))
 	}
