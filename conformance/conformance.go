@@ -44,6 +44,9 @@ func Run(t *testing.T, h Harness) {
 		{"Escaping", testEscaping},
 		{"ResponseMapping", testResponseMapping},
 		{"Fetch", testFetch},
+		{"List", testList},
+		{"Remove", testRemove},
+		{"UpdateMany", testUpdateMany},
 		{"Errors", testErrors},
 		{"Validation", testValidation},
 		{"Retries", testRetries},
@@ -211,6 +214,14 @@ func testCapabilities(t *testing.T, h Harness) {
 	_, isFetcher := f.u.(participant.Fetcher)
 	if caps.Can(participant.OpFetch) {
 		assert.True(t, isFetcher, "Capabilities().Ops has fetch, so the adapter implements Fetcher")
+	}
+	_, isLister := f.u.(participant.Lister)
+	if caps.Can(participant.OpList) {
+		assert.True(t, isLister, "Capabilities().Ops has list, so the adapter implements Lister")
+	}
+	_, isRemover := f.u.(participant.Remover)
+	if caps.Can(participant.OpRemove) {
+		assert.True(t, isRemover, "Capabilities().Ops has remove, so the adapter implements Remover")
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package emulator serves the in-memory fakes of Twilio's and Telnyx
 // TeXML's participant APIs on one http.Handler: Twilio under /2010-04-01/,
-// TeXML under /v2/texml/, each seeded with a demo conference, plus an admin
+// TeXML under /v2/texml/, each seeded with a demo conference (grown to any
+// size with SeedParticipants; SetLoad adds latency and a per-account
+// concurrency limit answered 429), plus an admin
 // API under /_emulator/ to inject faults and read recorded requests.
 // carrierctl emulate and carrierctl demo run it; tests mount it on httptest.
 //
@@ -11,6 +13,7 @@
 //	DELETE /_emulator/faults     drop every queued fault
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
+//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad)
 //
 // The credentials /_emulator/info shows are the emulator's own demo
 // credentials (the constants below), the only ones its fakes accept; the
@@ -151,6 +154,7 @@ func New() *Emulator {
 	}
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
+	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
 	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
 	e.admin.HandleFunc("DELETE "+AdminPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
 		e.ClearFaults()

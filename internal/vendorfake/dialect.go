@@ -43,6 +43,17 @@ type Dialect struct {
 	ErrorBody func(Error) any
 	// Resource renders a participant as the vendor's JSON resource.
 	Resource func(Participant) any
+
+	// Page renders one page of a participant list as the vendor's JSON.
+	Page func(Page) any
+	// DefaultPageSize and MaxPageSize bound the list's PageSize.
+	DefaultPageSize, MaxPageSize int
+	// ListFilters are the state filters the list takes as query
+	// parameters (FieldMuted, FieldHold, FieldCoaching); others are ignored.
+	ListFilters []string
+	// RateLimitHeaders, when set, adds the vendor's headers to a 429 the
+	// Load limit answers; limit is the per-account limit.
+	RateLimitHeaders func(h http.Header, limit int)
 }
 
 // Kind classifies a Problem.
@@ -64,6 +75,8 @@ const (
 	MissingCallID                        // Coaching=true with no CallSidToCoach
 	Injected                             // a queued Fault with a Status
 	TooLarge                             // POST body over MaxBody
+	RateLimited                          // over the Load's per-account limit
+	InvalidQuery                         // a list query parameter out of range (Field, Value)
 )
 
 // Problem is a vendor-neutral error the dialect describes.
@@ -172,6 +185,8 @@ var kindStatus = map[Kind]int{
 	UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	MissingBody:          http.StatusUnprocessableEntity,
 	TooLarge:             http.StatusRequestEntityTooLarge,
+	RateLimited:          http.StatusTooManyRequests,
+	InvalidQuery:         http.StatusBadRequest,
 }
 
 // check validates one form value; it returns the problem kind or 0.

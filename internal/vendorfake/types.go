@@ -5,11 +5,14 @@
 // routing, update-form validation and JSON writing. A vendor supplies a
 // Dialect: its paths, auth check, error codes and JSON shapes.
 //
-// Order of handling for every request: record it, apply a queued fault,
+// Order of handling for every request: record it, apply the Load (429 past
+// the account's limit, then the latency), apply a queued fault,
 // authenticate, route (404), check the account in the path (403), check the
-// method (405), check the size of a POST body (413: over MaxBody), check the
-// content type (415), find the participant (404), then GET renders it and
-// POST validates the form and updates it. An error changes nothing.
+// method (405; the list takes GET only), serve the list (see Server.list),
+// check the size of a POST body (413: over MaxBody), check the content type
+// (415), find the participant (404), then GET renders it, POST validates the
+// form and updates it, and DELETE removes it (204). An error changes
+// nothing.
 //
 // The request log keeps the newest Server.MaxRequests requests (by default
 // DefaultMaxRequests), so a long-running emulator's memory stays bounded.
