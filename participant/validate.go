@@ -148,15 +148,14 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 		return nil
 	}
 	// The value is never echoed: a signed URL or a password may be in it.
-	var why string
-	u, err := url.Parse(*v)
+	why := urlRule(*v)
+	var u *url.URL
+	var err error
+	if why == "" {
+		u, err = url.Parse(*v)
+	}
 	switch {
-	case len(*v) > MaxURLBytes:
-		why = fmt.Sprintf("it is longer than %d bytes (%d)", MaxURLBytes, len(*v))
-	case !utf8.ValidString(*v):
-		why = "it is not valid UTF-8"
-	case urlRule(*v) != "":
-		why = urlRule(*v)
+	case why != "":
 	case err != nil:
 		why = "it does not parse as a URL"
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -175,11 +174,18 @@ func checkURL(caps Capabilities, f Field, v *string, emptyOK bool) error {
 	return invalid(caps, f.String(), rule+"; "+why)
 }
 
-// urlRule returns why s cannot be sent as a URL as is, or "": white space,
-// separators and control or format characters anywhere in Unicode are
-// refused, and so is any other non-ASCII character, which RFC 3986 wants
-// percent-encoded (carrierkit does not rewrite a URL it was given).
+// urlRule returns why s cannot be sent as a URL as is, or "": longer than
+// MaxURLBytes, invalid UTF-8, white space, separators and control or format
+// characters anywhere in Unicode, and any other non-ASCII character, which
+// RFC 3986 wants percent-encoded (carrierkit does not rewrite a URL it was
+// given).
 func urlRule(s string) string {
+	if len(s) > MaxURLBytes {
+		return fmt.Sprintf("it is longer than %d bytes (%d)", MaxURLBytes, len(s))
+	}
+	if !utf8.ValidString(s) {
+		return "it is not valid UTF-8"
+	}
 	for _, r := range s {
 		switch {
 		case unicode.IsSpace(r) || unicode.In(r, unicode.Z, unicode.Cc, unicode.Cf):
