@@ -176,3 +176,67 @@ func FuzzFormEncoding(f *testing.F) {
 		}
 	})
 }
+
+// FuzzListAnswers feeds a list arbitrary carrier answers (the same status
+// and body for every page). Whatever comes back, the list ends, never asks
+// another host, yields participants only from a 2xx, each with a call id,
+// and otherwise a *participant.Error.
+func FuzzListAnswers(f *testing.F) {
+	for _, s := range []string{
+		`{"participants":[{"call_sid":"CA1","muted":true}],"next_page_uri":null}`,
+		`{"participants":[{"call_sid":"CA1"}],"next_page_uri":"/root/2010-04-01/x?Page=1"}`,
+		`{"participants":[{"call_sid":"v3:x"}],"next_page_uri":"https://evil.example/steal"}`,
+		`{"participants":[],"next_page_uri":"//evil.example/x"}`, `{"participants":null}`, `{}`, `[]`, ``, `<html>`,
+		`{"code":20003,"message":"Authenticate"}`, `{"errors":[{"code":"10009","title":"Authentication failed"}]}`,
+	} {
+		for _, status := range []int{200, 401, 500} {
+			f.Add(false, status, []byte(s))
+			f.Add(true, status, []byte(s))
+		}
+	}
+	f.Fuzz(func(t *testing.T, texml bool, status int, body []byte) {
+		status = 200 + (status%400+400)%400 // 200..599
+		a := hardAdapters[0]
+		if texml {
+			a = hardAdapters[1]
+		}
+		var requests int
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			requests++
+			if r.URL.Host != "carrier.invalid:8080" {
+				t.Fatalf("list asked another host: %s", r.URL)
+			}
+			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(string(body))), ContentLength: int64(len(body)), Request: r}, nil
+		})
+		u, err := a.open(fuzzBase, providers.Options{HTTPClient: &http.Client{Transport: rt},
+			Retry: &providers.RetryPolicy{MaxRetries: 0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lister, ok := u.(participant.Lister)
+		if !ok {
+			t.Fatalf("%s does not list", a.name)
+		}
+		n := 0
+		for p, err := range lister.List(context.Background(), participant.ConferenceRef{Conference: a.ref.Conference}, participant.ListOptions{}) {
+			if n++; n > 10000 || requests > 100 {
+				t.Fatalf("the list does not end: %d items, %d requests", n, requests)
+			}
+			if err != nil {
+				var pe *participant.Error
+				if !errors.As(err, &pe) {
+					t.Fatalf("error %v (%T) is not a *participant.Error", err, err)
+				}
+				continue
+			}
+			if status > 299 || p == nil || p.CallID == "" || p.Provider != a.name {
+				t.Fatalf("status %d: yielded %+v", status, p)
+			}
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
