@@ -310,7 +310,12 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 			return
 		}
 		page := c.pageURL(first, op, opts, "")
-		for page != "" {
+		for pages := 1; page != ""; pages++ {
+			if pages > MaxListPages { // a carrier whose links never end (each new, so not caught below)
+				yield(nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "list",
+					Message: fmt.Sprintf("the carrier's list did not end after %d pages", MaxListPages)})
+				return
+			}
 			resp, perr := c.send(ctx, "list", &httpx.Request{Method: op.Method, URL: page,
 				Authorization: c.cfg.Authorization, Idempotent: true})
 			if perr != nil {
@@ -357,6 +362,12 @@ func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, 
 // nextPage returns the URL of the page after current, or "" after the
 // last. A link must stay on the base URL's scheme and host (it gets the
 // credentials) and must not name the page just read.
+// MaxListPages bounds the pages one List reads. Conferences hold a few
+// hundred participants (Twilio: 250), so no real list comes near it; a
+// hostile or broken carrier whose next links never repeat would otherwise
+// be followed for ever.
+const MaxListPages = 1000
+
 func (c *Client) nextPage(current, first string, op *Operation, opts participant.ListOptions, pg Page) (string, error) {
 	var next string
 	switch {
