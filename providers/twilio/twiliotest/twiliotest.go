@@ -37,6 +37,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	neutral "github.com/carrierkit/carrierkit/participant"
 )
 
 // PathPrefix is the root of Twilio's 2010 API.
@@ -147,8 +148,8 @@ func errorBody(e vendorfake.Error) any {
 	}
 }
 
-// participant is schema api.v2010.account.conference.participant.
-type participant struct {
+// resourceJSON is schema api.v2010.account.conference.participant.
+type resourceJSON struct {
 	AccountSID             string  `json:"account_sid"`
 	CallSID                string  `json:"call_sid"`
 	Label                  *string `json:"label"`
@@ -167,7 +168,7 @@ type participant struct {
 }
 
 func resource(p vendorfake.Participant) any {
-	return participant{
+	return resourceJSON{
 		AccountSID:             p.Account,
 		CallSID:                p.CallID,
 		Label:                  nullable(p.Label),
@@ -190,4 +191,23 @@ func nullable(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// FormNames returns the form names Twilio documents for UpdateParticipant
+// (twilio_api_v2010.json), less except: the wire contract a conformance
+// harness states for Twilio and for Twilio-compatible APIs (Telnyx TeXML has
+// no WaitMethod). They are the vendorfake field names the fake parses.
+func FormNames(except ...neutral.Field) map[neutral.Field]string {
+	m := map[neutral.Field]string{
+		neutral.FieldMuted: vendorfake.FieldMuted, neutral.FieldHold: vendorfake.FieldHold,
+		neutral.FieldHoldURL: vendorfake.FieldHoldURL, neutral.FieldHoldMethod: vendorfake.FieldHoldMethod,
+		neutral.FieldAnnounceURL: vendorfake.FieldAnnounceURL, neutral.FieldAnnounceMethod: vendorfake.FieldAnnounceMethod,
+		neutral.FieldWaitURL: vendorfake.FieldWaitURL, neutral.FieldWaitMethod: vendorfake.FieldWaitMethod,
+		neutral.FieldBeepOnExit: vendorfake.FieldBeepOnExit, neutral.FieldEndConferenceOnExit: vendorfake.FieldEndConferenceOnExit,
+		neutral.FieldCoaching: vendorfake.FieldCoaching, neutral.FieldCallToCoach: vendorfake.FieldCallSidToCoach,
+	}
+	for _, f := range except {
+		delete(m, f)
+	}
+	return m
 }
