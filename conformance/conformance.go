@@ -571,6 +571,11 @@ func testValidation(t *testing.T, h Harness) {
 			f := setup(t, h, providers.Options{})
 			f.reset()
 			_, err := f.u.Update(context.Background(), f.ref, tc.req)
+			if extra := tc.req.Fields() &^ f.c.Fields; extra != 0 {
+				// The carrier has no such field: that is said first.
+				f.refused(err, participant.CodeUnsupported, extra.Fields()[0].String())
+				return
+			}
 			f.refused(err, participant.CodeInvalidArgument, tc.field)
 			if tc.field != "" {
 				assert.Contains(t, err.Error(), tc.field, "the error line names the field")

@@ -167,8 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.Truncated {
 		rec.Body = body[:MaxBody]
 	}
-	form := isForm(r.Header.Get("Content-Type"))
-	if form && !rec.Truncated {
+	if isForm(r.Header.Get("Content-Type")) && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
 	s.record(rec.clone())
@@ -176,7 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(); ok && s.fault(w, r, rec.Path, f) {
 		return
 	}
-	s.serve(w, r, rec, form)
+	s.serve(w, r, rec)
 }
 
 // record appends rec to the log, dropping the oldest beyond MaxRequests.
@@ -251,8 +250,8 @@ type route struct {
 // own so a label may hold "/", "?", "#", "%" or "..".
 func (s *Server) route(escaped string) (route, bool) {
 	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
-	seg := strings.Split(rest, "/")
-	if !ok || len(seg) != 6 || seg[0] != "Accounts" || seg[2] != "Conferences" || seg[4] != "Participants" {
+	seg, names := strings.Split(rest, "/"), s.d.collections()
+	if !ok || len(seg) != 6 || seg[0] != names[0] || seg[2] != names[1] || seg[4] != names[2] {
 		return route{}, false
 	}
 	unescape := func(seg string) string {
@@ -280,7 +279,7 @@ func (s *Server) route(escaped string) (route, bool) {
 	return rt, len(rt.calls) > 0
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form bool) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 	fail := func(p Problem) {
 		p.Path = rec.Path
 		s.writeError(w, s.d.describe(p))
@@ -291,6 +290,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		return
 	}
 	rt, ok := s.route(rec.Path)
+	update := s.d.updateMethod()
 	switch {
 	case !ok:
 		fail(Problem{Kind: NotFound})
@@ -298,14 +298,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 	case account != "" && rt.account != account:
 		fail(Problem{Kind: Forbidden})
 		return
-	case r.Method != http.MethodGet && r.Method != http.MethodPost:
-		w.Header().Set("Allow", "GET, POST")
+	case r.Method != http.MethodGet && r.Method != update:
+		w.Header().Set("Allow", "GET, "+update)
 		fail(Problem{Kind: MethodNotAllowed})
 		return
-	case r.Method == http.MethodPost && rec.Truncated:
+	case r.Method == update && rec.Truncated:
 		fail(Problem{Kind: TooLarge})
 		return
-	case r.Method == http.MethodPost && !form && (r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
+	case r.Method == update && !s.d.bodyType(r.Header.Get("Content-Type")) &&
+		(r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
 		fail(Problem{Kind: UnsupportedMediaType})
 		return
 	}
@@ -323,7 +324,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		return
 	}
 	p, prob := s.parts[i], (*Problem)(nil)
-	if r.Method == http.MethodPost {
+	if r.Method == update {
 		p, prob = s.post(p, rec.Body)
 		if prob == nil {
 			s.parts[i] = p
@@ -334,6 +335,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		fail(*prob)
 		return
 	}
+	if r.Method == update && s.d.NoContent {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	writeJSON(w, http.StatusOK, s.d.Resource(p))
 }
 
@@ -341,6 +346,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 func (s *Server) post(p Participant, body []byte) (Participant, *Problem) {
 	if s.d.RequireBody && len(body) == 0 {
 		return p, &Problem{Kind: MissingBody}
+	}
+	if s.d.Apply != nil {
+		p, prob := s.d.Apply(p, body)
+		if prob == nil {
+			p.Updated = Now()
+		}
+		return p, prob
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
