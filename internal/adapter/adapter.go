@@ -626,7 +626,8 @@ func ParseTime(s string) time.Time {
 }
 
 // ParseStatus maps a vendor status to the neutral one. Twilio's "complete"
-// and Telnyx's "completed" are both StatusCompleted.
+// and Telnyx's "completed" are both StatusCompleted; SignalWire's
+// "in-progress" is StatusConnected.
 func ParseStatus(s string) participant.Status {
 	switch s {
 	case "queued":
@@ -635,7 +636,7 @@ func ParseStatus(s string) participant.Status {
 		return participant.StatusConnecting
 	case "ringing":
 		return participant.StatusRinging
-	case "connected":
+	case "connected", "in-progress":
 		return participant.StatusConnected
 	case "complete", "completed":
 		return participant.StatusCompleted

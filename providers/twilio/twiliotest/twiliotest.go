@@ -51,28 +51,56 @@ type (
 	Server      = vendorfake.Server
 )
 
-// Config holds the credentials the fake accepts.
+// Config holds the credentials the fake accepts. The optional fields
+// serve a Twilio-compatible host (such as SignalWire) with the same engine:
+// its root, the fields it takes and its call ids.
 type Config struct {
 	AccountSID, AuthToken string
 	APIKeys               map[string]string // API key SID (SK...) -> secret
+
+	// Root is the path before /2010-04-01 ("" for Twilio, "/api/laml" for
+	// SignalWire).
+	Root string
+	// Fields are the update form fields the host knows (default all of
+	// vendorfake.UpdateFields); others are ignored.
+	Fields []string
+	// ValidCallID checks a CallSidToCoach value (default a CA… SID), and
+	// NewCallID makes call ids for Seed (default NewCallSID).
+	ValidCallID func(string) bool
+	NewCallID   func() string
+	// Realm is the WWW-Authenticate realm (default "Twilio API").
+	Realm string
 }
 
 // New returns a fake Twilio speaking for cfg.
 func New(cfg Config) *Server {
 	cfg.APIKeys = maps.Clone(cfg.APIKeys)
+	prefix := cfg.Root + PathPrefix
+	if cfg.Fields == nil {
+		cfg.Fields = vendorfake.UpdateFields()
+	}
+	if cfg.ValidCallID == nil {
+		cfg.ValidCallID = callSIDPattern.MatchString
+	}
+	if cfg.NewCallID == nil {
+		cfg.NewCallID = NewCallSID
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = "Twilio API"
+	}
 	return vendorfake.NewServer(&vendorfake.Dialect{
-		PathPrefix:        PathPrefix,
+		PathPrefix:        prefix,
 		PathSuffix:        ".json",
-		Fields:            vendorfake.UpdateFields(),
+		Fields:            cfg.Fields,
 		AllowEmptyWaitURL: true,
-		ValidCallID:       callSIDPattern.MatchString,
-		NewCallID:         NewCallSID,
-		Challenge:         `Basic realm="Twilio API"`,
+		ValidCallID:       cfg.ValidCallID,
+		NewCallID:         cfg.NewCallID,
+		Challenge:         `Basic realm="` + cfg.Realm + `"`,
 		Authenticate:      cfg.authenticate,
 		Describe:          describe,
 		StatusCodes:       map[int]string{403: "20403", 405: "20004", 429: "20429", 500: "20500", 503: "20503"},
 		ErrorBody:         errorBody,
-		Resource:          resource,
+		Resource:          func(p vendorfake.Participant) any { return resource(prefix, p) },
 	})
 }
 
@@ -167,7 +195,7 @@ type resourceJSON struct {
 	URI                    string  `json:"uri"`
 }
 
-func resource(p vendorfake.Participant) any {
+func resource(prefix string, p vendorfake.Participant) any {
 	return resourceJSON{
 		AccountSID:             p.Account,
 		CallSID:                p.CallID,
@@ -182,7 +210,7 @@ func resource(p vendorfake.Participant) any {
 		StartConferenceOnEnter: p.StartConferenceOnEnter,
 		Coaching:               p.Coaching,
 		CallSIDToCoach:         nullable(p.CallToCoach),
-		URI:                    vendorfake.ResourceURI(PathPrefix, p, ".json"),
+		URI:                    vendorfake.ResourceURI(prefix, p, ".json"),
 	}
 }
 

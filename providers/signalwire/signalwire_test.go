@@ -1,0 +1,91 @@
+package signalwire_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/signalwire"
+	"github.com/carrierkit/carrierkit/providers/signalwire/signalwiretest"
+)
+
+func TestBaseURL(t *testing.T) {
+	project := signalwiretest.NewID()
+	c, err := signalwire.New(signalwire.Config{Space: "example", ProjectID: project, APIToken: "t"})
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.signalwire.com/api/laml", c.BaseURL())
+	for field, cfg := range map[string]signalwire.Config{
+		"Space":     {Space: "ex.ample", ProjectID: project, APIToken: "t"},
+		"ProjectID": {Space: "example", ProjectID: "AC0123456789abcdef0123456789abcdef", APIToken: "t"},
+		"APIToken":  {Space: "example", ProjectID: project},
+		"BaseURL":   {BaseURL: "example.signalwire.com", ProjectID: project, APIToken: "t"},
+	} {
+		_, err := signalwire.New(cfg)
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe, field)
+		assert.Equal(t, field, pe.Field)
+	}
+	cfg := signalwire.Config{Space: "example", ProjectID: project, APIToken: testToken}
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg), testToken)
+}
+
+func TestURLOpener(t *testing.T) {
+	project := signalwiretest.NewID()
+	fake := signalwiretest.New(signalwiretest.Config{ProjectID: project, APIToken: testToken})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	p := signalwiretest.Participant{Account: project, Conference: signalwiretest.NewID(), CallID: signalwiretest.NewID()}
+	fake.Seed(p)
+	t.Setenv(signalwire.EnvProjectID, project)
+	t.Setenv(signalwire.EnvAPIToken, testToken)
+	u, err := providers.Open(context.Background(), "signalwire://?base_url="+url.QueryEscape(srv.URL+signalwiretest.Root))
+	require.NoError(t, err)
+	got, err := u.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+		participant.UpdateRequest{Muted: participant.Bool(true), WaitMethod: participant.MethodGET,
+			WaitURL: participant.String("https://x.example/wait.mp3")})
+	require.NoError(t, err)
+	assert.True(t, got.Muted)
+	assert.Equal(t, signalwire.Name, got.Provider)
+
+	_, err = u.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+		participant.UpdateRequest{BeepOnExit: participant.Bool(false)})
+	assert.ErrorIs(t, err, participant.ErrUnsupported)
+
+	s, err := providers.Open(context.Background(), "signalwire://?space=example")
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.signalwire.com/api/laml", s.(*signalwire.Client).BaseURL())
+
+	t.Setenv(signalwire.EnvSpace, "")
+	_, err = providers.Open(context.Background(), "signalwire://?space=ex.ample&base_url=http://x&project=nope")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "space: must be a SignalWire space name")
+	assert.Contains(t, err.Error(), "space: conflicts with base_url")
+	assert.Contains(t, err.Error(), "project: must be a UUID")
+	_, err = providers.Open(context.Background(), "signalwire://")
+	assert.ErrorContains(t, err, "environment variable SIGNALWIRE_SPACE is not set")
+}
+
+// TestLive runs the live checks against a real SignalWire space. It is
+// opt-in: it flips the participant's Muted value and restores it.
+func TestLive(t *testing.T) {
+	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_SIGNALWIRE_" + k) }
+	space, project, token, conference, call := get("SPACE"), get("PROJECT"), get("API_TOKEN"), get("CONFERENCE"), get("CALL")
+	if space == "" || project == "" || token == "" || conference == "" || call == "" {
+		t.Skip("set CARRIERKIT_LIVE_SIGNALWIRE_SPACE, _PROJECT, _API_TOKEN, _CONFERENCE and _CALL to run")
+	}
+	u, err := signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: token})
+	require.NoError(t, err)
+	bad, err := signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: "not-the-token"})
+	require.NoError(t, err)
+	conformance.RunLive(t, conformance.LiveEnv{Updater: u, BadAuth: bad, Ref: participant.Ref{Conference: conference, Call: call},
+		Missing: participant.Ref{Conference: conference, Call: signalwiretest.NewID()}})
+}
