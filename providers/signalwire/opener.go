@@ -29,7 +29,8 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // Its query parameters are
 //
 //	space            the SignalWire space (default $SIGNALWIRE_SPACE, unless base_url is set)
-//	project          project id (default: the ProjectID field, else $SIGNALWIRE_PROJECT_ID)
+//	account          project id (default: the ProjectID field, else $SIGNALWIRE_PROJECT_ID);
+//	                 "account" as for every adapter, so carrierctl --account fits
 //	base_url         API root before /2010-04-01, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
 //	api_token_env    the environment variable to read instead of $SIGNALWIRE_API_TOKEN
@@ -40,7 +41,7 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // never shows it.
 type URLOpener struct {
 	// ProjectID and APIToken, when set, are used instead of the environment;
-	// the project parameter still wins over ProjectID.
+	// the account parameter still wins over ProjectID.
 	ProjectID string
 	APIToken  string `json:"-"`
 	// Options are the HTTP settings. The URL's retry parameters are applied
@@ -49,9 +50,17 @@ type URLOpener struct {
 }
 
 var (
-	_ providers.UpdaterURLOpener  = (*URLOpener)(nil)
-	_ providers.UpdaterURLChecker = (*URLOpener)(nil)
+	_ providers.UpdaterURLOpener            = (*URLOpener)(nil)
+	_ providers.UpdaterURLChecker           = (*URLOpener)(nil)
+	_ providers.UpdaterURLOpenerWithOptions = (*URLOpener)(nil)
 )
+
+// WithOptions returns a copy of o using opts.
+func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+	c := *o
+	c.Options = opts
+	return &c
+}
 
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
@@ -61,15 +70,15 @@ func (o URLOpener) Format(f fmt.State, verb rune) {
 }
 
 // paramOf names the URL parameter behind each Config field, for errors.
-var paramOf = map[string]string{"Space": "space", "ProjectID": "project", "APIToken": "api_token_env", "BaseURL": "base_url"}
+var paramOf = map[string]string{"Space": "space", "ProjectID": "account", "APIToken": "api_token_env", "BaseURL": "base_url"}
 
 func (o *URLOpener) parse(u *url.URL) (cfg Config, tokenEnv string, err error) {
 	p := urlparams.New(Name, u)
-	cfg = Config{Space: p.String("space"), ProjectID: p.String("project"), BaseURL: p.String("base_url"), Options: o.Options}
+	cfg = Config{Space: p.String("space"), ProjectID: p.String("account"), BaseURL: p.String("base_url"), Options: o.Options}
 	tokenEnv = p.EnvName("api_token_env")
 	cfg.Retry = p.Retry(o.Options.Retry)
 	if cfg.ProjectID != "" && !IsUUID(cfg.ProjectID) {
-		p.Fail("project", ruleUUID)
+		p.Fail("account", ruleUUID)
 	}
 	if tokenEnv != "" && o.APIToken != "" {
 		p.Fail("api_token_env", "conflicts with the API token set on the URLOpener: drop one")
@@ -109,7 +118,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		cfg.Space = getenv("space", EnvSpace, "or set the space parameter")
 	}
 	if cfg.ProjectID = cmp.Or(cfg.ProjectID, o.ProjectID); cfg.ProjectID == "" {
-		cfg.ProjectID = getenv("project", EnvProjectID, "or set the project parameter")
+		cfg.ProjectID = getenv("account", EnvProjectID, "or set the account parameter")
 	}
 	if cfg.APIToken = o.APIToken; cfg.APIToken == "" {
 		cfg.APIToken = getenv("api_token_env", cmp.Or(tokenEnv, EnvAPIToken), "")

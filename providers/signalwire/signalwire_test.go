@@ -65,11 +65,11 @@ func TestURLOpener(t *testing.T) {
 	assert.Equal(t, "https://example.signalwire.com/api/laml", s.(*signalwire.Client).BaseURL())
 
 	t.Setenv(signalwire.EnvSpace, "")
-	_, err = providers.Open(context.Background(), "signalwire://?space=ex.ample&base_url=http://x&project=nope")
+	_, err = providers.Open(context.Background(), "signalwire://?space=ex.ample&base_url=http://x&account=nope")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "space: must be a SignalWire space name")
 	assert.Contains(t, err.Error(), "space: conflicts with base_url")
-	assert.Contains(t, err.Error(), "project: must be a UUID")
+	assert.Contains(t, err.Error(), "account: must be a UUID")
 	_, err = providers.Open(context.Background(), "signalwire://")
 	assert.ErrorContains(t, err, "environment variable SIGNALWIRE_SPACE is not set")
 }
