@@ -17,9 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
-	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 var (
