@@ -261,6 +261,7 @@ func testCapabilities(t *testing.T, h Harness) {
 	if f.c.ReadBack {
 		assert.True(t, caps.Can(participant.OpFetch), "an adapter that reads updates back can fetch")
 	}
+	assert.Equal(t, f.c.Omits, caps.Omits, "Capabilities().Omits says what the vendor's resource lacks")
 }
 
 func testFields(t *testing.T, h Harness) {
@@ -808,24 +809,4 @@ func testConcurrent(t *testing.T, h Harness) {
 		assert.Equal(t, i%2 == 0, stored.Muted)
 		assert.True(t, stored.Hold)
 	}
-}
-
-// testLiveChecks runs RunLive against the backend, so the checks for real
-// endpoints are themselves checked.
-func testLiveChecks(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
-	bad, err := f.env.NewBadAuthUpdater(providers.Options{Retry: noRetry()})
-	require.NoError(t, err)
-	f.reset()
-	RunLive(t, LiveEnv{Updater: f.u, BadAuth: bad, Ref: f.ref, Omits: f.c.Omits,
-		Missing: participant.Ref{Conference: f.p.Conference, Call: f.env.NewParticipant().CallID}})
-	stored, _ := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
-	assert.Equal(t, f.p.Muted, stored.Muted, "RunLive restores Muted")
-	// fetch, update, undo, not found, bad credentials; none for refused
-	// requests. Updates that read back send one more each.
-	wantRequests := 3 + 2*f.c.afterUpdate()
-	if !f.u.Capabilities().Can(participant.OpFetch) {
-		wantRequests = 2
-	}
-	assert.Len(t, f.env.Backend.Requests(), wantRequests)
 }

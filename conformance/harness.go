@@ -135,13 +135,9 @@ type Body struct {
 	JSON string
 }
 
-// Omits lists parts of the participant resource a vendor does not report.
-type Omits struct {
-	// Status: the resource has no status; Participant.Status is StatusUnknown.
-	Status bool
-	// Times: the resource has no creation or update time.
-	Times bool
-}
+// Omits lists parts of the participant resource a vendor does not report
+// (participant.Omits; the adapter's Capabilities must say the same).
+type Omits = participant.Omits
 
 // FormBody returns a Contract.Body for a vendor that takes a form with one
 // name per field (names maps each accepted field to its form name):

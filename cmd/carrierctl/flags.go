@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -95,6 +96,7 @@ type target struct {
 	retryWait, timeout        time.Duration
 	output                    outputFlag
 	verbose                   bool
+	httpClient                *http.Client // set by conformance, to record what is sent
 }
 
 func addTarget(fs *flag.FlagSet) *target {
@@ -142,7 +144,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			params[providers.ParamWaitMax] = t.retryWait.String()
 		}
 	})
-	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl"})
+	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl", HTTPClient: t.httpClient})
 	if t.file == "" {
 		if !mux.ValidUpdaterScheme(t.provider) {
 			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))

@@ -47,6 +47,7 @@ var commands = []command{
 	{"get", "show a participant", runGet},
 	{"emulate", "serve local fakes of every carrier's API, each seeded with a demo conference", runEmulate},
 	{"demo", "walk one neutral update through every carrier on an in-process emulator", runDemo},
+	{"conformance", "certify an endpoint: run the live conformance checks and write a report", runConformance},
 }
 
 const usageText = `carrierctl updates a live conference participant on any carrier it knows
@@ -86,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		var list strings.Builder
 		for _, c := range commands {
-			fmt.Fprintf(&list, "  %-8s %s\n", c.name, c.summary)
+			fmt.Fprintf(&list, "  %-12s %s\n", c.name, c.summary)
 		}
 		fmt.Fprintf(w, usageText, list.String(), carrierList())
 		if len(args) == 0 {
@@ -107,7 +108,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitCode(err)
 	}
-	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want update, get, emulate or demo; see carrierctl --help)\n", args[0])
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want %s; see carrierctl --help)\n", args[0], strings.Join(names, ", "))
 	return exitInvalid
 }
 

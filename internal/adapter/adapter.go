@@ -7,7 +7,6 @@
 package adapter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,6 +85,8 @@ type Dialect struct {
 	Provider string
 	// Labels reports whether Ref.Call may be a participant label.
 	Labels bool
+	// Omits says what the vendor's participant resource does not carry.
+	Omits participant.Omits
 	// Wire maps each field the vendor accepts to its name on the wire (the
 	// form name of a FormBody). Fields absent here are unsupported and
 	// refused before sending.
@@ -157,7 +158,7 @@ func New(d *Dialect, cfg Config) *Client {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	c := &Client{d: d, cfg: cfg, http: httpx.New(httpx.Options{Provider: d.Provider, Options: cfg.HTTP}),
-		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels}}
+		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
 		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {
 		if declared {
@@ -575,19 +576,9 @@ func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
 	return e
 }
 
-func (c *Client) scrubBytes(b []byte) []byte {
-	for _, secret := range c.secrets {
-		b = bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
-	}
-	return b
-}
+func (c *Client) scrubBytes(b []byte) []byte { return Scrub(b, c.secrets) }
 
-func (c *Client) scrub(s string) string {
-	for _, secret := range c.secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return ScrubString(s, c.secrets) }
 
 // CodeForStatus maps an HTTP status to a neutral code, for errors whose
 // vendor code is absent or unknown.

@@ -52,6 +52,11 @@ const AdminPrefix = "/_emulator/"
 // that has labels.
 const AgentLabel = "agent"
 
+// Header is set on every answer the emulator gives, with carrierkit's
+// version as its value, so a client (carrierctl conformance) can tell the
+// emulator from a carrier.
+const Header = "X-Carrierkit-Emulator"
+
 // Demo is a vendor's demo data: what a client needs to reach it. It is
 // fixed, so commands written against one run work against the next, and
 // its credentials are the emulator's own, not a carrier's.
@@ -205,6 +210,7 @@ func (e *Emulator) Vendor(provider string) (*Vendor, error) {
 // labels reach the fakes exactly as sent.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
+	w.Header().Set(Header, providers.Version)
 	if e.Logger != nil {
 		e.Logger.Debug("emulator request", zap.String("method", r.Method), zap.String("path", path))
 	}

@@ -85,14 +85,20 @@ var (
 // Load returns the validator for the spec file name (TwilioSpec,
 // TelnyxSpec) served at root; it loads each spec once per process.
 func Load(file, root string) (*Validator, error) {
-	mu.Lock()
-	defer mu.Unlock()
-	if v := loaded[file]; v != nil {
-		return v, nil
-	}
 	dir, err := Dir()
 	if err != nil {
 		return nil, err
+	}
+	return LoadDir(dir, file, root)
+}
+
+// LoadDir is Load from the spec folder dir.
+func LoadDir(dir, file, root string) (*Validator, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	key := filepath.Join(dir, file) + " " + root
+	if v := loaded[key]; v != nil {
+		return v, nil
 	}
 	defineFormats.Do(defineStringFormats)
 	loader := openapi3.NewLoader()
@@ -109,7 +115,7 @@ func Load(file, root string) (*Validator, error) {
 	}
 	u, _ := url.Parse(root)
 	v := &Validator{router: r, root: u}
-	loaded[file] = v
+	loaded[key] = v
 	return v, nil
 }
 

@@ -189,6 +189,7 @@ var memberPath = adapter.MustPath("/accounts/{account}/conferences/{conference}/
 var dialect = adapter.Dialect{
 	Provider: Name,
 	Labels:   false,
+	Omits:    participant.Omits{Status: true, Times: true},
 	Wire: map[participant.Field]string{
 		participant.FieldMuted:       "mute",
 		participant.FieldHold:        "hold",

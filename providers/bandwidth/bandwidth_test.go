@@ -142,21 +142,24 @@ func TestNewChecks(t *testing.T) {
 
 // TestLive runs the live checks against a real Bandwidth account, or any
 // compatible endpoint (CARRIERKIT_LIVE_BANDWIDTH_BASE_URL). It is opt-in:
-// it flips the member's mute and restores it.
+// it changes the member's state and restores it. With
+// CARRIERKIT_LIVE_BANDWIDTH_CALL2 (a second member) it runs the full
+// profile, else the core one.
 func TestLive(t *testing.T) {
 	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_BANDWIDTH_" + k) }
 	user, pass, account, conference, call := get("USERNAME"), get("PASSWORD"), get("ACCOUNT"), get("CONFERENCE"), get("CALL")
 	if user == "" || pass == "" || account == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_BANDWIDTH_USERNAME, _PASSWORD, _ACCOUNT, _CONFERENCE and _CALL (and optionally _BASE_URL) to run")
+		t.Skip("set CARRIERKIT_LIVE_BANDWIDTH_USERNAME, _PASSWORD, _ACCOUNT, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
 	}
-	conformance.RunLive(t, liveEnv(t, user, pass, account, get("BASE_URL"), participant.Ref{Conference: conference, Call: call}))
-}
-
-func liveEnv(t *testing.T, user, pass, account, base string, ref participant.Ref) conformance.LiveEnv {
-	u, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: user, Password: pass, BaseURL: base})
-	require.NoError(t, err)
-	bad, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: user, Password: "not-the-password", BaseURL: base})
-	require.NoError(t, err)
-	return conformance.LiveEnv{Updater: u, BadAuth: bad, Ref: ref, Omits: conformance.Omits{Status: true, Times: true},
-		Missing: participant.Ref{Conference: ref.Conference, Call: bandwidthtest.NewCallID()}}
+	env := conformance.LiveEnv{
+		Open: func(opts providers.Options) (participant.Updater, error) {
+			return bandwidth.New(bandwidth.Config{AccountID: account, Username: user, Password: pass, BaseURL: get("BASE_URL"), Options: opts})
+		},
+		Ref:     participant.Ref{Conference: conference, Call: call},
+		Profile: conformance.ProfileCore,
+	}
+	if call2 := get("CALL2"); call2 != "" {
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+	}
+	conformance.RunLive(t, env)
 }

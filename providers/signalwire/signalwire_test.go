@@ -75,17 +75,24 @@ func TestURLOpener(t *testing.T) {
 }
 
 // TestLive runs the live checks against a real SignalWire space. It is
-// opt-in: it flips the participant's Muted value and restores it.
+// opt-in: it changes the participant's state and restores it. With
+// CARRIERKIT_LIVE_SIGNALWIRE_CALL2 it runs the full profile, else the core
+// one.
 func TestLive(t *testing.T) {
 	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_SIGNALWIRE_" + k) }
 	space, project, token, conference, call := get("SPACE"), get("PROJECT"), get("API_TOKEN"), get("CONFERENCE"), get("CALL")
 	if space == "" || project == "" || token == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_SIGNALWIRE_SPACE, _PROJECT, _API_TOKEN, _CONFERENCE and _CALL to run")
+		t.Skip("set CARRIERKIT_LIVE_SIGNALWIRE_SPACE, _PROJECT, _API_TOKEN, _CONFERENCE and _CALL (and optionally _CALL2) to run")
 	}
-	u, err := signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: token})
-	require.NoError(t, err)
-	bad, err := signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: "not-the-token"})
-	require.NoError(t, err)
-	conformance.RunLive(t, conformance.LiveEnv{Updater: u, BadAuth: bad, Ref: participant.Ref{Conference: conference, Call: call},
-		Missing: participant.Ref{Conference: conference, Call: signalwiretest.NewID()}})
+	env := conformance.LiveEnv{
+		Open: func(opts providers.Options) (participant.Updater, error) {
+			return signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: token, Options: opts})
+		},
+		Ref:     participant.Ref{Conference: conference, Call: call},
+		Profile: conformance.ProfileCore,
+	}
+	if call2 := get("CALL2"); call2 != "" {
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+	}
+	conformance.RunLive(t, env)
 }
