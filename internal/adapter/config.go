@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // ConfigError reports a bad adapter setting: an *participant.Error with
@@ -15,6 +16,16 @@ import (
 func ConfigError(provider, field, rule string) error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
 		Field: field, Message: rule}
+}
+
+// CheckOptions checks the HTTP options an adapter is created with (see
+// providers.RetryPolicy.Check), naming the provider.
+func CheckOptions(provider string, opts providers.Options) error {
+	if err := opts.Retry.Check(); err != nil {
+		err.(*participant.Error).Provider = provider
+		return err
+	}
+	return nil
 }
 
 // CheckBaseURL checks an API root override: an absolute http(s) URL with no

@@ -126,6 +126,11 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 	if minOK && maxOK && r.WaitMax < r.WaitMin {
 		p.Fail(providers.ParamWaitMax, fmt.Sprintf("must not be less than %s (%s)", providers.ParamWaitMin, r.WaitMin))
 	}
+	if r.MaxRetries == 0 {
+		// max_retries=0 says no retries: the waits have nothing to bound
+		// (and would make the policy fail RetryPolicy.Check).
+		return &providers.RetryPolicy{}
+	}
 	return &r
 }
 

@@ -100,6 +100,9 @@ func New(cfg Config) (*Client, error) {
 	case cfg.Password == "":
 		return nil, adapter.ConfigError(Name, "Password", "must be set")
 	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
 		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {

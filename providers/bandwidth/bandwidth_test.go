@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -128,12 +129,16 @@ func TestNewChecks(t *testing.T) {
 		"Username":  {AccountID: "1", Password: "p"},
 		"Password":  {AccountID: "1", Username: "u"},
 		"BaseURL":   {AccountID: "1", Username: "u", Password: "p", BaseURL: "voice.bandwidth.com"},
+		// Waits with MaxRetries 0 would never be used: refused, not ignored.
+		"Retry.MaxRetries": {AccountID: "1", Username: "u", Password: "p",
+			Options: providers.Options{Retry: &providers.RetryPolicy{WaitMin: time.Second}}},
 	} {
 		_, err := bandwidth.New(cfg)
 		var pe *participant.Error
 		require.ErrorAs(t, err, &pe, field)
 		assert.Equal(t, field, pe.Field)
 		assert.Equal(t, "config", pe.Op)
+		assert.Equal(t, bandwidth.Name, pe.Provider)
 	}
 	c, err := bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p"})
 	require.NoError(t, err)

@@ -82,6 +82,9 @@ func New(cfg Config) (*Client, error) {
 	case cfg.APIToken == "":
 		return nil, adapter.ConfigError(Name, "APIToken", "must be set")
 	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
 	base, err := baseURL(cfg)
 	if err != nil {
 		return nil, err

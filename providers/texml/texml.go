@@ -66,6 +66,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, adapter.ConfigError(Name, "APIKey", "must be set")
 	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
 		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {

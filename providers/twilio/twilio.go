@@ -91,6 +91,9 @@ func New(cfg Config) (*Client, error) {
 	case cfg.AuthToken == "":
 		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
 	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
 	base, err := baseURL(cfg)
 	if err != nil {
 		return nil, err
