@@ -35,9 +35,6 @@ const (
 	TwilioRoot = "https://api.twilio.com"
 	TelnyxSpec = "telnyx_spec3.yml"
 	TelnyxRoot = "https://api.telnyx.com/v2"
-	// Bandwidth's root has a path: requests to the fake are under /api/v2.
-	BandwidthSpec = "bandwidth_voice.yml"
-	BandwidthRoot = "https://voice.bandwidth.com/api/v2"
 )
 
 // ErrNoSpecs means the spec folder was not found.

@@ -32,7 +32,7 @@ type fake struct {
 func start(t *testing.T) *fake {
 	account := bandwidthtest.NewAccountID()
 	f := &fake{t: t, srv: bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: user, Password: pass}),
-		spec: spectest.Open(t, spectest.BandwidthSpec, spectest.BandwidthRoot)}
+		spec: spectest.Open(t, bandwidthtest.SpecFile, bandwidthtest.SpecRoot)}
 	var h http.Handler = f.srv
 	if f.spec != nil {
 		h = f.spec.CheckResponses(t, f.srv)
@@ -151,7 +151,7 @@ func TestErrors(t *testing.T) {
 	assert.Equal(t, "3", r.header.Get("Retry-After"))
 	assert.Equal(t, "too-many-requests", f.errorType(r))
 	if f.spec != nil {
-		t.Logf("contract: %d fake responses validated against %s", f.spec.Responses.Load(), spectest.BandwidthSpec)
+		t.Logf("contract: %d fake responses validated against %s", f.spec.Responses.Load(), bandwidthtest.SpecFile)
 	}
 }
 

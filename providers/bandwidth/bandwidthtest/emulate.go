@@ -2,6 +2,7 @@ package bandwidthtest
 
 import (
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 )
@@ -18,7 +19,15 @@ const (
 	DemoCustomerCall = "c-00000001-00000000-0000-4000-8000-0000000000a2"
 )
 
+// The published spec the fake and the adapter are checked against
+// (internal/spectest), and the API root it declares.
+const (
+	SpecFile = "bandwidth_voice.yml"
+	SpecRoot = "https://voice.bandwidth.com/api/v2"
+)
+
 func init() {
+	spectest.Register(bandwidth.Name, spectest.Spec{File: SpecFile, Root: SpecRoot})
 	emulator.Register(emulator.Carrier{
 		Name:   bandwidth.Name,
 		Prefix: PathPrefix,
