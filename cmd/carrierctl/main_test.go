@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -308,7 +309,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{}, "Usage:"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"update", "--conference", "c", "--call", "x"}, "--provider or --config is required"},
-		{[]string{"update", "--provider", "sip", "--conference", "c", "--call", "x"}, `--provider: unknown provider "sip" (want bandwidth or signalwire or texml or twilio)`},
+		{[]string{"update", "--provider", "sip", "--conference", "c", "--call", "x"}, `--provider: unknown provider "sip" (want ` + strings.Join(providers.DefaultURLMux().Schemes(), " or ") + ")"},
 		{[]string{"update", "--provider", "twilio", "--call", "x"}, "--conference is required"},
 		{[]string{"get", "--provider", "twilio", "--conference", "c", "--call", "x", "--output", "yaml"}, "must be json or table"},
 		{[]string{"get", "--provider", "twilio", "extra"}, `unexpected argument "extra"`},
@@ -478,7 +479,7 @@ func TestDemoInProcess(t *testing.T) {
 	require.Equal(t, 0, code, errb.String())
 	s := out.String()
 	for _, want := range []string{
-		"one neutral update, 4 carriers",
+		fmt.Sprintf("one neutral update, %d carriers", len(providers.DefaultURLMux().Schemes())),
 		"POST /2010-04-01/Accounts/" + twiliotest.DemoAccount + "/Conferences/" + twiliotest.DemoConference + "/Participants/agent.json",
 		"POST /v2/texml/Accounts/" + texmltest.DemoAccount + "/Conferences/" + texmltest.DemoConference + "/Participants/agent",
 		"PUT /api/v2/accounts/" + bandwidthtest.DemoAccount + "/conferences/" + bandwidthtest.DemoConference + "/members/" + bandwidthtest.DemoAgentCall,
@@ -495,12 +496,19 @@ func TestDemoInProcess(t *testing.T) {
 		assert.Contains(t, s, want)
 	}
 	assert.NotContains(t, s, "twilio refuses", "twilio carries every field")
-	assert.Regexp(t, `(?m)^wire body\s+mute\s+true\s+-\s+-\s+-$`, s)
-	assert.Regexp(t, `(?m)^\s+Muted\s+-\s+true\s+true\s+true$`, s)
-	assert.Regexp(t, `(?m)^neutral result\s+provider\s+bandwidth\s+signalwire\s+texml\s+twilio$`, s)
-	assert.Regexp(t, `(?m)^\s+call_id\s+`+bandwidthtest.DemoAgentCall+`\s+`+signalwiretest.DemoAgentCall+`\s+`+
-		texmltest.DemoAgentCall+`\s+`+twiliotest.DemoAgentCall+`$`, s)
-	assert.Regexp(t, `(?m)^\s+hold\s+true\s+true\s+true\s+true$`, s)
+	// One column per carrier, in name order: the rows line up.
+	row := func(title, key string, cell func(name string) string) string {
+		re := `(?m)^` + title + `\s+` + key
+		for _, name := range providers.DefaultURLMux().Schemes() {
+			re += `\s+` + regexp.QuoteMeta(cell(name))
+		}
+		return re + `$`
+	}
+	assert.Regexp(t, row("neutral result", "provider", func(name string) string { return name }), s)
+	assert.Regexp(t, row(`\s*`, "hold", func(string) string { return "true" }), s)
+	agents := map[string]string{"bandwidth": bandwidthtest.DemoAgentCall, "signalwire": signalwiretest.DemoAgentCall,
+		"texml": texmltest.DemoAgentCall, "twilio": twiliotest.DemoAgentCall}
+	assert.Regexp(t, `(?m)^(wire body)?\s+mute\s+(-\s+)*true\s`, s, "bandwidth's JSON body has its own rows")
 	assert.Regexp(t, `(?m)^\s+created\s+-\s+20`, s, "bandwidth reports no dates")
 	secrets := []string{twiliotest.DemoAuthToken, texmltest.DemoAPIKey, bandwidthtest.DemoPassword, signalwiretest.DemoAPIToken}
 	for _, secret := range secrets {
@@ -511,16 +519,24 @@ func TestDemoInProcess(t *testing.T) {
 	require.Equal(t, 0, run(context.Background(), []string{"demo", "--output", "json", "-v"}, &out, &errb))
 	var rep demoReport
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
-	require.Len(t, rep.Legs, 4)
+	require.Len(t, rep.Legs, len(providers.DefaultURLMux().Schemes()))
+	bodies := map[string]string{"bandwidth": `{"mute":true,"hold":true}`, "signalwire": "Muted=true&Hold=true",
+		"texml": "Muted=true&Hold=true", "twilio": "Muted=true&Hold=true"}
 	for _, l := range rep.Legs {
-		if l.Provider == "bandwidth" {
-			assert.JSONEq(t, `{"mute":true,"hold":true}`, l.Request.Body)
-		} else {
-			assert.Equal(t, "Muted=true&Hold=true", l.Request.Body, l.Provider)
+		switch want := bodies[l.Provider]; {
+		case want == "":
+			assert.NotEmpty(t, l.Request.Body, l.Provider) // a carrier added later
+		case strings.HasPrefix(want, "{"):
+			assert.JSONEq(t, want, l.Request.Body, l.Provider)
+		default:
+			assert.Equal(t, want, l.Request.Body, l.Provider)
 		}
 		assert.True(t, l.Result.Muted && l.Result.Hold, l.Provider)
+		if agent, ok := agents[l.Provider]; ok {
+			assert.Equal(t, agent, l.Result.CallID, "%s: the demo agent", l.Provider)
+		}
 	}
-	require.Len(t, rep.Refusals, 3)
+	require.GreaterOrEqual(t, len(rep.Refusals), 3, "texml, bandwidth and signalwire each refuse a field")
 	for _, f := range rep.Refusals {
 		assert.Equal(t, 0, f.RequestsSent, f.Provider)
 	}
