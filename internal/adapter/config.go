@@ -47,6 +47,21 @@ func CheckBaseURL(provider, field, s string) error {
 	return nil
 }
 
+// IsHostLabel reports whether s is a lower-case DNS label (letters, digits
+// and inner hyphens, at most 63 bytes), as a region, an edge or a space
+// name put in a carrier's host name must be.
+func IsHostLabel(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // Redact returns "[redacted]" for a non-empty secret and "" for an empty one,
 // so a printed config shows whether a credential is set but never its value.
 func Redact(secret string) string {

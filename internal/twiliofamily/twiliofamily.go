@@ -7,6 +7,7 @@
 package twiliofamily
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -91,7 +92,10 @@ func IsSID(s, prefix string) bool {
 }
 
 // DecodeParticipant decodes Twilio's participant resource
-// (api.v2010.account.conference.participant).
+// (api.v2010.account.conference.participant), and its Twilio-style
+// cousins: TeXML's ParticipantResource names the coached call
+// coaching_call_sid and has no label or start_conference_on_enter (left
+// empty and nil).
 func DecodeParticipant(body []byte) (*participant.Participant, error) {
 	var w struct {
 		AccountSID             string `json:"account_sid"`
@@ -106,6 +110,7 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 		StartConferenceOnEnter *bool  `json:"start_conference_on_enter"`
 		Coaching               bool   `json:"coaching"`
 		CallSIDToCoach         string `json:"call_sid_to_coach"`
+		CoachingCallSID        string `json:"coaching_call_sid"` // TeXML
 		Status                 string `json:"status"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -114,7 +119,7 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 	return &participant.Participant{
 		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
 		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: w.CallSIDToCoach,
+		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: cmp.Or(w.CallSIDToCoach, w.CoachingCallSID),
 		Status:  adapter.ParseStatus(w.Status),
 		Created: adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
 	}, nil

@@ -19,16 +19,22 @@ import (
 	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
 )
 
-// start runs a fake with one seeded member and returns a client for it.
-func start(t *testing.T) (*bandwidth.Client, *bandwidthtest.Server, participant.Ref) {
+// serve runs a fake with one seeded member; base is the API root.
+func serve(t *testing.T) (fake *bandwidthtest.Server, base string, p bandwidthtest.Participant) {
 	account := bandwidthtest.NewAccountID()
-	fake := bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
+	fake = bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	p := bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
+	p = bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
 	fake.Seed(p)
-	c, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: testPassword,
-		BaseURL: srv.URL + bandwidthtest.PathPrefix, Options: providers.Options{Retry: &providers.RetryPolicy{}}})
+	return fake, srv.URL + bandwidthtest.PathPrefix, p
+}
+
+// start runs a fake with one seeded member and returns a client for it.
+func start(t *testing.T) (*bandwidth.Client, *bandwidthtest.Server, participant.Ref) {
+	fake, base, p := serve(t)
+	c, err := bandwidth.New(bandwidth.Config{AccountID: p.Account, Username: testUser, Password: testPassword,
+		BaseURL: base, Options: providers.Options{Retry: &providers.RetryPolicy{}}})
 	require.NoError(t, err)
 	return c, fake, participant.Ref{Conference: p.Conference, Call: p.CallID}
 }

@@ -3,7 +3,6 @@ package bandwidth
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 
@@ -116,12 +115,8 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		return nil, err
 	}
 	cfg := s.cfg
-	var errs []error
-	getenv := func(param, name, hint string) string {
-		v, err := urlparams.Getenv(Name, param, name, hint)
-		errs = append(errs, err)
-		return v
-	}
+	env := urlparams.Env{Provider: Name}
+	getenv := env.Get
 	cfg.AccountID = cmp.Or(cfg.AccountID, o.AccountID)
 	if cfg.AccountID == "" {
 		cfg.AccountID = getenv("account", EnvAccountID, "or set the account parameter")
@@ -132,7 +127,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		cfg.Username = getenv("username_env", cmp.Or(s.userEnv, EnvUsername), "")
 		cfg.Password = getenv("password_env", cmp.Or(s.passEnv, EnvPassword), "")
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	c, err := New(cfg)

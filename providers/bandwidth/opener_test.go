@@ -2,7 +2,6 @@ package bandwidth_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,19 +13,14 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
-	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
 	"github.com/carrierkit/carrierkit/providers/config"
 )
 
 func TestURLOpener(t *testing.T) {
-	account := bandwidthtest.NewAccountID()
-	fake := bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	p := bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
-	fake.Seed(p)
+	_, root, p := serve(t)
+	account := p.Account
 	ref := participant.Ref{Conference: p.Conference, Call: p.CallID}
-	base := "bandwidth://?base_url=" + url.QueryEscape(srv.URL+bandwidthtest.PathPrefix)
+	base := "bandwidth://?base_url=" + url.QueryEscape(root)
 
 	cases := []struct {
 		name   string
@@ -88,17 +82,13 @@ func TestURLOpener(t *testing.T) {
 
 // TestConfigFile: a config file names a Bandwidth carrier like any other.
 func TestConfigFile(t *testing.T) {
-	account := bandwidthtest.NewAccountID()
-	fake := bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	p := bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
-	fake.Seed(p)
+	_, root, p := serve(t)
+	account := p.Account
 	t.Setenv("US_BW_USER", testUser)
 	t.Setenv("US_BW_PASS", testPassword)
 	file := filepath.Join(t.TempDir(), "carriers.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"carriers": {"us": {"provider": "bandwidth", "account": "`+account+
-		`", "base_url": "`+srv.URL+bandwidthtest.PathPrefix+`", "credentials": {"username_env": "US_BW_USER", "password_env": "US_BW_PASS"},
+		`", "base_url": "`+root+`", "credentials": {"username_env": "US_BW_USER", "password_env": "US_BW_PASS"},
 		"retry": {"max_retries": 1}}}}`), 0o600))
 	cfg, err := config.LoadFile(file, nil)
 	require.NoError(t, err)

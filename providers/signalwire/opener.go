@@ -3,7 +3,6 @@ package signalwire
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 
@@ -108,12 +107,8 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	getenv := func(param, name, hint string) string {
-		v, err := urlparams.Getenv(Name, param, name, hint)
-		errs = append(errs, err)
-		return v
-	}
+	env := urlparams.Env{Provider: Name}
+	getenv := env.Get
 	if cfg.Space == "" && cfg.BaseURL == "" {
 		cfg.Space = getenv("space", EnvSpace, "or set the space parameter")
 	}
@@ -123,7 +118,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	if cfg.APIToken = o.APIToken; cfg.APIToken == "" {
 		cfg.APIToken = getenv("api_token_env", cmp.Or(tokenEnv, EnvAPIToken), "")
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	c, err := New(cfg)

@@ -107,22 +107,10 @@ func baseURL(cfg Config) (string, error) {
 			return "", err
 		}
 		return cfg.BaseURL, nil
-	case !isHostLabel(cfg.Space):
+	case !adapter.IsHostLabel(cfg.Space):
 		return "", adapter.ConfigError(Name, "Space", "must be a SignalWire space name (a DNS label such as example), got "+strconv.Quote(cfg.Space))
 	}
 	return "https://" + cfg.Space + ".signalwire.com/api/laml", nil
-}
-
-func isHostLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // BaseURL returns the API root the client sends to.

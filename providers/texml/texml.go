@@ -160,8 +160,8 @@ var dialect = adapter.Dialect{
 	Provider:    Name,
 	Labels:      true,
 	Wire:        twiliofamily.Wire(participant.FieldWaitMethod),
-	Update:      twiliofamily.UpdateOp(participantPath, decodeParticipant),
-	Fetch:       twiliofamily.FetchOp(participantPath, decodeParticipant),
+	Update:      twiliofamily.UpdateOp(participantPath, twiliofamily.DecodeParticipant),
+	Fetch:       twiliofamily.FetchOp(participantPath, twiliofamily.DecodeParticipant),
 	DecodeError: decodeError,
 	// Telnyx's documented codes, by class. 10007 ("unexpected error") is
 	// used with many statuses, so it is left to the HTTP status.
@@ -179,33 +179,6 @@ var dialect = adapter.Dialect{
 		"90019": participant.CodeFailedPrecondition, // conference has already ended
 		"90047": participant.CodeFailedPrecondition, // participant is on hold
 	},
-}
-
-// decodeParticipant decodes the TeXML ParticipantResource.
-func decodeParticipant(body []byte) (*participant.Participant, error) {
-	var w struct {
-		AccountSID          string `json:"account_sid"`
-		CallSID             string `json:"call_sid"`
-		ConferenceSID       string `json:"conference_sid"`
-		DateCreated         string `json:"date_created"`
-		DateUpdated         string `json:"date_updated"`
-		EndConferenceOnExit bool   `json:"end_conference_on_exit"`
-		Muted               bool   `json:"muted"`
-		Hold                bool   `json:"hold"`
-		Coaching            bool   `json:"coaching"`
-		CoachingCallSID     string `json:"coaching_call_sid"`
-		Status              string `json:"status"`
-	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
-	return &participant.Participant{
-		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID,
-		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-		CallToCoach: w.CoachingCallSID,
-		Status:      adapter.ParseStatus(w.Status),
-		Created:     adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
-	}, nil
 }
 
 // decodeError decodes Telnyx's ErrorResponse (Dialect.DecodeError).

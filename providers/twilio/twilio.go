@@ -120,7 +120,7 @@ func baseURL(cfg Config) (string, error) {
 		return DefaultBaseURL, nil
 	}
 	for _, s := range [...]struct{ field, v string }{{"Region", cfg.Region}, {"Edge", cfg.Edge}} {
-		if s.v != "" && !isHostLabel(s.v) {
+		if s.v != "" && !adapter.IsHostLabel(s.v) {
 			return "", adapter.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
 		}
 	}
@@ -132,18 +132,6 @@ func baseURL(cfg Config) (string, error) {
 		return "https://api." + region + ".twilio.com", nil
 	}
 	return "https://api." + cfg.Edge + "." + region + ".twilio.com", nil
-}
-
-func isHostLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // BaseURL returns the API root the client sends to.
