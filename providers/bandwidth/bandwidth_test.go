@@ -174,3 +174,14 @@ func TestLive(t *testing.T) {
 	}
 	conformance.RunLive(t, env)
 }
+
+// FuzzAnswers: whatever Bandwidth (or a proxy) answers, to the PUT and to
+// its read-back, the adapter returns a participant or a *participant.Error.
+func FuzzAnswers(f *testing.F) {
+	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+		return bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p",
+			BaseURL: "http://carrier.invalid", Options: opts})
+	}, participant.Ref{Conference: "conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9", Call: "c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85"},
+		`{"callId":"c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85","conferenceId":"conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9","mute":true,"hold":false,"callIdsToCoach":null}`,
+		`{"type":"validation","description":"Invalid answerUrl: only http and https are allowed.","id":null}`)
+}

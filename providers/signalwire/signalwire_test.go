@@ -96,3 +96,14 @@ func TestLive(t *testing.T) {
 	}
 	conformance.RunLive(t, env)
 }
+
+// FuzzAnswers: whatever SignalWire (or a proxy) answers, the adapter
+// returns a participant or a *participant.Error.
+func FuzzAnswers(f *testing.F) {
+	project := "b3877c40-da60-4998-90ad-b792e98472af"
+	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+		return signalwire.New(signalwire.Config{ProjectID: project, APIToken: "t", BaseURL: "http://carrier.invalid", Options: opts})
+	}, participant.Ref{Conference: "b3877c40-da60-4998-90ad-b792e98472cf", Call: "b3877c40-da60-4998-90ad-b792e98472ca"},
+		`{"account_sid":"b3877c40-da60-4998-90ad-b792e98472af","call_sid":"b3877c40-da60-4998-90ad-b792e98472ca","muted":true,"status":"in-progress","date_created":"Mon, 24 Sep 2018 21:00:00 +0000"}`,
+		`{"code":20404,"message":"not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}`)
+}
