@@ -313,7 +313,12 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 			return
 		}
 		page := c.pageURL(first, op, opts, "")
-		for page != "" {
+		for n := 0; page != ""; n++ {
+			if n == MaxPages {
+				yield(nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "list",
+					Message: fmt.Sprintf("the carrier kept linking to further pages past %d", MaxPages)})
+				return
+			}
 			resp, perr := c.send(ctx, "list", &httpx.Request{Method: op.Method, URL: page,
 				Authorization: c.cfg.Authorization, Idempotent: true})
 			if perr != nil {
@@ -345,6 +350,10 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 		}
 	}
 }
+
+// MaxPages bounds a List: a carrier that keeps linking to new pages ends
+// the sequence with an error after this many, even without a deadline.
+const MaxPages = 10_000
 
 // pageURL is the list URL with the query for cursor.
 func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, cursor string) string {
