@@ -10,6 +10,19 @@
 // with nothing sent, retries as the policy says, honours Retry-After and
 // context cancellation, and never lets a credential into an error or a log
 // line. A new adapter gets all of it by writing a Harness.
+//
+// The Harness states the vendor's wire contract (Contract) from its
+// documentation: per operation the method, path and content type, per field
+// and value the exact body (form or JSON), whether updates are read back,
+// and what the resource lacks. Cases a carrier cannot have (labels,
+// announcements, wait music) are skipped by its capabilities, never by
+// adapter name.
+//
+// carrierkit's adapters live in its module (see the README, "Who writes an
+// adapter"); their fakes are built on an internal engine. The suite can run
+// against any participant.Updater with a Backend of your own, but Harness,
+// Contract and Backend may still change before v1. The live checks
+// (RunLive, RunChecks) are the stable way to certify an endpoint.
 package conformance
 
 import (
