@@ -21,8 +21,9 @@
 // carrierkit's adapters live in its module (see the README, "Who writes an
 // adapter"); their fakes are built on an internal engine. The suite can run
 // against any participant.Updater with a Backend of your own, but Harness,
-// Contract and Backend may still change before v1. The live checks
-// (RunLive, RunChecks) are the stable way to certify an endpoint.
+// Contract and Backend may still change before v1. To certify an endpoint,
+// use the live checks (RunLive, RunChecks, carrierctl conformance), whose
+// ids are stable.
 package conformance
 
 import (
