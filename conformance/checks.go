@@ -308,6 +308,9 @@ func checkFetch(ctx context.Context, s *session) (string, error) {
 	if len(bad) > 0 {
 		return "", errors.New(strings.Join(bad, "; "))
 	}
+	if omits.Times {
+		return fmt.Sprintf("call %s, status %s (the carrier reports no dates)", p.CallID, p.Status), nil
+	}
 	return fmt.Sprintf("call %s, status %s, created %s", p.CallID, p.Status, p.Created.Format(time.RFC3339)), nil
 }
 
