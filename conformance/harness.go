@@ -104,6 +104,8 @@ type Contract struct {
 	// Fetch is how a fetch goes on the wire (when the adapter can fetch),
 	// and an update's read-back.
 	Fetch RequestContract
+	// Remove is how a remove goes on the wire, when the adapter can remove.
+	Remove RequestContract
 	// ReadBack says the vendor answers an update without the participant
 	// (204), so after each successful update the adapter sends exactly one
 	// Fetch request to read it back.

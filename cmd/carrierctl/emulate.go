@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -15,7 +16,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, c := range emulator.Carriers() {
 		routes = append(routes, c.Name+" under "+c.Prefix+"/")
 	}
-	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--fault SPEC]...\n\n"+
+	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
 		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
 		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
 		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
@@ -23,7 +24,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"Admin API: GET /_emulator/info; POST /_emulator/faults with\n"+
 		`{"provider":"twilio","status":503,"code":"20503","message":"…","retry_after":1,`+"\n"+
 		`"delay":"2s","drop":false,"malformed":false,"times":2} (times -1: until cleared);`+"\n"+
-		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests.")
+		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests;\n"+
+		"GET /_emulator/stats (requests answered 429 by --max-concurrent).")
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
 	var faults []emulator.Fault
 	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|malformed[:TIMES|always], e.g. twilio:503:2",
@@ -33,6 +35,10 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		})
 	verbose := fs.Bool("v", false, "log each request to stderr (never credentials)")
+	size := fs.Int("participants", 0, "grow each demo conference to `N` participants (labels participant-3, …)")
+	var load vendorfake.Load
+	fs.IntVar(&load.MaxConcurrent, "max-concurrent", 0, "answer 429 (twilio 20429, texml 10011) past `N` requests in flight per account (0: no limit)")
+	fs.DurationVar(&load.Latency, "latency", 0, "add this `duration` to every answer, e.g. 20ms")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -42,6 +48,12 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := e.Inject(f); err != nil {
 			return usagef("--fault: %v", err)
 		}
+	}
+	if err := e.SeedParticipants(*size); err != nil {
+		return usagef("--%v", err)
+	}
+	if err := e.SetLoad(load); err != nil {
+		return usagef("--max-concurrent, --latency: %v", err)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

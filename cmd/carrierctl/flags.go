@@ -97,6 +97,9 @@ type target struct {
 	output                    outputFlag
 	verbose                   bool
 	httpClient                *http.Client // set by conformance, to record what is sent
+	// noCall: the command acts on the whole conference (list, update
+	// --all), so --call is refused rather than required.
+	noCall bool
 }
 
 func addTarget(fs *flag.FlagSet) *target {
@@ -128,8 +131,10 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		return nil, ref, usagef("--carrier needs --config")
 	case t.conference == "":
 		return nil, ref, usagef("--conference is required")
-	case t.call == "":
+	case t.call == "" && !t.noCall:
 		return nil, ref, usagef("--call is required")
+	case t.call != "" && t.noCall:
+		return nil, ref, usagef("--call names one participant; this command acts on the whole conference")
 	}
 	// Flags override the carrier's URL parameters.
 	params := map[string]string{}

@@ -43,8 +43,10 @@ type command struct {
 }
 
 var commands = []command{
-	{"update", "change a participant: mute, hold and its music, announcements, wait music, coaching", runUpdate},
+	{"update", "change a participant (or, with --all, a whole conference): mute, hold and its music, announcements, wait music, coaching", runUpdate},
 	{"get", "show a participant", runGet},
+	{"list", "list a conference's participants", runList},
+	{"remove", "take a participant out of its conference", runRemove},
 	{"emulate", "serve local fakes of every carrier's API, each seeded with a demo conference", runEmulate},
 	{"demo", "walk one neutral update through every carrier on an in-process emulator", runDemo},
 	{"conformance", "certify an endpoint: run the live conformance checks and write a report", runConformance},

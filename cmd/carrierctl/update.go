@@ -24,7 +24,10 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("update", "update "+targetSynopsis()+" [field flags]\n\n"+
 		"Sets only the fields given; a field flag left out leaves the value as it is.\n"+
 		"Boolean fields take a value: --muted true, --hold=false.\n"+
-		"Prints the participant as the carrier reports it afterwards.")
+		"Prints the participant as the carrier reports it afterwards.\n\n"+
+		"With --all instead of --call, updates every participant of the conference but those\n"+
+		"named by --except (a call id or label, repeatable), a bounded number at a time, and\n"+
+		"prints one line per participant; it exits non-zero if any update failed.")
 	t := addTarget(fs)
 	var req participant.UpdateRequest
 	fs.Var(boolFlag{&req.Muted}, "muted", "mute or unmute (`true|false`)")
@@ -39,8 +42,16 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(boolFlag{&req.EndConferenceOnExit}, "end-conference-on-exit", "end the conference when the participant leaves (`true|false`)")
 	fs.Var(boolFlag{&req.Coaching}, "coaching", "make the participant a coach (`true|false`; true needs --coach-call)")
 	fs.Var(stringFlag{&req.CallToCoach}, "coach-call", "call `id` of the participant being coached")
+	all := addAllFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	if all.all {
+		t.noCall = true
+		return t.updateAll(ctx, stdout, stderr, req, all)
+	}
+	if len(all.except) > 0 || all.set("concurrency") {
+		return usagef("--except and --concurrency go with --all")
 	}
 	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
 		return u.Update(ctx, ref, req)

@@ -176,3 +176,42 @@ func TestErrors(t *testing.T) {
 		assert.Equal(t, 21209, re.Code)
 	})
 }
+
+// TestListAndDeleteParticipants: twilio-go's ListParticipant pages through
+// the emulator by next_page_uri, with its filters, and DeleteParticipant
+// removes one (a second delete is Twilio's 404, 20404).
+func TestListAndDeleteParticipants(t *testing.T) {
+	e, tw := start(t, emulator.TwilioAuthToken)
+	require.NoError(t, e.SeedParticipants(25))
+
+	ps, err := tw.ListParticipant(emulator.TwilioConference, (&api.ListParticipantParams{}).SetPageSize(10))
+	require.NoError(t, err)
+	require.Len(t, ps, 25, "three pages followed")
+	assert.Equal(t, emulator.TwilioAgentCall, *ps[0].CallSid)
+	var pages int
+	reqs, err := e.Requests(twilio.Name)
+	require.NoError(t, err)
+	for _, r := range reqs {
+		if r.Method == "GET" {
+			pages++
+		}
+	}
+	assert.Equal(t, 3, pages)
+
+	_, err = tw.UpdateParticipant(emulator.TwilioConference, emulator.AgentLabel, (&api.UpdateParticipantParams{}).SetMuted(true))
+	require.NoError(t, err)
+	muted, err := tw.ListParticipant(emulator.TwilioConference, (&api.ListParticipantParams{}).SetMuted(true))
+	require.NoError(t, err)
+	require.Len(t, muted, 1, "the Muted filter")
+	assert.Equal(t, emulator.TwilioAgentCall, *muted[0].CallSid)
+
+	require.NoError(t, tw.DeleteParticipant(emulator.TwilioConference, emulator.AgentLabel, nil))
+	assert.Equal(t, "DELETE", lastRequest(t, e).Method)
+	ps, err = tw.ListParticipant(emulator.TwilioConference, nil)
+	require.NoError(t, err)
+	assert.Len(t, ps, 24)
+	err = tw.DeleteParticipant(emulator.TwilioConference, emulator.AgentLabel, nil)
+	var te *client.TwilioRestError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, 20404, te.Code)
+}

@@ -1,9 +1,11 @@
 // Package emulator serves the in-memory fakes of every registered carrier
 // on one http.Handler, each under its own path prefix (Twilio under
 // /2010-04-01/, TeXML under /v2/texml/, Bandwidth under /api/v2/, …) and
-// seeded with a demo conference, plus an admin API under /_emulator/ to
-// inject faults and read recorded requests. carrierctl emulate and
-// carrierctl demo run it; tests mount it on httptest.
+// seeded with a demo conference (grown to any size with SeedParticipants;
+// SetLoad adds latency and a per-account concurrency limit answered 429),
+// plus an admin API under /_emulator/ to inject faults and read recorded
+// requests. carrierctl emulate and carrierctl demo run it; tests mount it on
+// httptest.
 //
 // Carriers register their fake in init with Register, from their own
 // folder (providers/twilio/twiliotest/emulate.go and the like), so the
@@ -17,6 +19,7 @@
 //	DELETE /_emulator/faults     drop every queued fault
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
+//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad)
 //
 // The credentials /_emulator/info shows are the emulator's own demo
 // credentials (each carrier's Demo), the only ones its fakes accept; the
@@ -168,6 +171,7 @@ func New() *Emulator {
 	}
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
+	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
 	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
 	e.admin.HandleFunc("DELETE "+AdminPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
 		e.ClearFaults()

@@ -9,7 +9,9 @@ package twiliofamily
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
@@ -56,6 +58,67 @@ func UpdateOp(path adapter.Path, decode func([]byte) (*participant.Participant, 
 // participant.
 func FetchOp(path adapter.Path, decode func([]byte) (*participant.Participant, error)) *adapter.Operation {
 	return &adapter.Operation{Method: http.MethodGet, Path: path, Decode: decode}
+}
+
+// ListPath is the conference's participant list under root, the last
+// segment ending in suffix.
+func ListPath(root, suffix string) adapter.Path {
+	return adapter.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants" + suffix)
+}
+
+// MaxPageSize is the largest PageSize Twilio's list takes.
+const MaxPageSize = 1000
+
+// ListOp is the list of a Twilio-shaped API: GET answered 200 with the
+// paging envelope, the next page linked by next_page_uri. With query set,
+// the first page asks for opts.PageSize (at most MaxPageSize) and for the
+// carrier's own filters on Muted, Hold and Coaching (Twilio's
+// ListParticipant); the engine filters on them again either way.
+func ListOp(path adapter.Path, decode func([]byte) (*participant.Participant, error), query bool) *adapter.Operation {
+	op := &adapter.Operation{Method: http.MethodGet, Path: path, Decode: decode, DecodePage: DecodePage}
+	if query {
+		op.Query = listQuery
+	}
+	return op
+}
+
+func listQuery(opts participant.ListOptions, _ string) url.Values {
+	q := url.Values{}
+	if opts.PageSize > 0 {
+		q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
+	}
+	for name, v := range map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching} {
+		if v != nil {
+			q.Set(name, strconv.FormatBool(*v))
+		}
+	}
+	return q
+}
+
+// DecodePage splits the paging envelope Twilio's and TeXML's lists share:
+// participants, and next_page_uri, relative to the API host (null or
+// absent on the last page).
+func DecodePage(body []byte) (adapter.Page, error) {
+	var w struct {
+		Participants *[]json.RawMessage `json:"participants"`
+		NextPageURI  *string            `json:"next_page_uri"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return adapter.Page{}, err
+	}
+	if w.Participants == nil {
+		return adapter.Page{}, errors.New("no participants in the list answer")
+	}
+	pg := adapter.Page{Items: *w.Participants}
+	if w.NextPageURI != nil {
+		pg.Next = *w.NextPageURI
+	}
+	return pg, nil
+}
+
+// RemoveOp is the remove of a Twilio-shaped API: DELETE answered 204.
+func RemoveOp(path adapter.Path) *adapter.Operation {
+	return &adapter.Operation{Method: http.MethodDelete, Path: path}
 }
 
 // Dialect returns the dialect of a carrier that speaks Twilio's API under

@@ -21,6 +21,8 @@ type Dialect struct {
 	// NoContent answers a successful update 204 with no body, instead of
 	// 200 with the participant.
 	NoContent bool
+	// NoRemove: the vendor has no DELETE of a participant (405).
+	NoRemove bool
 	// Apply, when set, applies an update body that is JSON
 	// (application/json), all or nothing, instead of the form Fields. It
 	// returns the updated participant or the problem.
@@ -57,6 +59,17 @@ type Dialect struct {
 	ErrorBody func(Error) any
 	// Resource renders a participant as the vendor's JSON resource.
 	Resource func(Participant) any
+
+	// Page renders one page of a participant list as the vendor's JSON.
+	Page func(Page) any
+	// DefaultPageSize and MaxPageSize bound the list's PageSize.
+	DefaultPageSize, MaxPageSize int
+	// ListFilters are the state filters the list takes as query
+	// parameters (FieldMuted, FieldHold, FieldCoaching); others are ignored.
+	ListFilters []string
+	// RateLimitHeaders, when set, adds the vendor's headers to a 429 the
+	// Load limit answers; limit is the per-account limit.
+	RateLimitHeaders func(h http.Header, limit int)
 }
 
 // Kind classifies a Problem.
@@ -78,6 +91,8 @@ const (
 	MissingCallID                        // Coaching=true with no CallSidToCoach
 	Injected                             // a queued Fault with a Status
 	TooLarge                             // update body over MaxBody
+	RateLimited                          // over the Load's per-account limit
+	InvalidQuery                         // a list query parameter out of range (Field, Value)
 )
 
 // Problem is a vendor-neutral error the dialect describes.
@@ -186,6 +201,8 @@ var kindStatus = map[Kind]int{
 	UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	MissingBody:          http.StatusUnprocessableEntity,
 	TooLarge:             http.StatusRequestEntityTooLarge,
+	RateLimited:          http.StatusTooManyRequests,
+	InvalidQuery:         http.StatusBadRequest,
 }
 
 // check validates one form value; it returns the problem kind or 0.
@@ -255,6 +272,14 @@ func (d *Dialect) updateMethod() string {
 		return http.MethodPost
 	}
 	return d.UpdateMethod
+}
+
+// allow is the Allow header of a participant path.
+func (d *Dialect) allow() string {
+	if d.NoRemove {
+		return "GET, " + d.updateMethod()
+	}
+	return "GET, " + d.updateMethod() + ", DELETE"
 }
 
 // bodyType reports whether contentType is the update body's media type.

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,9 +37,32 @@ type Server struct {
 	d *Dialect
 
 	mu       sync.Mutex
-	parts    []Participant
+	parts    []entry         // in arrival order
+	byCall   map[callKey]int // index in parts by call id
+	seq      uint64          // the last entry.seq given
+	confs    map[confKey]bool
 	requests []Request
 	faults   []Fault
+
+	load load
+}
+
+// entry is a stored participant; seq orders it for paging.
+type entry struct {
+	Participant
+	seq uint64
+}
+
+type confKey struct{ account, conference string }
+
+type callKey struct{ account, conference, call string }
+
+// reindex rebuilds byCall after parts moved. Callers hold s.mu.
+func (s *Server) reindex() {
+	s.byCall = make(map[callKey]int, len(s.parts))
+	for i, e := range s.parts {
+		s.byCall[callKey{e.Account, e.Conference, e.CallID}] = i
+	}
 }
 
 // NewServer returns an empty fake speaking dialect d.
@@ -63,13 +87,34 @@ func (s *Server) Seed(p Participant) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, q := range s.parts {
-		if q.Account == p.Account && q.Conference == p.Conference && q.CallID == p.CallID {
-			s.parts[i] = p
-			return
-		}
+	s.addConference(p.Account, p.Conference)
+	key := callKey{p.Account, p.Conference, p.CallID}
+	if i, ok := s.byCall[key]; ok {
+		s.parts[i].Participant = p
+		return
 	}
-	s.parts = append(s.parts, p)
+	if s.byCall == nil {
+		s.byCall = map[callKey]int{}
+	}
+	s.seq++
+	s.byCall[key] = len(s.parts)
+	s.parts = append(s.parts, entry{p, s.seq})
+}
+
+// AddConference makes a conference known, so listing it answers an empty
+// page instead of 404. Seed does it for its participant's conference.
+func (s *Server) AddConference(account, conference string) {
+	s.mu.Lock()
+	s.addConference(account, conference)
+	s.mu.Unlock()
+}
+
+// addConference records a known conference. Callers hold s.mu.
+func (s *Server) addConference(account, conference string) {
+	if s.confs == nil {
+		s.confs = map[confKey]bool{}
+	}
+	s.confs[confKey{account, conference}] = true
 }
 
 // Participant finds a participant by CallID, else by Label.
@@ -77,26 +122,23 @@ func (s *Server) Participant(account, conference, callOrLabel string) (Participa
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i := s.find(account, conference, callOrLabel); i >= 0 {
-		return s.parts[i], true
+		return s.parts[i].Participant, true
 	}
 	return Participant{}, false
 }
 
-// find returns the index of the participant, or -1. Callers hold s.mu.
+// find returns the index of the participant, or -1: by call id, else the
+// first with that label. Callers hold s.mu.
 func (s *Server) find(account, conference, callOrLabel string) int {
-	label := -1
+	if i, ok := s.byCall[callKey{account, conference, callOrLabel}]; ok {
+		return i
+	}
 	for i, p := range s.parts {
-		if p.Account != account || p.Conference != conference {
-			continue
-		}
-		if p.CallID == callOrLabel {
+		if p.Label != "" && p.Label == callOrLabel && p.Account == account && p.Conference == conference {
 			return i
 		}
-		if label < 0 && p.Label != "" && p.Label == callOrLabel {
-			label = i
-		}
 	}
-	return label
+	return -1
 }
 
 // Requests returns a copy of the recorded requests, oldest first: the
@@ -170,8 +212,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isForm(r.Header.Get("Content-Type")) && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
-	s.record(rec.clone())
+	s.record(rec) // rec is the fake's own copy; Requests hands out clones
 
+	release, ok := s.admit(w, r, rec.Path)
+	if !ok {
+		return
+	}
+	defer release()
 	if f, ok := s.nextFault(); ok && s.fault(w, r, rec.Path, f) {
 		return
 	}
@@ -244,6 +291,7 @@ func drop(w http.ResponseWriter) {
 type route struct {
 	account, conference string
 	calls               []string // candidate call ids or labels, in lookup order
+	list                bool     // the conference's participant list
 }
 
 // route parses an escaped participant path; each segment is unescaped on its
@@ -251,7 +299,12 @@ type route struct {
 func (s *Server) route(escaped string) (route, bool) {
 	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
 	seg, names := strings.Split(rest, "/"), s.d.collections()
-	if !ok || len(seg) != 6 || seg[0] != names[0] || seg[2] != names[1] || seg[4] != names[2] {
+	list := ok && s.d.Page != nil && len(seg) == 5 &&
+		(seg[4] == names[2]+s.d.PathSuffix || s.d.SuffixOptional && seg[4] == names[2])
+	if !list && (!ok || len(seg) != 6 || seg[4] != names[2]) {
+		return route{}, false
+	}
+	if seg[0] != names[0] || seg[2] != names[1] {
 		return route{}, false
 	}
 	unescape := func(seg string) string {
@@ -261,9 +314,12 @@ func (s *Server) route(escaped string) (route, bool) {
 		}
 		return u
 	}
-	rt := route{account: unescape(seg[1]), conference: unescape(seg[3])}
+	rt := route{account: unescape(seg[1]), conference: unescape(seg[3]), list: list}
 	if rt.account == "" || rt.conference == "" {
 		return route{}, false
+	}
+	if rt.list {
+		return rt, true
 	}
 	add := func(seg string) {
 		if u := unescape(seg); u != "" {
@@ -298,8 +354,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 	case account != "" && rt.account != account:
 		fail(Problem{Kind: Forbidden})
 		return
-	case r.Method != http.MethodGet && r.Method != update:
-		w.Header().Set("Allow", "GET, "+update)
+	case rt.list && r.Method != http.MethodGet:
+		w.Header().Set("Allow", "GET")
+		fail(Problem{Kind: MethodNotAllowed})
+		return
+	case rt.list:
+		s.list(w, r, rt, fail)
+		return
+	case r.Method != http.MethodGet && r.Method != update && (r.Method != http.MethodDelete || s.d.NoRemove):
+		w.Header().Set("Allow", s.d.allow())
 		fail(Problem{Kind: MethodNotAllowed})
 		return
 	case r.Method == update && rec.Truncated:
@@ -323,11 +386,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 		fail(Problem{Kind: NotFound})
 		return
 	}
-	p, prob := s.parts[i], (*Problem)(nil)
+	if r.Method == http.MethodDelete {
+		s.parts = slices.Delete(s.parts, i, i+1)
+		s.reindex()
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	p, prob := s.parts[i].Participant, (*Problem)(nil)
 	if r.Method == update {
 		p, prob = s.post(p, rec.Body)
 		if prob == nil {
-			s.parts[i] = p
+			s.parts[i].Participant = p
 		}
 	}
 	s.mu.Unlock()

@@ -9,12 +9,14 @@
 // (200 with the participant, or 204), auth check, error codes and JSON
 // shapes.
 //
-// Order of handling for every request: record it, apply a queued fault,
+// Order of handling for every request: record it, apply the Load (429 past
+// the account's limit, then the latency), apply a queued fault,
 // authenticate, route (404), check the account in the path (403), check the
-// method (405: GET or the update method), check the size of an update body
-// (413: over MaxBody), check its content type (415), find the participant
-// (404), then GET renders it and an update validates the body and applies
-// it. An error changes nothing.
+// method (405: GET, DELETE or the update method; the list takes GET only),
+// serve the list (see Server.list), check the size of an update body (413:
+// over MaxBody), check its content type (415), find the participant (404),
+// then GET renders it, an update validates the body and applies it, and
+// DELETE removes it (204). An error changes nothing.
 //
 // The request log keeps the newest Server.MaxRequests requests (by default
 // DefaultMaxRequests), so a long-running emulator's memory stays bounded.

@@ -22,6 +22,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"iter"
+	"net/url"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
@@ -59,8 +61,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 }
 
 // Client is the SignalWire adapter. It implements participant.Updater,
-// participant.Fetcher and participant.RefChecker and is safe for
-// concurrent use.
+// Fetcher, Lister, Remover and RefChecker and is safe for concurrent use.
 type Client struct {
 	core    *adapter.Client
 	baseURL string
@@ -69,6 +70,8 @@ type Client struct {
 var (
 	_ participant.Updater    = (*Client)(nil)
 	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.Lister     = (*Client)(nil)
+	_ participant.Remover    = (*Client)(nil)
 	_ participant.RefChecker = (*Client)(nil)
 )
 
@@ -130,11 +133,23 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 // sending anything. See participant.RefChecker.
 func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
 
+// List yields the conference's participants, following next_page_uri.
+// See participant.Lister.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
+// Remove takes the participant out of the conference (DELETE). See
+// participant.Remover.
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	return c.core.Remove(ctx, ref)
+}
+
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
 // Capabilities reports every field but BeepOnExit and EndConferenceOnExit,
-// Fetch, and no labels.
+// fetch, list and remove, and no labels.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // APIError is the Twilio-shaped error body SignalWire answers with.
@@ -177,5 +192,26 @@ var dialect = func() adapter.Dialect {
 			return "", ""
 		}, participant.FieldBeepOnExit, participant.FieldEndConferenceOnExit)
 	d.Labels = false
+	// List all active Participants (GET …/Participants.json, paged by
+	// next_page_uri) and removing a participant (DELETE, 204), as Twilio.
+	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, false)
+	d.List.Query = listQuery
+	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
 	return d
 }()
+
+// listQuery asks for opts.PageSize (at most 1000) and the filters
+// SignalWire documents, Muted and Hold; the engine filters on Coaching
+// (and on the others again).
+func listQuery(opts participant.ListOptions, _ string) url.Values {
+	q := url.Values{}
+	if opts.PageSize > 0 {
+		q.Set("PageSize", strconv.Itoa(min(opts.PageSize, twiliofamily.MaxPageSize)))
+	}
+	for name, v := range map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold} {
+		if v != nil {
+			q.Set(name, strconv.FormatBool(*v))
+		}
+	}
+	return q
+}

@@ -60,6 +60,7 @@ func (h *harness) Contract() conformance.Contract {
 		Fields:           conformance.FieldSet(twiliotest.FormNames()),
 		Update:           conformance.RequestContract{Method: http.MethodPost, Path: participantPath, ContentType: "application/x-www-form-urlencoded"},
 		Fetch:            conformance.RequestContract{Method: http.MethodGet, Path: participantPath},
+		Remove:           conformance.RequestContract{Method: http.MethodDelete, Path: participantPath},
 		Body:             conformance.FormBody(twiliotest.FormNames()),
 		MutedKey:         "muted",
 		CompletedStatus:  "complete",

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"iter"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
@@ -57,8 +58,8 @@ func (c Config) Format(f fmt.State, verb rune) {
 	adapter.FormatConfig(f, verb, plain(c), "twilio.Config")
 }
 
-// Client is the Twilio adapter. It implements participant.Updater and
-// participant.Fetcher and is safe for concurrent use.
+// Client is the Twilio adapter. It implements participant.Updater, Fetcher,
+// Lister, Remover and RefChecker, and is safe for concurrent use.
 type Client struct {
 	core    *adapter.Client
 	baseURL string
@@ -67,6 +68,8 @@ type Client struct {
 var (
 	_ participant.Updater    = (*Client)(nil)
 	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.Lister     = (*Client)(nil)
+	_ participant.Remover    = (*Client)(nil)
 	_ participant.RefChecker = (*Client)(nil)
 )
 
@@ -147,6 +150,28 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// List yields the conference's participants, following next_page_uri
+// (ListParticipant). ListOptions.PageSize is sent as PageSize (at most
+// 1000; default 50) and Muted, Hold and Coaching as Twilio's own filters.
+// Twilio lists only participants connecting to or connected to a
+// conference in progress. Stopping early fetches no further page. See
+// participant.Lister.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
+// Remove takes the participant out of the conference (DeleteParticipant,
+// 204); one already gone gives participant.ErrNotFound. Removing ends the
+// call's <Dial><Conference>: as for any <Dial>, Twilio then requests the
+// <Dial action> URL if there is one, else runs the TwiML verb after
+// <Dial>, and hangs up when there is none (so a participant added with the
+// Participants API, which has no TwiML of its own, is hung up). To keep a
+// caller on the line, give the <Dial> an action or a following verb. See
+// participant.Remover.
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	return c.core.Remove(ctx, ref)
+}
+
 // CheckRef reports whether ref has the shapes of this carrier's ids,
 // without sending anything. See participant.RefChecker.
 func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
@@ -154,7 +179,8 @@ func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(re
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
-// Capabilities reports every UpdateRequest field and Fetch.
+// Capabilities reports every UpdateRequest field, and the fetch, list and
+// remove operations.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
@@ -166,7 +192,7 @@ func IsSID(s, prefix string) bool { return twiliofamily.IsSID(s, prefix) }
 // returns.
 type APIError = twiliofamily.APIError
 
-var dialect = twiliofamily.Dialect(Name,
+var dialect = withListAndRemove(twiliofamily.Dialect(Name,
 	func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsSID(account, "AC"):
@@ -177,4 +203,13 @@ var dialect = twiliofamily.Dialect(Name,
 			return "CallToCoach", `must be a call SID matching ^CA[0-9a-fA-F]{32}$`
 		}
 		return "", "" // Ref.Call is a call SID or a label: any non-empty string
-	})
+	}))
+
+// withListAndRemove adds ListParticipant (GET …/Participants.json with
+// PageSize, the Muted/Hold/Coaching filters and next_page_uri) and
+// DeleteParticipant (DELETE, 204) to d.
+func withListAndRemove(d adapter.Dialect) adapter.Dialect {
+	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, true)
+	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
+	return d
+}

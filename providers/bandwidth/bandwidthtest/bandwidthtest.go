@@ -22,7 +22,8 @@
 //     null or an array of call ids (c-…), else 400 "validation". Unknown
 //     keys are ignored. callIdsToCoach [] stops coaching; a non-empty list
 //     coaches its first call (the store keeps one). null has no effect.
-//   - A body that is not application/json gives 415, other methods 405,
+//   - A body that is not application/json gives 415, other methods
+//     (DELETE too: Bandwidth has no call to remove a member) 405,
 //     unknown paths and members 404, a body over 1 MiB 413.
 //   - There are no labels: a member is found by its call id only.
 package bandwidthtest
@@ -60,6 +61,7 @@ func New(cfg Config) *Server {
 		Collections:  [3]string{"accounts", "conferences", "members"},
 		UpdateMethod: http.MethodPut,
 		NoContent:    true,
+		NoRemove:     true, // a member leaves when its call does
 		RequireBody:  true,
 		Apply:        apply,
 		NewCallID:    NewCallID,

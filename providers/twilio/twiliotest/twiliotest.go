@@ -1,9 +1,14 @@
 // Package twiliotest is an in-memory fake of Twilio's conference participant
 // resource (API 2010-04-01), for tests and emulators.
 //
-// It serves GET and POST on
-// /2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid or label}.json;
-// point a client (or twilio-go) at the test server's URL. Errors are Twilio's
+// It serves GET, POST and DELETE (204; 404 once gone) on
+// /2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid or label}.json
+// and the list GET …/Participants.json (ListParticipant: PageSize 1–1000,
+// default 50; Page; PageToken; filters Muted, Hold, Coaching; the paging
+// envelope with next_page_uri, null on the last page; 404 for a conference
+// it does not know); point a client (or twilio-go) at the test server's URL.
+// Server.SetLoad adds latency and a per-account concurrency limit answered
+// 429 code 20429. Errors are Twilio's
 // {"code":int,"message","more_info","status"}. Choices where Twilio's docs are
 // silent, or where the fake is stricter than Twilio:
 //   - Auth is HTTP Basic (scheme case-insensitive): AccountSID:AuthToken, or an
@@ -21,7 +26,7 @@
 //     (the error dictionary's generic "Bad Request"; no finer code was found).
 //   - A POST body that is not form-urlencoded gives 415 code 415 (invented:
 //     Twilio has no such code); an empty body is a no-op update. Other
-//     methods give 405 code 20004. Unknown paths and participants: 404 code
+//     methods give 405 code 20004. A bad list parameter gives 400 code 400. Unknown paths and participants: 404 code
 //     20404 "The requested resource {path} was not found". A body over 1 MiB
 //     gives 413 code 413 (invented, like 415) and changes nothing.
 //
@@ -49,6 +54,7 @@ type (
 	Request     = vendorfake.Request
 	Fault       = vendorfake.Fault
 	Server      = vendorfake.Server
+	Load        = vendorfake.Load
 )
 
 // Config holds the credentials the fake accepts. The optional fields
@@ -101,6 +107,10 @@ func New(cfg Config) *Server {
 		StatusCodes:       map[int]string{403: "20403", 405: "20004", 429: "20429", 500: "20500", 503: "20503"},
 		ErrorBody:         errorBody,
 		Resource:          func(p vendorfake.Participant) any { return resource(prefix, p) },
+		Page:              page,
+		DefaultPageSize:   50,
+		MaxPageSize:       1000,
+		ListFilters:       []string{vendorfake.FieldMuted, vendorfake.FieldHold, vendorfake.FieldCoaching},
 	})
 }
 
@@ -151,6 +161,8 @@ func describe(p vendorfake.Problem) vendorfake.Error {
 		return bad(400, "%s is not a valid Call SID: %q", p.Field, p.Value)
 	case vendorfake.MissingCallID:
 		return bad(400, "CallSidToCoach is required when Coaching is true")
+	case vendorfake.InvalidQuery:
+		return bad(400, "Invalid %s: %q", p.Field, p.Value)
 	}
 	return vendorfake.Error{}
 }
@@ -212,6 +224,26 @@ func resource(prefix string, p vendorfake.Participant) any {
 		CallSIDToCoach:         nullable(p.CallToCoach),
 		URI:                    vendorfake.ResourceURI(prefix, p, ".json"),
 	}
+}
+
+// listPage is ListParticipantResponse: the paging envelope twilio-go and
+// the Node SDK read (next_page_uri relative to the API host, null on the
+// last page).
+type listPage struct {
+	FirstPageURI    string  `json:"first_page_uri"`
+	End             int     `json:"end"`
+	PreviousPageURI *string `json:"previous_page_uri"`
+	URI             string  `json:"uri"`
+	PageSize        int     `json:"page_size"`
+	Start           int     `json:"start"`
+	NextPageURI     *string `json:"next_page_uri"`
+	Page            int     `json:"page"`
+	Participants    []any   `json:"participants"`
+}
+
+func page(p vendorfake.Page) any {
+	return listPage{FirstPageURI: p.FirstPageURI, End: p.End, PreviousPageURI: nullable(p.PrevPageURI), URI: p.URI,
+		PageSize: p.PageSize, Start: p.Start, NextPageURI: nullable(p.NextPageURI), Page: p.Page, Participants: p.Participants}
 }
 
 func nullable(s string) *string {
