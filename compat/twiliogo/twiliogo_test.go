@@ -181,13 +181,13 @@ func TestErrors(t *testing.T) {
 // the emulator by next_page_uri, with its filters, and DeleteParticipant
 // removes one (a second delete is Twilio's 404, 20404).
 func TestListAndDeleteParticipants(t *testing.T) {
-	e, tw := start(t, emulator.TwilioAuthToken)
+	e, tw := start(t, twiliotest.DemoAuthToken)
 	require.NoError(t, e.SeedParticipants(25))
 
-	ps, err := tw.ListParticipant(emulator.TwilioConference, (&api.ListParticipantParams{}).SetPageSize(10))
+	ps, err := tw.ListParticipant(twiliotest.DemoConference, (&api.ListParticipantParams{}).SetPageSize(10))
 	require.NoError(t, err)
 	require.Len(t, ps, 25, "three pages followed")
-	assert.Equal(t, emulator.TwilioAgentCall, *ps[0].CallSid)
+	assert.Equal(t, twiliotest.DemoAgentCall, *ps[0].CallSid)
 	var pages int
 	reqs, err := e.Requests(twilio.Name)
 	require.NoError(t, err)
@@ -198,19 +198,19 @@ func TestListAndDeleteParticipants(t *testing.T) {
 	}
 	assert.Equal(t, 3, pages)
 
-	_, err = tw.UpdateParticipant(emulator.TwilioConference, emulator.AgentLabel, (&api.UpdateParticipantParams{}).SetMuted(true))
+	_, err = tw.UpdateParticipant(twiliotest.DemoConference, emulator.AgentLabel, (&api.UpdateParticipantParams{}).SetMuted(true))
 	require.NoError(t, err)
-	muted, err := tw.ListParticipant(emulator.TwilioConference, (&api.ListParticipantParams{}).SetMuted(true))
+	muted, err := tw.ListParticipant(twiliotest.DemoConference, (&api.ListParticipantParams{}).SetMuted(true))
 	require.NoError(t, err)
 	require.Len(t, muted, 1, "the Muted filter")
-	assert.Equal(t, emulator.TwilioAgentCall, *muted[0].CallSid)
+	assert.Equal(t, twiliotest.DemoAgentCall, *muted[0].CallSid)
 
-	require.NoError(t, tw.DeleteParticipant(emulator.TwilioConference, emulator.AgentLabel, nil))
+	require.NoError(t, tw.DeleteParticipant(twiliotest.DemoConference, emulator.AgentLabel, nil))
 	assert.Equal(t, "DELETE", lastRequest(t, e).Method)
-	ps, err = tw.ListParticipant(emulator.TwilioConference, nil)
+	ps, err = tw.ListParticipant(twiliotest.DemoConference, nil)
 	require.NoError(t, err)
 	assert.Len(t, ps, 24)
-	err = tw.DeleteParticipant(emulator.TwilioConference, emulator.AgentLabel, nil)
+	err = tw.DeleteParticipant(twiliotest.DemoConference, emulator.AgentLabel, nil)
 	var te *client.TwilioRestError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 20404, te.Code)
