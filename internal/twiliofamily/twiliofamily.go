@@ -82,17 +82,25 @@ func ListOp(path adapter.Path, decode func([]byte) (*participant.Participant, er
 	return op
 }
 
-func listQuery(opts participant.ListOptions, _ string) url.Values {
-	q := url.Values{}
-	if opts.PageSize > 0 {
-		q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
-	}
-	for name, v := range map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching} {
-		if v != nil {
-			q.Set(name, strconv.FormatBool(*v))
+var listQuery = ListQuery("Muted", "Hold", "Coaching")
+
+// ListQuery returns the query of a Twilio-shaped list that asks for
+// opts.PageSize (at most MaxPageSize) and for the server-side filters named
+// (among Muted, Hold and Coaching) that opts sets.
+func ListQuery(filters ...string) func(participant.ListOptions, string) url.Values {
+	return func(opts participant.ListOptions, _ string) url.Values {
+		q := url.Values{}
+		if opts.PageSize > 0 {
+			q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
 		}
+		set := map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching}
+		for _, name := range filters {
+			if v := set[name]; v != nil {
+				q.Set(name, strconv.FormatBool(*v))
+			}
+		}
+		return q
 	}
-	return q
 }
 
 // DecodePage splits the paging envelope Twilio's and TeXML's lists share:

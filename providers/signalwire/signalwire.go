@@ -23,7 +23,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"iter"
-	"net/url"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
@@ -195,23 +194,7 @@ var dialect = func() adapter.Dialect {
 	// List all active Participants (GET …/Participants.json, paged by
 	// next_page_uri) and removing a participant (DELETE, 204), as Twilio.
 	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, false)
-	d.List.Query = listQuery
+	d.List.Query = twiliofamily.ListQuery("Muted", "Hold") // documented filters; the engine filters on Coaching
 	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
 	return d
 }()
-
-// listQuery asks for opts.PageSize (at most 1000) and the filters
-// SignalWire documents, Muted and Hold; the engine filters on Coaching
-// (and on the others again).
-func listQuery(opts participant.ListOptions, _ string) url.Values {
-	q := url.Values{}
-	if opts.PageSize > 0 {
-		q.Set("PageSize", strconv.Itoa(min(opts.PageSize, twiliofamily.MaxPageSize)))
-	}
-	for name, v := range map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold} {
-		if v != nil {
-			q.Set(name, strconv.FormatBool(*v))
-		}
-	}
-	return q
-}

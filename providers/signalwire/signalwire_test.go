@@ -107,3 +107,32 @@ func FuzzAnswers(f *testing.F) {
 		`{"account_sid":"b3877c40-da60-4998-90ad-b792e98472af","call_sid":"b3877c40-da60-4998-90ad-b792e98472ca","muted":true,"status":"in-progress","date_created":"Mon, 24 Sep 2018 21:00:00 +0000"}`,
 		`{"code":20404,"message":"not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}`)
 }
+
+// TestListQuery: a list asks SignalWire for the filters it documents
+// (Muted, Hold) and the page size; Coaching is filtered by carrierkit.
+func TestListQuery(t *testing.T) {
+	project := signalwiretest.NewID()
+	fake := signalwiretest.New(signalwiretest.Config{ProjectID: project, APIToken: testToken})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	conf := signalwiretest.NewID()
+	for i := range 3 {
+		fake.Seed(signalwiretest.Participant{Account: project, Conference: conf, Muted: true, Coaching: i == 1,
+			CallToCoach: map[bool]string{true: signalwiretest.NewID()}[i == 1]})
+	}
+	c, err := signalwire.New(signalwire.Config{ProjectID: project, APIToken: testToken, BaseURL: srv.URL + signalwiretest.Root})
+	require.NoError(t, err)
+	var got []*participant.Participant
+	for p, err := range c.List(context.Background(), participant.ConferenceRef{Conference: conf},
+		participant.ListOptions{PageSize: 2, Muted: participant.Bool(true), Coaching: participant.Bool(true)}) {
+		require.NoError(t, err)
+		got = append(got, p)
+	}
+	require.Len(t, got, 1, "only the coach")
+	reqs := fake.Requests()
+	require.NotEmpty(t, reqs)
+	q, err := url.ParseQuery(reqs[0].RawQuery)
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{"PageSize": {"2"}, "Muted": {"true"}}, q)
+	assert.Equal(t, "/api/laml/2010-04-01/Accounts/"+project+"/Conferences/"+conf+"/Participants.json", reqs[0].Path)
+}
