@@ -65,7 +65,6 @@ Run "carrierctl COMMAND --help" for a command's flags. Try "carrierctl demo".
 Carriers (--provider) and where their credentials come from: the environment,
 never flags; with --config, the variables the file names.
 %s
-
 Exit codes: 0 success; 1 any other error; 2 invalid input or unsupported
 field (refused before sending, or rejected by the carrier); 3 not found;
 4 authentication or permission; 5 rate limited or unavailable after
