@@ -300,11 +300,16 @@ func checkFetch(ctx context.Context, s *session) (string, error) {
 	// A carrier that does not report labels answers a label with the call id.
 	check(s.env.Ref.Call == p.CallID || s.env.Ref.Call == p.Label || p.Label == "" && s.caps.Labels,
 		"call %q (label %q) is not the %q asked for", p.CallID, p.Label, s.env.Ref.Call)
-	check(p.Status != participant.StatusUnknown, "status is not one the vendor documents: %s", rawField(p.Raw, "status"))
-	check(!p.Created.IsZero(), "creation date not parsed: %s", rawField(p.Raw, "date_created"))
+	omits := s.caps.Omits
+	check(omits.Status || p.Status != participant.StatusUnknown, "status is not one the vendor documents: %s", rawField(p.Raw, "status"))
+	check(!omits.Status || p.Status == participant.StatusUnknown, "status %s, but Capabilities.Omits.Status says the carrier reports none", p.Status)
+	check(omits.Times || !p.Created.IsZero(), "creation date not parsed: %s", rawField(p.Raw, "date_created"))
 	check(p.Updated.IsZero() || !p.Updated.Before(p.Created), "updated %s before created %s", p.Updated, p.Created)
 	if len(bad) > 0 {
 		return "", errors.New(strings.Join(bad, "; "))
+	}
+	if omits.Times {
+		return fmt.Sprintf("call %s, status %s (the carrier reports no dates)", p.CallID, p.Status), nil
 	}
 	return fmt.Sprintf("call %s, status %s, created %s", p.CallID, p.Status, p.Created.Format(time.RFC3339)), nil
 }

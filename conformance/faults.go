@@ -76,6 +76,13 @@ type faultRow struct {
 	want       participant.Code
 	ok         bool // success expected (want ignored)
 	reached    int  // requests that reached the network (proxy), and pe.Attempts on failure
+	// needs is a field the row sets (a URL row), skipped where unsupported;
+	// announce rows need AnnounceURL.
+	needs participant.FieldSet
+	// readBody rows fault the answer that carries the participant: for a
+	// carrier that answers an update with 204 (Contract.ReadBack) that is
+	// the read-back, one request later.
+	readBody bool
 	check      func(t *testing.T, err error)
 }
 
@@ -109,7 +116,7 @@ func faultRows() []faultRow {
 	add(
 		faultRow{name: "429/NoRetryAfter/Exhausted", fault: Fault{Status: 429, Times: -1}, want: participant.CodeRateLimited, reached: 3},
 		faultRow{name: "429/NoRetryAfter/ThenOK", announce: true, fault: Fault{Status: 429}, ok: true, reached: 2},
-		faultRow{name: "429/RetryAfterSeconds", announce: true, fault: Fault{Status: 429, RetryAfter: "1"}, ok: true, reached: 2},
+		faultRow{name: "429/RetryAfterSeconds", fault: Fault{Status: 429, RetryAfter: "1"}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterHTTPDate", fault: Fault{Status: 429,
 			RetryAfter: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterPastDate", fault: Fault{Status: 429, RetryAfter: "Fri, 31 Dec 1999 23:59:59 GMT"}, ok: true, reached: 2},
@@ -151,10 +158,10 @@ func faultRows() []faultRow {
 		true, 2, 0, participant.CodeDeadlineExceeded)
 	// Bodies: truncated, not JSON, oversized.
 	add(
-		faultRow{name: "Body/TruncatedJSON", fault: Fault{Malformed: true}, want: participant.CodeUnknown, reached: 1},
-		faultRow{name: "Body/NotJSON", fault: Fault{Status: 200, Body: "<html>OK</html>"}, want: participant.CodeUnknown, reached: 1},
-		faultRow{name: "Body/Empty", fault: Fault{Status: 200, Body: " "}, want: participant.CodeUnknown, reached: 1},
-		faultRow{name: "Body/Oversized2xx", fault: Fault{Status: 200, Body: `{"x":"` + strings.Repeat("a", 4096) + `"}`},
+		faultRow{name: "Body/TruncatedJSON", readBody: true, fault: Fault{Malformed: true}, want: participant.CodeUnknown, reached: 1},
+		faultRow{name: "Body/NotJSON", readBody: true, fault: Fault{Status: 200, Body: "<html>OK</html>"}, want: participant.CodeUnknown, reached: 1},
+		faultRow{name: "Body/Empty", readBody: true, fault: Fault{Status: 200, Body: " "}, want: participant.CodeUnknown, reached: 1},
+		faultRow{name: "Body/Oversized2xx", readBody: true, fault: Fault{Status: 200, Body: `{"x":"` + strings.Repeat("a", 4096) + `"}`},
 			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1},
 		faultRow{name: "Body/OversizedError", fault: Fault{Status: 500, Body: strings.Repeat("e", 4096), Times: -1},
 			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1},
@@ -188,7 +195,7 @@ func faultRows() []faultRow {
 		{"CRLF", "https://x.example/a\r\nb"}, {"NonASCII", "https://x.example/müsik.mp3"},
 	} {
 		add(
-			faultRow{name: "HostileURL/HoldURL/" + bad.name, edit: func(_ *participant.Ref, q *participant.UpdateRequest) { q.HoldURL = &bad.v },
+			faultRow{name: "HostileURL/HoldURL/" + bad.name, needs: participant.NewFieldSet(participant.FieldHoldURL), edit: func(_ *participant.Ref, q *participant.UpdateRequest) { q.HoldURL = &bad.v },
 				want: participant.CodeInvalidArgument, check: field("HoldURL")},
 			faultRow{name: "HostileURL/AnnounceURL/" + bad.name, announce: true,
 				edit: func(_ *participant.Ref, q *participant.UpdateRequest) { q.AnnounceURL = &bad.v },
@@ -269,6 +276,20 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 	opts.HTTPClient = px.client()
 	u, err := env.NewUpdater(opts)
 	require.NoError(t, err)
+	if row.announce {
+		row.needs |= participant.NewFieldSet(participant.FieldAnnounceURL)
+	}
+	if missing := row.needs &^ u.Capabilities().Fields; missing != 0 {
+		t.Skipf("%s not supported", missing)
+	}
+	c := h.Contract()
+	if c.ReadBack && row.readBody {
+		env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; the read-back gets the fault
+		row.reached++
+	}
+	if c.ReadBack && row.ok {
+		row.reached++ // the read-back
+	}
 	p := env.NewParticipant()
 	env.Backend.Seed(p)
 	ref := participant.Ref{Conference: p.Conference, Call: p.CallID}

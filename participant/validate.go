@@ -95,7 +95,11 @@ func (r *UpdateRequest) Fields() FieldSet {
 // account is known (ref.Account, or defaultAccount when that is empty).
 // Every id (and a label in Ref.Call) must be valid UTF-8 of at most
 // MaxIDBytes, without control characters (C0 such as CR, LF and NUL, DEL,
-// C1): no carrier issues such an id. It returns the account to use.
+// C1): no carrier issues such an id. It returns the account to use. Its
+// error's Op is "update"; an adapter checking a ref for another operation
+// sets Op to that one (the adapter engine does, for fetch, list, remove and
+// check). The carrier's own id rules (shapes such as AC…, conf-…) are the
+// adapter's, not checked here.
 func ValidateRef(ref Ref, defaultAccount string, caps Capabilities) (string, error) {
 	account := ref.Account
 	if account == "" {

@@ -7,14 +7,19 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
-// conferenceSynopsis addresses a whole conference.
-const conferenceSynopsis = "(--provider twilio|texml [--account ID] | --config FILE [--carrier NAME]) --conference ID"
+// conferenceSynopsis addresses a whole conference on any registered carrier.
+func conferenceSynopsis() string {
+	return "(--provider " + strings.Join(providers.DefaultURLMux().Schemes(), "|") +
+		" [--account ID] | --config FILE [--carrier NAME]) --conference ID"
+}
 
 // allFlags are update's whole-conference flags.
 type allFlags struct {
@@ -55,7 +60,7 @@ func (t *target) openConference(ctx context.Context, stderr io.Writer) (particip
 }
 
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("list", "list "+conferenceSynopsis+" [--muted B] [--hold B] [--coaching B] [--page-size N]\n\n"+
+	fs := newFlagSet("list", "list "+conferenceSynopsis()+" [--muted B] [--hold B] [--coaching B] [--page-size N]\n\n"+
 		"Prints the conference's participants, page after page: a table (--output table) or a\n"+
 		"JSON array. The filters keep only the participants in that state.")
 	t := addTarget(fs)
@@ -100,7 +105,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("remove", "remove "+targetSynopsis+"\n\n"+
+	fs := newFlagSet("remove", "remove "+targetSynopsis()+"\n\n"+
 		"Takes the participant out of the conference. Its call then continues with the TwiML/TeXML\n"+
 		"after its <Dial> (or the <Dial action> URL), and hangs up if there is none.")
 	t := addTarget(fs)

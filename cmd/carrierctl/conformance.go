@@ -55,7 +55,7 @@ type conformanceOptions struct {
 }
 
 func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("conformance", "conformance "+targetSynopsis+" [--call2 ID] [--profile core|full]\n"+
+	fs := newFlagSet("conformance", "conformance "+targetSynopsis()+" [--call2 ID] [--profile core|full]\n"+
 		"       [--allow-remove] [--junit FILE] [--json FILE] [--transcript DIR] [--specs DIR]\n\n"+
 		"Certifies a live endpoint: runs carrierkit's live conformance checks against the participant\n"+
 		"--call (a call id, or a label to also check label addressing) and prints a table. Every change\n"+

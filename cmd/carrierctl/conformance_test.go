@@ -49,9 +49,12 @@ func conformanceArgs(v *emulator.Vendor, base string, extra ...string) []string 
 
 // setCredentials puts v's credentials in the environment, for in-process runs.
 func setCredentials(t *testing.T, v *emulator.Vendor) {
-	for _, k := range []string{"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TELNYX_API_KEY"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if slices.ContainsFunc(credentialPrefixes(), func(p string) bool { return strings.HasPrefix(k, p) }) {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
 	}
 	for k, val := range v.Credentials {
 		t.Setenv(k, val)
@@ -224,7 +227,7 @@ func TestConformanceBinary(t *testing.T) {
 	require.NotEmpty(t, info)
 	for name, vi := range info {
 		t.Run(name, func(t *testing.T) {
-			v := &emulator.Vendor{Name: name, Demo: vi.Demo}
+			v := &emulator.Vendor{Carrier: emulator.Carrier{Name: name}, Demo: vi.Demo}
 			jsonl := filepath.Join(t.TempDir(), "report.jsonl")
 			r := carrierctl(t, vi.Credentials, conformanceArgs(v, vi.BaseURL, "--json", jsonl)...)
 			require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)

@@ -5,14 +5,19 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var routes []string
+	for _, c := range emulator.Carriers() {
+		routes = append(routes, c.Name+" under "+c.Prefix+"/")
+	}
 	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
-		"Serves fakes of Twilio (under /2010-04-01/) and Telnyx TeXML (under /v2/texml/) on one\n"+
+		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
 		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
 		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
 		"demo conference and participants. Stops cleanly on SIGINT or SIGTERM.\n\n"+

@@ -18,8 +18,6 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
-	"github.com/carrierkit/carrierkit/providers/texml"
-	"github.com/carrierkit/carrierkit/providers/twilio"
 )
 
 // boolFlag is a tri-state boolean: left out, the field stays nil ("leave
@@ -107,13 +105,13 @@ type target struct {
 
 func addTarget(fs *flag.FlagSet) *target {
 	t := &target{fs: fs, output: "json"}
-	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: twilio or texml (or use --config)")
+	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: "+strings.Join(providers.DefaultURLMux().Schemes(), ", ")+" (or use --config)")
 	fs.StringVar(&t.file, "config", "", "JSON config `file` naming carriers, instead of --provider")
 	fs.StringVar(&t.carrier, "carrier", "", "carrier `name` in the --config file (optional if it names one)")
-	fs.StringVar(&t.account, "account", "", "account `id` (twilio: AC…; default $TWILIO_ACCOUNT_SID, or the config file's)")
-	fs.StringVar(&t.conference, "conference", "", "conference `id` (twilio: CF…; texml: a UUID)")
-	fs.StringVar(&t.call, "call", "", "participant's call `id` or label")
-	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL` (twilio: before /2010-04-01; texml: before /texml, e.g. http://127.0.0.1:8080/v2)")
+	fs.StringVar(&t.account, "account", "", "account `id` (default: the carrier's environment variable, or the config file's)")
+	fs.StringVar(&t.conference, "conference", "", "conference `id`, in the carrier's id shape")
+	fs.StringVar(&t.call, "call", "", "participant's call `id`, or label where the carrier has labels")
+	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL`, as carrierctl emulate prints it (e.g. http://127.0.0.1:8080/v2 for texml)")
 	fs.IntVar(&t.maxRetries, "max-retries", 3, "`count` of retries after the first attempt")
 	fs.DurationVar(&t.retryWait, "retry-wait", 0, "backoff between retries (default 100ms doubling to 2s)")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "give up after this long (the whole call, retries included)")
@@ -190,12 +188,9 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	return u, ref, err
 }
 
-// newMux returns a mux with both adapters, using opts.
+// newMux returns a mux with every registered adapter, using opts.
 func newMux(opts providers.Options) *providers.URLMux {
-	mux := new(providers.URLMux)
-	mux.RegisterUpdater(twilio.Scheme, &twilio.URLOpener{Options: opts})
-	mux.RegisterUpdater(texml.Scheme, &texml.URLOpener{Options: opts})
-	return mux
+	return providers.DefaultURLMux().WithOptions(opts)
 }
 
 // newLogger returns a debug logger to w when verbose, else a no-op.

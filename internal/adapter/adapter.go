@@ -87,6 +87,8 @@ type Dialect struct {
 	Provider string
 	// Labels reports whether Ref.Call may be a participant label.
 	Labels bool
+	// Omits says what the vendor's participant resource does not carry.
+	Omits participant.Omits
 	// Wire maps each field the vendor accepts to its name on the wire (the
 	// form name of a FormBody). Fields absent here are unsupported and
 	// refused before sending.
@@ -160,7 +162,7 @@ func New(d *Dialect, cfg Config) *Client {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	sc := scrub.New(cfg.Secrets...)
 	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
-		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels}}
+		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
 		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {
 		if declared {
@@ -310,10 +312,10 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 			return
 		}
 		page := c.pageURL(first, op, opts, "")
-		for pages := 1; page != ""; pages++ {
-			if pages > MaxListPages { // a carrier whose links never end (each new, so not caught below)
+		for n := 0; page != ""; n++ {
+			if n == MaxPages {
 				yield(nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "list",
-					Message: fmt.Sprintf("the carrier's list did not end after %d pages", MaxListPages)})
+					Message: fmt.Sprintf("the carrier kept linking to further pages past %d", MaxPages)})
 				return
 			}
 			resp, perr := c.send(ctx, "list", &httpx.Request{Method: op.Method, URL: page,
@@ -348,6 +350,10 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 	}
 }
 
+// MaxPages bounds a List: a carrier that keeps linking to new pages ends
+// the sequence with an error after this many, even without a deadline.
+const MaxPages = 10_000
+
 // pageURL is the list URL with the query for cursor.
 func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, cursor string) string {
 	if op.Query == nil {
@@ -362,12 +368,6 @@ func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, 
 // nextPage returns the URL of the page after current, or "" after the
 // last. A link must stay on the base URL's scheme and host (it gets the
 // credentials) and must not name the page just read.
-// MaxListPages bounds the pages one List reads. Conferences hold a few
-// hundred participants (Twilio: 250), so no real list comes near it; a
-// hostile or broken carrier whose next links never repeat would otherwise
-// be followed for ever.
-const MaxListPages = 1000
-
 func (c *Client) nextPage(current, first string, op *Operation, opts participant.ListOptions, pg Page) (string, error) {
 	var next string
 	switch {
@@ -628,7 +628,8 @@ func ParseTime(s string) time.Time {
 }
 
 // ParseStatus maps a vendor status to the neutral one. Twilio's "complete"
-// and Telnyx's "completed" are both StatusCompleted.
+// and Telnyx's "completed" are both StatusCompleted; SignalWire's
+// "in-progress" is StatusConnected.
 func ParseStatus(s string) participant.Status {
 	switch s {
 	case "queued":
@@ -637,7 +638,7 @@ func ParseStatus(s string) participant.Status {
 		return participant.StatusConnecting
 	case "ringing":
 		return participant.StatusRinging
-	case "connected":
+	case "connected", "in-progress":
 		return participant.StatusConnected
 	case "complete", "completed":
 		return participant.StatusCompleted

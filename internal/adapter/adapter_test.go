@@ -116,7 +116,7 @@ func (c *carrier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			page, _ = strconv.Atoi(p)
 		}
 		end := min(2*page+2, len(c.members))
-		_ = json.NewEncoder(w).Encode(map[string]any{"members": c.members[2*page : end], "next": c.next(r, page)})
+		_ = json.NewEncoder(w).Encode(map[string]any{"members": c.members[min(2*page, end):end], "next": c.next(r, page)})
 	case find() < 0:
 		w.WriteHeader(http.StatusNotFound)
 	case r.Method == http.MethodPut:
@@ -322,4 +322,22 @@ func TestListRefChecks(t *testing.T) {
 	_, err = collect(t, cl.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{PageSize: -1}), -1)
 	assert.ErrorIs(t, err, participant.ErrInvalidArgument)
 	assert.Empty(t, srv.log)
+}
+
+// TestListPageBound: a carrier whose every page links to a new one ends
+// the list with an error after MaxPages pages.
+func TestListPageBound(t *testing.T) {
+	cl, srv := start(t, 2, false, func(_ *http.Request, page int) string { return "0" })
+	srv.next = func(r *http.Request, _ int) string {
+		n, _ := strconv.Atoi(r.URL.Query().Get("cursor"))
+		return strconv.Itoa(n + 1) // always a fresh cursor; the items repeat
+	}
+	srv.members = srv.members[:0] // empty pages, so the pages are cheap
+	var err error
+	for _, e := range cl.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {
+		err = e
+	}
+	assert.ErrorIs(t, err, participant.ErrUnknown)
+	assert.ErrorContains(t, err, "past 10000")
+	assert.Len(t, srv.log, adapter.MaxPages)
 }

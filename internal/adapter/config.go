@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // ConfigError reports a bad adapter setting: an *participant.Error with
@@ -31,6 +32,16 @@ func CheckSecret(provider, field, v string) error {
 	return nil
 }
 
+// CheckOptions checks the HTTP options an adapter is created with (see
+// providers.RetryPolicy.Check), naming the provider.
+func CheckOptions(provider string, opts providers.Options) error {
+	if err := opts.Retry.Check(); err != nil {
+		err.(*participant.Error).Provider = provider
+		return err
+	}
+	return nil
+}
+
 // CheckBaseURL checks an API root override: an absolute http(s) URL with no
 // credentials, query or fragment. Errors never repeat the URL.
 func CheckBaseURL(provider, field, s string) error {
@@ -48,6 +59,21 @@ func CheckBaseURL(provider, field, s string) error {
 		return ConfigError(provider, field, "must not have a query or fragment") // not echoed: it may hold a key
 	}
 	return nil
+}
+
+// IsHostLabel reports whether s is a lower-case DNS label (letters, digits
+// and inner hyphens, at most 63 bytes), as a region, an edge or a space
+// name put in a carrier's host name must be.
+func IsHostLabel(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Redact returns "[redacted]" for a non-empty secret and "" for an empty one,
@@ -68,4 +94,23 @@ func FormatConfig(f fmt.State, verb rune, plain any, name string) {
 		s = strings.Replace(s, reflect.TypeOf(plain).String(), name, 1)
 	}
 	_, _ = io.WriteString(f, s)
+}
+
+// IsUUID reports whether s is a UUID in its canonical text form
+// (8-4-4-4-12 hex digits, either case), as Telnyx and SignalWire ids are.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

@@ -220,7 +220,7 @@ func FuzzListAnswers(f *testing.F) {
 			t.Fatalf("%s does not list", a.name)
 		}
 		for p, err := range lister.List(context.Background(), participant.ConferenceRef{Conference: a.ref.Conference}, participant.ListOptions{}) {
-			if requests > adapter.MaxListPages {
+			if requests > adapter.MaxPages {
 				t.Fatalf("the list does not end: %d requests", requests)
 			}
 			if err != nil {

@@ -4,11 +4,14 @@
 package spectest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -68,6 +71,8 @@ type Validator struct {
 	root   *url.URL
 	// Validated counts requests and responses checked.
 	Validated atomic.Int64
+	// Responses counts the responses checked (also in Validated).
+	Responses atomic.Int64
 }
 
 var (
@@ -205,7 +210,56 @@ func (v *Validator) ValidateResponse(r vendorfake.Request, status int, header ht
 		return err
 	}
 	v.Validated.Add(1)
+	v.Responses.Add(1)
 	return nil
+}
+
+// CheckResponses wraps a fake: every answer it gives to a request the spec
+// knows is checked against the spec, and a mismatch fails t. Answers that
+// are deliberately not the vendor's (a body that is not JSON, as injected
+// by a fault) and dropped connections are left out.
+func (v *Validator) CheckResponses(t testing.TB, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.hijacked || rec.status == 0 || (rec.body.Len() > 0 && !json.Valid(rec.body.Bytes())) {
+			return
+		}
+		req := vendorfake.Request{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header}
+		err := v.ValidateResponse(req, rec.status, w.Header(), rec.body.Bytes())
+		if err != nil && !errors.Is(err, routers.ErrPathNotFound) && !errors.Is(err, routers.ErrMethodNotAllowed) {
+			t.Errorf("%s %s -> %d does not match the spec: %v\nbody: %s", r.Method, req.Path, rec.status, err, rec.body.Bytes())
+		}
+	})
+}
+
+// recorder keeps a copy of what a handler writes.
+type recorder struct {
+	http.ResponseWriter
+	status   int
+	body     bytes.Buffer
+	hijacked bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// Hijack lets a fake drop the connection.
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r.hijacked = true
+	return http.NewResponseController(r.ResponseWriter).Hijack()
 }
 
 // Open is Load for tests. Without the spec folder it logs and returns nil

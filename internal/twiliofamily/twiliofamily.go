@@ -7,6 +7,7 @@
 package twiliofamily
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -81,17 +82,25 @@ func ListOp(path adapter.Path, decode func([]byte) (*participant.Participant, er
 	return op
 }
 
-func listQuery(opts participant.ListOptions, _ string) url.Values {
-	q := url.Values{}
-	if opts.PageSize > 0 {
-		q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
-	}
-	for name, v := range map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching} {
-		if v != nil {
-			q.Set(name, strconv.FormatBool(*v))
+var listQuery = ListQuery("Muted", "Hold", "Coaching")
+
+// ListQuery returns the query of a Twilio-shaped list that asks for
+// opts.PageSize (at most MaxPageSize) and for the server-side filters named
+// (among Muted, Hold and Coaching) that opts sets.
+func ListQuery(filters ...string) func(participant.ListOptions, string) url.Values {
+	return func(opts participant.ListOptions, _ string) url.Values {
+		q := url.Values{}
+		if opts.PageSize > 0 {
+			q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
 		}
+		set := map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching}
+		for _, name := range filters {
+			if v := set[name]; v != nil {
+				q.Set(name, strconv.FormatBool(*v))
+			}
+		}
+		return q
 	}
-	return q
 }
 
 // DecodePage splits the paging envelope Twilio's and TeXML's lists share:
@@ -154,7 +163,10 @@ func IsSID(s, prefix string) bool {
 }
 
 // DecodeParticipant decodes Twilio's participant resource
-// (api.v2010.account.conference.participant).
+// (api.v2010.account.conference.participant), and its Twilio-style
+// cousins: TeXML's ParticipantResource names the coached call
+// coaching_call_sid and has no label or start_conference_on_enter (left
+// empty and nil).
 func DecodeParticipant(body []byte) (*participant.Participant, error) {
 	var w struct {
 		AccountSID             string `json:"account_sid"`
@@ -169,6 +181,7 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 		StartConferenceOnEnter *bool  `json:"start_conference_on_enter"`
 		Coaching               bool   `json:"coaching"`
 		CallSIDToCoach         string `json:"call_sid_to_coach"`
+		CoachingCallSID        string `json:"coaching_call_sid"` // TeXML
 		Status                 string `json:"status"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
@@ -177,7 +190,7 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 	return &participant.Participant{
 		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
 		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: w.CallSIDToCoach,
+		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: cmp.Or(w.CallSIDToCoach, w.CoachingCallSID),
 		Status:  adapter.ParseStatus(w.Status),
 		Created: adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
 	}, nil

@@ -209,8 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.Truncated {
 		rec.Body = body[:MaxBody]
 	}
-	form := isForm(r.Header.Get("Content-Type"))
-	if form && !rec.Truncated {
+	if isForm(r.Header.Get("Content-Type")) && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
 	s.record(rec) // rec is the fake's own copy; Requests hands out clones
@@ -223,7 +222,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(); ok && s.fault(w, r, rec.Path, f) {
 		return
 	}
-	s.serve(w, r, rec, form)
+	s.serve(w, r, rec)
 }
 
 // record appends rec to the log, dropping the oldest beyond MaxRequests.
@@ -299,12 +298,13 @@ type route struct {
 // own so a label may hold "/", "?", "#", "%" or "..".
 func (s *Server) route(escaped string) (route, bool) {
 	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
-	seg := strings.Split(rest, "/")
-	list := ok && len(seg) == 5 && (seg[4] == "Participants"+s.d.PathSuffix || s.d.SuffixOptional && seg[4] == "Participants")
-	if !list && (!ok || len(seg) != 6 || seg[4] != "Participants") {
+	seg, names := strings.Split(rest, "/"), s.d.collections()
+	list := ok && s.d.Page != nil && len(seg) == 5 &&
+		(seg[4] == names[2]+s.d.PathSuffix || s.d.SuffixOptional && seg[4] == names[2])
+	if !list && (!ok || len(seg) != 6 || seg[4] != names[2]) {
 		return route{}, false
 	}
-	if seg[0] != "Accounts" || seg[2] != "Conferences" {
+	if seg[0] != names[0] || seg[2] != names[1] {
 		return route{}, false
 	}
 	unescape := func(seg string) string {
@@ -335,7 +335,7 @@ func (s *Server) route(escaped string) (route, bool) {
 	return rt, len(rt.calls) > 0
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form bool) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 	fail := func(p Problem) {
 		p.Path = rec.Path
 		s.writeError(w, s.d.describe(p))
@@ -346,6 +346,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		return
 	}
 	rt, ok := s.route(rec.Path)
+	update := s.d.updateMethod()
 	switch {
 	case !ok:
 		fail(Problem{Kind: NotFound})
@@ -360,14 +361,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 	case rt.list:
 		s.list(w, r, rt, fail)
 		return
-	case r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodDelete:
-		w.Header().Set("Allow", "GET, POST, DELETE")
+	case r.Method != http.MethodGet && r.Method != update && (r.Method != http.MethodDelete || s.d.NoRemove):
+		w.Header().Set("Allow", s.d.allow())
 		fail(Problem{Kind: MethodNotAllowed})
 		return
-	case r.Method == http.MethodPost && rec.Truncated:
+	case r.Method == update && rec.Truncated:
 		fail(Problem{Kind: TooLarge})
 		return
-	case r.Method == http.MethodPost && !form && (r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
+	case r.Method == update && !s.d.bodyType(r.Header.Get("Content-Type")) &&
+		(r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
 		fail(Problem{Kind: UnsupportedMediaType})
 		return
 	}
@@ -392,7 +394,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		return
 	}
 	p, prob := s.parts[i].Participant, (*Problem)(nil)
-	if r.Method == http.MethodPost {
+	if r.Method == update {
 		p, prob = s.post(p, rec.Body)
 		if prob == nil {
 			s.parts[i].Participant = p
@@ -403,6 +405,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		fail(*prob)
 		return
 	}
+	if r.Method == update && s.d.NoContent {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	writeJSON(w, http.StatusOK, s.d.Resource(p))
 }
 
@@ -410,6 +416,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 func (s *Server) post(p Participant, body []byte) (Participant, *Problem) {
 	if s.d.RequireBody && len(body) == 0 {
 		return p, &Problem{Kind: MissingBody}
+	}
+	if s.d.Apply != nil {
+		p, prob := s.d.Apply(p, body)
+		if prob == nil {
+			p.Updated = Now()
+		}
+		return p, prob
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {

@@ -77,6 +77,9 @@ func New(cfg Config) (*Client, error) {
 	if err := adapter.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
 		return nil, err
 	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
 		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
@@ -144,22 +147,7 @@ const callIDPrefix = "v3:"
 // IsUUID reports whether s is a UUID in its canonical text form
 // (8-4-4-4-12 hex digits, either case), as Telnyx account and conference
 // ids are.
-func IsUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return false
-			}
-		} else if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+func IsUUID(s string) bool { return adapter.IsUUID(s) }
 
 // IsCallID reports whether s is a Telnyx call control id: "v3:" followed
 // by URL-safe base64 characters.
@@ -240,11 +228,11 @@ var dialect = adapter.Dialect{
 		}
 		return "", ""
 	},
-	Update: twiliofamily.UpdateOp(participantPath, decodeParticipant),
-	Fetch:  twiliofamily.FetchOp(participantPath, decodeParticipant),
+	Update: twiliofamily.UpdateOp(participantPath, twiliofamily.DecodeParticipant),
+	Fetch:  twiliofamily.FetchOp(participantPath, twiliofamily.DecodeParticipant),
 	// GetTexmlConferenceParticipants declares no query parameters: the
 	// list takes no page size or filters (the engine filters).
-	List:        twiliofamily.ListOp(twiliofamily.ListPath("/texml", ""), decodeParticipant, false),
+	List:        twiliofamily.ListOp(twiliofamily.ListPath("/texml", ""), twiliofamily.DecodeParticipant, false),
 	Remove:      twiliofamily.RemoveOp(participantPath),
 	DecodeError: decodeError,
 	// Telnyx's documented codes, by class. 10007 ("unexpected error") is
@@ -263,33 +251,6 @@ var dialect = adapter.Dialect{
 		"90019": participant.CodeFailedPrecondition, // conference has already ended
 		"90047": participant.CodeFailedPrecondition, // participant is on hold
 	},
-}
-
-// decodeParticipant decodes the TeXML ParticipantResource.
-func decodeParticipant(body []byte) (*participant.Participant, error) {
-	var w struct {
-		AccountSID          string `json:"account_sid"`
-		CallSID             string `json:"call_sid"`
-		ConferenceSID       string `json:"conference_sid"`
-		DateCreated         string `json:"date_created"`
-		DateUpdated         string `json:"date_updated"`
-		EndConferenceOnExit bool   `json:"end_conference_on_exit"`
-		Muted               bool   `json:"muted"`
-		Hold                bool   `json:"hold"`
-		Coaching            bool   `json:"coaching"`
-		CoachingCallSID     string `json:"coaching_call_sid"`
-		Status              string `json:"status"`
-	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
-	return &participant.Participant{
-		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID,
-		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-		CallToCoach: w.CoachingCallSID,
-		Status:      adapter.ParseStatus(w.Status),
-		Created:     adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
-	}, nil
 }
 
 // decodeError decodes Telnyx's ErrorResponse (Dialect.DecodeError).

@@ -106,6 +106,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
 	base, err := baseURL(cfg)
 	if err != nil {
 		return nil, err
@@ -155,22 +158,10 @@ var DefaultEdges = map[string]string{
 
 // labelError checks a Region or Edge value: empty, or one DNS label.
 func labelError(field, v string) error {
-	if v != "" && !isHostLabel(v) {
+	if v != "" && !adapter.IsHostLabel(v) {
 		return adapter.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
 	}
 	return nil
-}
-
-func isHostLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // BaseURL returns the API root the client sends to.

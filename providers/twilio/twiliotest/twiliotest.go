@@ -42,6 +42,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	neutral "github.com/carrierkit/carrierkit/participant"
 )
 
 // PathPrefix is the root of Twilio's 2010 API.
@@ -56,28 +57,56 @@ type (
 	Load        = vendorfake.Load
 )
 
-// Config holds the credentials the fake accepts.
+// Config holds the credentials the fake accepts. The optional fields
+// serve a Twilio-compatible host (such as SignalWire) with the same engine:
+// its root, the fields it takes and its call ids.
 type Config struct {
 	AccountSID, AuthToken string
 	APIKeys               map[string]string // API key SID (SK...) -> secret
+
+	// Root is the path before /2010-04-01 ("" for Twilio, "/api/laml" for
+	// SignalWire).
+	Root string
+	// Fields are the update form fields the host knows (default all of
+	// vendorfake.UpdateFields); others are ignored.
+	Fields []string
+	// ValidCallID checks a CallSidToCoach value (default a CA… SID), and
+	// NewCallID makes call ids for Seed (default NewCallSID).
+	ValidCallID func(string) bool
+	NewCallID   func() string
+	// Realm is the WWW-Authenticate realm (default "Twilio API").
+	Realm string
 }
 
 // New returns a fake Twilio speaking for cfg.
 func New(cfg Config) *Server {
 	cfg.APIKeys = maps.Clone(cfg.APIKeys)
+	prefix := cfg.Root + PathPrefix
+	if cfg.Fields == nil {
+		cfg.Fields = vendorfake.UpdateFields()
+	}
+	if cfg.ValidCallID == nil {
+		cfg.ValidCallID = callSIDPattern.MatchString
+	}
+	if cfg.NewCallID == nil {
+		cfg.NewCallID = NewCallSID
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = "Twilio API"
+	}
 	return vendorfake.NewServer(&vendorfake.Dialect{
-		PathPrefix:        PathPrefix,
+		PathPrefix:        prefix,
 		PathSuffix:        ".json",
-		Fields:            vendorfake.UpdateFields(),
+		Fields:            cfg.Fields,
 		AllowEmptyWaitURL: true,
-		ValidCallID:       callSIDPattern.MatchString,
-		NewCallID:         NewCallSID,
-		Challenge:         `Basic realm="Twilio API"`,
+		ValidCallID:       cfg.ValidCallID,
+		NewCallID:         cfg.NewCallID,
+		Challenge:         `Basic realm="` + cfg.Realm + `"`,
 		Authenticate:      cfg.authenticate,
 		Describe:          describe,
 		StatusCodes:       map[int]string{403: "20403", 405: "20004", 429: "20429", 500: "20500", 503: "20503"},
 		ErrorBody:         errorBody,
-		Resource:          resource,
+		Resource:          func(p vendorfake.Participant) any { return resource(prefix, p) },
 		Page:              page,
 		DefaultPageSize:   50,
 		MaxPageSize:       1000,
@@ -159,8 +188,8 @@ func errorBody(e vendorfake.Error) any {
 	}
 }
 
-// participant is schema api.v2010.account.conference.participant.
-type participant struct {
+// resourceJSON is schema api.v2010.account.conference.participant.
+type resourceJSON struct {
 	AccountSID             string  `json:"account_sid"`
 	CallSID                string  `json:"call_sid"`
 	Label                  *string `json:"label"`
@@ -178,8 +207,8 @@ type participant struct {
 	URI                    string  `json:"uri"`
 }
 
-func resource(p vendorfake.Participant) any {
-	return participant{
+func resource(prefix string, p vendorfake.Participant) any {
+	return resourceJSON{
 		AccountSID:             p.Account,
 		CallSID:                p.CallID,
 		Label:                  nullable(p.Label),
@@ -193,7 +222,7 @@ func resource(p vendorfake.Participant) any {
 		StartConferenceOnEnter: p.StartConferenceOnEnter,
 		Coaching:               p.Coaching,
 		CallSIDToCoach:         nullable(p.CallToCoach),
-		URI:                    vendorfake.ResourceURI(PathPrefix, p, ".json"),
+		URI:                    vendorfake.ResourceURI(prefix, p, ".json"),
 	}
 }
 
@@ -222,4 +251,23 @@ func nullable(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// FormNames returns the form names Twilio documents for UpdateParticipant
+// (twilio_api_v2010.json), less except: the wire contract a conformance
+// harness states for Twilio and for Twilio-compatible APIs (Telnyx TeXML has
+// no WaitMethod). They are the vendorfake field names the fake parses.
+func FormNames(except ...neutral.Field) map[neutral.Field]string {
+	m := map[neutral.Field]string{
+		neutral.FieldMuted: vendorfake.FieldMuted, neutral.FieldHold: vendorfake.FieldHold,
+		neutral.FieldHoldURL: vendorfake.FieldHoldURL, neutral.FieldHoldMethod: vendorfake.FieldHoldMethod,
+		neutral.FieldAnnounceURL: vendorfake.FieldAnnounceURL, neutral.FieldAnnounceMethod: vendorfake.FieldAnnounceMethod,
+		neutral.FieldWaitURL: vendorfake.FieldWaitURL, neutral.FieldWaitMethod: vendorfake.FieldWaitMethod,
+		neutral.FieldBeepOnExit: vendorfake.FieldBeepOnExit, neutral.FieldEndConferenceOnExit: vendorfake.FieldEndConferenceOnExit,
+		neutral.FieldCoaching: vendorfake.FieldCoaching, neutral.FieldCallToCoach: vendorfake.FieldCallSidToCoach,
+	}
+	for _, f := range except {
+		delete(m, f)
+	}
+	return m
 }
