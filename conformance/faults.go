@@ -83,7 +83,7 @@ type faultRow struct {
 	// carrier that answers an update with 204 (Contract.ReadBack) that is
 	// the read-back, one request later.
 	readBody bool
-	check      func(t *testing.T, err error)
+	check    func(t *testing.T, err error)
 }
 
 // RunFaults runs the fault matrix against h, one subtest per row. It is
