@@ -37,10 +37,10 @@ type Server struct {
 	d *Dialect
 
 	mu       sync.Mutex
-	parts    []entry         // in arrival order
-	byCall   map[callKey]int // index in parts by call id
-	seq      uint64          // the last entry.seq given
-	confs    map[confKey]bool
+	parts    []entry               // in arrival order
+	byCall   map[callKey]int       // index in parts by call id
+	seq      uint64                // the last entry.seq given
+	confs    map[confKey]time.Time // known conferences, with when each became known
 	requests []Request
 	faults   []Fault
 
@@ -112,9 +112,11 @@ func (s *Server) AddConference(account, conference string) {
 // addConference records a known conference. Callers hold s.mu.
 func (s *Server) addConference(account, conference string) {
 	if s.confs == nil {
-		s.confs = map[confKey]bool{}
+		s.confs = map[confKey]time.Time{}
 	}
-	s.confs[confKey{account, conference}] = true
+	if k := (confKey{account, conference}); s.confs[k].IsZero() {
+		s.confs[k] = Now()
+	}
 }
 
 // Participant finds a participant by CallID, else by Label.
@@ -299,8 +301,9 @@ type route struct {
 func (s *Server) route(escaped string) (route, bool) {
 	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
 	seg, names := strings.Split(rest, "/"), s.d.collections()
-	list := ok && s.d.Page != nil && len(seg) == 5 &&
+	list := ok && s.d.Page != nil && !s.d.ConferenceList && len(seg) == 5 &&
 		(seg[4] == names[2]+s.d.PathSuffix || s.d.SuffixOptional && seg[4] == names[2])
+	list = list || ok && s.d.Page != nil && s.d.ConferenceList && len(seg) == 4
 	if !list && (!ok || len(seg) != 6 || seg[4] != names[2]) {
 		return route{}, false
 	}
