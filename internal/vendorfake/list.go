@@ -181,11 +181,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route, fail fun
 		match = append(match, func(p Participant) bool { return get(p) == want })
 	}
 
-	s.mu.Lock()
-	created, known := s.confs[confKey{rt.account, rt.conference}]
-	if !known {
-		s.mu.Unlock()
-		fail(Problem{Kind: NotFound})
+	created, ok := s.lockConference(rt, fail)
+	if !ok {
 		return
 	}
 	var sel []entry
@@ -254,11 +251,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route, fail fun
 // participant, oldest first, in one page (Dialect.ConferenceList). An
 // unknown conference is 404; one with nobody left lists none.
 func (s *Server) listConference(w http.ResponseWriter, rt route, fail func(Problem)) {
-	s.mu.Lock()
-	created, known := s.confs[confKey{rt.account, rt.conference}]
-	if !known {
-		s.mu.Unlock()
-		fail(Problem{Kind: NotFound})
+	created, ok := s.lockConference(rt, fail)
+	if !ok {
 		return
 	}
 	p := Page{Account: rt.account, Conference: rt.conference, Created: created, Participants: []any{}}
@@ -271,6 +265,18 @@ func (s *Server) listConference(w http.ResponseWriter, rt route, fail func(Probl
 	p.PageSize = len(p.Participants)
 	p.End = max(len(p.Participants)-1, 0)
 	writeJSON(w, http.StatusOK, s.d.Page(p))
+}
+
+// lockConference locks s.mu and returns when rt's conference became known;
+// an unknown conference is answered 404, unlocked.
+func (s *Server) lockConference(rt route, fail func(Problem)) (time.Time, bool) {
+	s.mu.Lock()
+	created, known := s.confs[confKey{rt.account, rt.conference}]
+	if !known {
+		s.mu.Unlock()
+		fail(Problem{Kind: NotFound})
+	}
+	return created, known
 }
 
 // listed reports whether a list of rt's conference holds p. Callers hold
