@@ -256,7 +256,7 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			if last == nil {
 				last = &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: op,
 					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-					Err: gobreaker.ErrOpenState}
+					Err:     gobreaker.ErrOpenState}
 			}
 			return nil, last
 		}
@@ -365,7 +365,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 		}
 		yield(nil, &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: "list",
 			Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-			Err: gobreaker.ErrOpenState})
+			Err:     gobreaker.ErrOpenState})
 	}
 }
 
