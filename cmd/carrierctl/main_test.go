@@ -337,9 +337,13 @@ func TestConfigFile(t *testing.T) {
 	assert.Equal(t, 5, r.code, r.stderr)
 	assert.Len(t, requests(t, e, "twilio"), before+2)
 
-	r = carrierctl(t, env, "get", "--config", path, "--conference", tw.Conference, "--call", "agent")
+	// Without --carrier, the account names the carrier.
+	r = carrierctl(t, env, "get", "--config", path, "--account", tx.Account, "--conference", tx.Conference, "--call", "agent")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"provider": "texml"`)
+	r = carrierctl(t, env, "get", "--config", path, "--carrier", "eu", "--conference", tw.Conference, "--call", "agent")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "--carrier is required: "+path+" names tx, us")
+	assert.Contains(t, r.stderr, `--carrier: `+path+` names no carrier "eu" (it names tx, us)`)
 
 	r = carrierctl(t, nil, "get", "--config", path, "--carrier", "us", "--conference", tw.Conference, "--call", "agent")
 	assert.Equal(t, 2, r.code)

@@ -9,31 +9,41 @@ import (
 	"github.com/carrierkit/carrierkit/providers/config"
 )
 
-// FromConfig opens every carrier of cfg, one adapter per endpoint, and
-// returns a Router over them. A carrier's "retry" settings become the
+// FromConfig opens the carriers names of cfg (every carrier when none is
+// given), one adapter per endpoint, and returns a Router over them. A carrier's "retry" settings become the
 // router's (1+max_retries attempts across its endpoints, the waits between
 // passes); its endpoint adapters send each request once. "breaker" and
 // "failover" set the Policy. Nothing is sent. Problems (an unset
 // environment variable) are reported at their JSON paths, as config.Open
-// does.
-func FromConfig(ctx context.Context, cfg *config.Config, opts Options) (*Router, error) {
+// does, all in one *config.Error.
+func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...string) (*Router, error) {
+	if len(names) == 0 {
+		names = cfg.Names()
+	}
 	var carriers []Carrier
-	var errs []error
-	for _, name := range cfg.Names() {
-		cr := cfg.Carriers[name]
+	var all *config.Error
+	for _, name := range names {
 		eps, err := cfg.OpenEndpoints(ctx, name, map[string]string{providers.ParamMaxRetries: "0"})
-		if err != nil {
-			errs = append(errs, err)
+		var ce *config.Error
+		switch {
+		case errors.As(err, &ce) && all == nil:
+			all = ce
 			continue
+		case errors.As(err, &ce):
+			all.Problems = append(all.Problems, ce.Problems...)
+			continue
+		case err != nil:
+			return nil, err
 		}
+		cr := cfg.Carriers[name]
 		c := Carrier{Name: name, Account: cr.Params["account"], Policy: PolicyOf(cr)}
 		for _, e := range eps {
 			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Updater: e.Updater})
 		}
 		carriers = append(carriers, c)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if all != nil {
+		return nil, all
 	}
 	return New(opts, carriers...)
 }
