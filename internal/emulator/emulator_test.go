@@ -162,7 +162,7 @@ func TestAdminRequests(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))
 	require.Len(t, reqs, 5)
 	assert.Equal(t, emulator.Request{Provider: "twilio", Method: "POST", Path: twilioPath + "agent.json", Auth: "Basic",
-		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false"}, reqs[0])
+		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false", Status: 200}, reqs[0])
 	assert.Equal(t, "Bearer", reqs[1].Auth)
 	assert.Equal(t, "(no scheme)", reqs[2].Auth)
 	assert.Equal(t, "(unknown scheme)", reqs[3].Auth)
