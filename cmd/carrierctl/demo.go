@@ -46,18 +46,20 @@ type demoRefusal struct {
 }
 
 type demoReport struct {
-	Emulator string      `json:"emulator"`
-	Update   string      `json:"update"`
-	Call     string      `json:"call"`
-	Legs     []demoLeg   `json:"carriers"`
-	Refusal  demoRefusal `json:"refusal"`
+	Emulator string        `json:"emulator"`
+	Update   string        `json:"update"`
+	Call     string        `json:"call"`
+	Legs     []demoLeg     `json:"carriers"`
+	Refusal  demoRefusal   `json:"refusal"`
+	Failover *demoFailover `json:"failover"`
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "demo [--output table|json] [-v]\n\n"+
 		"Starts the emulator in-process on 127.0.0.1 (no setup, no network), sends one neutral\n"+
 		"update through each adapter and shows the wire request each carrier received beside\n"+
-		"the neutral result; then shows texml refusing WaitMethod with nothing sent.")
+		"the neutral result; then shows texml refusing WaitMethod with nothing sent; then a failover:\n"+
+		"the primary endpoint refuses connections, the secondary serves, the breaker opens.")
 	output := outputFlag("table")
 	fs.Var(&output, "output", "output `format`: table or json")
 	verbose := fs.Bool("v", false, "debug logs to stderr (never credentials)")
@@ -125,6 +127,9 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 	after, _ := e.Requests(texml.Name)
 	rep.Refusal = demoRefusal{Provider: texml.Name, Update: describe(wait), Error: err.Error(),
 		RequestsSent: len(after) - len(before)}
+	if rep.Failover, err = demoFailoverRun(ctx, mux, opts); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -157,9 +162,11 @@ func (r *demoReport) print(w io.Writer) error {
 		return err
 	}
 	f := r.Refusal
-	_, err := fmt.Fprintf(w, "\n%s refuses %s before sending (requests sent: %d):\n  %s\n",
-		f.Provider, f.Update, f.RequestsSent, f.Error)
-	return err
+	if _, err := fmt.Fprintf(w, "\n%s refuses %s before sending (requests sent: %d):\n  %s\n",
+		f.Provider, f.Update, f.RequestsSent, f.Error); err != nil {
+		return err
+	}
+	return r.Failover.print(w)
 }
 
 // sideBySide writes one row per key, a column per carrier, under title.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers/router"
 )
 
 // bin is carrierctl, built once for the whole test binary.
@@ -424,6 +425,10 @@ func TestDemoInProcess(t *testing.T) {
 	assert.Regexp(t, `(?m)^neutral result\s+provider\s+twilio\s+texml$`, s)
 	assert.Regexp(t, `(?m)^\s+call_id\s+`+emulator.TwilioAgentCall+`\s+`+emulator.TeXMLAgentCall+`$`, s)
 	assert.Regexp(t, `(?m)^\s+hold\s+true\s+true$`, s)
+	assert.Contains(t, s, "failover: carrier us has two endpoints; the primary refuses connections")
+	assert.Regexp(t, `(?m)^\s+attempt 1\s+127\.0\.0\.1:\d+\s+failover\s+unavailable$`, s)
+	assert.Regexp(t, `(?m)^\s+breaker\s+127\.0\.0\.1:\d+: closed -> open \(last error: unavailable\)$`, s)
+	assert.Regexp(t, `(?m)^\s+endpoint 2\s+POST /2010-04-01/Accounts/.*/Participants/agent.json -> 200$`, s)
 	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey} {
 		assert.NotContains(t, s+errb.String(), secret)
 	}
@@ -438,6 +443,11 @@ func TestDemoInProcess(t *testing.T) {
 		assert.True(t, l.Result.Muted && l.Result.Hold, l.Provider)
 	}
 	assert.Equal(t, 0, rep.Refusal.RequestsSent)
+	require.NotNil(t, rep.Failover)
+	require.Len(t, rep.Failover.Requests, 1, "the primary refused: one request, on endpoint 2")
+	assert.Equal(t, 2, rep.Failover.Requests[0].Endpoint)
+	assert.Equal(t, router.StateOpen, rep.Failover.Health[0].Endpoints[0].State)
+	assert.True(t, rep.Failover.Result.Muted)
 	assert.Contains(t, errb.String(), "carrier request", "-v logs")
 	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey} {
 		assert.NotContains(t, errb.String(), secret)

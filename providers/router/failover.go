@@ -226,6 +226,7 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			latency := time.Since(start)
 			cancel()
 			v, unhealthy := classify(ctx, err)
+			ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
 			switch {
 			case unhealthy:
 				done(errUnhealthy)
@@ -234,7 +235,6 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			default:
 				done(nil)
 			}
-			ep.record(err, unhealthy, v == vCallerEnded)
 			ep.flush(r)
 			outcome := OutcomeOK
 			moveOn := err != nil && (v == vNotActed || v == vAmbiguous && idempotent)
@@ -345,6 +345,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				}
 			}
 			v, unhealthy := classify(ctx, last)
+			ep.record(last, unhealthy, v == vCallerEnded)
 			switch {
 			case unhealthy:
 				done(errUnhealthy)
@@ -353,7 +354,6 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 			default:
 				done(nil)
 			}
-			ep.record(last, unhealthy, v == vCallerEnded)
 			ep.flush(r)
 			outcome := OutcomeOK
 			if last != nil && v != vFinal {

@@ -1,6 +1,8 @@
 package router
 
 import (
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -33,6 +35,17 @@ func (s State) String() string {
 
 // MarshalText writes the state's name, for JSON.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a state's name.
+func (s *State) UnmarshalText(b []byte) error {
+	for i, n := range stateNames {
+		if n == string(b) {
+			*s = State(i)
+			return nil
+		}
+	}
+	return errors.New("router: unknown breaker state " + strconv.Quote(string(b)))
+}
 
 func stateOf(s gobreaker.State) State {
 	switch s {
