@@ -282,9 +282,14 @@ func (e *Emulator) serve(ctx context.Context, ln net.Listener, h http.Handler) e
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	var err error
+	served := false
 	select {
-	case err := <-done:
-		return err
+	case err = <-done:
+		if ctx.Err() == nil {
+			return err
+		}
+		served = true // the listener was closed for a shutdown (a refusing endpoint)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), cmp.Or(e.ShutdownGrace, DefaultShutdownGrace))
@@ -295,12 +300,14 @@ func (e *Emulator) serve(ctx context.Context, ln net.Listener, h http.Handler) e
 		_ = srv.Close()
 		cancelBase()
 	}
-	err := <-done
+	if !served {
+		err = <-done
+	}
 	mu.Lock()
 	stopped = true
 	mu.Unlock()
 	handlers.Wait()
-	if !errors.Is(err, http.ErrServerClosed) {
+	if !errors.Is(err, http.ErrServerClosed) && !served {
 		return err
 	}
 	return nil

@@ -60,19 +60,34 @@ type endpointSet struct {
 
 type listenerState struct {
 	addr   string
+	ln     *closeOnce
 	cancel context.CancelFunc // nil while refusing
 	done   chan struct{}      // closed when its Serve returned
+}
+
+// closeOnce is a listener a refuse closes at once, before the server's
+// graceful shutdown closes it again (a no-op then).
+type closeOnce struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *closeOnce) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // start serves endpoint i on ln. Callers hold s.mu.
 func (s *endpointSet) start(i int, ln net.Listener) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	st := s.eps[i]
+	st.ln = &closeOnce{Listener: ln}
 	st.cancel, st.done = cancel, make(chan struct{})
-	done := st.done
+	done, l := st.done, st.ln
 	go func() {
 		defer close(done)
-		_ = s.e.serve(ctx, ln, vendorfake.ForEndpoint(s.e, i+1))
+		_ = s.e.serve(ctx, l, vendorfake.ForEndpoint(s.e, i+1))
 	}()
 }
 
@@ -86,8 +101,10 @@ func (s *endpointSet) bases() []string {
 	return out
 }
 
-// refuse closes endpoint n's listener; it does not wait for the requests in
-// flight (the admin request asking for it may be one of them).
+// refuse closes endpoint n's listener before it returns, so no connection
+// is accepted after; it does not wait for the requests in flight (the
+// admin request asking for it may be one of them), which the shutdown
+// lets finish.
 func (e *Emulator) refuse(f Fault) error {
 	set := e.endpoints.Load()
 	switch {
@@ -100,6 +117,7 @@ func (e *Emulator) refuse(f Fault) error {
 	defer set.mu.Unlock()
 	if st := set.eps[f.Endpoint-1]; st.cancel != nil {
 		st.cancel()
+		_ = st.ln.Close()
 		st.cancel = nil
 	}
 	return nil
