@@ -10,9 +10,25 @@
 // with nothing sent, retries as the policy says, honours Retry-After and
 // context cancellation, and never lets a credential into an error or a log
 // line. A new adapter gets all of it by writing a Harness.
+//
+// The Harness states the vendor's wire contract (Contract) from its
+// documentation: per operation the method, path and content type, per field
+// and value the exact body (form or JSON), whether updates are read back,
+// and what the resource lacks. Cases a carrier cannot have (labels,
+// announcements, wait music) are skipped by its capabilities, never by
+// adapter name.
+//
+// carrierkit's adapters live in its module (see the README, "Who writes an
+// adapter"); their fakes are built on an internal engine. The suite can run
+// against any participant.Updater with a Backend of your own, but Harness,
+// Contract and Backend may still change before v1. To certify an endpoint,
+// use the live checks (RunLive, RunChecks, carrierctl conformance), whose
+// ids are stable.
 package conformance
 
 import (
+	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -73,19 +89,40 @@ type Env struct {
 	ValidateRequest func(r Request) error
 }
 
-// Contract is what the vendor's API expects on the wire.
+// Contract is what the vendor's API expects on the wire, stated from the
+// vendor's documentation, independently of the adapter. The suite checks
+// every request against it: method, path, content type and the exact body
+// for each field and value.
 type Contract struct {
 	// Provider is the adapter's name, as in Participant.Provider.
 	Provider string
-	// Fields maps each field the vendor accepts to its form name. Fields
-	// not listed must be refused as unsupported.
-	Fields map[participant.Field]string
-	// Path returns the escaped request path for an account, conference and
-	// call made only of unreserved characters.
-	Path func(account, conference, call string) string
-	// CompletedStatus is the vendor's status for a participant who left.
+	// Fields are the fields the vendor accepts. Fields not in the set must
+	// be refused as unsupported, nothing sent.
+	Fields participant.FieldSet
+	// Update is how an update goes on the wire.
+	Update RequestContract
+	// Fetch is how a fetch goes on the wire (when the adapter can fetch),
+	// and an update's read-back.
+	Fetch RequestContract
+	// Remove is how a remove goes on the wire, when the adapter can remove.
+	Remove RequestContract
+	// ReadBack says the vendor answers an update without the participant
+	// (204), so after each successful update the adapter sends exactly one
+	// Fetch request to read it back.
+	ReadBack bool
+	// Body returns the exact update body the vendor expects for req (every
+	// field req sets is supported and valid).
+	Body func(req participant.UpdateRequest) Body
+	// MutedKey is the key of the muted state in the vendor's participant
+	// resource (Participant.Raw), e.g. "muted".
+	MutedKey string
+	// Omits lists what the vendor's participant resource does not carry;
+	// the suite checks everything else.
+	Omits Omits
+	// CompletedStatus is the vendor's status for a participant who left
+	// (unless Omits.Status).
 	CompletedStatus string
-	// ValidCallToCoach returns a call id the vendor accepts for CallSidToCoach.
+	// ValidCallToCoach returns a call id the vendor accepts as the call to coach.
 	ValidCallToCoach func() string
 	// Errors are the vendor's documented errors and their neutral codes.
 	Errors []ErrorCase
@@ -94,6 +131,76 @@ type Contract struct {
 	// VendorError reports whether err's chain holds the vendor's own error
 	// type (reachable with errors.As).
 	VendorError func(err error) bool
+}
+
+// RequestContract is one operation's request line and body type.
+type RequestContract struct {
+	// Method is the HTTP method, e.g. "POST" or "PUT".
+	Method string
+	// Path returns the escaped request path for an account, conference and
+	// call made only of unreserved characters.
+	Path func(account, conference, call string) string
+	// ContentType is the body's media type ("" for no body).
+	ContentType string
+}
+
+// Body is an expected request body: a form (Form) or a JSON document
+// (JSON, compared as JSON values).
+type Body struct {
+	Form url.Values
+	JSON string
+}
+
+// Omits lists parts of the participant resource a vendor does not report
+// (participant.Omits; the adapter's Capabilities must say the same).
+type Omits = participant.Omits
+
+// FormBody returns a Contract.Body for a vendor that takes a form with one
+// name per field (names maps each accepted field to its form name):
+// only the fields set, booleans as true/false, strings and methods as is.
+func FormBody(names map[participant.Field]string) func(participant.UpdateRequest) Body {
+	return func(req participant.UpdateRequest) Body {
+		form := url.Values{}
+		set := func(f participant.Field, v string) { form.Set(names[f], v) }
+		for _, f := range req.Fields().Fields() {
+			switch f {
+			case participant.FieldMuted:
+				set(f, strconv.FormatBool(*req.Muted))
+			case participant.FieldHold:
+				set(f, strconv.FormatBool(*req.Hold))
+			case participant.FieldHoldURL:
+				set(f, *req.HoldURL)
+			case participant.FieldHoldMethod:
+				set(f, string(req.HoldMethod))
+			case participant.FieldAnnounceURL:
+				set(f, *req.AnnounceURL)
+			case participant.FieldAnnounceMethod:
+				set(f, string(req.AnnounceMethod))
+			case participant.FieldWaitURL:
+				set(f, *req.WaitURL)
+			case participant.FieldWaitMethod:
+				set(f, string(req.WaitMethod))
+			case participant.FieldBeepOnExit:
+				set(f, strconv.FormatBool(*req.BeepOnExit))
+			case participant.FieldEndConferenceOnExit:
+				set(f, strconv.FormatBool(*req.EndConferenceOnExit))
+			case participant.FieldCoaching:
+				set(f, strconv.FormatBool(*req.Coaching))
+			case participant.FieldCallToCoach:
+				set(f, *req.CallToCoach)
+			}
+		}
+		return Body{Form: form}
+	}
+}
+
+// FieldSet returns the set of names' keys.
+func FieldSet(names map[participant.Field]string) participant.FieldSet {
+	var s participant.FieldSet
+	for f := range names {
+		s |= participant.NewFieldSet(f)
+	}
+	return s
 }
 
 // ErrorCase is one vendor error answer and the code it must map to.
@@ -119,22 +226,3 @@ const (
 	hUserAgent     = "User-Agent"
 	hContentType   = "Content-Type"
 )
-
-// TwilioFormNames returns the form names Twilio documents for
-// UpdateParticipant (twilio_api_v2010.json), less except. Telnyx TeXML uses
-// the same names and has no WaitMethod. Harnesses state their Contract with
-// it; the adapters keep their own copy, which the suite checks.
-func TwilioFormNames(except ...participant.Field) map[participant.Field]string {
-	m := map[participant.Field]string{
-		participant.FieldMuted: "Muted", participant.FieldHold: "Hold",
-		participant.FieldHoldURL: "HoldUrl", participant.FieldHoldMethod: "HoldMethod",
-		participant.FieldAnnounceURL: "AnnounceUrl", participant.FieldAnnounceMethod: "AnnounceMethod",
-		participant.FieldWaitURL: "WaitUrl", participant.FieldWaitMethod: "WaitMethod",
-		participant.FieldBeepOnExit: "BeepOnExit", participant.FieldEndConferenceOnExit: "EndConferenceOnExit",
-		participant.FieldCoaching: "Coaching", participant.FieldCallToCoach: "CallSidToCoach",
-	}
-	for _, f := range except {
-		delete(m, f)
-	}
-	return m
-}

@@ -138,6 +138,18 @@ type Capabilities struct {
 	// Labels reports whether Ref.Call may be a participant label (Twilio,
 	// TeXML) rather than only a call id (Bandwidth).
 	Labels bool
+	// Omits says what the carrier's participant resource does not carry;
+	// those Participant fields stay zero.
+	Omits Omits
+}
+
+// Omits lists parts of Participant a carrier does not report.
+type Omits struct {
+	// Status: Participant.Status is always StatusUnknown (Bandwidth's
+	// members have no status).
+	Status bool
+	// Times: Participant.Created and Updated are always zero.
+	Times bool
 }
 
 // Supports reports whether the adapter can carry field f.

@@ -10,6 +10,13 @@ import (
 
 // Code is a neutral error class. Codes are errors themselves, so
 // errors.Is(err, ErrNotFound) tests the class of any adapter's error.
+//
+// Which to use: callers test an error with the Err* sentinels and
+// errors.Is (errors.Is(err, participant.ErrNotFound)), which also works
+// through wrapping; they switch on CodeOf(err) when several classes lead
+// to different handling (an exit code, a metric label). The Code*
+// constants are for that switch and for adapters building an *Error. The
+// sentinels are the Codes themselves, so both idioms always agree.
 type Code uint8
 
 // Error classes.
@@ -71,7 +78,10 @@ var (
 type Error struct {
 	Code     Code
 	Provider string // adapter name, e.g. "twilio"
-	Op       string // "update" or "fetch"
+	// Op is the operation that failed: "update", "fetch", "list" or
+	// "remove"; "check" for CheckRef; "config" for a bad setting when an
+	// adapter is created or opened from a URL or a config file.
+	Op string
 	// Field is the request field a validation or capability rule refused.
 	Field string
 	// Message says what went wrong when there is no vendor message.

@@ -106,9 +106,11 @@ type Participant struct {
 	StartConferenceOnEnter *bool  `json:"start_conference_on_enter,omitempty"`
 	CallToCoach            string `json:"call_to_coach,omitempty"`
 
-	Status  Status    `json:"status"`
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
+	Status Status `json:"status"`
+	// Created and Updated are zero (and left out of JSON) where the carrier
+	// does not report them (Bandwidth).
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 
 	// Raw is the carrier's response body, for fields not mapped here.
 	Raw json.RawMessage `json:"raw,omitempty"`

@@ -75,7 +75,10 @@ func (r *UpdateRequest) Fields() FieldSet {
 
 // ValidateRef checks that ref names a conference and a call, and that an
 // account is known (ref.Account, or defaultAccount when that is empty). It
-// returns the account to use.
+// returns the account to use. Its error's Op is "update"; an adapter
+// checking a ref for another operation sets Op to that one (the adapter
+// engine does, for fetch, list, remove and check). The carrier's own id
+// rules (shapes such as AC…, conf-…) are the adapter's, not checked here.
 func ValidateRef(ref Ref, defaultAccount string, caps Capabilities) (string, error) {
 	account := ref.Account
 	if account == "" {

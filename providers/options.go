@@ -6,6 +6,7 @@ package providers
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -15,10 +16,17 @@ import (
 const Version = "0.1.0"
 
 // RetryPolicy says when and how long to wait before trying a request again.
-// Zero durations take the defaults, but a zero MaxRetries means no retries
-// (a nil *RetryPolicy in Options means DefaultRetryPolicy). The function
-// fields, when set, replace the built-in decisions, in the style of
-// go-retryablehttp.
+// A nil *RetryPolicy in Options means DefaultRetryPolicy; &RetryPolicy{}
+// means no retries. Zero durations take the defaults. A zero MaxRetries
+// means no retries, so a policy that sets anything else (a wait, a cap, a
+// function) with MaxRetries 0 is refused when the adapter is created
+// (Check): it would silently never retry.
+//
+// CheckRetry and Backoff replace parts of the built-in decisions, in the
+// style of go-retryablehttp, within bounds they cannot lift: MaxRetries is
+// always the limit, a request whose context has ended is never retried, a
+// 429 or 503 Retry-After (capped by MaxRetryAfter) wins over Backoff, and no
+// wait runs past the context's deadline.
 type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt.
 	MaxRetries int
@@ -28,11 +36,41 @@ type RetryPolicy struct {
 	// (default 30s). No wait ever runs past the context's deadline: when it
 	// would, the carrier's error is returned instead.
 	MaxRetryAfter time.Duration
-	// CheckRetry, when set, decides whether to retry. idempotent is false for
-	// requests the carrier must not act on twice (announcements).
+	// CheckRetry, when set, decides whether to retry in place of the
+	// built-in rule (httpx.Retryable: 429 and refused connections always,
+	// 5xx and dropped connections only for idempotent requests). It is not
+	// asked once MaxRetries is reached or the context has ended. idempotent
+	// is false for requests the carrier must not act on twice
+	// (announcements): a CheckRetry that retries them anyway may play one
+	// twice.
 	CheckRetry func(ctx context.Context, idempotent bool, resp *http.Response, err error) bool
-	// Backoff, when set, returns the wait before retry number attempt (0-based).
+	// Backoff, when set, returns the wait before retry number attempt
+	// (0-based), in place of exponential backoff, unless the answer carries
+	// a Retry-After.
 	Backoff func(min, max time.Duration, attempt int, resp *http.Response) time.Duration
+}
+
+// Check reports a policy that would silently never retry: MaxRetries 0 with
+// another field set. The error names Retry.MaxRetries.
+func (p *RetryPolicy) Check() error {
+	if p == nil || p.MaxRetries != 0 {
+		return nil
+	}
+	var set []string
+	for _, f := range [...]struct {
+		name string
+		on   bool
+	}{{"WaitMin", p.WaitMin != 0}, {"WaitMax", p.WaitMax != 0}, {"MaxRetryAfter", p.MaxRetryAfter != 0},
+		{"CheckRetry", p.CheckRetry != nil}, {"Backoff", p.Backoff != nil}} {
+		if f.on {
+			set = append(set, f.name)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return configError("", "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
+		" is set: set MaxRetries to the retries wanted, or use &RetryPolicy{} for none")
 }
 
 // DefaultRetryPolicy retries 3 times with 100ms–2s backoff and honours

@@ -36,6 +36,13 @@ type UpdaterURLLocator interface {
 	LocateUpdaterURL(u *url.URL) (root, region string, err error)
 }
 
+// UpdaterURLOpenerWithOptions is implemented by openers that can copy
+// themselves with other HTTP options (a logger, a User-Agent, …), so a
+// tool can open any registered scheme with its own options.
+type UpdaterURLOpenerWithOptions interface {
+	WithOptions(opts Options) UpdaterURLOpener
+}
+
 // URLMux maps URL schemes to openers. The zero value is an empty mux, ready
 // to use; it is safe for concurrent use.
 type URLMux struct {
@@ -76,6 +83,21 @@ func (m *URLMux) Schemes() []string {
 	}
 	slices.Sort(s)
 	return s
+}
+
+// WithOptions returns a new mux with m's schemes, each opener replaced by
+// its copy using opts when it implements UpdaterURLOpenerWithOptions.
+func (m *URLMux) WithOptions(opts Options) *URLMux {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers))}
+	for scheme, o := range m.openers {
+		if w, ok := o.(UpdaterURLOpenerWithOptions); ok {
+			o = w.WithOptions(opts)
+		}
+		out.openers[scheme] = o
+	}
+	return out
 }
 
 // ValidUpdaterScheme reports whether scheme is registered.

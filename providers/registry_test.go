@@ -3,6 +3,7 @@ package providers_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -93,12 +94,19 @@ func TestParams(t *testing.T) {
 	m.RegisterUpdater("stub", s)
 	ctx := context.Background()
 
-	_, err := m.OpenUpdater(ctx, "stub://?account=a1&token_env=MY_TOKEN&max_retries=0&wait_min=5ms")
+	_, err := m.OpenUpdater(ctx, "stub://?account=a1&token_env=MY_TOKEN&max_retries=1&wait_min=5ms")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"account": "a1", "token_env": "MY_TOKEN"}, s.got)
 	want := providers.DefaultRetryPolicy()
-	want.MaxRetries, want.WaitMin = 0, 5*time.Millisecond
+	want.MaxRetries, want.WaitMin = 1, 5*time.Millisecond
 	assert.Equal(t, &want, s.retry)
+
+	// max_retries=0 is no retries, whatever the waits: the policy says so
+	// plainly, and passes RetryPolicy.Check.
+	_, err = m.OpenUpdater(ctx, "stub://?account=a1&max_retries=0&wait_min=5ms")
+	require.NoError(t, err)
+	assert.Equal(t, &providers.RetryPolicy{}, s.retry)
+	assert.NoError(t, s.retry.Check())
 
 	_, err = m.OpenUpdater(ctx, "stub://?account=a1")
 	require.NoError(t, err)
@@ -148,4 +156,53 @@ func TestGetenv(t *testing.T) {
 	assert.Equal(t, "s3cr3t", v)
 	_, err = urlparams.Getenv("p", "token_env", "CARRIERKIT_TEST_UNSET", "or set X")
 	assert.EqualError(t, err, "carrierkit p config: invalid argument: token_env: environment variable CARRIERKIT_TEST_UNSET is not set (or set X)")
+}
+
+// TestRetryPolicyCheck: a policy that sets waits or functions but leaves
+// MaxRetries 0 would never retry; it is refused, naming the field.
+func TestRetryPolicyCheck(t *testing.T) {
+	var nilPolicy *providers.RetryPolicy
+	for _, ok := range []*providers.RetryPolicy{nilPolicy, {}, {MaxRetries: 2, WaitMin: time.Second}, {MaxRetries: 1}} {
+		assert.NoError(t, ok.Check(), "%+v", ok)
+	}
+	err := (&providers.RetryPolicy{WaitMin: time.Second, Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration {
+		return 0
+	}}).Check()
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, participant.CodeInvalidArgument, pe.Code)
+	assert.Equal(t, "Retry.MaxRetries", pe.Field)
+	assert.Contains(t, pe.Message, "WaitMin, Backoff")
+}
+
+// TestWithOptions: a copy of the mux opens every scheme with the options
+// given, leaving the original as it was.
+func TestWithOptions(t *testing.T) {
+	var m providers.URLMux
+	m.RegisterUpdater("stub", &optsOpener{})
+	m.RegisterUpdater("plain", &stub{})
+	opts := providers.Options{UserAgent: "tool/1"}
+	c := m.WithOptions(opts)
+	assert.Equal(t, m.Schemes(), c.Schemes())
+	_, err := c.OpenUpdater(context.Background(), "stub://?account=a")
+	require.NoError(t, err)
+	_, err = m.OpenUpdater(context.Background(), "stub://?account=a")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"tool/1", ""}, userAgents, "the copy used opts; the original did not")
+	_, err = c.OpenUpdater(context.Background(), "plain://?account=a")
+	assert.NoError(t, err, "an opener without WithOptions is kept as is")
+}
+
+// optsOpener records the User-Agent of the options it opens with.
+type optsOpener struct{ opts providers.Options }
+
+var userAgents []string
+
+func (o *optsOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Updater, error) {
+	userAgents = append(userAgents, o.opts.UserAgent)
+	return nil, nil
+}
+
+func (o *optsOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+	return &optsOpener{opts: opts}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"reflect"
 	"slices"
@@ -16,28 +17,25 @@ import (
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
-	"github.com/carrierkit/carrierkit/providers/texml"
-	"github.com/carrierkit/carrierkit/providers/twilio"
 )
 
-// demoUpdate is the neutral update the demo sends to every carrier.
+// demoUpdate is the neutral update the demo sends to every carrier: the
+// fields every registered carrier carries.
 var demoUpdate = participant.UpdateRequest{
-	Muted:      participant.Bool(true),
-	Hold:       participant.Bool(true),
-	HoldURL:    participant.String("https://example.com/hold-music.xml"),
-	HoldMethod: participant.MethodGET,
-	BeepOnExit: participant.Bool(false),
+	Muted: participant.Bool(true),
+	Hold:  participant.Bool(true),
 }
 
 // demoLeg is what one carrier received and answered.
 type demoLeg struct {
 	Provider string                   `json:"provider"`
 	URL      string                   `json:"url"`
+	Call     string                   `json:"call"` // the label, or the call id where the carrier has no labels
 	Request  emulator.Request         `json:"request"`
 	Result   *participant.Participant `json:"result"`
 }
 
-// demoRefusal is the update a carrier cannot carry, refused before sending.
+// demoRefusal is an update a carrier cannot carry, refused before sending.
 type demoRefusal struct {
 	Provider     string `json:"provider"`
 	Update       string `json:"update"`
@@ -48,18 +46,18 @@ type demoRefusal struct {
 type demoReport struct {
 	Emulator string        `json:"emulator"`
 	Update   string        `json:"update"`
-	Call     string        `json:"call"`
 	Legs     []demoLeg     `json:"carriers"`
-	Refusal  demoRefusal   `json:"refusal"`
+	Refusals []demoRefusal `json:"refusals"`
 	Failover *demoFailover `json:"failover"`
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", "demo [--output table|json] [-v]\n\n"+
 		"Starts the emulator in-process on 127.0.0.1 (no setup, no network), sends one neutral\n"+
-		"update through each adapter and shows the wire request each carrier received beside\n"+
-		"the neutral result; then shows texml refusing WaitMethod with nothing sent; then a failover:\n"+
-		"the primary endpoint refuses connections, the secondary serves, the breaker opens.")
+		"update through every carrier's adapter and shows the wire request each carrier received\n"+
+		"beside the neutral result; then shows each carrier refusing a field it cannot carry,\n"+
+		"with nothing sent; then a failover: the primary endpoint refuses connections, the\n"+
+		"secondary serves, the breaker opens.")
 	output := outputFlag("table")
 	fs.Var(&output, "output", "output `format`: table or json")
 	verbose := fs.Bool("v", false, "debug logs to stderr (never credentials)")
@@ -80,8 +78,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return rep.print(stdout)
 }
 
-// demo starts an emulator, walks demoUpdate through every carrier and
-// stops it.
+// demo starts an emulator, walks demoUpdate through every carrier, has
+// each refuse a field it cannot carry, and stops it.
 func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 	e := emulator.New()
 	base, stop, err := e.Start("127.0.0.1:0")
@@ -90,54 +88,98 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 	}
 	defer stop()
 	info := e.Info(base)
-	// Credentials are set in code on each adapter's URLOpener: the demo
-	// reads no environment.
-	tw, tx := info[twilio.Name], info[texml.Name]
-	mux := new(providers.URLMux)
-	mux.RegisterUpdater(twilio.Scheme, &twilio.URLOpener{AccountSID: tw.Account,
-		AuthToken: tw.Credentials[twilio.EnvAuthToken], Options: opts})
-	mux.RegisterUpdater(texml.Scheme, &texml.URLOpener{Account: tx.Account,
-		APIKey: tx.Credentials[texml.EnvAPIKey], Options: opts})
-
-	rep := &demoReport{Emulator: base, Update: describe(demoUpdate), Call: emulator.AgentLabel}
-	updaters := map[string]participant.Updater{}
+	rep := &demoReport{Emulator: base, Update: describe(demoUpdate)}
 	for _, v := range e.Vendors() {
+		// Credentials are set in code on the adapter's URLOpener: the demo
+		// reads no environment.
+		mux := new(providers.URLMux)
+		mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
 		urlstr := v.Name + "://?base_url=" + url.QueryEscape(info[v.Name].BaseURL)
 		u, err := mux.OpenUpdater(ctx, urlstr)
 		if err != nil {
 			return nil, err
 		}
-		updaters[v.Name] = u
-		ref := participant.Ref{Conference: v.Conference, Call: emulator.AgentLabel}
+		ref := participant.Ref{Conference: v.Conference, Call: v.Participants[0].Call}
+		if u.Capabilities().Labels && v.Participants[0].Label != "" {
+			ref.Call = v.Participants[0].Label
+		}
 		p, err := u.Update(ctx, ref, demoUpdate)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("demo: %s: %w", v.Name, err)
 		}
 		reqs, _ := e.Requests(v.Name)
-		rep.Legs = append(rep.Legs, demoLeg{Provider: v.Name, URL: urlstr, Request: reqs[len(reqs)-1], Result: p})
-	}
+		rep.Legs = append(rep.Legs, demoLeg{Provider: v.Name, URL: urlstr, Call: ref.Call,
+			Request: firstUpdate(reqs), Result: p})
 
-	wait := participant.UpdateRequest{WaitURL: participant.String("https://example.com/wait-music.xml"),
-		WaitMethod: participant.MethodPOST}
-	before, _ := e.Requests(texml.Name)
-	_, err = updaters[texml.Name].Update(ctx, participant.Ref{Conference: tx.Conference, Call: emulator.AgentLabel}, wait)
-	if !errors.Is(err, participant.ErrUnsupported) {
-		return nil, fmt.Errorf("demo: texml should refuse WaitMethod, got %v", err)
+		refused, ok := unsupportedUpdate(u.Capabilities())
+		if !ok {
+			continue
+		}
+		_, err = u.Update(ctx, ref, refused)
+		if !errors.Is(err, participant.ErrUnsupported) {
+			return nil, fmt.Errorf("demo: %s should refuse %s, got %v", v.Name, describe(refused), err)
+		}
+		after, _ := e.Requests(v.Name)
+		rep.Refusals = append(rep.Refusals, demoRefusal{Provider: v.Name, Update: describe(refused), Error: err.Error(),
+			RequestsSent: len(after) - len(reqs)})
 	}
-	after, _ := e.Requests(texml.Name)
-	rep.Refusal = demoRefusal{Provider: texml.Name, Update: describe(wait), Error: err.Error(),
-		RequestsSent: len(after) - len(before)}
-	if rep.Failover, err = demoFailoverRun(ctx, mux, opts); err != nil {
+	if rep.Failover, err = demoFailoverRun(ctx, opts); err != nil {
 		return nil, err
 	}
 	return rep, nil
 }
 
-// print writes the report for a person: each wire request, then the forms
+// firstUpdate is the update among a leg's requests (a carrier that answers
+// 204 is read back with a GET after it).
+func firstUpdate(reqs []emulator.Request) emulator.Request {
+	for _, r := range reqs {
+		if r.Method != http.MethodGet {
+			return r
+		}
+	}
+	return reqs[len(reqs)-1]
+}
+
+// unsupportedUpdate returns an update setting the first field caps cannot
+// carry, with a valid value (ok is false when caps carry every field).
+func unsupportedUpdate(caps participant.Capabilities) (participant.UpdateRequest, bool) {
+	var req participant.UpdateRequest
+	for _, f := range participant.AllFields() {
+		if caps.Supports(f) {
+			continue
+		}
+		switch f {
+		case participant.FieldHoldURL:
+			req.HoldURL = participant.String("https://example.com/hold-music.xml")
+		case participant.FieldHoldMethod:
+			req.HoldMethod = participant.MethodGET
+		case participant.FieldAnnounceURL:
+			req.AnnounceURL = participant.String("https://example.com/announce.xml")
+		case participant.FieldAnnounceMethod:
+			req.AnnounceMethod = participant.MethodPOST
+		case participant.FieldWaitURL:
+			req.WaitURL = participant.String("https://example.com/wait-music.xml")
+		case participant.FieldWaitMethod:
+			req.WaitURL = participant.String("https://example.com/wait-music.xml")
+			req.WaitMethod = participant.MethodPOST
+		case participant.FieldBeepOnExit:
+			req.BeepOnExit = participant.Bool(false)
+		case participant.FieldEndConferenceOnExit:
+			req.EndConferenceOnExit = participant.Bool(true)
+		default:
+			continue // Muted, Hold and coaching need no example here
+		}
+		return req, true
+	}
+	return req, false
+}
+
+// print writes the report for a person: each wire request, then the bodies
 // and neutral results side by side.
 func (r *demoReport) print(w io.Writer) error {
 	fmt.Fprintf(w, "carrierctl demo: one neutral update, %d carriers, in-process emulator at %s\n\n", len(r.Legs), r.Emulator)
-	fmt.Fprintf(w, "neutral update:  %s\nparticipant:     label %q in each carrier's demo conference\n\n", r.Update, r.Call)
+	fmt.Fprintf(w, "neutral update:  %s\nparticipant:     each carrier's demo agent (label %q where the carrier has labels, else its call id)\n\n",
+		r.Update, emulator.AgentLabel)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "wire requests")
 	for _, l := range r.Legs {
@@ -149,24 +191,50 @@ func (r *demoReport) print(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	header := "\t"
-	forms, results := make([][][2]string, len(r.Legs)), make([][][2]string, len(r.Legs))
+	bodies, results := make([][][2]string, len(r.Legs)), make([][][2]string, len(r.Legs))
 	for i, l := range r.Legs {
 		header += "\t" + l.Provider
-		forms[i] = formRows(l.Request.Body)
+		bodies[i] = bodyRows(l.Request)
 		results[i] = participantRows(l.Result)
 	}
 	fmt.Fprintln(tw, header)
-	sideBySide(tw, "form body", forms)
+	sideBySide(tw, "wire body", bodies)
 	sideBySide(tw, "neutral result", results)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	f := r.Refusal
-	if _, err := fmt.Fprintf(w, "\n%s refuses %s before sending (requests sent: %d):\n  %s\n",
-		f.Provider, f.Update, f.RequestsSent, f.Error); err != nil {
-		return err
+	for _, f := range r.Refusals {
+		if _, err := fmt.Fprintf(w, "\n%s refuses %s before sending (requests sent: %d):\n  %s\n",
+			f.Provider, f.Update, f.RequestsSent, f.Error); err != nil {
+			return err
+		}
 	}
 	return r.Failover.print(w)
+}
+
+// bodyRows splits a form or JSON body into name, value rows in wire order
+// (JSON: key order as sent).
+func bodyRows(r emulator.Request) [][2]string {
+	if !strings.HasPrefix(r.ContentType, "application/json") {
+		return formRows(r.Body)
+	}
+	var rows [][2]string
+	dec := json.NewDecoder(strings.NewReader(r.Body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return [][2]string{{"(body)", r.Body}}
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			break
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			break
+		}
+		rows = append(rows, [2]string{fmt.Sprint(k), string(v)})
+	}
+	return rows
 }
 
 // sideBySide writes one row per key, a column per carrier, under title.

@@ -59,7 +59,7 @@ func (o *demoObserver) StateChange(e router.StateChangeEvent) {
 // demoFailoverRun serves a second emulator on two endpoints, makes the
 // first refuse connections, and sends the demo update to the twilio
 // carrier through a router.
-func demoFailoverRun(ctx context.Context, mux *providers.URLMux, opts providers.Options) (*demoFailover, error) {
+func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover, error) {
 	e := emulator.New()
 	var lns []net.Listener
 	var bases []string
@@ -85,6 +85,13 @@ func demoFailoverRun(ctx context.Context, mux *providers.URLMux, opts providers.
 		return nil, err
 	}
 	tw := e.InfoEndpoints(bases)["twilio"]
+	v, err := e.Vendor("twilio")
+	if err != nil {
+		return nil, err
+	}
+	// Credentials are set in code on the opener: the demo reads no environment.
+	mux := new(providers.URLMux)
+	mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
 	rep := &demoFailover{Carrier: "us", Endpoints: tw.BaseURLs}
 	c := router.Carrier{Name: rep.Carrier, Account: tw.Account,
 		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1}}}

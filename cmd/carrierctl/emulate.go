@@ -6,13 +6,19 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]...\n\n"+
-		"Serves fakes of Twilio (under /2010-04-01/) and Telnyx TeXML (under /v2/texml/) on one\n"+
+	var routes []string
+	for _, c := range emulator.Carriers() {
+		routes = append(routes, c.Name+" under "+c.Prefix+"/")
+	}
+	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
+		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
 		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
 		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
 		"demo conference and participants. Stops cleanly on SIGINT or SIGTERM.\n\n"+
@@ -23,7 +29,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"Admin API: GET /_emulator/info; POST /_emulator/faults with\n"+
 		`{"provider":"twilio","status":503,"code":"20503","message":"…","retry_after":1,`+"\n"+
 		`"delay":"2s","drop":false,"malformed":false,"hang":false,"endpoint":1,"times":2} (times -1: until cleared);`+"\n"+
-		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests.")
+		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests;\n"+
+		"GET /_emulator/stats (requests answered 429 by --max-concurrent).")
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
 	endpoints := fs.Int("endpoints", 1, "`count` of listeners (endpoints) serving the same state; with a fixed port, the next ports")
 	var faults []emulator.Fault
@@ -34,6 +41,10 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		})
 	verbose := fs.Bool("v", false, "log each request to stderr (never credentials)")
+	size := fs.Int("participants", 0, "grow each demo conference to `N` participants (labels participant-3, …)")
+	var load vendorfake.Load
+	fs.IntVar(&load.MaxConcurrent, "max-concurrent", 0, "answer 429 (twilio 20429, texml 10011) past `N` requests in flight per account (0: no limit)")
+	fs.DurationVar(&load.Latency, "latency", 0, "add this `duration` to every answer, e.g. 20ms")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -48,17 +59,25 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				return usagef("--fault: %v", err)
 			}
 		}
-		ln, err := net.Listen("tcp", *listen)
-		if err != nil {
-			return err
-		}
-		if err := json.NewEncoder(stdout).Encode(e.Info("http://" + ln.Addr().String())); err != nil {
-			ln.Close()
-			return err
-		}
-		return e.Serve(ctx, ln)
 	}
-	return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout)
+	if err := e.SeedParticipants(*size); err != nil {
+		return usagef("--%v", err)
+	}
+	if err := e.SetLoad(load); err != nil {
+		return usagef("--max-concurrent, --latency: %v", err)
+	}
+	if *endpoints > 1 {
+		return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(stdout).Encode(e.Info("http://" + ln.Addr().String())); err != nil {
+		ln.Close()
+		return err
+	}
+	return e.Serve(ctx, ln)
 }
 
 // emulateEndpoints serves e on n listeners: --listen's port and the next

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -18,8 +19,6 @@ import (
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
 	"github.com/carrierkit/carrierkit/providers/router"
-	"github.com/carrierkit/carrierkit/providers/texml"
-	"github.com/carrierkit/carrierkit/providers/twilio"
 )
 
 // boolFlag is a tri-state boolean: left out, the field stays nil ("leave
@@ -98,17 +97,21 @@ type target struct {
 	retryWait, timeout        time.Duration
 	output                    outputFlag
 	verbose                   bool
+	httpClient                *http.Client // set by conformance, to record what is sent
+	// noCall: the command acts on the whole conference (list, update
+	// --all), so --call is refused rather than required.
+	noCall bool
 }
 
 func addTarget(fs *flag.FlagSet) *target {
 	t := &target{fs: fs, output: "json"}
-	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: twilio or texml (or use --config)")
+	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: "+strings.Join(providers.DefaultURLMux().Schemes(), ", ")+" (or use --config)")
 	fs.StringVar(&t.file, "config", "", "JSON config `file` naming carriers, instead of --provider")
 	fs.StringVar(&t.carrier, "carrier", "", "carrier `name` in the --config file (optional when the account or the ids identify it)")
-	fs.StringVar(&t.account, "account", "", "account `id` (twilio: AC…; default $TWILIO_ACCOUNT_SID, or the config file's)")
-	fs.StringVar(&t.conference, "conference", "", "conference `id` (twilio: CF…; texml: a UUID)")
-	fs.StringVar(&t.call, "call", "", "participant's call `id` or label")
-	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL` (twilio: before /2010-04-01; texml: before /texml, e.g. http://127.0.0.1:8080/v2)")
+	fs.StringVar(&t.account, "account", "", "account `id` (default: the carrier's environment variable, or the config file's)")
+	fs.StringVar(&t.conference, "conference", "", "conference `id`, in the carrier's id shape")
+	fs.StringVar(&t.call, "call", "", "participant's call `id`, or label where the carrier has labels")
+	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL`, as carrierctl emulate prints it (e.g. http://127.0.0.1:8080/v2 for texml)")
 	fs.IntVar(&t.maxRetries, "max-retries", 3, "`count` of retries after the first attempt")
 	fs.DurationVar(&t.retryWait, "retry-wait", 0, "backoff between retries (default 100ms doubling to 2s)")
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "give up after this long")
@@ -129,8 +132,10 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		return nil, ref, usagef("--carrier needs --config")
 	case t.conference == "":
 		return nil, ref, usagef("--conference is required")
-	case t.call == "":
+	case t.call == "" && !t.noCall:
 		return nil, ref, usagef("--call is required")
+	case t.call != "" && t.noCall:
+		return nil, ref, usagef("--call names one participant; this command acts on the whole conference")
 	}
 	// Flags override the carrier's URL parameters.
 	params := map[string]string{}
@@ -145,7 +150,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			params[providers.ParamWaitMax] = t.retryWait.String()
 		}
 	})
-	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl"})
+	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl", HTTPClient: t.httpClient})
 	if t.file == "" {
 		if !mux.ValidUpdaterScheme(t.provider) {
 			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))
@@ -196,12 +201,9 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	return r, ref, nil
 }
 
-// newMux returns a mux with both adapters, using opts.
+// newMux returns a mux with every registered adapter, using opts.
 func newMux(opts providers.Options) *providers.URLMux {
-	mux := new(providers.URLMux)
-	mux.RegisterUpdater(twilio.Scheme, &twilio.URLOpener{Options: opts})
-	mux.RegisterUpdater(texml.Scheme, &texml.URLOpener{Options: opts})
-	return mux
+	return providers.DefaultURLMux().WithOptions(opts)
 }
 
 // newLogger returns a debug logger to w when verbose, else a no-op.

@@ -1,6 +1,6 @@
-// Command carrierctl updates or shows a live conference participant on
-// Twilio or Telnyx TeXML through carrierkit's neutral API, and serves a
-// local emulator of both carriers.
+// Command carrierctl updates or shows a live conference participant on any
+// carrier it registers (Bandwidth, SignalWire, Telnyx TeXML, Twilio)
+// through carrierkit's neutral API, and serves a local emulator of them.
 //
 //	go install github.com/carrierkit/carrierkit/cmd/carrierctl@latest
 //	carrierctl demo
@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -21,7 +22,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Exit codes.
@@ -40,13 +43,16 @@ type command struct {
 }
 
 var commands = []command{
-	{"update", "change a participant: mute, hold and its music, announcements, wait music, coaching", runUpdate},
+	{"update", "change a participant (or, with --all, a whole conference): mute, hold and its music, announcements, wait music, coaching", runUpdate},
 	{"get", "show a participant", runGet},
-	{"emulate", "serve local fakes of both carriers' APIs, seeded with a demo conference", runEmulate},
-	{"demo", "walk one neutral update through both carriers on an in-process emulator", runDemo},
+	{"list", "list a conference's participants", runList},
+	{"remove", "take a participant out of its conference", runRemove},
+	{"emulate", "serve local fakes of every carrier's API, each seeded with a demo conference", runEmulate},
+	{"demo", "walk one neutral update through every carrier on an in-process emulator", runDemo},
+	{"conformance", "certify an endpoint: run the live conformance checks and write a report", runConformance},
 }
 
-const usageText = `carrierctl updates a live conference participant on Twilio or Telnyx TeXML
+const usageText = `carrierctl updates a live conference participant on any carrier it knows
 through one neutral API.
 
 Usage:
@@ -56,10 +62,9 @@ Commands:
 %s
 Run "carrierctl COMMAND --help" for a command's flags. Try "carrierctl demo".
 
-Credentials come from the environment, never from flags: TWILIO_ACCOUNT_SID
-with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) for twilio,
-TELNYX_API_KEY for texml; with --config, the variables the file names.
-
+Carriers (--provider) and where their credentials come from: the environment,
+never flags; with --config, the variables the file names.
+%s
 Exit codes: 0 success; 1 any other error; 2 invalid input or unsupported
 field (refused before sending, or rejected by the carrier); 3 not found;
 4 authentication or permission; 5 rate limited or unavailable after
@@ -83,9 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		var list strings.Builder
 		for _, c := range commands {
-			fmt.Fprintf(&list, "  %-8s %s\n", c.name, c.summary)
+			fmt.Fprintf(&list, "  %-12s %s\n", c.name, c.summary)
 		}
-		fmt.Fprintf(w, usageText, list.String())
+		fmt.Fprintf(w, usageText, list.String(), carrierList())
 		if len(args) == 0 {
 			return exitInvalid
 		}
@@ -104,8 +109,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitCode(err)
 	}
-	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want update, get, emulate or demo; see carrierctl --help)\n", args[0])
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	fmt.Fprintf(stderr, "carrierctl: unknown command %q (want %s; see carrierctl --help)\n", args[0], strings.Join(names, ", "))
 	return exitInvalid
+}
+
+// carrierList lists the registered carriers and their credentials, one
+// per line: every adapter scheme, with its emulator's credentials help.
+func carrierList() string {
+	help := map[string]string{}
+	for _, c := range emulator.Carriers() {
+		help[c.Name] = c.CredentialsHelp
+	}
+	var b strings.Builder
+	for _, s := range providers.DefaultURLMux().Schemes() {
+		fmt.Fprintf(&b, "  %-10s %s\n", s, cmp.Or(help[s], "see the adapter's documentation"))
+	}
+	return b.String()
 }
 
 // usageError is a mistake in the command line.

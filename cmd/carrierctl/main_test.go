@@ -8,11 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,7 +27,12 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
 	"github.com/carrierkit/carrierkit/providers/router"
+	"github.com/carrierkit/carrierkit/providers/signalwire/signalwiretest"
+	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 // bin is carrierctl, built once for the whole test binary.
@@ -71,10 +80,25 @@ func carrierctl(t *testing.T, env map[string]string, args ...string) result {
 	return r
 }
 
+// credentialPrefixes are the prefixes of every registered carrier's
+// environment variables (TWILIO_, BANDWIDTH_, …).
+func credentialPrefixes() []string {
+	var out []string
+	for _, c := range emulator.Carriers() {
+		_, d := c.New()
+		for k := range d.Credentials {
+			prefix, _, _ := strings.Cut(k, "_")
+			out = append(out, prefix+"_")
+		}
+	}
+	return out
+}
+
 func cleanEnv(env map[string]string) []string {
 	var out []string
+	prefixes := credentialPrefixes()
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TWILIO_") && !strings.HasPrefix(kv, "TELNYX_") {
+		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(kv, p) }) {
 			out = append(out, kv)
 		}
 	}
@@ -90,23 +114,36 @@ type vendor struct {
 	emulator.VendorInfo
 }
 
+// agent is how the vendor's demo agent is addressed: by label where the
+// carrier has labels, else by call id.
+func (v vendor) agent() string {
+	if l := v.Participants[0].Label; l != "" {
+		return l
+	}
+	return v.Participants[0].Call
+}
+
 // args are the flags that address the vendor's demo agent.
 func (v vendor) args(extra ...string) []string {
 	return append([]string{"--provider", v.name, "--base-url", v.BaseURL, "--account", v.Account,
-		"--conference", v.Conference, "--call", emulator.AgentLabel}, extra...)
+		"--conference", v.Conference, "--call", v.agent()}, extra...)
 }
 
 // secrets are the vendor's credentials as they could leak: raw and in a
-// Basic header.
+// Basic header (user:secret for any two of them).
 func (v vendor) secrets() []string {
-	var s []string
+	var raw, all []string
 	for _, c := range v.Credentials {
-		if c != v.Account { // TWILIO_ACCOUNT_SID is an id, not a secret
-			s = append(s, c)
+		all = append(all, c)
+		if c != v.Account { // an account id is not a secret
+			raw = append(raw, c)
 		}
 	}
-	if tok := v.Credentials["TWILIO_AUTH_TOKEN"]; tok != "" {
-		s = append(s, base64.StdEncoding.EncodeToString([]byte(v.Account+":"+tok)))
+	s := slices.Clone(raw)
+	for _, user := range all {
+		for _, secret := range raw {
+			s = append(s, base64.StdEncoding.EncodeToString([]byte(user+":"+secret)))
+		}
 	}
 	return s
 }
@@ -118,6 +155,18 @@ func startEmulator(t *testing.T) (*emulator.Emulator, vendor, vendor) {
 	t.Cleanup(srv.Close)
 	info := e.Info(srv.URL)
 	return e, vendor{"twilio", info["twilio"]}, vendor{"texml", info["texml"]}
+}
+
+// startAll serves an in-process emulator and returns every vendor by name.
+func startAll(t *testing.T) (*emulator.Emulator, map[string]vendor) {
+	e := emulator.New()
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	out := map[string]vendor{}
+	for name, info := range e.Info(srv.URL) {
+		out[name] = vendor{name, info}
+	}
+	return e, out
 }
 
 func requests(t *testing.T, e *emulator.Emulator, provider string) []emulator.Request {
@@ -197,6 +246,16 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{name: "unsupported field", code: 2, vendor: "texml", args: []string{"--wait-url", "https://example.com/w.xml", "--wait-method", "POST"},
 			stderr: "unsupported: WaitMethod: not supported by texml"},
+		{name: "bandwidth unsupported field", code: 2, vendor: "bandwidth", args: []string{"--hold-url", "https://example.com/h.xml"},
+			stderr: "unsupported: HoldURL: not supported by bandwidth"},
+		{name: "bandwidth coaching stop with a call", code: 2, vendor: "bandwidth", args: []string{"--coaching", "false", "--coach-call",
+			bandwidthtest.DemoCustomerCall}, stderr: "invalid argument: CallToCoach: cannot be set with Coaching=false"},
+		{name: "bandwidth label", code: 2, vendor: "bandwidth", args: []string{"--call", "agent", "--muted", "true"},
+			stderr: "invalid argument: Ref.Call: must be a Bandwidth call id"},
+		{name: "signalwire unsupported field", code: 2, vendor: "signalwire", args: []string{"--end-conference-on-exit", "true"},
+			stderr: "unsupported: EndConferenceOnExit: not supported by signalwire"},
+		{name: "bandwidth not found", code: 3, vendor: "bandwidth", args: []string{"--call", "c-0000", "--muted", "true"},
+			stderr: "not found (HTTP 404, code not-found)", sent: 1},
 		{name: "invalid value", code: 2, vendor: "twilio", args: []string{"--hold-url", "not a url"}, stderr: "invalid argument: HoldURL"},
 		{name: "nothing to update", code: 2, vendor: "twilio", stderr: "nothing to update"},
 		{name: "bad flag value", code: 2, vendor: "twilio", args: []string{"--muted", "maybe"},
@@ -220,8 +279,8 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e, tw, tx := startEmulator(t)
-			v := map[string]vendor{"twilio": tw, "texml": tx}[tc.vendor]
+			e, vendors := startAll(t)
+			v := vendors[tc.vendor]
 			if tc.fault != nil {
 				f := *tc.fault
 				f.Provider = v.name
@@ -251,7 +310,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{}, "Usage:"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"update", "--conference", "c", "--call", "x"}, "--provider or --config is required"},
-		{[]string{"update", "--provider", "sip", "--conference", "c", "--call", "x"}, `--provider: unknown provider "sip" (want texml or twilio)`},
+		{[]string{"update", "--provider", "sip", "--conference", "c", "--call", "x"}, `--provider: unknown provider "sip" (want ` + strings.Join(providers.DefaultURLMux().Schemes(), " or ") + ")"},
 		{[]string{"update", "--provider", "twilio", "--call", "x"}, "--conference is required"},
 		{[]string{"get", "--provider", "twilio", "--conference", "c", "--call", "x", "--output", "yaml"}, "must be json or table"},
 		{[]string{"get", "--provider", "twilio", "extra"}, `unexpected argument "extra"`},
@@ -378,17 +437,32 @@ func TestEmulateCommand(t *testing.T) {
 	require.NoError(t, err) // stderr is read only after Wait: the child writes it
 	var info map[string]emulator.VendorInfo
 	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
-	require.Contains(t, info, "twilio")
-	require.Contains(t, info, "texml")
+	assert.Equal(t, providers.DefaultURLMux().Schemes(), slices.Sorted(maps.Keys(info)), "every registered carrier is served")
 	assert.True(t, strings.HasSuffix(info["texml"].BaseURL, "/v2"))
+	assert.True(t, strings.HasSuffix(info["bandwidth"].BaseURL, "/api/v2"))
 
-	for _, name := range []string{"twilio", "texml"} {
+	for name := range info {
 		v := vendor{name, info[name]}
 		// texml's first answer is the injected 503; the retry succeeds.
 		r := carrierctl(t, v.Credentials, append([]string{"update", "--hold", "true", "--retry-wait", "1ms"}, v.args()...)...)
-		require.Equal(t, 0, r.code, r.stderr)
-		assert.Contains(t, r.stdout, `"hold": true`)
+		require.Equal(t, 0, r.code, "%s: %s", name, r.stderr)
+		assert.Contains(t, r.stdout, `"hold": true`, name)
+		assert.Contains(t, r.stdout, `"provider": "`+name+`"`)
 	}
+
+	// Bandwidth: a PUT of JSON answered 204 and read back; a field it has
+	// no place for exits 2 with nothing sent.
+	bw := vendor{"bandwidth", info["bandwidth"]}
+	reqs := adminRequests(t, bw.BaseURL, "bandwidth")
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "PUT", reqs[0].Method)
+	assert.Equal(t, `{"hold":true}`, reqs[0].Body)
+	assert.Equal(t, "application/json", reqs[0].ContentType)
+	assert.Equal(t, "GET", reqs[1].Method)
+	r := carrierctl(t, bw.Credentials, append([]string{"update", "--muted", "true", "--beep-on-exit", "false"}, bw.args()...)...)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "unsupported: BeepOnExit: not supported by bandwidth")
+	assert.Len(t, adminRequests(t, bw.BaseURL, "bandwidth"), 2, "nothing sent for a refused update")
 
 	// Faults from the admin endpoint.
 	resp, err := http.Post(info["twilio"].BaseURL+"/_emulator/faults", "application/json",
@@ -397,7 +471,7 @@ func TestEmulateCommand(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	v := vendor{"twilio", info["twilio"]}
-	r := carrierctl(t, v.Credentials, append([]string{"get"}, v.args()...)...)
+	r = carrierctl(t, v.Credentials, append([]string{"get"}, v.args()...)...)
 	assert.Equal(t, 3, r.code, r.stderr)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
@@ -410,26 +484,43 @@ func TestDemoInProcess(t *testing.T) {
 	require.Equal(t, 0, code, errb.String())
 	s := out.String()
 	for _, want := range []string{
-		"POST /2010-04-01/Accounts/" + emulator.TwilioAccount + "/Conferences/" + emulator.TwilioConference + "/Participants/agent.json",
-		"POST /v2/texml/Accounts/" + emulator.TeXMLAccount + "/Conferences/" + emulator.TeXMLConference + "/Participants/agent",
-		"Authorization: Basic (credential not shown)",
+		fmt.Sprintf("one neutral update, %d carriers", len(providers.DefaultURLMux().Schemes())),
+		"POST /2010-04-01/Accounts/" + twiliotest.DemoAccount + "/Conferences/" + twiliotest.DemoConference + "/Participants/agent.json",
+		"POST /v2/texml/Accounts/" + texmltest.DemoAccount + "/Conferences/" + texmltest.DemoConference + "/Participants/agent",
+		"PUT /api/v2/accounts/" + bandwidthtest.DemoAccount + "/conferences/" + bandwidthtest.DemoConference + "/members/" + bandwidthtest.DemoAgentCall,
+		"POST /api/laml/2010-04-01/Accounts/" + signalwiretest.DemoProject + "/Conferences/" + signalwiretest.DemoConference +
+			"/Participants/" + signalwiretest.DemoAgentCall + ".json",
+		"Authorization: Basic (credential not shown), Content-Type: application/json",
 		"Authorization: Bearer (credential not shown)",
-		"neutral update:  Muted=true Hold=true HoldURL=https://example.com/hold-music.xml HoldMethod=GET BeepOnExit=false",
+		"neutral update:  Muted=true Hold=true",
 		"texml refuses WaitURL=https://example.com/wait-music.xml WaitMethod=POST before sending (requests sent: 0)",
 		"unsupported: WaitMethod: not supported by texml",
+		"bandwidth refuses HoldURL=https://example.com/hold-music.xml before sending (requests sent: 0)",
+		"signalwire refuses BeepOnExit=false before sending (requests sent: 0)",
 	} {
 		assert.Contains(t, s, want)
 	}
-	assert.Regexp(t, `(?m)^form body\s+Muted\s+true\s+true$`, s)
-	assert.Regexp(t, `(?m)^\s+HoldUrl\s+https://example.com/hold-music.xml\s+https://example.com/hold-music.xml$`, s)
-	assert.Regexp(t, `(?m)^neutral result\s+provider\s+twilio\s+texml$`, s)
-	assert.Regexp(t, `(?m)^\s+call_id\s+`+emulator.TwilioAgentCall+`\s+`+emulator.TeXMLAgentCall+`$`, s)
-	assert.Regexp(t, `(?m)^\s+hold\s+true\s+true$`, s)
 	assert.Contains(t, s, "failover: carrier us has two endpoints; the primary refuses connections")
 	assert.Regexp(t, `(?m)^\s+attempt 1\s+127\.0\.0\.1:\d+\s+failover\s+unavailable$`, s)
 	assert.Regexp(t, `(?m)^\s+breaker\s+127\.0\.0\.1:\d+: closed -> open \(last error: unavailable\)$`, s)
 	assert.Regexp(t, `(?m)^\s+endpoint 2\s+POST /2010-04-01/Accounts/.*/Participants/agent.json -> 200$`, s)
-	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey} {
+	assert.NotContains(t, s, "twilio refuses", "twilio carries every field")
+	// One column per carrier, in name order: the rows line up.
+	row := func(title, key string, cell func(name string) string) string {
+		re := `(?m)^` + title + `\s+` + key
+		for _, name := range providers.DefaultURLMux().Schemes() {
+			re += `\s+` + regexp.QuoteMeta(cell(name))
+		}
+		return re + `$`
+	}
+	assert.Regexp(t, row("neutral result", "provider", func(name string) string { return name }), s)
+	assert.Regexp(t, row(`\s*`, "hold", func(string) string { return "true" }), s)
+	agents := map[string]string{"bandwidth": bandwidthtest.DemoAgentCall, "signalwire": signalwiretest.DemoAgentCall,
+		"texml": texmltest.DemoAgentCall, "twilio": twiliotest.DemoAgentCall}
+	assert.Regexp(t, `(?m)^(wire body)?\s+mute\s+(-\s+)*true\s`, s, "bandwidth's JSON body has its own rows")
+	assert.Regexp(t, `(?m)^\s+created\s+-\s+20`, s, "bandwidth reports no dates")
+	secrets := []string{twiliotest.DemoAuthToken, texmltest.DemoAPIKey, bandwidthtest.DemoPassword, signalwiretest.DemoAPIToken}
+	for _, secret := range secrets {
 		assert.NotContains(t, s+errb.String(), secret)
 	}
 
@@ -437,21 +528,81 @@ func TestDemoInProcess(t *testing.T) {
 	require.Equal(t, 0, run(context.Background(), []string{"demo", "--output", "json", "-v"}, &out, &errb))
 	var rep demoReport
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
-	require.Len(t, rep.Legs, 2)
+	require.Len(t, rep.Legs, len(providers.DefaultURLMux().Schemes()))
+	bodies := map[string]string{"bandwidth": `{"mute":true,"hold":true}`, "signalwire": "Muted=true&Hold=true",
+		"texml": "Muted=true&Hold=true", "twilio": "Muted=true&Hold=true"}
 	for _, l := range rep.Legs {
-		assert.Equal(t, "Muted=true&Hold=true&HoldUrl=https%3A%2F%2Fexample.com%2Fhold-music.xml&HoldMethod=GET&BeepOnExit=false", l.Request.Body)
+		switch want := bodies[l.Provider]; {
+		case want == "":
+			assert.NotEmpty(t, l.Request.Body, l.Provider) // a carrier added later
+		case strings.HasPrefix(want, "{"):
+			assert.JSONEq(t, want, l.Request.Body, l.Provider)
+		default:
+			assert.Equal(t, want, l.Request.Body, l.Provider)
+		}
 		assert.True(t, l.Result.Muted && l.Result.Hold, l.Provider)
+		if agent, ok := agents[l.Provider]; ok {
+			assert.Equal(t, agent, l.Result.CallID, "%s: the demo agent", l.Provider)
+		}
 	}
-	assert.Equal(t, 0, rep.Refusal.RequestsSent)
+	require.GreaterOrEqual(t, len(rep.Refusals), 3, "texml, bandwidth and signalwire each refuse a field")
+	for _, f := range rep.Refusals {
+		assert.Equal(t, 0, f.RequestsSent, f.Provider)
+	}
 	require.NotNil(t, rep.Failover)
 	require.Len(t, rep.Failover.Requests, 1, "the primary refused: one request, on endpoint 2")
 	assert.Equal(t, 2, rep.Failover.Requests[0].Endpoint)
 	assert.Equal(t, router.StateOpen, rep.Failover.Health[0].Endpoints[0].State)
 	assert.True(t, rep.Failover.Result.Muted)
 	assert.Contains(t, errb.String(), "carrier request", "-v logs")
-	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey} {
+	for _, secret := range secrets {
 		assert.NotContains(t, errb.String(), secret)
 	}
+}
+
+// TestRegistry: every registered carrier (adapter scheme) has a fake in the
+// emulator, and --help, update --help, emulate --help and the demo name it;
+// none of them names a carrier that is not registered.
+func TestRegistry(t *testing.T) {
+	schemes := providers.DefaultURLMux().Schemes()
+	var fakes []string
+	for _, c := range emulator.Carriers() {
+		fakes = append(fakes, c.Name)
+	}
+	assert.Equal(t, schemes, fakes, "each adapter has a fake registered with the emulator, and no fake lacks an adapter")
+	require.GreaterOrEqual(t, len(schemes), 4)
+
+	help := carrierctl(t, nil, "--help").stdout
+	update := carrierctl(t, nil, "update", "--help").stdout
+	emulate := carrierctl(t, nil, "emulate", "--help").stdout
+	demo := carrierctl(t, nil, "demo", "--output", "json")
+	require.Equal(t, 0, demo.code, demo.stderr)
+	var rep demoReport
+	require.NoError(t, json.Unmarshal([]byte(demo.stdout), &rep))
+	var legs []string
+	for _, l := range rep.Legs {
+		legs = append(legs, l.Provider)
+	}
+	assert.Equal(t, schemes, legs, "the demo walks every carrier")
+	for _, c := range emulator.Carriers() {
+		assert.Regexp(t, `(?m)^  `+c.Name+`\s+\S`, help, "--help lists %s with its credentials", c.Name)
+		assert.Contains(t, update, c.Name, "update --help names %s", c.Name)
+		assert.Contains(t, emulate, c.Name+" under "+c.Prefix+"/")
+	}
+}
+
+// adminRequests reads provider's recorded requests from a running
+// emulator's admin API (base is any of its base URLs).
+func adminRequests(t *testing.T, base, provider string) []emulator.Request {
+	t.Helper()
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	resp, err := http.Get(u.Scheme + "://" + u.Host + "/_emulator/requests?provider=" + provider)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var reqs []emulator.Request
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&reqs))
+	return reqs
 }
 
 func TestDemoBinary(t *testing.T) {

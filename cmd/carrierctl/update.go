@@ -6,19 +6,28 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
-const targetSynopsis = "(--provider twilio|texml [--account ID] | --config FILE [--carrier NAME]) --conference ID --call ID_OR_LABEL"
+// targetSynopsis names the registered carriers.
+func targetSynopsis() string {
+	return "(--provider " + strings.Join(providers.DefaultURLMux().Schemes(), "|") +
+		" [--account ID] | --config FILE [--carrier NAME]) --conference ID --call ID_OR_LABEL"
+}
 
 func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("update", "update "+targetSynopsis+" [field flags]\n\n"+
+	fs := newFlagSet("update", "update "+targetSynopsis()+" [field flags]\n\n"+
 		"Sets only the fields given; a field flag left out leaves the value as it is.\n"+
 		"Boolean fields take a value: --muted true, --hold=false.\n"+
-		"Prints the participant as the carrier reports it afterwards.")
+		"Prints the participant as the carrier reports it afterwards.\n\n"+
+		"With --all instead of --call, updates every participant of the conference but those\n"+
+		"named by --except (a call id or label, repeatable), a bounded number at a time, and\n"+
+		"prints one line per participant; it exits non-zero if any update failed.")
 	t := addTarget(fs)
 	var req participant.UpdateRequest
 	fs.Var(boolFlag{&req.Muted}, "muted", "mute or unmute (`true|false`)")
@@ -28,13 +37,21 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(stringFlag{&req.AnnounceURL}, "announce-url", "`URL` played to the participant once")
 	fs.Var(methodFlag{&req.AnnounceMethod}, "announce-method", "`GET|POST` for --announce-url")
 	fs.Var(stringFlag{&req.WaitURL}, "wait-url", "wait music `URL` before the conference starts; \"\" turns it off")
-	fs.Var(methodFlag{&req.WaitMethod}, "wait-method", "`GET|POST` for --wait-url (twilio only)")
+	fs.Var(methodFlag{&req.WaitMethod}, "wait-method", "`GET|POST` for --wait-url")
 	fs.Var(boolFlag{&req.BeepOnExit}, "beep-on-exit", "beep when the participant leaves (`true|false`)")
 	fs.Var(boolFlag{&req.EndConferenceOnExit}, "end-conference-on-exit", "end the conference when the participant leaves (`true|false`)")
 	fs.Var(boolFlag{&req.Coaching}, "coaching", "make the participant a coach (`true|false`; true needs --coach-call)")
 	fs.Var(stringFlag{&req.CallToCoach}, "coach-call", "call `id` of the participant being coached")
+	all := addAllFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	if all.all {
+		t.noCall = true
+		return t.updateAll(ctx, stdout, stderr, req, all)
+	}
+	if len(all.except) > 0 || all.set("concurrency") {
+		return usagef("--except and --concurrency go with --all")
 	}
 	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
 		return u.Update(ctx, ref, req)
@@ -42,7 +59,7 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("get", "get "+targetSynopsis+"\n\nPrints the participant as the carrier reports it.")
+	fs := newFlagSet("get", "get "+targetSynopsis()+"\n\nPrints the participant as the carrier reports it.")
 	t := addTarget(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -96,5 +113,13 @@ func participantRows(p *participant.Participant) [][2]string {
 	if p.StartConferenceOnEnter != nil {
 		rows = append(rows, [2]string{"start_conference_on_enter", b(*p.StartConferenceOnEnter)})
 	}
-	return append(rows, [2]string{"created", p.Created.Format(time.RFC3339)}, [2]string{"updated", p.Updated.Format(time.RFC3339)})
+	return append(rows, [2]string{"created", formatTime(p.Created)}, [2]string{"updated", formatTime(p.Updated)})
+}
+
+// formatTime is t in RFC 3339, or "" where the carrier reports no time.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
 }

@@ -1,16 +1,19 @@
 // Package adapter is the engine behind every carrierkit HTTP adapter:
 // validation, capability checks, URL building with per-segment escaping,
-// form encoding, error mapping and decoding live here once. A vendor
-// package supplies only a Dialect: its wire names, id rules, URL root,
-// response and error body shapes, and its error codes.
+// body encoding, paging, error mapping and decoding live here once. A vendor
+// package supplies only a Dialect: the operations its carrier offers (each
+// with its method, path, body, success shape and decoder), its id rules,
+// its error body and its error codes.
 package adapter
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -19,30 +22,89 @@ import (
 	"github.com/carrierkit/carrierkit/providers"
 )
 
+// Body says how an operation's request body is built from the request.
+type Body uint8
+
+// Body encodings.
+const (
+	// NoBody sends no body (GET, DELETE).
+	NoBody Body = iota
+	// FormBody sends application/x-www-form-urlencoded: the fields the
+	// request sets, in Field order, under their Dialect.Wire names, booleans
+	// as true/false.
+	FormBody
+	// JSONBody sends application/json built by Operation.Encode.
+	JSONBody
+)
+
+// Operation is one HTTP operation of a carrier's participant API.
+type Operation struct {
+	// Method is the HTTP method, e.g. http.MethodPost.
+	Method string
+	// Path is the path after the adapter's base URL (see MustPath).
+	Path Path
+	// Body is how the request body is built (Update only; other operations
+	// send none).
+	Body Body
+	// Encode builds a JSONBody from the request, which the engine has
+	// already validated against the capabilities and the dialect's Check.
+	Encode func(req *participant.UpdateRequest) ([]byte, error)
+	// Query returns the query of a List page: the first page's with an
+	// empty cursor, the next one's with the cursor the previous page gave.
+	Query func(opts participant.ListOptions, cursor string) url.Values
+	// NoContent means a success answer carries no participant (204). After
+	// such an Update the engine reads the participant back with the
+	// dialect's Fetch operation.
+	NoContent bool
+	// Decode turns a participant resource into a participant; for List it
+	// decodes each item of a page. The engine fills Provider and Raw, and
+	// AccountID and ConferenceID when the resource leaves them out.
+	Decode func(body []byte) (*participant.Participant, error)
+	// DecodePage splits a List answer into its participant resources and
+	// the way to the next page.
+	DecodePage func(body []byte) (Page, error)
+}
+
+// Page is one page of a List answer.
+type Page struct {
+	// Items are the participant resources, each decoded with the
+	// operation's Decode and kept as the participant's Raw.
+	Items []json.RawMessage
+	// Next is the next page as a URL reference resolved against the page's
+	// own URL (Twilio's next_page_uri); it must stay on the carrier's
+	// scheme and host. Empty: no link.
+	Next string
+	// Cursor, when Next is empty, asks for the next page through
+	// Operation.Query. Empty too: this was the last page.
+	Cursor string
+}
+
 // Dialect is what is truly one vendor's.
 type Dialect struct {
 	// Provider is the adapter's name, e.g. "twilio".
 	Provider string
 	// Labels reports whether Ref.Call may be a participant label.
 	Labels bool
-	// Wire maps each field the vendor accepts to its form parameter name.
-	// Fields absent here are unsupported and refused before sending.
+	// Omits says what the vendor's participant resource does not carry.
+	Omits participant.Omits
+	// Wire maps each field the vendor accepts to its name on the wire (the
+	// form name of a FormBody). Fields absent here are unsupported and
+	// refused before sending.
 	Wire map[participant.Field]string
-	// Root and Suffix frame the participant path:
-	// {base}{Root}/Accounts/{a}/Conferences/{c}/Participants/{call}{Suffix}.
-	Root, Suffix string
+	// Update is required. Fetch, List and Remove are the optional
+	// operations: the engine reports in Capabilities.Ops the ones declared,
+	// and refuses the others with ErrUnsupported, nothing sent.
+	Update, Fetch, List, Remove *Operation
 	// Check, when set, applies the vendor's id and value rules before
 	// sending; it returns the offending field and the rule, or "", "". A
-	// fetch passes the zero request. (By value: a pointer passed through a
-	// func value would move every request to the heap.)
+	// fetch, a remove and CheckRef pass the zero request; a list passes a
+	// ref with an empty Call. (By value: a pointer passed through a func
+	// value would move every request to the heap.)
 	Check func(account string, ref participant.Ref, req participant.UpdateRequest) (field, rule string)
-	// Decode turns a 2xx body into a participant (Provider and Raw are
-	// filled by the engine).
-	Decode func(body []byte) (*participant.Participant, error)
-	// DecodeError turns an error body into the vendor's error value, its
-	// code and message; vendorErr is nil when the body is not the vendor's
-	// shape.
-	DecodeError func(body []byte) (vendorErr error, code, message string)
+	// DecodeError turns an error body into the vendor's code, its message
+	// and its error value; vendorErr is nil when the body is not the
+	// vendor's shape.
+	DecodeError func(body []byte) (code, message string, vendorErr error)
 	// Codes maps vendor error codes to neutral codes; codes not listed fall
 	// back to the HTTP status.
 	Codes map[string]participant.Code
@@ -60,7 +122,9 @@ type Config struct {
 	HTTP providers.Options
 }
 
-// Client implements participant.Updater and participant.Fetcher.
+// Client implements participant.Updater, Fetcher, Lister, Remover and
+// RefChecker; Capabilities().Ops says which optional operations the
+// carrier really offers.
 type Client struct {
 	d       *Dialect
 	cfg     Config
@@ -70,12 +134,37 @@ type Client struct {
 	secrets []string
 }
 
-// New returns a Client speaking d with cfg.
+var (
+	_ participant.Updater    = (*Client)(nil)
+	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.Lister     = (*Client)(nil)
+	_ participant.Remover    = (*Client)(nil)
+	_ participant.RefChecker = (*Client)(nil)
+)
+
+// New returns a Client speaking d with cfg. It panics if d is not a usable
+// dialect (no Update, a NoContent update without Fetch, a list without
+// DecodePage), as dialects are fixed at compile time.
 func New(d *Dialect, cfg Config) *Client {
+	switch {
+	case d.Update == nil:
+		panic("adapter: dialect " + d.Provider + " has no Update operation")
+	case d.Update.NoContent && d.Fetch == nil:
+		panic("adapter: dialect " + d.Provider + ": a NoContent Update needs a Fetch operation to read back")
+	case d.Update.Body == JSONBody && d.Update.Encode == nil:
+		panic("adapter: dialect " + d.Provider + ": a JSONBody Update needs Encode")
+	case d.List != nil && (d.List.DecodePage == nil || d.List.Decode == nil):
+		panic("adapter: dialect " + d.Provider + ": List needs DecodePage and Decode")
+	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	c := &Client{d: d, cfg: cfg, http: httpx.New(httpx.Options{Provider: d.Provider, Options: cfg.HTTP}),
-		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels,
-			Ops: participant.NewOpSet(participant.OpFetch)}}
+		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits}}
+	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
+		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {
+		if declared {
+			c.caps.Ops |= participant.NewOpSet(op)
+		}
+	}
 	all := participant.AllFields()
 	c.wire = make([]string, len(all))
 	for _, f := range all {
@@ -95,40 +184,252 @@ func New(d *Dialect, cfg Config) *Client {
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
-// Capabilities reports the fields the dialect carries; Fetch is supported.
+// Capabilities reports the fields the dialect carries and the operations
+// it declares.
 func (c *Client) Capabilities() participant.Capabilities { return c.caps }
 
-// Update validates req, then POSTs it as a form.
+// Update validates req, sends it as the dialect's Update operation says,
+// and returns the participant from the answer, or read back with Fetch
+// when the answer carries none.
 func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	if err := participant.Validate(&req, c.caps); err != nil {
 		return nil, err
 	}
-	u, err := c.url("update", ref, &req)
+	r, account, err := c.prepareUpdate(ref, &req)
 	if err != nil {
 		return nil, err
 	}
-	return c.do(ctx, "update", &httpx.Request{Method: http.MethodPost, URL: u, Form: c.Encode(&req),
-		Authorization: c.cfg.Authorization, Idempotent: req.Idempotent()})
+	resp, perr := c.send(ctx, "update", r)
+	if perr != nil {
+		return nil, perr
+	}
+	if op := c.d.Update; !op.NoContent {
+		return c.decode("update", op.Decode, resp, account, ref)
+	}
+	// The carrier applied the update and said nothing more: read it back.
+	p, err := c.fetch(ctx, "update", account, ref)
+	if err != nil {
+		pe := err.(*participant.Error)
+		pe.Attempts += resp.Attempts
+		pe.Message = "the update was applied, but reading the participant back failed" + prefixed(pe.Message)
+		return nil, pe
+	}
+	return p, nil
 }
 
-// Fetch GETs the participant.
+// prepareUpdate checks ref and the validated req and builds the request.
+func (c *Client) prepareUpdate(ref participant.Ref, req *participant.UpdateRequest) (*httpx.Request, string, error) {
+	op := c.d.Update
+	u, account, err := c.url("update", op, ref, req)
+	if err != nil {
+		return nil, "", err
+	}
+	r := &httpx.Request{Method: op.Method, URL: u, Authorization: c.cfg.Authorization, Idempotent: req.Idempotent()}
+	switch op.Body {
+	case FormBody:
+		r.Body = c.Encode(req)
+	case JSONBody:
+		if r.Body, err = op.Encode(req); err != nil {
+			return nil, "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider,
+				Op: "update", Message: "cannot encode the request: " + err.Error(), Err: err}
+		}
+		r.ContentType = "application/json"
+	}
+	return r, account, nil
+}
+
+func prefixed(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// Fetch reads the participant with the dialect's Fetch operation.
 func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	u, err := c.url("fetch", ref, nil)
+	if c.d.Fetch == nil {
+		return nil, c.unsupported(participant.OpFetch)
+	}
+	u, account, err := c.url("fetch", c.d.Fetch, ref, nil)
 	if err != nil {
 		return nil, err
 	}
-	return c.do(ctx, "fetch", &httpx.Request{Method: http.MethodGet, URL: u,
+	return c.get(ctx, "fetch", u, account, ref)
+}
+
+// fetch reads back ref (already checked) for op.
+func (c *Client) fetch(ctx context.Context, op, account string, ref participant.Ref) (*participant.Participant, error) {
+	return c.get(ctx, op, c.d.Fetch.Path.build(c.cfg.BaseURL, account, ref), account, ref)
+}
+
+func (c *Client) get(ctx context.Context, op, u, account string, ref participant.Ref) (*participant.Participant, error) {
+	resp, perr := c.send(ctx, op, &httpx.Request{Method: c.d.Fetch.Method, URL: u,
 		Authorization: c.cfg.Authorization, Idempotent: true})
+	if perr != nil {
+		return nil, perr
+	}
+	return c.decode(op, c.d.Fetch.Decode, resp, account, ref)
+}
+
+// Remove takes the participant out of its conference with the dialect's
+// Remove operation. Remove is retried like any idempotent request, so a
+// retry after an ambiguous failure may report ErrNotFound for a
+// participant the first attempt removed.
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	op := c.d.Remove
+	if op == nil {
+		return c.unsupported(participant.OpRemove)
+	}
+	u, _, err := c.url("remove", op, ref, nil)
+	if err != nil {
+		return err
+	}
+	if _, perr := c.send(ctx, "remove", &httpx.Request{Method: op.Method, URL: u,
+		Authorization: c.cfg.Authorization, Idempotent: true}); perr != nil {
+		return perr
+	}
+	return nil
+}
+
+// List yields the participants of conf page by page with the dialect's
+// List operation, keeping those that match opts' filters (also when the
+// carrier filtered already). Stopping early fetches no further page.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return func(yield func(*participant.Participant, error) bool) {
+		op := c.d.List
+		if op == nil {
+			yield(nil, c.unsupported(participant.OpList))
+			return
+		}
+		if opts.PageSize < 0 {
+			yield(nil, &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider, Op: "list",
+				Field: "ListOptions.PageSize", Message: "must not be negative"})
+			return
+		}
+		ref := conf.Participant("")
+		first, account, err := c.url("list", op, ref, nil)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		page := c.pageURL(first, op, opts, "")
+		for n := 0; page != ""; n++ {
+			if n == MaxPages {
+				yield(nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "list",
+					Message: fmt.Sprintf("the carrier kept linking to further pages past %d", MaxPages)})
+				return
+			}
+			resp, perr := c.send(ctx, "list", &httpx.Request{Method: op.Method, URL: page,
+				Authorization: c.cfg.Authorization, Idempotent: true})
+			if perr != nil {
+				yield(nil, perr)
+				return
+			}
+			pg, err := op.DecodePage(resp.Body)
+			if err != nil {
+				yield(nil, c.decodeError("list", resp, err))
+				return
+			}
+			for _, item := range pg.Items {
+				p, err := c.decode("list", op.Decode, httpx.Response{Status: resp.Status, Body: item,
+					Attempts: resp.Attempts}, account, ref)
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if matches(p, opts) && !yield(p, nil) {
+					return
+				}
+			}
+			next, err := c.nextPage(page, first, op, opts, pg)
+			if err != nil {
+				yield(nil, c.decodeError("list", resp, err))
+				return
+			}
+			page = next
+		}
+	}
+}
+
+// MaxPages bounds a List: a carrier that keeps linking to new pages ends
+// the sequence with an error after this many, even without a deadline.
+const MaxPages = 10_000
+
+// pageURL is the list URL with the query for cursor.
+func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, cursor string) string {
+	if op.Query == nil {
+		return u
+	}
+	if q := op.Query(opts, cursor).Encode(); q != "" {
+		return u + "?" + q
+	}
+	return u
+}
+
+// nextPage returns the URL of the page after current, or "" after the
+// last. A link must stay on the base URL's scheme and host (it gets the
+// credentials) and must not name the page just read.
+func (c *Client) nextPage(current, first string, op *Operation, opts participant.ListOptions, pg Page) (string, error) {
+	var next string
+	switch {
+	case pg.Next != "":
+		cur, err := url.Parse(current)
+		if err != nil {
+			return "", err
+		}
+		ref, err := url.Parse(pg.Next)
+		if err != nil {
+			return "", errors.New("the next page link is not a URL")
+		}
+		n := cur.ResolveReference(ref)
+		if n.Scheme != cur.Scheme || n.Host != cur.Host || n.User != nil {
+			return "", errors.New("the next page link leaves the carrier's host")
+		}
+		next = n.String()
+	case pg.Cursor != "":
+		next = c.pageURL(first, op, opts, pg.Cursor)
+	default:
+		return "", nil
+	}
+	if next == current {
+		return "", errors.New("the next page link names the same page")
+	}
+	return next, nil
+}
+
+// matches reports whether p passes opts' filters.
+func matches(p *participant.Participant, opts participant.ListOptions) bool {
+	is := func(want *bool, got bool) bool { return want == nil || *want == got }
+	return is(opts.Muted, p.Muted) && is(opts.Hold, p.Hold) && is(opts.Coaching, p.Coaching)
 }
 
 // CheckRef reports whether ref fits the dialect's id rules, sending nothing.
 func (c *Client) CheckRef(ref participant.Ref) error {
-	_, err := c.url("check", ref, nil)
+	_, err := c.check("check", ref, nil)
 	return err
 }
 
-func (c *Client) url(op string, ref participant.Ref, req *participant.UpdateRequest) (string, error) {
-	account, err := participant.ValidateRef(ref, c.cfg.Account, c.caps)
+func (c *Client) unsupported(o participant.Op) error {
+	return &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: o.String(),
+		Message: "the " + c.d.Provider + " adapter cannot " + o.String() + " participants"}
+}
+
+// url checks ref (and req) and returns op's URL and the account used.
+func (c *Client) url(opName string, op *Operation, ref participant.Ref, req *participant.UpdateRequest) (string, string, error) {
+	account, err := c.check(opName, ref, req)
+	if err != nil {
+		return "", "", err
+	}
+	return op.Path.build(c.cfg.BaseURL, account, ref), account, nil
+}
+
+// check runs ValidateRef (a list's ref has no call) and the dialect's Check.
+func (c *Client) check(op string, ref participant.Ref, req *participant.UpdateRequest) (string, error) {
+	probe := ref
+	if op == "list" {
+		probe.Call = "-" // a list names no call; ValidateRef checks account and conference
+	}
+	account, err := participant.ValidateRef(probe, c.cfg.Account, c.caps)
 	if err != nil {
 		err.(*participant.Error).Op = op
 		return "", err
@@ -143,36 +444,7 @@ func (c *Client) url(op string, ref participant.Ref, req *participant.UpdateRequ
 				Op: op, Field: field, Message: rule}
 		}
 	}
-	return c.buildURL(account, ref), nil
-}
-
-// buildURL returns {base}{Root}/Accounts/{a}/Conferences/{c}/Participants/{call}{Suffix}
-// in one allocation: the size is exact when no byte needs escaping.
-func (c *Client) buildURL(account string, ref participant.Ref) string {
-	var b strings.Builder
-	b.Grow(len(c.cfg.BaseURL) + len(c.d.Root) + len("/Accounts//Conferences//Participants/") +
-		len(account) + len(ref.Conference) + len(ref.Call) + len(c.d.Suffix))
-	b.WriteString(c.cfg.BaseURL)
-	b.WriteString(c.d.Root)
-	b.WriteString("/Accounts/")
-	writePathSegment(&b, account)
-	b.WriteString("/Conferences/")
-	writePathSegment(&b, ref.Conference)
-	b.WriteString("/Participants/")
-	writePathSegment(&b, ref.Call)
-	b.WriteString(c.d.Suffix)
-	return b.String()
-}
-
-// writePathSegment writes s escaped as one path segment (AppendPathSegment).
-func writePathSegment(b *strings.Builder, s string) {
-	clean, dots := scanSegment(s)
-	if clean && !dots {
-		b.WriteString(s)
-		return
-	}
-	var buf [128]byte
-	b.Write(appendEscapedSegment(buf[:0], s, dots))
+	return account, nil
 }
 
 // Encode returns the form body for req: only the fields it sets, in Field
@@ -224,9 +496,11 @@ func boolString(v bool) string {
 	return "false"
 }
 
-func (c *Client) do(ctx context.Context, op string, r *httpx.Request) (*participant.Participant, error) {
+// send sends r; any answer but a 2xx, and any failure to get one, is an
+// *participant.Error.
+func (c *Client) send(ctx context.Context, op string, r *httpx.Request) (httpx.Response, *participant.Error) {
 	if err := ctx.Err(); err != nil {
-		return nil, c.transportError(ctx, op, 0, err)
+		return httpx.Response{}, c.transportError(ctx, op, 0, err)
 	}
 	resp, err := c.http.Do(ctx, r)
 	if err != nil {
@@ -237,23 +511,40 @@ func (c *Client) do(ctx context.Context, op string, r *httpx.Request) (*particip
 				e.Code = CodeForStatus(resp.Status)
 			}
 		}
-		return nil, e
+		return resp, e
 	}
 	if resp.Status < 200 || resp.Status > 299 {
-		return nil, c.apiError(op, resp)
+		return resp, c.apiError(op, resp)
 	}
-	p, err := c.d.Decode(resp.Body)
+	return resp, nil
+}
+
+// decode turns a participant resource into a participant, filling what
+// the carrier's resource leaves out from the request.
+func (c *Client) decode(op string, decode func([]byte) (*participant.Participant, error), resp httpx.Response,
+	account string, ref participant.Ref) (*participant.Participant, error) {
+	p, err := decode(resp.Body)
 	if err == nil && p.CallID == "" {
 		err = errors.New("no call id in the answer") // not a participant: a proxy's page, {} or null
 	}
 	if err != nil {
-		return nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
-			HTTPStatus: resp.Status, Attempts: resp.Attempts,
-			Message: "cannot decode response body: " + c.scrub(err.Error()), Err: err}
+		return nil, c.decodeError(op, resp, err)
 	}
 	p.Provider = c.d.Provider
 	p.Raw = resp.Body
+	if p.AccountID == "" {
+		p.AccountID = account
+	}
+	if p.ConferenceID == "" {
+		p.ConferenceID = ref.Conference
+	}
 	return p, nil
+}
+
+func (c *Client) decodeError(op string, resp httpx.Response, err error) *participant.Error {
+	return &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
+		HTTPStatus: resp.Status, Attempts: resp.Attempts,
+		Message: "cannot decode response body: " + c.scrub(err.Error()), Err: err}
 }
 
 func (c *Client) transportError(ctx context.Context, op string, attempts int, err error) *participant.Error {
@@ -270,12 +561,12 @@ func (c *Client) transportError(ctx context.Context, op string, attempts int, er
 		Message: c.scrub(err.Error()), Err: err}
 }
 
-func (c *Client) apiError(op string, resp httpx.Response) error {
+func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
 	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts}
 	// Scrubbed before decoding, so no part of the vendor's error value can
 	// hold a credential a carrier or proxy echoed back.
 	var vendorErr error
-	vendorErr, e.VendorCode, e.VendorMessage = c.d.DecodeError(c.scrubBytes(resp.Body))
+	e.VendorCode, e.VendorMessage, vendorErr = c.d.DecodeError(c.scrubBytes(resp.Body))
 	if vendorErr != nil {
 		e.Err = vendorErr
 	} else {
@@ -294,19 +585,9 @@ func (c *Client) apiError(op string, resp httpx.Response) error {
 	return e
 }
 
-func (c *Client) scrubBytes(b []byte) []byte {
-	for _, secret := range c.secrets {
-		b = bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
-	}
-	return b
-}
+func (c *Client) scrubBytes(b []byte) []byte { return Scrub(b, c.secrets) }
 
-func (c *Client) scrub(s string) string {
-	for _, secret := range c.secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return ScrubString(s, c.secrets) }
 
 // CodeForStatus maps an HTTP status to a neutral code, for errors whose
 // vendor code is absent or unknown.
@@ -345,7 +626,8 @@ func ParseTime(s string) time.Time {
 }
 
 // ParseStatus maps a vendor status to the neutral one. Twilio's "complete"
-// and Telnyx's "completed" are both StatusCompleted.
+// and Telnyx's "completed" are both StatusCompleted; SignalWire's
+// "in-progress" is StatusConnected.
 func ParseStatus(s string) participant.Status {
 	switch s {
 	case "queued":
@@ -354,7 +636,7 @@ func ParseStatus(s string) participant.Status {
 		return participant.StatusConnecting
 	case "ringing":
 		return participant.StatusRinging
-	case "connected":
+	case "connected", "in-progress":
 		return participant.StatusConnected
 	case "complete", "completed":
 		return participant.StatusCompleted
@@ -362,42 +644,4 @@ func ParseStatus(s string) participant.Status {
 		return participant.StatusFailed
 	}
 	return participant.StatusUnknown
-}
-
-// TwilioStyleWire returns the form names Twilio's API uses for every field
-// (Muted, HoldUrl, CallSidToCoach, …), less the fields in except. Telnyx
-// TeXML and other Twilio-compatible APIs use the same names.
-func TwilioStyleWire(except ...participant.Field) map[participant.Field]string {
-	m := map[participant.Field]string{
-		participant.FieldMuted:               "Muted",
-		participant.FieldHold:                "Hold",
-		participant.FieldHoldURL:             "HoldUrl",
-		participant.FieldHoldMethod:          "HoldMethod",
-		participant.FieldAnnounceURL:         "AnnounceUrl",
-		participant.FieldAnnounceMethod:      "AnnounceMethod",
-		participant.FieldWaitURL:             "WaitUrl",
-		participant.FieldWaitMethod:          "WaitMethod",
-		participant.FieldBeepOnExit:          "BeepOnExit",
-		participant.FieldEndConferenceOnExit: "EndConferenceOnExit",
-		participant.FieldCoaching:            "Coaching",
-		participant.FieldCallToCoach:         "CallSidToCoach",
-	}
-	for _, f := range except {
-		delete(m, f)
-	}
-	return m
-}
-
-// IsSID reports whether s is a Twilio-style SID: the two-letter prefix and
-// 32 hex digits.
-func IsSID(s, prefix string) bool {
-	if len(s) != 34 || s[:2] != prefix {
-		return false
-	}
-	for i := 2; i < 34; i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,31 +1,26 @@
-package adapter
+package adapter_test
 
 import (
 	"testing"
 
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
-// benchDialect is Twilio's shape: its wire names, root, suffix and the same
-// id checks as providers/twilio's (that package imports this one, so its
-// dialect cannot be used here).
-var benchDialect = Dialect{
-	Provider: "twilio",
-	Wire:     TwilioStyleWire(),
-	Root:     "/2010-04-01",
-	Suffix:   ".json",
-	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+// benchDialect is Twilio's: its wire names, paths and id checks.
+var benchDialect = twiliofamily.Dialect("twilio",
+	func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
-		case !IsSID(account, "AC"):
+		case !twiliofamily.IsSID(account, "AC"):
 			return "Ref.Account", "must be an account SID"
-		case !IsSID(ref.Conference, "CF"):
+		case !twiliofamily.IsSID(ref.Conference, "CF"):
 			return "Ref.Conference", "must be a conference SID"
-		case req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
+		case req.CallToCoach != nil && !twiliofamily.IsSID(*req.CallToCoach, "CA"):
 			return "CallToCoach", "must be a call SID"
 		}
 		return "", ""
-	},
-}
+	})
 
 var (
 	benchURL  string
@@ -38,7 +33,7 @@ var (
 // network benchmarks send; "all-fields" sets every field, so three URLs are
 // parsed and checked and the form holds escaped values.
 func BenchmarkPrepare(b *testing.B) {
-	c := New(&benchDialect, Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	c := adapter.New(&benchDialect, adapter.Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		Authorization: "Basic x"})
 	ref := participant.Ref{Conference: "CFaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Call: "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
 	yes, no := true, false
@@ -58,14 +53,11 @@ func BenchmarkPrepare(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				req := tc.req
-				if err := participant.Validate(&req, c.caps); err != nil {
-					b.Fatal(err)
-				}
-				u, err := c.url("update", ref, &req)
+				u, body, err := c.Prepare(ref, &req)
 				if err != nil {
 					b.Fatal(err)
 				}
-				benchURL, benchForm = u, c.Encode(&req)
+				benchURL, benchForm = u, body
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // ConfigError reports a bad adapter setting: an *participant.Error with
@@ -15,6 +16,16 @@ import (
 func ConfigError(provider, field, rule string) error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
 		Field: field, Message: rule}
+}
+
+// CheckOptions checks the HTTP options an adapter is created with (see
+// providers.RetryPolicy.Check), naming the provider.
+func CheckOptions(provider string, opts providers.Options) error {
+	if err := opts.Retry.Check(); err != nil {
+		err.(*participant.Error).Provider = provider
+		return err
+	}
+	return nil
 }
 
 // CheckBaseURL checks an API root override: an absolute http(s) URL with no
@@ -34,6 +45,21 @@ func CheckBaseURL(provider, field, s string) error {
 		return ConfigError(provider, field, "must not have a query or fragment") // not echoed: it may hold a key
 	}
 	return nil
+}
+
+// IsHostLabel reports whether s is a lower-case DNS label (letters, digits
+// and inner hyphens, at most 63 bytes), as a region, an edge or a space
+// name put in a carrier's host name must be.
+func IsHostLabel(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Redact returns "[redacted]" for a non-empty secret and "" for an empty one,

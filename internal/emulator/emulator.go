@@ -1,8 +1,16 @@
-// Package emulator serves the in-memory fakes of Twilio's and Telnyx
-// TeXML's participant APIs on one http.Handler: Twilio under /2010-04-01/,
-// TeXML under /v2/texml/, each seeded with a demo conference, plus an admin
-// API under /_emulator/ to inject faults and read recorded requests.
-// carrierctl emulate and carrierctl demo run it; tests mount it on httptest.
+// Package emulator serves the in-memory fakes of every registered carrier
+// on one http.Handler, each under its own path prefix (Twilio under
+// /2010-04-01/, TeXML under /v2/texml/, Bandwidth under /api/v2/, …) and
+// seeded with a demo conference (grown to any size with SeedParticipants;
+// SetLoad adds latency and a per-account concurrency limit answered 429),
+// plus an admin API under /_emulator/ to inject faults and read recorded
+// requests. carrierctl emulate and carrierctl demo run it; tests mount it on
+// httptest.
+//
+// Carriers register their fake in init with Register, from their own
+// folder (providers/twilio/twiliotest/emulate.go and the like), so the
+// emulator holds no list of carriers: a program serves the carriers whose
+// fake packages it imports.
 //
 // Admin API:
 //
@@ -11,9 +19,10 @@
 //	DELETE /_emulator/faults     drop every queued fault
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
+//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad)
 //
 // The credentials /_emulator/info shows are the emulator's own demo
-// credentials (the constants below), the only ones its fakes accept; the
+// credentials (each carrier's Demo), the only ones its fakes accept; the
 // emulator never reads a carrier's from the environment. /_emulator/requests
 // shows of each request's Authorization header only its scheme (Basic,
 // Bearer), never the credential, and keeps the newest 10,000 requests per
@@ -28,6 +37,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,35 +46,24 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
-	"github.com/carrierkit/carrierkit/providers/texml"
-	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
-	"github.com/carrierkit/carrierkit/providers/twilio"
-	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // AdminPrefix is the root of the admin API.
 const AdminPrefix = "/_emulator/"
 
-// The demo data is fixed, so commands written against one run work against
-// the next. The credentials are the emulator's own, not a carrier's.
-const (
-	TwilioAccount    = "AC00000000000000000000000000000001"
-	TwilioAuthToken  = "emulatortoken00000000000000000001" // alphanumeric, as twilio-go requires
-	TwilioConference = "CF00000000000000000000000000000001"
-	TwilioAgentCall  = "CA00000000000000000000000000000001"
-	TwilioCustomer   = "CA00000000000000000000000000000002"
+// AgentLabel is the label of the first demo participant of each carrier
+// that has labels.
+const AgentLabel = "agent"
 
-	TeXMLAccount    = "00000000-0000-4000-8000-000000000001"
-	TeXMLAPIKey     = "KEYemulator00000000000000000000001"
-	TeXMLConference = "00000000-0000-4000-8000-0000000000c1"
-	TeXMLAgentCall  = "v3:emulator-agent-call-0000000000000000000000000000001"
-	TeXMLCustomer   = "v3:emulator-customer-call-00000000000000000000000000002"
+// Header is set on every answer the emulator gives, with carrierkit's
+// version as its value, so a client (carrierctl conformance) can tell the
+// emulator from a carrier.
+const Header = "X-Carrierkit-Emulator"
 
-	// AgentLabel is the label of each vendor's first demo participant.
-	AgentLabel = "agent"
-)
-
-// Demo is a vendor's demo data: what a client needs to reach it.
+// Demo is a vendor's demo data: what a client needs to reach it. It is
+// fixed, so commands written against one run work against the next, and
+// its credentials are the emulator's own, not a carrier's.
 type Demo struct {
 	Account string `json:"account"`
 	// Credentials are the environment variables the adapter reads, with
@@ -80,14 +79,57 @@ type Seeded struct {
 	Label string `json:"label,omitempty"`
 }
 
-// Vendor is one carrier's fake.
-type Vendor struct {
-	Name   string // provider name, as the adapter's Name
-	Server *vendorfake.Server
-	Prefix string // the path the fake serves under, e.g. /2010-04-01
+// Carrier is one carrier's fake, as it registers with the emulator.
+type Carrier struct {
+	// Name is the adapter's provider name and URL scheme.
+	Name string
+	// Prefix is the path the fake serves under, e.g. /2010-04-01.
+	Prefix string
 	// Root is what the adapter's base URL adds to the emulator's address
-	// ("" for Twilio, "/v2" for TeXML).
+	// ("" for Twilio, "/v2" for TeXML, "/api/v2" for Bandwidth).
 	Root string
+	// New returns a fresh fake and its demo data; the emulator seeds the
+	// demo participants.
+	New func() (*vendorfake.Server, Demo)
+	// Opener returns the adapter's URL opener holding the demo's
+	// credentials and opts, so the demo reads no environment.
+	Opener func(d Demo, opts providers.Options) providers.UpdaterURLOpener
+	// CredentialsHelp says, for carrierctl --help, where the adapter reads its
+	// credentials, e.g. "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN".
+	CredentialsHelp string
+}
+
+var (
+	regMu    sync.Mutex
+	carriers []Carrier
+)
+
+// Register adds a carrier's fake. It panics on a missing field or a name
+// registered twice, as registration happens in init.
+func Register(c Carrier) {
+	if c.Name == "" || c.Prefix == "" || c.New == nil || c.Opener == nil {
+		panic("emulator: incomplete carrier " + c.Name)
+	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	if slices.ContainsFunc(carriers, func(o Carrier) bool { return o.Name == c.Name }) {
+		panic("emulator: carrier " + c.Name + " registered twice")
+	}
+	carriers = append(carriers, c)
+	slices.SortFunc(carriers, func(a, b Carrier) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// Carriers returns the registered carriers, by name.
+func Carriers() []Carrier {
+	regMu.Lock()
+	defer regMu.Unlock()
+	return slices.Clone(carriers)
+}
+
+// Vendor is one carrier's running fake.
+type Vendor struct {
+	Carrier
+	Server *vendorfake.Server
 	Demo
 }
 
@@ -120,30 +162,14 @@ type Emulator struct {
 // DefaultShutdownGrace is the default Emulator.ShutdownGrace.
 const DefaultShutdownGrace = 5 * time.Second
 
-// New returns an emulator seeded with the demo data.
+// New returns an emulator of every registered carrier, seeded with the
+// demo data.
 func New() *Emulator {
-	e := &Emulator{vendors: []*Vendor{{
-		Name:   twilio.Name,
-		Server: twiliotest.New(twiliotest.Config{AccountSID: TwilioAccount, AuthToken: TwilioAuthToken}),
-		Prefix: twiliotest.PathPrefix,
-		Demo: Demo{
-			Account:      TwilioAccount,
-			Credentials:  map[string]string{twilio.EnvAccountSID: TwilioAccount, twilio.EnvAuthToken: TwilioAuthToken},
-			Conference:   TwilioConference,
-			Participants: []Seeded{{Call: TwilioAgentCall, Label: AgentLabel}, {Call: TwilioCustomer}},
-		},
-	}, {
-		Name:   texml.Name,
-		Server: texmltest.New(texmltest.Config{APIKey: TeXMLAPIKey}),
-		Prefix: texmltest.PathPrefix,
-		Root:   "/v2",
-		Demo: Demo{
-			Account:      TeXMLAccount,
-			Credentials:  map[string]string{texml.EnvAPIKey: TeXMLAPIKey},
-			Conference:   TeXMLConference,
-			Participants: []Seeded{{Call: TeXMLAgentCall, Label: AgentLabel}, {Call: TeXMLCustomer}},
-		},
-	}}}
+	e := &Emulator{}
+	for _, c := range Carriers() {
+		srv, demo := c.New()
+		e.vendors = append(e.vendors, &Vendor{Carrier: c, Server: srv, Demo: demo})
+	}
 	for _, v := range e.vendors {
 		for _, p := range v.Participants {
 			v.Server.Seed(vendorfake.Participant{Account: v.Account, Conference: v.Conference, CallID: p.Call,
@@ -152,6 +178,7 @@ func New() *Emulator {
 	}
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
+	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
 	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
 	e.admin.HandleFunc("DELETE "+AdminPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
 		e.ClearFaults()
@@ -175,7 +202,7 @@ func New() *Emulator {
 	return e
 }
 
-// Vendors returns the vendors, Twilio first.
+// Vendors returns the vendors, by name.
 func (e *Emulator) Vendors() []*Vendor { return e.vendors }
 
 // Vendor returns the vendor named provider, or an error listing them.
@@ -194,6 +221,7 @@ func (e *Emulator) Vendor(provider string) (*Vendor, error) {
 // labels reach the fakes exactly as sent.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
+	w.Header().Set(Header, providers.Version)
 	if e.Logger != nil {
 		e.Logger.Debug("emulator request", zap.String("method", r.Method), zap.String("path", path))
 	}
@@ -207,8 +235,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusNotFound, errorBody(errors.New(
-		"no route: twilio is served under /2010-04-01/, texml under /v2/texml/, the admin API under "+AdminPrefix)))
+	routes := make([]string, len(e.vendors))
+	for i, v := range e.vendors {
+		routes[i] = v.Name + " under " + v.Prefix + "/"
+	}
+	writeJSON(w, http.StatusNotFound, errorBody(fmt.Errorf("no route: %s; the admin API under %s",
+		strings.Join(routes, ", "), AdminPrefix)))
 }
 
 // Info returns each vendor's base URL and demo data, for an emulator

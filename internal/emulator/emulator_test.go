@@ -18,13 +18,15 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 var (
-	twilioPath = "/2010-04-01/Accounts/" + emulator.TwilioAccount + "/Conferences/" + emulator.TwilioConference + "/Participants/"
-	texmlPath  = "/v2/texml/Accounts/" + emulator.TeXMLAccount + "/Conferences/" + emulator.TeXMLConference + "/Participants/"
-	basicAuth  = "Basic " + base64.StdEncoding.EncodeToString([]byte(emulator.TwilioAccount+":"+emulator.TwilioAuthToken))
-	bearerAuth = "Bearer " + emulator.TeXMLAPIKey
+	twilioPath = "/2010-04-01/Accounts/" + twiliotest.DemoAccount + "/Conferences/" + twiliotest.DemoConference + "/Participants/"
+	texmlPath  = "/v2/texml/Accounts/" + texmltest.DemoAccount + "/Conferences/" + texmltest.DemoConference + "/Participants/"
+	basicAuth  = "Basic " + base64.StdEncoding.EncodeToString([]byte(twiliotest.DemoAccount+":"+twiliotest.DemoAuthToken))
+	bearerAuth = "Bearer " + texmltest.DemoAPIKey
 )
 
 func start(t *testing.T) (*emulator.Emulator, string) {
@@ -63,9 +65,9 @@ func TestRoutes(t *testing.T) {
 	e, base := start(t)
 	r := do(t, "GET", base+twilioPath+"agent.json", basicAuth, "")
 	assert.Equal(t, 200, r.status, r.body)
-	assert.Contains(t, r.body, `"call_sid":"`+emulator.TwilioAgentCall+`"`)
+	assert.Contains(t, r.body, `"call_sid":"`+twiliotest.DemoAgentCall+`"`)
 
-	r = do(t, "POST", base+texmlPath+emulator.TeXMLCustomer, bearerAuth, "Muted=true")
+	r = do(t, "POST", base+texmlPath+texmltest.DemoCustomerCall, bearerAuth, "Muted=true")
 	assert.Equal(t, 200, r.status, r.body)
 	assert.Contains(t, r.body, `"muted":true`)
 
@@ -75,7 +77,7 @@ func TestRoutes(t *testing.T) {
 	// Paths are not cleaned: an escaped label reaches the fake as sent.
 	tx, err := e.Vendor("texml")
 	require.NoError(t, err)
-	tx.Server.Seed(vendorfake.Participant{Account: emulator.TeXMLAccount, Conference: emulator.TeXMLConference, Label: "../x"})
+	tx.Server.Seed(vendorfake.Participant{Account: texmltest.DemoAccount, Conference: texmltest.DemoConference, Label: "../x"})
 	r = do(t, "GET", base+texmlPath+"..%2Fx", bearerAuth, "")
 	assert.Equal(t, 200, r.status, r.body)
 
@@ -106,10 +108,10 @@ func TestInfo(t *testing.T) {
 	assert.Equal(t, e.Info(base), info)
 	assert.Equal(t, base, info["twilio"].BaseURL)
 	assert.Equal(t, base+"/v2", info["texml"].BaseURL)
-	assert.Equal(t, map[string]string{"TWILIO_ACCOUNT_SID": emulator.TwilioAccount, "TWILIO_AUTH_TOKEN": emulator.TwilioAuthToken},
+	assert.Equal(t, map[string]string{"TWILIO_ACCOUNT_SID": twiliotest.DemoAccount, "TWILIO_AUTH_TOKEN": twiliotest.DemoAuthToken},
 		info["twilio"].Credentials, "exactly the demo credentials")
-	assert.Equal(t, map[string]string{"TELNYX_API_KEY": emulator.TeXMLAPIKey}, info["texml"].Credentials)
-	assert.Equal(t, []emulator.Seeded{{Call: emulator.TwilioAgentCall, Label: "agent"}, {Call: emulator.TwilioCustomer}},
+	assert.Equal(t, map[string]string{"TELNYX_API_KEY": texmltest.DemoAPIKey}, info["texml"].Credentials)
+	assert.Equal(t, []emulator.Seeded{{Call: twiliotest.DemoAgentCall, Label: "agent"}, {Call: twiliotest.DemoCustomerCall}},
 		info["twilio"].Participants)
 }
 
@@ -132,7 +134,7 @@ func TestAdminFaults(t *testing.T) {
 	assert.Equal(t, 200, do(t, "GET", base+texmlPath+"agent", bearerAuth, "").status)
 
 	for body, want := range map[string]string{
-		`{"provider":"sip","status":500}`:              `unknown provider \"sip\" (want twilio or texml)`,
+		`{"provider":"sip","status":500}`:              `unknown provider \"sip\" (want texml or twilio)`,
 		`{"provider":"twilio"}`:                        "fault does nothing",
 		`{"provider":"twilio","status":99}`:            "status 99",
 		`{"provider":"twilio","status":500,"x":1}`:     `unknown field \"x\"`,
@@ -149,24 +151,25 @@ func TestAdminRequests(t *testing.T) {
 	_, base := start(t)
 	do(t, "POST", base+twilioPath+"agent.json", basicAuth, "Muted=true&Hold=false")
 	do(t, "GET", base+texmlPath+"agent", bearerAuth, "")
-	do(t, "GET", base+texmlPath+"agent", emulator.TeXMLAPIKey, "")          // no scheme: the key must not leak
-	do(t, "GET", base+texmlPath+"agent", emulator.TeXMLAPIKey+" extra", "") // its first word is not a scheme
-	do(t, "GET", base+texmlPath+"agent", "bearer "+emulator.TeXMLAPIKey, "")
+	do(t, "GET", base+texmlPath+"agent", texmltest.DemoAPIKey, "")          // no scheme: the key must not leak
+	do(t, "GET", base+texmlPath+"agent", texmltest.DemoAPIKey+" extra", "") // its first word is not a scheme
+	do(t, "GET", base+texmlPath+"agent", "bearer "+texmltest.DemoAPIKey, "")
 
 	r := do(t, "GET", base+"/_emulator/requests", "", "")
 	require.Equal(t, 200, r.status)
-	for _, secret := range []string{emulator.TwilioAuthToken, emulator.TeXMLAPIKey, strings.TrimPrefix(basicAuth, "Basic ")} {
+	for _, secret := range []string{twiliotest.DemoAuthToken, texmltest.DemoAPIKey, strings.TrimPrefix(basicAuth, "Basic ")} {
 		assert.NotContains(t, r.body, secret)
 	}
 	var reqs []emulator.Request
 	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))
 	require.Len(t, reqs, 5)
+	// Vendor by vendor, by name: texml's four, then twilio's.
+	assert.Equal(t, "Bearer", reqs[0].Auth)
+	assert.Equal(t, "(no scheme)", reqs[1].Auth)
+	assert.Equal(t, "(unknown scheme)", reqs[2].Auth)
+	assert.Equal(t, "Bearer", reqs[3].Auth)
 	assert.Equal(t, emulator.Request{Provider: "twilio", Method: "POST", Path: twilioPath + "agent.json", Auth: "Basic",
-		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false", Status: 200}, reqs[0])
-	assert.Equal(t, "Bearer", reqs[1].Auth)
-	assert.Equal(t, "(no scheme)", reqs[2].Auth)
-	assert.Equal(t, "(unknown scheme)", reqs[3].Auth)
-	assert.Equal(t, "Bearer", reqs[4].Auth)
+		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false", Status: 200}, reqs[4])
 
 	r = do(t, "GET", base+"/_emulator/requests?provider=twilio", "", "")
 	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))

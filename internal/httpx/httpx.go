@@ -145,8 +145,10 @@ type Request struct {
 	URL    string
 	// Authorization is the header value; it is never logged.
 	Authorization string
-	// Form is an application/x-www-form-urlencoded body, or nil.
-	Form []byte
+	// Body is the request body, or nil; ContentType is its media type
+	// (application/x-www-form-urlencoded when empty).
+	Body        []byte
+	ContentType string
 	// Idempotent requests are retried after connection failures and 5xx;
 	// others only where the server cannot have acted (connection refused, 429).
 	Idempotent bool
@@ -188,8 +190,8 @@ type attemptCtx struct {
 func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
 	var body any
-	if r.Form != nil {
-		body = r.Form
+	if r.Body != nil {
+		body = r.Body
 	}
 	req, err := retryablehttp.NewRequestWithContext(st, r.Method, r.URL, body)
 	if err != nil {
@@ -206,7 +208,10 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	if r.Authorization != "" {
 		h["Authorization"] = shared[2:3:3]
 	}
-	if r.Form != nil {
+	if r.Body != nil {
+		if r.ContentType != "" {
+			shared[3] = r.ContentType
+		}
 		h["Content-Type"] = shared[3:4:4]
 	}
 	resp, err := c.rc.Do(req)

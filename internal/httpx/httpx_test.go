@@ -82,7 +82,7 @@ func TestDoHeadersAndLogs(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	c := httpx.New(httpx.Options{Provider: "p", Options: providers.Options{Logger: zap.New(core), UserAgent: "myapp/2"}})
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL + "/a%2Fb?q=1",
-		Authorization: "Basic c2VjcmV0", Form: []byte("Muted=true"), Idempotent: true})
+		Authorization: "Basic c2VjcmV0", Body: []byte("Muted=true"), Idempotent: true})
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
 	assert.Equal(t, `{"ok":true}`, string(resp.Body))
@@ -168,7 +168,7 @@ func TestTransportErrorKeepsContext(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // now refused
 	c := httpx.New(httpx.Options{Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
-	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: "http://" + addr + "/x", Form: []byte("a=b")})
+	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: "http://" + addr + "/x", Body: []byte("a=b")})
 	require.Error(t, err)
 	assert.True(t, httpx.NotSent(err))
 	assert.Equal(t, 2, resp.Attempts, "a refused connection is retried even for a non-idempotent request")
@@ -242,7 +242,7 @@ func TestRedirectsNotFollowed(t *testing.T) {
 	for _, hc := range []*http.Client{nil, {}} { // the default client and an injected one
 		c := httpx.New(httpx.Options{Options: providers.Options{HTTPClient: hc}})
 		resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL + "/moved",
-			Authorization: "Basic c2VjcmV0", Form: []byte("Muted=true")})
+			Authorization: "Basic c2VjcmV0", Body: []byte("Muted=true")})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusMovedPermanently, resp.Status, "the redirect is the answer")
 	}

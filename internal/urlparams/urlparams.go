@@ -126,6 +126,11 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 	if minOK && maxOK && r.WaitMax < r.WaitMin {
 		p.Fail(providers.ParamWaitMax, fmt.Sprintf("must not be less than %s (%s)", providers.ParamWaitMin, r.WaitMin))
 	}
+	if r.MaxRetries == 0 {
+		// max_retries=0 says no retries: the waits have nothing to bound
+		// (and would make the policy fail RetryPolicy.Check).
+		return &providers.RetryPolicy{}
+	}
 	return &r
 }
 
@@ -175,6 +180,26 @@ func RenameField(err error, names map[string]string) error {
 	c.Field = name
 	return &c
 }
+
+// Env reads several credentials from the environment for one provider,
+// collecting every missing one, so one error reports them all.
+type Env struct {
+	Provider string
+	errs     []error
+}
+
+// Get returns the value of variable name, recording a problem with param
+// (and hint) when it is not set.
+func (e *Env) Get(param, name, hint string) string {
+	v, err := Getenv(e.Provider, param, name, hint)
+	if err != nil {
+		e.errs = append(e.errs, err)
+	}
+	return v
+}
+
+// Err joins the problems recorded, or returns nil.
+func (e *Env) Err() error { return errors.Join(e.errs...) }
 
 // Getenv returns the value of environment variable name, the one credential
 // parameter param chose (or its default). An unset or empty variable is a

@@ -1,6 +1,7 @@
 package vendorfake
 
 import (
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +12,21 @@ import (
 type Dialect struct {
 	// PathPrefix is the API root, e.g. "/2010-04-01".
 	PathPrefix string
+	// Collections name the path's account, conference and participant
+	// collections: {PathPrefix}/{Collections[0]}/{account}/{Collections[1]}/{conference}/{Collections[2]}/{call}.
+	// Default Accounts, Conferences, Participants (Twilio's layout).
+	Collections [3]string
+	// UpdateMethod is the method of an update (default POST).
+	UpdateMethod string
+	// NoContent answers a successful update 204 with no body, instead of
+	// 200 with the participant.
+	NoContent bool
+	// NoRemove: the vendor has no DELETE of a participant (405).
+	NoRemove bool
+	// Apply, when set, applies an update body that is JSON
+	// (application/json), all or nothing, instead of the form Fields. It
+	// returns the updated participant or the problem.
+	Apply func(p Participant, body []byte) (Participant, *Problem)
 	// PathSuffix ends the participant segment, e.g. ".json".
 	PathSuffix string
 	// SuffixOptional also routes the participant segment without PathSuffix,
@@ -43,6 +59,17 @@ type Dialect struct {
 	ErrorBody func(Error) any
 	// Resource renders a participant as the vendor's JSON resource.
 	Resource func(Participant) any
+
+	// Page renders one page of a participant list as the vendor's JSON.
+	Page func(Page) any
+	// DefaultPageSize and MaxPageSize bound the list's PageSize.
+	DefaultPageSize, MaxPageSize int
+	// ListFilters are the state filters the list takes as query
+	// parameters (FieldMuted, FieldHold, FieldCoaching); others are ignored.
+	ListFilters []string
+	// RateLimitHeaders, when set, adds the vendor's headers to a 429 the
+	// Load limit answers; limit is the per-account limit.
+	RateLimitHeaders func(h http.Header, limit int)
 }
 
 // Kind classifies a Problem.
@@ -53,17 +80,19 @@ const (
 	Unauthorized         Kind = iota + 1 // missing or bad credentials
 	Forbidden                            // credentials valid, account in path is not theirs
 	NotFound                             // unknown path or participant
-	MethodNotAllowed                     // not GET or POST
-	UnsupportedMediaType                 // POST body not form-urlencoded
-	MissingBody                          // empty POST body where the vendor requires one
-	BadForm                              // body is not valid form encoding
+	MethodNotAllowed                     // not GET or the update method
+	UnsupportedMediaType                 // update body not form-urlencoded (JSON with Apply)
+	MissingBody                          // empty update body where the vendor requires one
+	BadForm                              // body is not valid form encoding (or JSON, with Apply)
 	InvalidBool                          // boolean field not exactly "true"/"false"
 	InvalidMethod                        // method field not exactly "GET"/"POST"
 	InvalidURL                           // URL field not an absolute http(s) URL
 	InvalidCallID                        // CallSidToCoach malformed
 	MissingCallID                        // Coaching=true with no CallSidToCoach
 	Injected                             // a queued Fault with a Status
-	TooLarge                             // POST body over MaxBody
+	TooLarge                             // update body over MaxBody
+	RateLimited                          // over the Load's per-account limit
+	InvalidQuery                         // a list query parameter out of range (Field, Value)
 )
 
 // Problem is a vendor-neutral error the dialect describes.
@@ -172,6 +201,8 @@ var kindStatus = map[Kind]int{
 	UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	MissingBody:          http.StatusUnprocessableEntity,
 	TooLarge:             http.StatusRequestEntityTooLarge,
+	RateLimited:          http.StatusTooManyRequests,
+	InvalidQuery:         http.StatusBadRequest,
 }
 
 // check validates one form value; it returns the problem kind or 0.
@@ -225,4 +256,37 @@ func (d *Dialect) update(p Participant, form url.Values) (Participant, *Problem)
 		return p, &Problem{Kind: MissingCallID, Field: FieldCallSidToCoach}
 	}
 	return p, nil
+}
+
+// collections returns the path's collection names.
+func (d *Dialect) collections() [3]string {
+	if d.Collections == [3]string{} {
+		return [3]string{"Accounts", "Conferences", "Participants"}
+	}
+	return d.Collections
+}
+
+// updateMethod returns the method of an update.
+func (d *Dialect) updateMethod() string {
+	if d.UpdateMethod == "" {
+		return http.MethodPost
+	}
+	return d.UpdateMethod
+}
+
+// allow is the Allow header of a participant path.
+func (d *Dialect) allow() string {
+	if d.NoRemove {
+		return "GET, " + d.updateMethod()
+	}
+	return "GET, " + d.updateMethod() + ", DELETE"
+}
+
+// bodyType reports whether contentType is the update body's media type.
+func (d *Dialect) bodyType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if d.Apply != nil {
+		return err == nil && mt == "application/json"
+	}
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }

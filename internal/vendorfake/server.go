@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,10 +40,33 @@ type Server struct {
 	d *Dialect
 
 	mu       sync.Mutex
-	parts    []Participant
+	parts    []entry         // in arrival order
+	byCall   map[callKey]int // index in parts by call id
+	seq      uint64          // the last entry.seq given
+	confs    map[confKey]bool
 	requests []Request
 	dropped  int // requests dropped from the head of the log
 	faults   []Fault
+
+	load load
+}
+
+// entry is a stored participant; seq orders it for paging.
+type entry struct {
+	Participant
+	seq uint64
+}
+
+type confKey struct{ account, conference string }
+
+type callKey struct{ account, conference, call string }
+
+// reindex rebuilds byCall after parts moved. Callers hold s.mu.
+func (s *Server) reindex() {
+	s.byCall = make(map[callKey]int, len(s.parts))
+	for i, e := range s.parts {
+		s.byCall[callKey{e.Account, e.Conference, e.CallID}] = i
+	}
 }
 
 // NewServer returns an empty fake speaking dialect d.
@@ -67,13 +91,34 @@ func (s *Server) Seed(p Participant) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, q := range s.parts {
-		if q.Account == p.Account && q.Conference == p.Conference && q.CallID == p.CallID {
-			s.parts[i] = p
-			return
-		}
+	s.addConference(p.Account, p.Conference)
+	key := callKey{p.Account, p.Conference, p.CallID}
+	if i, ok := s.byCall[key]; ok {
+		s.parts[i].Participant = p
+		return
 	}
-	s.parts = append(s.parts, p)
+	if s.byCall == nil {
+		s.byCall = map[callKey]int{}
+	}
+	s.seq++
+	s.byCall[key] = len(s.parts)
+	s.parts = append(s.parts, entry{p, s.seq})
+}
+
+// AddConference makes a conference known, so listing it answers an empty
+// page instead of 404. Seed does it for its participant's conference.
+func (s *Server) AddConference(account, conference string) {
+	s.mu.Lock()
+	s.addConference(account, conference)
+	s.mu.Unlock()
+}
+
+// addConference records a known conference. Callers hold s.mu.
+func (s *Server) addConference(account, conference string) {
+	if s.confs == nil {
+		s.confs = map[confKey]bool{}
+	}
+	s.confs[confKey{account, conference}] = true
 }
 
 // Participant finds a participant by CallID, else by Label.
@@ -81,26 +126,23 @@ func (s *Server) Participant(account, conference, callOrLabel string) (Participa
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i := s.find(account, conference, callOrLabel); i >= 0 {
-		return s.parts[i], true
+		return s.parts[i].Participant, true
 	}
 	return Participant{}, false
 }
 
-// find returns the index of the participant, or -1. Callers hold s.mu.
+// find returns the index of the participant, or -1: by call id, else the
+// first with that label. Callers hold s.mu.
 func (s *Server) find(account, conference, callOrLabel string) int {
-	label := -1
+	if i, ok := s.byCall[callKey{account, conference, callOrLabel}]; ok {
+		return i
+	}
 	for i, p := range s.parts {
-		if p.Account != account || p.Conference != conference {
-			continue
-		}
-		if p.CallID == callOrLabel {
+		if p.Label != "" && p.Label == callOrLabel && p.Account == account && p.Conference == conference {
 			return i
 		}
-		if label < 0 && p.Label != "" && p.Label == callOrLabel {
-			label = i
-		}
 	}
-	return label
+	return -1
 }
 
 // Requests returns a copy of the recorded requests, oldest first: the
@@ -221,18 +263,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.Truncated {
 		rec.Body = body[:MaxBody]
 	}
-	form := isForm(r.Header.Get("Content-Type"))
-	if form && !rec.Truncated {
+	if isForm(r.Header.Get("Content-Type")) && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
-	seq := s.record(rec.clone())
+	seq := s.record(rec) // rec is the fake's own copy; Requests hands out clones
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() { s.setStatus(seq, sw.status) }()
 
+	release, ok := s.admit(sw, r, rec.Path)
+	if !ok {
+		return
+	}
+	defer release()
 	if f, ok := s.nextFault(rec.Endpoint); ok && s.fault(sw, r, rec.Path, f) {
 		return
 	}
-	s.serve(sw, r, rec, form)
+	s.serve(sw, r, rec)
 }
 
 // setStatus notes the answer's status on the logged request seq, if the
@@ -318,14 +364,20 @@ func drop(w http.ResponseWriter) {
 type route struct {
 	account, conference string
 	calls               []string // candidate call ids or labels, in lookup order
+	list                bool     // the conference's participant list
 }
 
 // route parses an escaped participant path; each segment is unescaped on its
 // own so a label may hold "/", "?", "#", "%" or "..".
 func (s *Server) route(escaped string) (route, bool) {
 	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
-	seg := strings.Split(rest, "/")
-	if !ok || len(seg) != 6 || seg[0] != "Accounts" || seg[2] != "Conferences" || seg[4] != "Participants" {
+	seg, names := strings.Split(rest, "/"), s.d.collections()
+	list := ok && s.d.Page != nil && len(seg) == 5 &&
+		(seg[4] == names[2]+s.d.PathSuffix || s.d.SuffixOptional && seg[4] == names[2])
+	if !list && (!ok || len(seg) != 6 || seg[4] != names[2]) {
+		return route{}, false
+	}
+	if seg[0] != names[0] || seg[2] != names[1] {
 		return route{}, false
 	}
 	unescape := func(seg string) string {
@@ -335,9 +387,12 @@ func (s *Server) route(escaped string) (route, bool) {
 		}
 		return u
 	}
-	rt := route{account: unescape(seg[1]), conference: unescape(seg[3])}
+	rt := route{account: unescape(seg[1]), conference: unescape(seg[3]), list: list}
 	if rt.account == "" || rt.conference == "" {
 		return route{}, false
+	}
+	if rt.list {
+		return rt, true
 	}
 	add := func(seg string) {
 		if u := unescape(seg); u != "" {
@@ -353,7 +408,7 @@ func (s *Server) route(escaped string) (route, bool) {
 	return rt, len(rt.calls) > 0
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form bool) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 	fail := func(p Problem) {
 		p.Path = rec.Path
 		s.writeError(w, s.d.describe(p))
@@ -364,6 +419,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		return
 	}
 	rt, ok := s.route(rec.Path)
+	update := s.d.updateMethod()
 	switch {
 	case !ok:
 		fail(Problem{Kind: NotFound})
@@ -371,14 +427,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 	case account != "" && rt.account != account:
 		fail(Problem{Kind: Forbidden})
 		return
-	case r.Method != http.MethodGet && r.Method != http.MethodPost:
-		w.Header().Set("Allow", "GET, POST")
+	case rt.list && r.Method != http.MethodGet:
+		w.Header().Set("Allow", "GET")
 		fail(Problem{Kind: MethodNotAllowed})
 		return
-	case r.Method == http.MethodPost && rec.Truncated:
+	case rt.list:
+		s.list(w, r, rt, fail)
+		return
+	case r.Method != http.MethodGet && r.Method != update && (r.Method != http.MethodDelete || s.d.NoRemove):
+		w.Header().Set("Allow", s.d.allow())
+		fail(Problem{Kind: MethodNotAllowed})
+		return
+	case r.Method == update && rec.Truncated:
 		fail(Problem{Kind: TooLarge})
 		return
-	case r.Method == http.MethodPost && !form && (r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
+	case r.Method == update && !s.d.bodyType(r.Header.Get("Content-Type")) &&
+		(r.Header.Get("Content-Type") != "" || len(rec.Body) > 0):
 		fail(Problem{Kind: UnsupportedMediaType})
 		return
 	}
@@ -395,16 +459,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 		fail(Problem{Kind: NotFound})
 		return
 	}
-	p, prob := s.parts[i], (*Problem)(nil)
-	if r.Method == http.MethodPost {
+	if r.Method == http.MethodDelete {
+		s.parts = slices.Delete(s.parts, i, i+1)
+		s.reindex()
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	p, prob := s.parts[i].Participant, (*Problem)(nil)
+	if r.Method == update {
 		p, prob = s.post(p, rec.Body)
 		if prob == nil {
-			s.parts[i] = p
+			s.parts[i].Participant = p
 		}
 	}
 	s.mu.Unlock()
 	if prob != nil {
 		fail(*prob)
+		return
+	}
+	if r.Method == update && s.d.NoContent {
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.d.Resource(p))
@@ -414,6 +489,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request, form
 func (s *Server) post(p Participant, body []byte) (Participant, *Problem) {
 	if s.d.RequireBody && len(body) == 0 {
 		return p, &Problem{Kind: MissingBody}
+	}
+	if s.d.Apply != nil {
+		p, prob := s.d.Apply(p, body)
+		if prob == nil {
+			p.Updated = Now()
+		}
+		return p, prob
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {

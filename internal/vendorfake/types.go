@@ -1,15 +1,22 @@
 // Package vendorfake is the shared engine behind the in-memory vendor fakes
-// (providers/twilio/twiliotest and providers/texml/texmltest).
+// (providers/twilio/twiliotest, providers/texml/texmltest,
+// providers/bandwidth/bandwidthtest, providers/signalwire/signalwiretest).
 //
 // It owns the participant store, request recording, fault injection, path
-// routing, update-form validation and JSON writing. A vendor supplies a
-// Dialect: its paths, auth check, error codes and JSON shapes.
+// routing, update validation and JSON writing. A vendor supplies a Dialect:
+// its paths (prefix, collection names, suffix), its update method (POST or
+// PUT), body (a form of known fields, or JSON through Apply), success answer
+// (200 with the participant, or 204), auth check, error codes and JSON
+// shapes.
 //
-// Order of handling for every request: record it, apply a queued fault,
+// Order of handling for every request: record it, apply the Load (429 past
+// the account's limit, then the latency), apply a queued fault,
 // authenticate, route (404), check the account in the path (403), check the
-// method (405), check the size of a POST body (413: over MaxBody), check the
-// content type (415), find the participant (404), then GET renders it and
-// POST validates the form and updates it. An error changes nothing.
+// method (405: GET, DELETE or the update method; the list takes GET only),
+// serve the list (see Server.list), check the size of an update body (413:
+// over MaxBody), check its content type (415), find the participant (404),
+// then GET renders it, an update validates the body and applies it, and
+// DELETE removes it (204). An error changes nothing.
 //
 // The request log keeps the newest Server.MaxRequests requests (by default
 // DefaultMaxRequests), so a long-running emulator's memory stays bounded.

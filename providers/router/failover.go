@@ -379,6 +379,10 @@ type endpoint struct {
 	mu      sync.Mutex
 	pending []StateChangeEvent // breaker changes not yet delivered
 	health  EndpointHealth
+
+	// delivering is held while events are delivered, so they reach the
+	// Observer in the order they happened.
+	delivering sync.Mutex
 }
 
 func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *endpoint {
@@ -437,14 +441,34 @@ func (ep *endpoint) skipped() {
 	ep.mu.Unlock()
 }
 
-// flush delivers the breaker changes noted since the last flush.
+// flush delivers the breaker changes noted since the last flush, in order.
 func (ep *endpoint) flush(r *Router) {
-	ep.mu.Lock()
-	events := ep.pending
-	ep.pending = nil
-	ep.mu.Unlock()
-	for _, e := range events {
-		r.stateChange(e)
+	ep.delivering.Lock()
+	defer ep.delivering.Unlock()
+	ep.deliver(r)
+}
+
+// tryFlush is flush unless a delivery is under way (perhaps an Observer
+// calling Health from within one): the events then wait for the next flush.
+func (ep *endpoint) tryFlush(r *Router) {
+	if ep.delivering.TryLock() {
+		defer ep.delivering.Unlock()
+		ep.deliver(r)
+	}
+}
+
+func (ep *endpoint) deliver(r *Router) {
+	for {
+		ep.mu.Lock()
+		events := ep.pending
+		ep.pending = nil
+		ep.mu.Unlock()
+		if len(events) == 0 {
+			return
+		}
+		for _, e := range events {
+			r.stateChange(e)
+		}
 	}
 }
 

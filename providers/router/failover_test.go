@@ -377,3 +377,28 @@ func TestConcurrent(t *testing.T) {
 	assert.Equal(t, h[0].Changes, changes)
 	assert.Equal(t, h[0].State, state)
 }
+
+// healthCaller is an Observer that reads Health on every event.
+type healthCaller struct {
+	r     *router.Router
+	seen  []router.State
+	calls int
+}
+
+func (h *healthCaller) Attempt(router.AttemptEvent) { h.r.Health(); h.calls++ }
+func (h *healthCaller) StateChange(e router.StateChangeEvent) {
+	h.seen = append(h.seen, h.r.Health()[0].Endpoints[0].State)
+}
+
+// TestObserverMayCallHealth: an Observer reading Health from within an
+// event does not deadlock, and sees the state the event announced.
+func TestObserverMayCallHealth(t *testing.T) {
+	v := newTwilio(t, 2, 1)
+	obs := &healthCaller{}
+	r := newRouter(t, obs, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 1}}))
+	obs.r = r
+	_, err := r.Update(context.Background(), v.ref, mute)
+	require.NoError(t, err)
+	assert.Equal(t, []router.State{router.StateOpen}, obs.seen)
+	assert.Equal(t, 2, obs.calls)
+}

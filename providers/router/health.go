@@ -110,7 +110,7 @@ func (r *Router) Health() []CarrierHealth {
 		ch := CarrierHealth{Name: c.name, Provider: c.caps.Provider, Endpoints: make([]EndpointHealth, len(c.endpoints))}
 		for j, ep := range c.endpoints {
 			ep.cb.State() // moves open to half-open once the cool-down is over
-			ep.flush(r)
+			ep.tryFlush(r)
 			ep.mu.Lock()
 			ch.Endpoints[j] = ep.health
 			ep.mu.Unlock()
@@ -151,8 +151,9 @@ type StateChangeEvent struct {
 // Observer gets every attempt and every breaker change, so metrics or
 // tracing can hang on the router without carrierkit depending on a
 // metrics library. Methods are called synchronously from the calling
-// goroutine, never under a lock of the router: keep them fast. They may
-// be called concurrently.
+// goroutine, and may be called concurrently: keep them fast. One
+// endpoint's state changes arrive in the order they happened. An Observer
+// may call Health.
 type Observer interface {
 	Attempt(AttemptEvent)
 	StateChange(StateChangeEvent)

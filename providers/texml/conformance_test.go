@@ -2,6 +2,7 @@ package texml_test
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 const testKey = "KEY0185E1B1C0A04DDBA1A7A3E5E7C0F2B1_x9Qz"
@@ -46,11 +48,13 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 
 func (h *harness) Contract() conformance.Contract {
 	return conformance.Contract{
-		Provider: texml.Name,
-		Fields:   conformance.TwilioFormNames(participant.FieldWaitMethod),
-		Path: func(a, c, call string) string {
-			return "/v2/texml/Accounts/" + a + "/Conferences/" + c + "/Participants/" + call
-		},
+		Provider:         texml.Name,
+		Fields:           conformance.FieldSet(twiliotest.FormNames(participant.FieldWaitMethod)),
+		Update:           conformance.RequestContract{Method: http.MethodPost, Path: participantPath, ContentType: "application/x-www-form-urlencoded"},
+		Fetch:            conformance.RequestContract{Method: http.MethodGet, Path: participantPath},
+		Remove:           conformance.RequestContract{Method: http.MethodDelete, Path: participantPath},
+		Body:             conformance.FormBody(twiliotest.FormNames(participant.FieldWaitMethod)),
+		MutedKey:         "muted",
 		CompletedStatus:  "completed",
 		ValidCallToCoach: texmltest.NewCallID,
 		Errors: []conformance.ErrorCase{
@@ -73,6 +77,10 @@ func (h *harness) Contract() conformance.Contract {
 			return errors.As(err, &e)
 		},
 	}
+}
+
+func participantPath(a, c, call string) string {
+	return "/v2/texml/Accounts/" + a + "/Conferences/" + c + "/Participants/" + call
 }
 
 func TestConformance(t *testing.T) {

@@ -4,31 +4,32 @@ import (
 	"os"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
-	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 )
-
-func liveEnv(t *testing.T, key, account, base string, ref participant.Ref) conformance.LiveEnv {
-	u, err := texml.New(texml.Config{APIKey: key, Account: account, BaseURL: base})
-	require.NoError(t, err)
-	bad, err := texml.New(texml.Config{APIKey: "KEYnot-the-key", Account: account, BaseURL: base})
-	require.NoError(t, err)
-	return conformance.LiveEnv{Updater: u, BadAuth: bad, Ref: ref,
-		Missing: participant.Ref{Conference: ref.Conference, Call: texmltest.NewCallID()}}
-}
 
 // TestLive runs the live checks against a real Telnyx account, or any
 // TeXML-compatible endpoint (CARRIERKIT_LIVE_TELNYX_BASE_URL). It is
-// opt-in: it flips the participant's Muted value and restores it.
+// opt-in: it changes the participant's state and restores it. With
+// CARRIERKIT_LIVE_TELNYX_CALL2 (a second participant) it runs the full
+// profile, else the core one. carrierctl conformance runs the same checks.
 func TestLive(t *testing.T) {
 	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_TELNYX_" + k) }
 	key, account, conference, call := get("API_KEY"), get("ACCOUNT"), get("CONFERENCE"), get("CALL")
 	if key == "" || account == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_TELNYX_API_KEY, _ACCOUNT, _CONFERENCE and _CALL (and optionally _BASE_URL) to run")
+		t.Skip("set CARRIERKIT_LIVE_TELNYX_API_KEY, _ACCOUNT, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
 	}
-	conformance.RunLive(t, liveEnv(t, key, account, get("BASE_URL"), participant.Ref{Conference: conference, Call: call}))
+	env := conformance.LiveEnv{
+		Open: func(opts providers.Options) (participant.Updater, error) {
+			return texml.New(texml.Config{APIKey: key, Account: account, BaseURL: get("BASE_URL"), Options: opts})
+		},
+		Ref:     participant.Ref{Conference: conference, Call: call},
+		Profile: conformance.ProfileCore,
+	}
+	if call2 := get("CALL2"); call2 != "" {
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+	}
+	conformance.RunLive(t, env)
 }

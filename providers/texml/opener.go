@@ -44,10 +44,18 @@ type URLOpener struct {
 }
 
 var (
-	_ providers.UpdaterURLOpener  = (*URLOpener)(nil)
-	_ providers.UpdaterURLChecker = (*URLOpener)(nil)
-	_ providers.UpdaterURLLocator = (*URLOpener)(nil)
+	_ providers.UpdaterURLOpener            = (*URLOpener)(nil)
+	_ providers.UpdaterURLChecker           = (*URLOpener)(nil)
+	_ providers.UpdaterURLOpenerWithOptions = (*URLOpener)(nil)
+	_ providers.UpdaterURLLocator           = (*URLOpener)(nil)
 )
+
+// WithOptions returns a copy of o using opts.
+func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+	c := *o
+	c.Options = opts
+	return &c
+}
 
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {

@@ -13,8 +13,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -47,8 +49,8 @@ func (c Config) Format(f fmt.State, verb rune) {
 	adapter.FormatConfig(f, verb, plain(c), "texml.Config")
 }
 
-// Client is the TeXML adapter. It implements participant.Updater and
-// participant.Fetcher and is safe for concurrent use.
+// Client is the TeXML adapter. It implements participant.Updater, Fetcher,
+// Lister, Remover and RefChecker, and is safe for concurrent use.
 type Client struct {
 	core    *adapter.Client
 	baseURL string
@@ -57,6 +59,8 @@ type Client struct {
 var (
 	_ participant.Updater    = (*Client)(nil)
 	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.Lister     = (*Client)(nil)
+	_ participant.Remover    = (*Client)(nil)
 	_ participant.RefChecker = (*Client)(nil)
 )
 
@@ -64,6 +68,9 @@ var (
 func New(cfg Config) (*Client, error) {
 	if cfg.APIKey == "" {
 		return nil, adapter.ConfigError(Name, "APIKey", "must be set")
+	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
@@ -95,6 +102,27 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// List yields the conference's participants
+// (GetTexmlConferenceParticipants), following next_page_uri. The
+// operation takes no query parameters: the page size is Telnyx's, and
+// Muted, Hold and Coaching are filtered here. Telnyx lists only
+// participants whose call is active in a conference in progress; its list
+// does not report labels. Stopping early fetches no further page. See
+// participant.Lister.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
+// Remove takes the participant out of the conference
+// (DeleteTexmlConferenceParticipant, 204); one already gone gives
+// participant.ErrNotFound. TeXML follows TwiML's <Dial> rules: the call
+// leaves its <Dial><Conference> and continues with the <Dial action> URL or
+// the next verb, and is hung up when there is none. See
+// participant.Remover.
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	return c.core.Remove(ctx, ref)
+}
+
 // CheckRef reports whether ref has the shapes of this carrier's ids,
 // without sending anything. See participant.RefChecker.
 func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
@@ -102,7 +130,8 @@ func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(re
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
-// Capabilities reports every UpdateRequest field but WaitMethod, and Fetch.
+// Capabilities reports every UpdateRequest field but WaitMethod, and the
+// fetch, list and remove operations.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // APIError is Telnyx's error body. errors.As reaches it from the
@@ -150,43 +179,19 @@ func (o *ErrorObject) message() string {
 	return o.Title + ": " + o.Detail
 }
 
+var participantPath = twiliofamily.ParticipantPath("/texml", "")
+
 var dialect = adapter.Dialect{
 	Provider: Name,
 	Labels:   true,
-	Wire:     adapter.TwilioStyleWire(participant.FieldWaitMethod),
-	Root:     "/texml",
-	Decode: func(body []byte) (*participant.Participant, error) {
-		var w struct {
-			AccountSID          string `json:"account_sid"`
-			CallSID             string `json:"call_sid"`
-			ConferenceSID       string `json:"conference_sid"`
-			DateCreated         string `json:"date_created"`
-			DateUpdated         string `json:"date_updated"`
-			EndConferenceOnExit bool   `json:"end_conference_on_exit"`
-			Muted               bool   `json:"muted"`
-			Hold                bool   `json:"hold"`
-			Coaching            bool   `json:"coaching"`
-			CoachingCallSID     string `json:"coaching_call_sid"`
-			Status              string `json:"status"`
-		}
-		if err := json.Unmarshal(body, &w); err != nil {
-			return nil, err
-		}
-		return &participant.Participant{
-			AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID,
-			Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-			CallToCoach: w.CoachingCallSID,
-			Status:      adapter.ParseStatus(w.Status),
-			Created:     adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
-		}, nil
-	},
-	DecodeError: func(body []byte) (error, string, string) {
-		var e APIError
-		if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
-			return nil, "", ""
-		}
-		return &e, e.Errors[0].Code, e.Errors[0].message()
-	},
+	Wire:     twiliofamily.Wire(participant.FieldWaitMethod),
+	Update:   twiliofamily.UpdateOp(participantPath, twiliofamily.DecodeParticipant),
+	Fetch:    twiliofamily.FetchOp(participantPath, twiliofamily.DecodeParticipant),
+	// GetTexmlConferenceParticipants declares no query parameters: the
+	// list takes no page size or filters (the engine filters).
+	List:        twiliofamily.ListOp(twiliofamily.ListPath("/texml", ""), twiliofamily.DecodeParticipant, false),
+	Remove:      twiliofamily.RemoveOp(participantPath),
+	DecodeError: decodeError,
 	// Telnyx's documented codes, by class. 10007 ("unexpected error") is
 	// used with many statuses, so it is left to the HTTP status.
 	Codes: map[string]participant.Code{
@@ -203,4 +208,13 @@ var dialect = adapter.Dialect{
 		"90019": participant.CodeFailedPrecondition, // conference has already ended
 		"90047": participant.CodeFailedPrecondition, // participant is on hold
 	},
+}
+
+// decodeError decodes Telnyx's ErrorResponse (Dialect.DecodeError).
+func decodeError(body []byte) (code, message string, vendorErr error) {
+	var e APIError
+	if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
+		return "", "", nil
+	}
+	return e.Errors[0].Code, e.Errors[0].message(), &e
 }

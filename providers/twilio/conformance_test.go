@@ -3,6 +3,7 @@ package twilio_test
 import (
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -55,11 +56,13 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 
 func (h *harness) Contract() conformance.Contract {
 	return conformance.Contract{
-		Provider: twilio.Name,
-		Fields:   conformance.TwilioFormNames(),
-		Path: func(a, c, call string) string {
-			return "/2010-04-01/Accounts/" + a + "/Conferences/" + c + "/Participants/" + call + ".json"
-		},
+		Provider:         twilio.Name,
+		Fields:           conformance.FieldSet(twiliotest.FormNames()),
+		Update:           conformance.RequestContract{Method: http.MethodPost, Path: participantPath, ContentType: "application/x-www-form-urlencoded"},
+		Fetch:            conformance.RequestContract{Method: http.MethodGet, Path: participantPath},
+		Remove:           conformance.RequestContract{Method: http.MethodDelete, Path: participantPath},
+		Body:             conformance.FormBody(twiliotest.FormNames()),
+		MutedKey:         "muted",
 		CompletedStatus:  "complete",
 		ValidCallToCoach: twiliotest.NewCallSID,
 		Errors: []conformance.ErrorCase{
@@ -90,6 +93,10 @@ func (h *harness) Contract() conformance.Contract {
 			return errors.As(err, &e)
 		},
 	}
+}
+
+func participantPath(a, c, call string) string {
+	return "/2010-04-01/Accounts/" + a + "/Conferences/" + c + "/Participants/" + call + ".json"
 }
 
 func TestConformance(t *testing.T) {

@@ -4,33 +4,32 @@ import (
 	"os"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
-	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
-
-// liveEnv builds the live checks' environment for an account, token,
-// participant and API root.
-func liveEnv(t *testing.T, account, token, base string, ref participant.Ref) conformance.LiveEnv {
-	u, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: base})
-	require.NoError(t, err)
-	bad, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: "not-the-token", BaseURL: base})
-	require.NoError(t, err)
-	return conformance.LiveEnv{Updater: u, BadAuth: bad, Ref: ref,
-		Missing: participant.Ref{Conference: ref.Conference, Call: twiliotest.NewCallSID()}}
-}
 
 // TestLive runs the live checks against a real Twilio account, or any
 // Twilio-compatible endpoint (CARRIERKIT_LIVE_TWILIO_BASE_URL). It is
-// opt-in: it flips the participant's Muted value and restores it.
+// opt-in: it changes the participant's state and restores it. With
+// CARRIERKIT_LIVE_TWILIO_CALL2 (a second participant) it runs the full
+// profile, else the core one. carrierctl conformance runs the same checks.
 func TestLive(t *testing.T) {
 	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_TWILIO_" + k) }
 	account, token, conference, call := get("ACCOUNT_SID"), get("AUTH_TOKEN"), get("CONFERENCE"), get("CALL")
 	if account == "" || token == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _CONFERENCE and _CALL (and optionally _BASE_URL) to run")
+		t.Skip("set CARRIERKIT_LIVE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
 	}
-	conformance.RunLive(t, liveEnv(t, account, token, get("BASE_URL"), participant.Ref{Conference: conference, Call: call}))
+	env := conformance.LiveEnv{
+		Open: func(opts providers.Options) (participant.Updater, error) {
+			return twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: get("BASE_URL"), Options: opts})
+		},
+		Ref:     participant.Ref{Conference: conference, Call: call},
+		Profile: conformance.ProfileCore,
+	}
+	if call2 := get("CALL2"); call2 != "" {
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+	}
+	conformance.RunLive(t, env)
 }

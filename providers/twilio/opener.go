@@ -3,7 +3,6 @@ package twilio
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -60,10 +59,18 @@ type URLOpener struct {
 }
 
 var (
-	_ providers.UpdaterURLOpener  = (*URLOpener)(nil)
-	_ providers.UpdaterURLChecker = (*URLOpener)(nil)
-	_ providers.UpdaterURLLocator = (*URLOpener)(nil)
+	_ providers.UpdaterURLOpener            = (*URLOpener)(nil)
+	_ providers.UpdaterURLChecker           = (*URLOpener)(nil)
+	_ providers.UpdaterURLOpenerWithOptions = (*URLOpener)(nil)
+	_ providers.UpdaterURLLocator           = (*URLOpener)(nil)
 )
+
+// WithOptions returns a copy of o using opts.
+func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+	c := *o
+	c.Options = opts
+	return &c
+}
 
 // Format prints o with its secrets redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
@@ -173,12 +180,8 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		return nil, err
 	}
 	cfg := s.cfg
-	var errs []error
-	getenv := func(param, name, hint string) string {
-		v, err := urlparams.Getenv(Name, param, name, hint)
-		errs = append(errs, err)
-		return v
-	}
+	env := urlparams.Env{Provider: Name}
+	getenv := env.Get
 	names := paramOf
 	cfg.AccountSID = cmp.Or(cfg.AccountSID, o.AccountSID)
 	if cfg.AccountSID == "" {
@@ -197,7 +200,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	default:
 		cfg.AuthToken = getenv("auth_token_env", EnvAuthToken, "or set "+EnvAPIKey+" and "+EnvAPISecret)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	c, err := New(cfg)

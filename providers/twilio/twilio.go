@@ -11,11 +11,12 @@ package twilio
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
+	"iter"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -57,8 +58,8 @@ func (c Config) Format(f fmt.State, verb rune) {
 	adapter.FormatConfig(f, verb, plain(c), "twilio.Config")
 }
 
-// Client is the Twilio adapter. It implements participant.Updater and
-// participant.Fetcher and is safe for concurrent use.
+// Client is the Twilio adapter. It implements participant.Updater, Fetcher,
+// Lister, Remover and RefChecker, and is safe for concurrent use.
 type Client struct {
 	core    *adapter.Client
 	baseURL string
@@ -67,6 +68,8 @@ type Client struct {
 var (
 	_ participant.Updater    = (*Client)(nil)
 	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.Lister     = (*Client)(nil)
+	_ participant.Remover    = (*Client)(nil)
 	_ participant.RefChecker = (*Client)(nil)
 )
 
@@ -90,6 +93,9 @@ func New(cfg Config) (*Client, error) {
 		user, secret = cfg.APIKeySID, cfg.APISecret
 	case cfg.AuthToken == "":
 		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
+	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
 	}
 	base, err := baseURL(cfg)
 	if err != nil {
@@ -117,7 +123,7 @@ func baseURL(cfg Config) (string, error) {
 		return DefaultBaseURL, nil
 	}
 	for _, s := range [...]struct{ field, v string }{{"Region", cfg.Region}, {"Edge", cfg.Edge}} {
-		if s.v != "" && !isHostLabel(s.v) {
+		if s.v != "" && !adapter.IsHostLabel(s.v) {
 			return "", adapter.ConfigError(Name, s.field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(s.v))
 		}
 	}
@@ -129,18 +135,6 @@ func baseURL(cfg Config) (string, error) {
 		return "https://api." + region + ".twilio.com", nil
 	}
 	return "https://api." + cfg.Edge + "." + region + ".twilio.com", nil
-}
-
-func isHostLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // BaseURL returns the API root the client sends to.
@@ -156,6 +150,28 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// List yields the conference's participants, following next_page_uri
+// (ListParticipant). ListOptions.PageSize is sent as PageSize (at most
+// 1000; default 50) and Muted, Hold and Coaching as Twilio's own filters.
+// Twilio lists only participants connecting to or connected to a
+// conference in progress. Stopping early fetches no further page. See
+// participant.Lister.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
+// Remove takes the participant out of the conference (DeleteParticipant,
+// 204); one already gone gives participant.ErrNotFound. Removing ends the
+// call's <Dial><Conference>: as for any <Dial>, Twilio then requests the
+// <Dial action> URL if there is one, else runs the TwiML verb after
+// <Dial>, and hangs up when there is none (so a participant added with the
+// Participants API, which has no TwiML of its own, is hung up). To keep a
+// caller on the line, give the <Dial> an action or a following verb. See
+// participant.Remover.
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	return c.core.Remove(ctx, ref)
+}
+
 // CheckRef reports whether ref has the shapes of this carrier's ids,
 // without sending anything. See participant.RefChecker.
 func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
@@ -163,34 +179,21 @@ func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(re
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
-// Capabilities reports every UpdateRequest field and Fetch.
+// Capabilities reports every UpdateRequest field, and the fetch, list and
+// remove operations.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
 // the prefix and 32 hex digits.
-func IsSID(s, prefix string) bool { return adapter.IsSID(s, prefix) }
+func IsSID(s, prefix string) bool { return twiliofamily.IsSID(s, prefix) }
 
-// APIError is Twilio's error body. errors.As reaches it from the
-// *participant.Error an update returns.
-type APIError struct {
-	Code     int    `json:"code"`
-	Message  string `json:"message"`
-	MoreInfo string `json:"more_info"`
-	Status   int    `json:"status"`
-}
+// APIError is Twilio's error body, shared by every Twilio-compatible
+// carrier. errors.As reaches it from the *participant.Error an update
+// returns.
+type APIError = twiliofamily.APIError
 
-// Error returns Twilio's code and message.
-func (e *APIError) Error() string {
-	return "twilio error " + strconv.Itoa(e.Code) + ": " + e.Message
-}
-
-var dialect = adapter.Dialect{
-	Provider: Name,
-	Labels:   true,
-	Wire:     adapter.TwilioStyleWire(),
-	Root:     "/2010-04-01",
-	Suffix:   ".json",
-	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+var dialect = withListAndRemove(twiliofamily.Dialect(Name,
+	func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsSID(account, "AC"):
 			return "Ref.Account", `must match ^AC[0-9a-fA-F]{32}$`
@@ -200,57 +203,13 @@ var dialect = adapter.Dialect{
 			return "CallToCoach", `must be a call SID matching ^CA[0-9a-fA-F]{32}$`
 		}
 		return "", "" // Ref.Call is a call SID or a label: any non-empty string
-	},
-	Decode: func(body []byte) (*participant.Participant, error) {
-		var w struct {
-			AccountSID             string `json:"account_sid"`
-			CallSID                string `json:"call_sid"`
-			Label                  string `json:"label"`
-			ConferenceSID          string `json:"conference_sid"`
-			DateCreated            string `json:"date_created"`
-			DateUpdated            string `json:"date_updated"`
-			EndConferenceOnExit    bool   `json:"end_conference_on_exit"`
-			Muted                  bool   `json:"muted"`
-			Hold                   bool   `json:"hold"`
-			StartConferenceOnEnter *bool  `json:"start_conference_on_enter"`
-			Coaching               bool   `json:"coaching"`
-			CallSIDToCoach         string `json:"call_sid_to_coach"`
-			Status                 string `json:"status"`
-		}
-		if err := json.Unmarshal(body, &w); err != nil {
-			return nil, err
-		}
-		return &participant.Participant{
-			AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
-			Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
-			StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: w.CallSIDToCoach,
-			Status:  adapter.ParseStatus(w.Status),
-			Created: adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
-		}, nil
-	},
-	DecodeError: func(body []byte) (error, string, string) {
-		var e APIError
-		if json.Unmarshal(body, &e) != nil || (e.Code == 0 && e.Message == "") {
-			return nil, "", ""
-		}
-		code := ""
-		if e.Code != 0 {
-			code = strconv.Itoa(e.Code)
-		}
-		return &e, code, e.Message
-	},
-	// Twilio's documented codes for this resource, by class.
-	Codes: map[string]participant.Code{
-		"20001": participant.CodeInvalidArgument, // unknown parameter
-		"20003": participant.CodeUnauthenticated, // authentication failed
-		"20005": participant.CodePermissionDenied,
-		"20008": participant.CodePermissionDenied, // test credentials not allowed
-		"20403": participant.CodePermissionDenied,
-		"20404": participant.CodeNotFound,
-		"20429": participant.CodeRateLimited,
-		"20500": participant.CodeUnavailable,
-		"20503": participant.CodeUnavailable,
-		"21205": participant.CodeInvalidArgument,    // invalid URL
-		"21220": participant.CodeFailedPrecondition, // call not in a state to be modified
-	},
+	}))
+
+// withListAndRemove adds ListParticipant (GET …/Participants.json with
+// PageSize, the Muted/Hold/Coaching filters and next_page_uri) and
+// DeleteParticipant (DELETE, 204) to d.
+func withListAndRemove(d adapter.Dialect) adapter.Dialect {
+	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, true)
+	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
+	return d
 }

@@ -32,6 +32,10 @@ type Vendor struct {
 	New         func() *vendorfake.Server           // a fake with known credentials
 	Prefix      string                              // path prefix, e.g. "/2010-04-01"
 	Suffix      string                              // participant segment suffix, "" or ".json"
+	ListSuffix  string                              // list segment suffix: "Participants" + ListSuffix
+	ListFilters bool                                // the list filters on Muted, Hold and Coaching
+	PageSizes   [2]int                              // the list's default and maximum PageSize
+	RateLimit   func(t *testing.T, r Reply)         // checks a Load 429's vendor headers
 	Authorize   func(*http.Request)                 // adds valid credentials
 	BadAuth     map[string]func(*http.Request)      // named bad credentials
 	Challenge   string                              // expected WWW-Authenticate on 401
@@ -89,6 +93,12 @@ func ExpectBody(t *testing.T, name string, r Reply, status int, body string) {
 func (v *Vendor) Path(p vendorfake.Participant, callOrLabel string) string {
 	return v.Prefix + "/Accounts/" + url.PathEscape(p.Account) + "/Conferences/" + url.PathEscape(p.Conference) +
 		"/Participants/" + url.PathEscape(callOrLabel) + v.Suffix
+}
+
+// ListPath is the escaped path of p's conference's participant list.
+func (v *Vendor) ListPath(p vendorfake.Participant) string {
+	return v.Prefix + "/Accounts/" + url.PathEscape(p.Account) + "/Conferences/" + url.PathEscape(p.Conference) +
+		"/Participants" + v.ListSuffix
 }
 
 // Seed seeds a fresh participant changed by edit and returns it as stored.
@@ -178,6 +188,189 @@ func Run(t *testing.T, v *Vendor) {
 	t.Run("Drop", func(t *testing.T) { testDrop(t, v) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, v) })
 	t.Run("SpecRoutes", func(t *testing.T) { testSpecRoutes(t, v) })
+	t.Run("List", func(t *testing.T) { testList(t, v) })
+	t.Run("ListFilters", func(t *testing.T) { testListFilters(t, v) })
+	t.Run("ListErrors", func(t *testing.T) { testListErrors(t, v) })
+	t.Run("Delete", func(t *testing.T) { testDelete(t, v) })
+	t.Run("Load", func(t *testing.T) { testLoad(t, v) })
+}
+
+// listPage is the paging envelope both vendors share.
+type listPage struct {
+	Participants []map[string]any `json:"participants"`
+	Page         int              `json:"page"`
+	PageSize     int              `json:"page_size"`
+	Start        int              `json:"start"`
+	End          int              `json:"end"`
+	URI          string           `json:"uri"`
+	FirstPageURI string           `json:"first_page_uri"`
+	NextPageURI  *string          `json:"next_page_uri"`
+}
+
+func (f *Fake) page(path string) listPage {
+	f.t.Helper()
+	r := f.Get(path)
+	require.Equal(f.t, http.StatusOK, r.Status, "GET %s: %s", path, r.Body)
+	var pg listPage
+	require.NoError(f.t, json.Unmarshal(r.Body, &pg), "body %s", r.Body)
+	if f.v.Spec != nil {
+		assert.NoError(f.t, f.v.Spec.ValidateResponse(vendorfake.Request{Method: http.MethodGet, Path: strings.Split(path, "?")[0]},
+			r.Status, r.Header, r.Body), "the list page is checked against the spec")
+	}
+	return pg
+}
+
+// seedConference seeds n participants in one fresh conference, in order.
+func (f *Fake) seedConference(n int) []vendorfake.Participant {
+	first := f.v.Participant()
+	ps := make([]vendorfake.Participant, n)
+	for i := range ps {
+		ps[i] = f.Seed(func(p *vendorfake.Participant) {
+			p.Account, p.Conference, p.Label = first.Account, first.Conference, "p"+strconv.Itoa(i)
+		})
+	}
+	return ps
+}
+
+// testList pages through a conference by next_page_uri, as the SDKs do.
+func testList(t *testing.T, v *Vendor) {
+	f := v.Start(t)
+	ps := f.seedConference(7)
+	f.seedConference(2) // another conference: not listed
+	var got []string
+	path, pages := v.ListPath(ps[0])+"?PageSize=3", 0
+	for path != "" {
+		pg := f.page(path)
+		pages++
+		assert.Equal(t, 3, pg.PageSize)
+		assert.Equal(t, pages-1, pg.Page)
+		assert.Equal(t, (pages-1)*3, pg.Start)
+		assert.Equal(t, pg.Start+len(pg.Participants)-1, pg.End)
+		assert.True(t, strings.HasPrefix(pg.URI, v.ListPath(ps[0])+"?"), pg.URI)
+		assert.True(t, strings.HasPrefix(pg.FirstPageURI, v.ListPath(ps[0])+"?"), pg.FirstPageURI)
+		for _, p := range pg.Participants {
+			got = append(got, p["call_sid"].(string))
+		}
+		path = ""
+		if pg.NextPageURI != nil {
+			path = *pg.NextPageURI // relative to the host, query included
+		}
+		require.Less(t, pages, 10)
+	}
+	assert.Equal(t, 3, pages)
+	want := make([]string, len(ps))
+	for i, p := range ps {
+		want[i] = p.CallID
+	}
+	assert.Equal(t, want, got, "everyone once, oldest first")
+
+	def := f.page(v.ListPath(ps[0]))
+	assert.Equal(t, v.PageSizes[0], def.PageSize, "the default page size")
+	assert.Len(t, def.Participants, min(7, v.PageSizes[0]))
+	assert.Equal(t, ps[0].CallID, def.Participants[0]["call_sid"], "rendered as the participant resource")
+	assert.Equal(t, ps[0].Conference, def.Participants[0]["conference_sid"])
+
+	// Paging survives a removal between pages: the token is a position, not an offset.
+	pg := f.page(v.ListPath(ps[0]) + "?PageSize=3")
+	require.Equal(t, http.StatusNoContent, f.Do(http.MethodDelete, v.Path(ps[1], ps[1].CallID), "", "").Status)
+	next := f.page(*pg.NextPageURI)
+	require.NotEmpty(t, next.Participants)
+	assert.Equal(t, ps[3].CallID, next.Participants[0]["call_sid"])
+}
+
+func testListFilters(t *testing.T, v *Vendor) {
+	f := v.Start(t)
+	ps := f.seedConference(4)
+	require.Equal(t, http.StatusOK, f.Post(v.Path(ps[1], ps[1].CallID), "Muted=true").Status)
+	require.Equal(t, http.StatusOK, f.Post(v.Path(ps[2], ps[2].CallID), "Muted=true&Hold=true").Status)
+	count := func(q string) int { return len(f.page(v.ListPath(ps[0]) + q).Participants) }
+	if !v.ListFilters {
+		assert.Equal(t, 4, count("?Muted=true"), "the vendor's list has no filters: they are ignored")
+		return
+	}
+	assert.Equal(t, 2, count("?Muted=true"))
+	assert.Equal(t, 2, count("?Muted=false"))
+	assert.Equal(t, 1, count("?Muted=true&Hold=true"))
+	assert.Equal(t, 0, count("?Coaching=true"))
+	pg := f.page(v.ListPath(ps[0]) + "?Muted=true&PageSize=1")
+	require.NotNil(t, pg.NextPageURI)
+	assert.Contains(t, *pg.NextPageURI, "Muted=true", "the filters carry over to the next page")
+	assert.Equal(t, ps[2].CallID, f.page(*pg.NextPageURI).Participants[0]["call_sid"])
+}
+
+func testListErrors(t *testing.T, v *Vendor) {
+	f := v.Start(t)
+	p := f.Seed(nil)
+	other := v.Participant()
+	f.assertError(f.Get(v.ListPath(vendorfake.Participant{Account: p.Account, Conference: other.Conference})),
+		http.StatusNotFound, vendorfake.NotFound)
+	for _, q := range []string{"PageSize=0", "PageSize=" + strconv.Itoa(v.PageSizes[1]+1), "PageSize=x", "Page=-1", "PageToken=zz"} {
+		r := f.Get(v.ListPath(p) + "?" + q)
+		assert.Equal(t, http.StatusBadRequest, r.Status, "%s: %s", q, r.Body)
+	}
+	// A conference whose last participant left is empty, not unknown.
+	require.Equal(t, http.StatusNoContent, f.Do(http.MethodDelete, v.Path(p, p.CallID), "", "").Status)
+	pg := f.page(v.ListPath(p))
+	assert.Empty(t, pg.Participants)
+	assert.NotNil(t, pg.Participants, "an empty array, not null")
+	assert.Nil(t, pg.NextPageURI)
+	f.Srv.AddConference(p.Account, other.Conference)
+	assert.Empty(t, f.page(v.ListPath(vendorfake.Participant{Account: p.Account, Conference: other.Conference})).Participants)
+}
+
+func testDelete(t *testing.T, v *Vendor) {
+	f := v.Start(t)
+	p := f.Seed(func(p *vendorfake.Participant) { p.Label = "agent x" })
+	q := f.Seed(func(q *vendorfake.Participant) { q.Account, q.Conference = p.Account, p.Conference })
+	for _, target := range []string{v.Path(p, "agent x"), v.Path(q, q.CallID)} {
+		// twilio-go sends a form Content-Type with an empty body on DELETE.
+		r := f.Do(http.MethodDelete, target, "application/x-www-form-urlencoded", "")
+		assert.Equal(t, http.StatusNoContent, r.Status, "body %s", r.Body)
+		assert.Empty(t, r.Body)
+		if v.Spec != nil {
+			assert.NoError(t, v.Spec.ValidateResponse(vendorfake.Request{Method: http.MethodDelete, Path: target}, r.Status, r.Header, r.Body))
+		}
+		f.assertError(f.Do(http.MethodDelete, target, "", ""), http.StatusNotFound, vendorfake.NotFound)
+		f.assertError(f.Get(target), http.StatusNotFound, vendorfake.NotFound)
+	}
+	_, ok := f.Srv.Participant(p.Account, p.Conference, p.CallID)
+	assert.False(t, ok)
+	f.assertError(f.Do(http.MethodDelete, v.Path(p, p.CallID), "", "", v.BadAuth[firstKey(v.BadAuth)]),
+		http.StatusUnauthorized, vendorfake.Unauthorized)
+}
+
+func firstKey(m map[string]func(*http.Request)) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}
+
+// testLoad: the per-account limit answers 429 at once, in the vendor's
+// shape, while the requests within it are served after the latency.
+func testLoad(t *testing.T, v *Vendor) {
+	f, p, path := v.Begin(t, nil)
+	other := f.Seed(nil) // another account (or conference) is not held up
+	f.Srv.SetLoad(vendorfake.Load{MaxConcurrent: 2, Latency: 300 * time.Millisecond})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { assert.Equal(t, http.StatusOK, f.Get(path).Status) })
+	}
+	require.Eventually(t, func() bool { return len(f.Srv.Requests()) == 2 }, 5*time.Second, time.Millisecond)
+	time.Sleep(20 * time.Millisecond) // both hold their slot for the latency
+	r := f.Get(path)
+	assert.Equal(t, http.StatusTooManyRequests, r.Status)
+	assert.Equal(t, v.FaultCodes[429], v.Code(t, r.Body), "body %s", r.Body)
+	if v.RateLimit != nil {
+		v.RateLimit(t, r)
+	}
+	if other.Account != p.Account {
+		assert.Equal(t, http.StatusOK, f.Get(v.Path(other, other.CallID)).Status, "the limit is per account")
+	}
+	wg.Wait()
+	assert.Equal(t, int64(1), f.Srv.Throttled())
+	assert.Equal(t, http.StatusOK, f.Get(path).Status, "slots are given back")
+	f.Srv.SetLoad(vendorfake.Load{})
 }
 
 // testSpecRoutes makes sure participant paths are really checked (Do skips
@@ -367,7 +560,6 @@ func testNotFound(t *testing.T, v *Vendor) {
 		"participant":  v.Path(p, other.CallID),
 		"conference":   v.Path(vendorfake.Participant{Account: p.Account, Conference: other.Conference}, p.CallID),
 		"short":        v.Prefix + "/Accounts/" + p.Account + "/Conferences/" + p.Conference,
-		"list":         v.Prefix + "/Accounts/" + p.Account + "/Conferences/" + p.Conference + "/Participants" + v.Suffix,
 		"extra":        strings.TrimSuffix(good, v.Suffix) + "/x" + v.Suffix,
 		"prefix":       "/nope" + good,
 		"empty":        v.Path(p, ""),
@@ -384,10 +576,15 @@ func testNotFound(t *testing.T, v *Vendor) {
 
 func testMethodAndMedia(t *testing.T, v *Vendor) {
 	f, p, path := v.Begin(t, nil)
-	for _, m := range []string{http.MethodDelete, http.MethodPut, http.MethodPatch} {
+	for _, m := range []string{http.MethodPut, http.MethodPatch} {
 		r := f.Do(m, path, "", "")
 		f.assertError(r, http.StatusMethodNotAllowed, vendorfake.MethodNotAllowed)
-		assert.Equal(t, "GET, POST", r.Header.Get("Allow"))
+		assert.Equal(t, "GET, POST, DELETE", r.Header.Get("Allow"))
+	}
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		r := f.Do(m, f.v.ListPath(p), "application/x-www-form-urlencoded", "Muted=true")
+		f.assertError(r, http.StatusMethodNotAllowed, vendorfake.MethodNotAllowed)
+		assert.Equal(t, "GET", r.Header.Get("Allow"), "the list only reads")
 	}
 	for ct, body := range map[string]string{
 		"application/json": `{"Muted":true}`,

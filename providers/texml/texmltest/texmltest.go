@@ -1,10 +1,16 @@
 // Package texmltest is an in-memory fake of Telnyx's TeXML conference
 // participant resource, for tests and emulators.
 //
-// It serves GET and POST on
+// It serves GET, POST and DELETE (204; 404 once gone) on
 // /v2/texml/Accounts/{account_sid}/Conferences/{conference_sid}/Participants/{call_sid_or_participant_label}
-// (no ".json"; a client's base URL is the test server's URL + "/v2"). Choices
-// where Telnyx's spec is silent or the fake is stricter:
+// (no ".json"; a client's base URL is the test server's URL + "/v2") and
+// the list GET …/Participants (GetTexmlConferenceParticipants: the spec's
+// ParticipantResourceIndex, 20 a page by default; PageSize, Page and
+// PageToken as on TeXML's other list operations; next_page_uri, relative to
+// the host and left out on the last page; 404 for an unknown conference).
+// Server.SetLoad adds latency and a per-account concurrency limit answered
+// 429 code 10011 with x-ratelimit-limit, -remaining and -reset headers.
+// Choices where Telnyx's spec is silent or the fake is stricter:
 //   - Auth is "Authorization: Bearer <APIKey>" (scheme case-insensitive). Bad
 //     or missing credentials give 401 code "10009" "Authentication failed"
 //     (the spec's UnauthorizedResponse) with WWW-Authenticate: Bearer. The key
@@ -33,6 +39,7 @@ package texmltest
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -47,6 +54,7 @@ type (
 	Request     = vendorfake.Request
 	Fault       = vendorfake.Fault
 	Server      = vendorfake.Server
+	Load        = vendorfake.Load
 )
 
 // Config holds the API key the fake accepts.
@@ -69,10 +77,39 @@ func New(cfg Config) *Server {
 		Challenge:         "Bearer",
 		Authenticate:      cfg.authenticate,
 		Describe:          describe,
-		StatusCodes:       map[int]string{500: "10007", 503: "10007"},
+		StatusCodes:       map[int]string{429: "10011", 500: "10007", 503: "10007"},
 		ErrorBody:         errorBody,
 		Resource:          resource,
+		Page:              page,
+		DefaultPageSize:   20,
+		MaxPageSize:       1000,
+		RateLimitHeaders:  rateLimitHeaders,
 	})
+}
+
+// rateLimitHeaders are the x-ratelimit-* headers Telnyx sends with 10011.
+func rateLimitHeaders(h http.Header, limit int) {
+	h.Set("x-ratelimit-limit", strconv.Itoa(limit))
+	h.Set("x-ratelimit-remaining", "0")
+	h.Set("x-ratelimit-reset", "1")
+}
+
+// listPage is the spec's ParticipantResourceIndex; next_page_uri, relative
+// to the API host, is left out on the last page.
+type listPage struct {
+	End          int    `json:"end"`
+	FirstPageURI string `json:"first_page_uri"`
+	NextPageURI  string `json:"next_page_uri,omitempty"`
+	Page         int    `json:"page"`
+	PageSize     int    `json:"page_size"`
+	Participants []any  `json:"participants"`
+	Start        int    `json:"start"`
+	URI          string `json:"uri"`
+}
+
+func page(p vendorfake.Page) any {
+	return listPage{End: p.End, FirstPageURI: p.FirstPageURI, NextPageURI: p.NextPageURI, Page: p.Page,
+		PageSize: p.PageSize, Participants: p.Participants, Start: p.Start, URI: p.URI}
 }
 
 // NewAccountID returns a random account id (a UUID, as Telnyx uses).
@@ -117,6 +154,12 @@ func describe(p vendorfake.Problem) vendorfake.Error {
 		return invalid("10015", "Invalid value for "+p.Field, "Can't be blank: %s", p.Field)
 	case vendorfake.MissingCallID:
 		return invalid("10004", "Missing required parameter", "Can't be blank: %s", p.Field)
+	case vendorfake.InvalidQuery:
+		return vendorfake.Error{Status: http.StatusBadRequest, Code: "10015", Title: "Invalid value for " + p.Field,
+			Detail: fmt.Sprintf("%s is out of range: %q", p.Field, p.Value), Pointer: "/" + p.Field}
+	case vendorfake.RateLimited:
+		return vendorfake.Error{Status: http.StatusTooManyRequests, Code: "10011", Title: "Too many requests",
+			Detail: "The rate limit for this account was exceeded."}
 	}
 	return vendorfake.Error{}
 }

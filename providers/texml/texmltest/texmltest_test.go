@@ -35,6 +35,12 @@ func vendor(t *testing.T) *faketest.Vendor {
 			"no scheme":    header(key),
 		},
 		Challenge: "Bearer",
+		PageSizes: [2]int{20, 1000},
+		RateLimit: func(t *testing.T, r faketest.Reply) {
+			assert.Equal(t, "2", r.Header.Get("x-ratelimit-limit"))
+			assert.Equal(t, "0", r.Header.Get("x-ratelimit-remaining"))
+			assert.NotEmpty(t, r.Header.Get("x-ratelimit-reset"))
+		},
 		Participant: func() texmltest.Participant {
 			return texmltest.Participant{Account: texmltest.NewAccountID(), Conference: texmltest.NewConferenceID(), CallID: texmltest.NewCallID()}
 		},
@@ -46,7 +52,7 @@ func vendor(t *testing.T) *faketest.Vendor {
 			vendorfake.MissingCallID: "10004",
 		},
 		Invalid:    422,
-		FaultCodes: map[int]string{429: "429", 503: "10007"},
+		FaultCodes: map[int]string{429: "10011", 503: "10007"},
 		Code: func(t *testing.T, b []byte) string {
 			var e struct {
 				Errors []struct {
@@ -81,7 +87,7 @@ func TestErrorBodies(t *testing.T) {
 		`{"errors":[{"code":"10009","title":"Authentication failed","detail":"The required authentication headers were either invalid or not included in the request.","meta":{"url":"https://developers.telnyx.com/docs/overview/errors/10009"}}]}`)
 	faketest.ExpectBody(t, "404", f.Get(v.Path(p, "v3:nobody")), 404,
 		`{"errors":[{"code":"10005","title":"Resource not found","detail":"The requested resource or URL could not be found.","meta":{"url":"https://developers.telnyx.com/docs/overview/errors/10005"}}]}`)
-	faketest.ExpectBody(t, "405", f.Do(http.MethodDelete, path, "", ""), 405,
+	faketest.ExpectBody(t, "405", f.Do(http.MethodPut, path, "", ""), 405,
 		`{"errors":[{"code":"405","title":"Method Not Allowed","detail":"Method Not Allowed"}]}`)
 	faketest.ExpectBody(t, "415", f.Do(http.MethodPost, path, "application/json", `{}`), 415,
 		`{"errors":[{"code":"415","title":"Unsupported Media Type","detail":"Unsupported Media Type"}]}`)

@@ -1,9 +1,14 @@
 // Package twiliotest is an in-memory fake of Twilio's conference participant
 // resource (API 2010-04-01), for tests and emulators.
 //
-// It serves GET and POST on
-// /2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid or label}.json;
-// point a client (or twilio-go) at the test server's URL. Errors are Twilio's
+// It serves GET, POST and DELETE (204; 404 once gone) on
+// /2010-04-01/Accounts/{AccountSid}/Conferences/{ConferenceSid}/Participants/{CallSid or label}.json
+// and the list GET …/Participants.json (ListParticipant: PageSize 1–1000,
+// default 50; Page; PageToken; filters Muted, Hold, Coaching; the paging
+// envelope with next_page_uri, null on the last page; 404 for a conference
+// it does not know); point a client (or twilio-go) at the test server's URL.
+// Server.SetLoad adds latency and a per-account concurrency limit answered
+// 429 code 20429. Errors are Twilio's
 // {"code":int,"message","more_info","status"}. Choices where Twilio's docs are
 // silent, or where the fake is stricter than Twilio:
 //   - Auth is HTTP Basic (scheme case-insensitive): AccountSID:AuthToken, or an
@@ -21,7 +26,7 @@
 //     (the error dictionary's generic "Bad Request"; no finer code was found).
 //   - A POST body that is not form-urlencoded gives 415 code 415 (invented:
 //     Twilio has no such code); an empty body is a no-op update. Other
-//     methods give 405 code 20004. Unknown paths and participants: 404 code
+//     methods give 405 code 20004. A bad list parameter gives 400 code 400. Unknown paths and participants: 404 code
 //     20404 "The requested resource {path} was not found". A body over 1 MiB
 //     gives 413 code 413 (invented, like 415) and changes nothing.
 //
@@ -37,6 +42,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	neutral "github.com/carrierkit/carrierkit/participant"
 )
 
 // PathPrefix is the root of Twilio's 2010 API.
@@ -48,30 +54,63 @@ type (
 	Request     = vendorfake.Request
 	Fault       = vendorfake.Fault
 	Server      = vendorfake.Server
+	Load        = vendorfake.Load
 )
 
-// Config holds the credentials the fake accepts.
+// Config holds the credentials the fake accepts. The optional fields
+// serve a Twilio-compatible host (such as SignalWire) with the same engine:
+// its root, the fields it takes and its call ids.
 type Config struct {
 	AccountSID, AuthToken string
 	APIKeys               map[string]string // API key SID (SK...) -> secret
+
+	// Root is the path before /2010-04-01 ("" for Twilio, "/api/laml" for
+	// SignalWire).
+	Root string
+	// Fields are the update form fields the host knows (default all of
+	// vendorfake.UpdateFields); others are ignored.
+	Fields []string
+	// ValidCallID checks a CallSidToCoach value (default a CA… SID), and
+	// NewCallID makes call ids for Seed (default NewCallSID).
+	ValidCallID func(string) bool
+	NewCallID   func() string
+	// Realm is the WWW-Authenticate realm (default "Twilio API").
+	Realm string
 }
 
 // New returns a fake Twilio speaking for cfg.
 func New(cfg Config) *Server {
 	cfg.APIKeys = maps.Clone(cfg.APIKeys)
+	prefix := cfg.Root + PathPrefix
+	if cfg.Fields == nil {
+		cfg.Fields = vendorfake.UpdateFields()
+	}
+	if cfg.ValidCallID == nil {
+		cfg.ValidCallID = callSIDPattern.MatchString
+	}
+	if cfg.NewCallID == nil {
+		cfg.NewCallID = NewCallSID
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = "Twilio API"
+	}
 	return vendorfake.NewServer(&vendorfake.Dialect{
-		PathPrefix:        PathPrefix,
+		PathPrefix:        prefix,
 		PathSuffix:        ".json",
-		Fields:            vendorfake.UpdateFields(),
+		Fields:            cfg.Fields,
 		AllowEmptyWaitURL: true,
-		ValidCallID:       callSIDPattern.MatchString,
-		NewCallID:         NewCallSID,
-		Challenge:         `Basic realm="Twilio API"`,
+		ValidCallID:       cfg.ValidCallID,
+		NewCallID:         cfg.NewCallID,
+		Challenge:         `Basic realm="` + cfg.Realm + `"`,
 		Authenticate:      cfg.authenticate,
 		Describe:          describe,
 		StatusCodes:       map[int]string{403: "20403", 405: "20004", 429: "20429", 500: "20500", 503: "20503"},
 		ErrorBody:         errorBody,
-		Resource:          resource,
+		Resource:          func(p vendorfake.Participant) any { return resource(prefix, p) },
+		Page:              page,
+		DefaultPageSize:   50,
+		MaxPageSize:       1000,
+		ListFilters:       []string{vendorfake.FieldMuted, vendorfake.FieldHold, vendorfake.FieldCoaching},
 	})
 }
 
@@ -122,6 +161,8 @@ func describe(p vendorfake.Problem) vendorfake.Error {
 		return bad(400, "%s is not a valid Call SID: %q", p.Field, p.Value)
 	case vendorfake.MissingCallID:
 		return bad(400, "CallSidToCoach is required when Coaching is true")
+	case vendorfake.InvalidQuery:
+		return bad(400, "Invalid %s: %q", p.Field, p.Value)
 	}
 	return vendorfake.Error{}
 }
@@ -147,8 +188,8 @@ func errorBody(e vendorfake.Error) any {
 	}
 }
 
-// participant is schema api.v2010.account.conference.participant.
-type participant struct {
+// resourceJSON is schema api.v2010.account.conference.participant.
+type resourceJSON struct {
 	AccountSID             string  `json:"account_sid"`
 	CallSID                string  `json:"call_sid"`
 	Label                  *string `json:"label"`
@@ -166,8 +207,8 @@ type participant struct {
 	URI                    string  `json:"uri"`
 }
 
-func resource(p vendorfake.Participant) any {
-	return participant{
+func resource(prefix string, p vendorfake.Participant) any {
+	return resourceJSON{
 		AccountSID:             p.Account,
 		CallSID:                p.CallID,
 		Label:                  nullable(p.Label),
@@ -181,8 +222,28 @@ func resource(p vendorfake.Participant) any {
 		StartConferenceOnEnter: p.StartConferenceOnEnter,
 		Coaching:               p.Coaching,
 		CallSIDToCoach:         nullable(p.CallToCoach),
-		URI:                    vendorfake.ResourceURI(PathPrefix, p, ".json"),
+		URI:                    vendorfake.ResourceURI(prefix, p, ".json"),
 	}
+}
+
+// listPage is ListParticipantResponse: the paging envelope twilio-go and
+// the Node SDK read (next_page_uri relative to the API host, null on the
+// last page).
+type listPage struct {
+	FirstPageURI    string  `json:"first_page_uri"`
+	End             int     `json:"end"`
+	PreviousPageURI *string `json:"previous_page_uri"`
+	URI             string  `json:"uri"`
+	PageSize        int     `json:"page_size"`
+	Start           int     `json:"start"`
+	NextPageURI     *string `json:"next_page_uri"`
+	Page            int     `json:"page"`
+	Participants    []any   `json:"participants"`
+}
+
+func page(p vendorfake.Page) any {
+	return listPage{FirstPageURI: p.FirstPageURI, End: p.End, PreviousPageURI: nullable(p.PrevPageURI), URI: p.URI,
+		PageSize: p.PageSize, Start: p.Start, NextPageURI: nullable(p.NextPageURI), Page: p.Page, Participants: p.Participants}
 }
 
 func nullable(s string) *string {
@@ -190,4 +251,23 @@ func nullable(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// FormNames returns the form names Twilio documents for UpdateParticipant
+// (twilio_api_v2010.json), less except: the wire contract a conformance
+// harness states for Twilio and for Twilio-compatible APIs (Telnyx TeXML has
+// no WaitMethod). They are the vendorfake field names the fake parses.
+func FormNames(except ...neutral.Field) map[neutral.Field]string {
+	m := map[neutral.Field]string{
+		neutral.FieldMuted: vendorfake.FieldMuted, neutral.FieldHold: vendorfake.FieldHold,
+		neutral.FieldHoldURL: vendorfake.FieldHoldURL, neutral.FieldHoldMethod: vendorfake.FieldHoldMethod,
+		neutral.FieldAnnounceURL: vendorfake.FieldAnnounceURL, neutral.FieldAnnounceMethod: vendorfake.FieldAnnounceMethod,
+		neutral.FieldWaitURL: vendorfake.FieldWaitURL, neutral.FieldWaitMethod: vendorfake.FieldWaitMethod,
+		neutral.FieldBeepOnExit: vendorfake.FieldBeepOnExit, neutral.FieldEndConferenceOnExit: vendorfake.FieldEndConferenceOnExit,
+		neutral.FieldCoaching: vendorfake.FieldCoaching, neutral.FieldCallToCoach: vendorfake.FieldCallSidToCoach,
+	}
+	for _, f := range except {
+		delete(m, f)
+	}
+	return m
 }

@@ -35,10 +35,13 @@ func header(v string) func(*http.Request) {
 
 func vendor(t *testing.T) *faketest.Vendor {
 	return &faketest.Vendor{
-		New:       func() *twiliotest.Server { return twiliotest.New(cfg) },
-		Prefix:    twiliotest.PathPrefix,
-		Suffix:    ".json",
-		Authorize: basic(account, "token"),
+		New:         func() *twiliotest.Server { return twiliotest.New(cfg) },
+		Prefix:      twiliotest.PathPrefix,
+		Suffix:      ".json",
+		ListSuffix:  ".json",
+		ListFilters: true,
+		PageSizes:   [2]int{50, 1000},
+		Authorize:   basic(account, "token"),
 		BadAuth: map[string]func(*http.Request){
 			"missing":          func(*http.Request) {},
 			"wrong token":      basic(account, "nope"),
@@ -102,7 +105,7 @@ func TestErrorBodies(t *testing.T) {
 		`{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}`)
 	faketest.ExpectBody(t, "404", f.Get(missing), 404,
 		`{"code":20404,"message":"The requested resource `+missing+` was not found","more_info":"https://www.twilio.com/docs/errors/20404","status":404}`)
-	faketest.ExpectBody(t, "405", f.Do(http.MethodDelete, path, "", ""), 405,
+	faketest.ExpectBody(t, "405", f.Do(http.MethodPut, path, "", ""), 405,
 		`{"code":20004,"message":"Method Not Allowed","more_info":"https://www.twilio.com/docs/errors/20004","status":405}`)
 	faketest.ExpectBody(t, "415", f.Do(http.MethodPost, path, "application/json", `{}`), 415,
 		`{"code":415,"message":"Unsupported Media Type","more_info":"https://www.twilio.com/docs/errors/415","status":415}`)

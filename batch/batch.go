@@ -1,0 +1,287 @@
+// Package batch updates many participants of a conference at once, within
+// the carrier account's limits: "mute everyone but the moderator", "unhold
+// all".
+//
+// UpdateAll lists the conference through any participant.Updater that can
+// list (participant.List), keeps the participants its options select, and
+// updates them with bounded concurrency, streaming: updates start while
+// later pages are still being fetched, and no page is kept. The
+// concurrency is a Limiter's, shared per carrier account: a
+// rate-limited answer (HTTP 429: Twilio 20429, Telnyx 10011) holds back
+// every request of the limiter for the carrier's Retry-After, then the
+// refused update is sent again, as a 429 means the carrier did not act on
+// it. No other failure is retried here: the adapter's own retry rules
+// apply to each update, so an announcement (AnnounceURL) is never sent
+// twice after an ambiguous failure.
+//
+// It depends only on package participant, so it works with every adapter
+// and with anything that wraps one.
+package batch
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+	"sync"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// DefaultRateLimitRetries is how often one participant's update is sent
+// again after rate-limited answers, unless Options says otherwise.
+const DefaultRateLimitRetries = 5
+
+// DefaultPageSize is the page size a batch lists with unless Options.List
+// sets one (Twilio's maximum).
+const DefaultPageSize = 1000
+
+// ErrNotAttempted is in the chain of the error of a participant whose
+// update was never sent because the batch was canceled (with
+// participant.ErrCanceled).
+var ErrNotAttempted = errors.New("not attempted")
+
+// Filter reports whether a listed participant is to be updated.
+type Filter func(*participant.Participant) bool
+
+// NotMuted selects the participants not muted yet.
+func NotMuted() Filter { return func(p *participant.Participant) bool { return !p.Muted } }
+
+// Muted selects the muted participants.
+func Muted() Filter { return func(p *participant.Participant) bool { return p.Muted } }
+
+// OnHold selects the participants on hold.
+func OnHold() Filter { return func(p *participant.Participant) bool { return p.Hold } }
+
+// And selects the participants every filter selects.
+func And(filters ...Filter) Filter {
+	return func(p *participant.Participant) bool {
+		for _, f := range filters {
+			if f != nil && !f(p) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// Options select the participants and bound the work.
+type Options struct {
+	// Except leaves out these participants, each a call id or a label.
+	// Where the carrier can fetch, each is first looked up (a label
+	// resolves to its call id, for carriers whose list does not report
+	// labels); one not found leaves no one out.
+	Except []string
+	// Filter, when set, must also select a participant.
+	Filter Filter
+	// List narrows and pages the listing (server-side filters where the
+	// carrier has them). A zero PageSize asks for DefaultPageSize: few,
+	// large pages leave the limiter's slots to the updates (an adapter asks
+	// for no more than its carrier's maximum).
+	List participant.ListOptions
+	// Limiter bounds the requests in flight, list pages included. Share
+	// one per carrier account. Nil: a new Limiter of Concurrency.
+	Limiter *Limiter
+	// Concurrency is the limit of the Limiter made when Limiter is nil.
+	Concurrency int
+	// RateLimitRetries is how often one update is sent again after
+	// rate-limited answers (0: DefaultRateLimitRetries; negative: never).
+	RateLimitRetries int
+}
+
+// Result is the outcome for one selected participant.
+type Result struct {
+	// Call is the participant's call id, Label its label if listed.
+	Call, Label string
+	// Participant is the participant as the carrier reports it after the
+	// update; nil when Err is set.
+	Participant *participant.Participant
+	// Err is the update's error (a *participant.Error). A participant never
+	// attempted because the batch was canceled has ErrCanceled and
+	// ErrNotAttempted in its chain.
+	Err error
+	// RateLimited counts the rate-limited answers before the last one.
+	RateLimited int
+}
+
+// UpdateAll applies req to every participant of conf that opts select and
+// returns one Result per selected participant, in listing order. The error
+// is non-nil when the batch could not finish: the listing failed, or ctx
+// ended (then the results hold what was done, and the participants listed
+// but not yet sent say ErrNotAttempted). Failed updates do not make the
+// error non-nil: see each Result, or Failed.
+//
+// An invalid or unsupported req fails before anything is sent, as for one
+// participant. Canceling ctx stops at once: no further page is fetched and
+// no further update sent; the updates in flight end with the context.
+func UpdateAll(ctx context.Context, u participant.Updater, conf participant.ConferenceRef,
+	req participant.UpdateRequest, opts Options) ([]Result, error) {
+	var results []Result
+	err := Each(ctx, u, conf, req, opts, func(i int, r Result) {
+		if i >= len(results) {
+			results = slices.Grow(results, i+1-len(results))[:i+1]
+		}
+		results[i] = r
+	})
+	return results, err
+}
+
+// Failed returns the results that carry an error.
+func Failed(results []Result) []Result {
+	var out []Result
+	for _, r := range results {
+		if r.Err != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Each is UpdateAll without collecting: it calls fn with each result and
+// its index in listing order, from one goroutine at a time, as the results
+// come. Its memory does not grow with the conference.
+func Each(ctx context.Context, u participant.Updater, conf participant.ConferenceRef,
+	req participant.UpdateRequest, opts Options, fn func(i int, r Result)) error {
+	if err := participant.Validate(&req, u.Capabilities()); err != nil {
+		return err
+	}
+	if _, ok := u.(participant.Lister); !ok || !u.Capabilities().Can(participant.OpList) {
+		for _, err := range participant.List(ctx, u, conf, opts.List) {
+			return err // ErrUnsupported, nothing sent
+		}
+	}
+	lim := opts.Limiter
+	if lim == nil {
+		lim = NewLimiter(opts.Concurrency)
+	}
+	if opts.List.PageSize == 0 {
+		opts.List.PageSize = DefaultPageSize
+	}
+	retries := opts.RateLimitRetries
+	if retries == 0 {
+		retries = DefaultRateLimitRetries
+	}
+	except, err := resolve(ctx, u, conf, opts.Except, lim)
+	if err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type job struct {
+		i int
+		p *participant.Participant
+	}
+	type done struct {
+		i int
+		r Result
+	}
+	jobs := make(chan job, lim.Limit())
+	out := make(chan done, lim.Limit())
+	var workers sync.WaitGroup
+	for range lim.Limit() {
+		workers.Go(func() {
+			for j := range jobs {
+				out <- done{j.i, update(ctx, u, conf, j.p, req, lim, retries)}
+			}
+		})
+	}
+	var listErr error
+	go func() {
+		defer close(jobs)
+		listErr = produce(ctx, u, conf, opts, except, lim, func(i int, p *participant.Participant) bool {
+			select {
+			case jobs <- job{i, p}:
+				return true
+			case <-ctx.Done():
+				out <- done{i, notAttempted(p, ctx.Err())}
+				return false
+			}
+		})
+	}()
+	go func() { workers.Wait(); close(out) }()
+	for d := range out {
+		fn(d.i, d.r)
+	}
+	// out is closed: the producer and the workers are done.
+	if listErr != nil {
+		return listErr
+	}
+	return context.Cause(ctx)
+}
+
+// produce lists conf and hands each selected participant to send, holding
+// a limiter slot while the listing may fetch a page.
+func produce(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
+	except map[string]bool, lim *Limiter, send func(i int, p *participant.Participant) bool) error {
+	next, stop := iter.Pull2(participant.List(ctx, u, conf, opts.List))
+	defer stop()
+	for i := 0; ; {
+		if err := lim.Acquire(ctx); err != nil {
+			return err
+		}
+		p, err, ok := next()
+		lim.Release()
+		switch {
+		case !ok:
+			return nil
+		case err != nil:
+			return err
+		case except[p.CallID] || p.Label != "" && except[p.Label] || opts.Filter != nil && !opts.Filter(p):
+			continue
+		}
+		if !send(i, p) {
+			return ctx.Err()
+		}
+		i++
+	}
+}
+
+// update sends req to p under the limiter, again after rate-limited
+// answers, up to retries times.
+func update(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
+	req participant.UpdateRequest, lim *Limiter, retries int) Result {
+	r := Result{Call: p.CallID, Label: p.Label}
+	ref := conf.Participant(p.CallID)
+	for {
+		if err := lim.Acquire(ctx); err != nil {
+			return notAttempted(p, err)
+		}
+		r.Participant, r.Err = u.Update(ctx, ref, req)
+		lim.Release()
+		if !lim.Observe(r.Err) || r.RateLimited >= retries {
+			return r
+		}
+		r.RateLimited++ // a 429: the carrier did not act, so sending again is safe
+	}
+}
+
+func notAttempted(p *participant.Participant, cause error) Result {
+	return Result{Call: p.CallID, Label: p.Label, Err: &participant.Error{Code: participant.CodeCanceled,
+		Message: "not attempted: the batch was canceled", Err: errors.Join(ErrNotAttempted, cause)}}
+}
+
+// resolve returns the set of call ids and labels to leave out: each name,
+// and the call id it names where the carrier can fetch it.
+func resolve(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, names []string,
+	lim *Limiter) (map[string]bool, error) {
+	set := make(map[string]bool, 2*len(names))
+	for _, name := range names {
+		set[name] = true
+		if !u.Capabilities().Can(participant.OpFetch) {
+			continue
+		}
+		if err := lim.Acquire(ctx); err != nil {
+			return nil, err
+		}
+		p, err := participant.Fetch(ctx, u, conf.Participant(name))
+		lim.Release()
+		switch {
+		case err == nil:
+			set[p.CallID] = true
+		case !errors.Is(err, participant.ErrNotFound):
+			return nil, err
+		}
+	}
+	return set, nil
+}

@@ -1,0 +1,393 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// carrier is an in-memory carrier: a paged list, updates and fetches, with
+// hooks to fail or block. It counts what reaches it and the most requests
+// it saw in flight at once.
+type carrier struct {
+	labels   bool // the list reports labels
+	pageSize int
+
+	mu       sync.Mutex
+	parts    []participant.Participant
+	updates  map[string]int // per call id
+	pages    int
+	inFlight int
+	maxIn    int
+	// fail, when set, answers an update (nil: apply it).
+	fail func(call string, n int, req participant.UpdateRequest) error
+	// pageHook runs before each page is served.
+	pageHook func(page int)
+}
+
+func newCarrier(n int, labels bool) *carrier {
+	c := &carrier{labels: labels, pageSize: 3, updates: map[string]int{}}
+	for i := range n {
+		c.parts = append(c.parts, participant.Participant{Provider: "mem", CallID: fmt.Sprintf("CA%02d", i),
+			Label: fmt.Sprintf("p%d", i), Status: participant.StatusConnected})
+	}
+	c.parts[0].Label = "agent"
+	return c
+}
+
+func (c *carrier) enter() {
+	c.mu.Lock()
+	c.inFlight++
+	c.maxIn = max(c.maxIn, c.inFlight)
+	c.mu.Unlock()
+}
+
+func (c *carrier) leave() { c.mu.Lock(); c.inFlight--; c.mu.Unlock() }
+
+func (c *carrier) Capabilities() participant.Capabilities {
+	return participant.Capabilities{Provider: "mem", Labels: true, Fields: participant.NewFieldSet(participant.AllFields()...),
+		Ops: participant.NewOpSet(participant.OpFetch, participant.OpList)}
+}
+
+func (c *carrier) find(call string) int {
+	for i, p := range c.parts {
+		if p.CallID == call || p.Label == call {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *carrier) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	c.enter()
+	defer c.leave()
+	if err := ctx.Err(); err != nil {
+		return nil, &participant.Error{Code: participant.CodeCanceled, Err: err}
+	}
+	c.mu.Lock()
+	c.updates[ref.Call]++
+	n, fail := c.updates[ref.Call], c.fail
+	c.mu.Unlock()
+	if fail != nil {
+		if err := fail(ref.Call, n, req); err != nil {
+			return nil, err
+		}
+	}
+	time.Sleep(time.Millisecond) // overlap, so the in-flight count means something
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := c.find(ref.Call)
+	if i < 0 {
+		return nil, &participant.Error{Code: participant.CodeNotFound, HTTPStatus: http.StatusNotFound}
+	}
+	if req.Muted != nil {
+		c.parts[i].Muted = *req.Muted
+	}
+	p := c.parts[i]
+	return &p, nil
+}
+
+func (c *carrier) Fetch(_ context.Context, ref participant.Ref) (*participant.Participant, error) {
+	c.enter()
+	defer c.leave()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i := c.find(ref.Call); i >= 0 {
+		p := c.parts[i]
+		return &p, nil
+	}
+	return nil, &participant.Error{Code: participant.CodeNotFound, HTTPStatus: http.StatusNotFound}
+}
+
+func (c *carrier) List(ctx context.Context, _ participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return func(yield func(*participant.Participant, error) bool) {
+		for start := 0; ; start += c.pageSize {
+			c.enter()
+			c.mu.Lock()
+			c.pages++
+			page, hook := c.pages, c.pageHook
+			var items []participant.Participant
+			if start < len(c.parts) {
+				items = append(items, c.parts[start:min(start+c.pageSize, len(c.parts))]...)
+			}
+			c.mu.Unlock()
+			if hook != nil {
+				hook(page)
+			}
+			err := ctx.Err()
+			c.leave()
+			if err != nil {
+				yield(nil, &participant.Error{Code: participant.CodeCanceled, Err: err})
+				return
+			}
+			for _, p := range items {
+				if !c.labels {
+					p.Label = ""
+				}
+				if opts.Muted != nil && p.Muted != *opts.Muted {
+					continue
+				}
+				if !yield(&p, nil) {
+					return
+				}
+			}
+			if len(items) < c.pageSize {
+				return
+			}
+		}
+	}
+}
+
+func (c *carrier) muted() map[string]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := map[string]bool{}
+	for _, p := range c.parts {
+		m[p.CallID] = p.Muted
+	}
+	return m
+}
+
+var (
+	conf = participant.ConferenceRef{Conference: "CF1"}
+	mute = participant.UpdateRequest{Muted: participant.Bool(true)}
+)
+
+func calls(rs []batch.Result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Call)
+	}
+	return out
+}
+
+func TestUpdateAllExcept(t *testing.T) {
+	for _, labels := range []bool{true, false} {
+		t.Run(fmt.Sprintf("list reports labels: %v", labels), func(t *testing.T) {
+			c := newCarrier(10, labels)
+			rs, err := batch.UpdateAll(context.Background(), c, conf, mute,
+				batch.Options{Except: []string{"agent", "CA05", "nobody"}, Concurrency: 4})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"CA01", "CA02", "CA03", "CA04", "CA06", "CA07", "CA08", "CA09"}, calls(rs), "listing order")
+			for _, r := range rs {
+				require.NoError(t, r.Err)
+				assert.True(t, r.Participant.Muted)
+			}
+			m := c.muted()
+			assert.False(t, m["CA00"], "the agent, by label, is left alone")
+			assert.False(t, m["CA05"], "by call id")
+			assert.True(t, m["CA09"])
+			assert.Empty(t, batch.Failed(rs))
+		})
+	}
+}
+
+func TestFilter(t *testing.T) {
+	c := newCarrier(6, true)
+	c.parts[2].Muted, c.parts[4].Muted = true, true
+	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Filter: batch.NotMuted()})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CA00", "CA01", "CA03", "CA05"}, calls(rs))
+	assert.Zero(t, c.updates["CA02"], "already muted: not sent")
+
+	rs, err = batch.UpdateAll(context.Background(), c, conf, participant.UpdateRequest{Muted: participant.Bool(false)},
+		batch.Options{Filter: batch.And(batch.Muted(), func(p *participant.Participant) bool { return p.CallID != "CA05" })})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CA00", "CA01", "CA02", "CA03", "CA04"}, calls(rs))
+}
+
+// TestConcurrencyBound: list pages and updates together stay within the
+// limiter, and one limiter shared by two batches bounds both.
+func TestConcurrencyBound(t *testing.T) {
+	c := newCarrier(60, true)
+	lim := batch.NewLimiter(5)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Limiter: lim})
+			assert.NoError(t, err)
+			assert.Len(t, rs, 60)
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, c.maxIn, 5)
+	assert.Greater(t, c.maxIn, 1, "it does run concurrently")
+}
+
+func rateLimited(retryAfter time.Duration) error {
+	return &participant.Error{Code: participant.CodeRateLimited, HTTPStatus: http.StatusTooManyRequests,
+		VendorCode: "20429", RetryAfter: retryAfter}
+}
+
+func TestRateLimitedRetried(t *testing.T) {
+	c := newCarrier(4, true)
+	c.fail = func(call string, n int, _ participant.UpdateRequest) error {
+		if call == "CA02" && n <= 2 {
+			return rateLimited(0)
+		}
+		return nil
+	}
+	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 2})
+	require.NoError(t, err)
+	require.Len(t, rs, 4)
+	assert.NoError(t, rs[2].Err)
+	assert.Equal(t, 2, rs[2].RateLimited)
+	assert.Equal(t, 3, c.updates["CA02"])
+
+	c.fail = func(string, int, participant.UpdateRequest) error { return rateLimited(time.Millisecond) }
+	rs, err = batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 2, RateLimitRetries: 1})
+	require.NoError(t, err, "failed updates are in the results, not the error")
+	require.Len(t, batch.Failed(rs), 4)
+	assert.ErrorIs(t, rs[0].Err, participant.ErrRateLimited)
+	assert.Equal(t, 1, rs[0].RateLimited)
+}
+
+// TestAnnouncementNotRetried: an ambiguous failure of an announcement is
+// reported, never sent again by the batch.
+func TestAnnouncementNotRetried(t *testing.T) {
+	c := newCarrier(3, true)
+	c.fail = func(string, int, participant.UpdateRequest) error {
+		return &participant.Error{Code: participant.CodeUnavailable, HTTPStatus: http.StatusServiceUnavailable}
+	}
+	announce := participant.UpdateRequest{AnnounceURL: participant.String("https://example.com/a.xml")}
+	rs, err := batch.UpdateAll(context.Background(), c, conf, announce, batch.Options{})
+	require.NoError(t, err)
+	for _, r := range rs {
+		assert.ErrorIs(t, r.Err, participant.ErrUnavailable)
+		assert.Equal(t, 1, c.updates[r.Call], "sent once")
+	}
+}
+
+// TestCancel: canceling stops the batch between pages; what was listed but
+// not sent says so, and no further page is fetched.
+func TestCancel(t *testing.T) {
+	c := newCarrier(30, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.pageHook = func(page int) {
+		if page == 3 {
+			cancel()
+		}
+	}
+	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 2})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 3, c.pages, "no page after the cancel")
+	require.NotEmpty(t, rs)
+	var done, notAttempted, inFlight int
+	for _, r := range rs {
+		switch {
+		case r.Err == nil:
+			done++
+			assert.True(t, c.muted()[r.Call])
+		case errors.Is(r.Err, batch.ErrNotAttempted):
+			notAttempted++
+			assert.ErrorIs(t, r.Err, participant.ErrCanceled)
+			assert.Zero(t, c.updates[r.Call], "never sent")
+		default:
+			inFlight++
+			assert.ErrorIs(t, r.Err, participant.ErrCanceled, "in flight when canceled")
+		}
+	}
+	assert.LessOrEqual(t, len(rs), 6, "only the two pages fetched before the cancel")
+	assert.Positive(t, notAttempted, "listed but never sent")
+	assert.LessOrEqual(t, inFlight, 2, "at most the limit was in flight")
+}
+
+func TestRefusedBeforeSending(t *testing.T) {
+	c := newCarrier(3, true)
+	_, err := batch.UpdateAll(context.Background(), c, conf, participant.UpdateRequest{}, batch.Options{})
+	assert.ErrorIs(t, err, participant.ErrInvalidArgument)
+	_, err = batch.UpdateAll(context.Background(), updaterOnly{c}, conf, mute, batch.Options{})
+	assert.ErrorIs(t, err, participant.ErrUnsupported)
+	assert.Zero(t, c.pages)
+	assert.Empty(t, c.updates)
+}
+
+// updaterOnly hides the carrier's List.
+type updaterOnly struct{ c *carrier }
+
+func (u updaterOnly) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	return u.c.Update(ctx, ref, req)
+}
+
+func (u updaterOnly) Capabilities() participant.Capabilities { return u.c.Capabilities() }
+
+func TestListFailure(t *testing.T) {
+	c := newCarrier(9, true)
+	boom := &participant.Error{Code: participant.CodeUnavailable, Message: "boom"}
+	var l failingLister = failingLister{c, boom, 4}
+	rs, err := batch.UpdateAll(context.Background(), l, conf, mute, batch.Options{})
+	assert.ErrorIs(t, err, boom)
+	assert.Len(t, rs, 4, "what was listed before the failure was updated")
+}
+
+type failingLister struct {
+	*carrier
+	err   error
+	after int
+}
+
+func (f failingLister) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return func(yield func(*participant.Participant, error) bool) {
+		n := 0
+		for p, err := range f.carrier.List(ctx, conf, opts) {
+			if n == f.after {
+				yield(nil, f.err)
+				return
+			}
+			n++
+			if !yield(p, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestLimiterPause: a rate-limited answer holds back every Acquire of the
+// limiter, for the carrier's Retry-After.
+func TestLimiterPause(t *testing.T) {
+	lim := batch.NewLimiter(4)
+	assert.Equal(t, 4, lim.Limit())
+	assert.Equal(t, batch.DefaultConcurrency, batch.NewLimiter(0).Limit())
+	require.NoError(t, lim.Acquire(context.Background()))
+	assert.False(t, lim.Observe(nil))
+	assert.False(t, lim.Observe(&participant.Error{Code: participant.CodeUnavailable}))
+	assert.True(t, lim.Observe(rateLimited(time.Hour)), "capped at MaxPause")
+	lim.Release()
+
+	var blocked atomic.Int32
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			if errors.Is(lim.Acquire(ctx), context.DeadlineExceeded) {
+				blocked.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(3), blocked.Load(), "every worker waits out the pause")
+
+	// A wait given up during a pause holds no slot: with one slot, the
+	// next Acquire gets it once the pause ends.
+	one := batch.NewLimiter(1)
+	one.Observe(rateLimited(20 * time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, one.Acquire(ctx), context.DeadlineExceeded)
+	require.NoError(t, one.Acquire(context.Background()))
+	one.Release()
+}

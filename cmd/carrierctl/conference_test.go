@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// startEmulateCommand runs the built binary's emulate with extra flags and
+// returns its vendors as the first JSON line names them.
+func startEmulateCommand(t *testing.T, extra ...string) map[string]vendor {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0"}, extra...)...)
+	cmd.Env = cleanEnv(nil)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		assert.NoError(t, cmd.Wait(), "emulate exits 0 on SIGINT; stderr: %s", stderr.String())
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	var info map[string]emulator.VendorInfo
+	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	out := map[string]vendor{}
+	for name, vi := range info {
+		out[name] = vendor{name, vi}
+	}
+	return out
+}
+
+// conferenceArgs address the vendor's demo conference.
+func (v vendor) conferenceArgs(extra ...string) []string {
+	return append([]string{"--provider", v.name, "--base-url", v.BaseURL, "--account", v.Account,
+		"--conference", v.Conference}, extra...)
+}
+
+func listParticipants(t *testing.T, v vendor, extra ...string) []participant.Participant {
+	t.Helper()
+	r := carrierctl(t, v.Credentials, append([]string{"list"}, v.conferenceArgs(extra...)...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	var ps []participant.Participant
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &ps), r.stdout)
+	return ps
+}
+
+// TestMuteAllButAgent is the whole-conference walk-through on the built
+// binary: emulate --participants 200, then update --all --except agent
+// --muted true mutes 199 and leaves the agent unmuted, as list shows.
+func TestMuteAllButAgent(t *testing.T) {
+	vendors := startEmulateCommand(t, "--participants", "200")
+	for _, name := range []string{"twilio", "texml"} {
+		t.Run(name, func(t *testing.T) {
+			v := vendors[name]
+			before := listParticipants(t, v)
+			require.Len(t, before, 200)
+			for _, p := range before {
+				require.False(t, p.Muted)
+			}
+
+			r := carrierctl(t, v.Credentials, append([]string{"update", "--all", "--except", emulator.AgentLabel,
+				"--muted", "true", "--output", "table"}, v.conferenceArgs()...)...)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Empty(t, r.stderr)
+			assert.Contains(t, r.stdout, "updated 199, failed 0")
+			assert.Equal(t, 1+199+1, strings.Count(r.stdout, "\n"), "a header, one line per participant, the summary")
+			assert.NotContains(t, r.stdout, v.Participants[0].Call, "the agent is not in the summary")
+
+			after := listParticipants(t, v)
+			require.Len(t, after, 200)
+			muted := 0
+			for _, p := range after {
+				if p.CallID == v.Participants[0].Call {
+					assert.False(t, p.Muted, "the agent stays unmuted")
+					continue
+				}
+				assert.True(t, p.Muted, p.CallID)
+				muted++
+			}
+			assert.Equal(t, 199, muted)
+			assert.Len(t, listParticipants(t, v, "--muted", "false"), 1, "only the agent is unmuted")
+
+			r = carrierctl(t, v.Credentials, append([]string{"list", "--output", "table", "--muted", "false"}, v.conferenceArgs()...)...)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Regexp(t, `(?m)^`+v.Participants[0].Call+`\s+\S+\s+connected\s+false\s+false\s+false$`, r.stdout)
+		})
+	}
+}
+
+func TestUpdateAllFailures(t *testing.T) {
+	e, tw, _ := startEmulator(t)
+	require.NoError(t, e.SeedParticipants(5))
+	// The list's one page is served (a delay-only fault), then every
+	// update is answered 400 21220.
+	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: time.Millisecond}))
+	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Status: 400, Code: "21220", Times: -1}))
+	r := carrierctl(t, tw.Credentials, append([]string{"update", "--all", "--muted", "true"}, tw.conferenceArgs()...)...)
+	assert.Equal(t, exitFailure, r.code, "non-zero when updates failed: %s", r.stderr)
+	assert.Contains(t, r.stderr, "carrierctl update: 5 of 5 updates failed; first, CA")
+	assert.Contains(t, r.stderr, "code 21220")
+	var out struct {
+		Updated, Failed int
+		Results         []resultLine
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &out), r.stdout)
+	assert.Equal(t, 0, out.Updated)
+	assert.Equal(t, 5, out.Failed)
+	require.Len(t, out.Results, 5)
+	assert.Contains(t, out.Results[0].Error, "21220")
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
+}
+
+func TestRemoveCommand(t *testing.T) {
+	e, tw, tx := startEmulator(t)
+	for _, v := range []vendor{tw, tx} {
+		t.Run(v.name, func(t *testing.T) {
+			args := append([]string{"remove", "--output", "table"}, v.args()...)
+			r := carrierctl(t, v.Credentials, args...)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Equal(t, "removed agent\n", r.stdout)
+			reqs := requests(t, e, v.name)
+			assert.Equal(t, "DELETE", reqs[len(reqs)-1].Method)
+			assert.Len(t, listParticipants(t, v), 1, "the customer is left")
+
+			r = carrierctl(t, v.Credentials, args...)
+			assert.Equal(t, exitNotFound, r.code, "removing again: not found")
+			assertOneLine(t, r, v, "not found")
+		})
+	}
+}
+
+func TestConferenceUsageErrors(t *testing.T) {
+	cases := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"list", "--provider", "twilio", "--conference", "c", "--call", "x"}, "--call names one participant"},
+		{[]string{"update", "--provider", "twilio", "--conference", "c", "--except", "agent", "--call", "x", "--muted", "true"}, "--except and --concurrency go with --all"},
+		{[]string{"update", "--all", "--provider", "twilio", "--conference", "c", "--call", "x", "--muted", "true"}, "--call names one participant"},
+		{[]string{"update", "--all", "--concurrency", "0", "--provider", "twilio", "--conference", "c", "--muted", "true"}, "--concurrency must be at least 1"},
+		{[]string{"list", "--provider", "twilio", "--conference", "c", "--page-size", "-1"}, "--page-size must not be negative"},
+		{[]string{"remove", "--provider", "twilio", "--conference", "c"}, "--call is required"},
+		{[]string{"emulate", "--participants", "-1"}, "participants: want a count >= 0"},
+	}
+	for _, tc := range cases {
+		r := carrierctl(t, nil, tc.args...)
+		assert.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
+		assert.Contains(t, r.stderr, tc.stderr, tc.args)
+	}
+}

@@ -1,0 +1,238 @@
+// Package twiliofamily holds, once, what every carrier speaking Twilio's
+// participant API shares: the form names, the path layout
+// {root}/Accounts/{account}/Conferences/{conference}/Participants/{call}{suffix},
+// Twilio's participant resource and error body, its error codes, and SID
+// checks. providers/twilio, providers/texml and providers/signalwire build
+// their dialects from it; nothing here is copied into them.
+package twiliofamily
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// Wire returns the form names Twilio's API uses for every field (Muted,
+// HoldUrl, CallSidToCoach, …), less the fields in except. Telnyx TeXML and
+// SignalWire use the same names.
+func Wire(except ...participant.Field) map[participant.Field]string {
+	m := map[participant.Field]string{
+		participant.FieldMuted:               "Muted",
+		participant.FieldHold:                "Hold",
+		participant.FieldHoldURL:             "HoldUrl",
+		participant.FieldHoldMethod:          "HoldMethod",
+		participant.FieldAnnounceURL:         "AnnounceUrl",
+		participant.FieldAnnounceMethod:      "AnnounceMethod",
+		participant.FieldWaitURL:             "WaitUrl",
+		participant.FieldWaitMethod:          "WaitMethod",
+		participant.FieldBeepOnExit:          "BeepOnExit",
+		participant.FieldEndConferenceOnExit: "EndConferenceOnExit",
+		participant.FieldCoaching:            "Coaching",
+		participant.FieldCallToCoach:         "CallSidToCoach",
+	}
+	for _, f := range except {
+		delete(m, f)
+	}
+	return m
+}
+
+// ParticipantPath is the participant path under root (e.g. "/2010-04-01"),
+// the call segment ending in suffix (e.g. ".json").
+func ParticipantPath(root, suffix string) adapter.Path {
+	return adapter.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants/{call}" + suffix)
+}
+
+// UpdateOp is the update of a Twilio-shaped API: a form POST answered 200
+// with the participant.
+func UpdateOp(path adapter.Path, decode func([]byte) (*participant.Participant, error)) *adapter.Operation {
+	return &adapter.Operation{Method: http.MethodPost, Path: path, Body: adapter.FormBody, Decode: decode}
+}
+
+// FetchOp is the fetch of a Twilio-shaped API: GET answered 200 with the
+// participant.
+func FetchOp(path adapter.Path, decode func([]byte) (*participant.Participant, error)) *adapter.Operation {
+	return &adapter.Operation{Method: http.MethodGet, Path: path, Decode: decode}
+}
+
+// ListPath is the conference's participant list under root, the last
+// segment ending in suffix.
+func ListPath(root, suffix string) adapter.Path {
+	return adapter.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants" + suffix)
+}
+
+// MaxPageSize is the largest PageSize Twilio's list takes.
+const MaxPageSize = 1000
+
+// ListOp is the list of a Twilio-shaped API: GET answered 200 with the
+// paging envelope, the next page linked by next_page_uri. With query set,
+// the first page asks for opts.PageSize (at most MaxPageSize) and for the
+// carrier's own filters on Muted, Hold and Coaching (Twilio's
+// ListParticipant); the engine filters on them again either way.
+func ListOp(path adapter.Path, decode func([]byte) (*participant.Participant, error), query bool) *adapter.Operation {
+	op := &adapter.Operation{Method: http.MethodGet, Path: path, Decode: decode, DecodePage: DecodePage}
+	if query {
+		op.Query = listQuery
+	}
+	return op
+}
+
+var listQuery = ListQuery("Muted", "Hold", "Coaching")
+
+// ListQuery returns the query of a Twilio-shaped list that asks for
+// opts.PageSize (at most MaxPageSize) and for the server-side filters named
+// (among Muted, Hold and Coaching) that opts sets.
+func ListQuery(filters ...string) func(participant.ListOptions, string) url.Values {
+	return func(opts participant.ListOptions, _ string) url.Values {
+		q := url.Values{}
+		if opts.PageSize > 0 {
+			q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
+		}
+		set := map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching}
+		for _, name := range filters {
+			if v := set[name]; v != nil {
+				q.Set(name, strconv.FormatBool(*v))
+			}
+		}
+		return q
+	}
+}
+
+// DecodePage splits the paging envelope Twilio's and TeXML's lists share:
+// participants, and next_page_uri, relative to the API host (null or
+// absent on the last page).
+func DecodePage(body []byte) (adapter.Page, error) {
+	var w struct {
+		Participants *[]json.RawMessage `json:"participants"`
+		NextPageURI  *string            `json:"next_page_uri"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return adapter.Page{}, err
+	}
+	if w.Participants == nil {
+		return adapter.Page{}, errors.New("no participants in the list answer")
+	}
+	pg := adapter.Page{Items: *w.Participants}
+	if w.NextPageURI != nil {
+		pg.Next = *w.NextPageURI
+	}
+	return pg, nil
+}
+
+// RemoveOp is the remove of a Twilio-shaped API: DELETE answered 204.
+func RemoveOp(path adapter.Path) *adapter.Operation {
+	return &adapter.Operation{Method: http.MethodDelete, Path: path}
+}
+
+// Dialect returns the dialect of a carrier that speaks Twilio's API under
+// root "/2010-04-01" with the ".json" suffix: Twilio's form names less the
+// fields it does not take, Twilio's resource, error body and codes, and
+// check for the carrier's id rules.
+func Dialect(provider string, check func(string, participant.Ref, participant.UpdateRequest) (string, string),
+	except ...participant.Field) adapter.Dialect {
+	path := ParticipantPath("/2010-04-01", ".json")
+	return adapter.Dialect{
+		Provider:    provider,
+		Labels:      true,
+		Wire:        Wire(except...),
+		Update:      UpdateOp(path, DecodeParticipant),
+		Fetch:       FetchOp(path, DecodeParticipant),
+		Check:       check,
+		DecodeError: DecodeError,
+		Codes:       Codes,
+	}
+}
+
+// IsSID reports whether s is a Twilio-style SID: the two-letter prefix and
+// 32 hex digits.
+func IsSID(s, prefix string) bool {
+	if len(s) != 34 || s[:2] != prefix {
+		return false
+	}
+	for i := 2; i < 34; i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// DecodeParticipant decodes Twilio's participant resource
+// (api.v2010.account.conference.participant), and its Twilio-style
+// cousins: TeXML's ParticipantResource names the coached call
+// coaching_call_sid and has no label or start_conference_on_enter (left
+// empty and nil).
+func DecodeParticipant(body []byte) (*participant.Participant, error) {
+	var w struct {
+		AccountSID             string `json:"account_sid"`
+		CallSID                string `json:"call_sid"`
+		Label                  string `json:"label"`
+		ConferenceSID          string `json:"conference_sid"`
+		DateCreated            string `json:"date_created"`
+		DateUpdated            string `json:"date_updated"`
+		EndConferenceOnExit    bool   `json:"end_conference_on_exit"`
+		Muted                  bool   `json:"muted"`
+		Hold                   bool   `json:"hold"`
+		StartConferenceOnEnter *bool  `json:"start_conference_on_enter"`
+		Coaching               bool   `json:"coaching"`
+		CallSIDToCoach         string `json:"call_sid_to_coach"`
+		CoachingCallSID        string `json:"coaching_call_sid"` // TeXML
+		Status                 string `json:"status"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, err
+	}
+	return &participant.Participant{
+		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
+		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
+		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: cmp.Or(w.CallSIDToCoach, w.CoachingCallSID),
+		Status:  adapter.ParseStatus(w.Status),
+		Created: adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
+	}, nil
+}
+
+// APIError is Twilio's error body, also used by Twilio-compatible hosts.
+// errors.As reaches it from the *participant.Error an update returns.
+type APIError struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+}
+
+// Error returns Twilio's code and message.
+func (e *APIError) Error() string {
+	return "twilio error " + strconv.Itoa(e.Code) + ": " + e.Message
+}
+
+// DecodeError decodes Twilio's error body (Dialect.DecodeError).
+func DecodeError(body []byte) (code, message string, vendorErr error) {
+	var e APIError
+	if json.Unmarshal(body, &e) != nil || (e.Code == 0 && e.Message == "") {
+		return "", "", nil
+	}
+	if e.Code != 0 {
+		code = strconv.Itoa(e.Code)
+	}
+	return code, e.Message, &e
+}
+
+// Codes are Twilio's documented codes for the participant resource, by class.
+var Codes = map[string]participant.Code{
+	"20001": participant.CodeInvalidArgument, // unknown parameter
+	"20003": participant.CodeUnauthenticated, // authentication failed
+	"20005": participant.CodePermissionDenied,
+	"20008": participant.CodePermissionDenied, // test credentials not allowed
+	"20403": participant.CodePermissionDenied,
+	"20404": participant.CodeNotFound,
+	"20429": participant.CodeRateLimited,
+	"20500": participant.CodeUnavailable,
+	"20503": participant.CodeUnavailable,
+	"21205": participant.CodeInvalidArgument,    // invalid URL
+	"21220": participant.CodeFailedPrecondition, // call not in a state to be modified
+}

@@ -1,0 +1,266 @@
+// Package bandwidth is the carrierkit adapter for Bandwidth's Voice API v2,
+// a carrier that is not Twilio-shaped.
+//
+// It authenticates with HTTP Basic (API username and password) and updates
+// a conference member with
+// PUT {root}/accounts/{accountId}/conferences/{conferenceId}/members/{callId}
+// and a JSON body of only the fields set among mute, hold and
+// callIdsToCoach. Bandwidth answers 204 with no body, so the adapter reads
+// the member back with GET on the same path (getConferenceMember) and
+// returns it.
+//
+// Bandwidth's members carry mute, hold and coaching only: HoldURL,
+// HoldMethod, AnnounceURL, AnnounceMethod, WaitURL, WaitMethod, BeepOnExit
+// and EndConferenceOnExit are refused with participant.ErrUnsupported
+// before anything is sent. A member is addressed by its call id; there are
+// no labels. Coaching maps to callIdsToCoach:
+//
+//	Coaching=true, CallToCoach=c-…   callIdsToCoach: ["c-…"]
+//	CallToCoach=c-… alone            callIdsToCoach: ["c-…"] (coach that call, as on Twilio)
+//	Coaching=false                   callIdsToCoach: [] (stop coaching)
+//	Coaching=false with CallToCoach  refused (ErrInvalidArgument): the list is either the calls to coach or empty
+//	Coaching=true alone              refused by participant.Validate (it needs CallToCoach)
+//
+// The member resource has no status, label or dates: Participant.Status is
+// StatusUnknown and Created/Updated are zero; AccountID is the account the
+// request was sent to. Error bodies are {type, description, id}: the type is
+// the VendorCode, and the neutral code comes from the HTTP status (Bandwidth
+// documents no finer codes); a 429's Retry-After is honoured.
+package bandwidth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Name is the adapter's provider name.
+const Name = "bandwidth"
+
+// DefaultBaseURL is the API root (the part before /accounts).
+const DefaultBaseURL = "https://voice.bandwidth.com/api/v2"
+
+// Config configures a Client. Printing it with any fmt verb, or marshalling
+// it to JSON, never shows Password.
+type Config struct {
+	// AccountID (digits, e.g. 9900000) is the default account of refs that
+	// leave Ref.Account empty.
+	AccountID string
+	// Username and Password are the API credentials.
+	Username string
+	Password string `json:"-"`
+	// BaseURL overrides the API root (the part before /accounts), for tests
+	// and Bandwidth-compatible hosts. Default DefaultBaseURL.
+	BaseURL string
+
+	providers.Options
+}
+
+// Format prints c with its secret redacted, for every verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	type plain Config // no methods: prints fields, not Format again
+	c.Password = adapter.Redact(c.Password)
+	adapter.FormatConfig(f, verb, plain(c), "bandwidth.Config")
+}
+
+// Client is the Bandwidth adapter. It implements participant.Updater,
+// participant.Fetcher and participant.RefChecker and is safe for
+// concurrent use.
+type Client struct {
+	core    *adapter.Client
+	baseURL string
+}
+
+var (
+	_ participant.Updater    = (*Client)(nil)
+	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.RefChecker = (*Client)(nil)
+)
+
+// The id rules, as Bandwidth documents its ids.
+const (
+	ruleAccount    = "must be a Bandwidth account id: digits, e.g. 9900000"
+	ruleConference = "must be a Bandwidth conference id: conf- followed by hex digits and dashes"
+	ruleCall       = "must be a Bandwidth call id: c- followed by hex digits and dashes"
+)
+
+// New checks cfg and returns a Client. Nothing is sent.
+func New(cfg Config) (*Client, error) {
+	switch {
+	case !IsAccountID(cfg.AccountID):
+		return nil, adapter.ConfigError(Name, "AccountID", ruleAccount)
+	case cfg.Username == "":
+		return nil, adapter.ConfigError(Name, "Username", "must be set")
+	case cfg.Password == "":
+		return nil, adapter.ConfigError(Name, "Password", "must be set")
+	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
+	base := DefaultBaseURL
+	if cfg.BaseURL != "" {
+		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+			return nil, err
+		}
+		base = cfg.BaseURL
+	}
+	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + cfg.Password))
+	core := adapter.New(&dialect, adapter.Config{
+		BaseURL:       base,
+		Account:       cfg.AccountID,
+		Authorization: "Basic " + token,
+		Secrets:       []string{cfg.Password, token},
+		HTTP:          cfg.Options,
+	})
+	return &Client{core: core, baseURL: base}, nil
+}
+
+// BaseURL returns the API root the client sends to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// Update applies req to the member and returns it as read back. See
+// participant.Updater.
+func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	return c.core.Update(ctx, ref, req)
+}
+
+// Fetch reads the member (getConferenceMember). See participant.Fetcher.
+func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
+	return c.core.Fetch(ctx, ref)
+}
+
+// CheckRef reports whether ref has the shapes of Bandwidth's ids, without
+// sending anything. See participant.RefChecker.
+func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
+
+// CloseIdleConnections closes the idle connections of the client's transport.
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
+
+// Capabilities reports Muted, Hold, Coaching and CallToCoach, Fetch, and no
+// labels.
+func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
+
+// IsAccountID reports whether s is a Bandwidth account id: digits.
+func IsAccountID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// IsConferenceID reports whether s has the shape of a Bandwidth conference
+// id: "conf-" and hex digits and dashes.
+func IsConferenceID(s string) bool { return isID(s, "conf-") }
+
+// IsCallID reports whether s has the shape of a Bandwidth call id: "c-" and
+// hex digits and dashes.
+func IsCallID(s string) bool { return isID(s, "c-") }
+
+func isID(s, prefix string) bool {
+	if len(s) <= len(prefix) || s[:len(prefix)] != prefix {
+		return false
+	}
+	for i := len(prefix); i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// APIError is Bandwidth's error body (voiceApiError). errors.As reaches it
+// from the *participant.Error an update returns.
+type APIError struct {
+	Type        string  `json:"type"`
+	Description string  `json:"description"`
+	ID          *string `json:"id"`
+}
+
+// Error returns the error's type and description.
+func (e *APIError) Error() string { return "bandwidth error " + e.Type + ": " + e.Description }
+
+var memberPath = adapter.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
+
+var dialect = adapter.Dialect{
+	Provider: Name,
+	Labels:   false,
+	Omits:    participant.Omits{Status: true, Times: true},
+	Wire: map[participant.Field]string{
+		participant.FieldMuted:       "mute",
+		participant.FieldHold:        "hold",
+		participant.FieldCoaching:    "callIdsToCoach",
+		participant.FieldCallToCoach: "callIdsToCoach",
+	},
+	Update: &adapter.Operation{Method: http.MethodPut, Path: memberPath, Body: adapter.JSONBody,
+		Encode: encodeUpdate, NoContent: true},
+	Fetch: &adapter.Operation{Method: http.MethodGet, Path: memberPath, Decode: decodeMember},
+	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+		switch {
+		case !IsAccountID(account):
+			return "Ref.Account", ruleAccount
+		case !IsConferenceID(ref.Conference):
+			return "Ref.Conference", ruleConference
+		case ref.Call != "" && !IsCallID(ref.Call):
+			return "Ref.Call", ruleCall + " (Bandwidth has no participant labels)"
+		case req.CallToCoach != nil && !IsCallID(*req.CallToCoach):
+			return "CallToCoach", ruleCall
+		case req.CallToCoach != nil && req.Coaching != nil && !*req.Coaching:
+			return "CallToCoach", "cannot be set with Coaching=false: Bandwidth's callIdsToCoach is either the calls to coach or empty"
+		}
+		return "", ""
+	},
+	DecodeError: func(body []byte) (code, message string, vendorErr error) {
+		var e APIError
+		if json.Unmarshal(body, &e) != nil || (e.Type == "" && e.Description == "") {
+			return "", "", nil
+		}
+		return e.Type, e.Description, &e
+	},
+}
+
+// memberUpdate is the spec's updateConferenceMember: only the fields set.
+type memberUpdate struct {
+	Mute           *bool     `json:"mute,omitempty"`
+	Hold           *bool     `json:"hold,omitempty"`
+	CallIDsToCoach *[]string `json:"callIdsToCoach,omitempty"`
+}
+
+// encodeUpdate builds the JSON body (see the package comment for coaching).
+func encodeUpdate(req *participant.UpdateRequest) ([]byte, error) {
+	body := memberUpdate{Mute: req.Muted, Hold: req.Hold}
+	switch {
+	case req.CallToCoach != nil: // Coaching is nil or true (Check refuses false)
+		body.CallIDsToCoach = &[]string{*req.CallToCoach}
+	case req.Coaching != nil: // false (true needs CallToCoach)
+		body.CallIDsToCoach = &[]string{}
+	}
+	return json.Marshal(body)
+}
+
+// decodeMember decodes the spec's conferenceMember.
+func decodeMember(body []byte) (*participant.Participant, error) {
+	var m struct {
+		CallID         string   `json:"callId"`
+		ConferenceID   string   `json:"conferenceId"`
+		Mute           bool     `json:"mute"`
+		Hold           bool     `json:"hold"`
+		CallIDsToCoach []string `json:"callIdsToCoach"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	p := &participant.Participant{CallID: m.CallID, ConferenceID: m.ConferenceID, Muted: m.Mute, Hold: m.Hold,
+		Coaching: len(m.CallIDsToCoach) > 0, Status: participant.StatusUnknown}
+	if p.Coaching {
+		p.CallToCoach = m.CallIDsToCoach[0]
+	}
+	return p, nil
+}

@@ -1,0 +1,187 @@
+package bandwidth_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/bandwidth"
+	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
+)
+
+// serve runs a fake with one seeded member; base is the API root.
+func serve(t *testing.T) (fake *bandwidthtest.Server, base string, p bandwidthtest.Participant) {
+	account := bandwidthtest.NewAccountID()
+	fake = bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	p = bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
+	fake.Seed(p)
+	return fake, srv.URL + bandwidthtest.PathPrefix, p
+}
+
+// start runs a fake with one seeded member and returns a client for it.
+func start(t *testing.T) (*bandwidth.Client, *bandwidthtest.Server, participant.Ref) {
+	fake, base, p := serve(t)
+	c, err := bandwidth.New(bandwidth.Config{AccountID: p.Account, Username: testUser, Password: testPassword,
+		BaseURL: base, Options: providers.Options{Retry: &providers.RetryPolicy{}}})
+	require.NoError(t, err)
+	return c, fake, participant.Ref{Conference: p.Conference, Call: p.CallID}
+}
+
+// TestCoaching: how Coaching and CallToCoach become callIdsToCoach.
+func TestCoaching(t *testing.T) {
+	coachee := bandwidthtest.NewCallID()
+	cases := []struct {
+		name  string
+		req   participant.UpdateRequest
+		body  string // "" : refused
+		field string
+	}{
+		{"CoachingWithCall", participant.UpdateRequest{Coaching: participant.Bool(true), CallToCoach: &coachee},
+			`{"callIdsToCoach":["` + coachee + `"]}`, ""},
+		{"CallAlone", participant.UpdateRequest{CallToCoach: &coachee}, `{"callIdsToCoach":["` + coachee + `"]}`, ""},
+		{"StopCoaching", participant.UpdateRequest{Coaching: participant.Bool(false)}, `{"callIdsToCoach":[]}`, ""},
+		{"StopWithCall", participant.UpdateRequest{Coaching: participant.Bool(false), CallToCoach: &coachee}, "", "CallToCoach"},
+		{"CoachingAlone", participant.UpdateRequest{Coaching: participant.Bool(true)}, "", "Coaching"},
+		{"CallNotBandwidth", participant.UpdateRequest{CallToCoach: participant.String("CA0123")}, "", "CallToCoach"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, fake, ref := start(t)
+			p, err := c.Update(context.Background(), ref, tc.req)
+			if tc.body == "" {
+				assert.ErrorIs(t, err, participant.ErrInvalidArgument)
+				var pe *participant.Error
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, tc.field, pe.Field)
+				assert.Empty(t, fake.Requests(), "nothing sent")
+				return
+			}
+			require.NoError(t, err)
+			reqs := fake.Requests()
+			require.Len(t, reqs, 2)
+			assert.JSONEq(t, tc.body, string(reqs[0].Body))
+			assert.Equal(t, tc.req.CallToCoach != nil, p.Coaching)
+			if p.Coaching {
+				assert.Equal(t, coachee, p.CallToCoach)
+			}
+		})
+	}
+}
+
+func TestUnsupportedFields(t *testing.T) {
+	c, fake, ref := start(t)
+	for _, f := range participant.AllFields() {
+		if c.Capabilities().Supports(f) {
+			continue
+		}
+		var req participant.UpdateRequest
+		switch f {
+		case participant.FieldBeepOnExit:
+			req.BeepOnExit = participant.Bool(false)
+		case participant.FieldEndConferenceOnExit:
+			req.EndConferenceOnExit = participant.Bool(false)
+		case participant.FieldHoldURL:
+			req.HoldURL = participant.String("https://x.example/h.mp3")
+		case participant.FieldAnnounceURL:
+			req.AnnounceURL = participant.String("https://x.example/a.mp3")
+		case participant.FieldWaitURL:
+			req.WaitURL = participant.String("")
+		case participant.FieldHoldMethod:
+			req.HoldMethod = participant.MethodGET
+		case participant.FieldAnnounceMethod:
+			req.AnnounceMethod = participant.MethodGET
+		case participant.FieldWaitMethod:
+			req.WaitMethod = participant.MethodGET
+		}
+		req.Muted = participant.Bool(true)
+		_, err := c.Update(context.Background(), ref, req)
+		assert.ErrorIs(t, err, participant.ErrUnsupported, "%v", f)
+		assert.Contains(t, fmt.Sprint(err), f.String())
+	}
+	assert.Empty(t, fake.Requests())
+	caps := c.Capabilities()
+	assert.Equal(t, "Muted, Hold, Coaching, CallToCoach", caps.Fields.String())
+	assert.False(t, caps.Labels)
+	assert.True(t, caps.Can(participant.OpFetch))
+}
+
+func TestConfigRedacted(t *testing.T) {
+	cfg := bandwidth.Config{AccountID: "9900000", Username: "u", Password: testPassword}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		assert.NotContains(t, fmt.Sprintf(verb, cfg), testPassword, verb)
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), testPassword)
+	o := bandwidth.URLOpener{Password: testPassword}
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", o, o), testPassword)
+}
+
+func TestNewChecks(t *testing.T) {
+	for field, cfg := range map[string]bandwidth.Config{
+		"AccountID": {AccountID: "AC123", Username: "u", Password: "p"},
+		"Username":  {AccountID: "1", Password: "p"},
+		"Password":  {AccountID: "1", Username: "u"},
+		"BaseURL":   {AccountID: "1", Username: "u", Password: "p", BaseURL: "voice.bandwidth.com"},
+		// Waits with MaxRetries 0 would never be used: refused, not ignored.
+		"Retry.MaxRetries": {AccountID: "1", Username: "u", Password: "p",
+			Options: providers.Options{Retry: &providers.RetryPolicy{WaitMin: time.Second}}},
+	} {
+		_, err := bandwidth.New(cfg)
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe, field)
+		assert.Equal(t, field, pe.Field)
+		assert.Equal(t, "config", pe.Op)
+		assert.Equal(t, bandwidth.Name, pe.Provider)
+	}
+	c, err := bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p"})
+	require.NoError(t, err)
+	assert.Equal(t, bandwidth.DefaultBaseURL, c.BaseURL())
+}
+
+// TestLive runs the live checks against a real Bandwidth account, or any
+// compatible endpoint (CARRIERKIT_LIVE_BANDWIDTH_BASE_URL). It is opt-in:
+// it changes the member's state and restores it. With
+// CARRIERKIT_LIVE_BANDWIDTH_CALL2 (a second member) it runs the full
+// profile, else the core one.
+func TestLive(t *testing.T) {
+	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_BANDWIDTH_" + k) }
+	user, pass, account, conference, call := get("USERNAME"), get("PASSWORD"), get("ACCOUNT"), get("CONFERENCE"), get("CALL")
+	if user == "" || pass == "" || account == "" || conference == "" || call == "" {
+		t.Skip("set CARRIERKIT_LIVE_BANDWIDTH_USERNAME, _PASSWORD, _ACCOUNT, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
+	}
+	env := conformance.LiveEnv{
+		Open: func(opts providers.Options) (participant.Updater, error) {
+			return bandwidth.New(bandwidth.Config{AccountID: account, Username: user, Password: pass, BaseURL: get("BASE_URL"), Options: opts})
+		},
+		Ref:     participant.Ref{Conference: conference, Call: call},
+		Profile: conformance.ProfileCore,
+	}
+	if call2 := get("CALL2"); call2 != "" {
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+	}
+	conformance.RunLive(t, env)
+}
+
+// FuzzAnswers: whatever Bandwidth (or a proxy) answers, to the PUT and to
+// its read-back, the adapter returns a participant or a *participant.Error.
+func FuzzAnswers(f *testing.F) {
+	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+		return bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p",
+			BaseURL: "http://carrier.invalid", Options: opts})
+	}, participant.Ref{Conference: "conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9", Call: "c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85"},
+		`{"callId":"c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85","conferenceId":"conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9","mute":true,"hold":false,"callIdsToCoach":null}`,
+		`{"type":"validation","description":"Invalid answerUrl: only http and https are allowed.","id":null}`)
+}

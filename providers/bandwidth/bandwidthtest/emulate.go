@@ -1,0 +1,50 @@
+package bandwidthtest
+
+import (
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/spectest"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/bandwidth"
+)
+
+// The emulator's demo data for Bandwidth: fixed, and the emulator's own
+// credentials, not a carrier's. Bandwidth has no labels: the demo
+// participants are addressed by call id.
+const (
+	DemoAccount      = "9900001"
+	DemoUsername     = "emulator-user"
+	DemoPassword     = "emulator-password-00000000000001"
+	DemoConference   = "conf-00000001-00000000-0000-4000-8000-000000000001"
+	DemoAgentCall    = "c-00000001-00000000-0000-4000-8000-0000000000a1"
+	DemoCustomerCall = "c-00000001-00000000-0000-4000-8000-0000000000a2"
+)
+
+// The published spec the fake and the adapter are checked against
+// (internal/spectest), and the API root it declares.
+const (
+	SpecFile = "bandwidth_voice.yml"
+	SpecRoot = "https://voice.bandwidth.com/api/v2"
+)
+
+func init() {
+	spectest.Register(bandwidth.Name, spectest.Spec{File: SpecFile, Root: SpecRoot})
+	emulator.Register(emulator.Carrier{
+		Name:   bandwidth.Name,
+		Prefix: PathPrefix,
+		Root:   PathPrefix,
+		New: func() (*Server, emulator.Demo) {
+			return New(Config{AccountID: DemoAccount, Username: DemoUsername, Password: DemoPassword}), emulator.Demo{
+				Account: DemoAccount,
+				Credentials: map[string]string{bandwidth.EnvAccountID: DemoAccount, bandwidth.EnvUsername: DemoUsername,
+					bandwidth.EnvPassword: DemoPassword},
+				Conference:   DemoConference,
+				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
+			}
+		},
+		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+			return &bandwidth.URLOpener{AccountID: d.Account, Username: d.Credentials[bandwidth.EnvUsername],
+				Password: d.Credentials[bandwidth.EnvPassword], Options: opts}
+		},
+		CredentialsHelp: bandwidth.EnvUsername + " with " + bandwidth.EnvPassword + " (account: " + bandwidth.EnvAccountID + ")",
+	})
+}

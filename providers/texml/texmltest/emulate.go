@@ -1,0 +1,37 @@
+package texmltest
+
+import (
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/texml"
+)
+
+// The emulator's demo data for TeXML: fixed, and the emulator's own
+// credentials, not a carrier's.
+const (
+	DemoAccount      = "00000000-0000-4000-8000-000000000001"
+	DemoAPIKey       = "KEYemulator00000000000000000000001"
+	DemoConference   = "00000000-0000-4000-8000-0000000000c1"
+	DemoAgentCall    = "v3:emulator-agent-call-0000000000000000000000000000001"
+	DemoCustomerCall = "v3:emulator-customer-call-00000000000000000000000000002"
+)
+
+func init() {
+	emulator.Register(emulator.Carrier{
+		Name:   texml.Name,
+		Prefix: PathPrefix,
+		Root:   "/v2",
+		New: func() (*Server, emulator.Demo) {
+			return New(Config{APIKey: DemoAPIKey}), emulator.Demo{
+				Account:      DemoAccount,
+				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey},
+				Conference:   DemoConference,
+				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
+			}
+		},
+		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
+		},
+		CredentialsHelp: texml.EnvAPIKey,
+	})
+}

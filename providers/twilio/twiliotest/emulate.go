@@ -1,0 +1,36 @@
+package twiliotest
+
+import (
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+)
+
+// The emulator's demo data for Twilio: fixed, and the emulator's own
+// credentials, not a carrier's.
+const (
+	DemoAccount      = "AC00000000000000000000000000000001"
+	DemoAuthToken    = "emulatortoken00000000000000000001" // alphanumeric, as twilio-go requires
+	DemoConference   = "CF00000000000000000000000000000001"
+	DemoAgentCall    = "CA00000000000000000000000000000001"
+	DemoCustomerCall = "CA00000000000000000000000000000002"
+)
+
+func init() {
+	emulator.Register(emulator.Carrier{
+		Name:   twilio.Name,
+		Prefix: PathPrefix,
+		New: func() (*Server, emulator.Demo) {
+			return New(Config{AccountSID: DemoAccount, AuthToken: DemoAuthToken}), emulator.Demo{
+				Account:      DemoAccount,
+				Credentials:  map[string]string{twilio.EnvAccountSID: DemoAccount, twilio.EnvAuthToken: DemoAuthToken},
+				Conference:   DemoConference,
+				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
+			}
+		},
+		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+			return &twilio.URLOpener{AccountSID: d.Account, AuthToken: d.Credentials[twilio.EnvAuthToken], Options: opts}
+		},
+		CredentialsHelp: twilio.EnvAccountSID + " with " + twilio.EnvAuthToken + " (or " + twilio.EnvAPIKey + " and " + twilio.EnvAPISecret + ")",
+	})
+}
