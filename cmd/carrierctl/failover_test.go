@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,24 +23,13 @@ import (
 func TestFailoverBinary(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--endpoints", "2", "--fault", "refuse@1")
-	cmd.Env = cleanEnv(nil)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	var info map[string]emulator.VendorInfo
-	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	cmd, info, stderr := startEmulate(ctx, t, "--endpoints", "2", "--fault", "refuse@1")
 	tw, tx := vendor{"twilio", info["twilio"]}, vendor{"texml", info["texml"]}
 	require.Len(t, tw.BaseURLs, 2)
 	require.Equal(t, tw.BaseURL, tw.BaseURLs[0])
 
 	// Endpoint 1 refuses connections.
-	_, err = http.Get(tw.BaseURLs[0] + "/_emulator/info")
+	_, err := http.Get(tw.BaseURLs[0] + "/_emulator/info")
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 
 	// Two carriers; us fails over between the two endpoints.

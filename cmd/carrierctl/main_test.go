@@ -418,25 +418,33 @@ func TestConfigFile(t *testing.T) {
 		`carriers.eu.retry.wait_min: invalid duration "5x"`+"\n", r.stderr)
 }
 
+// startEmulate runs carrierctl emulate on a free port with args added,
+// and returns it with the JSON line it printed and its stderr (read it only
+// after Wait: the child writes it).
+func startEmulate(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, map[string]emulator.VendorInfo, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = cleanEnv(nil)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	var info map[string]emulator.VendorInfo
+	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	return cmd, info, stderr
+}
+
 // TestEmulateCommand runs carrierctl emulate as a subprocess, reads its
 // JSON line and drives both vendors through it with the printed
 // credentials, then stops it with SIGINT.
 func TestEmulateCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--fault", "texml:503:1")
-	cmd.Env = cleanEnv(nil)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err) // stderr is read only after Wait: the child writes it
-	var info map[string]emulator.VendorInfo
-	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	cmd, info, stderr := startEmulate(ctx, t, "--fault", "texml:503:1")
 	assert.Equal(t, providers.DefaultURLMux().Schemes(), slices.Sorted(maps.Keys(info)), "every registered carrier is served")
 	assert.True(t, strings.HasSuffix(info["texml"].BaseURL, "/v2"))
 	assert.True(t, strings.HasSuffix(info["bandwidth"].BaseURL, "/api/v2"))
