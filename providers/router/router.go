@@ -2,7 +2,9 @@
 // call and fails over between that carrier's API endpoints.
 //
 // A Router is a participant.Updater (and Fetcher, Lister, Remover) over
-// several named carriers. For each call it picks the owning carrier:
+// several named carriers. For each call it picks the owning carrier (a
+// router of one carrier sends every call to it, and its adapter judges
+// the ids):
 //
 //  1. Ref.Carrier, when the caller names one;
 //  2. else the one carrier whose configured account equals Ref.Account;
@@ -156,11 +158,14 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 		return nil, err
 	}
 	slices.SortFunc(r.carriers, func(a, b *carrier) int { return strings.Compare(a.name, b.name) })
-	r.caps = participant.Capabilities{Provider: Name}
+	r.caps = participant.Capabilities{Provider: r.carriers[0].caps.Provider}
 	for _, c := range r.carriers {
 		r.caps.Fields |= c.caps.Fields
 		r.caps.Ops |= c.caps.Ops
 		r.caps.Labels = r.caps.Labels || c.caps.Labels
+		if c.caps.Provider != r.caps.Provider {
+			r.caps.Provider = Name
+		}
 	}
 	return r, nil
 }
@@ -178,9 +183,9 @@ func validName(s string) bool {
 	return true
 }
 
-// Capabilities is the union of the carriers' capabilities, with Provider
-// "router": a field or operation is listed when at least one carrier
-// offers it. Each call is checked against its owning carrier's own
+// Capabilities is the union of the carriers' capabilities: a field or
+// operation is listed when at least one carrier offers it. Provider is the
+// carriers' adapter when they all use one, else "router". Each call is checked against its owning carrier's own
 // capabilities (CarrierCapabilities) before anything is sent, so a field
 // that carrier cannot carry fails with ErrUnsupported naming it.
 func (r *Router) Capabilities() participant.Capabilities { return r.caps }
@@ -288,6 +293,9 @@ func (r *Router) Route(ref participant.Ref) (string, error) {
 }
 
 func (r *Router) route(ref participant.Ref) (*carrier, error) {
+	if ref.Carrier == "" && len(r.carriers) == 1 {
+		return r.carriers[0], nil // nothing to choose: its adapter judges the ids
+	}
 	if ref.Carrier != "" {
 		for _, c := range r.carriers {
 			if c.name == ref.Carrier {
