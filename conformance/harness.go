@@ -106,6 +106,11 @@ type Contract struct {
 	Fetch RequestContract
 	// Remove is how a remove goes on the wire, when the adapter can remove.
 	Remove RequestContract
+	// SinglePageList says the vendor answers a list with every participant
+	// at once (Bandwidth's getConference): it has no paging, so a list is
+	// exactly one request whatever the page size asked, and the case that
+	// cancels between pages is skipped. The zero value: the vendor pages.
+	SinglePageList bool
 	// ReadBack says the vendor answers an update without the participant
 	// (204), so after each successful update the adapter sends exactly one
 	// Fetch request to read it back.

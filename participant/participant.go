@@ -157,7 +157,8 @@ func (c ConferenceRef) Participant(call string) Ref {
 // carrier's default page size.
 type ListOptions struct {
 	// PageSize is how many participants to ask for per page (0: the
-	// carrier's default).
+	// carrier's default). A carrier that answers everyone at once
+	// (Bandwidth) ignores it: it is a paging hint, never a filter.
 	PageSize int
 	// Muted, Hold and Coaching, when set, keep only the participants whose
 	// state matches. Carriers that filter on the server do it there.

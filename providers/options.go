@@ -111,9 +111,10 @@ type Options struct {
 	// for an announcement. With HTTPClient set, a zero AttemptTimeout keeps
 	// that client's own Timeout when it has one.
 	AttemptTimeout time.Duration
-	// Timeout bounds a whole call, retries and waits included, when the
-	// caller's context has no deadline (default DefaultTimeout; negative:
-	// none). A context deadline always wins.
+	// Timeout bounds a whole call, retries and waits included (default
+	// DefaultTimeout; negative: none), so a call ends even under
+	// context.Background(). A context deadline that comes sooner wins; one
+	// that comes later is cut to Timeout (raise Timeout for longer calls).
 	Timeout time.Duration
 }
 

@@ -26,6 +26,16 @@ type UpdaterURLChecker interface {
 	CheckUpdaterURL(u *url.URL) error
 }
 
+// UpdaterURLLocator is implemented by openers that can tell, without
+// opening anything or reading credentials, which API root a URL reaches and
+// in which region. A region is where a carrier keeps a call, unreachable
+// through another region's endpoints (Twilio's us1, ie1, au1); region is ""
+// when the carrier has no such regions or the host is not the carrier's
+// own. A router fails over only between endpoints of one region.
+type UpdaterURLLocator interface {
+	LocateUpdaterURL(u *url.URL) (root, region string, err error)
+}
+
 // UpdaterURLOpenerWithOptions is implemented by openers that can copy
 // themselves with other HTTP options (a logger, a User-Agent, …), so a
 // tool can open any registered scheme with its own options.
@@ -131,6 +141,21 @@ func (m *URLMux) CheckUpdaterURL(u *url.URL) error {
 		return c.CheckUpdaterURL(u)
 	}
 	return nil
+}
+
+// LocateUpdaterURL returns the API root and region u reaches, when the
+// scheme's opener implements UpdaterURLLocator; ok is false otherwise.
+func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err error) {
+	o, err := m.opener(u)
+	if err != nil {
+		return "", "", false, err
+	}
+	l, ok := o.(UpdaterURLLocator)
+	if !ok {
+		return "", "", false, nil
+	}
+	root, region, err = l.LocateUpdaterURL(u)
+	return root, region, true, err
 }
 
 func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {

@@ -48,6 +48,7 @@ type demoReport struct {
 	Update   string        `json:"update"`
 	Legs     []demoLeg     `json:"carriers"`
 	Refusals []demoRefusal `json:"refusals"`
+	Failover *demoFailover `json:"failover"`
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,7 +56,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"Starts the emulator in-process on 127.0.0.1 (no setup, no network), sends one neutral\n"+
 		"update through every carrier's adapter and shows the wire request each carrier received\n"+
 		"beside the neutral result; then shows each carrier refusing a field it cannot carry,\n"+
-		"with nothing sent.")
+		"with nothing sent; then a failover: the primary endpoint refuses connections, the\n"+
+		"secondary serves, the breaker opens.")
 	output := outputFlag("table")
 	fs.Var(&output, "output", "output `format`: table or json")
 	verbose := fs.Bool("v", false, "debug logs to stderr (never credentials)")
@@ -120,6 +122,9 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 		after, _ := e.Requests(v.Name)
 		rep.Refusals = append(rep.Refusals, demoRefusal{Provider: v.Name, Update: describe(refused), Error: err.Error(),
 			RequestsSent: len(after) - len(reqs)})
+	}
+	if rep.Failover, err = demoFailoverRun(ctx, opts); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }
@@ -204,7 +209,7 @@ func (r *demoReport) print(w io.Writer) error {
 			return err
 		}
 	}
-	return nil
+	return r.Failover.print(w)
 }
 
 // bodyRows splits a form or JSON body into name, value rows in wire order

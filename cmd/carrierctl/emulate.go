@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
@@ -16,19 +17,24 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, c := range emulator.Carriers() {
 		routes = append(routes, c.Name+" under "+c.Prefix+"/")
 	}
-	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
+	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
 		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
 		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
 		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
 		"demo conference and participants. Stops cleanly on SIGINT or SIGTERM.\n\n"+
+		"--endpoints N serves every provider on N listeners sharing one state, as a carrier's edges\n"+
+		"share a region (base_urls in the JSON line); a fault can target one with @N or \"endpoint\":N,\n"+
+		"and refuse@N (or {\"refuse\":true,\"endpoint\":N}) makes one refuse connections until\n"+
+		"the faults are cleared.\n\n"+
 		"Admin API: GET /_emulator/info; POST /_emulator/faults with\n"+
 		`{"provider":"twilio","status":503,"code":"20503","message":"…","retry_after":1,`+"\n"+
-		`"delay":"2s","drop":false,"malformed":false,"times":2} (times -1: until cleared);`+"\n"+
+		`"delay":"2s","drop":false,"malformed":false,"hang":false,"endpoint":1,"times":2} (times -1: until cleared);`+"\n"+
 		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests;\n"+
 		"GET /_emulator/stats (requests answered 429 by --max-concurrent).")
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
+	endpoints := fs.Int("endpoints", 1, "`count` of listeners (endpoints) serving the same state; with a fixed port, the next ports")
 	var faults []emulator.Fault
-	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|malformed[:TIMES|always], e.g. twilio:503:2",
+	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT]\nor refuse@ENDPOINT, e.g. twilio:503:2, twilio:hang:always@1, refuse@1",
 		func(s string) error {
 			f, err := emulator.ParseFault(s)
 			faults = append(faults, f)
@@ -44,9 +50,14 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	e := emulator.New()
 	e.Logger = newLogger(*verbose, stderr)
-	for _, f := range faults {
-		if err := e.Inject(f); err != nil {
-			return usagef("--fault: %v", err)
+	if *endpoints < 1 || *endpoints > 64 {
+		return usagef("--endpoints: want a count from 1 to 64")
+	}
+	if *endpoints == 1 {
+		for _, f := range faults {
+			if err := e.Inject(f); err != nil {
+				return usagef("--fault: %v", err)
+			}
 		}
 	}
 	if err := e.SeedParticipants(*size); err != nil {
@@ -54,6 +65,9 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err := e.SetLoad(load); err != nil {
 		return usagef("--max-concurrent, --latency: %v", err)
+	}
+	if *endpoints > 1 {
+		return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -64,4 +78,58 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	return e.Serve(ctx, ln)
+}
+
+// emulateEndpoints serves e on n listeners: --listen's port and the next
+// ones, or n free ports for port 0.
+func emulateEndpoints(ctx context.Context, e *emulator.Emulator, listen string, n int, faults []emulator.Fault, stdout io.Writer) error {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return usagef("--listen: %v", err)
+	}
+	first, err := strconv.Atoi(port)
+	if err != nil {
+		return usagef("--listen: the port must be a number")
+	}
+	var lns []net.Listener
+	var bases []string
+	closeAll := func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}
+	for i := range n {
+		p := 0
+		if first != 0 {
+			p = first + i
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err != nil {
+			closeAll()
+			return err
+		}
+		lns = append(lns, ln)
+		bases = append(bases, "http://"+ln.Addr().String())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wait, err := e.StartEndpoints(ctx, lns)
+	if err != nil {
+		closeAll()
+		return err
+	}
+	// Faults are injected once the endpoints serve (refuse closes a listener).
+	for _, f := range faults {
+		if err := e.Inject(f); err != nil {
+			cancel()
+			_ = wait()
+			return usagef("--fault: %v", err)
+		}
+	}
+	if err := json.NewEncoder(stdout).Encode(e.InfoEndpoints(bases)); err != nil {
+		cancel()
+		_ = wait()
+		return err
+	}
+	return wait()
 }

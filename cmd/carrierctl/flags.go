@@ -18,6 +18,7 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
+	"github.com/carrierkit/carrierkit/providers/router"
 )
 
 // boolFlag is a tri-state boolean: left out, the field stays nil ("leave
@@ -107,7 +108,7 @@ func addTarget(fs *flag.FlagSet) *target {
 	t := &target{fs: fs, output: "json"}
 	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: "+strings.Join(providers.DefaultURLMux().Schemes(), ", ")+" (or use --config)")
 	fs.StringVar(&t.file, "config", "", "JSON config `file` naming carriers, instead of --provider")
-	fs.StringVar(&t.carrier, "carrier", "", "carrier `name` in the --config file (optional if it names one)")
+	fs.StringVar(&t.carrier, "carrier", "", "carrier `name` in the --config file (optional when the account or the ids identify it)")
 	fs.StringVar(&t.account, "account", "", "account `id` (default: the carrier's environment variable, or the config file's)")
 	fs.StringVar(&t.conference, "conference", "", "conference `id`, in the carrier's id shape")
 	fs.StringVar(&t.call, "call", "", "participant's call `id`, or label where the carrier has labels")
@@ -174,18 +175,34 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	if err != nil {
 		return nil, ref, err
 	}
-	name := t.carrier
-	if names := cfg.Names(); name == "" && len(names) == 1 {
-		name = names[0]
-	} else if name == "" {
-		return nil, ref, usagef("--carrier is required: %s names %s", t.file, strings.Join(names, ", "))
+	// Through the router: the carrier is the one --carrier names, else the
+	// one the account or the ids identify; it fails over between the
+	// carrier's endpoints.
+	var names []string
+	if t.carrier != "" {
+		if _, ok := cfg.Carriers[t.carrier]; !ok {
+			return nil, ref, usagef("--carrier: %s names no carrier %q (it names %s)", t.file, t.carrier, strings.Join(cfg.Names(), ", "))
+		}
+		names = []string{t.carrier}
+		ref.Carrier = t.carrier
 	}
-	if c, ok := cfg.Carriers[name]; ok {
+	targets := names
+	if len(targets) == 0 {
+		targets = cfg.Names()
+	}
+	for _, name := range targets {
+		c := cfg.Carriers[name]
+		if _, ok := params["base_url"]; ok && len(c.Endpoints) > 0 {
+			return nil, ref, usagef("--base-url: carrier %s lists its endpoints in %s", name, t.file)
+		}
 		maps.Copy(c.Params, params)
-		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c))
+		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c), zap.Int("endpoints", max(len(c.Endpoints), 1)))
 	}
-	u, err := cfg.OpenCarrier(ctx, name)
-	return u, ref, err
+	r, err := router.FromConfig(ctx, cfg, router.Options{Logger: log}, names...)
+	if err != nil {
+		return nil, ref, err
+	}
+	return r, ref, nil
 }
 
 // newMux returns a mux with every registered adapter, using opts.

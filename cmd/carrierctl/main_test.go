@@ -31,6 +31,7 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
+	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/signalwire/signalwiretest"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
@@ -405,9 +406,13 @@ func TestConfigFile(t *testing.T) {
 	assert.Equal(t, 5, r.code, r.stderr)
 	assert.Len(t, requests(t, e, "twilio"), before+2)
 
-	r = carrierctl(t, env, "get", "--config", path, "--conference", tw.Conference, "--call", "agent")
+	// Without --carrier, the account names the carrier.
+	r = carrierctl(t, env, "get", "--config", path, "--account", tx.Account, "--conference", tx.Conference, "--call", "agent")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"provider": "texml"`)
+	r = carrierctl(t, env, "get", "--config", path, "--carrier", "eu", "--conference", tw.Conference, "--call", "agent")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "--carrier is required: "+path+" names tx, us")
+	assert.Contains(t, r.stderr, `--carrier: `+path+` names no carrier "eu" (it names tx, us)`)
 
 	r = carrierctl(t, nil, "get", "--config", path, "--carrier", "us", "--conference", tw.Conference, "--call", "agent")
 	assert.Equal(t, 2, r.code)
@@ -422,25 +427,33 @@ func TestConfigFile(t *testing.T) {
 		`carriers.eu.retry.wait_min: invalid duration "5x"`+"\n", r.stderr)
 }
 
+// startEmulate runs carrierctl emulate on a free port with args added,
+// and returns it with the JSON line it printed and its stderr (read it only
+// after Wait: the child writes it).
+func startEmulate(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, map[string]emulator.VendorInfo, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = cleanEnv(nil)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	var info map[string]emulator.VendorInfo
+	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	return cmd, info, stderr
+}
+
 // TestEmulateCommand runs carrierctl emulate as a subprocess, reads its
 // JSON line and drives both vendors through it with the printed
 // credentials, then stops it with SIGINT.
 func TestEmulateCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--fault", "texml:503:1")
-	cmd.Env = cleanEnv(nil)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err) // stderr is read only after Wait: the child writes it
-	var info map[string]emulator.VendorInfo
-	require.NoError(t, json.Unmarshal([]byte(line), &info), line)
+	cmd, info, stderr := startEmulate(ctx, t, "--fault", "texml:503:1")
 	assert.Equal(t, providers.DefaultURLMux().Schemes(), slices.Sorted(maps.Keys(info)), "every registered carrier is served")
 	assert.True(t, strings.HasSuffix(info["texml"].BaseURL, "/v2"))
 	assert.True(t, strings.HasSuffix(info["bandwidth"].BaseURL, "/api/v2"))
@@ -504,6 +517,10 @@ func TestDemoInProcess(t *testing.T) {
 	} {
 		assert.Contains(t, s, want)
 	}
+	assert.Contains(t, s, "failover: carrier us has two endpoints; the primary refuses connections")
+	assert.Regexp(t, `(?m)^\s+attempt 1\s+127\.0\.0\.1:\d+\s+failover\s+unavailable$`, s)
+	assert.Regexp(t, `(?m)^\s+breaker\s+127\.0\.0\.1:\d+: closed -> open \(last error: unavailable\)$`, s)
+	assert.Regexp(t, `(?m)^\s+endpoint 2\s+POST /2010-04-01/Accounts/.*/Participants/agent.json -> 200$`, s)
 	assert.NotContains(t, s, "twilio refuses", "twilio carries every field")
 	// One column per carrier, in name order: the rows line up.
 	row := func(title, key string, cell func(name string) string) string {
@@ -549,6 +566,11 @@ func TestDemoInProcess(t *testing.T) {
 	for _, f := range rep.Refusals {
 		assert.Equal(t, 0, f.RequestsSent, f.Provider)
 	}
+	require.NotNil(t, rep.Failover)
+	require.Len(t, rep.Failover.Requests, 1, "the primary refused: one request, on endpoint 2")
+	assert.Equal(t, 2, rep.Failover.Requests[0].Endpoint)
+	assert.Equal(t, router.StateOpen, rep.Failover.Health[0].Endpoints[0].State)
+	assert.True(t, rep.Failover.Result.Muted)
 	assert.Contains(t, errb.String(), "carrier request", "-v logs")
 	for _, secret := range secrets {
 		assert.NotContains(t, errb.String(), secret)

@@ -40,6 +40,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -136,6 +137,9 @@ type Vendor struct {
 type VendorInfo struct {
 	// BaseURL is the API root as the adapter (and carrierctl --base-url) takes it.
 	BaseURL string `json:"base_url"`
+	// BaseURLs are the API roots of every endpoint, BaseURL first, when the
+	// emulator serves several (ServeEndpoints, emulate --endpoints N).
+	BaseURLs []string `json:"base_urls,omitempty"`
 	Demo
 }
 
@@ -150,6 +154,9 @@ type Emulator struct {
 	ShutdownGrace time.Duration
 	vendors       []*Vendor
 	admin         *http.ServeMux
+	// endpoints are the listeners of ServeEndpoints, for refuse faults;
+	// nil under Serve.
+	endpoints atomic.Pointer[endpointSet]
 }
 
 // DefaultShutdownGrace is the default Emulator.ShutdownGrace.
@@ -239,15 +246,32 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Info returns each vendor's base URL and demo data, for an emulator
 // reached at base (e.g. http://127.0.0.1:8080), keyed by provider name.
 func (e *Emulator) Info(base string) map[string]VendorInfo {
-	base = strings.TrimRight(base, "/")
+	return e.InfoEndpoints([]string{base})
+}
+
+// InfoEndpoints is Info for an emulator serving several endpoints, bases in
+// endpoint order; BaseURLs lists them all when there are several.
+func (e *Emulator) InfoEndpoints(bases []string) map[string]VendorInfo {
 	out := make(map[string]VendorInfo, len(e.vendors))
 	for _, v := range e.vendors {
-		out[v.Name] = VendorInfo{BaseURL: base + v.Root, Demo: v.Demo}
+		vi := VendorInfo{Demo: v.Demo}
+		for _, b := range bases {
+			vi.BaseURLs = append(vi.BaseURLs, strings.TrimRight(b, "/")+v.Root)
+		}
+		vi.BaseURL = vi.BaseURLs[0]
+		if len(bases) < 2 {
+			vi.BaseURLs = nil
+		}
+		out[v.Name] = vi
 	}
 	return out
 }
 
 func (e *Emulator) handleInfo(w http.ResponseWriter, r *http.Request) {
+	if set := e.endpoints.Load(); set != nil {
+		writeJSON(w, http.StatusOK, e.InfoEndpoints(set.bases()))
+		return
+	}
 	writeJSON(w, http.StatusOK, e.Info("http://"+r.Host))
 }
 
@@ -258,6 +282,11 @@ func (e *Emulator) handleInfo(w http.ResponseWriter, r *http.Request) {
 // nil, even when requests had to be cut short; other errors are the
 // server's.
 func (e *Emulator) Serve(ctx context.Context, ln net.Listener) error {
+	return e.serve(ctx, ln, e)
+}
+
+// serve serves h (e, or e as one of its endpoints) on ln as Serve says.
+func (e *Emulator) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	// Handlers see this context end when the grace runs out, so they stop
 	// even where no connection close reaches them.
 	base, cancelBase := context.WithCancel(context.Background())
@@ -278,16 +307,21 @@ func (e *Emulator) Serve(ctx context.Context, ln net.Listener) error {
 				defer handlers.Done()
 			}
 			mu.Unlock()
-			e.ServeHTTP(w, r)
+			h.ServeHTTP(w, r)
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	var err error
+	served := false
 	select {
-	case err := <-done:
-		return err
+	case err = <-done:
+		if ctx.Err() == nil {
+			return err
+		}
+		served = true // the listener was closed for a shutdown (a refusing endpoint)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), cmp.Or(e.ShutdownGrace, DefaultShutdownGrace))
@@ -298,12 +332,14 @@ func (e *Emulator) Serve(ctx context.Context, ln net.Listener) error {
 		_ = srv.Close()
 		cancelBase()
 	}
-	err := <-done
+	if !served {
+		err = <-done
+	}
 	mu.Lock()
 	stopped = true
 	mu.Unlock()
 	handlers.Wait()
-	if !errors.Is(err, http.ErrServerClosed) {
+	if !errors.Is(err, http.ErrServerClosed) && !served {
 		return err
 	}
 	return nil

@@ -169,7 +169,7 @@ func TestAdminRequests(t *testing.T) {
 	assert.Equal(t, "(unknown scheme)", reqs[2].Auth)
 	assert.Equal(t, "Bearer", reqs[3].Auth)
 	assert.Equal(t, emulator.Request{Provider: "twilio", Method: "POST", Path: twilioPath + "agent.json", Auth: "Basic",
-		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false"}, reqs[4])
+		ContentType: "application/x-www-form-urlencoded", UserAgent: "Go-http-client/1.1", Body: "Muted=true&Hold=false", Status: 200}, reqs[4])
 
 	r = do(t, "GET", base+"/_emulator/requests?provider=twilio", "", "")
 	require.NoError(t, json.Unmarshal([]byte(r.body), &reqs))

@@ -31,6 +31,16 @@ type Fault struct {
 	Drop bool `json:"drop,omitempty"`
 	// Malformed answers 200 with a truncated JSON body.
 	Malformed bool `json:"malformed,omitempty"`
+	// Hang accepts the request and never answers (until the client gives
+	// up or the emulator stops).
+	Hang bool `json:"hang,omitempty"`
+	// Refuse closes endpoint Endpoint's listener, so connections to it are
+	// refused, for every provider, until the faults are cleared. It needs
+	// ServeEndpoints (emulate --endpoints N) and takes no provider.
+	Refuse bool `json:"refuse,omitempty"`
+	// Endpoint, when not 0, limits the fault to the endpoint of that
+	// number (1-based) of an emulator serving several.
+	Endpoint int `json:"endpoint,omitempty"`
 	// Times is how many requests the fault serves: 0 means 1, -1 until
 	// the faults are cleared.
 	Times int `json:"times,omitempty"`
@@ -70,24 +80,45 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseFault parses the --fault flag: PROVIDER:KIND[:TIMES], where KIND is
-// an HTTP status (503), "drop" or "malformed", and TIMES a count or
-// "always". Examples: twilio:503:2, texml:malformed, twilio:429:always.
+// ParseFault parses the --fault flag: PROVIDER:KIND[:TIMES][@ENDPOINT],
+// where KIND is an HTTP status (503), "drop", "malformed" or "hang", TIMES
+// a count or "always", and ENDPOINT the 1-based endpoint the fault is
+// limited to; or refuse@ENDPOINT, which makes one endpoint refuse
+// connections until the faults are cleared. Examples: twilio:503:2,
+// texml:malformed, twilio:429:always, twilio:hang:always@1, refuse@1.
 func ParseFault(s string) (Fault, error) {
-	parts := strings.Split(s, ":")
-	if len(parts) < 2 || len(parts) > 3 {
-		return Fault{}, fmt.Errorf("fault %q: want PROVIDER:STATUS|drop|malformed[:TIMES|always]", s)
+	spec, at, hasAt := strings.Cut(s, "@")
+	var f Fault
+	if hasAt {
+		n, err := strconv.Atoi(at)
+		if err != nil || n < 1 {
+			return Fault{}, fmt.Errorf("fault %q: the endpoint after @ must be a number from 1", s)
+		}
+		f.Endpoint = n
 	}
-	f := Fault{Provider: parts[0]}
+	if spec == "refuse" {
+		if !hasAt {
+			return Fault{}, fmt.Errorf("fault %q: refuse needs an endpoint, e.g. refuse@1", s)
+		}
+		f.Refuse = true
+		return f, nil
+	}
+	parts := strings.Split(spec, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Fault{}, fmt.Errorf("fault %q: want PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT] or refuse@ENDPOINT", s)
+	}
+	f.Provider = parts[0]
 	switch kind := parts[1]; kind {
 	case "drop":
 		f.Drop = true
 	case "malformed":
 		f.Malformed = true
+	case "hang":
+		f.Hang = true
 	default:
 		n, err := strconv.Atoi(kind)
 		if err != nil {
-			return Fault{}, fmt.Errorf("fault %q: kind must be an HTTP status, drop or malformed", s)
+			return Fault{}, fmt.Errorf("fault %q: kind must be an HTTP status, drop, malformed or hang", s)
 		}
 		f.Status = n
 	}
@@ -103,8 +134,11 @@ func ParseFault(s string) (Fault, error) {
 	return f, nil
 }
 
-// Inject queues f on its vendor.
+// Inject queues f on its vendor, or makes an endpoint refuse connections.
 func (e *Emulator) Inject(f Fault) error {
+	if f.Refuse {
+		return e.refuse(f)
+	}
 	v, err := e.Vendor(f.Provider)
 	switch {
 	case err != nil:
@@ -113,18 +147,27 @@ func (e *Emulator) Inject(f Fault) error {
 		return fmt.Errorf("status %d: want 200 to 599", f.Status)
 	case f.Times < -1:
 		return errors.New("times: want a count, 0 for once or -1 for until cleared")
-	case f.Status == 0 && !f.Drop && !f.Malformed && f.Delay <= 0:
-		return errors.New("fault does nothing: set status, drop, malformed or delay")
+	case f.Status == 0 && !f.Drop && !f.Malformed && !f.Hang && f.Delay <= 0:
+		return errors.New("fault does nothing: set status, drop, malformed, hang or delay")
+	case f.Endpoint < 0:
+		return errors.New("endpoint: want 0 for all or an endpoint number from 1")
+	}
+	if set := e.endpoints.Load(); f.Endpoint > 0 && (set == nil || f.Endpoint > len(set.eps)) {
+		return fmt.Errorf("endpoint %d: the emulator serves %d endpoint(s)", f.Endpoint, e.endpointCount())
 	}
 	v.Server.Fail(vendorfake.Fault{Status: f.Status, Code: f.Code, Message: f.Message, RetryAfter: f.RetryAfter,
-		Delay: f.Delay, Drop: f.Drop, Malformed: f.Malformed, Times: f.Times})
+		Delay: f.Delay, Drop: f.Drop, Malformed: f.Malformed, Hang: f.Hang, Endpoint: f.Endpoint, Times: f.Times})
 	return nil
 }
 
-// ClearFaults drops every queued fault of every vendor.
+// ClearFaults drops every queued fault of every vendor, and lets refusing
+// endpoints accept connections again.
 func (e *Emulator) ClearFaults() {
 	for _, v := range e.vendors {
 		v.Server.ClearFaults()
+	}
+	if set := e.endpoints.Load(); set != nil {
+		set.restoreAll()
 	}
 }
 
@@ -159,6 +202,12 @@ type Request struct {
 	// Truncated reports a body over vendorfake.MaxBody, which the vendor
 	// answered 413.
 	Truncated bool `json:"truncated,omitempty"`
+	// Endpoint is the endpoint (1-based) the request arrived on, when the
+	// emulator serves several.
+	Endpoint int `json:"endpoint,omitempty"`
+	// Status is the answer's status; 0 while in flight or when none was
+	// sent (hang, drop).
+	Status int `json:"status,omitempty"`
 }
 
 // Requests returns the requests provider's fake received, oldest first:
@@ -179,7 +228,7 @@ func (e *Emulator) Requests(provider string) ([]Request, error) {
 		for _, r := range v.Server.Requests() {
 			out = append(out, Request{Provider: v.Name, Method: r.Method, Path: r.Path, Query: r.RawQuery,
 				Auth: authScheme(r.Header.Get("Authorization")), ContentType: r.Header.Get("Content-Type"), UserAgent: r.Header.Get("User-Agent"),
-				Body: string(r.Body), Truncated: r.Truncated})
+				Body: string(r.Body), Truncated: r.Truncated, Endpoint: r.Endpoint, Status: r.Status})
 		}
 	}
 	return out, nil

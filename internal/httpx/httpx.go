@@ -50,7 +50,7 @@ type Client struct {
 	maxBody  int64
 	policy   providers.RetryPolicy
 	scrub    *scrub.Scrubber
-	timeout  time.Duration // whole-call bound when the context has none; 0: none
+	timeout  time.Duration // whole-call bound (the context's deadline wins when sooner); 0: none
 }
 
 // NewTransport returns the transport used when no HTTPClient is given: the
@@ -250,8 +250,8 @@ type attemptCtx struct {
 // Do sends r. A non-nil error means no usable response arrived; resp.Attempts
 // is set either way. Non-2xx responses are returned, not turned into errors.
 func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
-	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
-		var cancel context.CancelFunc
+	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
+		var cancel context.CancelFunc // the call's bound, unless the context's deadline comes sooner
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}

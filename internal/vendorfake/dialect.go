@@ -62,6 +62,14 @@ type Dialect struct {
 
 	// Page renders one page of a participant list as the vendor's JSON.
 	Page func(Page) any
+	// ConferenceList serves the list on the conference resource itself,
+	// GET {PathPrefix}/{Collections[0]}/{account}/{Collections[1]}/{conference},
+	// as one page holding every listed participant (Bandwidth's
+	// getConference): no paging, no filters, and any query is ignored.
+	ConferenceList bool
+	// Listed, when set, keeps in a list only the participants it accepts
+	// (Bandwidth: the members still in the conference).
+	Listed func(Participant) bool
 	// DefaultPageSize and MaxPageSize bound the list's PageSize.
 	DefaultPageSize, MaxPageSize int
 	// ListFilters are the state filters the list takes as query

@@ -15,14 +15,18 @@ import (
 // dialect's envelope. The URIs are relative to the API host, with their
 // query; an empty one means "none".
 type Page struct {
-	Participants []any // rendered by Dialect.Resource
-	Page         int   // zero-based page index
-	PageSize     int
-	Start, End   int // zero-based indexes of the first and last item (both 0 when empty)
-	URI          string
-	FirstPageURI string
-	NextPageURI  string
-	PrevPageURI  string
+	// Account and Conference name the conference; Created is when the fake
+	// first knew it (UTC, second precision).
+	Account, Conference string
+	Created             time.Time
+	Participants        []any // rendered by Dialect.Resource
+	Page                int   // zero-based page index
+	PageSize            int
+	Start, End          int // zero-based indexes of the first and last item (both 0 when empty)
+	URI                 string
+	FirstPageURI        string
+	NextPageURI         string
+	PrevPageURI         string
 }
 
 // Load makes a fake behave like a carrier under load: every request waits
@@ -121,6 +125,10 @@ const (
 // and an opaque PageToken ("PA<n>": after entry n, "PB<n>": before it) in
 // next_page_uri and previous_page_uri. An unknown conference is 404.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route, fail func(Problem)) {
+	if s.d.ConferenceList {
+		s.listConference(w, rt, fail)
+		return
+	}
 	q := r.URL.Query()
 	bad := func(field string) { fail(Problem{Kind: InvalidQuery, Field: field, Value: q.Get(field)}) }
 	size := s.d.DefaultPageSize
@@ -173,16 +181,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route, fail fun
 		match = append(match, func(p Participant) bool { return get(p) == want })
 	}
 
-	s.mu.Lock()
-	if !s.confs[confKey{rt.account, rt.conference}] {
-		s.mu.Unlock()
-		fail(Problem{Kind: NotFound})
+	created, ok := s.lockConference(rt, fail)
+	if !ok {
 		return
 	}
 	var sel []entry
 	more := false // another page lies beyond sel in the paging direction
 	for _, e := range s.parts {
-		if e.Account != rt.account || e.Conference != rt.conference || e.seq <= after || before != 0 && e.seq >= before {
+		if !s.listed(e.Participant, rt) || e.seq <= after || before != 0 && e.seq >= before {
 			continue
 		}
 		keep := true
@@ -220,7 +226,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route, fail fun
 		}
 		return base + "?" + v.Encode()
 	}
-	p := Page{Participants: items, Page: page, PageSize: size, FirstPageURI: uri(0, "")}
+	p := Page{Account: rt.account, Conference: rt.conference, Created: created, Participants: items,
+		Page: page, PageSize: size, FirstPageURI: uri(0, "")}
 	p.URI = uri(page, q.Get(QueryPageToken))
 	if len(sel) > 0 {
 		p.Start = page * size
@@ -238,6 +245,44 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route, fail fun
 		}
 	}
 	writeJSON(w, http.StatusOK, s.d.Page(p))
+}
+
+// listConference serves the conference resource with every listed
+// participant, oldest first, in one page (Dialect.ConferenceList). An
+// unknown conference is 404; one with nobody left lists none.
+func (s *Server) listConference(w http.ResponseWriter, rt route, fail func(Problem)) {
+	created, ok := s.lockConference(rt, fail)
+	if !ok {
+		return
+	}
+	p := Page{Account: rt.account, Conference: rt.conference, Created: created, Participants: []any{}}
+	for _, e := range s.parts {
+		if s.listed(e.Participant, rt) {
+			p.Participants = append(p.Participants, s.d.Resource(e.Participant))
+		}
+	}
+	s.mu.Unlock()
+	p.PageSize = len(p.Participants)
+	p.End = max(len(p.Participants)-1, 0)
+	writeJSON(w, http.StatusOK, s.d.Page(p))
+}
+
+// lockConference locks s.mu and returns when rt's conference became known;
+// an unknown conference is answered 404, unlocked.
+func (s *Server) lockConference(rt route, fail func(Problem)) (time.Time, bool) {
+	s.mu.Lock()
+	created, known := s.confs[confKey{rt.account, rt.conference}]
+	if !known {
+		s.mu.Unlock()
+		fail(Problem{Kind: NotFound})
+	}
+	return created, known
+}
+
+// listed reports whether a list of rt's conference holds p. Callers hold
+// s.mu.
+func (s *Server) listed(p Participant, rt route) bool {
+	return p.Account == rt.account && p.Conference == rt.conference && (s.d.Listed == nil || s.d.Listed(p))
 }
 
 // listFilters are the participant states a list can be filtered on.

@@ -1,11 +1,14 @@
 package vendorfake
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -37,11 +40,12 @@ type Server struct {
 	d *Dialect
 
 	mu       sync.Mutex
-	parts    []entry         // in arrival order
-	byCall   map[callKey]int // index in parts by call id
-	seq      uint64          // the last entry.seq given
-	confs    map[confKey]bool
+	parts    []entry               // in arrival order
+	byCall   map[callKey]int       // index in parts by call id
+	seq      uint64                // the last entry.seq given
+	confs    map[confKey]time.Time // known conferences, with when each became known
 	requests []Request
+	dropped  int // requests dropped from the head of the log
 	faults   []Fault
 
 	load load
@@ -112,9 +116,11 @@ func (s *Server) AddConference(account, conference string) {
 // addConference records a known conference. Callers hold s.mu.
 func (s *Server) addConference(account, conference string) {
 	if s.confs == nil {
-		s.confs = map[confKey]bool{}
+		s.confs = map[confKey]time.Time{}
 	}
-	s.confs[confKey{account, conference}] = true
+	if k := (confKey{account, conference}); s.confs[k].IsZero() {
+		s.confs[k] = Now()
+	}
 }
 
 // Participant finds a participant by CallID, else by Label.
@@ -157,6 +163,7 @@ func (s *Server) Requests() []Request {
 // ResetRequests forgets the recorded requests.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
+	s.dropped += len(s.requests)
 	s.requests = nil
 	s.mu.Unlock()
 }
@@ -178,21 +185,69 @@ func (s *Server) ClearFaults() {
 	s.mu.Unlock()
 }
 
-// nextFault pops one use of the head fault.
-func (s *Server) nextFault() (Fault, bool) {
+// nextFault pops one use of the first fault that applies to endpoint.
+func (s *Server) nextFault(endpoint int) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return Fault{}, false
-	}
-	f := s.faults[0]
-	if f.Times > 0 {
-		s.faults[0].Times--
-		if s.faults[0].Times == 0 {
-			s.faults = s.faults[1:]
+	for i, f := range s.faults {
+		if f.Endpoint != 0 && f.Endpoint != endpoint {
+			continue
 		}
+		if f.Times > 0 {
+			s.faults[i].Times--
+			if s.faults[i].Times == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+		}
+		return f, true
 	}
-	return f, true
+	return Fault{}, false
+}
+
+type endpointKey struct{}
+
+// ForEndpoint returns h with every request marked as arriving on endpoint n
+// (1-based), so that faults with Endpoint n apply to it and the request log
+// says where it arrived. Serve one Server on several listeners this way to
+// fake a carrier's edges sharing one region's state.
+func ForEndpoint(h http.Handler, n int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), endpointKey{}, n)))
+	})
+}
+
+func endpointOf(r *http.Request) int {
+	n, _ := r.Context().Value(endpointKey{}).(int)
+	return n
+}
+
+// statusWriter notes the status of the answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Hijack lets Fault.Drop close the connection.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	return hj.Hijack()
 }
 
 // ServeHTTP serves the participant resource of the dialect.
@@ -205,6 +260,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header:    r.Header.Clone(),
 		Body:      body,
 		Truncated: len(body) > MaxBody,
+		Endpoint:  endpointOf(r),
 	}
 	if rec.Truncated {
 		rec.Body = body[:MaxBody]
@@ -212,21 +268,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isForm(r.Header.Get("Content-Type")) && !rec.Truncated {
 		rec.Form, _ = url.ParseQuery(string(body))
 	}
-	s.record(rec) // rec is the fake's own copy; Requests hands out clones
+	seq := s.record(rec) // rec is the fake's own copy; Requests hands out clones
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() { s.setStatus(seq, sw.status) }()
 
-	release, ok := s.admit(w, r, rec.Path)
+	release, ok := s.admit(sw, r, rec.Path)
 	if !ok {
 		return
 	}
 	defer release()
-	if f, ok := s.nextFault(); ok && s.fault(w, r, rec.Path, f) {
+	if f, ok := s.nextFault(rec.Endpoint); ok && s.fault(sw, r, rec.Path, f) {
 		return
 	}
-	s.serve(w, r, rec)
+	s.serve(sw, r, rec)
 }
 
-// record appends rec to the log, dropping the oldest beyond MaxRequests.
-func (s *Server) record(rec Request) {
+// setStatus notes the answer's status on the logged request seq, if the
+// log still holds it.
+func (s *Server) setStatus(seq, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := seq - s.dropped; i >= 0 && i < len(s.requests) {
+		s.requests[i].Status = status
+	}
+}
+
+// record appends rec to the log, dropping the oldest beyond MaxRequests,
+// and returns its sequence number.
+func (s *Server) record(rec Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	limit := s.MaxRequests
@@ -237,8 +306,10 @@ func (s *Server) record(rec Request) {
 		n := len(s.requests) - limit + 1
 		clear(s.requests[:n]) // let the dropped bodies be collected
 		s.requests = s.requests[n:]
+		s.dropped += n
 	}
 	s.requests = append(s.requests, rec)
+	return s.dropped + len(s.requests) - 1
 }
 
 // fault applies f; it reports whether the request is finished.
@@ -251,6 +322,10 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, path string, f Fa
 			return true
 		case <-t.C:
 		}
+	}
+	if f.Hang {
+		<-r.Context().Done()
+		return true
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
@@ -299,8 +374,9 @@ type route struct {
 func (s *Server) route(escaped string) (route, bool) {
 	rest, ok := strings.CutPrefix(escaped, s.d.PathPrefix+"/")
 	seg, names := strings.Split(rest, "/"), s.d.collections()
-	list := ok && s.d.Page != nil && len(seg) == 5 &&
+	list := ok && s.d.Page != nil && !s.d.ConferenceList && len(seg) == 5 &&
 		(seg[4] == names[2]+s.d.PathSuffix || s.d.SuffixOptional && seg[4] == names[2])
+	list = list || ok && s.d.Page != nil && s.d.ConferenceList && len(seg) == 4
 	if !list && (!ok || len(seg) != 6 || seg[4] != names[2]) {
 		return route{}, false
 	}

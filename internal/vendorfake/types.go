@@ -58,6 +58,13 @@ type Request struct {
 	// bytes, and a POST with it changed nothing (413, unless a fault or an
 	// earlier check answered first).
 	Truncated bool
+	// Endpoint is the endpoint (1-based) the request arrived on, for a fake
+	// served on several listeners (ForEndpoint); 0 otherwise.
+	Endpoint int
+	// Status is the status of the answer, once it was written; 0 while in
+	// flight, or when the request got no answer (Hang, Drop, or the client
+	// gave up).
+	Status int
 }
 
 // Fault is injected into the next Times requests (0 means 1; -1 means until
@@ -72,7 +79,13 @@ type Fault struct {
 	Delay      time.Duration // wait before answering; stop without answering if the request context ends
 	Drop       bool          // hijack the connection and close it without any response
 	Malformed  bool          // answer 200 with a truncated, invalid JSON body
-	Times      int
+	// Hang accepts the request and never answers, until the client gives up
+	// or the server closes.
+	Hang bool
+	// Endpoint, when not 0, makes the fault apply only to requests that
+	// arrive on that endpoint (see ForEndpoint); other requests pass it by.
+	Endpoint int
+	Times    int
 }
 
 func (r Request) clone() Request {

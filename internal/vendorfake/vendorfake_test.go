@@ -92,19 +92,19 @@ func TestSeed(t *testing.T) {
 
 func TestFaultQueue(t *testing.T) {
 	s := NewServer(testDialect("", false))
-	_, ok := s.nextFault()
+	_, ok := s.nextFault(0)
 	assert.False(t, ok)
 	s.Fail(Fault{Status: 500})
 	s.Fail(Fault{Status: 501, Times: -1})
 	var got []int
 	for range 4 {
-		f, ok := s.nextFault()
+		f, ok := s.nextFault(0)
 		require.True(t, ok)
 		got = append(got, f.Status)
 	}
 	assert.Equal(t, []int{500, 501, 501, 501}, got)
 	s.ClearFaults()
-	_, ok = s.nextFault()
+	_, ok = s.nextFault(0)
 	assert.False(t, ok)
 }
 

@@ -26,13 +26,24 @@
 // request was sent to. Error bodies are {type, description, id}: the type is
 // the VendorCode, and the neutral code comes from the HTTP status (Bandwidth
 // documents no finer codes); a 429's Retry-After is honoured.
+//
+// List reads the conference (getConference,
+// GET {root}/accounts/{accountId}/conferences/{conferenceId}) and yields its
+// activeMembers. Bandwidth answers every member at once: there is no
+// paging, so ListOptions.PageSize (a paging hint, not a filter) is ignored,
+// and no server-side filter, so Muted, Hold and Coaching are applied to the
+// members as they are read. Bandwidth has no operation to remove a member
+// (a member leaves when its call does or its BXML moves on): Capabilities
+// leave out OpRemove and Remove is refused with ErrUnsupported.
 package bandwidth
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
@@ -71,8 +82,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 }
 
 // Client is the Bandwidth adapter. It implements participant.Updater,
-// participant.Fetcher and participant.RefChecker and is safe for
-// concurrent use.
+// Fetcher, Lister and RefChecker and is safe for concurrent use.
 type Client struct {
 	core    *adapter.Client
 	baseURL string
@@ -81,6 +91,7 @@ type Client struct {
 var (
 	_ participant.Updater    = (*Client)(nil)
 	_ participant.Fetcher    = (*Client)(nil)
+	_ participant.Lister     = (*Client)(nil)
 	_ participant.RefChecker = (*Client)(nil)
 )
 
@@ -137,6 +148,15 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	return c.core.Fetch(ctx, ref)
 }
 
+// List yields the conference's active members (getConference), in one
+// request: PageSize is ignored, and the Muted, Hold and Coaching filters
+// are applied here, as Bandwidth takes none. An unknown conference gives
+// participant.ErrNotFound; one with nobody left yields nothing. See
+// participant.Lister.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
 // CheckRef reports whether ref has the shapes of Bandwidth's ids, without
 // sending anything. See participant.RefChecker.
 func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
@@ -144,8 +164,8 @@ func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(re
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 
-// Capabilities reports Muted, Hold, Coaching and CallToCoach, Fetch, and no
-// labels.
+// Capabilities reports Muted, Hold, Coaching and CallToCoach, Fetch and
+// List (no Remove), and no labels.
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsAccountID reports whether s is a Bandwidth account id: digits.
@@ -189,7 +209,10 @@ type APIError struct {
 // Error returns the error's type and description.
 func (e *APIError) Error() string { return "bandwidth error " + e.Type + ": " + e.Description }
 
-var memberPath = adapter.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
+var (
+	memberPath     = adapter.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
+	conferencePath = adapter.MustPath("/accounts/{account}/conferences/{conference}")
+)
 
 var dialect = adapter.Dialect{
 	Provider: Name,
@@ -204,6 +227,8 @@ var dialect = adapter.Dialect{
 	Update: &adapter.Operation{Method: http.MethodPut, Path: memberPath, Body: adapter.JSONBody,
 		Encode: encodeUpdate, NoContent: true},
 	Fetch: &adapter.Operation{Method: http.MethodGet, Path: memberPath, Decode: decodeMember},
+	List: &adapter.Operation{Method: http.MethodGet, Path: conferencePath, Decode: decodeMember,
+		DecodePage: decodeConference},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsAccountID(account):
@@ -265,4 +290,22 @@ func decodeMember(body []byte) (*participant.Participant, error) {
 		p.CallToCoach = m.CallIDsToCoach[0]
 	}
 	return p, nil
+}
+
+// decodeConference splits getConference's conference into its
+// activeMembers: one page, linking to no other. Null or absent
+// activeMembers (the spec makes them nullable) is nobody; a body without
+// the conference's id is not a conference.
+func decodeConference(body []byte) (adapter.Page, error) {
+	var c struct {
+		ID            string            `json:"id"`
+		ActiveMembers []json.RawMessage `json:"activeMembers"`
+	}
+	if err := json.Unmarshal(body, &c); err != nil {
+		return adapter.Page{}, err
+	}
+	if c.ID == "" {
+		return adapter.Page{}, errors.New("no conference id in the answer")
+	}
+	return adapter.Page{Items: c.ActiveMembers}, nil
 }

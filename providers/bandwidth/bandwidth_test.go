@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -184,4 +185,90 @@ func FuzzAnswers(f *testing.F) {
 	}, participant.Ref{Conference: "conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9", Call: "c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85"},
 		`{"callId":"c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85","conferenceId":"conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9","mute":true,"hold":false,"callIdsToCoach":null}`,
 		`{"type":"validation","description":"Invalid answerUrl: only http and https are allowed.","id":null}`)
+}
+
+func listAll(t *testing.T, c *bandwidth.Client, conf string, opts participant.ListOptions) ([]*participant.Participant, error) {
+	t.Helper()
+	var out []*participant.Participant
+	for p, err := range participant.List(context.Background(), c, participant.ConferenceRef{Conference: conf}, opts) {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// TestList: one getConference, no query whatever the options, the
+// filters applied to the active members, and Remove refused.
+func TestList(t *testing.T) {
+	c, fake, ref := start(t)
+	member, err := c.Fetch(context.Background(), ref)
+	require.NoError(t, err)
+	account := member.AccountID
+	fake.Seed(bandwidthtest.Participant{Account: account, Conference: ref.Conference, Muted: true})
+	fake.Seed(bandwidthtest.Participant{Account: account, Conference: ref.Conference, Status: bandwidthtest.StatusLeft})
+	fake.ResetRequests()
+
+	got, err := listAll(t, c, ref.Conference, participant.ListOptions{PageSize: 1, Muted: participant.Bool(true)})
+	require.NoError(t, err)
+	require.Len(t, got, 1, "the muted active member only")
+	assert.True(t, got[0].Muted)
+	assert.Equal(t, ref.Conference, got[0].ConferenceID)
+	assert.Equal(t, account, got[0].AccountID)
+	reqs := fake.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "GET", reqs[0].Method)
+	assert.Equal(t, bandwidthtest.PathPrefix+"/accounts/"+account+"/conferences/"+ref.Conference, reqs[0].Path)
+	assert.Empty(t, reqs[0].RawQuery, "Bandwidth takes no page size and no filter")
+
+	got, err = listAll(t, c, ref.Conference, participant.ListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, got, 2, "the member who left is not listed")
+
+	err = participant.Remove(context.Background(), c, ref)
+	assert.ErrorIs(t, err, participant.ErrUnsupported)
+	assert.False(t, c.Capabilities().Can(participant.OpRemove))
+}
+
+// TestListAnswers: what the adapter makes of getConference answers the fake
+// does not give. The spec makes activeMembers nullable.
+func TestListAnswers(t *testing.T) {
+	conf, call := bandwidthtest.NewConferenceID(), bandwidthtest.NewCallID()
+	cases := []struct {
+		name, body string
+		n          int
+		err        bool
+	}{
+		{"NullMembers", `{"id":"` + conf + `","activeMembers":null}`, 0, false},
+		{"NoMembers", `{"id":"` + conf + `","completedTime":"2022-06-17T22:20:00.000Z"}`, 0, false},
+		{"OneMember", `{"id":"` + conf + `","activeMembers":[{"callId":"` + call + `","mute":true}]}`, 1, false},
+		{"NotAConference", `{}`, 0, true},
+		{"Null", `null`, 0, true},
+		{"MemberWithoutCall", `{"id":"` + conf + `","activeMembers":[{}]}`, 0, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: testUser, Password: testPassword,
+				BaseURL: srv.URL})
+			require.NoError(t, err)
+			got, err := listAll(t, c, conf, participant.ListOptions{})
+			if tc.err {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, got, tc.n)
+			if tc.n > 0 {
+				assert.Equal(t, call, got[0].CallID)
+				assert.True(t, got[0].Muted)
+				assert.Equal(t, conf, got[0].ConferenceID, "filled from the request")
+			}
+		})
+	}
 }

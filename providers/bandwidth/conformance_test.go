@@ -92,6 +92,7 @@ func (h *harness) Contract() conformance.Contract {
 		Update:           conformance.RequestContract{Method: http.MethodPut, Path: memberPath, ContentType: "application/json"},
 		Fetch:            conformance.RequestContract{Method: http.MethodGet, Path: memberPath},
 		ReadBack:         true,
+		SinglePageList:   true, // getConference answers every active member at once
 		Body:             body,
 		MutedKey:         "mute",
 		Omits:            conformance.Omits{Status: true, Times: true},

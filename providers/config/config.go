@@ -41,7 +41,9 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -64,13 +66,64 @@ type Carrier struct {
 	// "credentials" and "retry": account, base_url, auth_token_env,
 	// wait_min, …
 	Params map[string]string
+	// Endpoints are the API roots a router fails over between, in order,
+	// from "endpoints" (roots) or "edges" (Twilio edges of "region"). Empty
+	// when the carrier has one root (base_url, region and edge, or the
+	// provider's default).
+	Endpoints []Endpoint
+	// Breaker and AttemptTimeout are the router's settings, from
+	// "breaker" and "failover"; zero values mean the router's defaults.
+	Breaker        Breaker
+	AttemptTimeout time.Duration
+}
+
+// Endpoint is one entry of a carrier's "endpoints" or "edges".
+type Endpoint struct {
+	// Path is its JSON path, e.g. carriers.us.endpoints[1].
+	Path string
+	// Param and Value are the URL parameter it sets: base_url=root or
+	// edge=name.
+	Param, Value string
+}
+
+// Breaker is a carrier's "breaker" section: {"failures": 5, "cool_down":
+// "30s", "probes": 1}.
+type Breaker struct {
+	// Failures is how many consecutive unhealthy-endpoint failures open an
+	// endpoint's breaker.
+	Failures int
+	// CoolDown is how long an open breaker waits before probing.
+	CoolDown time.Duration
+	// Probes is how many requests a half-open breaker lets through.
+	Probes int
 }
 
 // URL returns the carrier as its provider's URL, e.g.
-// twilio://?account=AC…&auth_token_env=US_TWILIO_AUTH_TOKEN.
+// twilio://?account=AC…&auth_token_env=US_TWILIO_AUTH_TOKEN; for a carrier
+// with several endpoints, the first one's.
 func (c *Carrier) URL() *url.URL {
-	q := make(url.Values, len(c.Params))
+	if len(c.Endpoints) > 0 {
+		return c.EndpointURL(0, nil)
+	}
+	return c.urlWith(nil)
+}
+
+// EndpointURL returns the URL of endpoint i, with override set over the
+// file's parameters.
+func (c *Carrier) EndpointURL(i int, override map[string]string) *url.URL {
+	u := c.urlWith(override)
+	q := u.Query()
+	q.Set(c.Endpoints[i].Param, c.Endpoints[i].Value)
+	u.RawQuery = q.Encode()
+	return u
+}
+
+func (c *Carrier) urlWith(override map[string]string) *url.URL {
+	q := make(url.Values, len(c.Params)+len(override))
 	for k, v := range c.Params {
+		q.Set(k, v)
+	}
+	for k, v := range override {
 		q.Set(k, v)
 	}
 	return &url.URL{Scheme: c.Provider, RawQuery: q.Encode()}
@@ -78,6 +131,9 @@ func (c *Carrier) URL() *url.URL {
 
 // String returns the URL as text; it never holds a secret.
 func (c *Carrier) String() string { return c.Provider + "://?" + c.URL().RawQuery }
+
+// routerKeys are the keys of a carrier entry that configure a router.
+var routerKeys = []string{"endpoints", "edges", "breaker", "failover"}
 
 // path returns the JSON path of the key that sets URL parameter param.
 func (c *Carrier) path(param string) string {
@@ -291,6 +347,32 @@ func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URL
 					c.Params[k] = s
 				}
 			})
+		case key == "endpoints" || key == "edges":
+			param := map[string]string{"endpoints": "base_url", "edges": "edge"}[key]
+			for i, v := range ps.strings(path, v) {
+				c.Endpoints = append(c.Endpoints, Endpoint{Path: path + "[" + strconv.Itoa(i) + "]", Param: param, Value: v})
+			}
+		case key == "breaker":
+			ps.section(path, v, func(k, p string, v json.RawMessage) {
+				switch k {
+				case "failures":
+					c.Breaker.Failures = ps.positive(p, v)
+				case "probes":
+					c.Breaker.Probes = ps.positive(p, v)
+				case "cool_down":
+					c.Breaker.CoolDown = ps.duration(p, v)
+				default:
+					ps.fail(p, "unknown key (accepted: cool_down, failures, probes)")
+				}
+			})
+		case key == "failover":
+			ps.section(path, v, func(k, p string, v json.RawMessage) {
+				if k != "attempt_timeout" {
+					ps.fail(p, "unknown key (accepted: attempt_timeout)")
+					return
+				}
+				c.AttemptTimeout = ps.duration(p, v)
+			})
 		case strings.HasSuffix(key, "_env"):
 			ps.fail(path, "belongs in credentials")
 		case slices.Contains(providers.RetryParams(), key):
@@ -312,14 +394,136 @@ func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URL
 	case !mux.ValidUpdaterScheme(c.Provider):
 		ps.fail(c.path("scheme"), fmt.Sprintf("unknown provider %q %s", c.Provider, registered))
 	default:
-		if err := mux.CheckUpdaterURL(c.URL()); err != nil {
+		ps.endpointConflicts(c, obj)
+		if err := mux.CheckUpdaterURL(c.urlWith(nil)); err != nil {
 			ps.add(c, err)
 		}
+		ps.endpoints(c, mux)
 	}
 	if len(ps.list) > before {
 		return nil
 	}
 	return c
+}
+
+// endpointConflicts reports keys that would be ignored next to
+// "endpoints" or "edges".
+func (ps *problems) endpointConflicts(c *Carrier, obj map[string]json.RawMessage) {
+	base := c.path("")
+	_, roots := obj["endpoints"]
+	_, edges := obj["edges"]
+	switch {
+	case roots && edges:
+		ps.fail(base+".edges", "set endpoints (API roots) or edges (within region), not both")
+	case roots:
+		for _, k := range []string{"base_url", "edge", "region"} {
+			if _, ok := obj[k]; ok {
+				ps.fail(base+"."+k, "conflicts with endpoints: list every API root in endpoints")
+			}
+		}
+	case edges:
+		for _, k := range []string{"base_url", "edge"} {
+			if _, ok := obj[k]; ok {
+				ps.fail(base+"."+k, "conflicts with edges: list every edge in edges")
+			}
+		}
+	}
+	if (roots || edges) && len(c.Endpoints) == 0 {
+		key := "endpoints"
+		if edges {
+			key = "edges"
+		}
+		ps.fail(base+"."+key, "must list at least one")
+	}
+}
+
+// endpoints checks each endpoint's root, and that all of a carrier's
+// endpoints reach one region.
+func (ps *problems) endpoints(c *Carrier, mux *providers.URLMux) {
+	firstRegion, firstPath := "", ""
+	for i, e := range c.Endpoints {
+		u := c.EndpointURL(i, nil)
+		if err := mux.CheckUpdaterURL(u); err != nil {
+			// Problems of the other parameters were reported once, above.
+			for _, pe := range flatten(err) {
+				if pe.Field == e.Param || pe.Field == "region" {
+					moved := *pe
+					moved.Code, moved.Op, moved.Field = participant.CodeInvalidArgument, "config", e.Path
+					ps.list = append(ps.list, &moved)
+				}
+			}
+			continue
+		}
+		_, region, _, err := mux.LocateUpdaterURL(u)
+		switch {
+		case err != nil || region == "":
+		case firstRegion == "":
+			firstRegion, firstPath = region, e.Path
+		case region != firstRegion:
+			ps.fail(e.Path, fmt.Sprintf("reaches region %s but %s reaches %s: a call lives in one region and "+
+				"cannot be reached through another, so a carrier's endpoints must share one (make one carrier per region)",
+				region, firstPath, firstRegion))
+		}
+	}
+}
+
+// flatten returns the *participant.Error values in err (joined or not).
+func flatten(err error) []*participant.Error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []*participant.Error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	var pe *participant.Error
+	if errors.As(err, &pe) {
+		return []*participant.Error{pe}
+	}
+	return nil
+}
+
+// strings reads an array of non-empty strings.
+func (ps *problems) strings(path string, raw json.RawMessage) []string {
+	var items []json.RawMessage
+	if jsonKind(raw) != '[' || json.Unmarshal(raw, &items) != nil {
+		ps.fail(path, "must be an array of strings")
+		return nil
+	}
+	var out []string
+	for i, item := range items {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		if s, ok := ps.str(p, item); ok && s == "" {
+			ps.fail(p, "must not be empty")
+		} else if ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// positive reads a positive integer.
+func (ps *problems) positive(path string, raw json.RawMessage) int {
+	n, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
+	if jsonKind(raw) != '0' || err != nil || n < 1 {
+		ps.fail(path, "must be a positive whole number")
+		return 0
+	}
+	return n
+}
+
+// duration reads a positive Go duration string, e.g. "30s".
+func (ps *problems) duration(path string, raw json.RawMessage) time.Duration {
+	s, ok := ps.str(path, raw)
+	if !ok {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		ps.fail(path, "must be a positive Go duration, e.g. 500ms or 30s")
+		return 0
+	}
+	return d
 }
 
 // section reads an object of settings, calling f for each key in order.
@@ -402,6 +606,51 @@ func (c *Config) Open(ctx context.Context) (map[string]participant.Updater, erro
 	}
 	if err := ps.err(c.file); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// OpenedEndpoint is one endpoint of a carrier, opened.
+type OpenedEndpoint struct {
+	// Name is the host of the API root the endpoint reaches, e.g.
+	// api.dublin.ie1.twilio.com (the root itself where the provider cannot
+	// tell it).
+	Name    string
+	Updater participant.Updater
+}
+
+// OpenEndpoints opens one adapter per endpoint of carrier name (one for a
+// carrier with a single root), with the URL parameters in override set over
+// the file's: a router passes max_retries=0, as it does the retrying.
+func (c *Config) OpenEndpoints(ctx context.Context, name string, override map[string]string) ([]OpenedEndpoint, error) {
+	cr, ok := c.Carriers[name]
+	var ps problems
+	if !ok {
+		ps.fail("carriers", fmt.Sprintf("has no carrier %q (the file names %s)", name, strings.Join(c.Names(), ", ")))
+		return nil, ps.err(c.file)
+	}
+	urls := []*url.URL{cr.urlWith(override)}
+	if len(cr.Endpoints) > 0 {
+		urls = urls[:0]
+		for i := range cr.Endpoints {
+			urls = append(urls, cr.EndpointURL(i, override))
+		}
+	}
+	out := make([]OpenedEndpoint, 0, len(urls))
+	for i, u := range urls {
+		up, err := c.mux.OpenUpdaterURL(ctx, u)
+		if err != nil {
+			ps.add(cr, err)
+			return nil, ps.err(c.file)
+		}
+		ep := OpenedEndpoint{Name: cr.Provider + "-" + strconv.Itoa(i+1), Updater: up}
+		if root, _, ok, err := c.mux.LocateUpdaterURL(u); ok && err == nil {
+			ep.Name = root
+			if pu, err := url.Parse(root); err == nil && pu.Host != "" {
+				ep.Name = pu.Host
+			}
+		}
+		out = append(out, ep)
 	}
 	return out, nil
 }

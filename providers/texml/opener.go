@@ -48,6 +48,7 @@ var (
 	_ providers.UpdaterURLOpener            = (*URLOpener)(nil)
 	_ providers.UpdaterURLChecker           = (*URLOpener)(nil)
 	_ providers.UpdaterURLOpenerWithOptions = (*URLOpener)(nil)
+	_ providers.UpdaterURLLocator           = (*URLOpener)(nil)
 )
 
 // WithOptions returns a copy of o using opts.
@@ -88,6 +89,17 @@ func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
 func (o *URLOpener) CheckUpdaterURL(u *url.URL) error {
 	_, _, err := o.parse(u)
 	return err
+}
+
+// LocateUpdaterURL returns the API root u reaches. Telnyx has no regions
+// that isolate calls (api.telnyx.com, .eu and .com.au take the same keys
+// and ids), so the region is always "".
+func (o *URLOpener) LocateUpdaterURL(u *url.URL) (root, region string, err error) {
+	cfg, _, err := o.parse(u)
+	if err != nil {
+		return "", "", err
+	}
+	return cmp.Or(cfg.BaseURL, DefaultBaseURL), "", nil
 }
 
 // OpenUpdaterURL returns a *Client for u. Nothing is sent.

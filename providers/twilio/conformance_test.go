@@ -11,6 +11,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -106,4 +107,30 @@ func TestConformance(t *testing.T) {
 	if spec != nil {
 		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), spectest.TwilioSpec)
 	}
+}
+
+// routerHarness runs the suite on a router of one carrier with one
+// endpoint: routing and the breaker must not change what the adapter does.
+// The router makes one attempt (MaxRetries 0); the adapter keeps the
+// suite's retry policy.
+type routerHarness struct{ *harness }
+
+func (h routerHarness) MakeEnv(t *testing.T) *conformance.Env {
+	env := h.harness.MakeEnv(t)
+	wrap := func(open func(providers.Options) (participant.Updater, error)) func(providers.Options) (participant.Updater, error) {
+		return func(opts providers.Options) (participant.Updater, error) {
+			u, err := open(opts)
+			if err != nil {
+				return nil, err
+			}
+			return router.New(router.Options{Logger: opts.Logger}, router.Carrier{Name: "us", Account: env.Account,
+				Endpoints: []router.Endpoint{{Updater: u}}, Policy: router.Policy{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		}
+	}
+	env.NewUpdater, env.NewBadAuthUpdater = wrap(env.NewUpdater), wrap(env.NewBadAuthUpdater)
+	return env
+}
+
+func TestConformanceThroughRouter(t *testing.T) {
+	conformance.Run(t, routerHarness{&harness{spec: spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot)}})
 }

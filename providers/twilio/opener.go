@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
@@ -67,6 +68,7 @@ var (
 	_ providers.UpdaterURLOpener            = (*URLOpener)(nil)
 	_ providers.UpdaterURLChecker           = (*URLOpener)(nil)
 	_ providers.UpdaterURLOpenerWithOptions = (*URLOpener)(nil)
+	_ providers.UpdaterURLLocator           = (*URLOpener)(nil)
 )
 
 // WithOptions returns a copy of o using opts.
@@ -144,6 +146,40 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 func (o *URLOpener) CheckUpdaterURL(u *url.URL) error {
 	_, err := o.parse(u)
 	return err
+}
+
+// LocateUpdaterURL returns the API root u reaches and its Twilio region:
+// the region parameter (us1 by default), or the region in a base_url on
+// twilio.com (api.twilio.com is us1, api.{region}.twilio.com and
+// api.{edge}.{region}.twilio.com name theirs); "" for other hosts.
+func (o *URLOpener) LocateUpdaterURL(u *url.URL) (root, region string, err error) {
+	s, err := o.parse(u)
+	if err != nil {
+		return "", "", err
+	}
+	root, err = baseURL(s.cfg)
+	if err != nil {
+		return "", "", err
+	}
+	return root, RegionOf(root), nil
+}
+
+// RegionOf returns the Twilio region an API root on twilio.com reaches, or
+// "" for any other host.
+func RegionOf(root string) string {
+	pu, err := url.Parse(root)
+	if err != nil {
+		return ""
+	}
+	host := strings.ToLower(pu.Hostname())
+	if host == "api.twilio.com" {
+		return "us1"
+	}
+	labels := strings.Split(strings.TrimSuffix(host, ".twilio.com"), ".")
+	if !strings.HasSuffix(host, ".twilio.com") || labels[0] != "api" || len(labels) < 2 || len(labels) > 3 {
+		return ""
+	}
+	return labels[len(labels)-1]
 }
 
 // OpenUpdaterURL returns a *Client for u. Nothing is sent.

@@ -3,10 +3,20 @@
 //
 // It serves GET (getConferenceMember) and PUT (updateConferenceMember) on
 // /api/v2/accounts/{accountId}/conferences/{conferenceId}/members/{callId}
-// (a client's base URL is the test server's URL + "/api/v2"). A PUT takes
-// the spec's JSON updateConferenceMember and answers 204 with no body; GET
-// answers the conferenceMember. Choices where the spec is silent, or where
-// the fake is stricter:
+// (a client's base URL is the test server's URL + "/api/v2"), and GET
+// (getConference) on /api/v2/accounts/{accountId}/conferences/{conferenceId}.
+// A PUT takes the spec's JSON updateConferenceMember and answers 204 with
+// no body; GET on a member answers the conferenceMember. Choices where the
+// spec is silent, or where the fake is stricter:
+//   - getConference answers the spec's conference: id, name (the fake
+//     knows none: the id), createdTime (when the fake first knew the
+//     conference), completedTime, conferenceEventUrl and tag null, and
+//     activeMembers, every member still in it, oldest first, in one answer
+//     (the operation has no paging and no filters; a query is ignored). A
+//     member seeded with Status "completed" has left: getConferenceMember
+//     still reads it, activeMembers leaves it out. A conference with nobody
+//     left answers activeMembers [] (the spec allows null too); an unknown
+//     one is 404 "not-found". Other methods on the conference are 405.
 //   - Auth is HTTP Basic (scheme case-insensitive) with the configured
 //     username and password, acting for AccountID. Bad or missing
 //     credentials: 401 type "unauthorized" with WWW-Authenticate: Basic
@@ -34,6 +44,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
@@ -48,6 +59,10 @@ type (
 	Fault       = vendorfake.Fault
 	Server      = vendorfake.Server
 )
+
+// StatusLeft is the Participant.Status of a member who has left: the
+// conference's activeMembers leave it out.
+const StatusLeft = "completed"
 
 // Config holds the credentials the fake accepts.
 type Config struct {
@@ -71,8 +86,11 @@ func New(cfg Config) *Server {
 		StatusCodes: map[int]string{400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not-found",
 			405: "method-not-allowed", 413: "request-too-large", 415: "unsupported-media-type",
 			429: "too-many-requests", 500: "internal-server-error", 503: "service-unavailable"},
-		ErrorBody: errorBody,
-		Resource:  resource,
+		ErrorBody:      errorBody,
+		Resource:       resource,
+		Page:           conferencePage,
+		ConferenceList: true,
+		Listed:         func(p Participant) bool { return p.Status != StatusLeft },
 	})
 }
 
@@ -198,4 +216,20 @@ func resource(p vendorfake.Participant) any {
 		m.CallIDsToCoach = []string{p.CallToCoach}
 	}
 	return m
+}
+
+// conference is the spec's conference, as getConference answers it.
+type conference struct {
+	ID                 string  `json:"id"`
+	Name               string  `json:"name"`
+	CreatedTime        string  `json:"createdTime"`
+	CompletedTime      *string `json:"completedTime"`
+	ConferenceEventURL *string `json:"conferenceEventUrl"`
+	Tag                *string `json:"tag"`
+	ActiveMembers      []any   `json:"activeMembers"`
+}
+
+func conferencePage(p vendorfake.Page) any {
+	return conference{ID: p.Conference, Name: p.Conference, CreatedTime: p.Created.Format(time.RFC3339Nano),
+		ActiveMembers: p.Participants}
 }

@@ -111,6 +111,51 @@ func TestMember(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, f.put(`{"unknown":1}`).status, "unknown keys are ignored")
 }
 
+// TestConference: getConference lists the active members at once, in the
+// spec's conference shape.
+func TestConference(t *testing.T) {
+	f := start(t)
+	confPath := strings.TrimSuffix(f.path, "/members/"+f.p.CallID)
+	second := bandwidthtest.Participant{Account: f.p.Account, Conference: f.p.Conference, CallID: bandwidthtest.NewCallID(), Muted: true}
+	f.srv.Seed(second)
+	f.srv.Seed(bandwidthtest.Participant{Account: f.p.Account, Conference: f.p.Conference, Status: bandwidthtest.StatusLeft})
+	f.srv.Seed(bandwidthtest.Participant{Account: f.p.Account, Conference: bandwidthtest.NewConferenceID()}) // elsewhere
+
+	for _, query := range []string{"", "?PageSize=1&mute=true"} { // no paging, no filters: a query is ignored
+		r := f.do(http.MethodGet, confPath+query, "", "")
+		require.Equal(t, http.StatusOK, r.status, "body %s", r.body)
+		var c struct {
+			ID, Name, CreatedTime string
+			CompletedTime         *string
+			ActiveMembers         []map[string]any
+		}
+		require.NoError(t, json.Unmarshal(r.body, &c))
+		assert.Equal(t, f.p.Conference, c.ID)
+		assert.NotEmpty(t, c.CreatedTime)
+		assert.Nil(t, c.CompletedTime)
+		require.Len(t, c.ActiveMembers, 2, "the members still in the conference, oldest first")
+		assert.Equal(t, f.p.CallID, c.ActiveMembers[0]["callId"])
+		assert.Equal(t, second.CallID, c.ActiveMembers[1]["callId"])
+		assert.Equal(t, true, c.ActiveMembers[1]["mute"])
+	}
+
+	empty := bandwidthtest.NewConferenceID()
+	f.srv.AddConference(f.p.Account, empty)
+	r := f.do(http.MethodGet, strings.TrimSuffix(confPath, f.p.Conference)+empty, "", "")
+	require.Equal(t, http.StatusOK, r.status)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m))
+	assert.Equal(t, []any{}, m["activeMembers"], "nobody left: an empty list")
+
+	r = f.do(http.MethodGet, strings.TrimSuffix(confPath, f.p.Conference)+bandwidthtest.NewConferenceID(), "", "")
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, "not-found", f.errorType(r))
+	r = f.do(http.MethodDelete, confPath, "", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, r.status)
+	assert.Equal(t, "GET", r.header.Get("Allow"))
+	assert.Equal(t, http.StatusForbidden, f.do(http.MethodGet, strings.TrimSuffix(f.other, "/members/"+f.p.CallID), "", "").status)
+}
+
 func TestErrors(t *testing.T) {
 	f := start(t)
 	missing := strings.TrimSuffix(f.path, f.p.CallID) + bandwidthtest.NewCallID()

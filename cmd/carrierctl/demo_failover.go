@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/router"
+)
+
+// demoFailover is the demo's last act: a carrier with two endpoints whose
+// primary refuses connections.
+type demoFailover struct {
+	Carrier   string             `json:"carrier"`
+	Endpoints []string           `json:"endpoints"`
+	Attempts  []demoAttempt      `json:"attempts"`
+	Breaker   []string           `json:"breaker_changes"`
+	Requests  []emulator.Request `json:"wire_requests"`
+	Result    *participant.Participant
+	Health    []router.CarrierHealth `json:"health"`
+}
+
+type demoAttempt struct {
+	Endpoint string `json:"endpoint"`
+	Attempt  int    `json:"attempt"`
+	Outcome  string `json:"outcome"`
+	Code     string `json:"code,omitempty"`
+}
+
+// demoObserver keeps the router's events for the report.
+type demoObserver struct {
+	mu  sync.Mutex
+	rep *demoFailover
+}
+
+func (o *demoObserver) Attempt(e router.AttemptEvent) {
+	a := demoAttempt{Endpoint: e.Endpoint, Attempt: e.Attempt, Outcome: string(e.Outcome)}
+	if e.Err != nil {
+		a.Code = e.Code.String()
+	}
+	o.mu.Lock()
+	o.rep.Attempts = append(o.rep.Attempts, a)
+	o.mu.Unlock()
+}
+
+func (o *demoObserver) StateChange(e router.StateChangeEvent) {
+	o.mu.Lock()
+	o.rep.Breaker = append(o.rep.Breaker, fmt.Sprintf("%s: %s -> %s (last error: %s)", e.Endpoint, e.From, e.To, e.LastCode.String()))
+	o.mu.Unlock()
+}
+
+// demoFailoverRun serves a second emulator on two endpoints, makes the
+// first refuse connections, and sends the demo update to the twilio
+// carrier through a router.
+func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover, error) {
+	e := emulator.New()
+	var lns []net.Listener
+	var bases []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, err
+		}
+		lns = append(lns, ln)
+		bases = append(bases, "http://"+ln.Addr().String())
+	}
+	sctx, stop := context.WithCancel(ctx)
+	wait, err := e.StartEndpoints(sctx, lns)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	defer func() { stop(); _ = wait() }()
+	if err := e.Inject(emulator.Fault{Refuse: true, Endpoint: 1}); err != nil {
+		return nil, err
+	}
+	tw := e.InfoEndpoints(bases)["twilio"]
+	v, err := e.Vendor("twilio")
+	if err != nil {
+		return nil, err
+	}
+	// Credentials are set in code on the opener: the demo reads no environment.
+	mux := new(providers.URLMux)
+	mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
+	rep := &demoFailover{Carrier: "us", Endpoints: tw.BaseURLs}
+	c := router.Carrier{Name: rep.Carrier, Account: tw.Account,
+		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1}}}
+	for _, root := range tw.BaseURLs {
+		u, err := mux.OpenUpdater(ctx, "twilio://?max_retries=0&base_url="+url.QueryEscape(root))
+		if err != nil {
+			return nil, err
+		}
+		pu, _ := url.Parse(root)
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: pu.Host, Updater: u})
+	}
+	r, err := router.New(router.Options{Observer: &demoObserver{rep: rep}, Logger: opts.Logger}, c)
+	if err != nil {
+		return nil, err
+	}
+	rep.Result, err = r.Update(ctx, participant.Ref{Account: tw.Account, Conference: tw.Conference, Call: emulator.AgentLabel}, demoUpdate)
+	if err != nil {
+		return nil, err
+	}
+	rep.Requests, _ = e.Requests("twilio")
+	rep.Health = r.Health()
+	return rep, nil
+}
+
+func (f *demoFailover) print(w io.Writer) error {
+	fmt.Fprintf(w, "\nfailover: carrier %s has two endpoints; the primary refuses connections\n", f.Carrier)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, e := range f.Endpoints {
+		fmt.Fprintf(tw, "  endpoint %d\t%s\n", i+1, e)
+	}
+	for _, a := range f.Attempts {
+		fmt.Fprintf(tw, "  attempt %d\t%s\t%s\t%s\n", a.Attempt, a.Endpoint, a.Outcome, a.Code)
+	}
+	for _, b := range f.Breaker {
+		fmt.Fprintf(tw, "  breaker\t%s\n", b)
+	}
+	fmt.Fprintln(tw, "wire requests")
+	for _, r := range f.Requests {
+		fmt.Fprintf(tw, "  endpoint %d\t%s %s -> %d\n", r.Endpoint, r.Method, r.Path, r.Status)
+	}
+	for _, c := range f.Health {
+		for _, e := range c.Endpoints {
+			fmt.Fprintf(tw, "  health\t%s\t%s\tfailures %d\tanswers %d\n", e.Name, e.State, e.Failures, e.Answers)
+		}
+	}
+	return tw.Flush()
+}

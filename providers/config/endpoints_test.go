@@ -1,0 +1,91 @@
+package config_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/providers/config"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+)
+
+const endpointsFile = `{
+  "carriers": {
+    "us": {"provider": "twilio", "account": "` + account + `", "region": "us1",
+           "edges": ["ashburn", "umatilla"],
+           "credentials": {"auth_token_env": "CK_US_TOKEN"},
+           "breaker": {"failures": 3, "cool_down": "10s", "probes": 2},
+           "failover": {"attempt_timeout": "2s"}},
+    "telnyx": {"provider": "texml", "account": "acc-1",
+               "endpoints": ["https://api.telnyx.com/v2", "https://api.telnyx.eu/v2"],
+               "credentials": {"api_key_env": "CK_TX_KEY"}}
+  }
+}`
+
+func TestEndpoints(t *testing.T) {
+	cfg, err := config.Load(strings.NewReader(endpointsFile), nil)
+	require.NoError(t, err)
+	us := cfg.Carriers["us"]
+	assert.Equal(t, config.Breaker{Failures: 3, CoolDown: 10 * time.Second, Probes: 2}, us.Breaker)
+	assert.Equal(t, 2*time.Second, us.AttemptTimeout)
+	require.Len(t, us.Endpoints, 2)
+	assert.Equal(t, config.Endpoint{Path: "carriers.us.edges[1]", Param: "edge", Value: "umatilla"}, us.Endpoints[1])
+
+	t.Setenv("CK_US_TOKEN", token)
+	t.Setenv("CK_TX_KEY", apiKey)
+	eps, err := cfg.OpenEndpoints(context.Background(), "us", nil)
+	require.NoError(t, err)
+	require.Len(t, eps, 2)
+	assert.Equal(t, "api.ashburn.us1.twilio.com", eps[0].Name)
+	assert.Equal(t, "https://api.umatilla.us1.twilio.com", eps[1].Updater.(*twilio.Client).BaseURL())
+	eps, err = cfg.OpenEndpoints(context.Background(), "telnyx", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"api.telnyx.com", "api.telnyx.eu"}, []string{eps[0].Name, eps[1].Name})
+
+	// The single-adapter API opens the first endpoint.
+	all, err := cfg.Open(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "https://api.ashburn.us1.twilio.com", all["us"].(*twilio.Client).BaseURL())
+}
+
+func TestEndpointProblems(t *testing.T) {
+	file := `{"carriers": {
+	  "mixed": {"provider": "twilio", "account": "` + account + `",
+	            "endpoints": ["https://api.dublin.ie1.twilio.com", "https://api.ashburn.us1.twilio.com", "http://127.0.0.1:9"]},
+	  "both": {"provider": "twilio", "account": "` + account + `", "base_url": "https://api.twilio.com",
+	           "endpoints": ["https://api.twilio.com"], "edges": ["dublin"]},
+	  "edge": {"provider": "twilio", "account": "` + account + `", "region": "ie1", "edge": "dublin", "edges": ["Bad Edge"]},
+	  "empty": {"provider": "texml", "endpoints": []},
+	  "badroot": {"provider": "texml", "endpoints": ["ftp://x", ""], "breaker": {"failures": 0, "cool_down": "soon", "open": 1},
+	              "failover": {"attempt_timeout": "-1s", "x": 1}}
+	}}`
+	_, err := config.Load(strings.NewReader(file), nil)
+	got := problems(t, err)
+	for _, want := range []string{
+		"carriers.mixed.endpoints[1]: reaches region us1 but carriers.mixed.endpoints[0] reaches ie1: a call lives in one region",
+		"carriers.both.edges: set endpoints (API roots) or edges (within region), not both",
+		"carriers.edge.edge: conflicts with edges",
+		"carriers.edge.edges[0]: must be a lower-case DNS label",
+		"carriers.empty.endpoints: must list at least one",
+		"carriers.badroot.endpoints[0]: ",
+		"carriers.badroot.endpoints[1]: must not be empty",
+		"carriers.badroot.breaker.failures: must be a positive whole number",
+		"carriers.badroot.breaker.cool_down: must be a positive Go duration",
+		"carriers.badroot.breaker.open: unknown key (accepted: cool_down, failures, probes)",
+		"carriers.badroot.failover.attempt_timeout: must be a positive Go duration",
+		"carriers.badroot.failover.x: unknown key (accepted: attempt_timeout)",
+	} {
+		found := false
+		for _, g := range got {
+			found = found || strings.HasPrefix(g, want)
+		}
+		assert.True(t, found, "missing %q in\n%s", want, strings.Join(got, "\n"))
+	}
+	for _, g := range got {
+		assert.False(t, strings.HasPrefix(g, "carriers.mixed.endpoints[2]"), "a compatible host has no region: %s", g)
+	}
+}

@@ -1,0 +1,60 @@
+package router
+
+import (
+	"context"
+	"errors"
+
+	"github.com/carrierkit/carrierkit/internal/urlparams"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/config"
+)
+
+// FromConfig opens the carriers names of cfg (every carrier when none is
+// given), one adapter per endpoint, and returns a Router over them. A carrier's "retry" settings become the
+// router's (1+max_retries attempts across its endpoints, the waits between
+// passes); its endpoint adapters send each request once. "breaker" and
+// "failover" set the Policy. Nothing is sent. Problems (an unset
+// environment variable) are reported at their JSON paths, as config.Open
+// does, all in one *config.Error.
+func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...string) (*Router, error) {
+	if len(names) == 0 {
+		names = cfg.Names()
+	}
+	var carriers []Carrier
+	var all *config.Error
+	for _, name := range names {
+		eps, err := cfg.OpenEndpoints(ctx, name, map[string]string{providers.ParamMaxRetries: "0"})
+		var ce *config.Error
+		switch {
+		case errors.As(err, &ce) && all == nil:
+			all = ce
+			continue
+		case errors.As(err, &ce):
+			all.Problems = append(all.Problems, ce.Problems...)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		cr := cfg.Carriers[name]
+		c := Carrier{Name: name, Account: cr.Params["account"], Policy: PolicyOf(cr)}
+		for _, e := range eps {
+			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Updater: e.Updater})
+		}
+		carriers = append(carriers, c)
+	}
+	if all != nil {
+		return nil, all
+	}
+	return New(opts, carriers...)
+}
+
+// PolicyOf returns the failover policy a config file gives carrier c: its
+// "breaker", "failover" and "retry" settings (checked when the file was
+// loaded).
+func PolicyOf(c *config.Carrier) Policy {
+	return Policy{
+		Breaker:        BreakerSettings{Failures: c.Breaker.Failures, CoolDown: c.Breaker.CoolDown, Probes: c.Breaker.Probes},
+		AttemptTimeout: c.AttemptTimeout,
+		Retry:          urlparams.New(Name, c.URL()).Retry(nil),
+	}
+}

@@ -1,0 +1,80 @@
+package router_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"sync/atomic"
+
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/router"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+)
+
+// counters is an Observer that keeps metrics as plain counters; wire a
+// Prometheus or OpenTelemetry counter the same way.
+type counters struct {
+	attempts, failovers, skipped, opened atomic.Int64
+}
+
+func (c *counters) Attempt(e router.AttemptEvent) {
+	switch e.Outcome {
+	case router.OutcomeSkipped:
+		c.skipped.Add(1)
+		return
+	case router.OutcomeFailover:
+		c.failovers.Add(1)
+	}
+	c.attempts.Add(1)
+}
+
+func (c *counters) StateChange(e router.StateChangeEvent) {
+	if e.To == router.StateOpen {
+		c.opened.Add(1)
+	}
+}
+
+// An Observer counts attempts, failovers and breaker openings while the
+// primary endpoint refuses connections.
+func ExampleObserver() {
+	const account, token = "AC00000000000000000000000000000001", "token"
+	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
+	ref := participant.Ref{Account: account, Conference: "CF00000000000000000000000000000001",
+		Call: "CA00000000000000000000000000000001"}
+	fake.Seed(vendorfake.Participant{Account: account, Conference: ref.Conference, CallID: ref.Call})
+	secondary := httptest.NewServer(fake)
+	defer secondary.Close()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	primary := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there: connections are refused
+
+	endpoint := func(root string) router.Endpoint {
+		u, _ := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: root,
+			Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		return router.Endpoint{Name: root, Updater: u}
+	}
+	metrics := new(counters)
+	r, err := router.New(router.Options{Observer: metrics}, router.Carrier{
+		Name: "us", Account: account,
+		Endpoints: []router.Endpoint{endpoint(primary), endpoint(secondary.URL)},
+		Policy:    router.Policy{Breaker: router.BreakerSettings{Failures: 2}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	for range 4 {
+		if _, err := r.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)}); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println("attempts:", metrics.attempts.Load(), "failovers:", metrics.failovers.Load(),
+		"skipped:", metrics.skipped.Load(), "breakers opened:", metrics.opened.Load())
+	fmt.Println("primary:", r.Health()[0].Endpoints[0].State)
+	// Output:
+	// attempts: 6 failovers: 2 skipped: 2 breakers opened: 1
+	// primary: open
+}

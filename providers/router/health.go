@@ -1,0 +1,160 @@
+package router
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// State is a circuit breaker's state.
+type State uint8
+
+// Breaker states.
+const (
+	// StateClosed: requests flow.
+	StateClosed State = iota
+	// StateHalfOpen: after the cool-down, a few probes may pass.
+	StateHalfOpen
+	// StateOpen: nothing is sent to the endpoint.
+	StateOpen
+)
+
+var stateNames = [...]string{"closed", "half-open", "open"}
+
+// String returns "closed", "half-open" or "open".
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "state(" + itoa(int(s)) + ")"
+}
+
+// MarshalText writes the state's name, for JSON.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a state's name.
+func (s *State) UnmarshalText(b []byte) error {
+	for i, n := range stateNames {
+		if n == string(b) {
+			*s = State(i)
+			return nil
+		}
+	}
+	return errors.New("router: unknown breaker state " + strconv.Quote(string(b)))
+}
+
+func stateOf(s gobreaker.State) State {
+	switch s {
+	case gobreaker.StateHalfOpen:
+		return StateHalfOpen
+	case gobreaker.StateOpen:
+		return StateOpen
+	}
+	return StateClosed
+}
+
+// EndpointHealth is one endpoint's state and counters. Requests =
+// Answers + Failures + Canceled.
+type EndpointHealth struct {
+	Name  string `json:"name"`
+	State State  `json:"state"`
+	// Since is when the state last changed (the router's start at first).
+	Since time.Time `json:"since"`
+	// Changes counts the breaker's state changes.
+	Changes int `json:"changes"`
+	// ConsecutiveFailures counts the unhealthy-endpoint failures since the
+	// endpoint last answered.
+	ConsecutiveFailures int `json:"consecutive_failures"`
+	// LastCode is the neutral code of the last error, and LastError when
+	// it happened (zero: no error yet).
+	LastCode  participant.Code `json:"-"`
+	LastError time.Time        `json:"last_error,omitzero"`
+	// Requests counts the attempts sent; Answers those the endpoint
+	// answered (2xx or 4xx); Failures the unhealthy-endpoint failures the
+	// breaker counted; Canceled those the caller's context ended.
+	Requests int `json:"requests"`
+	Answers  int `json:"answers"`
+	Failures int `json:"failures"`
+	Canceled int `json:"canceled"`
+	// Skipped counts the attempts not sent because the breaker was open.
+	Skipped int `json:"skipped"`
+}
+
+// CarrierHealth is one carrier's endpoints, in order.
+type CarrierHealth struct {
+	Name      string           `json:"name"`
+	Provider  string           `json:"provider"`
+	Endpoints []EndpointHealth `json:"endpoints"`
+}
+
+// Healthy reports whether at least one endpoint's breaker is not open:
+// a hint for where to place new calls.
+func (c CarrierHealth) Healthy() bool {
+	for _, e := range c.Endpoints {
+		if e.State != StateOpen {
+			return true
+		}
+	}
+	return false
+}
+
+// Health returns a snapshot of every carrier's endpoints, carriers sorted
+// by name. An open breaker whose cool-down has passed shows half-open.
+func (r *Router) Health() []CarrierHealth {
+	out := make([]CarrierHealth, len(r.carriers))
+	for i, c := range r.carriers {
+		ch := CarrierHealth{Name: c.name, Provider: c.caps.Provider, Endpoints: make([]EndpointHealth, len(c.endpoints))}
+		for j, ep := range c.endpoints {
+			ep.cb.State() // moves open to half-open once the cool-down is over
+			ep.tryFlush(r)
+			ep.mu.Lock()
+			ch.Endpoints[j] = ep.health
+			ep.mu.Unlock()
+		}
+		out[i] = ch
+	}
+	return out
+}
+
+// AttemptEvent is one attempt on one endpoint, or one endpoint skipped
+// because its breaker was open.
+type AttemptEvent struct {
+	Carrier string
+	// Endpoint is the endpoint's name, its host for endpoints from a
+	// config file.
+	Endpoint string
+	Op       string // "update", "fetch", "remove", "list"
+	// Attempt numbers the requests sent in this call, from 1 (0: skipped).
+	Attempt int
+	Outcome Outcome
+	// Code is the error's neutral code; CodeUnknown when Err is nil.
+	Code    participant.Code
+	Latency time.Duration
+	// Err is the attempt's error, nil on success. It never holds
+	// credentials.
+	Err error
+}
+
+// StateChangeEvent is one breaker state change.
+type StateChangeEvent struct {
+	Carrier, Endpoint string
+	From, To          State
+	At                time.Time
+	// LastCode is the code of the endpoint's last error when it changed.
+	LastCode participant.Code
+}
+
+// Observer gets every attempt and every breaker change, so metrics or
+// tracing can hang on the router without carrierkit depending on a
+// metrics library. Methods are called synchronously from the calling
+// goroutine, and may be called concurrently: keep them fast. One
+// endpoint's state changes arrive in the order they happened. An Observer
+// may call Health.
+type Observer interface {
+	Attempt(AttemptEvent)
+	StateChange(StateChangeEvent)
+}

@@ -1,0 +1,391 @@
+// Package router sends each participant update to the carrier that owns the
+// call and fails over between that carrier's API endpoints.
+//
+// A Router is a participant.Updater (and Fetcher, Lister, Remover) over
+// several named carriers. For each call it picks the owning carrier (a
+// router of one carrier sends every call to it, and its adapter judges
+// the ids):
+//
+//  1. Ref.Carrier, when the caller names one;
+//  2. else the one carrier whose configured account equals Ref.Account;
+//  3. else the one carrier whose adapter accepts the shapes of the ids
+//     (participant.RefChecker: Twilio AC/CF/CA SIDs, Telnyx UUIDs and v3:
+//     ids, …).
+//
+// When none or several fit, the call fails with ErrInvalidArgument naming
+// the candidates, and nothing is sent.
+//
+// A carrier is an ordered list of endpoints: API roots that reach the same
+// account and, on Twilio, the same region (Twilio edges of one region,
+// api.telnyx.com and api.telnyx.eu, any compatible host). An update never
+// moves to another carrier or region: a live call exists on one only.
+// Each endpoint has a circuit breaker (github.com/sony/gobreaker/v2) shared
+// by every goroutine. It counts only failures that show the endpoint is
+// unhealthy: connections refused, reset or timed out, and 5xx answers
+// (a proxy's HTML page too). 4xx, 429 and the caller's own cancellation
+// never count. After Breaker.Failures consecutive failures it opens; after
+// Breaker.CoolDown it lets Breaker.Probes requests through half-open, and
+// closes again when they succeed.
+//
+// Moving on to the next endpoint:
+//   - breaker open (or half-open and busy): skipped, nothing sent;
+//   - the request surely did not act (connection refused, DNS or TLS
+//     failure, 429 "never processed": Twilio 20429, Telnyx 10011): next
+//     endpoint at once;
+//   - ambiguous (5xx, or a timeout or reset after sending): next endpoint
+//     only when the request is idempotent. An update that plays an
+//     announcement is returned as an error and never replayed anywhere;
+//   - any other answer (2xx, other 4xx): returned at once.
+//
+// Attempts and retries. Each attempt is one call to an endpoint's adapter,
+// under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
+// a fair share of the caller's remaining deadline when it has one (the
+// remaining time divided by the endpoints left in the pass), so a hung
+// endpoint cannot eat the whole deadline. When every endpoint was tried,
+// the router starts over after a backoff (Policy.Retry: exponential
+// WaitMin..WaitMax, or the carrier's Retry-After capped by MaxRetryAfter),
+// for at most 1+Retry.MaxRetries attempts in all (default 4). No wait runs
+// past the caller's deadline. Endpoint adapters built by FromConfig send
+// each request once (max_retries=0), so a call sends at most 1+MaxRetries
+// requests and lasts at most (1+MaxRetries)×AttemptTimeout plus the waits.
+// Adapters passed to New keep their own retry policy: each attempt may then
+// send up to 1+their MaxRetries requests; give them
+// providers.RetryPolicy{MaxRetries: 0} to let the router do all retrying.
+package router
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"net/url"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Name is the Router's provider name in its Capabilities and errors.
+const Name = "router"
+
+// Endpoint is one API root of a carrier, as an adapter configured for it.
+type Endpoint struct {
+	// Name identifies the endpoint in Health, events and logs, e.g. the
+	// host "api.dublin.ie1.twilio.com". Empty: "endpoint-N".
+	Name string
+	// Updater is the adapter instance whose base URL is this endpoint.
+	Updater participant.Updater
+}
+
+// Carrier is one carrier account: a name and its endpoints, in order of
+// preference.
+type Carrier struct {
+	// Name is what Ref.Carrier names; letters, digits, _ and -.
+	Name string
+	// Account is the carrier account the endpoints act for, for routing by
+	// Ref.Account; empty routes this carrier by name or id shape only.
+	Account string
+	// Endpoints are tried in order. Every one must reach the same account
+	// and region.
+	Endpoints []Endpoint
+	// Policy is the carrier's breaker and attempt settings; zero fields
+	// take the defaults.
+	Policy Policy
+}
+
+// Options configure a Router.
+type Options struct {
+	// Observer, when set, gets every attempt and every breaker change.
+	Observer Observer
+	// Logger gets the same facts as debug (attempts) and info (breaker
+	// changes) lines; never credentials. Nil means no logging.
+	Logger *zap.Logger
+}
+
+// Router routes calls to the owning carrier and fails over between its
+// endpoints. It is safe for concurrent use.
+type Router struct {
+	carriers []*carrier // sorted by name
+	caps     participant.Capabilities
+	obs      Observer
+	log      *zap.Logger
+}
+
+var (
+	_ participant.Updater = (*Router)(nil)
+	_ participant.Fetcher = (*Router)(nil)
+	_ participant.Lister  = (*Router)(nil)
+	_ participant.Remover = (*Router)(nil)
+)
+
+// New returns a Router over carriers. It fails with ErrInvalidArgument,
+// naming the field, when a carrier has no name, a duplicate name, no
+// endpoint, a nil updater or an invalid policy.
+func New(opts Options, carriers ...Carrier) (*Router, error) {
+	r := &Router{obs: opts.Observer, log: opts.Logger}
+	if r.log == nil {
+		r.log = zap.NewNop()
+	}
+	if len(carriers) == 0 {
+		return nil, invalid("carriers", "name at least one carrier")
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for i, c := range carriers {
+		field := "carriers[" + itoa(i) + "]"
+		switch {
+		case !validName(c.Name):
+			errs = append(errs, invalid(field+".Name", "carrier names are letters, digits, _ and -"))
+			continue
+		case seen[c.Name]:
+			errs = append(errs, invalid(field+".Name", "carrier "+c.Name+" is named twice"))
+			continue
+		case len(c.Endpoints) == 0:
+			errs = append(errs, invalid(field+".Endpoints", "carrier "+c.Name+" has no endpoint"))
+			continue
+		}
+		seen[c.Name] = true
+		cr, err := r.newCarrier(field, c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r.carriers = append(r.carriers, cr)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(r.carriers, func(a, b *carrier) int { return strings.Compare(a.name, b.name) })
+	r.caps = participant.Capabilities{Provider: r.carriers[0].caps.Provider}
+	for _, c := range r.carriers {
+		r.caps.Fields |= c.caps.Fields
+		r.caps.Ops |= c.caps.Ops
+		r.caps.Labels = r.caps.Labels || c.caps.Labels
+		if c.caps.Provider != r.caps.Provider {
+			r.caps.Provider = Name
+		}
+	}
+	return r, nil
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || i > 0 && (c == '_' || c == '-')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Capabilities is the union of the carriers' capabilities: a field or
+// operation is listed when at least one carrier offers it. Provider is the
+// carriers' adapter when they all use one, else "router". Each call is checked against its owning carrier's own
+// capabilities (CarrierCapabilities) before anything is sent, so a field
+// that carrier cannot carry fails with ErrUnsupported naming it.
+func (r *Router) Capabilities() participant.Capabilities { return r.caps }
+
+// CarrierCapabilities returns the capabilities of the carrier name, and
+// whether there is such a carrier.
+func (r *Router) CarrierCapabilities(name string) (participant.Capabilities, bool) {
+	for _, c := range r.carriers {
+		if c.name == name {
+			return c.caps, true
+		}
+	}
+	return participant.Capabilities{}, false
+}
+
+// Carriers returns the carriers' names, sorted.
+func (r *Router) Carriers() []string {
+	names := make([]string, len(r.carriers))
+	for i, c := range r.carriers {
+		names[i] = c.name
+	}
+	return names
+}
+
+// Update sends req to the carrier that owns ref, failing over between its
+// endpoints as the package documentation says.
+func (r *Router) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	c, err := r.route(ref)
+	if err != nil {
+		err.(*participant.Error).Op = "update"
+		return nil, err
+	}
+	// Checked once, before any breaker is asked, so a bad request costs no
+	// half-open probe.
+	if err := participant.Validate(&req, c.caps); err != nil {
+		return nil, err
+	}
+	return c.do(ctx, r, "update", req.Idempotent(), func(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
+		return u.Update(ctx, ref, req)
+	})
+}
+
+// Fetch reads ref from the carrier that owns it, failing over like an
+// idempotent update.
+func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
+	c, err := r.route(ref)
+	if err != nil {
+		err.(*participant.Error).Op = "fetch"
+		return nil, err
+	}
+	if !c.caps.Can(participant.OpFetch) {
+		return nil, unsupported(c, participant.OpFetch)
+	}
+	return c.do(ctx, r, "fetch", true, func(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
+		return participant.Fetch(ctx, u, ref)
+	})
+}
+
+// Remove takes ref out of its conference on the owning carrier. It is not
+// idempotent (a second remove finds no one), so it moves on only when the
+// request surely did not act.
+func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
+	c, err := r.route(ref)
+	if err != nil {
+		err.(*participant.Error).Op = "remove"
+		return err
+	}
+	if !c.caps.Can(participant.OpRemove) {
+		return unsupported(c, participant.OpRemove)
+	}
+	_, err = c.do(ctx, r, "remove", false, func(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
+		return nil, participant.Remove(ctx, u, ref)
+	})
+	return err
+}
+
+// List lists conf's participants through the first endpoint of the owning
+// carrier whose breaker lets a request through. A listing is several
+// requests, so it does not fail over mid-way; the breaker and the
+// Observer see only whether the listing ended in an error.
+func (r *Router) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	c, err := r.route(conf.Participant(""))
+	fail := func(err error) iter.Seq2[*participant.Participant, error] {
+		return func(yield func(*participant.Participant, error) bool) { yield(nil, err) }
+	}
+	if err != nil {
+		err.(*participant.Error).Op = "list"
+		return fail(err)
+	}
+	if !c.caps.Can(participant.OpList) {
+		return fail(unsupported(c, participant.OpList))
+	}
+	return c.list(ctx, r, conf, opts)
+}
+
+// Route returns the name of the carrier that owns ref, by the rules of the
+// package documentation, or a *participant.Error with CodeInvalidArgument
+// naming the candidates. Nothing is sent.
+func (r *Router) Route(ref participant.Ref) (string, error) {
+	c, err := r.route(ref)
+	if err != nil {
+		return "", err
+	}
+	return c.name, nil
+}
+
+func (r *Router) route(ref participant.Ref) (*carrier, error) {
+	if ref.Carrier == "" && len(r.carriers) == 1 {
+		return r.carriers[0], nil // nothing to choose: its adapter judges the ids
+	}
+	if ref.Carrier != "" {
+		for _, c := range r.carriers {
+			if c.name == ref.Carrier {
+				return c, nil
+			}
+		}
+		return nil, invalid("Ref.Carrier", "no carrier "+quote(ref.Carrier)+" (carriers: "+strings.Join(r.Carriers(), ", ")+")")
+	}
+	if ref.Account != "" {
+		var byAccount []*carrier
+		for _, c := range r.carriers {
+			if c.account == ref.Account {
+				byAccount = append(byAccount, c)
+			}
+		}
+		switch len(byAccount) {
+		case 1:
+			return byAccount[0], nil
+		case 0: // not a configured account: the shapes decide
+		default:
+			return nil, invalid("Ref.Account", "account is configured on carriers "+names(byAccount)+": set Ref.Carrier to choose")
+		}
+	}
+	var fits []*carrier
+	for _, c := range r.carriers {
+		if c.checkRef != nil && c.checkRef.CheckRef(ref) == nil {
+			fits = append(fits, c)
+		}
+	}
+	switch len(fits) {
+	case 1:
+		return fits[0], nil
+	case 0:
+		return nil, invalid("Ref", "the ids fit no carrier's id shapes (carriers: "+strings.Join(r.Carriers(), ", ")+"): set Ref.Carrier or Ref.Account")
+	}
+	return nil, invalid("Ref", "the ids fit carriers "+names(fits)+": set Ref.Carrier or Ref.Account to choose")
+}
+
+func names(cs []*carrier) string {
+	n := make([]string, len(cs))
+	for i, c := range cs {
+		n[i] = c.name
+	}
+	return strings.Join(n, ", ")
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func invalid(field, msg string) *participant.Error {
+	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: Name, Field: field, Message: msg}
+}
+
+func unsupported(c *carrier, o participant.Op) *participant.Error {
+	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
+		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// hostOf returns the host of an API root, or the root itself when it is
+// not a URL.
+func hostOf(root string) string {
+	if u, err := url.Parse(root); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return root
+}
+
+// retryPolicy fills the zero fields of p from providers.DefaultRetryPolicy.
+func retryPolicy(p *providers.RetryPolicy) providers.RetryPolicy {
+	d := providers.DefaultRetryPolicy()
+	if p == nil {
+		return d
+	}
+	out := *p
+	out.MaxRetries = max(out.MaxRetries, 0)
+	if out.WaitMin <= 0 {
+		out.WaitMin = d.WaitMin
+	}
+	if out.WaitMax <= 0 {
+		out.WaitMax = d.WaitMax
+	}
+	out.WaitMax = max(out.WaitMax, out.WaitMin)
+	if out.MaxRetryAfter <= 0 {
+		out.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return out
+}
