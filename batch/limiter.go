@@ -82,15 +82,15 @@ func (l *Limiter) Release() { <-l.slots }
 func (l *Limiter) Observe(err error) (rateLimited bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err == nil {
+		l.pause = 0
+		return false
+	}
 	if participant.CodeOf(err) != participant.CodeRateLimited {
-		if err == nil {
-			l.pause = 0
-		}
 		return false
 	}
 	d := l.pause
-	var pe *participant.Error
-	if errors.As(err, &pe) && pe.RetryAfter > 0 {
+	if pe, ok := errors.AsType[*participant.Error](err); ok && pe.RetryAfter > 0 {
 		d = pe.RetryAfter
 	} else {
 		l.pause = min(max(2*l.pause, MinPause), MaxPause)

@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +30,7 @@ const (
 
 // loadedConference is a Twilio fake holding one conference of n
 // participants behind the latency and the limit, and an adapter for it.
-func loadedConference(b *testing.B, n int) (*twiliotest.Server, *twilio.Client, participant.ConferenceRef) {
+func loadedConference(b *testing.B, n int) (*carrierMeter, *twilio.Client, participant.ConferenceRef) {
 	b.Helper()
 	fake := twiliotest.New(twiliotest.Config{AccountSID: twAccount, AuthToken: twToken})
 	for i := range n {
@@ -36,7 +38,8 @@ func loadedConference(b *testing.B, n int) (*twiliotest.Server, *twilio.Client, 
 	}
 	fake.MaxRequests = 1 // the request log is not what is measured
 	fake.SetLoad(twiliotest.Load{MaxConcurrent: carrierLimit, Latency: carrierLatency})
-	srv := httptest.NewServer(fake)
+	m := &carrierMeter{Server: fake}
+	srv := httptest.NewServer(m)
 	b.Cleanup(srv.Close)
 	u, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: srv.URL,
 		Options: providers.Options{MaxConnsPerHost: 2 * loopInFlight}})
@@ -44,7 +47,24 @@ func loadedConference(b *testing.B, n int) (*twiliotest.Server, *twilio.Client, 
 		b.Fatal(err)
 	}
 	b.Cleanup(u.CloseIdleConnections)
-	return fake, u, participant.ConferenceRef{Conference: twConference}
+	return m, u, participant.ConferenceRef{Conference: twConference}
+}
+
+// carrierMeter serves the fake and adds up the time requests spend in it,
+// so a run can report how many of the carrierLimit slots were busy at the
+// carrier on average: what the client side (and the machine) leave of
+// the ideal rate.
+type carrierMeter struct {
+	*twiliotest.Server
+	busy     atomic.Int64 // ns, summed over requests
+	requests atomic.Int64
+}
+
+func (m *carrierMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	m.Server.ServeHTTP(w, r)
+	m.busy.Add(int64(time.Since(start)))
+	m.requests.Add(1)
 }
 
 var mute = participant.UpdateRequest{Muted: participant.Bool(true)}
@@ -80,9 +100,13 @@ func BenchmarkConference(b *testing.B) {
 }
 
 // measure times run over b.Loop and reports; run returns the 429s it
-// surfaced. The carrier's 429s are counted from the first run.
-func measure(b *testing.B, n int, fake *twiliotest.Server, run func() int) {
+// surfaced. The carrier's 429s are counted from the first run. at_carrier
+// is the mean number of requests inside the carrier (of carrierLimit),
+// carrier_ms/req the mean time one spends there (the latency, plus the
+// fake's own work).
+func measure(b *testing.B, n int, fake *carrierMeter, run func() int) {
 	before := fake.Throttled()
+	busy0, requests0 := fake.busy.Load(), fake.requests.Load()
 	b.ReportAllocs()
 	var elapsed time.Duration
 	surfaced := 0
@@ -92,6 +116,9 @@ func measure(b *testing.B, n int, fake *twiliotest.Server, run func() int) {
 		elapsed += time.Since(start)
 	}
 	report(b, n, elapsed, fake.Throttled()-before, surfaced)
+	busy, requests := fake.busy.Load()-busy0, fake.requests.Load()-requests0
+	b.ReportMetric(float64(busy)/float64(elapsed), "at_carrier")
+	b.ReportMetric(float64(busy)/float64(requests)/1e6, "carrier_ms/req")
 }
 
 // listCalls lists the conference's call ids in one page.

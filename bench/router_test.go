@@ -28,13 +28,17 @@ import (
 //     (30s), as most callers pass: net/http then wires cancellation for
 //     the direct call too, as it does for the router's per-attempt
 //     timeout.
+//   - …-short-deadline: a caller's deadline of 5s, sooner than the
+//     router's AttemptTimeout (10s): on the last endpoint the caller's
+//     deadline is the attempt's bound, and the router sets no timer.
 func BenchmarkRouter(b *testing.B) {
 	for _, tc := range []struct {
 		name        string
 		primaryDown bool
-		deadline    bool
-	}{{"healthy-primary", false, false}, {"primary-open", true, false},
-		{"healthy-primary-deadline", false, true}, {"primary-open-deadline", true, true}} {
+		deadline    time.Duration
+	}{{"healthy-primary", false, 0}, {"primary-open", true, 0},
+		{"healthy-primary-deadline", false, 30 * time.Second}, {"primary-open-deadline", true, 30 * time.Second},
+		{"healthy-primary-short-deadline", false, 5 * time.Second}, {"primary-open-short-deadline", true, 5 * time.Second}} {
 		b.Run(tc.name, func(b *testing.B) {
 			up := newServer(b, fixedHandler(twilioBody))
 			primary := up.URL
@@ -44,12 +48,17 @@ func BenchmarkRouter(b *testing.B) {
 			r := newBenchRouter(b, primary, up.URL, time.Hour)
 			direct := carrierkitUpdate(twilioAdapter(b, up.URL), participant.Ref{Conference: twConference, Call: twCall})
 			routed := carrierkitUpdate(r, participant.Ref{Account: twAccount, Conference: twConference, Call: twCall})
-			ctx := context.Background()
-			if tc.deadline {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
-				defer cancel()
+			// The caller's context; with a deadline, renewed every 1,000
+			// iterations (untimed), so it never runs out.
+			ctx, cancel := context.Background(), context.CancelFunc(func() {})
+			renew := func() {
+				cancel()
+				if tc.deadline > 0 {
+					ctx, cancel = context.WithTimeout(context.Background(), tc.deadline)
+				}
 			}
+			renew()
+			defer func() { cancel() }()
 			for range 3 { // open the connections; open the primary's breaker
 				must(b, direct(ctx))
 				must(b, routed(ctx))
@@ -64,6 +73,9 @@ func BenchmarkRouter(b *testing.B) {
 			var base, routedTime time.Duration
 			b.ResetTimer()
 			for i := range b.N {
+				if i%1000 == 999 {
+					renew()
+				}
 				// Alternate which goes first, so neither always follows the other.
 				first, second, t1, t2 := direct, routed, &base, &routedTime
 				if i%2 == 1 {

@@ -153,8 +153,8 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 	if callerCtx.Err() != nil {
 		return vCallerEnded, false
 	}
-	var pe *participant.Error
-	if errors.As(err, &pe) && pe.HTTPStatus != 0 {
+	pe, isPE := errors.AsType[*participant.Error](err)
+	if isPE && pe.HTTPStatus != 0 {
 		switch s := pe.HTTPStatus; {
 		case s == http.StatusTooManyRequests:
 			return vNotActed, false // both carriers: never processed
@@ -164,7 +164,7 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 			return vFinal, false
 		}
 	}
-	if errors.As(err, &pe) && pe.Attempts == 0 && (pe.Code == participant.CodeInvalidArgument || pe.Code == participant.CodeUnsupported) {
+	if isPE && pe.Attempts == 0 && (pe.Code == participant.CodeInvalidArgument || pe.Code == participant.CodeUnsupported) {
 		return vFinal, false // refused before sending
 	}
 	if notSent(err) {
@@ -179,16 +179,15 @@ func notSent(err error) bool {
 	if httpx.NotSent(err) {
 		return true
 	}
-	var (
-		rh  tls.RecordHeaderError
-		ae  tls.AlertError
-		cve *tls.CertificateVerificationError
-		ua  x509.UnknownAuthorityError
-		hn  x509.HostnameError
-		ci  x509.CertificateInvalidError
-	)
-	return errors.As(err, &rh) || errors.As(err, &ae) || errors.As(err, &cve) || errors.As(err, &ua) ||
-		errors.As(err, &hn) || errors.As(err, &ci)
+	return inChain[tls.RecordHeaderError](err) || inChain[tls.AlertError](err) || inChain[*tls.CertificateVerificationError](err) ||
+		inChain[x509.UnknownAuthorityError](err) || inChain[x509.HostnameError](err) || inChain[x509.CertificateInvalidError](err)
+}
+
+// inChain reports whether err's tree holds an E (errors.AsType: no target to
+// allocate, no reflection).
+func inChain[E error](err error) bool {
+	_, ok := errors.AsType[E](err)
+	return ok
 }
 
 // call is one attempt on one endpoint's adapter.
@@ -271,8 +270,8 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 
 // isLocal reports an error made before anything was sent (validation).
 func isLocal(err error) bool {
-	var pe *participant.Error
-	return errors.As(err, &pe) && pe.Attempts == 0 && pe.HTTPStatus == 0
+	pe, ok := errors.AsType[*participant.Error](err)
+	return ok && pe.Attempts == 0 && pe.HTTPStatus == 0
 }
 
 func codeOf(err error) participant.Code {
@@ -283,11 +282,20 @@ func codeOf(err error) participant.Code {
 }
 
 // attemptContext bounds one attempt: AttemptTimeout, cut to the caller's
-// remaining time divided by the endpoints left in this pass.
+// remaining time divided by the endpoints left in this pass. When the
+// caller's deadline is already that bound (the last endpoint, with less
+// than AttemptTimeout left), the caller's context is used as it is: a
+// second timer would change nothing.
 func (c *carrier) attemptContext(ctx context.Context, left int) (context.Context, context.CancelFunc) {
 	d := c.policy.AttemptTimeout
-	if dl, ok := ctx.Deadline(); ok && left > 1 {
-		d = min(d, time.Until(dl)/time.Duration(left))
+	if dl, ok := ctx.Deadline(); ok {
+		remaining := time.Until(dl)
+		if left <= 1 && remaining <= d {
+			return ctx, func() {}
+		}
+		if left > 1 {
+			d = min(d, remaining/time.Duration(left))
+		}
 	}
 	return context.WithTimeout(ctx, d)
 }
@@ -296,8 +304,7 @@ func (c *carrier) attemptContext(ctx context.Context, left int) (context.Context
 // (capped), else exponential backoff.
 func (c *carrier) backoff(pass int, last error) time.Duration {
 	rp := c.policy.Retry
-	var pe *participant.Error
-	if errors.As(last, &pe) && pe.RetryAfter > 0 {
+	if pe, ok := errors.AsType[*participant.Error](last); ok && pe.RetryAfter > 0 {
 		return min(pe.RetryAfter, rp.MaxRetryAfter)
 	}
 	if rp.Backoff != nil {
