@@ -58,11 +58,15 @@ type carrierMeter struct {
 	*twiliotest.Server
 	busy     atomic.Int64 // ns, summed over requests
 	requests atomic.Int64
+	in, peak atomic.Int64 // requests inside now, and the most at once
 }
 
 func (m *carrierMeter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	for in, peak := m.in.Add(1), m.peak.Load(); in > peak && !m.peak.CompareAndSwap(peak, in); peak = m.peak.Load() {
+	}
 	m.Server.ServeHTTP(w, r)
+	m.in.Add(-1)
 	m.busy.Add(int64(time.Since(start)))
 	m.requests.Add(1)
 }
@@ -103,7 +107,7 @@ func BenchmarkConference(b *testing.B) {
 // surfaced. The carrier's 429s are counted from the first run. at_carrier
 // is the mean number of requests inside the carrier (of carrierLimit),
 // carrier_ms/req the mean time one spends there (the latency, plus the
-// fake's own work).
+// fake's own work), peak_at_carrier the most at once (429s included).
 func measure(b *testing.B, n int, fake *carrierMeter, run func() int) {
 	before := fake.Throttled()
 	busy0, requests0 := fake.busy.Load(), fake.requests.Load()
@@ -119,6 +123,7 @@ func measure(b *testing.B, n int, fake *carrierMeter, run func() int) {
 	busy, requests := fake.busy.Load()-busy0, fake.requests.Load()-requests0
 	b.ReportMetric(float64(busy)/float64(elapsed), "at_carrier")
 	b.ReportMetric(float64(busy)/float64(requests)/1e6, "carrier_ms/req")
+	b.ReportMetric(float64(fake.peak.Load()), "peak_at_carrier")
 }
 
 // listCalls lists the conference's call ids in one page.
