@@ -402,3 +402,23 @@ func TestObserverMayCallHealth(t *testing.T) {
 	assert.Equal(t, []router.State{router.StateOpen}, obs.seen)
 	assert.Equal(t, 2, obs.calls)
 }
+
+// TestLastEndpointEndsAtCallerDeadline: with every endpoint hung and a
+// caller's deadline sooner than AttemptTimeout, the first endpoint gets its
+// fair share and fails (counted), and the last one runs to the caller's
+// deadline, which ends the call without counting against that endpoint.
+func TestLastEndpointEndsAtCallerDeadline(t *testing.T) {
+	v := newTwilio(t, 2)
+	v.fake.Fail(vendorfake.Fault{Hang: true, Times: -1})
+	obs := new(recorder)
+	r := newRouter(t, obs, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 100}}))
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, err := r.Update(ctx, v.ref, mute)
+	require.ErrorIs(t, err, participant.ErrDeadlineExceeded)
+	assert.Equal(t, "ep1:failover ep2:failed", obs.outcomes())
+	h := health(r, "c")
+	assert.Equal(t, 1, h[0].Failures, "the first endpoint's share ran out: it counts")
+	assert.Equal(t, 0, h[1].Failures, "the caller's deadline ended the last attempt: not the endpoint's fault")
+	assert.Equal(t, 1, h[1].Canceled)
+}
