@@ -1,4 +1,4 @@
-package conformance
+package live
 
 import (
 	"encoding/json"
@@ -74,7 +74,7 @@ type Report struct {
 
 // NewReport builds a report from a run: provider, capabilities, endpoint
 // hosts, emulator and latencies come from the run itself.
-func NewReport(run *LiveRun, profile Profile, date time.Time) *Report {
+func NewReport(run *Run, profile Profile, date time.Time) *Report {
 	r := &Report{Results: run.Results, Manifest: Manifest{
 		Suite: "carrierkit-conformance", SuiteVersion: SuiteVersion, CarrierkitVersion: providers.Version,
 		Provider: run.Capabilities.Provider, Profile: profile, Date: date.UTC().Truncate(time.Second),
