@@ -97,10 +97,6 @@ func RunFaults(t *testing.T, h Harness) {
 	}
 }
 
-// FaultRowCount is the number of rows RunFaults runs for a harness with
-// contract c.
-func FaultRowCount(c Contract) int { return len(faultRows()) + len(vendorRows(c)) }
-
 func faultRows() []faultRow {
 	var rows []faultRow
 	add := func(r ...faultRow) { rows = append(rows, r...) }
