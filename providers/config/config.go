@@ -132,9 +132,6 @@ func (c *Carrier) urlWith(override map[string]string) *url.URL {
 // String returns the URL as text; it never holds a secret.
 func (c *Carrier) String() string { return c.Provider + "://?" + c.URL().RawQuery }
 
-// routerKeys are the keys of a carrier entry that configure a router.
-var routerKeys = []string{"endpoints", "edges", "breaker", "failover"}
-
 // path returns the JSON path of the key that sets URL parameter param.
 func (c *Carrier) path(param string) string {
 	base := "carriers." + c.Name
