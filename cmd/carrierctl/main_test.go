@@ -311,6 +311,18 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestTimeoutFlagReachesTheAdapter: --timeout longer than the adapter's
+// default bound (providers.DefaultTimeout) is passed to the adapter, which
+// would otherwise cut the call short of it.
+func TestTimeoutFlagReachesTheAdapter(t *testing.T) {
+	_, vendors := startAll(t)
+	v := vendors["twilio"]
+	long := 2 * providers.DefaultTimeout
+	r := carrierctl(t, v.Credentials, append([]string{"get", "-v", "--timeout", long.String()}, v.args()...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, providers.ParamTimeout+"="+url.QueryEscape(long.String()), "the adapter's URL carries the bound")
+}
+
 func TestUsageErrors(t *testing.T) {
 	cases := []struct {
 		args   []string
