@@ -231,7 +231,7 @@ func (s *Session) roundTrip(ctx context.Context, f participant.Field) (string, e
 	coach := before.CallToCoach
 	if f == participant.FieldCoaching && coach == "" {
 		if s.env.Second.Call == "" {
-			return "", errors.New("Coaching needs a second participant to coach (--call2 / Env.Second)")
+			return "", errors.New("Coaching needs a second participant to coach (--call2 / live.Env.Second)")
 		}
 		second, err := s.fetch(ctx, s.env.Second)
 		if err != nil {
@@ -391,7 +391,7 @@ func checkNotFound(ctx context.Context, s *Session) (string, error) {
 
 func checkBadCredentials(ctx context.Context, s *Session) (string, error) {
 	if s.bad == nil {
-		return "", errors.New("no way to send wrong credentials (Env.Open or Env.BadAuth)")
+		return "", errors.New("no way to send wrong credentials (live.Env.Open or BadAuth)")
 	}
 	before, err := s.fetch(ctx, s.env.Ref)
 	if err != nil {
@@ -548,7 +548,7 @@ func checkLabel(ctx context.Context, s *Session) (string, error) {
 
 func checkCarrierInvalid(ctx context.Context, s *Session) (string, error) {
 	if s.rec == nil {
-		return "", errors.New("needs the recording transport (Env.Open)")
+		return "", errors.New("needs the recording transport (live.Env.Open)")
 	}
 	before, err := s.fetch(ctx, s.env.Ref)
 	if err != nil {
@@ -612,7 +612,7 @@ func checkList(ctx context.Context, s *Session) (string, error) {
 
 func checkRemove(ctx context.Context, s *Session) (string, error) {
 	if s.env.Second.Call == "" || !s.env.AllowRemove {
-		return "", na("removing a participant cannot be undone: give --call2 and --allow-remove (Env.Second, AllowRemove) to run it")
+		return "", na("removing a participant cannot be undone: give --call2 and --allow-remove (live.Env.Second, AllowRemove) to run it")
 	}
 	if err := participant.Remove(withTag(ctx, func(t *tag) { t.op = "remove" }), s.u, s.env.Second); err != nil {
 		return "", err
@@ -631,7 +631,7 @@ func checkRemove(ctx context.Context, s *Session) (string, error) {
 
 func checkRetryAfter(_ context.Context, s *Session) (string, error) {
 	if s.rec == nil {
-		return "", errors.New("needs the recording transport (Env.Open)")
+		return "", errors.New("needs the recording transport (live.Env.Open)")
 	}
 	xs := s.rec.Exchanges()
 	limit := s.env.MaxRetryAfter
@@ -669,7 +669,7 @@ func checkSpec(_ context.Context, s *Session) (string, error) {
 		return "", na("no OpenAPI spec for %s: %s", s.caps.Provider, cmp.Or(s.env.SpecNote, "none given"))
 	}
 	if s.rec == nil {
-		return "", errors.New("needs the recording transport (Env.Open)")
+		return "", errors.New("needs the recording transport (live.Env.Open)")
 	}
 	n := 0
 	var errs []error
