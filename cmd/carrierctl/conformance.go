@@ -117,7 +117,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	rep := live.NewReport(run, env.Profile, o.now())
+	rep := live.NewReport(run, o.now())
 	rep.Manifest.Carrier = t.carrier
 	rep.Manifest.Specs = specs
 	if err := o.write(rep, run.Recorder, stdout); err != nil {

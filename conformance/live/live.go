@@ -157,6 +157,8 @@ func (s *Session) Run(ctx context.Context, c Check) Result {
 
 // Run is the outcome of RunChecks.
 type Run struct {
+	// Profile is the profile run (Env.Profile, or full when it was zero).
+	Profile      Profile
 	Capabilities participant.Capabilities
 	Results      []Result
 	// Recorder holds every exchange (nil when Env.Open was nil).
@@ -170,7 +172,7 @@ func RunChecks(ctx context.Context, env Env) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := &Run{Capabilities: s.caps, Recorder: s.rec}
+	run := &Run{Profile: s.env.Profile, Capabilities: s.caps, Recorder: s.rec}
 	for _, c := range s.Checks() {
 		run.Results = append(run.Results, s.Run(ctx, c))
 	}
