@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,10 +95,6 @@ func RunFaults(t *testing.T, h Harness) {
 		t.Run(row.name, func(t *testing.T) { runFaultRow(t, h, row) })
 	}
 }
-
-// FaultRowCount is the number of rows RunFaults runs for a harness with
-// contract c.
-func FaultRowCount(c Contract) int { return len(faultRows()) + len(vendorRows(c)) }
 
 func faultRows() []faultRow {
 	var rows []faultRow
@@ -345,16 +340,11 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 // Bearer token, and every other Env.Secrets entry that is not the
 // Authorization token itself.
 func credentials(env *Env) []scrub.Secret {
-	scheme, tok, _ := strings.Cut(env.Authorization, " ")
 	var creds []scrub.Secret
-	if strings.EqualFold(scheme, "Basic") {
-		if b, err := base64.StdEncoding.DecodeString(tok); err == nil {
-			user, secret, _ := strings.Cut(string(b), ":")
-			creds = append(creds, scrub.Secret{User: user, Value: secret})
-		}
-	} else if tok != "" {
-		creds = append(creds, scrub.Secret{Value: tok})
+	if c, ok := scrub.FromAuthorization(env.Authorization); ok {
+		creds = append(creds, c)
 	}
+	_, tok, _ := strings.Cut(env.Authorization, " ")
 	for _, s := range env.Secrets {
 		if s != tok && !slices.ContainsFunc(creds, func(c scrub.Secret) bool { return c.Value == s }) {
 			creds = append(creds, scrub.Secret{Value: s})

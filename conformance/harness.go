@@ -22,8 +22,8 @@
 // adapter"); their fakes are built on an internal engine. The suite can run
 // against any participant.Updater with a Backend of your own, but Harness,
 // Contract and Backend may still change before v1. To certify an endpoint,
-// use the live checks (RunLive, RunChecks, carrierctl conformance), whose
-// ids are stable.
+// use the live checks (RunLive, or package conformance/live and carrierctl
+// conformance, which do not link testing), whose ids are stable.
 package conformance
 
 import (

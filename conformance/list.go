@@ -159,10 +159,13 @@ func testList(t *testing.T, h Harness) {
 		f.skipUnless(participant.OpList)
 		f.seedConference(manyParticipants)
 		f.reset()
+		n := 0
 		for _, err := range participant.List(context.Background(), f.u, f.ref.ConferenceRef(), participant.ListOptions{PageSize: listPageSize}) {
 			require.NoError(t, err)
+			n++
 			break
 		}
+		assert.Equal(t, 1, n, "the first participant came")
 		assert.Len(t, f.env.Backend.Requests(), 1, "no page is fetched after the caller stops")
 	})
 	t.Run("CanceledBetweenPages", func(t *testing.T) {
@@ -195,9 +198,13 @@ func testList(t *testing.T, h Harness) {
 		f := setup(t, h, providers.Options{})
 		f.skipUnless(participant.OpList)
 		f.reset()
-		for _, err := range participant.List(context.Background(), f.u, participant.ConferenceRef{}, participant.ListOptions{}) {
-			f.refused(err, participant.CodeInvalidArgument, "Ref.Conference")
+		var errs []error
+		for p, err := range participant.List(context.Background(), f.u, participant.ConferenceRef{}, participant.ListOptions{}) {
+			assert.Nil(t, p)
+			errs = append(errs, err)
 		}
+		require.Len(t, errs, 1, "one error ends the sequence")
+		f.refused(errs[0], participant.CodeInvalidArgument, "Ref.Conference")
 	})
 }
 

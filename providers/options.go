@@ -73,6 +73,25 @@ func (p *RetryPolicy) Check() error {
 		" is set: set MaxRetries to the retries wanted, or use &RetryPolicy{} for none")
 }
 
+// WithDefaults returns p as it is applied: a negative MaxRetries is 0, zero
+// or negative durations take DefaultRetryPolicy's, and WaitMax is at least
+// WaitMin.
+func (p RetryPolicy) WithDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	p.MaxRetries = max(p.MaxRetries, 0)
+	if p.WaitMin <= 0 {
+		p.WaitMin = d.WaitMin
+	}
+	if p.WaitMax <= 0 {
+		p.WaitMax = d.WaitMax
+	}
+	p.WaitMax = max(p.WaitMax, p.WaitMin)
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
+	}
+	return p
+}
+
 // DefaultRetryPolicy retries 3 times with 100ms–2s backoff and honours
 // Retry-After up to 30s, never past the context's deadline.
 func DefaultRetryPolicy() RetryPolicy {

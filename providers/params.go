@@ -18,7 +18,7 @@ func RetryParams() []string {
 // and DefaultAttemptTimeout).
 const (
 	ParamAttemptTimeout = "attempt_timeout" // one HTTP attempt, e.g. 15s (Options.AttemptTimeout)
-	ParamTimeout        = "timeout"         // a whole call when the context has no deadline, e.g. 60s (Options.Timeout)
+	ParamTimeout        = "timeout"         // a whole call (a sooner context deadline wins), e.g. 60s (Options.Timeout)
 )
 
 // TimeoutParams lists the time bound parameters.

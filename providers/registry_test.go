@@ -15,6 +15,8 @@ import (
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
+	_ "github.com/carrierkit/carrierkit/providers/bandwidth"
+	_ "github.com/carrierkit/carrierkit/providers/signalwire"
 	_ "github.com/carrierkit/carrierkit/providers/texml"
 	_ "github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -71,14 +73,14 @@ func TestRegister(t *testing.T) {
 }
 
 func TestDefaultMuxHasAdapters(t *testing.T) {
-	assert.Equal(t, []string{"texml", "twilio"}, providers.DefaultURLMux().Schemes())
+	assert.Equal(t, []string{"bandwidth", "signalwire", "texml", "twilio"}, providers.DefaultURLMux().Schemes())
 }
 
 func TestUnknownScheme(t *testing.T) {
 	ctx := context.Background()
 	for urlstr, want := range map[string]string{
-		"twillio://?region=ie1": `carrierkit config: invalid argument: scheme: unknown scheme "twillio" (registered: texml, twilio)`,
-		"region=ie1":            "carrierkit config: invalid argument: scheme: is missing (registered: texml, twilio), e.g. twilio://?region=ie1",
+		"twillio://?region=ie1": `carrierkit config: invalid argument: scheme: unknown scheme "twillio" (registered: bandwidth, signalwire, texml, twilio)`,
+		"region=ie1":            "carrierkit config: invalid argument: scheme: is missing (registered: bandwidth, signalwire, texml, twilio), e.g. twilio://?region=ie1",
 		"%zz://x":               "carrierkit config: invalid argument: url: is not a valid URL",
 	} {
 		_, err := providers.Open(ctx, urlstr)
@@ -205,4 +207,20 @@ func (o *optsOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Upda
 
 func (o *optsOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
 	return &optsOpener{opts: opts}
+}
+
+// TestEveryOpenerTakesTheHTTPParams: the retry and time bound parameters
+// are the same for every registered adapter (carrierctl passes
+// --timeout and --attempt-timeout to any of them).
+func TestEveryOpenerTakesTheHTTPParams(t *testing.T) {
+	q := url.Values{}
+	for _, p := range append(providers.RetryParams(), providers.TimeoutParams()...) {
+		q.Set(p, "2s")
+	}
+	q.Set(providers.ParamMaxRetries, "1")
+	mux := providers.DefaultURLMux()
+	for _, scheme := range mux.Schemes() {
+		u := &url.URL{Scheme: scheme, RawQuery: q.Encode()}
+		assert.NoError(t, mux.CheckUpdaterURL(u), "%s", u)
+	}
 }

@@ -12,7 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
@@ -24,10 +24,10 @@ import (
 //go:generate go test -run ^TestConformanceExample$ . -update-example
 
 // profileFlag is core or full.
-type profileFlag conformance.Profile
+type profileFlag live.Profile
 
 func (f *profileFlag) Set(s string) error {
-	if s != string(conformance.ProfileCore) && s != string(conformance.ProfileFull) {
+	if s != string(live.ProfileCore) && s != string(live.ProfileFull) {
 		return errors.New("must be core or full")
 	}
 	*f = profileFlag(s)
@@ -63,7 +63,7 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		"0 only when every check run passed (certification needs every core check to pass); 1 when a\n"+
 		"check failed; 2 for a usage error. --timeout bounds each check.")
 	t := addTarget(fs)
-	o := conformanceOptions{profile: profileFlag(conformance.ProfileCore), now: time.Now}
+	o := conformanceOptions{profile: profileFlag(live.ProfileCore), now: time.Now}
 	fs.StringVar(&o.call2, "call2", "", "a second participant's call `id` in the conference: coached by the Coaching check, removed with --allow-remove")
 	fs.Var(&o.profile, "profile", "checks to run: `core` (required for certification) or full (core plus optional checks)")
 	fs.BoolVar(&o.allowRemove, "allow-remove", false, "let the remove check take --call2 out of the conference (cannot be undone)")
@@ -89,10 +89,10 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		return err
 	}
 	caps := u.Capabilities()
-	if o.profile == profileFlag(conformance.ProfileFull) && o.call2 == "" && caps.Supports(participant.FieldCoaching) {
+	if o.profile == profileFlag(live.ProfileFull) && o.call2 == "" && caps.Supports(participant.FieldCoaching) {
 		return usagef("--profile full needs --call2: the Coaching check coaches that participant")
 	}
-	env := conformance.LiveEnv{
+	env := live.Env{
 		Open: func(opts providers.Options) (participant.Updater, error) {
 			t.httpClient = opts.HTTPClient
 			u, _, err := t.open(ctx, log)
@@ -100,7 +100,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		},
 		Ref:          ref,
 		AllowRemove:  o.allowRemove,
-		Profile:      conformance.Profile(o.profile),
+		Profile:      live.Profile(o.profile),
 		CheckTimeout: t.timeout,
 		Transport:    o.transport,
 	}
@@ -111,13 +111,13 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		env.Second = ref
 		env.Second.Call = o.call2
 	}
-	var specs []conformance.SpecRef
+	var specs []live.SpecRef
 	env.ValidateResponse, env.SpecNote, specs = o.loadSpec(caps.Provider)
-	run, err := conformance.RunChecks(ctx, env)
+	run, err := live.RunChecks(ctx, env)
 	if err != nil {
 		return err
 	}
-	rep := conformance.NewReport(run, env.Profile, o.now())
+	rep := live.NewReport(run, o.now())
 	rep.Manifest.Carrier = t.carrier
 	rep.Manifest.Specs = specs
 	if err := o.write(rep, run.Recorder, stdout); err != nil {
@@ -132,7 +132,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 
 // loadSpec finds the provider's OpenAPI spec. Without one the spec check
 // is NA, with the reason.
-func (o *conformanceOptions) loadSpec(provider string) (func(conformance.Request, int, http.Header, []byte) error, string, []conformance.SpecRef) {
+func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, http.Header, []byte) error, string, []live.SpecRef) {
 	spec, ok := spectest.ForProvider(provider)
 	if !ok {
 		return nil, "carrierkit knows no published spec for this provider", nil
@@ -152,19 +152,19 @@ func (o *conformanceOptions) loadSpec(provider string) (func(conformance.Request
 	if err != nil {
 		return nil, err.Error(), nil
 	}
-	validate := func(r conformance.Request, status int, header http.Header, body []byte) error {
+	validate := func(r live.Request, status int, header http.Header, body []byte) error {
 		rooted, ok := v.Rooted(r)
 		if !ok {
 			return fmt.Errorf("no operation of %s for %s %s", spec.File, r.Method, r.Path)
 		}
 		return v.ValidateResponse(rooted, status, header, body)
 	}
-	return validate, spec.File, []conformance.SpecRef{{File: spec.File, SHA256: sum}}
+	return validate, spec.File, []live.SpecRef{{File: spec.File, SHA256: sum}}
 }
 
 // write prints the table and writes the files asked for. Everything goes
 // through the recorder's scrubber as a last guard.
-func (o *conformanceOptions) write(rep *conformance.Report, rec *conformance.Recorder, stdout io.Writer) error {
+func (o *conformanceOptions) write(rep *live.Report, rec *live.Recorder, stdout io.Writer) error {
 	type output struct {
 		file  string
 		write func(io.Writer) error

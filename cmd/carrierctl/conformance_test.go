@@ -26,7 +26,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -93,9 +93,9 @@ type junitDoc struct {
 
 // jsonReport is the JSON lines file, parsed.
 type jsonReport struct {
-	manifest conformance.Manifest
+	manifest live.Manifest
 	checks   []map[string]any
-	latency  []conformance.Latency
+	latency  []live.Latency
 }
 
 func readJSONLines(t *testing.T, path string) jsonReport {
@@ -166,27 +166,27 @@ func TestConformanceEveryCarrier(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, xml.Unmarshal(b, &doc), "JUnit XML parses")
 			assert.Zero(t, doc.Failures)
-			assert.Equal(t, len(conformance.Checks(conformance.ProfileFull)), doc.Tests)
+			assert.Equal(t, len(live.Checks(live.ProfileFull)), doc.Tests)
 			core := 0
 			for _, s := range doc.Suites {
 				for _, c := range s.Cases {
-					if c.Classname == string(conformance.ProfileCore) {
+					if c.Classname == string(live.ProfileCore) {
 						core++
 						assert.Nil(t, c.Skipped, "core check %s is never NA", c.Name)
 						assert.Nil(t, c.Failure, "core check %s", c.Name)
 					}
 				}
 			}
-			assert.Equal(t, len(conformance.Checks(conformance.ProfileCore)), core)
+			assert.Equal(t, len(live.Checks(live.ProfileCore)), core)
 
 			rep := readJSONLines(t, jsonl)
 			assert.Equal(t, scheme, rep.manifest.Provider)
 			assert.True(t, rep.manifest.Emulator)
-			assert.Equal(t, conformance.SuiteVersion, rep.manifest.SuiteVersion)
+			assert.Equal(t, live.SuiteVersion, rep.manifest.SuiteVersion)
 			assert.Equal(t, providers.Version, rep.manifest.CarrierkitVersion)
 			u, _ := url.Parse(srv.URL)
 			assert.Equal(t, u.Host, rep.manifest.Endpoint, "host only")
-			require.Len(t, rep.checks, len(conformance.Checks(conformance.ProfileFull)))
+			require.Len(t, rep.checks, len(live.Checks(live.ProfileFull)))
 			for _, c := range rep.checks {
 				assert.NotEqual(t, "FAIL", c["status"], "%v", c)
 				if args, _ := c["args"].(map[string]any); args["profile"] == "core" {
@@ -234,7 +234,7 @@ func TestConformanceBinary(t *testing.T) {
 			assert.Empty(t, r.stderr)
 			rep := readJSONLines(t, jsonl)
 			assert.True(t, rep.manifest.Emulator)
-			require.Len(t, rep.checks, len(conformance.Checks(conformance.ProfileCore)))
+			require.Len(t, rep.checks, len(live.Checks(live.ProfileCore)))
 			for _, c := range rep.checks {
 				assert.Equal(t, "PASS", c["status"], "%v", c)
 			}

@@ -99,10 +99,7 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		ref := participant.Ref{Conference: v.Conference, Call: v.Participants[0].Call}
-		if u.Capabilities().Labels && v.Participants[0].Label != "" {
-			ref.Call = v.Participants[0].Label
-		}
+		ref := demoRef(v, u.Capabilities())
 		p, err := u.Update(ctx, ref, demoUpdate)
 		if err != nil {
 			return nil, fmt.Errorf("demo: %s: %w", v.Name, err)
@@ -127,6 +124,16 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// demoRef names v's first demo participant: by its label where the
+// carrier has labels, else by its call id.
+func demoRef(v *emulator.Vendor, caps participant.Capabilities) participant.Ref {
+	ref := participant.Ref{Account: v.Account, Conference: v.Conference, Call: v.Participants[0].Call}
+	if caps.Labels && v.Participants[0].Label != "" {
+		ref.Call = v.Participants[0].Label
+	}
+	return ref
 }
 
 // firstUpdate is the update among a leg's requests (a carrier that answers

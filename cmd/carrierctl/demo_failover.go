@@ -19,6 +19,7 @@ import (
 // primary refuses connections.
 type demoFailover struct {
 	Carrier   string             `json:"carrier"`
+	Provider  string             `json:"provider"`
 	Endpoints []string           `json:"endpoints"`
 	Attempts  []demoAttempt      `json:"attempts"`
 	Breaker   []string           `json:"breaker_changes"`
@@ -57,8 +58,8 @@ func (o *demoObserver) StateChange(e router.StateChangeEvent) {
 }
 
 // demoFailoverRun serves a second emulator on two endpoints, makes the
-// first refuse connections, and sends the demo update to the twilio
-// carrier through a router.
+// first refuse connections, and sends the demo update to the first
+// registered carrier through a router.
 func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover, error) {
 	e := emulator.New()
 	var lns []net.Listener
@@ -84,22 +85,23 @@ func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover
 	if err := e.Inject(emulator.Fault{Refuse: true, Endpoint: 1}); err != nil {
 		return nil, err
 	}
-	tw := e.InfoEndpoints(bases)["twilio"]
-	v, err := e.Vendor("twilio")
-	if err != nil {
-		return nil, err
-	}
+	// The first registered carrier stands for all: the router is the same
+	// for every one.
+	v := e.Vendors()[0]
+	info := e.InfoEndpoints(bases)[v.Name]
 	// Credentials are set in code on the opener: the demo reads no environment.
 	mux := new(providers.URLMux)
 	mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
-	rep := &demoFailover{Carrier: "us", Endpoints: tw.BaseURLs}
-	c := router.Carrier{Name: rep.Carrier, Account: tw.Account,
+	rep := &demoFailover{Carrier: "us", Provider: v.Name, Endpoints: info.BaseURLs}
+	c := router.Carrier{Name: rep.Carrier, Account: info.Account,
 		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1}}}
-	for _, root := range tw.BaseURLs {
-		u, err := mux.OpenUpdater(ctx, "twilio://?max_retries=0&base_url="+url.QueryEscape(root))
+	var ref participant.Ref
+	for _, root := range info.BaseURLs {
+		u, err := mux.OpenUpdater(ctx, v.Name+"://?max_retries=0&base_url="+url.QueryEscape(root))
 		if err != nil {
 			return nil, err
 		}
+		ref = demoRef(v, u.Capabilities())
 		pu, _ := url.Parse(root)
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: pu.Host, Updater: u})
 	}
@@ -107,17 +109,17 @@ func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover
 	if err != nil {
 		return nil, err
 	}
-	rep.Result, err = r.Update(ctx, participant.Ref{Account: tw.Account, Conference: tw.Conference, Call: emulator.AgentLabel}, demoUpdate)
+	rep.Result, err = r.Update(ctx, ref, demoUpdate)
 	if err != nil {
 		return nil, err
 	}
-	rep.Requests, _ = e.Requests("twilio")
+	rep.Requests, _ = e.Requests(v.Name)
 	rep.Health = r.Health()
 	return rep, nil
 }
 
 func (f *demoFailover) print(w io.Writer) error {
-	fmt.Fprintf(w, "\nfailover: carrier %s has two endpoints; the primary refuses connections\n", f.Carrier)
+	fmt.Fprintf(w, "\nfailover: carrier %s (%s) has two endpoints; the primary refuses connections\n", f.Carrier, f.Provider)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, e := range f.Endpoints {
 		fmt.Fprintf(tw, "  endpoint %d\t%s\n", i+1, e)

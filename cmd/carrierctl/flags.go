@@ -149,6 +149,8 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			params[providers.ParamMaxRetries] = strconv.Itoa(t.maxRetries)
 		case "attempt-timeout":
 			params[providers.ParamAttemptTimeout] = t.attemptTimeout.String()
+		case "timeout": // else the adapter's own bound (default 60s) would cut a longer one
+			params[providers.ParamTimeout] = t.timeout.String()
 		case "retry-wait":
 			params[providers.ParamWaitMin] = t.retryWait.String()
 			params[providers.ParamWaitMax] = t.retryWait.String()

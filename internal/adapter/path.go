@@ -64,16 +64,6 @@ func (p *Path) add(part pathPart) {
 	p.fixed += len(part.lit)
 }
 
-// usesCall reports whether the path names a call (not so for a list).
-func (p Path) usesCall() bool {
-	for _, part := range p.parts {
-		if part.id == idCall {
-			return true
-		}
-	}
-	return false
-}
-
 // build returns base followed by the path for account and ref, in one
 // allocation when no byte needs escaping.
 func (p Path) build(base, account string, ref participant.Ref) string {

@@ -64,27 +64,6 @@ func NewTransport() *http.Transport {
 	return t
 }
 
-// withDefaults fills the zero durations of p.
-func withDefaults(p providers.RetryPolicy) providers.RetryPolicy {
-	d := providers.DefaultRetryPolicy()
-	if p.MaxRetries < 0 {
-		p.MaxRetries = 0
-	}
-	if p.WaitMin <= 0 {
-		p.WaitMin = d.WaitMin
-	}
-	if p.WaitMax <= 0 {
-		p.WaitMax = d.WaitMax
-	}
-	if p.WaitMax < p.WaitMin {
-		p.WaitMax = p.WaitMin
-	}
-	if p.MaxRetryAfter <= 0 {
-		p.MaxRetryAfter = d.MaxRetryAfter
-	}
-	return p
-}
-
 // New returns a Client for opts.
 func New(opts Options) *Client {
 	c := &Client{
@@ -106,7 +85,7 @@ func New(opts Options) *Client {
 		c.maxBody = DefaultMaxBodyBytes
 	}
 	if opts.Retry != nil {
-		c.policy = withDefaults(*opts.Retry)
+		c.policy = opts.Retry.WithDefaults()
 	}
 	c.hc = opts.HTTPClient
 	if c.hc == nil {

@@ -24,6 +24,28 @@ type Secret struct {
 	Value string
 }
 
+// FromAuthorization returns the credential an Authorization header value
+// carries: for Basic, the password with its user (the header's token is
+// then among its Forms); otherwise the token after the scheme, or the whole
+// value when it has no scheme. ok is false for an empty value.
+func FromAuthorization(value string) (s Secret, ok bool) {
+	if value == "" {
+		return Secret{}, false
+	}
+	scheme, token, found := strings.Cut(value, " ")
+	if !found {
+		return Secret{Value: value}, true
+	}
+	if strings.EqualFold(scheme, "Basic") {
+		if dec, err := base64.StdEncoding.DecodeString(token); err == nil {
+			if user, pass, ok := strings.Cut(string(dec), ":"); ok && pass != "" {
+				return Secret{User: user, Value: pass}, true
+			}
+		}
+	}
+	return Secret{Value: token}, token != ""
+}
+
 // Scrubber replaces every known encoding of its secrets with Redacted. The
 // zero value and a nil *Scrubber scrub nothing. Safe for concurrent use.
 type Scrubber struct {

@@ -1,6 +1,7 @@
 package scrub_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -114,4 +115,31 @@ func FuzzScrub(f *testing.F) {
 			t.Fatalf("decoded %q kept the secret", v.M)
 		}
 	})
+}
+
+func TestFromAuthorization(t *testing.T) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("AC1:tok"))
+	for _, tc := range []struct {
+		header string
+		want   scrub.Secret
+		ok     bool
+	}{
+		{basic, scrub.Secret{User: "AC1", Value: "tok"}, true},
+		{"Bearer KEY1", scrub.Secret{Value: "KEY1"}, true},
+		{"Basic not-base64!", scrub.Secret{Value: "not-base64!"}, true},
+		{"KEY2", scrub.Secret{Value: "KEY2"}, true},
+		{"", scrub.Secret{}, false},
+	} {
+		got, ok := scrub.FromAuthorization(tc.header)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("FromAuthorization(%q) = %+v, %v; want %+v, %v", tc.header, got, ok, tc.want, tc.ok)
+		}
+	}
+	// The whole header of either kind is scrubbed by the secret it yields.
+	for _, h := range []string{basic, "Bearer KEY1"} {
+		s, _ := scrub.FromAuthorization(h)
+		if got := scrub.New(s).String("Authorization: " + h); strings.Contains(got, h[7:]) {
+			t.Errorf("%q left in %q", h[7:], got)
+		}
+	}
 }

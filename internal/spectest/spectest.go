@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -214,11 +213,20 @@ func (v *Validator) ValidateResponse(r vendorfake.Request, status int, header ht
 	return nil
 }
 
+// T is the part of testing.TB the test helpers use. The package does not
+// import testing, so carrierctl can load specs without linking it.
+type T interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+	Fatal(args ...any)
+}
+
 // CheckResponses wraps a fake: every answer it gives to a request the spec
 // knows is checked against the spec, and a mismatch fails t. Answers that
 // are deliberately not the vendor's (a body that is not JSON, as injected
 // by a fault) and dropped connections are left out.
-func (v *Validator) CheckResponses(t testing.TB, h http.Handler) http.Handler {
+func (v *Validator) CheckResponses(t T, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
@@ -264,7 +272,7 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Open is Load for tests. Without the spec folder it logs and returns nil
 // (contract checks skipped), except under CI, where it fails the test.
-func Open(t testing.TB, file, root string) *Validator {
+func Open(t T, file, root string) *Validator {
 	t.Helper()
 	v, err := Load(file, root)
 	switch {

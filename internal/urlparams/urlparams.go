@@ -126,6 +126,15 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 	return &r
 }
 
+// HTTPOptions returns base with the URL's HTTP parameters applied: the
+// retry policy (over base.Retry) and the time bounds. Every opener reads
+// them through here, so every adapter accepts all of them.
+func (p *Params) HTTPOptions(base providers.Options) providers.Options {
+	base.Retry = p.Retry(base.Retry)
+	p.Timeouts(&base)
+	return base
+}
+
 // Timeouts reads the time bound parameters into o (AttemptTimeout,
 // Timeout); an absent parameter leaves o's value.
 func (p *Params) Timeouts(o *providers.Options) {

@@ -30,6 +30,7 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 //	account          account id (default: the AccountID field, else $BANDWIDTH_ACCOUNT_ID)
 //	base_url         API root before /accounts, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
+//	attempt_timeout, timeout   time bounds (Options.AttemptTimeout, Options.Timeout)
 //	username_env, password_env
 //	                 the environment variables to read instead of
 //	                 $BANDWIDTH_USERNAME and $BANDWIDTH_PASSWORD
@@ -44,8 +45,8 @@ type URLOpener struct {
 	AccountID string
 	Username  string
 	Password  string `json:"-"`
-	// Options are the HTTP settings. The URL's retry parameters are applied
-	// over Options.Retry.
+	// Options are the HTTP settings. The URL's retry and time parameters
+	// are applied over them.
 	Options providers.Options
 }
 
@@ -81,11 +82,10 @@ type urlSettings struct {
 func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 	p := urlparams.New(Name, u)
 	s := urlSettings{
-		cfg:     Config{AccountID: p.String("account"), BaseURL: p.String("base_url"), Options: o.Options},
+		cfg:     Config{AccountID: p.String("account"), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)},
 		userEnv: p.EnvName("username_env"),
 		passEnv: p.EnvName("password_env"),
 	}
-	s.cfg.Retry = p.Retry(o.Options.Retry)
 	if s.cfg.AccountID != "" && !IsAccountID(s.cfg.AccountID) {
 		p.Fail("account", ruleAccount)
 	}

@@ -103,14 +103,14 @@ type Breaker struct {
 // with several endpoints, the first one's.
 func (c *Carrier) URL() *url.URL {
 	if len(c.Endpoints) > 0 {
-		return c.EndpointURL(0, nil)
+		return c.endpointURL(0, nil)
 	}
 	return c.urlWith(nil)
 }
 
-// EndpointURL returns the URL of endpoint i, with override set over the
+// endpointURL returns the URL of endpoint i, with override set over the
 // file's parameters.
-func (c *Carrier) EndpointURL(i int, override map[string]string) *url.URL {
+func (c *Carrier) endpointURL(i int, override map[string]string) *url.URL {
 	u := c.urlWith(override)
 	q := u.Query()
 	q.Set(c.Endpoints[i].Param, c.Endpoints[i].Value)
@@ -131,9 +131,6 @@ func (c *Carrier) urlWith(override map[string]string) *url.URL {
 
 // String returns the URL as text; it never holds a secret.
 func (c *Carrier) String() string { return c.Provider + "://?" + c.URL().RawQuery }
-
-// routerKeys are the keys of a carrier entry that configure a router.
-var routerKeys = []string{"endpoints", "edges", "breaker", "failover"}
 
 // path returns the JSON path of the key that sets URL parameter param.
 func (c *Carrier) path(param string) string {
@@ -442,7 +439,7 @@ func (ps *problems) endpointConflicts(c *Carrier, obj map[string]json.RawMessage
 func (ps *problems) endpoints(c *Carrier, mux *providers.URLMux) {
 	firstRegion, firstPath := "", ""
 	for i, e := range c.Endpoints {
-		u := c.EndpointURL(i, nil)
+		u := c.endpointURL(i, nil)
 		if err := mux.CheckUpdaterURL(u); err != nil {
 			// Problems of the other parameters were reported once, above.
 			for _, pe := range flatten(err) {
@@ -633,7 +630,7 @@ func (c *Config) OpenEndpoints(ctx context.Context, name string, override map[st
 	if len(cr.Endpoints) > 0 {
 		urls = urls[:0]
 		for i := range cr.Endpoints {
-			urls = append(urls, cr.EndpointURL(i, override))
+			urls = append(urls, cr.endpointURL(i, override))
 		}
 	}
 	out := make([]OpenedEndpoint, 0, len(urls))

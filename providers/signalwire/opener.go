@@ -32,6 +32,7 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 //	                 "account" as for every adapter, so carrierctl --account fits
 //	base_url         API root before /2010-04-01, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
+//	attempt_timeout, timeout   time bounds (Options.AttemptTimeout, Options.Timeout)
 //	api_token_env    the environment variable to read instead of $SIGNALWIRE_API_TOKEN
 //
 // The API token never goes in the URL: unless set on the URLOpener, it is
@@ -43,8 +44,8 @@ type URLOpener struct {
 	// the account parameter still wins over ProjectID.
 	ProjectID string
 	APIToken  string `json:"-"`
-	// Options are the HTTP settings. The URL's retry parameters are applied
-	// over Options.Retry.
+	// Options are the HTTP settings. The URL's retry and time parameters
+	// are applied over them.
 	Options providers.Options
 }
 
@@ -73,9 +74,8 @@ var paramOf = map[string]string{"Space": "space", "ProjectID": "account", "APITo
 
 func (o *URLOpener) parse(u *url.URL) (cfg Config, tokenEnv string, err error) {
 	p := urlparams.New(Name, u)
-	cfg = Config{Space: p.String("space"), ProjectID: p.String("account"), BaseURL: p.String("base_url"), Options: o.Options}
+	cfg = Config{Space: p.String("space"), ProjectID: p.String("account"), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)}
 	tokenEnv = p.EnvName("api_token_env")
-	cfg.Retry = p.Retry(o.Options.Retry)
 	if cfg.ProjectID != "" && !IsUUID(cfg.ProjectID) {
 		p.Fail("account", ruleUUID)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
@@ -84,15 +85,15 @@ func TestLive(t *testing.T) {
 	if space == "" || project == "" || token == "" || conference == "" || call == "" {
 		t.Skip("set CARRIERKIT_LIVE_SIGNALWIRE_SPACE, _PROJECT, _API_TOKEN, _CONFERENCE and _CALL (and optionally _CALL2) to run")
 	}
-	env := conformance.LiveEnv{
+	env := live.Env{
 		Open: func(opts providers.Options) (participant.Updater, error) {
 			return signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: token, Options: opts})
 		},
 		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: conformance.ProfileCore,
+		Profile: live.ProfileCore,
 	}
 	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
 	}
 	conformance.RunLive(t, env)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
@@ -21,15 +22,15 @@ func TestLive(t *testing.T) {
 	if key == "" || account == "" || conference == "" || call == "" {
 		t.Skip("set CARRIERKIT_LIVE_TELNYX_API_KEY, _ACCOUNT, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
 	}
-	env := conformance.LiveEnv{
+	env := live.Env{
 		Open: func(opts providers.Options) (participant.Updater, error) {
 			return texml.New(texml.Config{APIKey: key, Account: account, BaseURL: get("BASE_URL"), Options: opts})
 		},
 		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: conformance.ProfileCore,
+		Profile: live.ProfileCore,
 	}
 	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, conformance.ProfileFull
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
 	}
 	conformance.RunLive(t, env)
 }

@@ -39,8 +39,8 @@ type URLOpener struct {
 	APIKey string `json:"-"`
 	// Account is the default account when the URL has no account parameter.
 	Account string
-	// Options are the HTTP settings. The URL's retry parameters are applied
-	// over Options.Retry.
+	// Options are the HTTP settings. The URL's retry and time parameters
+	// are applied over them.
 	Options providers.Options
 }
 
@@ -70,11 +70,9 @@ var paramOf = map[string]string{"APIKey": "api_key_env", "BaseURL": "base_url"}
 
 func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
 	p := urlparams.New(Name, u)
-	cfg = Config{Account: cmp.Or(p.String("account"), o.Account), BaseURL: p.String("base_url"), Options: o.Options}
+	cfg = Config{Account: cmp.Or(p.String("account"), o.Account), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)}
 	named := p.EnvName("api_key_env")
 	keyEnv = cmp.Or(named, EnvAPIKey)
-	cfg.Retry = p.Retry(o.Options.Retry)
-	p.Timeouts(&cfg.Options)
 	if named != "" && o.APIKey != "" {
 		// It would be ignored: report it, as unknown parameters are.
 		p.Fail("api_key_env", "conflicts with the API key set on the URLOpener: drop one")

@@ -59,8 +59,8 @@ type URLOpener struct {
 	AuthToken  string `json:"-"`
 	APIKeySID  string
 	APISecret  string `json:"-"`
-	// Options are the HTTP settings. The URL's retry parameters are applied
-	// over Options.Retry.
+	// Options are the HTTP settings. The URL's retry and time parameters
+	// are applied over them.
 	Options providers.Options
 }
 
@@ -101,14 +101,12 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 	p := urlparams.New(Name, u)
 	s := urlSettings{
 		cfg: Config{AccountSID: p.String("account"), Region: p.String("region"), Edge: p.String("edge"),
-			BaseURL: p.String("base_url"), Options: o.Options},
+			BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)},
 		accountEnv: p.EnvName("account_sid_env"),
 		tokenEnv:   p.EnvName("auth_token_env"),
 		keyEnv:     p.EnvName("api_key_env"),
 		secretEnv:  p.EnvName("api_secret_env"),
 	}
-	s.cfg.Retry = p.Retry(o.Options.Retry)
-	p.Timeouts(&s.cfg.Options)
 	if s.cfg.AccountSID != "" && !IsSID(s.cfg.AccountSID, "AC") {
 		p.Fail("account", `must match ^AC[0-9a-fA-F]{32}$`)
 	}

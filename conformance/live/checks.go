@@ -1,4 +1,4 @@
-package conformance
+package live
 
 import (
 	"cmp"
@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/carrierkit/carrierkit/conformance/internal/sample"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -48,7 +49,7 @@ type Check struct {
 	// na, when set, returns why the carrier's capabilities put the check
 	// out of scope, or "" when they do not.
 	na  func(caps participant.Capabilities) string
-	run func(ctx context.Context, s *session) (detail string, err error)
+	run func(ctx context.Context, s *Session) (detail string, err error)
 }
 
 // Result is one check's outcome.
@@ -88,7 +89,7 @@ func allChecks() []Check {
 			run:         checkFetch},
 		{ID: "core.field.muted.roundtrip", Profile: ProfileCore,
 			Description: "Muted set to true and to false (false sent, not dropped), read back each time; nil fields left alone; undone and verified",
-			run:         func(ctx context.Context, s *session) (string, error) { return s.roundTrip(ctx, participant.FieldMuted) }},
+			run:         func(ctx context.Context, s *Session) (string, error) { return s.roundTrip(ctx, participant.FieldMuted) }},
 		{ID: "core.error.not-found", Profile: ProfileCore,
 			Description: "an unknown call in the conference answers not found (update and fetch)",
 			run:         checkNotFound},
@@ -118,10 +119,10 @@ func allChecks() []Check {
 			if f == participant.FieldCoaching {
 				c.Description = "Coaching with CallToCoach (--call2) set and cleared, read back; undone and verified"
 			}
-			c.run = func(ctx context.Context, s *session) (string, error) { return s.roundTrip(ctx, f) }
+			c.run = func(ctx context.Context, s *Session) (string, error) { return s.roundTrip(ctx, f) }
 		} else {
 			c.Description = f.String() + " cannot be read back: the participant resource does not report it"
-			c.run = func(context.Context, *session) (string, error) {
+			c.run = func(context.Context, *Session) (string, error) {
 				return "", na("the participant resource does not report %s, so it can be neither read back nor restored; "+
 					"its wire form is checked against the vendor fakes by conformance.Run", f)
 			}
@@ -219,7 +220,7 @@ func others(a, b *participant.Participant, f participant.Field) string {
 
 // roundTrip flips field f, reads it back, restores it, and verifies the
 // restore. Both true and false are sent, whatever the starting value.
-func (s *session) roundTrip(ctx context.Context, f participant.Field) (string, error) {
+func (s *Session) roundTrip(ctx context.Context, f participant.Field) (string, error) {
 	if !s.caps.Supports(f) {
 		return "", fmt.Errorf("the adapter cannot carry %s, which every carrier must", f)
 	}
@@ -230,7 +231,7 @@ func (s *session) roundTrip(ctx context.Context, f participant.Field) (string, e
 	coach := before.CallToCoach
 	if f == participant.FieldCoaching && coach == "" {
 		if s.env.Second.Call == "" {
-			return "", errors.New("Coaching needs a second participant to coach (--call2 / LiveEnv.Second)")
+			return "", errors.New("Coaching needs a second participant to coach (--call2 / live.Env.Second)")
 		}
 		second, err := s.fetch(ctx, s.env.Second)
 		if err != nil {
@@ -242,7 +243,7 @@ func (s *session) roundTrip(ctx context.Context, f participant.Field) (string, e
 	var steps []string
 	set := func(want bool, what string) error {
 		var req participant.UpdateRequest
-		sample(&req, f, want, func() string { return coach })
+		sample.Set(&req, f, want, func() string { return coach })
 		p, err := s.update(ctx, s.env.Ref, req)
 		if err != nil {
 			return fmt.Errorf("%s: sending %s=%v: %w", what, f, want, err)
@@ -278,7 +279,7 @@ func (s *session) roundTrip(ctx context.Context, f participant.Field) (string, e
 	return fmt.Sprintf("%s was %v; %s; undo verified", f, v, strings.Join(steps, "; ")), nil
 }
 
-func checkFetch(ctx context.Context, s *session) (string, error) {
+func checkFetch(ctx context.Context, s *Session) (string, error) {
 	if !s.caps.Can(participant.OpFetch) {
 		return "", errors.New("the carrier cannot fetch a participant, which certification needs to read changes back")
 	}
@@ -331,7 +332,7 @@ func rawField(raw []byte, key string) string {
 // missing returns a ref in the conference that names no participant: the
 // call id with its last characters changed within their class, so it keeps
 // the carrier's id shape.
-func (s *session) missing(ctx context.Context) participant.Ref {
+func (s *Session) missing(ctx context.Context) participant.Ref {
 	if s.env.Missing.Call != "" {
 		return s.env.Missing
 	}
@@ -359,7 +360,7 @@ func (s *session) missing(ctx context.Context) participant.Ref {
 	return ref
 }
 
-func checkNotFound(ctx context.Context, s *session) (string, error) {
+func checkNotFound(ctx context.Context, s *Session) (string, error) {
 	ref := s.missing(ctx)
 	var got []string
 	expect := func(op string, err error) error {
@@ -388,9 +389,9 @@ func checkNotFound(ctx context.Context, s *session) (string, error) {
 	return strings.Join(got, "; "), nil
 }
 
-func checkBadCredentials(ctx context.Context, s *session) (string, error) {
+func checkBadCredentials(ctx context.Context, s *Session) (string, error) {
 	if s.bad == nil {
-		return "", errors.New("no way to send wrong credentials (LiveEnv.Open or LiveEnv.BadAuth)")
+		return "", errors.New("no way to send wrong credentials (live.Env.Open or BadAuth)")
 	}
 	before, err := s.fetch(ctx, s.env.Ref)
 	if err != nil {
@@ -420,7 +421,7 @@ func checkBadCredentials(ctx context.Context, s *session) (string, error) {
 
 // refused sends req to ref and checks it fails with code naming field,
 // with nothing sent.
-func (s *session) refused(ctx context.Context, name string, ref participant.Ref, req participant.UpdateRequest,
+func (s *Session) refused(ctx context.Context, name string, ref participant.Ref, req participant.UpdateRequest,
 	code participant.Code, field string) error {
 	sent := s.sent()
 	_, err := s.update(ctx, ref, req)
@@ -440,14 +441,14 @@ func (s *session) refused(ctx context.Context, name string, ref participant.Ref,
 	return nil
 }
 
-func checkUnsupported(ctx context.Context, s *session) (string, error) {
+func checkUnsupported(ctx context.Context, s *Session) (string, error) {
 	var names []string
 	for _, f := range participant.AllFields() {
 		if s.caps.Supports(f) {
 			continue
 		}
 		var req participant.UpdateRequest
-		sample(&req, f, true, func() string { return s.env.Ref.Call })
+		sample.Set(&req, f, true, func() string { return s.env.Ref.Call })
 		if err := s.refused(ctx, f.String(), s.env.Ref, req, participant.CodeUnsupported, f.String()); err != nil {
 			return "", err
 		}
@@ -459,7 +460,7 @@ func checkUnsupported(ctx context.Context, s *session) (string, error) {
 	return "refused with nothing sent: " + strings.Join(names, ", "), nil
 }
 
-func checkInvalid(ctx context.Context, s *session) (string, error) {
+func checkInvalid(ctx context.Context, s *Session) (string, error) {
 	type invalidCase struct {
 		name  string
 		ref   participant.Ref
@@ -502,7 +503,7 @@ func checkInvalid(ctx context.Context, s *session) (string, error) {
 	return "refused with nothing sent: " + strings.Join(names, ", "), nil
 }
 
-func checkLabel(ctx context.Context, s *session) (string, error) {
+func checkLabel(ctx context.Context, s *Session) (string, error) {
 	p, err := s.fetch(ctx, s.env.Ref)
 	if err != nil {
 		return "", err
@@ -545,9 +546,9 @@ func checkLabel(ctx context.Context, s *session) (string, error) {
 	return fmt.Sprintf("label %q = call %s for fetch and update; undo verified", label, p.CallID), nil
 }
 
-func checkCarrierInvalid(ctx context.Context, s *session) (string, error) {
+func checkCarrierInvalid(ctx context.Context, s *Session) (string, error) {
 	if s.rec == nil {
-		return "", errors.New("needs the recording transport (LiveEnv.Open)")
+		return "", errors.New("needs the recording transport (live.Env.Open)")
 	}
 	before, err := s.fetch(ctx, s.env.Ref)
 	if err != nil {
@@ -582,7 +583,7 @@ func checkCarrierInvalid(ctx context.Context, s *session) (string, error) {
 	return fmt.Sprintf(`Muted="maybe": HTTP %d code %q → invalid argument; participant unchanged`, pe.HTTPStatus, pe.VendorCode), nil
 }
 
-func checkList(ctx context.Context, s *session) (string, error) {
+func checkList(ctx context.Context, s *Session) (string, error) {
 	p, err := s.fetch(ctx, s.env.Ref)
 	if err != nil {
 		return "", err
@@ -609,9 +610,9 @@ func checkList(ctx context.Context, s *session) (string, error) {
 	return fmt.Sprintf("%d participant(s) on pages of one, %s among them", n, p.CallID), nil
 }
 
-func checkRemove(ctx context.Context, s *session) (string, error) {
+func checkRemove(ctx context.Context, s *Session) (string, error) {
 	if s.env.Second.Call == "" || !s.env.AllowRemove {
-		return "", na("removing a participant cannot be undone: give --call2 and --allow-remove (LiveEnv.Second, AllowRemove) to run it")
+		return "", na("removing a participant cannot be undone: give --call2 and --allow-remove (live.Env.Second, AllowRemove) to run it")
 	}
 	if err := participant.Remove(withTag(ctx, func(t *tag) { t.op = "remove" }), s.u, s.env.Second); err != nil {
 		return "", err
@@ -628,9 +629,9 @@ func checkRemove(ctx context.Context, s *session) (string, error) {
 	return "removed; its status reads completed", nil
 }
 
-func checkRetryAfter(_ context.Context, s *session) (string, error) {
+func checkRetryAfter(_ context.Context, s *Session) (string, error) {
 	if s.rec == nil {
-		return "", errors.New("needs the recording transport (LiveEnv.Open)")
+		return "", errors.New("needs the recording transport (live.Env.Open)")
 	}
 	xs := s.rec.Exchanges()
 	limit := s.env.MaxRetryAfter
@@ -663,12 +664,12 @@ func checkRetryAfter(_ context.Context, s *session) (string, error) {
 // retrySlack absorbs clock granularity between the recorder's timestamps.
 const retrySlack = 20 * time.Millisecond
 
-func checkSpec(_ context.Context, s *session) (string, error) {
+func checkSpec(_ context.Context, s *Session) (string, error) {
 	if s.env.ValidateResponse == nil {
 		return "", na("no OpenAPI spec for %s: %s", s.caps.Provider, cmp.Or(s.env.SpecNote, "none given"))
 	}
 	if s.rec == nil {
-		return "", errors.New("needs the recording transport (LiveEnv.Open)")
+		return "", errors.New("needs the recording transport (live.Env.Open)")
 	}
 	n := 0
 	var errs []error

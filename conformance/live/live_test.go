@@ -1,4 +1,4 @@
-package conformance_test
+package live_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -62,7 +62,7 @@ func (w *withOps) Remove(_ context.Context, ref participant.Ref) error {
 	return nil
 }
 
-func runWithOps(t *testing.T, tweak func(*withOps)) map[string]conformance.Result {
+func runWithOps(t *testing.T, tweak func(*withOps)) map[string]live.Result {
 	account, token := twiliotest.NewAccountSID(), "token0123456789"
 	srv := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
 	hs := httptest.NewServer(srv)
@@ -71,7 +71,7 @@ func runWithOps(t *testing.T, tweak func(*withOps)) map[string]conformance.Resul
 	agent, second := twiliotest.NewCallSID(), twiliotest.NewCallSID()
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: agent, Label: "agent"})
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: second})
-	env := conformance.LiveEnv{
+	env := live.Env{
 		Open: func(opts providers.Options) (participant.Updater, error) {
 			c, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: hs.URL, Options: opts})
 			if err != nil {
@@ -85,9 +85,9 @@ func runWithOps(t *testing.T, tweak func(*withOps)) map[string]conformance.Resul
 		Second:      participant.Ref{Conference: conf, Call: second},
 		AllowRemove: true,
 	}
-	run, err := conformance.RunChecks(context.Background(), env)
+	run, err := live.RunChecks(context.Background(), env)
 	require.NoError(t, err)
-	out := map[string]conformance.Result{}
+	out := map[string]live.Result{}
 	for _, r := range run.Results {
 		out[r.ID] = r
 	}
@@ -96,15 +96,15 @@ func runWithOps(t *testing.T, tweak func(*withOps)) map[string]conformance.Resul
 
 func TestListAndRemoveGoByCapabilities(t *testing.T) {
 	res := runWithOps(t, func(*withOps) {})
-	assert.Equal(t, conformance.Pass, res["list.participants"].Status, res["list.participants"].Detail)
-	assert.Equal(t, conformance.Pass, res["remove.participant"].Status, res["remove.participant"].Detail)
+	assert.Equal(t, live.Pass, res["list.participants"].Status, res["list.participants"].Detail)
+	assert.Equal(t, live.Pass, res["remove.participant"].Status, res["remove.participant"].Detail)
 
 	res = runWithOps(t, func(w *withOps) { w.repeatPage = true })
-	assert.Equal(t, conformance.Fail, res["list.participants"].Status)
+	assert.Equal(t, live.Fail, res["list.participants"].Status)
 	assert.Contains(t, res["list.participants"].Detail, "paging repeats")
 
 	res = runWithOps(t, func(w *withOps) { w.removeIgnore = true })
-	assert.Equal(t, conformance.Fail, res["remove.participant"].Status)
+	assert.Equal(t, live.Fail, res["remove.participant"].Status)
 }
 
 // noFetch hides Fetch from the capabilities: a core check is then a
@@ -124,18 +124,18 @@ func TestCoreChecksAreNeverNA(t *testing.T) {
 	defer hs.Close()
 	conf, call := twiliotest.NewConferenceSID(), twiliotest.NewCallSID()
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: call})
-	run, err := conformance.RunChecks(context.Background(), conformance.LiveEnv{
+	run, err := live.RunChecks(context.Background(), live.Env{
 		Open: func(opts providers.Options) (participant.Updater, error) {
 			c, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: "t0ken", BaseURL: hs.URL, Options: opts})
 			return noFetch{c}, err
 		},
 		Ref:     participant.Ref{Conference: conf, Call: call},
-		Profile: conformance.ProfileCore,
+		Profile: live.ProfileCore,
 	})
 	require.NoError(t, err)
-	require.Len(t, run.Results, len(conformance.Checks(conformance.ProfileCore)))
+	require.Len(t, run.Results, len(live.Checks(live.ProfileCore)))
 	for _, r := range run.Results {
-		assert.NotEqual(t, conformance.NA, r.Status, "%s", r)
+		assert.NotEqual(t, live.NA, r.Status, "%s", r)
 	}
-	assert.Equal(t, conformance.Fail, run.Results[0].Status, "core.fetch.mapping without fetch")
+	assert.Equal(t, live.Fail, run.Results[0].Status, "core.fetch.mapping without fetch")
 }

@@ -1,4 +1,4 @@
-package conformance
+package live
 
 import (
 	"encoding/json"
@@ -72,12 +72,12 @@ type Report struct {
 	Latency  []Latency
 }
 
-// NewReport builds a report from a run: provider, capabilities, endpoint
+// NewReport builds a report from a run: profile, provider, capabilities, endpoint
 // hosts, emulator and latencies come from the run itself.
-func NewReport(run *LiveRun, profile Profile, date time.Time) *Report {
+func NewReport(run *Run, date time.Time) *Report {
 	r := &Report{Results: run.Results, Manifest: Manifest{
 		Suite: "carrierkit-conformance", SuiteVersion: SuiteVersion, CarrierkitVersion: providers.Version,
-		Provider: run.Capabilities.Provider, Profile: profile, Date: date.UTC().Truncate(time.Second),
+		Provider: run.Capabilities.Provider, Profile: run.Profile, Date: date.UTC().Truncate(time.Second),
 		Capabilities: CapsOf(run.Capabilities),
 	}}
 	if run.Recorder != nil {

@@ -1,4 +1,4 @@
-package conformance
+package live
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/scrub"
 )
 
 // EmulatorHeader is the header carrierctl emulate sets on every answer
@@ -51,7 +51,9 @@ type Recorder struct {
 
 	mu        sync.Mutex
 	exchanges []Exchange
-	secrets   []string
+	seen      []string       // Authorization values noted
+	secrets   []scrub.Secret // what they carry
+	scrubber  *scrub.Scrubber
 }
 
 // NewRecorder returns a Recorder sending through next (nil: a clone of
@@ -158,19 +160,21 @@ func (r *Recorder) add(x Exchange) {
 	r.mu.Unlock()
 }
 
-// noteSecrets remembers the secrets an Authorization value carries, to
-// scrub them from everything the recorder hands out.
+// noteSecrets remembers the secret an Authorization value carries, to
+// scrub it from everything the recorder hands out.
 func (r *Recorder) noteSecrets(authorization string) {
-	s := adapter.AuthorizationSecrets(authorization)
-	if len(s) == 0 {
+	if authorization == "" {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, v := range s {
-		if !slices.Contains(r.secrets, v) {
-			r.secrets = append(r.secrets, v)
-		}
+	if slices.Contains(r.seen, authorization) {
+		return
+	}
+	r.seen = append(r.seen, authorization)
+	if s, ok := scrub.FromAuthorization(authorization); ok && !slices.Contains(r.secrets, s) {
+		r.secrets = append(r.secrets, s)
+		r.scrubber = scrub.New(r.secrets...)
 	}
 }
 
@@ -184,9 +188,9 @@ func (r *Recorder) Sent() int {
 // Scrub returns s with every credential the recorder saw redacted.
 func (r *Recorder) Scrub(s string) string {
 	r.mu.Lock()
-	secrets := slices.Clone(r.secrets)
+	sc := r.scrubber
 	r.mu.Unlock()
-	return adapter.ScrubString(s, secrets)
+	return sc.String(s)
 }
 
 // redactedHeaders never show their values.
@@ -198,7 +202,7 @@ var redactedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie",
 func (r *Recorder) Exchanges() []Exchange {
 	r.mu.Lock()
 	xs := slices.Clone(r.exchanges)
-	secrets := slices.Clone(r.secrets)
+	sc := r.scrubber
 	r.mu.Unlock()
 	scrubHeader := func(h http.Header) http.Header {
 		h = h.Clone()
@@ -209,22 +213,22 @@ func (r *Recorder) Exchanges() []Exchange {
 					if scheme == v || strings.EqualFold(k, "Cookie") || strings.EqualFold(k, "Set-Cookie") {
 						scheme = ""
 					}
-					v = strings.TrimSpace(scheme + " " + adapter.Redacted)
+					v = strings.TrimSpace(scheme + " " + scrub.Redacted)
 				}
-				vs[i] = adapter.ScrubString(v, secrets)
+				vs[i] = sc.String(v)
 			}
 		}
 		return h
 	}
 	for i := range xs {
 		x := &xs[i]
-		x.Host = adapter.ScrubString(x.Host, secrets)
-		x.Path = adapter.ScrubString(x.Path, secrets)
-		x.RawQuery = adapter.ScrubString(x.RawQuery, secrets)
-		x.Err = adapter.ScrubString(x.Err, secrets)
+		x.Host = sc.String(x.Host)
+		x.Path = sc.String(x.Path)
+		x.RawQuery = sc.String(x.RawQuery)
+		x.Err = sc.String(x.Err)
 		x.RequestHeader, x.ResponseHeader = scrubHeader(x.RequestHeader), scrubHeader(x.ResponseHeader)
-		x.RequestBody = adapter.Scrub(bytes.Clone(x.RequestBody), secrets)
-		x.ResponseBody = adapter.Scrub(bytes.Clone(x.ResponseBody), secrets)
+		x.RequestBody = bytes.Clone(sc.Bytes(x.RequestBody))
+		x.ResponseBody = bytes.Clone(sc.Bytes(x.ResponseBody))
 	}
 	return xs
 }
