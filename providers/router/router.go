@@ -369,23 +369,11 @@ func hostOf(root string) string {
 	return root
 }
 
-// retryPolicy fills the zero fields of p from providers.DefaultRetryPolicy.
+// retryPolicy is p as applied (providers.RetryPolicy.WithDefaults), or
+// providers.DefaultRetryPolicy for nil.
 func retryPolicy(p *providers.RetryPolicy) providers.RetryPolicy {
-	d := providers.DefaultRetryPolicy()
 	if p == nil {
-		return d
+		return providers.DefaultRetryPolicy()
 	}
-	out := *p
-	out.MaxRetries = max(out.MaxRetries, 0)
-	if out.WaitMin <= 0 {
-		out.WaitMin = d.WaitMin
-	}
-	if out.WaitMax <= 0 {
-		out.WaitMax = d.WaitMax
-	}
-	out.WaitMax = max(out.WaitMax, out.WaitMin)
-	if out.MaxRetryAfter <= 0 {
-		out.MaxRetryAfter = d.MaxRetryAfter
-	}
-	return out
+	return p.WithDefaults()
 }
