@@ -36,6 +36,15 @@ const DefaultRateLimitRetries = 5
 // sets one (Twilio's maximum).
 const DefaultPageSize = 1000
 
+// maxRunAhead bounds how many listed participants wait for a worker.
+const maxRunAhead = 1000
+
+// job is one selected participant and its index in listing order.
+type job struct {
+	i int
+	p *participant.Participant
+}
+
 // ErrNotAttempted is in the chain of the error of a participant whose
 // update was never sent because the batch was canceled (with
 // participant.ErrCanceled).
@@ -168,15 +177,13 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type job struct {
-		i int
-		p *participant.Participant
-	}
 	type done struct {
 		i int
 		r Result
 	}
-	jobs := make(chan job, lim.Limit())
+	// The listing runs ahead of the workers by up to a page (bounded, so
+	// memory does not grow with the conference).
+	jobs := make(chan job, min(max(opts.List.PageSize, lim.Limit()), maxRunAhead))
 	out := make(chan done, lim.Limit())
 	var workers sync.WaitGroup
 	for range lim.Limit() {
@@ -189,14 +196,8 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	var listErr error
 	go func() {
 		defer close(jobs)
-		listErr = produce(ctx, u, conf, opts, except, lim, func(i int, p *participant.Participant) bool {
-			select {
-			case jobs <- job{i, p}:
-				return true
-			case <-ctx.Done():
-				out <- done{i, notAttempted(p, ctx.Err())}
-				return false
-			}
+		listErr = produce(ctx, u, conf, opts, except, lim, jobs, func(j job) {
+			out <- done{j.i, notAttempted(j.p, ctx.Err())}
 		})
 	}()
 	go func() { workers.Wait(); close(out) }()
@@ -210,18 +211,30 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	return context.Cause(ctx)
 }
 
-// produce lists conf and hands each selected participant to send, holding
-// a limiter slot while the listing may fetch a page.
+// produce lists conf and hands each selected participant to send. Every
+// pull of the listing may fetch a page, so the producer holds one limiter
+// slot while it pulls; it gives the slot back only when it must wait for
+// the workers (send would block), so in-memory items of a page cost no
+// slot wait and the listing runs ahead of the workers by up to the job
+// queue's length.
 func produce(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
-	except map[string]bool, lim *Limiter, send func(i int, p *participant.Participant) bool) error {
+	except map[string]bool, lim *Limiter, jobs chan<- job, skip func(job)) error {
 	next, stop := iter.Pull2(participant.List(ctx, u, conf, opts.List))
 	defer stop()
+	held := false
+	defer func() {
+		if held {
+			lim.Release()
+		}
+	}()
 	for i := 0; ; {
-		if err := lim.Acquire(ctx); err != nil {
-			return err
+		if !held {
+			if err := lim.Acquire(ctx); err != nil {
+				return err
+			}
+			held = true
 		}
 		p, err, ok := next()
-		lim.Release()
 		switch {
 		case !ok:
 			return nil
@@ -230,10 +243,21 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 		case except[p.CallID] || p.Label != "" && except[p.Label] || opts.Filter != nil && !opts.Filter(p):
 			continue
 		}
-		if !send(i, p) {
+		j := job{i, p}
+		i++
+		select {
+		case jobs <- j:
+			continue
+		default: // the queue is full: wait for the workers without the slot
+		}
+		lim.Release()
+		held = false
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			skip(j)
 			return ctx.Err()
 		}
-		i++
 	}
 }
 

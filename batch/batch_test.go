@@ -391,3 +391,34 @@ func TestLimiterPause(t *testing.T) {
 	require.NoError(t, one.Acquire(context.Background()))
 	one.Release()
 }
+
+// TestListingNotStarvedByUpdates: the participants of a fetched page are
+// handed to the workers without waiting for a limiter slot, so the listing
+// goes on while every other slot is held by an update. Here the updates
+// wait for the listing to end; a producer that took a slot for each listed
+// participant would wait for them in turn, and the batch would only end
+// with its context.
+func TestListingNotStarvedByUpdates(t *testing.T) {
+	c := newCarrier(6, true) // pages of 3: two full pages, then an empty one
+	listed := make(chan struct{})
+	c.pageHook = func(page int) {
+		if page == 3 {
+			close(listed)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a bound, not a measurement
+	defer cancel()
+	c.fail = func(string, int, participant.UpdateRequest) error {
+		select {
+		case <-listed:
+			return nil
+		case <-ctx.Done():
+			return &participant.Error{Code: participant.CodeCanceled, Err: ctx.Err()}
+		}
+	}
+	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 2})
+	require.NoError(t, err)
+	assert.Len(t, rs, 6)
+	assert.Empty(t, batch.Failed(rs))
+	assert.LessOrEqual(t, c.maxIn, 2)
+}

@@ -48,6 +48,9 @@ func (l *Limiter) Limit() int { return cap(l.slots) }
 // Acquire waits for a free slot and for any pause to end. It returns the
 // context's error if ctx ends first; then no slot is held.
 func (l *Limiter) Acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err // a free slot must not win over an ended context
+	}
 	select {
 	case l.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -78,7 +81,8 @@ func (l *Limiter) Release() { <-l.slots }
 // rate-limited error (participant.CodeRateLimited) pauses every request of
 // the limiter for the carrier's Retry-After (up to MaxPause), or, without
 // one, for a pause that doubles from MinPause while the carrier keeps
-// refusing; Observe then reports true. Any other outcome ends the doubling.
+// refusing; Observe then reports true. A success ends the doubling; any
+// other error leaves it as it is (it says nothing about the rate).
 func (l *Limiter) Observe(err error) (rateLimited bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -89,7 +93,7 @@ func (l *Limiter) Observe(err error) (rateLimited bool) {
 	if participant.CodeOf(err) != participant.CodeRateLimited {
 		return false
 	}
-	d := l.pause
+	var d time.Duration
 	if pe, ok := errors.AsType[*participant.Error](err); ok && pe.RetryAfter > 0 {
 		d = pe.RetryAfter
 	} else {

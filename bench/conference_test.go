@@ -149,7 +149,11 @@ func benchFloor(b *testing.B, n int) {
 
 // inFlight updates calls with g goroutines and returns the 429s surfaced.
 func inFlight(ctx context.Context, u *twilio.Client, conf participant.ConferenceRef, calls []string, g int) int {
-	work := make(chan string)
+	work := make(chan string, len(calls)) // filled first: no goroutine waits for a hand-off
+	for _, c := range calls {
+		work <- c
+	}
+	close(work)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	surfaced := 0
@@ -164,10 +168,6 @@ func inFlight(ctx context.Context, u *twilio.Client, conf participant.Conference
 			}
 		})
 	}
-	for _, c := range calls {
-		work <- c
-	}
-	close(work)
 	wg.Wait()
 	return surfaced
 }
