@@ -7,6 +7,7 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -89,19 +90,19 @@ func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 	cr := &carrier{name: c.Name, account: c.Account, policy: c.Policy.withDefaults()}
 	for i, e := range c.Endpoints {
 		if e.Updater == nil {
-			return nil, invalid(field+".Endpoints["+itoa(i)+"].Updater", "must not be nil")
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"].Updater", "must not be nil")
 		}
 		caps := e.Updater.Capabilities()
 		if i == 0 {
 			cr.caps = caps
 			cr.checkRef, _ = e.Updater.(participant.RefChecker)
 		} else if caps != cr.caps {
-			return nil, invalid(field+".Endpoints["+itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
 				cr.caps.Provider+"), with the same capabilities")
 		}
 		name := e.Name
 		if name == "" {
-			name = "endpoint-" + itoa(i+1)
+			name = "endpoint-" + strconv.Itoa(i+1)
 		}
 		cr.endpoints = append(cr.endpoints, r.newEndpoint(cr, name, e.Updater))
 	}

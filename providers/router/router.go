@@ -59,6 +59,7 @@ import (
 	"iter"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -134,7 +135,7 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 	seen := map[string]bool{}
 	var errs []error
 	for i, c := range carriers {
-		field := "carriers[" + itoa(i) + "]"
+		field := "carriers[" + strconv.Itoa(i) + "]"
 		switch {
 		case !validName(c.Name):
 			errs = append(errs, invalid(field+".Name", "carrier names are letters, digits, _ and -"))
@@ -302,7 +303,7 @@ func (r *Router) route(ref participant.Ref) (*carrier, error) {
 				return c, nil
 			}
 		}
-		return nil, invalid("Ref.Carrier", "no carrier "+quote(ref.Carrier)+" (carriers: "+strings.Join(r.Carriers(), ", ")+")")
+		return nil, invalid("Ref.Carrier", "no carrier "+strconv.Quote(ref.Carrier)+" (carriers: "+strings.Join(r.Carriers(), ", ")+")")
 	}
 	if ref.Account != "" {
 		var byAccount []*carrier
@@ -342,8 +343,6 @@ func names(cs []*carrier) string {
 	return strings.Join(n, ", ")
 }
 
-func quote(s string) string { return `"` + s + `"` }
-
 func invalid(field, msg string) *participant.Error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: Name, Field: field, Message: msg}
 }
@@ -351,13 +350,6 @@ func invalid(field, msg string) *participant.Error {
 func unsupported(c *carrier, o participant.Op) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
 		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // hostOf returns the host of an API root, or the root itself when it is
