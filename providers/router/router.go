@@ -57,7 +57,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,15 +349,6 @@ func invalid(field, msg string) *participant.Error {
 func unsupported(c *carrier, o participant.Op) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
 		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
-}
-
-// hostOf returns the host of an API root, or the root itself when it is
-// not a URL.
-func hostOf(root string) string {
-	if u, err := url.Parse(root); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return root
 }
 
 // retryPolicy is p as applied (providers.RetryPolicy.WithDefaults), or
