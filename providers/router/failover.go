@@ -263,7 +263,8 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 		if sent == maxAttempts {
 			return nil, last
 		}
-		if err := sleep(ctx, c.backoff(pass, last)); err != nil {
+		// No wait runs past the caller's deadline: give up at once instead.
+		if wait := c.backoff(pass, last); !httpx.WaitFits(ctx, wait) || httpx.Wait(ctx, wait) != nil {
 			return nil, last
 		}
 	}
@@ -302,36 +303,13 @@ func (c *carrier) attemptContext(ctx context.Context, left int) (context.Context
 }
 
 // backoff is the wait before the next pass: the carrier's Retry-After
-// (capped), else exponential backoff.
+// (capped), else the policy's backoff, as httpx computes it between retries.
 func (c *carrier) backoff(pass int, last error) time.Duration {
 	rp := c.policy.Retry
 	if pe, ok := errors.AsType[*participant.Error](last); ok && pe.RetryAfter > 0 {
 		return min(pe.RetryAfter, rp.MaxRetryAfter)
 	}
-	if rp.Backoff != nil {
-		return rp.Backoff(rp.WaitMin, rp.WaitMax, pass, nil)
-	}
-	d := rp.WaitMin << min(pass, 30)
-	if d <= 0 || d > rp.WaitMax {
-		d = rp.WaitMax
-	}
-	return d
-}
-
-// sleep waits d, or fails when ctx ends first or its deadline is too
-// close for the wait to finish.
-func sleep(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return context.DeadlineExceeded
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return httpx.Backoff(rp, pass, nil)
 }
 
 // list runs a listing on the first endpoint whose breaker allows it.
