@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -363,8 +364,13 @@ type endpoint struct {
 	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
 
 	mu      sync.Mutex
-	pending []StateChangeEvent // breaker changes not yet delivered
+	pending []StateChangeEvent // breaker changes not yet taken for delivery
 	health  EndpointHealth
+
+	// undelivered counts breaker changes noted and not yet delivered
+	// (pending, or taken by a delivery still under way). At zero, flush
+	// has nothing to wait for and takes no lock.
+	undelivered atomic.Int64
 
 	// delivering is held while events are delivered, so they reach the
 	// Observer in the order they happened.
@@ -393,6 +399,7 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 			ep.health.Changes++
 			ep.pending = append(ep.pending, StateChangeEvent{Carrier: c.name, Endpoint: name,
 				From: stateOf(from), To: stateOf(to), At: now, LastCode: ep.health.LastCode})
+			ep.undelivered.Add(1)
 			ep.mu.Unlock()
 		},
 	})
@@ -428,7 +435,12 @@ func (ep *endpoint) skipped() {
 }
 
 // flush delivers the breaker changes noted since the last flush, in order.
+// When it returns, every change noted before it was called has reached the
+// Observer (perhaps delivered by another goroutine's flush).
 func (ep *endpoint) flush(r *Router) {
+	if ep.undelivered.Load() == 0 {
+		return // the hot path: no breaker change since the last delivery
+	}
 	ep.delivering.Lock()
 	defer ep.delivering.Unlock()
 	ep.deliver(r)
@@ -454,6 +466,7 @@ func (ep *endpoint) deliver(r *Router) {
 		}
 		for _, e := range events {
 			r.stateChange(e)
+			ep.undelivered.Add(-1) // after delivery: a flush seeing zero need not wait
 		}
 	}
 }
