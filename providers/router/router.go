@@ -15,6 +15,12 @@
 // When none or several fit, the call fails with ErrInvalidArgument naming
 // the candidates, and nothing is sent.
 //
+// An update is validated twice, on purpose: by the router against the
+// owning carrier's capabilities before any breaker is asked, so a bad
+// request fails with nothing sent and costs no half-open probe, and then
+// by the endpoint's adapter, like any adapter call. Fetch, List and Remove
+// likewise check the carrier's capabilities first.
+//
 // A carrier is an ordered list of endpoints: API roots that reach the same
 // account and, on Twilio, the same region (Twilio edges of one region,
 // api.telnyx.com and api.telnyx.eu, any compatible host). An update never
