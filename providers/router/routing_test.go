@@ -135,3 +135,37 @@ func TestNewRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestListRouting: a conference no carrier owns yields exactly one
+// ErrInvalidArgument naming the field, and nothing is sent; an owned one
+// lists through its carrier.
+func TestListRouting(t *testing.T) {
+	us, tx := newTwilio(t, 1), newTeXML(t, 1)
+	r := newRouter(t, nil, us.carrier(t, "us", router.Policy{}), tx.carrier(t, "telnyx", router.Policy{}))
+	ctx := context.Background()
+	conf := participant.ConferenceRef{Carrier: "apac", Conference: us.ref.Conference}
+	var errs []error
+	for p, err := range r.List(ctx, conf, participant.ListOptions{}) {
+		assert.Nil(t, p)
+		errs = append(errs, err)
+	}
+	require.Len(t, errs, 1)
+	require.ErrorIs(t, errs[0], participant.ErrInvalidArgument)
+	var pe *participant.Error
+	require.ErrorAs(t, errs[0], &pe)
+	assert.Equal(t, "Ref.Carrier", pe.Field)
+	assert.Equal(t, "list", pe.Op)
+	assert.Empty(t, us.fake.Requests())
+	assert.Empty(t, tx.fake.Requests())
+
+	conf.Carrier = "us"
+	n := 0
+	for p, err := range r.List(ctx, conf, participant.ListOptions{}) {
+		require.NoError(t, err)
+		require.NotNil(t, p)
+		n++
+	}
+	assert.Positive(t, n)
+	assert.NotEmpty(t, us.fake.Requests())
+	assert.Empty(t, tx.fake.Requests())
+}
