@@ -408,7 +408,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, readErr
 	}
 	wait := c.backoff(st.n-1, resp)
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+	if !WaitFits(ctx, wait) {
 		return false, readErr // the carrier's answer is worth more than a wait that cannot finish
 	}
 	if ce := c.log.Check(zapcore.DebugLevel, "carrier request retry"); ce != nil {
@@ -419,16 +419,33 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	// Backoff with jitter is called once and cannot sleep past what was
 	// checked. The body was read above, so the connection is back in the
 	// pool during the wait.
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false, ctx.Err()
-		case <-t.C:
-		}
+	if err := Wait(ctx, wait); err != nil {
+		return false, err
 	}
 	return true, nil
+}
+
+// WaitFits reports whether a wait of d ends before ctx's deadline (always,
+// when ctx has none).
+func WaitFits(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) >= d
+}
+
+// Wait waits d, or fails with ctx.Err() when ctx ends first. Judge the wait
+// with WaitFits first: Wait does not look at the deadline.
+func Wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Retryable is the built-in retry decision. 429 is always retried (the
@@ -468,12 +485,19 @@ func (c *Client) backoff(i int, resp *http.Response) time.Duration {
 			return min(d, c.policy.MaxRetryAfter)
 		}
 	}
-	if c.policy.Backoff != nil {
-		return c.policy.Backoff(c.policy.WaitMin, c.policy.WaitMax, i, resp)
+	return Backoff(&c.policy, i, resp)
+}
+
+// Backoff is p's wait before retry number i (0-based) when the carrier
+// named none: p.Backoff when set (given resp, which may be nil), else
+// exponential from WaitMin, capped at WaitMax. p has its defaults applied.
+func Backoff(p *providers.RetryPolicy, i int, resp *http.Response) time.Duration {
+	if p.Backoff != nil {
+		return p.Backoff(p.WaitMin, p.WaitMax, i, resp)
 	}
-	d := c.policy.WaitMin << min(i, 30)
-	if d <= 0 || d > c.policy.WaitMax {
-		d = c.policy.WaitMax
+	d := p.WaitMin << min(i, 30)
+	if d <= 0 || d > p.WaitMax {
+		d = p.WaitMax
 	}
 	return d
 }

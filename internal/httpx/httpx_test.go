@@ -248,3 +248,27 @@ func TestRedirectsNotFollowed(t *testing.T) {
 	}
 	assert.Zero(t, gets.Load(), "a POST is never replayed as a GET elsewhere")
 }
+
+// TestBackoffAndWait: the shared pieces the client and the router wait with.
+func TestBackoffAndWait(t *testing.T) {
+	p := providers.RetryPolicy{WaitMin: 100 * time.Millisecond, WaitMax: time.Second}.WithDefaults()
+	for i, want := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
+		800 * time.Millisecond, time.Second} {
+		assert.Equal(t, want, httpx.Backoff(&p, i, nil), "retry %d", i)
+	}
+	assert.Equal(t, time.Second, httpx.Backoff(&p, 200, nil), "no overflow past WaitMax")
+	p.Backoff = func(lo, hi time.Duration, i int, _ *http.Response) time.Duration { return lo + hi + time.Duration(i) }
+	assert.Equal(t, 1100*time.Millisecond+3, httpx.Backoff(&p, 3, nil))
+
+	assert.True(t, httpx.WaitFits(context.Background(), time.Hour), "no deadline: any wait fits")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	assert.True(t, httpx.WaitFits(ctx, time.Millisecond))
+	assert.False(t, httpx.WaitFits(ctx, time.Hour))
+
+	require.NoError(t, httpx.Wait(context.Background(), 0))
+	require.NoError(t, httpx.Wait(ctx, time.Millisecond))
+	cancel()
+	require.ErrorIs(t, httpx.Wait(ctx, 0), context.Canceled, "an ended context fails even a zero wait")
+	require.ErrorIs(t, httpx.Wait(ctx, time.Hour), context.Canceled)
+}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"iter"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -89,19 +91,19 @@ func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 	cr := &carrier{name: c.Name, account: c.Account, policy: c.Policy.withDefaults()}
 	for i, e := range c.Endpoints {
 		if e.Updater == nil {
-			return nil, invalid(field+".Endpoints["+itoa(i)+"].Updater", "must not be nil")
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"].Updater", "must not be nil")
 		}
 		caps := e.Updater.Capabilities()
 		if i == 0 {
 			cr.caps = caps
 			cr.checkRef, _ = e.Updater.(participant.RefChecker)
 		} else if caps != cr.caps {
-			return nil, invalid(field+".Endpoints["+itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
 				cr.caps.Provider+"), with the same capabilities")
 		}
 		name := e.Name
 		if name == "" {
-			name = "endpoint-" + itoa(i+1)
+			name = "endpoint-" + strconv.Itoa(i+1)
 		}
 		cr.endpoints = append(cr.endpoints, r.newEndpoint(cr, name, e.Updater))
 	}
@@ -262,7 +264,8 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 		if sent == maxAttempts {
 			return nil, last
 		}
-		if err := sleep(ctx, c.backoff(pass, last)); err != nil {
+		// No wait runs past the caller's deadline: give up at once instead.
+		if wait := c.backoff(pass, last); !httpx.WaitFits(ctx, wait) || httpx.Wait(ctx, wait) != nil {
 			return nil, last
 		}
 	}
@@ -301,36 +304,13 @@ func (c *carrier) attemptContext(ctx context.Context, left int) (context.Context
 }
 
 // backoff is the wait before the next pass: the carrier's Retry-After
-// (capped), else exponential backoff.
+// (capped), else the policy's backoff, as httpx computes it between retries.
 func (c *carrier) backoff(pass int, last error) time.Duration {
 	rp := c.policy.Retry
 	if pe, ok := errors.AsType[*participant.Error](last); ok && pe.RetryAfter > 0 {
 		return min(pe.RetryAfter, rp.MaxRetryAfter)
 	}
-	if rp.Backoff != nil {
-		return rp.Backoff(rp.WaitMin, rp.WaitMax, pass, nil)
-	}
-	d := rp.WaitMin << min(pass, 30)
-	if d <= 0 || d > rp.WaitMax {
-		d = rp.WaitMax
-	}
-	return d
-}
-
-// sleep waits d, or fails when ctx ends first or its deadline is too
-// close for the wait to finish.
-func sleep(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return context.DeadlineExceeded
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return httpx.Backoff(rp, pass, nil)
 }
 
 // list runs a listing on the first endpoint whose breaker allows it.
@@ -384,8 +364,13 @@ type endpoint struct {
 	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
 
 	mu      sync.Mutex
-	pending []StateChangeEvent // breaker changes not yet delivered
+	pending []StateChangeEvent // breaker changes not yet taken for delivery
 	health  EndpointHealth
+
+	// undelivered counts breaker changes noted and not yet delivered
+	// (pending, or taken by a delivery still under way). At zero, flush
+	// has nothing to wait for and takes no lock.
+	undelivered atomic.Int64
 
 	// delivering is held while events are delivered, so they reach the
 	// Observer in the order they happened.
@@ -414,6 +399,7 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 			ep.health.Changes++
 			ep.pending = append(ep.pending, StateChangeEvent{Carrier: c.name, Endpoint: name,
 				From: stateOf(from), To: stateOf(to), At: now, LastCode: ep.health.LastCode})
+			ep.undelivered.Add(1)
 			ep.mu.Unlock()
 		},
 	})
@@ -449,7 +435,12 @@ func (ep *endpoint) skipped() {
 }
 
 // flush delivers the breaker changes noted since the last flush, in order.
+// When it returns, every change noted before it was called has reached the
+// Observer (perhaps delivered by another goroutine's flush).
 func (ep *endpoint) flush(r *Router) {
+	if ep.undelivered.Load() == 0 {
+		return // the hot path: no breaker change since the last delivery
+	}
 	ep.delivering.Lock()
 	defer ep.delivering.Unlock()
 	ep.deliver(r)
@@ -475,6 +466,7 @@ func (ep *endpoint) deliver(r *Router) {
 		}
 		for _, e := range events {
 			r.stateChange(e)
+			ep.undelivered.Add(-1) // after delivery: a flush seeing zero need not wait
 		}
 	}
 }

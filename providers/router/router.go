@@ -15,6 +15,12 @@
 // When none or several fit, the call fails with ErrInvalidArgument naming
 // the candidates, and nothing is sent.
 //
+// An update is validated twice, on purpose: by the router against the
+// owning carrier's capabilities before any breaker is asked, so a bad
+// request fails with nothing sent and costs no half-open probe, and then
+// by the endpoint's adapter, like any adapter call. Fetch, List and Remove
+// likewise check the carrier's capabilities first.
+//
 // A carrier is an ordered list of endpoints: API roots that reach the same
 // account and, on Twilio, the same region (Twilio edges of one region,
 // api.telnyx.com and api.telnyx.eu, any compatible host). An update never
@@ -57,8 +63,8 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -134,7 +140,7 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 	seen := map[string]bool{}
 	var errs []error
 	for i, c := range carriers {
-		field := "carriers[" + itoa(i) + "]"
+		field := "carriers[" + strconv.Itoa(i) + "]"
 		switch {
 		case !validName(c.Name):
 			errs = append(errs, invalid(field+".Name", "carrier names are letters, digits, _ and -"))
@@ -302,7 +308,7 @@ func (r *Router) route(ref participant.Ref) (*carrier, error) {
 				return c, nil
 			}
 		}
-		return nil, invalid("Ref.Carrier", "no carrier "+quote(ref.Carrier)+" (carriers: "+strings.Join(r.Carriers(), ", ")+")")
+		return nil, invalid("Ref.Carrier", "no carrier "+strconv.Quote(ref.Carrier)+" (carriers: "+strings.Join(r.Carriers(), ", ")+")")
 	}
 	if ref.Account != "" {
 		var byAccount []*carrier
@@ -342,8 +348,6 @@ func names(cs []*carrier) string {
 	return strings.Join(n, ", ")
 }
 
-func quote(s string) string { return `"` + s + `"` }
-
 func invalid(field, msg string) *participant.Error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: Name, Field: field, Message: msg}
 }
@@ -351,22 +355,6 @@ func invalid(field, msg string) *participant.Error {
 func unsupported(c *carrier, o participant.Op) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
 		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
-}
-
-// hostOf returns the host of an API root, or the root itself when it is
-// not a URL.
-func hostOf(root string) string {
-	if u, err := url.Parse(root); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return root
 }
 
 // retryPolicy is p as applied (providers.RetryPolicy.WithDefaults), or

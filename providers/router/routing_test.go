@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -58,6 +59,9 @@ func TestRouting(t *testing.T) {
 	}{
 		{"UnknownName", participant.Ref{Carrier: "apac", Conference: us.ref.Conference, Call: us.ref.Call},
 			"Ref.Carrier", []string{`"apac"`, "eu, telnyx, us"}},
+		// A hostile name is escaped in the message, not written raw.
+		{"HostileName", participant.Ref{Carrier: "x\x1b[2J\nforged: line", Conference: us.ref.Conference, Call: us.ref.Call},
+			"Ref.Carrier", []string{`"x\x1b[2J\nforged: line"`}},
 		// Twilio SIDs fit both Twilio carriers (and, while the TeXML
 		// adapter accepts any id, that one too).
 		{"Ambiguous", participant.Ref{Account: vendorfake.HexID("AC"), Conference: us.ref.Conference, Call: us.ref.Call},
@@ -76,6 +80,8 @@ func TestRouting(t *testing.T) {
 			for _, s := range tc.says {
 				assert.Contains(t, err.Error(), s)
 			}
+			assert.NotContains(t, err.Error(), "\x1b", "control characters are escaped")
+			assert.NotContains(t, err.Error(), "\n", "control characters are escaped")
 			_, err = r.Fetch(ctx, tc.ref)
 			require.ErrorIs(t, err, participant.ErrInvalidArgument)
 		})
@@ -115,6 +121,8 @@ func TestNewRejects(t *testing.T) {
 		{"Twice", []router.Carrier{ok, ok}, "carriers[1].Name"},
 		{"NoEndpoint", []router.Carrier{{Name: "b"}}, "carriers[0].Endpoints"},
 		{"NilUpdater", []router.Carrier{{Name: "b", Endpoints: []router.Endpoint{{}}}}, "carriers[0].Endpoints[0].Updater"},
+		{"NilUpdaterTwelfth", []router.Carrier{{Name: "b", Endpoints: append(slices.Repeat(ok.Endpoints[:1], 11), router.Endpoint{})}},
+			"carriers[0].Endpoints[11].Updater"},
 		{"MixedAdapters", []router.Carrier{{Name: "b", Endpoints: []router.Endpoint{ok.Endpoints[0],
 			newTeXML(t, 1).carrier(t, "x", router.Policy{}).Endpoints[0]}}}, "carriers[0].Endpoints[1]"},
 	} {
@@ -126,4 +134,38 @@ func TestNewRejects(t *testing.T) {
 			assert.Equal(t, tc.field, pe.Field)
 		})
 	}
+}
+
+// TestListRouting: a conference no carrier owns yields exactly one
+// ErrInvalidArgument naming the field, and nothing is sent; an owned one
+// lists through its carrier.
+func TestListRouting(t *testing.T) {
+	us, tx := newTwilio(t, 1), newTeXML(t, 1)
+	r := newRouter(t, nil, us.carrier(t, "us", router.Policy{}), tx.carrier(t, "telnyx", router.Policy{}))
+	ctx := context.Background()
+	conf := participant.ConferenceRef{Carrier: "apac", Conference: us.ref.Conference}
+	var errs []error
+	for p, err := range r.List(ctx, conf, participant.ListOptions{}) {
+		assert.Nil(t, p)
+		errs = append(errs, err)
+	}
+	require.Len(t, errs, 1)
+	require.ErrorIs(t, errs[0], participant.ErrInvalidArgument)
+	var pe *participant.Error
+	require.ErrorAs(t, errs[0], &pe)
+	assert.Equal(t, "Ref.Carrier", pe.Field)
+	assert.Equal(t, "list", pe.Op)
+	assert.Empty(t, us.fake.Requests())
+	assert.Empty(t, tx.fake.Requests())
+
+	conf.Carrier = "us"
+	n := 0
+	for p, err := range r.List(ctx, conf, participant.ListOptions{}) {
+		require.NoError(t, err)
+		require.NotNil(t, p)
+		n++
+	}
+	assert.Positive(t, n)
+	assert.NotEmpty(t, us.fake.Requests())
+	assert.Empty(t, tx.fake.Requests())
 }
