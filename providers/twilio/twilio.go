@@ -45,7 +45,7 @@ type Config struct {
 	// Region and Edge select a regional endpoint,
 	// https://api.{edge}.{region}.twilio.com. An Edge without a Region uses
 	// region us1. A Region without an Edge takes the region's default edge,
-	// as Twilio's SDKs do (DefaultEdges: ie1 → dublin, au1 → sydney, …):
+	// as Twilio's SDKs do (DefaultEdge: ie1 → dublin, au1 → sydney, …):
 	// Twilio retired the edgeless api.{region}.twilio.com hosts. A region
 	// with no known default edge needs Edge.
 	Region, Edge string
@@ -141,7 +141,8 @@ func baseURL(cfg Config) (string, error) {
 	}
 	region, edge := cmp.Or(cfg.Region, "us1"), cfg.Edge
 	if edge == "" {
-		if edge = DefaultEdges[region]; edge == "" {
+		var ok bool
+		if edge, ok = DefaultEdge(region); !ok {
 			return "", adapter.ConfigError(Name, "Edge", "must be set with Region "+strconv.Quote(region)+
 				" (it has no known default edge); see Twilio's list of edge locations, e.g. dublin for ie1")
 		}
@@ -149,9 +150,17 @@ func baseURL(cfg Config) (string, error) {
 	return "https://api." + edge + "." + region + ".twilio.com", nil
 }
 
-// DefaultEdges maps each Twilio region to the edge location Twilio's own
-// SDKs use when only the region is given (twilio-go's request handler).
-var DefaultEdges = map[string]string{
+// DefaultEdge returns the edge location Twilio's own SDKs use when only
+// the region is given (twilio-go's request handler), and whether the
+// region has one.
+func DefaultEdge(region string) (edge string, ok bool) {
+	edge, ok = defaultEdges[region]
+	return edge, ok
+}
+
+// defaultEdges is unexported so that no importer can change it under
+// every client.
+var defaultEdges = map[string]string{
 	"au1": "sydney", "br1": "sao-paulo", "de1": "frankfurt", "ie1": "dublin", "jp1": "tokyo",
 	"jp2": "osaka", "sg1": "singapore", "us1": "ashburn", "us2": "umatilla",
 }

@@ -183,3 +183,13 @@ func TestURLOpenerRegionAndEdgeFromEnvironment(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "TWILIO_EDGE", pe.Field, "a region without a known default edge names what to set: %v", err)
 }
+
+func TestDefaultEdge(t *testing.T) {
+	for region, want := range map[string]string{"ie1": "dublin", "au1": "sydney", "us1": "ashburn"} {
+		got, ok := twilio.DefaultEdge(region)
+		assert.True(t, ok, region)
+		assert.Equal(t, want, got, region)
+	}
+	_, ok := twilio.DefaultEdge("xx9")
+	assert.False(t, ok, "a region Twilio does not document has no default edge")
+}
