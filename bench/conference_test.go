@@ -1,9 +1,15 @@
 package bench
 
 import (
+	"bufio"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,9 +34,44 @@ const (
 	loopInFlight   = 100
 )
 
-// loadedConference is a Twilio fake holding one conference of n
-// participants behind the latency and the limit, and an adapter for it.
-func loadedConference(b *testing.B, n int) (*carrierMeter, *twilio.Client, participant.ConferenceRef) {
+// rehearsal is a carrier holding one conference of n participants behind
+// the latency and the limit, and a Twilio adapter pointed at it.
+type rehearsal struct {
+	u     *twilio.Client
+	conf  participant.ConferenceRef
+	calls []string // the conference's call ids, listed beforehand
+
+	// What the net/http row needs to build the same requests by hand.
+	base, auth, account string
+
+	// throttled returns how many requests the carrier has answered 429.
+	throttled func() int64
+	// meter is the in-process fake's wrapper; nil for the emulator process.
+	meter *carrierMeter
+}
+
+// newRehearsal makes the adapter for a carrier at base and lists the
+// conference once, checking it holds n participants.
+func newRehearsal(b *testing.B, base, account, token, conference string, n int) *rehearsal {
+	b.Helper()
+	u, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: base,
+		Options: providers.Options{MaxConnsPerHost: 2 * loopInFlight}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(u.CloseIdleConnections)
+	r := &rehearsal{u: u, conf: participant.ConferenceRef{Conference: conference}, base: base, account: account,
+		auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(account+":"+token))}
+	r.calls = listCalls(b, u, r.conf)
+	if len(r.calls) != n {
+		b.Fatalf("the conference holds %d participants, want %d", len(r.calls), n)
+	}
+	return r
+}
+
+// inProcess is the Twilio fake (twiliotest) in the benchmark's own
+// process, behind a carrierMeter.
+func inProcess(b *testing.B, n int) *rehearsal {
 	b.Helper()
 	fake := twiliotest.New(twiliotest.Config{AccountSID: twAccount, AuthToken: twToken})
 	for i := range n {
@@ -41,13 +82,70 @@ func loadedConference(b *testing.B, n int) (*carrierMeter, *twilio.Client, parti
 	m := &carrierMeter{Server: fake}
 	srv := httptest.NewServer(m)
 	b.Cleanup(srv.Close)
-	u, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: srv.URL,
-		Options: providers.Options{MaxConnsPerHost: 2 * loopInFlight}})
+	r := newRehearsal(b, srv.URL, twAccount, twToken, twConference, n)
+	r.throttled, r.meter = fake.Throttled, m
+	return r
+}
+
+// emulatorProcess is `carrierctl emulate --participants n --latency 20ms
+// --max-concurrent 50`, built from this repository and run as its own
+// process, as a user rehearses against it: the Go runtimes of client and
+// carrier no longer share one scheduler (they still share the machine).
+func emulatorProcess(b *testing.B, n int) *rehearsal {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "carrierctl")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/carrierkit/carrierkit/cmd/carrierctl").CombinedOutput(); err != nil {
+		b.Fatalf("go build carrierctl: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "emulate", "--listen", "127.0.0.1:0", "--participants", strconv.Itoa(n),
+		"--latency", carrierLatency.String(), "--max-concurrent", strconv.Itoa(carrierLimit))
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(u.CloseIdleConnections)
-	return m, u, participant.ConferenceRef{Conference: twConference}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	// The emulator's first line describes every carrier it serves.
+	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	if err != nil {
+		b.Fatalf("reading the emulator's first line: %v", err)
+	}
+	var info map[string]struct {
+		BaseURL     string            `json:"base_url"`
+		Account     string            `json:"account"`
+		Credentials map[string]string `json:"credentials"`
+		Conference  string            `json:"conference"`
+	}
+	if err := json.Unmarshal(line, &info); err != nil {
+		b.Fatalf("the emulator's first line: %v", err)
+	}
+	tw := info["twilio"]
+	r := newRehearsal(b, tw.BaseURL, tw.Account, tw.Credentials["TWILIO_AUTH_TOKEN"], tw.Conference, n)
+	r.throttled = func() int64 { return emulatorThrottled(b, tw.BaseURL) }
+	return r
+}
+
+// emulatorThrottled reads the emulator's count of Twilio requests it
+// answered 429 (GET /_emulator/stats).
+func emulatorThrottled(b *testing.B, base string) int64 {
+	resp, err := http.Get(base + "/_emulator/stats")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var stats map[string]struct {
+		Throttled int64 `json:"throttled"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		b.Fatal(err)
+	}
+	return stats["twilio"].Throttled
 }
 
 // carrierMeter serves the fake and adds up the time requests spend in it,
@@ -85,32 +183,51 @@ func report(b *testing.B, n int, elapsed time.Duration, throttled int64, surface
 }
 
 // BenchmarkConference mutes a whole conference behind the latency and the
-// limit, four ways, close in time:
+// limit, at two carriers, each way close in time:
 //
-//   - floor: the best this machine does within the limit: the call ids
-//     known beforehand (no listing), exactly carrierLimit goroutines over
-//     the plain adapter.
+//   - net-http: the machine's own floor: the call ids known beforehand
+//     (no listing), exactly carrierLimit goroutines, each a hand-written
+//     net/http POST (no carrierkit at all). What any Go client can reach
+//     here.
+//   - floor: the same over the plain adapter.
 //   - update-all: batch.UpdateAll with a Limiter of the carrier's limit:
 //     listing and updates share the 50 slots, so the carrier never has
-//     to refuse one. At two conference sizes, for B/op per participant.
+//     to refuse one. At two conference sizes in process, for B/op per
+//     participant.
 //   - hand-loop: list, then loopInFlight goroutines over the plain adapter
 //     (its default retry policy retries each 429 after a backoff).
+//
+// The carriers: the Twilio fake in this process (with its meter), and
+// `carrierctl emulate` run as its own process (rows under emulator/).
 func BenchmarkConference(b *testing.B) {
-	b.Run("floor/participants=1000", func(b *testing.B) { benchFloor(b, 1000) })
+	b.Run("net-http/participants=1000", func(b *testing.B) { benchNetHTTP(b, inProcess(b, 1000)) })
+	b.Run("floor/participants=1000", func(b *testing.B) { benchFloor(b, inProcess(b, 1000)) })
 	for _, n := range []int{1000, 2000} {
-		b.Run("update-all/participants="+strconv.Itoa(n), func(b *testing.B) { benchUpdateAll(b, n) })
+		b.Run("update-all/participants="+strconv.Itoa(n), func(b *testing.B) { benchUpdateAll(b, inProcess(b, n)) })
 	}
-	b.Run("hand-loop/participants=1000", func(b *testing.B) { benchHandLoop(b, 1000) })
+	b.Run("hand-loop/participants=1000", func(b *testing.B) { benchHandLoop(b, inProcess(b, 1000)) })
+
+	b.Run("emulator", func(b *testing.B) {
+		r := emulatorProcess(b, 1000)
+		b.Run("net-http/participants=1000", func(b *testing.B) { benchNetHTTP(b, r) })
+		b.Run("floor/participants=1000", func(b *testing.B) { benchFloor(b, r) })
+		b.Run("update-all/participants=1000", func(b *testing.B) { benchUpdateAll(b, r) })
+		b.Run("hand-loop/participants=1000", func(b *testing.B) { benchHandLoop(b, r) })
+	})
 }
 
 // measure times run over b.Loop and reports; run returns the 429s it
-// surfaced. The carrier's 429s are counted from the first run. at_carrier
-// is the mean number of requests inside the carrier (of carrierLimit),
-// carrier_ms/req the mean time one spends there (the latency, plus the
-// fake's own work), peak_at_carrier the most at once (429s included).
-func measure(b *testing.B, n int, fake *carrierMeter, run func() int) {
-	before := fake.Throttled()
-	busy0, requests0 := fake.busy.Load(), fake.requests.Load()
+// surfaced. The carrier's 429s are counted from the first run. For the
+// in-process fake, at_carrier is the mean number of requests inside the
+// carrier (of carrierLimit), carrier_ms/req the mean time one spends there
+// (the latency, plus the fake's own work), peak_at_carrier the most at
+// once (429s included).
+func measure(b *testing.B, r *rehearsal, run func() int) {
+	before := r.throttled()
+	var busy0, requests0 int64
+	if r.meter != nil {
+		busy0, requests0 = r.meter.busy.Load(), r.meter.requests.Load()
+	}
 	b.ReportAllocs()
 	var elapsed time.Duration
 	surfaced := 0
@@ -119,11 +236,13 @@ func measure(b *testing.B, n int, fake *carrierMeter, run func() int) {
 		surfaced += run()
 		elapsed += time.Since(start)
 	}
-	report(b, n, elapsed, fake.Throttled()-before, surfaced)
-	busy, requests := fake.busy.Load()-busy0, fake.requests.Load()-requests0
-	b.ReportMetric(float64(busy)/float64(elapsed), "at_carrier")
-	b.ReportMetric(float64(busy)/float64(requests)/1e6, "carrier_ms/req")
-	b.ReportMetric(float64(fake.peak.Load()), "peak_at_carrier")
+	report(b, len(r.calls), elapsed, r.throttled()-before, surfaced)
+	if m := r.meter; m != nil {
+		busy, requests := m.busy.Load()-busy0, m.requests.Load()-requests0
+		b.ReportMetric(float64(busy)/float64(elapsed), "at_carrier")
+		b.ReportMetric(float64(busy)/float64(requests)/1e6, "carrier_ms/req")
+		b.ReportMetric(float64(m.peak.Load()), "peak_at_carrier")
+	}
 }
 
 // listCalls lists the conference's call ids in one page.
@@ -141,42 +260,60 @@ func listCalls(b *testing.B, u *twilio.Client, conf participant.ConferenceRef) [
 // maxPage is the largest page Twilio's list gives (PageSize).
 const maxPage = 1000
 
-func benchFloor(b *testing.B, n int) {
-	fake, u, conf := loadedConference(b, n)
-	calls := listCalls(b, u, conf) // beforehand: the floor does not list
-	measure(b, n, fake, func() int { return inFlight(context.Background(), u, conf, calls, carrierLimit) })
+func benchFloor(b *testing.B, r *rehearsal) {
+	measure(b, r, func() int {
+		return inFlight(r.calls, carrierLimit, func(call string) error {
+			_, err := r.u.Update(context.Background(), r.conf.Participant(call), mute)
+			return err
+		})
+	})
 }
 
-// inFlight updates calls with g goroutines and returns the 429s surfaced.
-func inFlight(ctx context.Context, u *twilio.Client, conf participant.ConferenceRef, calls []string, g int) int {
+// benchNetHTTP is the floor without carrierkit: floorPost (the least a
+// hand-written client does) with net/http's pooled transport.
+func benchNetHTTP(b *testing.B, r *rehearsal) {
+	hc := &http.Client{Transport: pooledTransport()}
+	b.Cleanup(hc.CloseIdleConnections)
+	prefix := r.base + "/2010-04-01/Accounts/" + r.account + "/Conferences/" + r.conf.Conference + "/Participants/"
+	measure(b, r, func() int {
+		return inFlight(r.calls, carrierLimit, func(call string) error {
+			var p floorParticipant
+			if err := floorPost(context.Background(), hc, prefix+call+".json", r.auth, "Muted=true", &p); err != nil {
+				b.Error(err) // a 429 too: within the limit there is none
+			}
+			return nil
+		})
+	})
+}
+
+// inFlight runs update over calls with g goroutines and returns the 429s
+// surfaced.
+func inFlight(calls []string, g int, update func(call string) error) int {
 	work := make(chan string, len(calls)) // filled first: no goroutine waits for a hand-off
 	for _, c := range calls {
 		work <- c
 	}
 	close(work)
-	var mu sync.Mutex
+	var surfaced atomic.Int64
 	var wg sync.WaitGroup
-	surfaced := 0
 	for range g {
 		wg.Go(func() {
 			for call := range work {
-				if _, err := u.Update(ctx, conf.Participant(call), mute); participant.CodeOf(err) == participant.CodeRateLimited {
-					mu.Lock()
-					surfaced++
-					mu.Unlock()
+				if participant.CodeOf(update(call)) == participant.CodeRateLimited {
+					surfaced.Add(1)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	return surfaced
+	return int(surfaced.Load())
 }
 
-func benchUpdateAll(b *testing.B, n int) {
-	fake, u, conf := loadedConference(b, n)
+func benchUpdateAll(b *testing.B, r *rehearsal) {
+	n := len(r.calls)
 	lim := batch.NewLimiter(carrierLimit) // one per account, reused by every run
-	measure(b, n, fake, func() int {
-		rs, err := batch.UpdateAll(context.Background(), u, conf, mute, batch.Options{Limiter: lim})
+	measure(b, r, func() int {
+		rs, err := batch.UpdateAll(context.Background(), r.u, r.conf, mute, batch.Options{Limiter: lim})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -184,9 +321,9 @@ func benchUpdateAll(b *testing.B, n int) {
 			b.Fatalf("%d results, want %d", len(rs), n)
 		}
 		surfaced := 0
-		for _, r := range batch.Failed(rs) {
-			if participant.CodeOf(r.Err) != participant.CodeRateLimited {
-				b.Fatal(r.Err)
+		for _, res := range batch.Failed(rs) {
+			if participant.CodeOf(res.Err) != participant.CodeRateLimited {
+				b.Fatal(res.Err)
 			}
 			surfaced++
 		}
@@ -194,9 +331,11 @@ func benchUpdateAll(b *testing.B, n int) {
 	})
 }
 
-func benchHandLoop(b *testing.B, n int) {
-	fake, u, conf := loadedConference(b, n)
-	measure(b, n, fake, func() int {
-		return inFlight(context.Background(), u, conf, listCalls(b, u, conf), loopInFlight)
+func benchHandLoop(b *testing.B, r *rehearsal) {
+	measure(b, r, func() int {
+		return inFlight(listCalls(b, r.u, r.conf), loopInFlight, func(call string) error {
+			_, err := r.u.Update(context.Background(), r.conf.Participant(call), mute)
+			return err
+		})
 	})
 }
