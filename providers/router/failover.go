@@ -227,11 +227,14 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			latency := time.Since(start)
 			cancel()
 			v, unhealthy := classify(ctx, err)
-			ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+			local := v == vFinal && isLocal(err) // refused before sending: no request, no answer
+			if !local {
+				ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+			}
 			switch {
 			case unhealthy:
 				done(errUnhealthy)
-			case v == vCallerEnded || v == vFinal && isLocal(err):
+			case v == vCallerEnded || local:
 				done(errExcluded)
 			default:
 				done(nil)
@@ -332,11 +335,16 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				}
 			}
 			v, unhealthy := classify(ctx, last)
-			ep.record(last, unhealthy, v == vCallerEnded)
+			// A listing refused before sending is no probe: it must not
+			// close a half-open breaker.
+			local := v == vFinal && isLocal(last)
+			if !local {
+				ep.record(last, unhealthy, v == vCallerEnded)
+			}
 			switch {
 			case unhealthy:
 				done(errUnhealthy)
-			case v == vCallerEnded:
+			case v == vCallerEnded || local:
 				done(errExcluded)
 			default:
 				done(nil)
