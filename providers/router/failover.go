@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"iter"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -87,6 +88,13 @@ type carrier struct {
 func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 	if c.Policy.Retry != nil && c.Policy.Retry.CheckRetry != nil {
 		return nil, invalid(field+".Policy.Retry.CheckRetry", "must be nil: the router decides what may be sent again")
+	}
+	// gobreaker counts in uint32: a larger value would wrap around.
+	if c.Policy.Breaker.Failures > math.MaxUint32 {
+		return nil, invalid(field+".Policy.Breaker.Failures", "must be at most "+strconv.Itoa(math.MaxUint32))
+	}
+	if c.Policy.Breaker.Probes > math.MaxUint32 {
+		return nil, invalid(field+".Policy.Breaker.Probes", "must be at most "+strconv.Itoa(math.MaxUint32))
 	}
 	cr := &carrier{name: c.Name, account: c.Account, policy: c.Policy.withDefaults()}
 	for i, e := range c.Endpoints {

@@ -53,3 +53,22 @@ func TestLocalRefusalIsNoAttempt(t *testing.T) {
 	assert.Equal(t, router.StateHalfOpen, h.State, "a listing refused before sending closes no breaker")
 	assert.Equal(t, 2, h.Requests)
 }
+
+// TestBreakerSettingsOutOfRange: gobreaker counts in uint32; a larger
+// Failures or Probes would wrap (4294967296 failures: open at the first).
+func TestBreakerSettingsOutOfRange(t *testing.T) {
+	v := newTwilio(t, 1)
+	for _, tc := range []struct {
+		field string
+		b     router.BreakerSettings
+	}{
+		{"carriers[0].Policy.Breaker.Failures", router.BreakerSettings{Failures: 1 << 32}},
+		{"carriers[0].Policy.Breaker.Probes", router.BreakerSettings{Probes: 1<<32 + 1}},
+	} {
+		_, err := router.New(router.Options{}, v.carrier(t, "c", router.Policy{Breaker: tc.b}))
+		require.ErrorIs(t, err, participant.ErrInvalidArgument, tc.field)
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, tc.field, pe.Field)
+	}
+}
