@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -136,4 +137,23 @@ func TestListQuery(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{"PageSize": {"2"}, "Muted": {"true"}}, q)
 	assert.Equal(t, "/api/laml/2010-04-01/Accounts/"+project+"/Conferences/"+conf+"/Participants.json", reqs[0].Path)
+}
+
+// TestErrorNamesSignalWire: SignalWire answers in Twilio's error shape,
+// but the vendor error a caller prints must name SignalWire, not Twilio.
+func TestErrorNamesSignalWire(t *testing.T) {
+	project := signalwiretest.NewID()
+	fake := signalwiretest.New(signalwiretest.Config{ProjectID: project, APIToken: testToken})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	c, err := signalwire.New(signalwire.Config{ProjectID: project, APIToken: testToken, BaseURL: srv.URL + signalwiretest.Root})
+	require.NoError(t, err)
+	_, err = c.Update(context.Background(), participant.Ref{Conference: signalwiretest.NewID(), Call: signalwiretest.NewID()},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.ErrorIs(t, err, participant.ErrNotFound)
+	var apiErr *signalwire.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, signalwire.Name, apiErr.Provider)
+	assert.True(t, strings.HasPrefix(apiErr.Error(), "signalwire error "), apiErr.Error())
+	assert.NotContains(t, err.Error(), "twilio")
 }
