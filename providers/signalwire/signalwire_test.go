@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
-	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
@@ -81,22 +79,11 @@ func TestURLOpener(t *testing.T) {
 // CARRIERKIT_LIVE_SIGNALWIRE_CALL2 it runs the full profile, else the core
 // one.
 func TestLive(t *testing.T) {
-	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_SIGNALWIRE_" + k) }
-	space, project, token, conference, call := get("SPACE"), get("PROJECT"), get("API_TOKEN"), get("CONFERENCE"), get("CALL")
-	if space == "" || project == "" || token == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_SIGNALWIRE_SPACE, _PROJECT, _API_TOKEN, _CONFERENCE and _CALL (and optionally _CALL2) to run")
-	}
-	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
-			return signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: token, Options: opts})
-		},
-		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: live.ProfileCore,
-	}
-	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
-	}
-	conformance.RunLive(t, env)
+	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_SIGNALWIRE_", []string{"SPACE", "PROJECT", "API_TOKEN"},
+		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+			return signalwire.New(signalwire.Config{Space: get("SPACE"), ProjectID: get("PROJECT"),
+				APIToken: get("API_TOKEN"), Options: opts})
+		})
 }
 
 // FuzzAnswers: whatever SignalWire (or a proxy) answers, the adapter
