@@ -68,14 +68,24 @@ func (p *Params) String(name string) string {
 	return vs[0]
 }
 
-var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var (
+	envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// conventionalEnvName is the upper-case form environment variable
+	// names take by convention. Errors repeat only a name of this form: a
+	// value of any other form may be a credential pasted where the name of
+	// its variable belongs (Twilio tokens are lower-case hex, Telnyx keys
+	// mixed case), and credentials never go in an error.
+	conventionalEnvName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,63}$`)
+)
 
 // EnvName returns the environment variable that credential parameter name
 // chooses (e.g. auth_token_env=EU_TWILIO_TOKEN), or "" when it is absent.
+// A value that is no variable name is refused without being repeated.
 func (p *Params) EnvName(name string) string {
 	v := p.String(name)
 	if v != "" && !envNamePattern.MatchString(v) {
-		p.Fail(name, fmt.Sprintf("must be an environment variable name, got %q", v))
+		p.Fail(name, "must be an environment variable name (letters, digits and _, not starting with a digit); "+
+			"the value is not repeated here, as it may be a credential")
 	}
 	return v
 }
@@ -239,13 +249,17 @@ func (e *Env) Err() error { return errors.Join(e.errs...) }
 
 // Getenv returns the value of environment variable name, the one credential
 // parameter param chose (or its default). An unset or empty variable is a
-// ConfigError naming param and the variable, never a value; hint, if set,
-// follows in parentheses.
+// ConfigError naming param and, when it has the conventional upper-case
+// form, the variable; never a value. hint, if set, follows in parentheses.
 func Getenv(provider, param, name, hint string) (string, error) {
 	if v := os.Getenv(name); v != "" {
 		return v, nil
 	}
 	msg := "environment variable " + name + " is not set"
+	if !conventionalEnvName.MatchString(name) {
+		msg = "the environment variable it names is not set (the name is not repeated here: " +
+			"it is not in the usual upper-case form, so it may be a credential pasted in its place)"
+	}
 	if hint != "" {
 		msg += " (" + hint + ")"
 	}

@@ -188,3 +188,39 @@ func TestNoSecretsInErrors(t *testing.T) {
 	assert.Equal(t, []string{"carriers.a.credentials.api_key_env: must match ^SK[0-9a-fA-F]{32}$"}, problems(t, err))
 	assert.NotContains(t, err.Error(), token)
 }
+
+// TestSecretPastedForAnEnvNameIsNotEchoed: a *_env key holds the name of a
+// variable; a credential pasted in its place must not come back in an
+// error (which ends up in logs and terminals), whether it fails the name
+// rule or looks like a name that is not set. A conventional upper-case
+// name is still named.
+func TestSecretPastedForAnEnvNameIsNotEchoed(t *testing.T) {
+	const (
+		telnyxKey   = "KEY0184A4C2E1B94E6F_Xy7pQ2rT9vW3zA1bC5dE8f" // a name by the rule, but mixed case
+		twilioToken = "a1b2c3d4e5f60718293a4b5c6d7e8f90"           // passes the name rule: starts with a letter
+		withDash    = "sk-live-0123456789abcdef"                   // no name
+	)
+	file := `{"carriers": {
+	  "us": {"provider": "twilio", "account": "` + account + `", "credentials": {"auth_token_env": "` + twilioToken + `"}},
+	  "tx": {"provider": "texml", "account": "acc-1", "credentials": {"api_key_env": "` + withDash + `"}}}}`
+	_, err := config.Load(strings.NewReader(file), nil)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), withDash)
+	assert.Contains(t, err.Error(), "carriers.tx.credentials.api_key_env: must be an environment variable name")
+
+	file = `{"carriers": {
+	  "us": {"provider": "twilio", "account": "` + account + `", "credentials": {"auth_token_env": "` + twilioToken + `"}},
+	  "tx": {"provider": "texml", "account": "acc-1", "credentials": {"api_key_env": "` + telnyxKey + `"}},
+	  "eu": {"provider": "twilio", "account": "` + account + `", "credentials": {"auth_token_env": "CK_UNSET_TOKEN_ENV"}}}}`
+	cfg, err := config.Load(strings.NewReader(file), nil)
+	require.NoError(t, err)
+	t.Setenv("CK_UNSET_TOKEN_ENV", "")
+	_, err = cfg.Open(context.Background())
+	require.Error(t, err)
+	for _, secret := range []string{twilioToken, telnyxKey} {
+		assert.NotContains(t, err.Error(), secret)
+		assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), secret)
+	}
+	assert.Contains(t, err.Error(), "environment variable CK_UNSET_TOKEN_ENV is not set", "a conventional name is named")
+	assert.Contains(t, err.Error(), "carriers.us.credentials.auth_token_env: the environment variable it names is not set")
+}
