@@ -98,11 +98,12 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 			u, _, err := t.open(ctx, log)
 			return u, err
 		},
-		Ref:          ref,
-		AllowRemove:  o.allowRemove,
-		Profile:      live.Profile(o.profile),
-		CheckTimeout: t.timeout,
-		Transport:    o.transport,
+		Ref:           ref,
+		AllowRemove:   o.allowRemove,
+		Profile:       live.Profile(o.profile),
+		CheckTimeout:  t.timeout,
+		Transport:     o.transport,
+		MaxRetryAfter: t.maxRetryAfter,
 	}
 	if env.Transport == nil {
 		env.Transport = httpx.NewTransport()

@@ -505,3 +505,22 @@ func twilioEmulator(t *testing.T) (*emulator.Emulator, *emulator.Vendor, string)
 	setCredentials(t, v)
 	return e, v, srv.URL
 }
+
+// TestConformanceRetryAfterCapFromConfig: a carrier in the config file
+// whose retry section caps Retry-After below what the endpoint asks is
+// judged against that cap: retrying after max_retry_after is what the
+// adapter was told to do, so the retry check passes.
+func TestConformanceRetryAfterCapFromConfig(t *testing.T) {
+	e, v, base := twilioEmulator(t)
+	file := filepath.Join(t.TempDir(), "carriers.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"carriers": {"us": {"provider": "twilio", "account": "`+v.Account+`",
+	  "base_url": "`+base+v.Root+`", "credentials": {"auth_token_env": "TWILIO_AUTH_TOKEN"},
+	  "retry": {"max_retry_after": "1s", "wait_min": "10ms", "wait_max": "20ms"}}}}`), 0o600))
+	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Status: 429, RetryAfter: "3"}))
+	jsonl := filepath.Join(t.TempDir(), "report.jsonl")
+	r := runInProcess(t, "conformance", "--config", file, "--conference", v.Conference, "--call", v.Participants[0].Label,
+		"--call2", v.Participants[1].Call, "--profile", "full", "--json", jsonl)
+	require.Equal(t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	rep := readJSONLines(t, jsonl)
+	assert.Equal(t, "PASS", rep.status("retry.retry-after"), "the 429 asked 3s; the file caps waits at 1s")
+}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -99,6 +100,10 @@ type target struct {
 	output                    outputFlag
 	verbose                   bool
 	httpClient                *http.Client // set by conformance, to record what is sent
+	// maxRetryAfter is the smallest cap on Retry-After among the carriers
+	// open found in the --config file (zero: the default policy's), which
+	// conformance judges retries against.
+	maxRetryAfter time.Duration
 	// noCall: the command acts on the whole conference (list, update
 	// --all), so --call is refused rather than required.
 	noCall bool
@@ -198,6 +203,9 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			return nil, ref, usagef("--base-url: carrier %s lists its endpoints in %s", name, t.file)
 		}
 		maps.Copy(c.Params, params)
+		if limit := urlparams.New(name, c.URL()).Retry(nil).MaxRetryAfter; t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
+			t.maxRetryAfter = limit
+		}
 		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c), zap.Int("endpoints", max(len(c.Endpoints), 1)))
 	}
 	r, err := router.FromConfig(ctx, cfg, router.Options{Logger: log}, names...)
