@@ -203,7 +203,11 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			return nil, ref, usagef("--base-url: carrier %s lists its endpoints in %s", name, t.file)
 		}
 		maps.Copy(c.Params, params)
-		if limit := urlparams.New(name, c.URL()).Retry(nil).MaxRetryAfter; t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
+		limit := providers.DefaultRetryPolicy().MaxRetryAfter
+		if pol := urlparams.New(name, c.URL()).Retry(nil); pol != nil { // nil: the file sets no retry
+			limit = pol.MaxRetryAfter
+		}
+		if t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
 			t.maxRetryAfter = limit
 		}
 		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c), zap.Int("endpoints", max(len(c.Endpoints), 1)))
