@@ -148,7 +148,9 @@ func Failed(results []Result) []Result {
 
 // Each is UpdateAll without collecting: it calls fn with each result and
 // its index in listing order, from one goroutine at a time, as the results
-// come. Its memory does not grow with the conference.
+// come. Its memory does not grow with the conference. A panic in fn, in
+// a Filter or in the Updater stops the batch and reaches the caller once
+// every goroutine of the batch has ended and every limiter slot is back.
 func Each(ctx context.Context, u participant.Updater, conf participant.ConferenceRef,
 	req participant.UpdateRequest, opts Options, fn func(i int, r Result)) error {
 	if err := participant.Validate(&req, u.Capabilities()); err != nil {
@@ -181,6 +183,22 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 		i int
 		r Result
 	}
+	// A panic in a Filter, the listing or the Updater stops the batch and
+	// is raised again in the caller's goroutine once every goroutine of
+	// the batch has ended.
+	var (
+		panicMu  sync.Mutex
+		panicked bool
+		panicVal any
+	)
+	recovered := func(v any) {
+		panicMu.Lock()
+		if !panicked {
+			panicked, panicVal = true, v
+		}
+		panicMu.Unlock()
+		cancel()
+	}
 	// The listing runs ahead of the workers by up to a page (bounded, so
 	// memory does not grow with the conference).
 	jobs := make(chan job, min(max(opts.List.PageSize, lim.Limit()), maxRunAhead))
@@ -189,26 +207,56 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	for range lim.Limit() {
 		workers.Go(func() {
 			for j := range jobs {
-				out <- done{j.i, update(ctx, u, conf, j.p, req, lim, retries)}
+				out <- done{j.i, guarded(j.p, recovered, func() Result {
+					return update(ctx, u, conf, j.p, req, lim, retries)
+				})}
 			}
 		})
 	}
 	var listErr error
 	go func() {
 		defer close(jobs)
+		defer func() {
+			if v := recover(); v != nil {
+				recovered(v)
+				listErr = context.Canceled
+			}
+		}()
 		listErr = produce(ctx, u, conf, opts, except, lim, jobs, func(j job) {
 			out <- done{j.i, notAttempted(j.p, ctx.Err())}
 		})
 	}()
 	go func() { workers.Wait(); close(out) }()
+	// Should fn panic, the batch is canceled and drained before the panic
+	// goes on, so no goroutine is left blocked on out.
+	defer func() {
+		cancel()
+		for range out {
+		}
+	}()
 	for d := range out {
 		fn(d.i, d.r)
 	}
 	// out is closed: the producer and the workers are done.
+	if panicked {
+		panic(panicVal)
+	}
 	if listErr != nil {
 		return listErr
 	}
 	return context.Cause(ctx)
+}
+
+// guarded runs f; should it panic, it hands the value to recovered and
+// reports p as not attempted.
+func guarded(p *participant.Participant, recovered func(any), f func() Result) (r Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			recovered(v)
+			r = notAttempted(p, context.Canceled)
+		}
+	}()
+	return f()
 }
 
 // produce lists conf and hands each selected participant to send. Every
@@ -271,13 +319,20 @@ func update(ctx context.Context, u participant.Updater, conf participant.Confere
 		if err := lim.Acquire(ctx); err != nil {
 			return notAttempted(p, err)
 		}
-		r.Participant, r.Err = u.Update(ctx, ref, req)
-		lim.Release()
+		r.Participant, r.Err = send(ctx, u, ref, req, lim)
 		if !lim.Observe(r.Err) || r.RateLimited >= retries {
 			return r
 		}
 		r.RateLimited++ // a 429: the carrier did not act, so sending again is safe
 	}
+}
+
+// send sends one update under a slot already acquired, and gives the
+// slot back even if the Updater panics.
+func send(ctx context.Context, u participant.Updater, ref participant.Ref, req participant.UpdateRequest,
+	lim *Limiter) (*participant.Participant, error) {
+	defer lim.Release()
+	return u.Update(ctx, ref, req)
 }
 
 func notAttempted(p *participant.Participant, cause error) Result {
@@ -298,8 +353,7 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 		if err := lim.Acquire(ctx); err != nil {
 			return nil, err
 		}
-		p, err := participant.Fetch(ctx, u, conf.Participant(name))
-		lim.Release()
+		p, err := fetch(ctx, u, conf.Participant(name), lim)
 		switch {
 		case err == nil:
 			set[p.CallID] = true
@@ -308,4 +362,11 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 		}
 	}
 	return set, nil
+}
+
+// fetch reads ref under a slot already acquired, and gives the slot back
+// even if the Updater panics.
+func fetch(ctx context.Context, u participant.Updater, ref participant.Ref, lim *Limiter) (*participant.Participant, error) {
+	defer lim.Release()
+	return participant.Fetch(ctx, u, ref)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
@@ -421,4 +422,50 @@ func TestListingNotStarvedByUpdates(t *testing.T) {
 	assert.Len(t, rs, 6)
 	assert.Empty(t, batch.Failed(rs))
 	assert.LessOrEqual(t, c.maxIn, 2)
+}
+
+// TestCallbackPanics: a panic in the result callback, a Filter or the
+// Updater reaches the caller of Each, after every goroutine of the batch
+// has ended and every limiter slot is back.
+func TestCallbackPanics(t *testing.T) {
+	boom := func() { panic("boom") }
+	for name, tc := range map[string]struct {
+		fail   func(string, int, participant.UpdateRequest) error
+		filter batch.Filter
+		fn     func(int, batch.Result)
+	}{
+		"Each's callback": {fn: func(int, batch.Result) { boom() }},
+		"Filter": {filter: func(p *participant.Participant) bool {
+			if p.CallID == "CA04" {
+				boom()
+			}
+			return true
+		}},
+		"Updater": {fail: func(call string, _ int, _ participant.UpdateRequest) error {
+			if call == "CA04" {
+				boom()
+			}
+			return nil
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			c := newCarrier(30, true)
+			c.fail = tc.fail
+			lim := batch.NewLimiter(3)
+			fn := tc.fn
+			if fn == nil {
+				fn = func(int, batch.Result) {}
+			}
+			assert.PanicsWithValue(t, "boom", func() {
+				_ = batch.Each(context.Background(), c, conf, mute, batch.Options{Limiter: lim, Filter: tc.filter}, fn)
+			})
+			// Every slot is free now: a bound, not a measurement.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for range lim.Limit() {
+				require.NoError(t, lim.Acquire(ctx), "a slot was not given back")
+			}
+		})
+	}
 }
