@@ -93,8 +93,9 @@ type Options struct {
 	Limiter *Limiter
 	// Concurrency is the limit of the Limiter made when Limiter is nil.
 	Concurrency int
-	// RateLimitRetries is how often one update is sent again after
-	// rate-limited answers (0: DefaultRateLimitRetries; negative: never).
+	// RateLimitRetries is how often one update, or one Except lookup, is
+	// sent again after rate-limited answers (0: DefaultRateLimitRetries;
+	// negative: never).
 	RateLimitRetries int
 }
 
@@ -172,7 +173,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	if retries == 0 {
 		retries = DefaultRateLimitRetries
 	}
-	except, err := resolve(ctx, u, conf, opts.Except, lim)
+	except, err := resolve(ctx, u, conf, opts.Except, lim, retries)
 	if err != nil {
 		return err
 	}
@@ -341,19 +342,28 @@ func notAttempted(p *participant.Participant, cause error) Result {
 }
 
 // resolve returns the set of call ids and labels to leave out: each name,
-// and the call id it names where the carrier can fetch it.
+// and the call id it names where the carrier can fetch it. A rate-limited
+// lookup pauses the limiter and is sent again, up to retries times, as an
+// update is.
 func resolve(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, names []string,
-	lim *Limiter) (map[string]bool, error) {
+	lim *Limiter, retries int) (map[string]bool, error) {
 	set := make(map[string]bool, 2*len(names))
 	for _, name := range names {
 		set[name] = true
 		if !u.Capabilities().Can(participant.OpFetch) {
 			continue
 		}
-		if err := lim.Acquire(ctx); err != nil {
-			return nil, err
+		var p *participant.Participant
+		var err error
+		for n := 0; ; n++ {
+			if err := lim.Acquire(ctx); err != nil {
+				return nil, err
+			}
+			p, err = fetch(ctx, u, conf.Participant(name), lim)
+			if !lim.Observe(err) || n >= retries {
+				break
+			}
 		}
-		p, err := fetch(ctx, u, conf.Participant(name), lim)
 		switch {
 		case err == nil:
 			set[p.CallID] = true

@@ -36,6 +36,9 @@ type carrier struct {
 	fail func(call string, n int, req participant.UpdateRequest) error
 	// pageHook runs before each page is served.
 	pageHook func(page int)
+	// fetchFail, when set, answers a fetch (nil: serve it).
+	fetchFail func(call string) error
+	fetches   int
 }
 
 func newCarrier(n int, labels bool) *carrier {
@@ -105,6 +108,12 @@ func (c *carrier) Fetch(_ context.Context, ref participant.Ref) (*participant.Pa
 	defer c.leave()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.fetches++
+	if c.fetchFail != nil {
+		if err := c.fetchFail(ref.Call); err != nil {
+			return nil, err
+		}
+	}
 	if i := c.find(ref.Call); i >= 0 {
 		p := c.parts[i]
 		return &p, nil
@@ -468,4 +477,30 @@ func TestCallbackPanics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExceptLookupRateLimited: a 429 on an --except lookup is handled as
+// for an update (it pauses the limiter, and the lookup is sent again), not
+// the end of the batch.
+func TestExceptLookupRateLimited(t *testing.T) {
+	c := newCarrier(4, false) // the list reports no labels: the lookup matters
+	n := 0
+	c.fetchFail = func(string) error {
+		if n++; n <= 2 {
+			return rateLimited(time.Millisecond)
+		}
+		return nil
+	}
+	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Except: []string{"agent"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CA01", "CA02", "CA03"}, calls(rs), "the agent, by label, is left out")
+	assert.Equal(t, 3, c.fetches)
+
+	// Past RateLimitRetries the 429 is the batch's error, nothing updated.
+	c = newCarrier(4, false)
+	c.fetchFail = func(string) error { return rateLimited(time.Millisecond) }
+	_, err = batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Except: []string{"agent"}, RateLimitRetries: 1})
+	assert.ErrorIs(t, err, participant.ErrRateLimited)
+	assert.Equal(t, 2, c.fetches)
+	assert.Empty(t, c.updates)
 }
