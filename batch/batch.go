@@ -288,6 +288,7 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 		case !ok:
 			return nil
 		case err != nil:
+			lim.Observe(err) // a 429 on a page holds back the limiter's other requests too
 			return err
 		case except[p.CallID] || p.Label != "" && except[p.Label] || opts.Filter != nil && !opts.Filter(p):
 			continue

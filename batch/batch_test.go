@@ -504,3 +504,17 @@ func TestExceptLookupRateLimited(t *testing.T) {
 	assert.Equal(t, 2, c.fetches)
 	assert.Empty(t, c.updates)
 }
+
+// TestListRateLimitedPausesLimiter: a list page answered 429 ends the
+// batch (a listing cannot resume) but, like any rate-limited answer, holds
+// back every request of the shared limiter.
+func TestListRateLimitedPausesLimiter(t *testing.T) {
+	c := newCarrier(9, true)
+	lim := batch.NewLimiter(4)
+	l := failingLister{c, rateLimited(time.Hour), 0} // capped at MaxPause; nothing listed
+	_, err := batch.UpdateAll(context.Background(), l, conf, mute, batch.Options{Limiter: lim})
+	require.ErrorIs(t, err, participant.ErrRateLimited)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond) // far within the 30s pause
+	defer cancel()
+	assert.ErrorIs(t, lim.Acquire(ctx), context.DeadlineExceeded, "the limiter is paused")
+}
