@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/carrierkit/carrierkit v0.0.0-00010101000000-000000000000
 	github.com/twilio/twilio-go v1.31.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -3,6 +3,7 @@ package conformance
 import (
 	"cmp"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,37 @@ func RunLive(t *testing.T, env live.Env) {
 			}
 		})
 	}
+}
+
+// RunLiveFromEnv is the opt-in live test of an adapter: RunLive against
+// the participant that environment variables name, or a skip that names
+// every variable to set when one is missing. The variables are prefix
+// plus CONFERENCE and CALL (the participant the checks change and
+// restore), each of required (the adapter's credentials), and optionally
+// CALL2 (a second participant: the full profile instead of the core one).
+// open builds the adapter; get reads prefix plus a name, so open can also
+// take optional ones such as BASE_URL.
+func RunLiveFromEnv(t *testing.T, prefix string, required []string,
+	open func(get func(name string) string, opts providers.Options) (participant.Updater, error)) {
+	t.Helper()
+	get := func(name string) string { return os.Getenv(prefix + name) }
+	need := append(append([]string(nil), required...), "CONFERENCE", "CALL")
+	for _, name := range need {
+		if get(name) == "" {
+			t.Skipf("set %s%s (and optionally %sCALL2, and the adapter's optional ones such as %sBASE_URL) to run",
+				prefix, strings.Join(need, ", _"), prefix, prefix)
+		}
+	}
+	conference := get("CONFERENCE")
+	env := live.Env{
+		Open:    func(opts providers.Options) (participant.Updater, error) { return open(get, opts) },
+		Ref:     participant.Ref{Conference: conference, Call: get("CALL")},
+		Profile: live.ProfileCore,
+	}
+	if call2 := get("CALL2"); call2 != "" {
+		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
+	}
+	RunLive(t, env)
 }
 
 // testLiveChecks runs the live checks against the harness's fake, so the

@@ -6,6 +6,7 @@ require (
 	github.com/carrierkit/carrierkit v0.0.0
 	github.com/stretchr/testify v1.12.1
 	github.com/twilio/twilio-go v1.31.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

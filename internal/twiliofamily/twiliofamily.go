@@ -143,7 +143,7 @@ func Dialect(provider string, check func(string, participant.Ref, participant.Up
 		Update:      UpdateOp(path, DecodeParticipant),
 		Fetch:       FetchOp(path, DecodeParticipant),
 		Check:       check,
-		DecodeError: DecodeError,
+		DecodeError: DecodeError(provider),
 		Codes:       Codes,
 	}
 }
@@ -203,23 +203,29 @@ type APIError struct {
 	Message  string `json:"message"`
 	MoreInfo string `json:"more_info"`
 	Status   int    `json:"status"`
+	// Provider is the adapter that received the error ("twilio",
+	// "signalwire"): the body has the same shape on every such host.
+	Provider string `json:"-"`
 }
 
-// Error returns Twilio's code and message.
+// Error returns the provider, the carrier's code and its message.
 func (e *APIError) Error() string {
-	return "twilio error " + strconv.Itoa(e.Code) + ": " + e.Message
+	return cmp.Or(e.Provider, "twilio") + " error " + strconv.Itoa(e.Code) + ": " + e.Message
 }
 
-// DecodeError decodes Twilio's error body (Dialect.DecodeError).
-func DecodeError(body []byte) (code, message string, vendorErr error) {
-	var e APIError
-	if json.Unmarshal(body, &e) != nil || (e.Code == 0 && e.Message == "") {
-		return "", "", nil
+// DecodeError returns the Dialect.DecodeError of a provider that answers
+// in Twilio's error shape; its APIErrors name that provider.
+func DecodeError(provider string) func(body []byte) (code, message string, vendorErr error) {
+	return func(body []byte) (code, message string, vendorErr error) {
+		e := APIError{Provider: provider}
+		if json.Unmarshal(body, &e) != nil || (e.Code == 0 && e.Message == "") {
+			return "", "", nil
+		}
+		if e.Code != 0 {
+			code = strconv.Itoa(e.Code)
+		}
+		return code, e.Message, &e
 	}
-	if e.Code != 0 {
-		code = strconv.Itoa(e.Code)
-	}
-	return code, e.Message, &e
 }
 
 // Codes are Twilio's documented codes for the participant resource, by class.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
-	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
@@ -159,22 +157,11 @@ func TestNewChecks(t *testing.T) {
 // CARRIERKIT_LIVE_BANDWIDTH_CALL2 (a second member) it runs the full
 // profile, else the core one.
 func TestLive(t *testing.T) {
-	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_BANDWIDTH_" + k) }
-	user, pass, account, conference, call := get("USERNAME"), get("PASSWORD"), get("ACCOUNT"), get("CONFERENCE"), get("CALL")
-	if user == "" || pass == "" || account == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_BANDWIDTH_USERNAME, _PASSWORD, _ACCOUNT, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
-	}
-	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
-			return bandwidth.New(bandwidth.Config{AccountID: account, Username: user, Password: pass, BaseURL: get("BASE_URL"), Options: opts})
-		},
-		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: live.ProfileCore,
-	}
-	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
-	}
-	conformance.RunLive(t, env)
+	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_BANDWIDTH_", []string{"USERNAME", "PASSWORD", "ACCOUNT"},
+		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+			return bandwidth.New(bandwidth.Config{AccountID: get("ACCOUNT"), Username: get("USERNAME"),
+				Password: get("PASSWORD"), BaseURL: get("BASE_URL"), Options: opts})
+		})
 }
 
 // FuzzAnswers: whatever Bandwidth (or a proxy) answers, to the PUT and to

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
-	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
-	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
@@ -80,22 +79,11 @@ func TestURLOpener(t *testing.T) {
 // CARRIERKIT_LIVE_SIGNALWIRE_CALL2 it runs the full profile, else the core
 // one.
 func TestLive(t *testing.T) {
-	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_SIGNALWIRE_" + k) }
-	space, project, token, conference, call := get("SPACE"), get("PROJECT"), get("API_TOKEN"), get("CONFERENCE"), get("CALL")
-	if space == "" || project == "" || token == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_SIGNALWIRE_SPACE, _PROJECT, _API_TOKEN, _CONFERENCE and _CALL (and optionally _CALL2) to run")
-	}
-	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
-			return signalwire.New(signalwire.Config{Space: space, ProjectID: project, APIToken: token, Options: opts})
-		},
-		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: live.ProfileCore,
-	}
-	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
-	}
-	conformance.RunLive(t, env)
+	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_SIGNALWIRE_", []string{"SPACE", "PROJECT", "API_TOKEN"},
+		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+			return signalwire.New(signalwire.Config{Space: get("SPACE"), ProjectID: get("PROJECT"),
+				APIToken: get("API_TOKEN"), Options: opts})
+		})
 }
 
 // FuzzAnswers: whatever SignalWire (or a proxy) answers, the adapter
@@ -136,4 +124,23 @@ func TestListQuery(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{"PageSize": {"2"}, "Muted": {"true"}}, q)
 	assert.Equal(t, "/api/laml/2010-04-01/Accounts/"+project+"/Conferences/"+conf+"/Participants.json", reqs[0].Path)
+}
+
+// TestErrorNamesSignalWire: SignalWire answers in Twilio's error shape,
+// but the vendor error a caller prints must name SignalWire, not Twilio.
+func TestErrorNamesSignalWire(t *testing.T) {
+	project := signalwiretest.NewID()
+	fake := signalwiretest.New(signalwiretest.Config{ProjectID: project, APIToken: testToken})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	c, err := signalwire.New(signalwire.Config{ProjectID: project, APIToken: testToken, BaseURL: srv.URL + signalwiretest.Root})
+	require.NoError(t, err)
+	_, err = c.Update(context.Background(), participant.Ref{Conference: signalwiretest.NewID(), Call: signalwiretest.NewID()},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.ErrorIs(t, err, participant.ErrNotFound)
+	var apiErr *signalwire.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, signalwire.Name, apiErr.Provider)
+	assert.True(t, strings.HasPrefix(apiErr.Error(), "signalwire error "), apiErr.Error())
+	assert.NotContains(t, err.Error(), "twilio")
 }

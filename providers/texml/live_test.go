@@ -1,11 +1,9 @@
 package texml_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
-	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
@@ -17,20 +15,9 @@ import (
 // CARRIERKIT_LIVE_TELNYX_CALL2 (a second participant) it runs the full
 // profile, else the core one. carrierctl conformance runs the same checks.
 func TestLive(t *testing.T) {
-	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_TELNYX_" + k) }
-	key, account, conference, call := get("API_KEY"), get("ACCOUNT"), get("CONFERENCE"), get("CALL")
-	if key == "" || account == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_TELNYX_API_KEY, _ACCOUNT, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
-	}
-	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
-			return texml.New(texml.Config{APIKey: key, Account: account, BaseURL: get("BASE_URL"), Options: opts})
-		},
-		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: live.ProfileCore,
-	}
-	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
-	}
-	conformance.RunLive(t, env)
+	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_TELNYX_", []string{"API_KEY", "ACCOUNT"},
+		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+			return texml.New(texml.Config{APIKey: get("API_KEY"), Account: get("ACCOUNT"),
+				BaseURL: get("BASE_URL"), Options: opts})
+		})
 }

@@ -1,14 +1,17 @@
 package twilio_test
 
 import (
-	"os"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/carrierkit/carrierkit/conformance"
-	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 // TestLive runs the live checks against a real Twilio account, or any
@@ -17,20 +20,43 @@ import (
 // CARRIERKIT_LIVE_TWILIO_CALL2 (a second participant) it runs the full
 // profile, else the core one. carrierctl conformance runs the same checks.
 func TestLive(t *testing.T) {
-	get := func(k string) string { return os.Getenv("CARRIERKIT_LIVE_TWILIO_" + k) }
-	account, token, conference, call := get("ACCOUNT_SID"), get("AUTH_TOKEN"), get("CONFERENCE"), get("CALL")
-	if account == "" || token == "" || conference == "" || call == "" {
-		t.Skip("set CARRIERKIT_LIVE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN, _CONFERENCE and _CALL (and optionally _CALL2, _BASE_URL) to run")
+	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_TWILIO_", []string{"ACCOUNT_SID", "AUTH_TOKEN"},
+		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+			return twilio.New(twilio.Config{AccountSID: get("ACCOUNT_SID"), AuthToken: get("AUTH_TOKEN"),
+				BaseURL: get("BASE_URL"), Options: opts})
+		})
+}
+
+// TestLiveFromEnvironment runs TestLive itself, its environment pointed at
+// the Twilio fake: the opt-in test reads the variables it documents,
+// builds the adapter from them and runs the full profile with CALL2 (the
+// fake checks every request's credentials). Without CONFERENCE it skips.
+func TestLiveFromEnvironment(t *testing.T) {
+	account, token := twiliotest.NewAccountSID(), "live-env-token-0123456789abcdef"
+	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	conf := twiliotest.NewConferenceSID()
+	first, second := twiliotest.NewCallSID(), twiliotest.NewCallSID()
+	fake.Seed(twiliotest.Participant{Account: account, Conference: conf, CallID: first, Label: "agent"})
+	fake.Seed(twiliotest.Participant{Account: account, Conference: conf, CallID: second})
+	for k, v := range map[string]string{"ACCOUNT_SID": account, "AUTH_TOKEN": token, "BASE_URL": srv.URL,
+		"CONFERENCE": conf, "CALL": "agent", "CALL2": second} {
+		t.Setenv("CARRIERKIT_LIVE_TWILIO_"+k, v)
 	}
-	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
-			return twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: get("BASE_URL"), Options: opts})
-		},
-		Ref:     participant.Ref{Conference: conference, Call: call},
-		Profile: live.ProfileCore,
+	TestLive(t)
+	require.False(t, t.Skipped())
+	require.NotEmpty(t, fake.Requests(), "the checks reached the fake")
+	for _, r := range fake.Requests() {
+		assert.Equal(t, "/2010-04-01/Accounts/"+account, r.Path[:len("/2010-04-01/Accounts/")+len(account)])
 	}
-	if call2 := get("CALL2"); call2 != "" {
-		env.Second, env.Profile = participant.Ref{Conference: conference, Call: call2}, live.ProfileFull
-	}
-	conformance.RunLive(t, env)
+	stored, ok := fake.Participant(account, conf, first)
+	require.True(t, ok)
+	assert.False(t, stored.Muted || stored.Hold, "the checks restore the participant")
+
+	t.Run("skips without a conference", func(t *testing.T) {
+		t.Setenv("CARRIERKIT_LIVE_TWILIO_CONFERENCE", "")
+		defer func() { assert.True(t, t.Skipped()) }()
+		TestLive(t)
+	})
 }
