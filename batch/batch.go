@@ -108,7 +108,8 @@ type Result struct {
 	Participant *participant.Participant
 	// Err is the update's error (a *participant.Error). A participant never
 	// attempted because the batch was canceled has ErrCanceled and
-	// ErrNotAttempted in its chain.
+	// ErrNotAttempted in its chain; one rate-limited and canceled before
+	// it could be sent again has the carrier's ErrRateLimited.
 	Err error
 	// RateLimited counts the rate-limited answers before the last one.
 	RateLimited int
@@ -319,6 +320,12 @@ func update(ctx context.Context, u participant.Updater, conf participant.Confere
 	ref := conf.Participant(p.CallID)
 	for {
 		if err := lim.Acquire(ctx); err != nil {
+			if r.RateLimited > 0 {
+				// Sent, answered 429, then canceled before sending again:
+				// the carrier's last answer is the result.
+				r.RateLimited--
+				return r
+			}
 			return notAttempted(p, err)
 		}
 		r.Participant, r.Err = send(ctx, u, ref, req, lim)

@@ -518,3 +518,31 @@ func TestListRateLimitedPausesLimiter(t *testing.T) {
 	defer cancel()
 	assert.ErrorIs(t, lim.Acquire(ctx), context.DeadlineExceeded, "the limiter is paused")
 }
+
+// TestCancelAfterRateLimited: an update answered 429 and canceled before
+// it could be sent again was sent: its result is the carrier's answer, not
+// ErrNotAttempted (which says nothing reached the carrier).
+func TestCancelAfterRateLimited(t *testing.T) {
+	c := newCarrier(3, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.fail = func(call string, _ int, _ participant.UpdateRequest) error {
+		if call == "CA00" {
+			cancel()
+		}
+		return rateLimited(time.Hour)
+	}
+	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 1})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotEmpty(t, rs)
+	require.Equal(t, "CA00", rs[0].Call)
+	assert.Equal(t, 1, c.updates["CA00"])
+	assert.NotErrorIs(t, rs[0].Err, batch.ErrNotAttempted, "it was sent")
+	assert.ErrorIs(t, rs[0].Err, participant.ErrRateLimited)
+	assert.Zero(t, rs[0].RateLimited, "no rate-limited answer before the last one")
+	for _, r := range rs[1:] {
+		if errors.Is(r.Err, batch.ErrNotAttempted) {
+			assert.Zero(t, c.updates[r.Call], "%s: not attempted means never sent", r.Call)
+		}
+	}
+}
