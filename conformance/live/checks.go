@@ -655,8 +655,11 @@ func checkRetryAfter(_ context.Context, s *Session) (string, error) {
 			break
 		}
 	}
-	if seen == 0 {
+	switch {
+	case seen == 0:
 		return "", na("the endpoint sent no 429 or 503 with Retry-After during the run")
+	case retried == 0: // no wait was measured: nothing was checked
+		return "", na("the endpoint sent %d answer(s) with Retry-After during the run, but none was retried", seen)
 	}
 	return fmt.Sprintf("%d answer(s) with Retry-After, %d retried no sooner than asked (cap %s)", seen, retried, limit), nil
 }

@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"regexp"
@@ -499,14 +500,15 @@ func (ps *problems) strings(path string, raw json.RawMessage) []string {
 	return out
 }
 
-// positive reads a positive integer.
+// positive reads a positive integer the router's breaker can count
+// (uint32: a larger one would wrap around).
 func (ps *problems) positive(path string, raw json.RawMessage) int {
-	n, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
-	if jsonKind(raw) != '0' || err != nil || n < 1 {
-		ps.fail(path, "must be a positive whole number")
+	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
+	if jsonKind(raw) != '0' || err != nil || n < 1 || n > math.MaxUint32 {
+		ps.fail(path, "must be a positive whole number up to "+strconv.Itoa(math.MaxUint32))
 		return 0
 	}
-	return n
+	return int(n)
 }
 
 // duration reads a positive Go duration string, e.g. "30s".

@@ -89,3 +89,14 @@ func TestEndpointProblems(t *testing.T) {
 		assert.False(t, strings.HasPrefix(g, "carriers.mixed.endpoints[2]"), "a compatible host has no region: %s", g)
 	}
 }
+
+// TestBreakerBounds: a breaker count past what the router's breaker can
+// count (uint32) is reported at its path, not wrapped around later.
+func TestBreakerBounds(t *testing.T) {
+	_, err := config.Load(strings.NewReader(`{"carriers": {"a": {"provider": "texml",
+	  "breaker": {"failures": 4294967296, "probes": 99999999999}}}}`), nil)
+	assert.Equal(t, []string{
+		"carriers.a.breaker.failures: must be a positive whole number up to 4294967295",
+		"carriers.a.breaker.probes: must be a positive whole number up to 4294967295",
+	}, problems(t, err))
+}

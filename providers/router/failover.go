@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"iter"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -87,6 +88,13 @@ type carrier struct {
 func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 	if c.Policy.Retry != nil && c.Policy.Retry.CheckRetry != nil {
 		return nil, invalid(field+".Policy.Retry.CheckRetry", "must be nil: the router decides what may be sent again")
+	}
+	// gobreaker counts in uint32: a larger value would wrap around.
+	if c.Policy.Breaker.Failures > math.MaxUint32 {
+		return nil, invalid(field+".Policy.Breaker.Failures", "must be at most "+strconv.Itoa(math.MaxUint32))
+	}
+	if c.Policy.Breaker.Probes > math.MaxUint32 {
+		return nil, invalid(field+".Policy.Breaker.Probes", "must be at most "+strconv.Itoa(math.MaxUint32))
 	}
 	cr := &carrier{name: c.Name, account: c.Account, policy: c.Policy.withDefaults()}
 	for i, e := range c.Endpoints {
@@ -227,11 +235,14 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			latency := time.Since(start)
 			cancel()
 			v, unhealthy := classify(ctx, err)
-			ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+			local := v == vFinal && isLocal(err) // refused before sending: no request, no answer
+			if !local {
+				ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+			}
 			switch {
 			case unhealthy:
 				done(errUnhealthy)
-			case v == vCallerEnded || v == vFinal && isLocal(err):
+			case v == vCallerEnded || local:
 				done(errExcluded)
 			default:
 				done(nil)
@@ -332,11 +343,16 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				}
 			}
 			v, unhealthy := classify(ctx, last)
-			ep.record(last, unhealthy, v == vCallerEnded)
+			// A listing refused before sending is no probe: it must not
+			// close a half-open breaker.
+			local := v == vFinal && isLocal(last)
+			if !local {
+				ep.record(last, unhealthy, v == vCallerEnded)
+			}
 			switch {
 			case unhealthy:
 				done(errUnhealthy)
-			case v == vCallerEnded:
+			case v == vCallerEnded || local:
 				done(errExcluded)
 			default:
 				done(nil)

@@ -1,0 +1,74 @@
+package router_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers/router"
+)
+
+// TestLocalRefusalIsNoAttempt: a call the endpoint's adapter refuses before
+// sending (a ref of the wrong shape, a negative page size) is neither an
+// answer nor a probe: Health counts no request and keeps the consecutive
+// failures, and a half-open breaker stays half-open.
+func TestLocalRefusalIsNoAttempt(t *testing.T) {
+	v := newTwilio(t, 2)
+	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{
+		Breaker: router.BreakerSettings{Failures: 2, CoolDown: 50 * time.Millisecond}}))
+	ctx := context.Background()
+	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1})
+	_, err := r.Update(ctx, v.ref, mute)
+	require.NoError(t, err)
+	sent := len(v.fake.Requests())
+
+	bad := v.ref
+	bad.Carrier, bad.Conference = "c", "not-a-conference"
+	_, err = r.Update(ctx, bad, mute)
+	require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	assert.Len(t, v.fake.Requests(), sent, "nothing sent")
+	h := health(r, "c")[0]
+	assert.Equal(t, 1, h.Requests, "a refusal is no request")
+	assert.Equal(t, 1, h.ConsecutiveFailures, "a refusal is no answer")
+	assert.Equal(t, h.Requests, h.Answers+h.Failures+h.Canceled)
+
+	// Open the breaker, wait for half-open; a refused listing is no probe.
+	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1})
+	_, err = r.Update(ctx, v.ref, mute)
+	require.NoError(t, err)
+	require.Equal(t, router.StateOpen, health(r, "c")[0].State)
+	require.Eventually(t, func() bool { return health(r, "c")[0].State == router.StateHalfOpen },
+		5*time.Second, 5*time.Millisecond)
+	sent = len(v.fake.Requests())
+	for _, err := range r.List(ctx, v.ref.ConferenceRef(), participant.ListOptions{PageSize: -1}) {
+		require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	}
+	assert.Len(t, v.fake.Requests(), sent, "nothing sent")
+	h = health(r, "c")[0]
+	assert.Equal(t, router.StateHalfOpen, h.State, "a listing refused before sending closes no breaker")
+	assert.Equal(t, 2, h.Requests)
+}
+
+// TestBreakerSettingsOutOfRange: gobreaker counts in uint32; a larger
+// Failures or Probes would wrap (4294967296 failures: open at the first).
+func TestBreakerSettingsOutOfRange(t *testing.T) {
+	v := newTwilio(t, 1)
+	for _, tc := range []struct {
+		field string
+		b     router.BreakerSettings
+	}{
+		{"carriers[0].Policy.Breaker.Failures", router.BreakerSettings{Failures: 1 << 32}},
+		{"carriers[0].Policy.Breaker.Probes", router.BreakerSettings{Probes: 1<<32 + 1}},
+	} {
+		_, err := router.New(router.Options{}, v.carrier(t, "c", router.Policy{Breaker: tc.b}))
+		require.ErrorIs(t, err, participant.ErrInvalidArgument, tc.field)
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, tc.field, pe.Field)
+	}
+}
