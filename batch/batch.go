@@ -93,8 +93,9 @@ type Options struct {
 	Limiter *Limiter
 	// Concurrency is the limit of the Limiter made when Limiter is nil.
 	Concurrency int
-	// RateLimitRetries is how often one update is sent again after
-	// rate-limited answers (0: DefaultRateLimitRetries; negative: never).
+	// RateLimitRetries is how often one update, or one Except lookup, is
+	// sent again after rate-limited answers (0: DefaultRateLimitRetries;
+	// negative: never).
 	RateLimitRetries int
 }
 
@@ -107,7 +108,8 @@ type Result struct {
 	Participant *participant.Participant
 	// Err is the update's error (a *participant.Error). A participant never
 	// attempted because the batch was canceled has ErrCanceled and
-	// ErrNotAttempted in its chain.
+	// ErrNotAttempted in its chain; one rate-limited and canceled before
+	// it could be sent again has the carrier's ErrRateLimited.
 	Err error
 	// RateLimited counts the rate-limited answers before the last one.
 	RateLimited int
@@ -148,7 +150,9 @@ func Failed(results []Result) []Result {
 
 // Each is UpdateAll without collecting: it calls fn with each result and
 // its index in listing order, from one goroutine at a time, as the results
-// come. Its memory does not grow with the conference.
+// come. Its memory does not grow with the conference. A panic in fn, in
+// a Filter or in the Updater stops the batch and reaches the caller once
+// every goroutine of the batch has ended and every limiter slot is back.
 func Each(ctx context.Context, u participant.Updater, conf participant.ConferenceRef,
 	req participant.UpdateRequest, opts Options, fn func(i int, r Result)) error {
 	if err := participant.Validate(&req, u.Capabilities()); err != nil {
@@ -170,7 +174,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	if retries == 0 {
 		retries = DefaultRateLimitRetries
 	}
-	except, err := resolve(ctx, u, conf, opts.Except, lim)
+	except, err := resolve(ctx, u, conf, opts.Except, lim, retries)
 	if err != nil {
 		return err
 	}
@@ -181,6 +185,22 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 		i int
 		r Result
 	}
+	// A panic in a Filter, the listing or the Updater stops the batch and
+	// is raised again in the caller's goroutine once every goroutine of
+	// the batch has ended.
+	var (
+		panicMu  sync.Mutex
+		panicked bool
+		panicVal any
+	)
+	recovered := func(v any) {
+		panicMu.Lock()
+		if !panicked {
+			panicked, panicVal = true, v
+		}
+		panicMu.Unlock()
+		cancel()
+	}
 	// The listing runs ahead of the workers by up to a page (bounded, so
 	// memory does not grow with the conference).
 	jobs := make(chan job, min(max(opts.List.PageSize, lim.Limit()), maxRunAhead))
@@ -189,26 +209,56 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	for range lim.Limit() {
 		workers.Go(func() {
 			for j := range jobs {
-				out <- done{j.i, update(ctx, u, conf, j.p, req, lim, retries)}
+				out <- done{j.i, guarded(j.p, recovered, func() Result {
+					return update(ctx, u, conf, j.p, req, lim, retries)
+				})}
 			}
 		})
 	}
 	var listErr error
 	go func() {
 		defer close(jobs)
+		defer func() {
+			if v := recover(); v != nil {
+				recovered(v)
+				listErr = context.Canceled
+			}
+		}()
 		listErr = produce(ctx, u, conf, opts, except, lim, jobs, func(j job) {
 			out <- done{j.i, notAttempted(j.p, ctx.Err())}
 		})
 	}()
 	go func() { workers.Wait(); close(out) }()
+	// Should fn panic, the batch is canceled and drained before the panic
+	// goes on, so no goroutine is left blocked on out.
+	defer func() {
+		cancel()
+		for range out {
+		}
+	}()
 	for d := range out {
 		fn(d.i, d.r)
 	}
 	// out is closed: the producer and the workers are done.
+	if panicked {
+		panic(panicVal)
+	}
 	if listErr != nil {
 		return listErr
 	}
 	return context.Cause(ctx)
+}
+
+// guarded runs f; should it panic, it hands the value to recovered and
+// reports p as not attempted.
+func guarded(p *participant.Participant, recovered func(any), f func() Result) (r Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			recovered(v)
+			r = notAttempted(p, context.Canceled)
+		}
+	}()
+	return f()
 }
 
 // produce lists conf and hands each selected participant to send. Every
@@ -239,6 +289,7 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 		case !ok:
 			return nil
 		case err != nil:
+			lim.Observe(err) // a 429 on a page holds back the limiter's other requests too
 			return err
 		case except[p.CallID] || p.Label != "" && except[p.Label] || opts.Filter != nil && !opts.Filter(p):
 			continue
@@ -269,15 +320,28 @@ func update(ctx context.Context, u participant.Updater, conf participant.Confere
 	ref := conf.Participant(p.CallID)
 	for {
 		if err := lim.Acquire(ctx); err != nil {
+			if r.RateLimited > 0 {
+				// Sent, answered 429, then canceled before sending again:
+				// the carrier's last answer is the result.
+				r.RateLimited--
+				return r
+			}
 			return notAttempted(p, err)
 		}
-		r.Participant, r.Err = u.Update(ctx, ref, req)
-		lim.Release()
+		r.Participant, r.Err = send(ctx, u, ref, req, lim)
 		if !lim.Observe(r.Err) || r.RateLimited >= retries {
 			return r
 		}
 		r.RateLimited++ // a 429: the carrier did not act, so sending again is safe
 	}
+}
+
+// send sends one update under a slot already acquired, and gives the
+// slot back even if the Updater panics.
+func send(ctx context.Context, u participant.Updater, ref participant.Ref, req participant.UpdateRequest,
+	lim *Limiter) (*participant.Participant, error) {
+	defer lim.Release()
+	return u.Update(ctx, ref, req)
 }
 
 func notAttempted(p *participant.Participant, cause error) Result {
@@ -286,20 +350,28 @@ func notAttempted(p *participant.Participant, cause error) Result {
 }
 
 // resolve returns the set of call ids and labels to leave out: each name,
-// and the call id it names where the carrier can fetch it.
+// and the call id it names where the carrier can fetch it. A rate-limited
+// lookup pauses the limiter and is sent again, up to retries times, as an
+// update is.
 func resolve(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, names []string,
-	lim *Limiter) (map[string]bool, error) {
+	lim *Limiter, retries int) (map[string]bool, error) {
 	set := make(map[string]bool, 2*len(names))
 	for _, name := range names {
 		set[name] = true
 		if !u.Capabilities().Can(participant.OpFetch) {
 			continue
 		}
-		if err := lim.Acquire(ctx); err != nil {
-			return nil, err
+		var p *participant.Participant
+		var err error
+		for n := 0; ; n++ {
+			if err := lim.Acquire(ctx); err != nil {
+				return nil, err
+			}
+			p, err = fetch(ctx, u, conf.Participant(name), lim)
+			if !lim.Observe(err) || n >= retries {
+				break
+			}
 		}
-		p, err := participant.Fetch(ctx, u, conf.Participant(name))
-		lim.Release()
 		switch {
 		case err == nil:
 			set[p.CallID] = true
@@ -308,4 +380,11 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 		}
 	}
 	return set, nil
+}
+
+// fetch reads ref under a slot already acquired, and gives the slot back
+// even if the Updater panics.
+func fetch(ctx context.Context, u participant.Updater, ref participant.Ref, lim *Limiter) (*participant.Participant, error) {
+	defer lim.Release()
+	return participant.Fetch(ctx, u, ref)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
@@ -35,6 +36,9 @@ type carrier struct {
 	fail func(call string, n int, req participant.UpdateRequest) error
 	// pageHook runs before each page is served.
 	pageHook func(page int)
+	// fetchFail, when set, answers a fetch (nil: serve it).
+	fetchFail func(call string) error
+	fetches   int
 }
 
 func newCarrier(n int, labels bool) *carrier {
@@ -104,6 +108,12 @@ func (c *carrier) Fetch(_ context.Context, ref participant.Ref) (*participant.Pa
 	defer c.leave()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.fetches++
+	if c.fetchFail != nil {
+		if err := c.fetchFail(ref.Call); err != nil {
+			return nil, err
+		}
+	}
 	if i := c.find(ref.Call); i >= 0 {
 		p := c.parts[i]
 		return &p, nil
@@ -421,4 +431,118 @@ func TestListingNotStarvedByUpdates(t *testing.T) {
 	assert.Len(t, rs, 6)
 	assert.Empty(t, batch.Failed(rs))
 	assert.LessOrEqual(t, c.maxIn, 2)
+}
+
+// TestCallbackPanics: a panic in the result callback, a Filter or the
+// Updater reaches the caller of Each, after every goroutine of the batch
+// has ended and every limiter slot is back.
+func TestCallbackPanics(t *testing.T) {
+	boom := func() { panic("boom") }
+	for name, tc := range map[string]struct {
+		fail   func(string, int, participant.UpdateRequest) error
+		filter batch.Filter
+		fn     func(int, batch.Result)
+	}{
+		"Each's callback": {fn: func(int, batch.Result) { boom() }},
+		"Filter": {filter: func(p *participant.Participant) bool {
+			if p.CallID == "CA04" {
+				boom()
+			}
+			return true
+		}},
+		"Updater": {fail: func(call string, _ int, _ participant.UpdateRequest) error {
+			if call == "CA04" {
+				boom()
+			}
+			return nil
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			c := newCarrier(30, true)
+			c.fail = tc.fail
+			lim := batch.NewLimiter(3)
+			fn := tc.fn
+			if fn == nil {
+				fn = func(int, batch.Result) {}
+			}
+			assert.PanicsWithValue(t, "boom", func() {
+				_ = batch.Each(context.Background(), c, conf, mute, batch.Options{Limiter: lim, Filter: tc.filter}, fn)
+			})
+			// Every slot is free now: a bound, not a measurement.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for range lim.Limit() {
+				require.NoError(t, lim.Acquire(ctx), "a slot was not given back")
+			}
+		})
+	}
+}
+
+// TestExceptLookupRateLimited: a 429 on an --except lookup is handled as
+// for an update (it pauses the limiter, and the lookup is sent again), not
+// the end of the batch.
+func TestExceptLookupRateLimited(t *testing.T) {
+	c := newCarrier(4, false) // the list reports no labels: the lookup matters
+	n := 0
+	c.fetchFail = func(string) error {
+		if n++; n <= 2 {
+			return rateLimited(time.Millisecond)
+		}
+		return nil
+	}
+	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Except: []string{"agent"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CA01", "CA02", "CA03"}, calls(rs), "the agent, by label, is left out")
+	assert.Equal(t, 3, c.fetches)
+
+	// Past RateLimitRetries the 429 is the batch's error, nothing updated.
+	c = newCarrier(4, false)
+	c.fetchFail = func(string) error { return rateLimited(time.Millisecond) }
+	_, err = batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Except: []string{"agent"}, RateLimitRetries: 1})
+	assert.ErrorIs(t, err, participant.ErrRateLimited)
+	assert.Equal(t, 2, c.fetches)
+	assert.Empty(t, c.updates)
+}
+
+// TestListRateLimitedPausesLimiter: a list page answered 429 ends the
+// batch (a listing cannot resume) but, like any rate-limited answer, holds
+// back every request of the shared limiter.
+func TestListRateLimitedPausesLimiter(t *testing.T) {
+	c := newCarrier(9, true)
+	lim := batch.NewLimiter(4)
+	l := failingLister{c, rateLimited(time.Hour), 0} // capped at MaxPause; nothing listed
+	_, err := batch.UpdateAll(context.Background(), l, conf, mute, batch.Options{Limiter: lim})
+	require.ErrorIs(t, err, participant.ErrRateLimited)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond) // far within the 30s pause
+	defer cancel()
+	assert.ErrorIs(t, lim.Acquire(ctx), context.DeadlineExceeded, "the limiter is paused")
+}
+
+// TestCancelAfterRateLimited: an update answered 429 and canceled before
+// it could be sent again was sent: its result is the carrier's answer, not
+// ErrNotAttempted (which says nothing reached the carrier).
+func TestCancelAfterRateLimited(t *testing.T) {
+	c := newCarrier(3, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.fail = func(call string, _ int, _ participant.UpdateRequest) error {
+		if call == "CA00" {
+			cancel()
+		}
+		return rateLimited(time.Hour)
+	}
+	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 1})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotEmpty(t, rs)
+	require.Equal(t, "CA00", rs[0].Call)
+	assert.Equal(t, 1, c.updates["CA00"])
+	assert.NotErrorIs(t, rs[0].Err, batch.ErrNotAttempted, "it was sent")
+	assert.ErrorIs(t, rs[0].Err, participant.ErrRateLimited)
+	assert.Zero(t, rs[0].RateLimited, "no rate-limited answer before the last one")
+	for _, r := range rs[1:] {
+		if errors.Is(r.Err, batch.ErrNotAttempted) {
+			assert.Zero(t, c.updates[r.Call], "%s: not attempted means never sent", r.Call)
+		}
+	}
 }

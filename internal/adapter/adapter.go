@@ -312,6 +312,7 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 			return
 		}
 		page := c.pageURL(first, op, opts, "")
+		read := map[string]bool{} // the pages read, by pageKey: a link back to one is a loop
 		for n := 0; page != ""; n++ {
 			if n == MaxPages {
 				yield(nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "list",
@@ -340,7 +341,11 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 					return
 				}
 			}
+			read[pageKey(page)] = true
 			next, err := c.nextPage(page, first, op, opts, pg)
+			if err == nil && read[pageKey(next)] {
+				err = errors.New("the next page link names a page already read")
+			}
 			if err != nil {
 				yield(nil, c.decodeError("list", resp, err))
 				return
@@ -365,9 +370,23 @@ func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, 
 	return u
 }
 
+// pageKey is u with its query parameters in one order, so that two
+// spellings of one page compare equal.
+func pageKey(u string) string {
+	path, query, ok := strings.Cut(u, "?")
+	if !ok {
+		return u
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return u
+	}
+	return path + "?" + q.Encode()
+}
+
 // nextPage returns the URL of the page after current, or "" after the
 // last. A link must stay on the base URL's scheme and host (it gets the
-// credentials) and must not name the page just read.
+// credentials); List refuses one naming a page already read.
 func (c *Client) nextPage(current, first string, op *Operation, opts participant.ListOptions, pg Page) (string, error) {
 	var next string
 	switch {
@@ -389,9 +408,6 @@ func (c *Client) nextPage(current, first string, op *Operation, opts participant
 		next = c.pageURL(first, op, opts, pg.Cursor)
 	default:
 		return "", nil
-	}
-	if next == current {
-		return "", errors.New("the next page link names the same page")
 	}
 	return next, nil
 }

@@ -344,3 +344,46 @@ func TestListPageBound(t *testing.T) {
 	assert.ErrorContains(t, err, "past 10000")
 	assert.Len(t, srv.log, adapter.MaxPages)
 }
+
+// TestListLinkCycle: a carrier whose links lead back to a page already
+// read (by link or by cursor) ends the list with an error at once; the
+// participants are not yielded again.
+func TestListLinkCycle(t *testing.T) {
+	for name, tc := range map[string]struct {
+		byLink bool
+		next   func(*http.Request, int) string
+	}{
+		"BackToFirst": {true, func(_ *http.Request, page int) string {
+			if page == 0 {
+				return "/accounts/9900000/conferences/conf-1/members?page=1"
+			}
+			return "/accounts/9900000/conferences/conf-1/members" // the first page again
+		}},
+		"TwoPages": {true, func(_ *http.Request, page int) string {
+			// page 0 → 1 → 2 → 1 → 2 …
+			return "/accounts/9900000/conferences/conf-1/members?page=" + strconv.Itoa(1+page%2)
+		}},
+		"QueryReordered": {true, func(_ *http.Request, page int) string {
+			if page == 1 {
+				return "/accounts/9900000/conferences/conf-1/members?x=1&page=1" // the page just read, its query in another order
+			}
+			return "/accounts/9900000/conferences/conf-1/members?page=1&x=1"
+		}},
+		"Cursor": {false, func(_ *http.Request, page int) string {
+			return strconv.Itoa(1 + page%2) // cursors 1, 2, 1, 2 …
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cl, srv := start(t, 5, tc.byLink, tc.next)
+			ids, err := collect(t, cl.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}), 20)
+			assert.ErrorIs(t, err, participant.ErrUnknown)
+			assert.ErrorContains(t, err, "already")
+			seen := map[string]bool{}
+			for _, id := range ids {
+				assert.False(t, seen[id], "%s yielded twice: %v", id, ids)
+				seen[id] = true
+			}
+			assert.LessOrEqual(t, len(srv.log), 3, "no page is read twice: %v", srv.log)
+		})
+	}
+}

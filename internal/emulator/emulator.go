@@ -131,6 +131,7 @@ type Vendor struct {
 	Carrier
 	Server *vendorfake.Server
 	Demo
+	grown int // the size SeedParticipants grew the demo conference to
 }
 
 // VendorInfo is how to reach one vendor of a running emulator.

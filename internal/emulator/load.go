@@ -16,15 +16,17 @@ const GeneratedLabelPrefix = "participant-"
 // (the demo ones first), so whole-conference commands can be rehearsed at
 // size. The added participants are connected, unmuted and labelled
 // GeneratedLabelPrefix and their position (from 1). n below the demo
-// count adds none.
+// count, or below a size an earlier call grew to, adds none: no label is
+// added twice. Not safe for concurrent use.
 func (e *Emulator) SeedParticipants(n int) error {
 	if n < 0 {
 		return fmt.Errorf("participants: want a count >= 0, got %d", n)
 	}
 	for _, v := range e.vendors {
-		for i := len(v.Participants); i < n; i++ {
+		for i := max(len(v.Participants), v.grown); i < n; i++ {
 			v.Server.Seed(vendorfake.Participant{Account: v.Account, Conference: v.Conference,
 				Label: GeneratedLabelPrefix + strconv.Itoa(i+1), StartConferenceOnEnter: true, Status: "connected"})
+			v.grown = i + 1
 		}
 	}
 	return nil

@@ -38,6 +38,30 @@ func TestSeedParticipants(t *testing.T) {
 		}
 	}
 	require.NoError(t, e.SeedParticipants(10), "below the current size: nothing added")
+
+	// Growing again reaches the new size, with one participant per label.
+	require.NoError(t, e.SeedParticipants(40))
+	for path, auth := range map[string]string{
+		strings.TrimSuffix(twilioPath, "/") + ".json?PageSize=100": basicAuth,
+		strings.TrimSuffix(texmlPath, "/") + "?PageSize=100":       bearerAuth,
+	} {
+		r := do(t, http.MethodGet, base+path, auth, "")
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		var page struct {
+			Participants []struct {
+				Label *string `json:"label"`
+			} `json:"participants"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(r.body), &page))
+		assert.Len(t, page.Participants, 40, path)
+		labels := map[string]bool{}
+		for _, p := range page.Participants {
+			if p.Label != nil {
+				assert.False(t, labels[*p.Label], "label %s twice", *p.Label)
+				labels[*p.Label] = true
+			}
+		}
+	}
 }
 
 // TestLoad: past the limit the emulator answers each vendor's 429, and
