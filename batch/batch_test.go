@@ -264,6 +264,28 @@ func TestRateLimitedRetried(t *testing.T) {
 	assert.Equal(t, 1, rs[0].RateLimited)
 }
 
+// TestAppliedUpdateNotSentAgain: an update the carrier applied, whose
+// read-back was then rate limited, is reported and never sent again,
+// though its code is ErrRateLimited.
+func TestAppliedUpdateNotSentAgain(t *testing.T) {
+	c := newCarrier(3, true)
+	c.fail = func(call string, _ int, _ participant.UpdateRequest) error {
+		if call != "CA01" {
+			return nil
+		}
+		pe := rateLimited(time.Millisecond).(*participant.Error)
+		pe.Applied = true
+		return pe
+	}
+	lim := batch.NewLimiter(2)
+	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Limiter: lim})
+	require.NoError(t, err)
+	require.Len(t, rs, 3)
+	assert.ErrorIs(t, rs[1].Err, participant.ErrRateLimited)
+	assert.Equal(t, 0, rs[1].RateLimited)
+	assert.Equal(t, 1, c.updates["CA01"], "sent once: the carrier applied it")
+}
+
 // TestAnnouncementNotRetried: an ambiguous failure of an announcement is
 // reported, never sent again by the batch.
 func TestAnnouncementNotRetried(t *testing.T) {

@@ -94,6 +94,11 @@ type Error struct {
 	RetryAfter time.Duration
 	// Attempts is how many HTTP requests were made (0: nothing was sent).
 	Attempts int
+	// Applied reports an update the carrier acknowledged before the call
+	// failed: on carriers that answer an update with no participant (204),
+	// reading it back failed. Code is the read-back's, so a 429 there is
+	// ErrRateLimited; sending the update again would apply it twice.
+	Applied bool
 
 	Err error
 }

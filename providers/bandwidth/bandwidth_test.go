@@ -260,3 +260,45 @@ func TestListAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestReadBackFailureSaysApplied: Bandwidth answers an update 204, so the
+// adapter reads the member back. When that read is rate limited, the
+// error keeps the 429's code but says the update was applied (Applied),
+// so no caller takes the 429 for "not processed" and sends it again.
+func TestReadBackFailureSaysApplied(t *testing.T) {
+	account := bandwidthtest.NewAccountID()
+	fake := bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"type":"rate-limit","description":"Too many requests","id":null}`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p := bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
+	fake.Seed(p)
+	c, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: testPassword,
+		BaseURL: srv.URL + bandwidthtest.PathPrefix, Options: providers.Options{Retry: &providers.RetryPolicy{}}})
+	require.NoError(t, err)
+
+	_, err = c.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.ErrorIs(t, err, participant.ErrRateLimited)
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.True(t, pe.Applied, "the PUT was answered 204")
+	assert.Equal(t, 2, pe.Attempts, "the PUT and the read-back")
+	assert.Contains(t, pe.Error(), "the update was applied")
+	stored, ok := fake.Participant(account, p.Conference, p.CallID)
+	require.True(t, ok)
+	assert.True(t, stored.Muted)
+
+	// Any other failure, and any other operation, is not Applied.
+	_, err = c.Fetch(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID})
+	require.ErrorAs(t, err, &pe)
+	assert.False(t, pe.Applied)
+}

@@ -164,6 +164,9 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 		return vCallerEnded, false
 	}
 	pe, isPE := errors.AsType[*participant.Error](err)
+	if isPE && pe.Applied {
+		return vFinal, false // the carrier acted; only reading it back failed
+	}
 	if isPE && pe.HTTPStatus != 0 {
 		switch s := pe.HTTPStatus; {
 		case s == http.StatusTooManyRequests:

@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -71,4 +72,38 @@ func TestBreakerSettingsOutOfRange(t *testing.T) {
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, tc.field, pe.Field)
 	}
+}
+
+// appliedUpdater is an endpoint whose update the carrier applied but whose
+// read-back was rate limited (a 204 carrier under load).
+type appliedUpdater struct {
+	caps  participant.Capabilities
+	calls *int
+}
+
+func (a appliedUpdater) Capabilities() participant.Capabilities { return a.caps }
+
+func (a appliedUpdater) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
+	*a.calls++
+	return nil, &participant.Error{Code: participant.CodeRateLimited, Provider: "stub", Op: "update",
+		HTTPStatus: 429, Attempts: 2, Applied: true, Message: "the update was applied, but reading the participant back failed"}
+}
+
+// TestAppliedUpdateIsNotSentAgain: an update the carrier applied is
+// returned with its error, not sent to the next endpoint, though the
+// read-back's 429 means "not processed" for the read-back itself.
+func TestAppliedUpdateIsNotSentAgain(t *testing.T) {
+	v := newTwilio(t, 1)
+	caps := v.carrier(t, "x", router.Policy{}).Endpoints[0].Updater.Capabilities()
+	var first, second int
+	r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{
+		{Updater: appliedUpdater{caps, &first}}, {Updater: appliedUpdater{caps, &second}}}})
+	ref := v.ref
+	ref.Carrier = "c"
+	_, err := r.Update(context.Background(), ref, mute)
+	require.ErrorIs(t, err, participant.ErrRateLimited)
+	pe, ok := errors.AsType[*participant.Error](err)
+	require.True(t, ok)
+	assert.True(t, pe.Applied)
+	assert.Equal(t, []int{1, 0}, []int{first, second}, "sent once, on the first endpoint")
 }

@@ -41,7 +41,9 @@
 //   - ambiguous (5xx, or a timeout or reset after sending): next endpoint
 //     only when the request is idempotent. An update that plays an
 //     announcement is returned as an error and never replayed anywhere;
-//   - any other answer (2xx, other 4xx): returned at once.
+//   - any other answer (2xx, other 4xx), and an update the carrier applied
+//     though reading it back failed (participant.Error.Applied): returned
+//     at once.
 //
 // Attempts and retries. Each attempt is one call to an endpoint's adapter,
 // under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
