@@ -75,8 +75,8 @@ type faultRow struct {
 	want       participant.Code
 	ok         bool // success expected (want ignored)
 	reached    int  // requests that reached the network (proxy), and pe.Attempts on failure
-	// needs is a field the row sets (a URL row), skipped where unsupported;
-	// announce rows need AnnounceURL.
+	// needs are the fields the row sets (a URL row, the coaching row),
+	// skipped where unsupported; announce rows need AnnounceURL.
 	needs participant.FieldSet
 	// readBody rows fault the answer that carries the participant: for a
 	// carrier that answers an update with 204 (Contract.ReadBack) that is
@@ -197,7 +197,7 @@ func faultRows() []faultRow {
 				want: participant.CodeInvalidArgument, check: field("AnnounceURL")},
 		)
 	}
-	add(faultRow{name: "HostileCallToCoach/CRLF", edit: func(_ *participant.Ref, q *participant.UpdateRequest) {
+	add(faultRow{name: "HostileCallToCoach/CRLF", needs: participant.NewFieldSet(participant.FieldCoaching, participant.FieldCallToCoach), edit: func(_ *participant.Ref, q *participant.UpdateRequest) {
 		q.Coaching, q.CallToCoach = participant.Bool(true), participant.String("v3:x\r\nX: 1")
 	}, want: participant.CodeInvalidArgument, check: field("CallToCoach")})
 	// Hostile servers and proxies that hand credentials back.

@@ -1,0 +1,28 @@
+package conformance
+
+import (
+	"testing"
+
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// TestFaultRowsDeclareTheirFields: a row that sets request fields declares
+// them (needs, or announce for AnnounceURL), so an adapter without one of
+// them skips the row instead of failing it with ErrUnsupported.
+func TestFaultRowsDeclareTheirFields(t *testing.T) {
+	for _, row := range faultRows() {
+		if row.edit == nil {
+			continue
+		}
+		var ref participant.Ref
+		var req participant.UpdateRequest
+		row.edit(&ref, &req)
+		declared := row.needs
+		if row.announce {
+			declared |= participant.NewFieldSet(participant.FieldAnnounceURL)
+		}
+		if undeclared := req.Fields() &^ declared; undeclared != 0 {
+			t.Errorf("row %s sets %v but does not declare them in needs", row.name, undeclared)
+		}
+	}
+}
