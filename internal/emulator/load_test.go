@@ -19,21 +19,9 @@ func TestSeedParticipants(t *testing.T) {
 	e, base := start(t)
 	require.NoError(t, e.SeedParticipants(30))
 	require.Error(t, e.SeedParticipants(-1))
-	for path, auth := range map[string]string{
-		strings.TrimSuffix(twilioPath, "/") + ".json?PageSize=100": basicAuth,
-		strings.TrimSuffix(texmlPath, "/") + "?PageSize=100":       bearerAuth,
-	} {
-		r := do(t, http.MethodGet, base+path, auth, "")
-		require.Equal(t, http.StatusOK, r.status, r.body)
-		var page struct {
-			Participants []struct {
-				CallSID string  `json:"call_sid"`
-				Label   *string `json:"label"`
-			} `json:"participants"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(r.body), &page))
-		require.Len(t, page.Participants, 30, path)
-		if l := page.Participants[29].Label; l != nil { // Twilio reports labels
+	for path, labels := range seededLabels(t, base) {
+		require.Len(t, labels, 30, path)
+		if l := labels[29]; l != nil { // Twilio reports labels
 			assert.Equal(t, emulator.GeneratedLabelPrefix+"30", *l)
 		}
 	}
@@ -41,6 +29,23 @@ func TestSeedParticipants(t *testing.T) {
 
 	// Growing again reaches the new size, with one participant per label.
 	require.NoError(t, e.SeedParticipants(40))
+	for path, labels := range seededLabels(t, base) {
+		assert.Len(t, labels, 40, path)
+		seen := map[string]bool{}
+		for _, l := range labels {
+			if l != nil {
+				assert.False(t, seen[*l], "label %s twice", *l)
+				seen[*l] = true
+			}
+		}
+	}
+}
+
+// seededLabels lists the demo conference on Twilio and TeXML (one page of
+// 100) and returns each participant's label (nil where none is reported),
+// by list path.
+func seededLabels(t *testing.T, base string) map[string][]*string {
+	out := map[string][]*string{}
 	for path, auth := range map[string]string{
 		strings.TrimSuffix(twilioPath, "/") + ".json?PageSize=100": basicAuth,
 		strings.TrimSuffix(texmlPath, "/") + "?PageSize=100":       bearerAuth,
@@ -53,15 +58,12 @@ func TestSeedParticipants(t *testing.T) {
 			} `json:"participants"`
 		}
 		require.NoError(t, json.Unmarshal([]byte(r.body), &page))
-		assert.Len(t, page.Participants, 40, path)
-		labels := map[string]bool{}
+		out[path] = []*string{}
 		for _, p := range page.Participants {
-			if p.Label != nil {
-				assert.False(t, labels[*p.Label], "label %s twice", *p.Label)
-				labels[*p.Label] = true
-			}
+			out[path] = append(out[path], p.Label)
 		}
 	}
+	return out
 }
 
 // TestLoad: past the limit the emulator answers each vendor's 429, and
