@@ -11,9 +11,10 @@
 // every request of the limiter for the carrier's Retry-After, then the
 // refused update is sent again, as a 429 means the carrier did not act on
 // it (unless participant.Error.Applied says the update itself went through
-// and only reading it back was refused). No other failure is retried here: the adapter's own retry rules
-// apply to each update, so an announcement (AnnounceURL) is never sent
-// twice after an ambiguous failure.
+// and only reading it back was refused). No other failure is retried
+// here: the adapter's own retry rules apply to each update, so an
+// announcement (AnnounceURL) is never sent twice after an ambiguous
+// failure.
 //
 // It depends only on package participant, so it works with every adapter
 // and with anything that wraps one.
