@@ -500,12 +500,16 @@ func (ps *problems) strings(path string, raw json.RawMessage) []string {
 	return out
 }
 
+// maxCount is the largest count the router's breaker takes: gobreaker
+// counts in uint32, and the setting is an int (32 bits on some platforms).
+const maxCount = min(math.MaxUint32, math.MaxInt)
+
 // positive reads a positive integer the router's breaker can count
-// (uint32: a larger one would wrap around).
+// (a larger one would wrap around).
 func (ps *problems) positive(path string, raw json.RawMessage) int {
 	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
-	if jsonKind(raw) != '0' || err != nil || n < 1 || n > math.MaxUint32 {
-		ps.fail(path, "must be a positive whole number up to "+strconv.Itoa(math.MaxUint32))
+	if jsonKind(raw) != '0' || err != nil || n < 1 || n > maxCount {
+		ps.fail(path, "must be a positive whole number up to "+strconv.FormatInt(maxCount, 10))
 		return 0
 	}
 	return int(n)

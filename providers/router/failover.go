@@ -90,11 +90,11 @@ func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 		return nil, invalid(field+".Policy.Retry.CheckRetry", "must be nil: the router decides what may be sent again")
 	}
 	// gobreaker counts in uint32: a larger value would wrap around.
-	if c.Policy.Breaker.Failures > math.MaxUint32 {
-		return nil, invalid(field+".Policy.Breaker.Failures", "must be at most "+strconv.Itoa(math.MaxUint32))
+	if int64(c.Policy.Breaker.Failures) > math.MaxUint32 {
+		return nil, invalid(field+".Policy.Breaker.Failures", "must be at most "+strconv.FormatInt(math.MaxUint32, 10))
 	}
-	if c.Policy.Breaker.Probes > math.MaxUint32 {
-		return nil, invalid(field+".Policy.Breaker.Probes", "must be at most "+strconv.Itoa(math.MaxUint32))
+	if int64(c.Policy.Breaker.Probes) > math.MaxUint32 {
+		return nil, invalid(field+".Policy.Breaker.Probes", "must be at most "+strconv.FormatInt(math.MaxUint32, 10))
 	}
 	cr := &carrier{name: c.Name, account: c.Account, policy: c.Policy.withDefaults()}
 	for i, e := range c.Endpoints {
