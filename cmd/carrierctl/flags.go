@@ -15,7 +15,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -204,7 +203,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		}
 		maps.Copy(c.Params, params)
 		limit := providers.DefaultRetryPolicy().MaxRetryAfter
-		if pol := urlparams.New(name, c.URL()).Retry(nil); pol != nil { // nil: the file sets no retry
+		if pol := router.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
 			limit = pol.MaxRetryAfter
 		}
 		if t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
