@@ -2,6 +2,7 @@ package twilio_test
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,9 +48,12 @@ func TestLiveFromEnvironment(t *testing.T) {
 	TestLive(t)
 	require.False(t, t.Skipped())
 	require.NotEmpty(t, fake.Requests(), "the checks reached the fake")
+	coached := false // the full profile's coaching check names CALL2 as the call to coach
 	for _, r := range fake.Requests() {
-		assert.Equal(t, "/2010-04-01/Accounts/"+account, r.Path[:len("/2010-04-01/Accounts/")+len(account)])
+		assert.True(t, strings.HasPrefix(r.Path, "/2010-04-01/Accounts/"+account+"/"), r.Path)
+		coached = coached || r.Form.Get("CallSidToCoach") == second
 	}
+	assert.True(t, coached, "CALL2 was read: the full profile ran")
 	stored, ok := fake.Participant(account, conf, first)
 	require.True(t, ok)
 	assert.False(t, stored.Muted || stored.Hold, "the checks restore the participant")
