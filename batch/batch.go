@@ -10,7 +10,7 @@
 // rate-limited answer (HTTP 429: Twilio 20429, Telnyx 10011) holds back
 // every request of the limiter for the carrier's Retry-After, then the
 // refused update is sent again, as a 429 means the carrier did not act on
-// it (unless participant.Error.Applied says the update itself went through
+// it (unless participant.Error.Delivery says the update itself went through
 // and only reading it back was refused). No other failure is retried
 // here: the adapter's own retry rules apply to each update, so an
 // announcement (AnnounceURL) is never sent twice after an ambiguous
@@ -339,10 +339,10 @@ func update(ctx context.Context, u participant.Updater, conf participant.Confere
 }
 
 // applied reports an update the carrier acted on though the call failed
-// (participant.Error.Applied): it must not be sent again.
+// (participant.DeliveryApplied): it must not be sent again.
 func applied(err error) bool {
 	pe, ok := errors.AsType[*participant.Error](err)
-	return ok && pe.Applied
+	return ok && pe.Delivery == participant.DeliveryApplied
 }
 
 // send sends one update under a slot already acquired, and gives the

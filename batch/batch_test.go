@@ -274,7 +274,7 @@ func TestAppliedUpdateNotSentAgain(t *testing.T) {
 			return nil
 		}
 		pe := rateLimited(time.Millisecond).(*participant.Error)
-		pe.Applied = true
+		pe.Delivery, pe.Applied = participant.DeliveryApplied, participant.NewFieldSet(participant.FieldMuted)
 		return pe
 	}
 	lim := batch.NewLimiter(2)

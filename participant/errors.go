@@ -94,13 +94,72 @@ type Error struct {
 	RetryAfter time.Duration
 	// Attempts is how many HTTP requests were made (0: nothing was sent).
 	Attempts int
-	// Applied reports an update the carrier acknowledged before the call
-	// failed: on carriers that answer an update with no participant (204),
-	// reading it back failed. Code is the read-back's, so a 429 there is
-	// ErrRateLimited; sending the update again would apply it twice.
-	Applied bool
+	// Delivery says how far the failed request got: not sent, maybe,
+	// answered, or applied. It is set by the layer that knows it; callers
+	// (a router, a batch) decide from it whether anything may be sent
+	// again. For an update it describes the fields not in Applied.
+	Delivery Delivery
+	// Applied lists the update's fields the carrier certainly applied
+	// before the failure: all of them when Delivery is DeliveryApplied (an
+	// update answered 204 whose read-back failed; Code is the read-back's,
+	// so a 429 there is ErrRateLimited), some of them when a later step of
+	// a several-call update failed. They must not be sent again.
+	Applied FieldSet
+	// Step names the call of a several-call update that failed (for
+	// example "deaf" on Plivo); empty for one-call updates.
+	Step string
 
 	Err error
+}
+
+// Delivery says how far a request got before it failed. The HTTP layer
+// knows whether anything reached the carrier; the adapter knows whether
+// the carrier answered or applied the change. Nothing above them guesses.
+type Delivery uint8
+
+// Delivery states.
+const (
+	// DeliveryUnknown: no layer recorded how far the request got (an error
+	// made outside carrierkit). Treat it as DeliveryMaybe.
+	DeliveryUnknown Delivery = iota
+	// DeliveryNotSent: nothing reached the carrier (a local refusal, a
+	// refused connection, DNS, TLS, an open breaker). Sending it again, to
+	// the same endpoint or another of the same account, is always safe.
+	DeliveryNotSent
+	// DeliveryMaybe: sent, with no answer that settles it (a 5xx, a reset
+	// after sending, a timeout after sending). The carrier may have acted:
+	// only an idempotent update may be sent again.
+	DeliveryMaybe
+	// DeliveryAnswered: the carrier answered and did not act (a 4xx, a
+	// 429). Whether to send again depends on the code: a 429 may be sent
+	// again after its Retry-After, a 400 never.
+	DeliveryAnswered
+	// DeliveryApplied: the change went through, but something after it
+	// failed (reading the participant back). Never send it again.
+	DeliveryApplied
+	numDeliveries
+)
+
+var deliveryNames = [numDeliveries]string{"unknown", "not sent", "maybe", "answered", "applied"}
+
+// String returns the state's name, e.g. "not sent".
+func (d Delivery) String() string {
+	if d < numDeliveries {
+		return deliveryNames[d]
+	}
+	return "delivery(" + strconv.Itoa(int(d)) + ")"
+}
+
+// MarshalText encodes the state as its name, for JSON output.
+func (d Delivery) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DeliveryOf returns the Delivery of the first *Error in err's chain, or
+// DeliveryUnknown.
+func DeliveryOf(err error) Delivery {
+	if pe, ok := errors.AsType[*Error](err); ok {
+		return pe.Delivery
+	}
+	return DeliveryUnknown
 }
 
 // Error returns one line: provider, op, code, then field or vendor details.

@@ -187,3 +187,25 @@ func TestRefConferenceRoundTrip(t *testing.T) {
 	ref := participant.Ref{Carrier: "eu", Account: "A", Conference: "C", Call: "agent"}
 	assert.Equal(t, ref, ref.ConferenceRef().Participant("agent"))
 }
+
+func TestWithoutLeavesOutAppliedFields(t *testing.T) {
+	req := participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true),
+		HoldURL: participant.String("https://m.example/hold"), HoldMethod: participant.MethodGET,
+		AnnounceURL: participant.String("https://m.example/a.mp3"), AnnounceMethod: participant.MethodPOST,
+		Coaching: participant.Bool(true), CallToCoach: participant.String("CA02")}
+	rest := req.Without(participant.NewFieldSet(participant.FieldMuted, participant.FieldHoldURL, participant.FieldCoaching))
+	assert.Equal(t, participant.NewFieldSet(participant.FieldHold, participant.FieldAnnounceURL, participant.FieldAnnounceMethod), rest.Fields())
+	none, all := req.Without(0), req.Without(req.Fields())
+	assert.Equal(t, req.Fields(), none.Fields(), "nothing applied: everything is left")
+	assert.Zero(t, all.Fields(), "all applied: nothing is left")
+	assert.NotNil(t, req.Muted, "the original is not changed")
+}
+
+func TestDeliveryOf(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", &participant.Error{Code: participant.CodeUnavailable, Delivery: participant.DeliveryMaybe})
+	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err))
+	assert.Equal(t, participant.DeliveryUnknown, participant.DeliveryOf(errors.New("plain")))
+	assert.Equal(t, "not sent", participant.DeliveryNotSent.String())
+	b, _ := participant.DeliveryApplied.MarshalText()
+	assert.Equal(t, "applied", string(b))
+}

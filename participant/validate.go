@@ -91,6 +91,38 @@ func (r *UpdateRequest) Fields() FieldSet {
 	return s
 }
 
+// Without returns a copy of r with the fields in s left unset: what is left
+// to send after a failure whose Error.Applied is s. A method goes with its
+// URL: leaving out HoldURL leaves out HoldMethod too, and likewise for the
+// announcement and the wait music; Coaching takes CallToCoach with it.
+func (r UpdateRequest) Without(s FieldSet) UpdateRequest {
+	if s.Has(FieldMuted) {
+		r.Muted = nil
+	}
+	if s.Has(FieldHold) {
+		r.Hold = nil
+	}
+	if s.Has(FieldHoldURL) || s.Has(FieldHoldMethod) {
+		r.HoldURL, r.HoldMethod = nil, MethodDefault
+	}
+	if s.Has(FieldAnnounceURL) || s.Has(FieldAnnounceMethod) {
+		r.AnnounceURL, r.AnnounceMethod = nil, MethodDefault
+	}
+	if s.Has(FieldWaitURL) || s.Has(FieldWaitMethod) {
+		r.WaitURL, r.WaitMethod = nil, MethodDefault
+	}
+	if s.Has(FieldBeepOnExit) {
+		r.BeepOnExit = nil
+	}
+	if s.Has(FieldEndConferenceOnExit) {
+		r.EndConferenceOnExit = nil
+	}
+	if s.Has(FieldCoaching) || s.Has(FieldCallToCoach) {
+		r.Coaching, r.CallToCoach = nil, nil
+	}
+	return r
+}
+
 // ValidateRef checks that ref names a conference and a call, and that an
 // account is known (ref.Account, or defaultAccount when that is empty).
 // Every id (and a label in Ref.Call) must be valid UTF-8 of at most

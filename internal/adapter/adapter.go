@@ -210,7 +210,7 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 	if err != nil {
 		pe := err.(*participant.Error)
 		pe.Attempts += resp.Attempts
-		pe.Applied = true
+		pe.Delivery, pe.Applied = participant.DeliveryApplied, req.Fields()
 		pe.Message = "the update was applied, but reading the participant back failed" + prefixed(pe.Message)
 		return nil, pe
 	}

@@ -290,7 +290,8 @@ func TestReadBackFailureSaysApplied(t *testing.T) {
 	require.ErrorIs(t, err, participant.ErrRateLimited)
 	var pe *participant.Error
 	require.ErrorAs(t, err, &pe)
-	assert.True(t, pe.Applied, "the PUT was answered 204")
+	assert.Equal(t, participant.DeliveryApplied, pe.Delivery, "the PUT was answered 204")
+	assert.Equal(t, participant.NewFieldSet(participant.FieldMuted), pe.Applied)
 	assert.Equal(t, 2, pe.Attempts, "the PUT and the read-back")
 	assert.Contains(t, pe.Error(), "the update was applied")
 	stored, ok := fake.Participant(account, p.Conference, p.CallID)
@@ -300,5 +301,5 @@ func TestReadBackFailureSaysApplied(t *testing.T) {
 	// Any other failure, and any other operation, is not Applied.
 	_, err = c.Fetch(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID})
 	require.ErrorAs(t, err, &pe)
-	assert.False(t, pe.Applied)
+	assert.NotEqual(t, participant.DeliveryApplied, pe.Delivery)
 }

@@ -164,7 +164,7 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 		return vCallerEnded, false
 	}
 	pe, isPE := errors.AsType[*participant.Error](err)
-	if isPE && pe.Applied {
+	if isPE && pe.Delivery == participant.DeliveryApplied {
 		return vFinal, false // the carrier acted; only reading it back failed
 	}
 	if isPE && pe.HTTPStatus != 0 {

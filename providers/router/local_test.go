@@ -86,7 +86,7 @@ func (a appliedUpdater) Capabilities() participant.Capabilities { return a.caps 
 func (a appliedUpdater) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
 	*a.calls++
 	return nil, &participant.Error{Code: participant.CodeRateLimited, Provider: "stub", Op: "update",
-		HTTPStatus: 429, Attempts: 2, Applied: true, Message: "the update was applied, but reading the participant back failed"}
+		HTTPStatus: 429, Attempts: 2, Delivery: participant.DeliveryApplied, Applied: participant.NewFieldSet(participant.FieldMuted), Message: "the update was applied, but reading the participant back failed"}
 }
 
 // TestAppliedUpdateIsNotSentAgain: an update the carrier applied is
@@ -104,6 +104,6 @@ func TestAppliedUpdateIsNotSentAgain(t *testing.T) {
 	require.ErrorIs(t, err, participant.ErrRateLimited)
 	pe, ok := errors.AsType[*participant.Error](err)
 	require.True(t, ok)
-	assert.True(t, pe.Applied)
+	assert.Equal(t, participant.DeliveryApplied, pe.Delivery)
 	assert.Equal(t, []int{1, 0}, []int{first, second}, "sent once, on the first endpoint")
 }

@@ -42,7 +42,7 @@
 //     only when the request is idempotent. An update that plays an
 //     announcement is returned as an error and never replayed anywhere;
 //   - any other answer (2xx, other 4xx), and an update the carrier applied
-//     though reading it back failed (participant.Error.Applied): returned
+//     though reading it back failed (participant.DeliveryApplied): returned
 //     at once.
 //
 // Attempts and retries. Each attempt is one call to an endpoint's adapter,
