@@ -5,6 +5,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,7 +113,11 @@ func New(opts Options) *Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	hc.Transport = keepPool{rt, attemptTimeout}
+	kp := keepPool{rt: rt, timeout: attemptTimeout}
+	if attemptTimeout > 0 {
+		kp.w = &watchdog{timeout: attemptTimeout}
+	}
+	hc.Transport = kp
 	c.rc = retryablehttp.Client{
 		HTTPClient:     &hc,
 		RetryWaitMin:   c.policy.WaitMin,
@@ -142,14 +147,33 @@ func orDefault(v, d time.Duration) time.Duration {
 type keepPool struct {
 	rt      http.RoundTripper
 	timeout time.Duration
+	w       *watchdog // ends the attempts sent through Do
 }
 
 func (k keepPool) RoundTrip(r *http.Request) (*http.Response, error) {
 	if k.timeout <= 0 {
 		return k.rt.RoundTrip(r)
 	}
-	if dl, ok := r.Context().Deadline(); ok && time.Until(dl) <= k.timeout {
+	dl, ok := r.Context().Deadline()
+	if ok && time.Until(dl) <= k.timeout {
 		return k.rt.RoundTrip(r) // the call's deadline comes first: no second timer
+	}
+	if st := stateOf(r.Context()); st != nil && st.bound.Context.Done() == nil {
+		// Nothing above can cancel the call: the attempt's bound is the
+		// watchdog's, without a timer or a context.WithTimeout of its own.
+		// checkRetry releases it once the body is read.
+		b := &st.first
+		if st.n > 1 {
+			b = new(bound)
+		}
+		b.Context = st
+		k.w.add(b, dl)
+		st.cur = b
+		resp, err := k.rt.RoundTrip(r.WithContext(b))
+		if err != nil {
+			st.releaseAttempt()
+		}
+		return resp, err
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), k.timeout)
 	resp, err := k.rt.RoundTrip(r.WithContext(ctx))
@@ -219,27 +243,75 @@ type attempt struct {
 }
 
 // attemptCtx is the context of a request sent through Do: the caller's
-// context (cancellation, deadline and values pass through unchanged) plus
-// the attempt state.
+// context (cancellation, deadline and values pass through unchanged), with
+// the call's bound when the caller's context cannot be canceled, plus the
+// attempt state. It also holds what a request would otherwise allocate
+// apart: the retryablehttp request, the body reader of the first attempt
+// and the bound of the first attempt.
 type attemptCtx struct {
-	context.Context
+	bound
 	attempt
+	first bound  // the first attempt's bound (keepPool)
+	cur   *bound // the bound of the attempt under way, nil when none
+	req   retryablehttp.Request
+	body  []byte
+	rd    bytes.Reader // the first attempt's body reader
+	reads int
+}
+
+// releaseAttempt ends the bound of the attempt under way, if any.
+func (st *attemptCtx) releaseAttempt() {
+	if st.cur != nil {
+		st.cur.release()
+		st.cur = nil
+	}
+}
+
+// readBody is the request's retryablehttp.ReaderFunc. retryablehttp calls
+// it once to learn the length, then once per attempt. The length check and
+// the first attempt read the reader held in st; later attempts get a
+// reader of their own, since net/http may still be reading the previous
+// one (it can close a request body after RoundTrip returns). A
+// *bytes.Reader lets net/http send headers and body in one write.
+func (st *attemptCtx) readBody() (io.Reader, error) {
+	st.reads++
+	if st.reads > 2 {
+		return bytes.NewReader(st.body), nil
+	}
+	st.rd.Reset(st.body)
+	return &st.rd, nil
 }
 
 // Do sends r. A non-nil error means no usable response arrived; resp.Attempts
 // is set either way. Non-2xx responses are returned, not turned into errors.
 func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
+	st := &attemptCtx{attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
+	st.bound.Context = ctx
 	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
-		var cancel context.CancelFunc // the call's bound, unless the context's deadline comes sooner
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
+		// The call's bound, unless the context's deadline comes sooner. A
+		// context that cannot be canceled gets st's own (no timer unless
+		// something waits on it); else a context.WithTimeout.
+		if ctx.Done() == nil {
+			st.deadline = time.Now().Add(c.timeout)
+		} else {
+			var cancel context.CancelFunc
+			st.bound.Context, cancel = context.WithTimeout(ctx, c.timeout)
+			defer cancel()
+		}
 	}
-	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
-	var body any
+	defer st.finish()
+	hr, err := http.NewRequestWithContext(st, r.Method, r.URL, nil)
+	if err != nil {
+		return Response{}, c.transportError(err)
+	}
+	req := &st.req
+	req.Request = hr
 	if r.Body != nil {
-		body = r.Body
+		st.body = r.Body
+		err = req.SetBody(retryablehttp.ReaderFunc(st.readBody))
+	} else {
+		err = req.SetBody(nil)
 	}
-	req, err := retryablehttp.NewRequestWithContext(st, r.Method, r.URL, body)
 	if err != nil {
 		return Response{}, c.transportError(err)
 	}
@@ -267,12 +339,12 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		out.Status, out.Header = resp.StatusCode, resp.Header
 	}
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		if ctxErr := st.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w: %w", ctxErr, err)
 		}
 		return out, c.transportError(err)
 	}
-	out.Body = st.body
+	out.Body = st.attempt.body
 	return out, nil
 }
 
@@ -351,9 +423,18 @@ func fill(r io.Reader, p []byte) (int, error) {
 	return n, nil
 }
 
-func stateOf(ctx context.Context) *attempt {
+// finish ends what Do started: the attempt bound, if one is still under
+// way, and the call's timer, if Done started one.
+func (st *attemptCtx) finish() {
+	st.releaseAttempt()
+	if !st.deadline.IsZero() {
+		st.bound.end(context.Canceled)
+	}
+}
+
+func stateOf(ctx context.Context) *attemptCtx {
 	if a, ok := ctx.(*attemptCtx); ok {
-		return &a.attempt
+		return a
 	}
 	return nil
 }
@@ -376,9 +457,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	// request is idempotent), not an error after the loop.
 	var readErr error
 	if err == nil && resp != nil {
-		st.body, readErr = readBody(resp.Body, resp.ContentLength, c.maxBody)
+		st.attempt.body, readErr = readBody(resp.Body, resp.ContentLength, c.maxBody)
 		err = readErr
 	}
+	st.releaseAttempt() // the attempt's bound covered the body read
 	if ce := c.log.Check(zapcore.DebugLevel, "carrier request"); ce != nil {
 		status := 0
 		if resp != nil {
