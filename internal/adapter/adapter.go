@@ -198,7 +198,7 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 	if err != nil {
 		return nil, err
 	}
-	resp, perr := c.send(ctx, "update", r)
+	resp, perr := c.send(ctx, "update", &r)
 	if perr != nil {
 		return nil, perr
 	}
@@ -218,19 +218,22 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 }
 
 // prepareUpdate checks ref and the validated req and builds the request.
-func (c *Client) prepareUpdate(ref participant.Ref, req *participant.UpdateRequest) (*httpx.Request, string, error) {
+// The request is returned by value and req is not kept, so that neither
+// escapes to the heap on the update path.
+func (c *Client) prepareUpdate(ref participant.Ref, req *participant.UpdateRequest) (httpx.Request, string, error) {
 	op := c.d.Update
 	u, account, err := c.url("update", op, ref, req)
 	if err != nil {
-		return nil, "", err
+		return httpx.Request{}, "", err
 	}
-	r := &httpx.Request{Method: op.Method, URL: u, Authorization: c.cfg.Authorization, Idempotent: req.Idempotent()}
+	r := httpx.Request{Method: op.Method, URL: u, Authorization: c.cfg.Authorization, Idempotent: req.Idempotent()}
 	switch op.Body {
 	case FormBody:
 		r.Body = c.Encode(req)
 	case JSONBody:
-		if r.Body, err = op.Encode(req); err != nil {
-			return nil, "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider,
+		cp := *req // op.Encode is a func value: what it is given escapes
+		if r.Body, err = op.Encode(&cp); err != nil {
+			return httpx.Request{}, "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider,
 				Op: "update", Message: "cannot encode the request: " + err.Error(), Err: err}
 		}
 		r.ContentType = "application/json"
