@@ -313,7 +313,10 @@ func (rs *results) pairedRatio(name, base, unit string) float64 {
 	return median(rs2)
 }
 
-// targets checks issue 4's targets against the medians.
+// targets checks the targets against the medians: issue 4's times, and
+// issue 15's per-update cost (allocations within 2 of the floor's, and
+// client-only time within 1.05 of it; issue 4's bar was the floor + 20
+// allocations, which let a regression of 19 pass unnoticed).
 func targets(w io.Writer, rs *results) {
 	type target struct {
 		what string
@@ -326,7 +329,20 @@ func targets(w io.Writer, rs *results) {
 		r := rs.pairedRatio(ck, fl, "ns/op")
 		ts = append(ts, target{"carrierkit-twilio time ≤ 1.10 × floor", r <= 1.10, fmt.Sprintf("%.2f×", r)})
 		d := rs.med(ck, "allocs/op") - rs.med(fl, "allocs/op")
-		ts = append(ts, target{"carrierkit-twilio allocs ≤ floor + 20", d <= 20, fmt.Sprintf("%+.0f", d)})
+		ts = append(ts, target{"carrierkit-twilio allocs ≤ floor + 2", d <= 2, fmt.Sprintf("%+.0f", d)})
+	}
+	for _, p := range [][2]string{{"ClientOnly/carrierkit-twilio", "ClientOnly/floor"},
+		{"ClientOnly/carrierkit-texml", "ClientOnly/floor-texml"}, {"Update/carrierkit-texml", "Update/floor-texml"}} {
+		ck, fl := p[0], p[1]
+		if !rs.has(ck) || !rs.has(fl) {
+			continue
+		}
+		if strings.HasPrefix(ck, "ClientOnly/") {
+			r := rs.pairedRatio(ck, fl, "ns/op")
+			ts = append(ts, target{ck + " time ≤ 1.05 × floor", r <= 1.05, fmt.Sprintf("%.2f×", r)})
+		}
+		d := rs.med(ck, "allocs/op") - rs.med(fl, "allocs/op")
+		ts = append(ts, target{ck + " allocs ≤ floor + 2", d <= 2, fmt.Sprintf("%+.0f", d)})
 	}
 	if rs.has(ck) && rs.has(tg) {
 		r := rs.pairedRatio(ck, tg, "ns/op")
@@ -360,7 +376,7 @@ func targets(w io.Writer, rs *results) {
 	if len(ts) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "Targets (issue 4):")
+	fmt.Fprintln(w, "Targets (issues 4 and 15):")
 	fmt.Fprintln(w)
 	for _, t := range ts {
 		mark := "met"
