@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -189,61 +190,75 @@ func TestFlappingPrimary(t *testing.T) {
 }
 
 // TestBreakerLifecycle: the breaker opens after consecutive failures,
-// skips the endpoint without sending, half-opens after the cool-down,
-// closes on a successful probe, and traffic returns to the primary.
+// skips the endpoint without sending, half-opens after the cool-down (not
+// a moment before: the clock is synctest's), closes on a successful
+// probe, and traffic returns to the primary.
 func TestBreakerLifecycle(t *testing.T) {
+	const coolDown = 30 * time.Second
 	for _, vd := range vendors {
 		t.Run(vd.name, func(t *testing.T) {
-			v := vd.make(t, 2)
-			obs := new(recorder)
-			r := newRouter(t, obs, v.carrier(t, "c", router.Policy{
-				Breaker: router.BreakerSettings{Failures: 3, CoolDown: 200 * time.Millisecond}}))
-			v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: -1})
-			for range 3 {
-				_, err := r.Update(context.Background(), v.ref, mute)
-				require.NoError(t, err)
-			}
-			h := health(r, "c")
-			require.Equal(t, router.StateOpen, h[0].State)
-			assert.Equal(t, 3, h[0].ConsecutiveFailures)
-			assert.Equal(t, participant.CodeUnavailable, h[0].LastCode)
-			assert.Equal(t, []string{"closed>open"}, obs.transitions("ep1"))
+			synctest.Test(t, func(t *testing.T) {
+				v := vd.make(t, 0)
+				v.inMemory(t, 2)
+				obs := new(recorder)
+				r := newRouter(t, obs, v.carrier(t, "c", router.Policy{
+					Breaker: router.BreakerSettings{Failures: 3, CoolDown: coolDown}}))
+				// coolsDown checks the breaker stays open for the whole
+				// cool-down from when it opened, then half-opens.
+				coolsDown := func() {
+					t.Helper()
+					h := health(r, "c")[0]
+					require.Equal(t, router.StateOpen, h.State)
+					time.Sleep(time.Until(h.Since.Add(coolDown)))
+					assert.Equal(t, router.StateOpen, health(r, "c")[0].State, "open for the whole cool-down")
+					time.Sleep(time.Nanosecond)
+					assert.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
+				}
+				v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: -1})
+				for range 3 {
+					_, err := r.Update(context.Background(), v.ref, mute)
+					require.NoError(t, err)
+				}
+				h := health(r, "c")
+				require.Equal(t, router.StateOpen, h[0].State)
+				assert.Equal(t, 3, h[0].ConsecutiveFailures)
+				assert.Equal(t, participant.CodeUnavailable, h[0].LastCode)
+				assert.Equal(t, []string{"closed>open"}, obs.transitions("ep1"))
 
-			// Open: endpoint 1 gets nothing.
-			for range 3 {
-				_, err := r.Update(context.Background(), v.ref, mute)
-				require.NoError(t, err)
-			}
-			assert.Equal(t, 3, v.onEndpoint(1))
-			assert.Equal(t, 6, v.onEndpoint(2))
-			assert.Equal(t, 3, health(r, "c")[0].Skipped)
+				// Open: endpoint 1 gets nothing.
+				for range 3 {
+					_, err := r.Update(context.Background(), v.ref, mute)
+					require.NoError(t, err)
+				}
+				assert.Equal(t, 3, v.onEndpoint(1))
+				assert.Equal(t, 6, v.onEndpoint(2))
+				assert.Equal(t, 3, health(r, "c")[0].Skipped)
 
-			// The primary recovers; after the cool-down a probe closes it.
-			v.fake.ClearFaults()
-			require.Eventually(t, func() bool { return health(r, "c")[0].State == router.StateHalfOpen },
-				5*time.Second, 10*time.Millisecond)
-			_, err := r.Update(context.Background(), v.ref, mute)
-			require.NoError(t, err)
-			assert.Equal(t, router.StateClosed, health(r, "c")[0].State)
-			assert.Equal(t, []string{"closed>open", "open>half-open", "half-open>closed"}, obs.transitions("ep1"))
-			for range 2 {
+				// The primary recovers; after the cool-down a probe closes it.
+				v.fake.ClearFaults()
+				coolsDown()
 				_, err := r.Update(context.Background(), v.ref, mute)
 				require.NoError(t, err)
-			}
-			assert.Equal(t, 6, v.onEndpoint(1), "traffic is back on the primary")
-			assert.Equal(t, 6, v.onEndpoint(2))
+				assert.Equal(t, router.StateClosed, health(r, "c")[0].State)
+				assert.Equal(t, []string{"closed>open", "open>half-open", "half-open>closed"}, obs.transitions("ep1"))
+				for range 2 {
+					_, err := r.Update(context.Background(), v.ref, mute)
+					require.NoError(t, err)
+				}
+				assert.Equal(t, 6, v.onEndpoint(1), "traffic is back on the primary")
+				assert.Equal(t, 6, v.onEndpoint(2))
 
-			// A failed probe opens it again.
-			v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: -1})
-			for range 3 {
-				_, err := r.Update(context.Background(), v.ref, mute)
+				// A failed probe opens it again.
+				v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: -1})
+				for range 3 {
+					_, err := r.Update(context.Background(), v.ref, mute)
+					require.NoError(t, err)
+				}
+				coolsDown()
+				_, err = r.Update(context.Background(), v.ref, mute)
 				require.NoError(t, err)
-			}
-			require.Eventually(t, func() bool { return health(r, "c")[0].State == router.StateHalfOpen },
-				5*time.Second, 10*time.Millisecond)
-			_, err = r.Update(context.Background(), v.ref, mute)
-			require.NoError(t, err)
-			assert.Equal(t, router.StateOpen, health(r, "c")[0].State)
+				assert.Equal(t, router.StateOpen, health(r, "c")[0].State)
+			})
 		})
 	}
 }
@@ -263,25 +278,30 @@ func TestAllBreakersOpen(t *testing.T) {
 }
 
 // TestCallerCancellationNotCounted: the caller's own cancellation never
-// counts against the endpoint.
+// counts against the endpoint. The caller cancels once the update hangs
+// on endpoint 1 (synctest.Wait: every goroutine is blocked).
 func TestCallerCancellationNotCounted(t *testing.T) {
-	v := newTwilio(t, 2)
-	v.fake.Fail(vendorfake.Fault{Hang: true, Endpoint: 1, Times: -1})
-	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 1}}))
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for v.onEndpoint(1) == 0 {
-			time.Sleep(time.Millisecond)
-		}
+	synctest.Test(t, func(t *testing.T) {
+		v := newTwilio(t, 0)
+		v.inMemory(t, 2)
+		v.fake.Fail(vendorfake.Fault{Hang: true, Endpoint: 1, Times: -1})
+		r := newRouter(t, nil, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 1}}))
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() {
+			_, err := r.Update(ctx, v.ref, mute)
+			errc <- err
+		}()
+		synctest.Wait()
+		require.Equal(t, 1, v.onEndpoint(1), "the update hangs on endpoint 1")
 		cancel()
-	}()
-	_, err := r.Update(ctx, v.ref, mute)
-	require.ErrorIs(t, err, participant.ErrCanceled)
-	h := health(r, "c")
-	assert.Equal(t, router.StateClosed, h[0].State)
-	assert.Equal(t, 0, h[0].Failures)
-	assert.Equal(t, 1, h[0].Canceled)
-	assert.Equal(t, 0, v.onEndpoint(2))
+		require.ErrorIs(t, <-errc, participant.ErrCanceled)
+		h := health(r, "c")
+		assert.Equal(t, router.StateClosed, h[0].State)
+		assert.Equal(t, 0, h[0].Failures)
+		assert.Equal(t, 1, h[0].Canceled)
+		assert.Equal(t, 0, v.onEndpoint(2))
+	})
 }
 
 // TestAttemptsBounded: no call sends more than 1+MaxRetries requests.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -19,9 +20,15 @@ import (
 // answer nor a probe: Health counts no request and keeps the consecutive
 // failures, and a half-open breaker stays half-open.
 func TestLocalRefusalIsNoAttempt(t *testing.T) {
-	v := newTwilio(t, 2)
+	synctest.Test(t, testLocalRefusalIsNoAttempt)
+}
+
+func testLocalRefusalIsNoAttempt(t *testing.T) {
+	const coolDown = 30 * time.Second
+	v := newTwilio(t, 0)
+	v.inMemory(t, 2)
 	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{
-		Breaker: router.BreakerSettings{Failures: 2, CoolDown: 50 * time.Millisecond}}))
+		Breaker: router.BreakerSettings{Failures: 2, CoolDown: coolDown}}))
 	ctx := context.Background()
 	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1})
 	_, err := r.Update(ctx, v.ref, mute)
@@ -43,8 +50,8 @@ func TestLocalRefusalIsNoAttempt(t *testing.T) {
 	_, err = r.Update(ctx, v.ref, mute)
 	require.NoError(t, err)
 	require.Equal(t, router.StateOpen, health(r, "c")[0].State)
-	require.Eventually(t, func() bool { return health(r, "c")[0].State == router.StateHalfOpen },
-		5*time.Second, 5*time.Millisecond)
+	time.Sleep(time.Until(health(r, "c")[0].Since.Add(coolDown)) + time.Nanosecond)
+	require.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
 	sent = len(v.fake.Requests())
 	for _, err := range r.List(ctx, v.ref.ConferenceRef(), participant.ListOptions{PageSize: -1}) {
 		require.ErrorIs(t, err, participant.ErrInvalidArgument)

@@ -1,7 +1,9 @@
 package router_test
 
 import (
+	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -29,6 +32,7 @@ type vendor struct {
 	absent  string          // a call id of the vendor's shape that is not seeded
 	urls    []string        // API roots, endpoint 1 first
 	newEP   func(t *testing.T, root string) participant.Updater
+	client  *http.Client // the endpoints' client when they are in memory (inMemory)
 }
 
 const twilioToken = "tok0123456789abcdef0123456789abcd"
@@ -49,6 +53,28 @@ func startEndpoints(t *testing.T, fake *vendorfake.Server, n int, refused ...int
 		urls = append(urls, srv.URL)
 	}
 	return urls
+}
+
+// inMemory serves v's fake on n endpoints of an in-memory network
+// (memnet), for tests under testing/synctest, and points the endpoint
+// adapters at them. Make v with 0 endpoints first.
+func (v *vendor) inMemory(t *testing.T, n int) {
+	t.Helper()
+	var mn memnet.Network
+	for i := 1; i <= n; i++ {
+		v.urls = append(v.urls, mn.Server(t, fmt.Sprintf("ep%d.%s.test:80", i, v.name), vendorfake.ForEndpoint(v.fake, i)).URL)
+	}
+	v.client = mn.Client()
+	t.Cleanup(v.client.CloseIdleConnections)
+}
+
+// opts are the endpoint adapters' options: once, over v.client if set.
+func (v *vendor) opts() providers.Options {
+	o := once
+	if v.client != nil {
+		o.HTTPClient = v.client
+	}
+	return o
 }
 
 // refusingURL returns the URL of a loopback port nothing listens on.
@@ -79,7 +105,7 @@ func newTwilio(t *testing.T, n int, refused ...int) *vendor {
 	v.ref = participant.Ref{Account: acct, Conference: vendorfake.HexID("CF"), Call: vendorfake.HexID("CA")}
 	fake.Seed(vendorfake.Participant{Account: acct, Conference: v.ref.Conference, CallID: v.ref.Call})
 	v.newEP = func(t *testing.T, root string) participant.Updater {
-		c, err := twilio.New(twilio.Config{AccountSID: acct, AuthToken: twilioToken, BaseURL: root, Options: once})
+		c, err := twilio.New(twilio.Config{AccountSID: acct, AuthToken: twilioToken, BaseURL: root, Options: v.opts()})
 		require.NoError(t, err)
 		return c
 	}
@@ -94,7 +120,7 @@ func newTeXML(t *testing.T, n int, refused ...int) *vendor {
 	v.ref = participant.Ref{Account: acct, Conference: texmltest.NewConferenceID(), Call: texmltest.NewCallID()}
 	fake.Seed(vendorfake.Participant{Account: acct, Conference: v.ref.Conference, CallID: v.ref.Call})
 	v.newEP = func(t *testing.T, root string) participant.Updater {
-		c, err := texml.New(texml.Config{APIKey: texmlKey, Account: acct, BaseURL: root + "/v2", Options: once})
+		c, err := texml.New(texml.Config{APIKey: texmlKey, Account: acct, BaseURL: root + "/v2", Options: v.opts()})
 		require.NoError(t, err)
 		return c
 	}
