@@ -5,18 +5,20 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
@@ -45,6 +47,23 @@ type reply struct {
 
 func do(t *testing.T, method, url, auth, body string) reply {
 	t.Helper()
+	return doWith(t, http.DefaultClient, method, url, auth, body)
+}
+
+// startInMemory serves a new emulator on an in-memory network, for tests
+// under testing/synctest, and returns the client that reaches it.
+func startInMemory(t *testing.T) (*emulator.Emulator, string, *http.Client) {
+	t.Helper()
+	var mn memnet.Network
+	e := emulator.New()
+	srv := mn.Server(t, "emulator.test:80", e)
+	c := mn.Client()
+	t.Cleanup(c.CloseIdleConnections)
+	return e, srv.URL, c
+}
+
+func doWith(t *testing.T, c *http.Client, method, url, auth, body string) reply {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	require.NoError(t, err)
 	if auth != "" {
@@ -53,7 +72,7 @@ func do(t *testing.T, method, url, auth, body string) reply {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -198,83 +217,85 @@ func TestParseFault(t *testing.T) {
 	}
 }
 
+// TestServeShutsDownGracefully: a request in flight when shutdown starts
+// still gets its answer, after its whole delay, and the listener is
+// closed. Under synctest over an in-memory listener: the request is in
+// flight once every goroutine is blocked (synctest.Wait), not after a
+// sleep, and the delay passes on the fake clock.
 func TestServeShutsDownGracefully(t *testing.T) {
-	e := emulator.New()
-	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: 200 * time.Millisecond}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ctx, ln) }()
+	synctest.Test(t, func(t *testing.T) {
+		e := emulator.New()
+		const delay = 2 * time.Second
+		require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: delay}))
+		var mn memnet.Network
+		ln := mn.Listen("emulator.test:80")
+		client := mn.Client()
+		defer client.CloseIdleConnections()
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- e.Serve(ctx, ln) }()
 
-	// A request in flight when shutdown starts still gets its answer.
-	answered := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+twilioPath+"agent.json", nil)
-		req.Header.Set("Authorization", basicAuth)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			answered <- 0
-			return
-		}
-		resp.Body.Close()
-		answered <- resp.StatusCode
-	}()
-	time.Sleep(50 * time.Millisecond)
-	cancel()
-	assert.Equal(t, 200, <-answered)
-	assert.NoError(t, <-served)
-	_, err = net.Dial("tcp", ln.Addr().String())
-	assert.Error(t, err, "the listener is closed")
+		start := time.Now()
+		answered := make(chan int, 1)
+		go func() { answered <- get(client, "http://emulator.test:80"+twilioPath+"agent.json") }()
+		synctest.Wait()
+		reqs, _ := e.Requests("twilio")
+		require.Len(t, reqs, 1, "the request is in flight")
+		cancel()
+		assert.Equal(t, 200, <-answered)
+		assert.Equal(t, delay, time.Since(start), "answered after its whole delay")
+		assert.NoError(t, <-served)
+		_, err := mn.Dial(context.Background(), "tcp", "emulator.test:80")
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the listener is closed")
+	})
+}
+
+// get sends an authorized GET and returns the status, or 0 when no
+// answer came.
+func get(client *http.Client, url string) int {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", basicAuth)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // TestServeCutsShortAfterGrace: a request still in flight when the grace
 // runs out is cut short, its handler returns, and Serve reports the shutdown
-// it was asked for as a clean exit.
+// it was asked for as a clean exit, when the grace ends (synctest's clock).
 func TestServeCutsShortAfterGrace(t *testing.T) {
-	e := emulator.New()
-	e.ShutdownGrace = 100 * time.Millisecond
-	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: 30 * time.Second}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- e.Serve(ctx, ln) }()
+	synctest.Test(t, func(t *testing.T) {
+		e := emulator.New()
+		const grace = 100 * time.Millisecond
+		e.ShutdownGrace = grace
+		require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: 30 * time.Second}))
+		var mn memnet.Network
+		ln := mn.Listen("emulator.test:80")
+		client := mn.Client()
+		defer client.CloseIdleConnections()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		served := make(chan error, 1)
+		go func() { served <- e.Serve(ctx, ln) }()
 
-	answered := make(chan error, 1)
-	go func() {
-		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+twilioPath+"agent.json", nil)
-		req.Header.Set("Authorization", basicAuth)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		answered <- err
-	}()
-	require.Eventually(t, func() bool {
+		answered := make(chan int, 1)
+		go func() { answered <- get(client, "http://emulator.test:80"+twilioPath+"agent.json") }()
+		synctest.Wait()
 		reqs, _ := e.Requests("twilio")
-		return len(reqs) == 1
-	}, 5*time.Second, 5*time.Millisecond, "the request reaches the fake")
+		require.Len(t, reqs, 1, "the request reaches the fake")
 
-	start := time.Now()
-	cancel()
-	select {
-	case err := <-served:
-		assert.NoError(t, err, "a shutdown asked for is a clean exit")
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return")
-	}
-	assert.Less(t, time.Since(start), 3*time.Second)
-	select {
-	case err := <-answered:
-		assert.Error(t, err, "the delayed request is cut short")
-	case <-time.After(5 * time.Second):
-		t.Fatal("the client is still waiting")
-	}
-	buf := make([]byte, 1<<20)
-	assert.NotContains(t, string(buf[:runtime.Stack(buf, true)]), "vendorfake.(*Server).fault",
-		"the handler returned before Serve did")
+		start := time.Now()
+		cancel()
+		assert.NoError(t, <-served, "a shutdown asked for is a clean exit")
+		assert.Equal(t, grace, time.Since(start), "Serve returns when the grace runs out")
+		assert.Zero(t, <-answered, "the delayed request is cut short")
+		buf := make([]byte, 1<<20)
+		assert.NotContains(t, string(buf[:runtime.Stack(buf, true)]), "vendorfake.(*Server).fault",
+			"the handler returned before Serve did")
+	})
 }
 
 func TestStart(t *testing.T) {

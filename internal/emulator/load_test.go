@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -67,29 +68,36 @@ func seededLabels(t *testing.T, base string) map[string][]*string {
 }
 
 // TestLoad: past the limit the emulator answers each vendor's 429, and
-// /_emulator/stats counts them.
+// /_emulator/stats counts them. Under synctest: the second request comes
+// while the first holds the only slot (every goroutine blocked, the first
+// in its latency), not after a 20ms sleep, and the latency passes on the
+// fake clock.
 func TestLoad(t *testing.T) {
-	e, base := start(t)
-	require.Error(t, e.SetLoad(vendorfake.Load{MaxConcurrent: -1}))
-	require.NoError(t, e.SetLoad(vendorfake.Load{MaxConcurrent: 1, Latency: 300 * time.Millisecond}))
-	for _, v := range []struct{ name, path, auth, code string }{
-		{"twilio", twilioPath + "agent.json", basicAuth, `"code":20429`},
-		{"texml", texmlPath + "agent", bearerAuth, `"code":"10011"`},
-	} {
-		var wg sync.WaitGroup
-		wg.Go(func() { assert.Equal(t, http.StatusOK, do(t, http.MethodGet, base+v.path, v.auth, "").status) })
-		require.Eventually(t, func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		e, base, c := startInMemory(t)
+		require.Error(t, e.SetLoad(vendorfake.Load{MaxConcurrent: -1}))
+		const latency = 300 * time.Millisecond
+		require.NoError(t, e.SetLoad(vendorfake.Load{MaxConcurrent: 1, Latency: latency}))
+		for _, v := range []struct{ name, path, auth, code string }{
+			{"twilio", twilioPath + "agent.json", basicAuth, `"code":20429`},
+			{"texml", texmlPath + "agent", bearerAuth, `"code":"10011"`},
+		} {
+			start := time.Now()
+			var wg sync.WaitGroup
+			wg.Go(func() { assert.Equal(t, http.StatusOK, doWith(t, c, http.MethodGet, base+v.path, v.auth, "").status) })
+			synctest.Wait()
 			reqs, _ := e.Requests(v.name)
-			return len(reqs) >= 1
-		}, 5*time.Second, time.Millisecond)
-		time.Sleep(20 * time.Millisecond)
-		r := do(t, http.MethodGet, base+v.path, v.auth, "")
-		assert.Equal(t, http.StatusTooManyRequests, r.status, v.name)
-		assert.Contains(t, r.body, v.code)
-		wg.Wait()
-		e.ResetRequests()
-	}
-	r := do(t, http.MethodGet, base+emulator.AdminPrefix+"stats", "", "")
-	require.Equal(t, http.StatusOK, r.status)
-	assert.JSONEq(t, `{"twilio":{"throttled":1},"texml":{"throttled":1}}`, r.body)
+			require.Len(t, reqs, 1, "the first request holds the slot")
+			r := doWith(t, c, http.MethodGet, base+v.path, v.auth, "")
+			assert.Equal(t, http.StatusTooManyRequests, r.status, v.name)
+			assert.Contains(t, r.body, v.code)
+			assert.Zero(t, time.Since(start), "a 429 is answered at once")
+			wg.Wait()
+			assert.Equal(t, latency, time.Since(start), "the first is answered after the latency")
+			e.ResetRequests()
+		}
+		r := doWith(t, c, http.MethodGet, base+emulator.AdminPrefix+"stats", "", "")
+		require.Equal(t, http.StatusOK, r.status)
+		assert.JSONEq(t, `{"twilio":{"throttled":1},"texml":{"throttled":1}}`, r.body)
+	})
 }
