@@ -251,12 +251,12 @@ type attempt struct {
 type attemptCtx struct {
 	bound
 	attempt
-	first bound  // the first attempt's bound (keepPool)
-	cur   *bound // the bound of the attempt under way, nil when none
-	req   retryablehttp.Request
-	body  []byte
-	rd    bytes.Reader // the first attempt's body reader
-	reads int
+	first   bound  // the first attempt's bound (keepPool)
+	cur     *bound // the bound of the attempt under way, nil when none
+	req     retryablehttp.Request
+	reqBody []byte
+	rd      bytes.Reader // the first attempt's body reader
+	reads   int
 }
 
 // releaseAttempt ends the bound of the attempt under way, if any.
@@ -267,18 +267,18 @@ func (st *attemptCtx) releaseAttempt() {
 	}
 }
 
-// readBody is the request's retryablehttp.ReaderFunc. retryablehttp calls
+// bodyReader is the request's retryablehttp.ReaderFunc. retryablehttp calls
 // it once to learn the length, then once per attempt. The length check and
 // the first attempt read the reader held in st; later attempts get a
 // reader of their own, since net/http may still be reading the previous
 // one (it can close a request body after RoundTrip returns). A
 // *bytes.Reader lets net/http send headers and body in one write.
-func (st *attemptCtx) readBody() (io.Reader, error) {
+func (st *attemptCtx) bodyReader() (io.Reader, error) {
 	st.reads++
 	if st.reads > 2 {
-		return bytes.NewReader(st.body), nil
+		return bytes.NewReader(st.reqBody), nil
 	}
-	st.rd.Reset(st.body)
+	st.rd.Reset(st.reqBody)
 	return &st.rd, nil
 }
 
@@ -307,8 +307,8 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	req := &st.req
 	req.Request = hr
 	if r.Body != nil {
-		st.body = r.Body
-		err = req.SetBody(retryablehttp.ReaderFunc(st.readBody))
+		st.reqBody = r.Body
+		err = req.SetBody(retryablehttp.ReaderFunc(st.bodyReader))
 	} else {
 		err = req.SetBody(nil)
 	}
@@ -344,7 +344,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		}
 		return out, c.transportError(err)
 	}
-	out.Body = st.attempt.body
+	out.Body = st.body
 	return out, nil
 }
 
@@ -457,7 +457,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	// request is idempotent), not an error after the loop.
 	var readErr error
 	if err == nil && resp != nil {
-		st.attempt.body, readErr = readBody(resp.Body, resp.ContentLength, c.maxBody)
+		st.body, readErr = readBody(resp.Body, resp.ContentLength, c.maxBody)
 		err = readErr
 	}
 	st.releaseAttempt() // the attempt's bound covered the body read
