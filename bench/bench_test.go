@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -49,6 +50,59 @@ func BenchmarkClientOnly(b *testing.B) {
 				if err := update(ctx); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkClientOnlyPaired measures BenchmarkClientOnly's ratio the way
+// BenchmarkRouter measures the router's: the floor and carrierkit take
+// turns, batch by batch (batches of 64 updates, in alternating order), and
+// each batch is timed, so a shared machine's load drifts over both alike
+// (separate benchmarks a second apart can see a different machine).
+// x-time is carrierkit's total time ÷ the floor's; x-cpu the same with
+// the process's CPU time (garbage collection included), which time slices
+// given to other processes do not inflate. b.N counts pairs of updates.
+// Allocations are those of BenchmarkClientOnly.
+func BenchmarkClientOnlyPaired(b *testing.B) {
+	const batch = 64
+	for _, p := range []struct {
+		name       string
+		floor, kit clientKind
+	}{{"twilio", floor, carrierkitTwilio}, {"texml", floorTexml, carrierkitTexml}} {
+		b.Run(p.name, func(b *testing.B) {
+			fl := p.floor.new(b, "http://api.invalid", memTransport{[]byte(p.floor.body)})
+			kit := p.kit.new(b, "http://api.invalid", memTransport{[]byte(p.kit.body)})
+			ctx := context.Background()
+			var wall, cpu [2]time.Duration // floor, carrierkit
+			cpuOK := true
+			run := func(i int, u updateFunc, n int) {
+				c0, ok0 := cpuTime()
+				t0 := time.Now()
+				for range n {
+					must(b, u(ctx))
+				}
+				wall[i] += time.Since(t0)
+				c1, ok1 := cpuTime()
+				cpu[i] += c1 - c0
+				cpuOK = cpuOK && ok0 && ok1
+			}
+			for i := 0; i < b.N; i += batch {
+				n := min(batch, b.N-i)
+				if i/batch%2 == 0 {
+					run(0, fl, n)
+					run(1, kit, n)
+				} else {
+					run(1, kit, n)
+					run(0, fl, n)
+				}
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(wall[0].Nanoseconds())/n, "floor-ns/op")
+			b.ReportMetric(float64(wall[1].Nanoseconds())/n, "carrierkit-ns/op")
+			b.ReportMetric(float64(wall[1])/float64(wall[0]), "x-time")
+			if cpuOK && cpu[0] > 0 {
+				b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "x-cpu")
 			}
 		})
 	}

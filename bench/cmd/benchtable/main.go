@@ -218,9 +218,11 @@ func report(w io.Writer, rs *results) {
 	fmt.Fprintln(w, "A ratio is the median, over rounds, of the client's value ÷ the floor's value in the same round.")
 	fmt.Fprintln(w)
 
-	var serial, clientOnly, parallel, other []string
+	var serial, clientOnly, paired, parallel, other []string
 	for _, name := range rs.order {
 		switch {
+		case strings.HasPrefix(name, "ClientOnlyPaired/"):
+			paired = append(paired, name)
 		case strings.HasPrefix(name, "Update/"):
 			serial = append(serial, name)
 		case strings.HasPrefix(name, "ClientOnly/"):
@@ -257,6 +259,20 @@ func report(w io.Writer, rs *results) {
 	serialTable("One update at a time over a warm connection to the loopback server (BenchmarkUpdate); "+
 		"TeXML is compared with floor-texml:", serial)
 	serialTable("The same update with an in-memory transport instead of the network: each client's own cost (BenchmarkClientOnly):", clientOnly)
+
+	if len(paired) > 0 {
+		fmt.Fprintln(w, "The client-only ratio measured in one benchmark, the floor and carrierkit taking turns batch by batch "+
+			"(BenchmarkClientOnlyPaired; x-cpu: the same with the process's CPU time):")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| wire | floor ns/op | carrierkit ns/op | x-time (range) | x-cpu (range) |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+		for _, name := range paired {
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "ClientOnlyPaired/"),
+				num(rs.med(name, "floor-ns/op")), num(rs.med(name, "carrierkit-ns/op")),
+				rangeCell(rs.samples[name]["x-time"]), rangeCell(rs.samples[name]["x-cpu"]))
+		}
+		fmt.Fprintln(w)
+	}
 
 	if len(parallel) > 0 {
 		fmt.Fprintln(w, "g goroutines updating at once through one client, after a warm-up from cold (BenchmarkParallel):")
@@ -348,6 +364,12 @@ func targets(w io.Writer, rs *results) {
 		r := rs.pairedRatio(ck, tg, "ns/op")
 		ts = append(ts, target{"carrierkit-twilio time ≤ 0.80 × twilio-go", r <= 0.80, fmt.Sprintf("%.2f×", r)})
 	}
+	for _, name := range rs.order {
+		if xs := rs.samples[name]["x-time"]; strings.HasPrefix(name, "ClientOnlyPaired/") && len(xs) > 0 {
+			r := median(xs)
+			ts = append(ts, target{name + " x-time ≤ 1.05", r <= 1.05, fmt.Sprintf("%.2f×", r)})
+		}
+	}
 	pk, pf := "Parallel/carrierkit-twilio/g=64", "Parallel/floor/g=64"
 	if rs.has(pk) && rs.has(pf) {
 		r := rs.pairedRatio(pk, pf, "updates/s")
@@ -399,6 +421,14 @@ func diff(rs *results, name, base, unit string) string {
 		return "—"
 	}
 	return fmt.Sprintf("%+.0f", rs.med(name, unit)-rs.med(base, unit))
+}
+
+// rangeCell is "median× (min–max)" of ratios, or "—" when there are none.
+func rangeCell(xs []float64) string {
+	if len(xs) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", median(xs), slices.Min(xs), slices.Max(xs))
 }
 
 // connCell is "median (min–max)", or one number when all agree.
