@@ -127,11 +127,12 @@ func (f *fixture) seed(label string) Participant {
 func (f *fixture) update(req participant.UpdateRequest) (*participant.Participant, Request) {
 	f.t.Helper()
 	f.reset()
+	before := f.stored()
 	p, err := f.u.Update(context.Background(), f.ref, req)
 	require.NoError(f.t, err)
 	reqs := f.env.Backend.Requests()
-	steps := f.c.plan(req)
-	require.Len(f.t, reqs, f.c.afterUpdate(req), "requests sent for one update: %s, then the read-back if any", stepNames(steps))
+	steps := f.c.plan(req, before)
+	require.Len(f.t, reqs, f.c.afterUpdate(req, before), "requests sent for one update: %s, then the read-back if any", stepNames(steps))
 	for i, s := range steps {
 		f.checkStep(reqs[i], s, f.p.Account, f.ref.Conference, f.ref.Call)
 	}
@@ -142,11 +143,17 @@ func (f *fixture) update(req participant.UpdateRequest) (*participant.Participan
 }
 
 // plan is the contract's calls for req: Steps, or the one Update call.
-func (c Contract) plan(req participant.UpdateRequest) []Step {
+func (c Contract) plan(req participant.UpdateRequest, before Participant) []Step {
 	if c.Steps != nil {
-		return c.Steps(req)
+		return c.Steps(req, before)
 	}
-	return []Step{{RequestContract: c.Update, Body: c.Body(req)}}
+	return []Step{{RequestContract: c.Update, Body: c.Body(req), Fields: req.Fields()}}
+}
+
+// stored is the fixture's participant as the backend holds it.
+func (f *fixture) stored() Participant {
+	p, _ := f.env.Backend.Participant(f.p.Account, f.ref.Conference, f.ref.Call)
+	return p
 }
 
 func stepNames(steps []Step) string {
@@ -211,9 +218,10 @@ func (f *fixture) readBack(u, rb Request) {
 	assert.Empty(f.t, rb.RawQuery)
 }
 
-// afterUpdate is how many requests a successful update of req sends.
-func (c Contract) afterUpdate(req participant.UpdateRequest) int {
-	n := len(c.plan(req))
+// afterUpdate is how many requests a successful update of req sends to
+// the participant before.
+func (c Contract) afterUpdate(req participant.UpdateRequest, before Participant) int {
+	n := len(c.plan(req, before))
 	if c.ReadBack {
 		n++
 	}
@@ -371,7 +379,7 @@ func testRequestShape(t *testing.T, h Harness) {
 	require.True(t, f.c.Steps != nil || f.c.Update.Method != "", "Contract.Update.Method")
 	for _, req := range []participant.UpdateRequest{{Hold: participant.Bool(true)}, {Muted: participant.Bool(true)}} {
 		_, r := f.update(req) // each call checked against the contract
-		if len(f.c.plan(req)) == 1 {
+		if len(f.c.plan(req, f.p)) == 1 {
 			assert.Contains(t, []string{"application/x-www-form-urlencoded", "application/json", ""}, r.Header.Get(hContentType))
 		}
 		f.env.Backend.Seed(f.p) // back to unmuted, not held
@@ -385,8 +393,8 @@ func testRequestShape(t *testing.T, h Harness) {
 		_, err := f.u.Update(context.Background(), ref, req)
 		require.NoError(t, err)
 		reqs := f.env.Backend.Requests()
-		require.Len(t, reqs, f.c.afterUpdate(req))
-		assert.Equal(t, f.c.plan(req)[0].Path(f.p.Account, f.p.Conference, f.p.CallID), reqs[0].Path)
+		require.Len(t, reqs, f.c.afterUpdate(req, f.p))
+		assert.Equal(t, f.c.plan(req, f.p)[0].Path(f.p.Account, f.p.Conference, f.p.CallID), reqs[0].Path)
 	})
 }
 
@@ -689,7 +697,7 @@ func testRetries(t *testing.T, h Harness) {
 			got, err := f.u.Update(context.Background(), f.ref, tc.req)
 			reached := tc.attempts
 			if tc.want == participant.CodeUnknown {
-				reached += f.c.afterUpdate(tc.req) - 1 // the read-back
+				reached += f.c.afterUpdate(tc.req, f.p) - 1 // the read-back
 			}
 			assert.Len(t, f.env.Backend.Requests(), reached, "requests that reached the backend")
 			if tc.want == participant.CodeUnknown {
@@ -719,7 +727,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 		start := time.Now()
 		_, err := f.u.Update(context.Background(), f.ref, mute)
 		require.NoError(t, err)
-		assert.Len(t, f.env.Backend.Requests(), 1+f.c.afterUpdate(mute))
+		assert.Len(t, f.env.Backend.Requests(), 1+f.c.afterUpdate(mute, f.p))
 		assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "waited for Retry-After: 1")
 	})
 	t.Run("Capped", func(t *testing.T) {
@@ -732,7 +740,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 		defer cancel()
 		_, err := f.u.Update(ctx, f.ref, mute)
 		require.NoError(t, err, "an hour's Retry-After is capped by MaxRetryAfter")
-		assert.Len(t, f.env.Backend.Requests(), 1+f.c.afterUpdate(mute))
+		assert.Len(t, f.env.Backend.Requests(), 1+f.c.afterUpdate(mute, f.p))
 	})
 	t.Run("NotPastDeadline", func(t *testing.T) {
 		pol := fastRetry()

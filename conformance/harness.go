@@ -109,11 +109,12 @@ type Contract struct {
 	// is one call (Steps nil).
 	Update RequestContract
 	// Steps, when set, are the calls one update is on the wire, in the
-	// order they must be sent, for a participant that starts neither muted
-	// nor held (an action-verb carrier: Plivo, Vonage). A read the adapter
-	// makes before writing is a step too (method GET). The read-back, when
-	// ReadBack, follows them. Nil: one call, Update with Body.
-	Steps func(req participant.UpdateRequest) []Step
+	// order they must be sent, for the participant as the backend holds it
+	// before the update (an action-verb carrier: Plivo, Vonage). A read the
+	// adapter makes before writing is a step too (method GET, no Fields).
+	// The read-back, when ReadBack, follows them. Nil: one call, Update
+	// with Body, carrying every field.
+	Steps func(req participant.UpdateRequest, before Participant) []Step
 	// Fetch is how a fetch goes on the wire (when the adapter can fetch),
 	// and an update's read-back.
 	Fetch RequestContract
@@ -159,6 +160,10 @@ type Step struct {
 	RequestContract
 	// Body is the exact body (zero for none).
 	Body Body
+	// Fields are the request's fields this call completes: applied once
+	// it and the calls before it went through (participant.Error.Applied
+	// after a later call fails).
+	Fields participant.FieldSet
 }
 
 // RequestContract is one operation's request line and body type.

@@ -292,7 +292,7 @@ func testUpdateMany(t *testing.T, h Harness) {
 	stored, _ := f.env.Backend.Participant(agent.Account, agent.Conference, agent.CallID)
 	assert.False(t, stored.Muted, "the agent is left as is")
 	for _, r := range f.env.Backend.Requests() {
-		for _, s := range f.c.plan(participant.UpdateRequest{Muted: participant.Bool(true)}) {
+		for _, s := range f.c.plan(participant.UpdateRequest{Muted: participant.Bool(true)}, agent) {
 			if r.Method == s.Method {
 				assert.NotEqual(t, s.Path(agent.Account, agent.Conference, agent.CallID), r.Path, "nothing sent to the agent")
 			}

@@ -148,6 +148,10 @@ type Capabilities struct {
 	// nothing, it cannot be read back after an update, and a List filter
 	// on it is refused.
 	Readable FieldSet
+	// HoldMutes reports that the carrier has one mute flag, which hold
+	// uses too (Plivo, Vonage): Hold=true also mutes, and Hold=false also
+	// unmutes unless the same request sets Muted.
+	HoldMutes bool
 }
 
 // CanRead reports whether Fetch and List report the state of field f.

@@ -129,6 +129,9 @@ type Dialect struct {
 	// resource does not report (Vonage's mute and earmuff); Capabilities
 	// leave them out of Readable.
 	Unreadable participant.FieldSet
+	// HoldMutes: hold uses the carrier's one mute flag
+	// (participant.Capabilities.HoldMutes).
+	HoldMutes bool
 }
 
 // Config is the per-instance part of an adapter.
@@ -190,7 +193,7 @@ func New(d *Dialect, cfg Config) *Client {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	sc := scrub.New(cfg.Secrets...)
 	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
-		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits}}
+		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits, HoldMutes: d.HoldMutes}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
 		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {
 		if declared {

@@ -200,6 +200,7 @@ var dialect = adapter.Dialect{
 	Omits:    participant.Omits{Status: true, Times: true},
 	Wire: map[participant.Field]string{participant.FieldMuted: "Mute", participant.FieldHold: "Deaf",
 		participant.FieldAnnounceURL: "Play"},
+	HoldMutes:      true,
 	Plan:           plan,
 	PlanNeedsState: func(req *participant.UpdateRequest) bool { return req.Hold != nil && *req.Hold && req.Muted == nil },
 	Fetch:          &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
