@@ -57,6 +57,7 @@ func Run(t *testing.T, h Harness) {
 		{"Concurrent", testConcurrent},
 		{"LiveChecks", testLiveChecks},
 		{"Faults", RunFaults},
+		{"StepFaults", testStepFaults},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
