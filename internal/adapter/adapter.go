@@ -45,8 +45,8 @@ type Operation struct {
 	Method string
 	// Path is the path after the adapter's base URL (see MustPath).
 	Path Path
-	// Body is how the request body is built (Update only; other operations
-	// send none).
+	// Body is how the request body is built (Update, and a Remove that is
+	// an action such as Vonage's hangup; other operations send none).
 	Body Body
 	// Encode builds a JSONBody from the request, which the engine has
 	// already validated against the capabilities and the dialect's Check.
@@ -147,6 +147,9 @@ type Config struct {
 	// Secrets are scrubbed, in every form they can take (scrub.Forms), from
 	// every error, vendor error value and log line.
 	Secrets []scrub.Secret
+	// ScrubJWTs also scrubs every JSON Web Token from errors and logs, for
+	// tokens minted per request (Authorize), which Secrets cannot list.
+	ScrubJWTs bool
 	// HTTP are the caller's HTTP options (client, logger, retries, …).
 	HTTP providers.Options
 }
@@ -192,6 +195,9 @@ func New(d *Dialect, cfg Config) *Client {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	sc := scrub.New(cfg.Secrets...)
+	if cfg.ScrubJWTs {
+		sc = sc.WithJWTs()
+	}
 	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
 		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits, HoldMutes: d.HoldMutes}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
@@ -363,8 +369,15 @@ func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
 	if perr != nil {
 		return perr
 	}
-	if _, perr := c.send(ctx, "remove", &httpx.Request{Method: op.Method, URL: u,
-		Authorization: auth, Idempotent: true}); perr != nil {
+	r := &httpx.Request{Method: op.Method, URL: u, Authorization: auth, Idempotent: true}
+	if op.Body == JSONBody { // an action body, e.g. Vonage's {"action":"hangup"}
+		if r.Body, err = op.Encode(&participant.UpdateRequest{}); err != nil {
+			return &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "remove",
+				Message: "cannot encode the request: " + err.Error(), Err: err}
+		}
+		r.ContentType = "application/json"
+	}
+	if _, perr := c.send(ctx, "remove", r); perr != nil {
 		return perr
 	}
 	return nil
@@ -456,6 +469,9 @@ func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, 
 		return u
 	}
 	if q := op.Query(opts, cursor).Encode(); q != "" {
+		if strings.Contains(u, "?") { // the path holds a query of its own (Vonage's conversation_uuid)
+			return u + "&" + q
+		}
 		return u + "?" + q
 	}
 	return u

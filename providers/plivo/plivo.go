@@ -195,14 +195,17 @@ func verb(method, action string) *adapter.Operation {
 	return op
 }
 
+var verbs = adapter.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
+	DeafenName: "deaf", UndeafenName: "undeaf", PlayName: "play"}
+
 var dialect = adapter.Dialect{
 	Provider: Name,
 	Omits:    participant.Omits{Status: true, Times: true},
 	Wire: map[participant.Field]string{participant.FieldMuted: "Mute", participant.FieldHold: "Deaf",
 		participant.FieldAnnounceURL: "Play"},
 	HoldMutes:      true,
-	Plan:           plan,
-	PlanNeedsState: func(req *participant.UpdateRequest) bool { return req.Hold != nil && *req.Hold && req.Muted == nil },
+	Plan:           verbs.Plan,
+	PlanNeedsState: verbs.NeedsState,
 	Fetch:          &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
 	List:           &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
 	Remove:         &adapter.Operation{Method: http.MethodDelete, Path: adapter.MustPath(member)},
@@ -233,38 +236,6 @@ func isMarkup(u string) bool {
 		return true
 	}
 	return false
-}
-
-// plan lists the calls for req (see the package comment); current is the
-// member as read first when Hold=true comes without Muted.
-func plan(req *participant.UpdateRequest, current *participant.Participant, steps []adapter.Step) []adapter.Step {
-	M, H := participant.NewFieldSet(participant.FieldMuted), participant.NewFieldSet(participant.FieldHold)
-	when := func(ok bool, s participant.FieldSet) participant.FieldSet {
-		if ok {
-			return s
-		}
-		return 0
-	}
-	muted, hold := req.Muted, req.Hold
-	holding, unholding := hold != nil && *hold, hold != nil && !*hold
-	if unholding { // the unmute that follows completes it, unless Muted=true keeps the member muted
-		steps = append(steps, adapter.Step{Name: "undeaf", Op: opUndeaf, Phase: adapter.PhaseSafe, Fields: when(muted != nil && *muted, H)})
-	}
-	switch {
-	case muted != nil && *muted, holding && muted == nil && (current == nil || !current.Muted):
-		steps = append(steps, adapter.Step{Name: "mute", Op: opMute, Phase: adapter.PhaseSafe, Fields: when(muted != nil, M)})
-	case muted != nil || unholding:
-		steps = append(steps, adapter.Step{Name: "unmute", Op: opUnmute, Phase: adapter.PhaseExposing,
-			Fields: when(muted != nil, M) | when(unholding, H)})
-	}
-	if holding {
-		steps = append(steps, adapter.Step{Name: "deaf", Op: opDeaf, Phase: adapter.PhaseExposing, Fields: H})
-	}
-	if req.AnnounceURL != nil {
-		steps = append(steps, adapter.Step{Name: "play", Op: opPlay, Phase: adapter.PhaseAudio,
-			Fields: participant.NewFieldSet(participant.FieldAnnounceURL)})
-	}
-	return steps
 }
 
 // decodeMember decodes one entry of the conference's members.
