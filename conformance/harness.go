@@ -118,13 +118,20 @@ type Contract struct {
 	// Fetch is how a fetch goes on the wire (when the adapter can fetch),
 	// and an update's read-back.
 	Fetch RequestContract
-	// Remove is how a remove goes on the wire, when the adapter can remove.
-	Remove RequestContract
+	// Remove is how a remove goes on the wire, when the adapter can remove:
+	// a DELETE without a body, unless RemoveBody says otherwise (an action
+	// such as Vonage's {"action":"hangup"}).
+	Remove     RequestContract
+	RemoveBody Body
 	// SinglePageList says the vendor answers a list with every participant
 	// at once (Bandwidth's getConference): it has no paging, so a list is
 	// exactly one request whatever the page size asked, and the case that
 	// cancels between pages is skipped. The zero value: the vendor pages.
 	SinglePageList bool
+	// ListFilters says the list is a filter over all the account's calls
+	// (Vonage's GET /v1/calls?conversation_uuid=…): an unknown conference
+	// lists nobody instead of answering not found.
+	ListFilters bool
 	// ReadBack says the vendor answers an update without the participant
 	// (204), so after each successful update the adapter sends exactly one
 	// Fetch request to read it back.

@@ -213,6 +213,17 @@ func (s *Session) roundTrip(ctx context.Context, f participant.Field) (string, e
 	if !s.caps.Supports(f) {
 		return "", fmt.Errorf("the adapter cannot carry %s, which every carrier must", f)
 	}
+	if !s.caps.CanRead(f) && f == participant.FieldMuted {
+		// Muted is core, so every carrier must carry it; where its state
+		// cannot be read (Vonage), both values are sent and must be accepted.
+		for _, v := range []bool{true, false} {
+			if _, err := s.update(ctx, s.env.Ref, participant.UpdateRequest{Muted: participant.Bool(v)}); err != nil {
+				return "", fmt.Errorf("sending Muted=%v: %w", v, err)
+			}
+		}
+		return "Muted=true and Muted=false accepted; the carrier does not report mute state (Capabilities.Readable), " +
+			"so neither was read back, and the participant is left unmuted", nil
+	}
 	if !s.caps.CanRead(f) {
 		return "", na("the participant resource does not report %s (Capabilities.Readable), so it can be neither read back nor restored; "+
 			"its wire form is checked against the vendor fakes by conformance.Run", f)

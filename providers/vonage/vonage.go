@@ -22,7 +22,7 @@
 // and a List filter on them is refused. So a Hold=true sent again after a
 // partial failure mutes again (harmless: mute is idempotent).
 //
-// Fetch is GET /v1/calls/{uuid}; List is GET /v1/calls with
+// Fetch is GET /v1/calls/{uuid}; List is GET /v1/calls/ (the spec's path) with
 // conversation_uuid, status=answered (the legs in the conversation now:
 // an inference, Vonage documents no "in the room" filter) and Vonage's
 // paging (page_size, at most 100, and the record_index of _links.next).
@@ -51,6 +51,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -234,7 +235,7 @@ var dialect = adapter.Dialect{
 	NoReadBack: true,
 	Unreadable: participant.NewFieldSet(participant.FieldMuted, participant.FieldHold),
 	Fetch:      &adapter.Operation{Method: http.MethodGet, Path: callPath, Decode: decodeCall},
-	List: &adapter.Operation{Method: http.MethodGet, Path: adapter.MustPath("/v1/calls?conversation_uuid={conference}&status=answered"),
+	List: &adapter.Operation{Method: http.MethodGet, Path: adapter.MustPath("/v1/calls/?conversation_uuid={conference}&status=answered"),
 		Decode: decodeCall, DecodePage: decodePage, Query: func(opts participant.ListOptions, cursor string) url.Values {
 			q := url.Values{}
 			if opts.PageSize > 0 {
@@ -268,8 +269,17 @@ var dialect = adapter.Dialect{
 		if e.Title == "" && json.Unmarshal(body, &general) == nil {
 			e.Title = general.Title
 		}
-		return e.Type, e.Title + prefixed(e.Detail), &e
+		return code(e.Type), e.Title + prefixed(e.Detail), &e
 	},
+}
+
+// code is the short code a problem type ends in: "unauthorized" of
+// https://developer.vonage.com/api-errors#unauthorized.
+func code(typ string) string {
+	if i := strings.LastIndexAny(typ, "#/"); i >= 0 && i+1 < len(typ) {
+		return typ[i+1:]
+	}
+	return typ
 }
 
 func prefixed(s string) string {
