@@ -23,10 +23,10 @@ const (
 
 func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
 
-// URLOpener opens plivo:// URLs, e.g. "plivo://?auth_id=MAXXXXXXXXXXXXXXXXXX".
+// URLOpener opens plivo:// URLs, e.g. "plivo://?account=MAXXXXXXXXXXXXXXXXXX".
 // Its query parameters are
 //
-//	auth_id          the account (default: the AuthID field, else $PLIVO_AUTH_ID)
+//	account          the auth id (default: the AuthID field, else $PLIVO_AUTH_ID)
 //	base_url         API root before /Account, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
 //	attempt_timeout, timeout   time bounds
@@ -63,10 +63,10 @@ func (o URLOpener) Format(f fmt.State, verb rune) {
 
 func (o *URLOpener) parse(u *url.URL) (Config, string, error) {
 	p := urlparams.New(Name, u)
-	cfg := Config{AuthID: p.String("auth_id"), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)}
+	cfg := Config{AuthID: p.String("account"), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)}
 	tokenEnv := p.EnvName("auth_token_env")
 	if cfg.AuthID != "" && !IsAuthID(cfg.AuthID) {
-		p.Fail("auth_id", ruleAuthID)
+		p.Fail("account", ruleAuthID)
 	}
 	if tokenEnv != "" && o.AuthToken != "" {
 		p.Fail("auth_token_env", "conflicts with the token set on the URLOpener: drop one")
@@ -91,7 +91,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	}
 	env := urlparams.Env{Provider: Name}
 	if cfg.AuthID = cmp.Or(cfg.AuthID, o.AuthID); cfg.AuthID == "" {
-		cfg.AuthID = env.Get("auth_id", EnvAuthID, "or set the auth_id parameter")
+		cfg.AuthID = env.Get("account", EnvAuthID, "or set the account parameter")
 	}
 	if cfg.AuthToken = o.AuthToken; cfg.AuthToken == "" {
 		cfg.AuthToken = env.Get("auth_token_env", cmp.Or(tokenEnv, EnvAuthToken), "")
@@ -101,7 +101,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	}
 	c, err := New(cfg)
 	if err != nil {
-		return nil, urlparams.RenameField(err, map[string]string{"AuthID": "auth_id", "AuthToken": "auth_token_env",
+		return nil, urlparams.RenameField(err, map[string]string{"AuthID": "account", "AuthToken": "auth_token_env",
 			"BaseURL": "base_url"})
 	}
 	return c, nil

@@ -235,15 +235,15 @@ func TestRefusedFieldsNameTheFieldAndSendNothing(t *testing.T) {
 
 func TestOpenerReadsTokenFromEnvironment(t *testing.T) {
 	t.Setenv(plivo.EnvAuthToken, "tok-from-env")
-	u, err := providers.Open(context.Background(), "plivo://?auth_id=MAXXXXXXXXXXXXXXXXXX")
+	u, err := providers.Open(context.Background(), "plivo://?account=MAXXXXXXXXXXXXXXXXXX")
 	require.NoError(t, err)
 	assert.Equal(t, plivo.Name, u.Capabilities().Provider)
 	assert.True(t, u.Capabilities().HoldMutes)
 	assert.Equal(t, participant.NewFieldSet(participant.FieldMuted, participant.FieldHold), u.Capabilities().Readable)
-	_, err = providers.Open(context.Background(), "plivo://?auth_id=nope")
-	assert.ErrorContains(t, err, "auth_id")
+	_, err = providers.Open(context.Background(), "plivo://?account=nope")
+	assert.ErrorContains(t, err, "account")
 	t.Setenv(plivo.EnvAuthToken, "")
-	_, err = providers.Open(context.Background(), "plivo://?auth_id=MAXXXXXXXXXXXXXXXXXX")
+	_, err = providers.Open(context.Background(), "plivo://?account=MAXXXXXXXXXXXXXXXXXX")
 	assert.ErrorContains(t, err, plivo.EnvAuthToken)
 	cfg := plivo.Config{AuthID: "MAXXXXXXXXXXXXXXXXXX", AuthToken: "s3cret"}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {

@@ -26,10 +26,10 @@ const (
 
 func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
 
-// URLOpener opens vonage:// URLs, e.g. "vonage://?application_id=…&region=eu".
+// URLOpener opens vonage:// URLs, e.g. "vonage://?account=…&region=eu".
 // Its query parameters are
 //
-//	application_id     the application (default: the field, else $VONAGE_APPLICATION_ID)
+//	account            the application id (default: the field, else $VONAGE_APPLICATION_ID)
 //	region             "", us, eu or ap (the host), as in Config
 //	base_url           the host, overriding region
 //	private_key_file   a PEM file holding the private key
@@ -75,11 +75,11 @@ type settings struct {
 
 func (o *URLOpener) parse(u *url.URL) (settings, error) {
 	p := urlparams.New(Name, u)
-	s := settings{cfg: Config{ApplicationID: p.String("application_id"), Region: p.String("region"),
+	s := settings{cfg: Config{ApplicationID: p.String("account"), Region: p.String("region"),
 		BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)},
 		file: p.String("private_key_file"), keyEnv: p.EnvName("private_key_env")}
 	if s.cfg.ApplicationID != "" && !adapter.IsUUID(s.cfg.ApplicationID) {
-		p.Fail("application_id", ruleUUID)
+		p.Fail("account", ruleUUID)
 	}
 	if Hosts[s.cfg.Region] == "" {
 		p.Fail("region", `must be "", "us", "eu" or "ap"`)
@@ -107,7 +107,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	}
 	cfg, env := s.cfg, urlparams.Env{Provider: Name}
 	if cfg.ApplicationID = cmp.Or(cfg.ApplicationID, o.ApplicationID); cfg.ApplicationID == "" {
-		cfg.ApplicationID = env.Get("application_id", EnvApplicationID, "or set the application_id parameter")
+		cfg.ApplicationID = env.Get("account", EnvApplicationID, "or set the application_id parameter")
 	}
 	cfg.PrivateKey = o.PrivateKey
 	file := s.file
@@ -130,7 +130,7 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	}
 	c, err := New(cfg)
 	if err != nil {
-		return nil, urlparams.RenameField(err, map[string]string{"ApplicationID": "application_id", "Region": "region",
+		return nil, urlparams.RenameField(err, map[string]string{"ApplicationID": "account", "Region": "region",
 			"BaseURL": "base_url", "PrivateKey": "private_key_file"})
 	}
 	return c, nil
