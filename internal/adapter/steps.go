@@ -108,7 +108,7 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 		resp, perr := c.sendStep(ctx, account, ref, req, s)
 		attempts += resp.Attempts
 		if perr != nil {
-			return nil, c.stepFailed(perr, s, steps, applied, attempts)
+			return nil, c.stepFailed(perr, s, steps, applied, req.Fields()&^applied, attempts)
 		}
 		applied |= s.Fields
 	}
@@ -168,10 +168,10 @@ func (c *Client) sendStep(ctx context.Context, account string, ref participant.R
 }
 
 // stepFailed completes the error of step s, which failed after the steps
-// before it applied the fields in applied: the step's name, the applied
-// fields, the attempts of every step, and, when no layer below said it,
-// how far the rest of the update got.
-func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied participant.FieldSet, attempts int) *participant.Error {
+// before it applied the fields in applied (rest being the others): the
+// step's name, the applied fields, the attempts of every step, and, when
+// no layer below said it, how far the rest of the update got.
+func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied, rest participant.FieldSet, attempts int) *participant.Error {
 	if pe.Delivery == participant.DeliveryUnknown {
 		pe.Delivery = stepDelivery(pe)
 	}
@@ -179,11 +179,17 @@ func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied
 	pe.Applied = applied
 	if len(steps) > 1 {
 		pe.Step = s.Name
+		msg := "step " + s.Name + " failed"
 		if applied != 0 {
-			pe.Message = "applied " + applied.String() + " before step " + s.Name + " failed" + prefixed(pe.Message)
-		} else {
-			pe.Message = "step " + s.Name + " failed" + prefixed(pe.Message)
+			msg = "applied " + applied.String() + " before step " + s.Name + " failed"
 		}
+		switch pe.Delivery {
+		case participant.DeliveryMaybe, participant.DeliveryUnknown:
+			msg += "; " + rest.String() + " may have been applied"
+		default:
+			msg += "; " + rest.String() + " not applied"
+		}
+		pe.Message = msg + prefixed(pe.Message)
 	}
 	return pe
 }

@@ -83,7 +83,7 @@ func TestPlayAnswered500SaysMutedAndHoldApplied(t *testing.T) {
 	assert.Equal(t, participant.NewFieldSet(participant.FieldMuted, participant.FieldHold), pe.Applied)
 	assert.Equal(t, "play", pe.Step)
 	assert.Equal(t, participant.DeliveryMaybe, pe.Delivery, "the announcement may have played")
-	assert.Contains(t, err.Error(), "applied Muted, Hold before step play failed")
+	assert.Contains(t, err.Error(), "applied Muted, Hold before step play failed; AnnounceURL may have been applied")
 	assert.Equal(t, []string{"POST Mute", "POST Deaf", "POST Play"}, calls(v.Server.Requests()))
 	rest := full.Without(pe.Applied)
 	assert.False(t, rest.Idempotent(), "what is left is the announcement, which is never sent again after a maybe")
