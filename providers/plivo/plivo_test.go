@@ -250,3 +250,32 @@ func TestOpenerReadsTokenFromEnvironment(t *testing.T) {
 		assert.NotContains(t, fmt.Sprintf(verb, cfg), "s3cret", verb)
 	}
 }
+
+// TestLoadLimitAnswers429 runs the emulator's per-account limit of one
+// request in flight: with one request held, the next is answered 429 in
+// Plivo's shape, which the adapter reports as rate limited and which holds
+// a batch's shared limiter back.
+func TestLoadLimitAnswers429(t *testing.T) {
+	c, v := onEmulator(t)
+	v.Server.SetLoad(vendorfake.Load{MaxConcurrent: 1})
+	v.Server.Fail(vendorfake.Fault{Hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Update(ctx, agent, participant.UpdateRequest{Muted: participant.Bool(true)})
+		done <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); len(v.Server.Requests()) == 0; {
+		require.True(t, time.Now().Before(deadline), "the held request never arrived")
+		time.Sleep(time.Millisecond)
+	}
+	_, err := c.Update(context.Background(), participant.Ref{Conference: agent.Conference, Call: plivotest.DemoCustomerMember},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	cancel()
+	<-done
+	assert.ErrorIs(t, err, participant.ErrRateLimited)
+	var e *plivo.APIError
+	assert.ErrorAs(t, err, &e, "Plivo's error body")
+	assert.Equal(t, int64(1), v.Server.Throttled())
+	assert.True(t, batch.NewLimiter(2).Observe(err), "a Plivo 429 holds the shared limiter back")
+}

@@ -179,3 +179,30 @@ func TestOpenerKeyFromFileOrEnvironment(t *testing.T) {
 	_, err = providers.Open(context.Background(), "vonage://?account=nope")
 	assert.ErrorContains(t, err, "account")
 }
+
+// TestLoadLimitAnswers429: the emulator's per-application limit (read
+// from the token's application_id) answers 429 as a problem body, which
+// the adapter reports as rate limited.
+func TestLoadLimitAnswers429(t *testing.T) {
+	c, v := onEmulator(t, vonage.Config{})
+	v.Server.SetLoad(vendorfake.Load{MaxConcurrent: 1})
+	v.Server.Fail(vendorfake.Fault{Hang: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Update(ctx, leg, participant.UpdateRequest{Muted: participant.Bool(true)})
+		done <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); len(v.Server.Requests()) == 0; {
+		require.True(t, time.Now().Before(deadline), "the held request never arrived")
+		time.Sleep(time.Millisecond)
+	}
+	_, err := c.Update(context.Background(), participant.Ref{Conference: leg.Conference, Call: vonagetest.DemoCustomerLeg},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	cancel()
+	<-done
+	assert.ErrorIs(t, err, participant.ErrRateLimited)
+	var pe *vonage.ProblemError
+	assert.ErrorAs(t, err, &pe)
+	assert.Equal(t, int64(1), v.Server.Throttled())
+}
