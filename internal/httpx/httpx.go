@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -22,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
 
@@ -200,6 +199,11 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	Attempts int
+	// Ambiguous reports that an attempt reached the carrier, or may have,
+	// without an answer that settles whether it acted: a 5xx, or a failure
+	// after the request may have been written (a reset, a timeout). It
+	// stays set whatever the later attempts got.
+	Ambiguous bool
 }
 
 // ErrBodyTooLarge is returned when a response body exceeds MaxBodyBytes.
@@ -211,6 +215,8 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // hooks find it with a type assertion instead of a Value walk.
 type attempt struct {
 	n          int
+	max        int // attempts allowed: 1+MaxRetries, within the context's retry budget
+	ambiguous  bool
 	start      time.Time
 	idempotent bool
 	method     string
@@ -234,7 +240,10 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
+	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method, max: 1 + c.policy.MaxRetries}}
+	if budget, ok := participant.RetryBudget(ctx); ok {
+		st.max = min(st.max, 1+budget)
+	}
 	var body any
 	if r.Body != nil {
 		body = r.Body
@@ -261,7 +270,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		h["Content-Type"] = shared[3:4:4]
 	}
 	resp, err := c.rc.Do(req)
-	out := Response{Attempts: st.n}
+	out := Response{Attempts: st.n, Ambiguous: st.ambiguous}
 	if resp != nil {
 		resp.Body.Close() // read (or drained) by checkRetry
 		out.Status, out.Header = resp.StatusCode, resp.Header
@@ -392,13 +401,16 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		ce.Write(fields...)
 	}
+	if err != nil && !NotSent(err) || err == nil && resp != nil && resp.StatusCode >= 500 {
+		st.ambiguous = true
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if readErr != nil {
 		resp = nil // the decision is about the failed read, not the status
 	}
-	retry := st.n <= c.policy.MaxRetries
+	retry := st.n < st.max
 	if retry && c.policy.CheckRetry != nil {
 		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)
 	} else if retry {
@@ -449,8 +461,8 @@ func Wait(ctx context.Context, d time.Duration) error {
 }
 
 // Retryable is the built-in retry decision. 429 is always retried (the
-// carrier refused before acting); a refused connection is always retried
-// (nothing reached the carrier). Idempotent requests are also retried after
+// carrier refused before acting); a request that never reached the carrier
+// (NotSent) is always retried, unless its certificate was not trusted. Idempotent requests are also retried after
 // other connection failures, attempt timeouts, failed body reads and 5xx
 // responses other than 501. A canceled request and a too large body are
 // never retried.
@@ -460,7 +472,7 @@ func Retryable(idempotent bool, resp *http.Response, err error) bool {
 			return false
 		}
 		if NotSent(err) {
-			return true
+			return !certificateError(err) // an untrusted certificate stays untrusted
 		}
 		if !idempotent {
 			return false
@@ -526,13 +538,4 @@ func ParseRetryAfter(v string) (time.Duration, bool) {
 		return max(time.Until(t), 0), true
 	}
 	return 0, false
-}
-
-// NotSent reports whether err means the request never reached the server:
-// the connection was refused or could not be dialled.
-func NotSent(err error) bool {
-	var op *net.OpError
-	var e *Error
-	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial") ||
-		(errors.As(err, &e) && e.notSent)
 }
