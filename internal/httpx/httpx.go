@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/internal/wait"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -439,26 +440,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 
 // WaitFits reports whether a wait of d ends before ctx's deadline (always,
 // when ctx has none).
-func WaitFits(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return !ok || time.Until(dl) >= d
-}
+func WaitFits(ctx context.Context, d time.Duration) bool { return wait.Fits(ctx, d) }
 
 // Wait waits d, or fails with ctx.Err() when ctx ends first. Judge the wait
 // with WaitFits first: Wait does not look at the deadline.
-func Wait(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func Wait(ctx context.Context, d time.Duration) error { return wait.For(ctx, d) }
 
 // Retryable is the built-in retry decision. 429 is always retried (the
 // carrier refused before acting); a request that never reached the carrier
@@ -501,17 +487,9 @@ func (c *Client) backoff(i int, resp *http.Response) time.Duration {
 }
 
 // Backoff is p's wait before retry number i (0-based) when the carrier
-// named none: p.Backoff when set (given resp, which may be nil), else
-// exponential from WaitMin, capped at WaitMax. p has its defaults applied.
+// named none (wait.Backoff).
 func Backoff(p *providers.RetryPolicy, i int, resp *http.Response) time.Duration {
-	if p.Backoff != nil {
-		return p.Backoff(p.WaitMin, p.WaitMax, i, resp)
-	}
-	d := p.WaitMin << min(i, 30)
-	if d <= 0 || d > p.WaitMax {
-		d = p.WaitMax
-	}
-	return d
+	return wait.Backoff(p, i, resp)
 }
 
 // RetryAfter parses the Retry-After header of a 429 or 503 response, in

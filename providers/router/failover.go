@@ -2,12 +2,9 @@ package router
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"iter"
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,7 +13,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"go.uber.org/zap"
 
-	"github.com/carrierkit/carrierkit/internal/httpx"
+	"github.com/carrierkit/carrierkit/internal/wait"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -154,8 +151,10 @@ var (
 	errExcluded  = errors.New("not counted")
 )
 
-// classify judges an attempt's error. unhealthy reports whether it shows
-// the endpoint is unhealthy (the breaker counts it).
+// classify judges an attempt's error from the delivery fact the adapter
+// put on it (participant.Error.Delivery) and, for an answer, its code.
+// unhealthy reports whether it shows the endpoint is unhealthy (the
+// breaker counts it).
 func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) {
 	if err == nil {
 		return vOK, false
@@ -163,80 +162,138 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 	if callerCtx.Err() != nil {
 		return vCallerEnded, false
 	}
-	pe, isPE := errors.AsType[*participant.Error](err)
-	if isPE && pe.Delivery == participant.DeliveryApplied {
-		return vFinal, false // the carrier acted; only reading it back failed
-	}
-	if isPE && pe.HTTPStatus != 0 {
-		switch s := pe.HTTPStatus; {
-		case s == http.StatusTooManyRequests:
-			return vNotActed, false // both carriers: never processed
-		case s >= 500 || s < 300: // 5xx, or a 2xx that is no participant (a proxy's page)
-			return vAmbiguous, true
-		default:
-			return vFinal, false
+	pe, _ := errors.AsType[*participant.Error](err)
+	switch participant.DeliveryOf(err) {
+	case participant.DeliveryApplied:
+		return vFinal, false // the carrier acted; only what came after failed
+	case participant.DeliveryAnswered:
+		if pe.Code == participant.CodeRateLimited {
+			return vNotActed, false // 429: never processed (Twilio 20429, Telnyx 10011)
 		}
+		return vFinal, false // the carrier's answer: every endpoint would give it
+	case participant.DeliveryNotSent:
+		if pe.Code == participant.CodeInvalidArgument || pe.Code == participant.CodeUnsupported {
+			return vFinal, false // refused before sending: every endpoint would refuse it
+		}
+		return vNotActed, pe.Attempts > 0 // refused connection, DNS, TLS; an inner breaker that was open
 	}
-	if isPE && pe.Attempts == 0 && (pe.Code == participant.CodeInvalidArgument || pe.Code == participant.CodeUnsupported) {
-		return vFinal, false // refused before sending
-	}
-	if notSent(err) {
-		return vNotActed, true
-	}
-	return vAmbiguous, true // reset, EOF, the attempt's own timeout
+	return vAmbiguous, true // maybe (5xx, reset, timeout after sending), or unknown
 }
 
-// notSent reports whether err shows the request never reached the
-// carrier: refused or failed dial (DNS too), or a failed TLS handshake.
-func notSent(err error) bool {
-	if httpx.NotSent(err) {
+// request is one logical call on a carrier: what is left to send, and what
+// earlier attempts certainly applied.
+type request struct {
+	op      string // "update", "fetch", "remove"
+	ref     participant.Ref
+	req     participant.UpdateRequest // for an update: the fields not applied yet
+	applied participant.FieldSet      // fields earlier attempts applied (Error.Applied)
+}
+
+// idempotent reports whether what is left may be sent again after an
+// ambiguous failure: a fetch, an update without an announcement. A remove
+// is not (a second one finds no one).
+func (q *request) idempotent() bool {
+	switch q.op {
+	case "fetch":
+		return true
+	case "update":
+		return q.req.Idempotent()
+	}
+	return false
+}
+
+// send makes one attempt of q on u.
+func (q *request) send(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
+	switch q.op {
+	case "fetch":
+		return participant.Fetch(ctx, u, q.ref)
+	case "remove":
+		return nil, participant.Remove(ctx, u, q.ref)
+	}
+	return u.Update(ctx, q.ref, q.req)
+}
+
+// partial takes note of the fields a failed update certainly applied
+// (Error.Applied, when some step of a several-call update went through):
+// they are never sent again. It reports false when nothing is left to send.
+func (q *request) partial(err error) bool {
+	pe, ok := errors.AsType[*participant.Error](err)
+	if !ok || q.op != "update" || pe.Applied == 0 {
 		return true
 	}
-	return inChain[tls.RecordHeaderError](err) || inChain[tls.AlertError](err) || inChain[*tls.CertificateVerificationError](err) ||
-		inChain[x509.UnknownAuthorityError](err) || inChain[x509.HostnameError](err) || inChain[x509.CertificateInvalidError](err)
+	q.applied |= pe.Applied
+	q.req = q.req.Without(pe.Applied)
+	return q.req.Fields() != 0
 }
 
-// inChain reports whether err's tree holds an E (errors.AsType: no target to
-// allocate, no reflection).
-func inChain[E error](err error) bool {
-	_, ok := errors.AsType[E](err)
-	return ok
-}
-
-// call is one attempt on one endpoint's adapter.
-type call func(ctx context.Context, u participant.Updater) (*participant.Participant, error)
-
-// do runs fn on the carrier's endpoints until one answers, by the rules of
-// the package documentation.
-func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool, fn call) (*participant.Participant, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &participant.Error{Code: participant.CodeOf(err), Provider: Name, Op: op, Message: "not sent: " + err.Error(), Err: err}
+// budget returns how many attempts a call may make: 1+MaxRetries of the
+// carrier's policy, within the caller's retry budget (participant.RetryBudget).
+func (c *carrier) budget(ctx context.Context) int {
+	n := 1 + c.policy.Retry.MaxRetries
+	if b, ok := participant.RetryBudget(ctx); ok {
+		n = min(n, 1+b)
 	}
-	rp := c.policy.Retry
-	maxAttempts := 1 + rp.MaxRetries
+	return n
+}
+
+// done returns err, the call's last error, saying how many requests the
+// whole call sent and every field its attempts applied.
+func (q *request) done(err error, requests int) error {
+	pe, ok := err.(*participant.Error)
+	if !ok {
+		return err
+	}
+	e := *pe // the attempt's error was handed to the Observer as it was
+	e.Attempts = requests
+	e.Applied |= q.applied
+	return &e
+}
+
+// attemptsOf is how many requests an attempt's error says were sent.
+func attemptsOf(err error) int {
+	if pe, ok := errors.AsType[*participant.Error](err); ok {
+		return pe.Attempts
+	}
+	return 1
+}
+
+// do runs q on the carrier's endpoints until one answers, by the rules of
+// the package documentation. Each endpoint attempt sends its request once
+// (a retry budget of 0 for the adapter): the router does the retrying, from
+// the caller's budget.
+func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.Participant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &participant.Error{Code: participant.CodeOf(err), Provider: Name, Op: q.op,
+			Delivery: participant.DeliveryNotSent, Message: "not sent: " + err.Error(), Err: err}
+	}
+	maxAttempts := c.budget(ctx)
+	once := participant.WithRetryBudget(ctx, 0)
 	var last error
-	sent := 0
+	sent, requests := 0, 0
 	for pass := 0; ; pass++ {
 		tried := false
 		for i, ep := range c.endpoints {
 			if sent == maxAttempts {
-				return nil, last
+				return nil, q.done(last, requests)
 			}
 			done, err := ep.cb.Allow()
 			ep.flush(r)
 			if err != nil {
 				ep.skipped()
-				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: op, Outcome: OutcomeSkipped,
+				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: q.op, Outcome: OutcomeSkipped,
 					Code: participant.CodeUnavailable})
 				continue
 			}
 			tried = true
 			sent++
-			actx, cancel := c.attemptContext(ctx, len(c.endpoints)-i)
+			actx, cancel := c.attemptContext(once, len(c.endpoints)-i)
 			start := time.Now()
-			p, err := fn(actx, ep.updater)
+			p, err := q.send(actx, ep.updater)
 			latency := time.Since(start)
 			cancel()
+			if err != nil {
+				requests += attemptsOf(err)
+			}
 			v, unhealthy := classify(ctx, err)
 			local := v == vFinal && isLocal(err) // refused before sending: no request, no answer
 			if !local {
@@ -251,8 +308,11 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 				done(nil)
 			}
 			ep.flush(r)
+			moveOn := err != nil && (v == vNotActed || v == vAmbiguous && q.idempotent())
+			if moveOn && !q.partial(err) {
+				moveOn = false // every field went through, though the call failed
+			}
 			outcome := OutcomeOK
-			moveOn := err != nil && (v == vNotActed || v == vAmbiguous && idempotent)
 			switch {
 			case err == nil || v == vFinal && !isLocal(err):
 			case moveOn && sent < maxAttempts:
@@ -260,27 +320,31 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			default:
 				outcome = OutcomeFailed
 			}
-			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: op, Attempt: sent, Outcome: outcome,
+			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: q.op, Attempt: sent, Outcome: outcome,
 				Code: codeOf(err), Latency: latency, Err: err})
 			if !moveOn {
+				if err != nil {
+					err = q.done(err, requests)
+				}
 				return p, err
 			}
 			last = err
 		}
 		if !tried {
 			if last == nil {
-				last = &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: op,
-					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-					Err:     gobreaker.ErrOpenState}
+				return nil, &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: q.op,
+					Delivery: participant.DeliveryNotSent,
+					Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
+					Err:      gobreaker.ErrOpenState}
 			}
-			return nil, last
+			return nil, q.done(last, requests)
 		}
 		if sent == maxAttempts {
-			return nil, last
+			return nil, q.done(last, requests)
 		}
 		// No wait runs past the caller's deadline: give up at once instead.
-		if wait := c.backoff(pass, last); !httpx.WaitFits(ctx, wait) || httpx.Wait(ctx, wait) != nil {
-			return nil, last
+		if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
+			return nil, q.done(last, requests)
 		}
 	}
 }
@@ -318,60 +382,117 @@ func (c *carrier) attemptContext(ctx context.Context, left int) (context.Context
 }
 
 // backoff is the wait before the next pass: the carrier's Retry-After
-// (capped), else the policy's backoff, as httpx computes it between retries.
+// (capped), else the policy's backoff, as the adapters compute it between
+// retries.
 func (c *carrier) backoff(pass int, last error) time.Duration {
 	rp := c.policy.Retry
 	if pe, ok := errors.AsType[*participant.Error](last); ok && pe.RetryAfter > 0 {
 		return min(pe.RetryAfter, rp.MaxRetryAfter)
 	}
-	return httpx.Backoff(rp, pass, nil)
+	return wait.Backoff(rp, pass, nil)
 }
 
-// list runs a listing on the first endpoint whose breaker allows it.
+// list lists conf on the carrier's endpoints, failing over like an
+// idempotent call as long as no participant was yielded: a listing that
+// fails after yielding some ends with the error (starting over could
+// yield a participant twice). Each page is sent once by the endpoint's
+// adapter; the retries are the router's, from the caller's budget.
 func (c *carrier) list(ctx context.Context, r *Router, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
-		for _, ep := range c.endpoints {
-			done, err := ep.cb.Allow()
-			ep.flush(r)
-			if err != nil {
-				ep.skipped()
-				continue
-			}
-			var last error
-			start := time.Now()
-			for p, err := range participant.List(ctx, ep.updater, conf, opts) {
-				last = err
-				if !yield(p, err) {
-					break
+		maxAttempts := c.budget(ctx)
+		once := participant.WithRetryBudget(ctx, 0)
+		q := &request{op: "list"}
+		var last error
+		sent, requests := 0, 0
+		for pass := 0; ; pass++ {
+			tried := false
+			for _, ep := range c.endpoints {
+				if sent == maxAttempts {
+					yield(nil, q.done(last, requests))
+					return
 				}
+				done, err := ep.cb.Allow()
+				ep.flush(r)
+				if err != nil {
+					ep.skipped()
+					r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: "list", Outcome: OutcomeSkipped,
+						Code: participant.CodeUnavailable})
+					continue
+				}
+				tried = true
+				sent++
+				var failed error
+				yielded, stopped := false, false
+				start := time.Now()
+				for p, err := range participant.List(once, ep.updater, conf, opts) {
+					if err != nil {
+						failed = err
+						break
+					}
+					yielded = true
+					if !yield(p, nil) {
+						stopped = true
+						break
+					}
+				}
+				if failed != nil {
+					requests += attemptsOf(failed)
+				}
+				v, unhealthy := classify(ctx, failed)
+				// A listing refused before sending is no probe: it must not
+				// close a half-open breaker.
+				local := v == vFinal && isLocal(failed)
+				if !local {
+					ep.record(failed, unhealthy, v == vCallerEnded)
+				}
+				switch {
+				case unhealthy:
+					done(errUnhealthy)
+				case v == vCallerEnded || local:
+					done(errExcluded)
+				default:
+					done(nil)
+				}
+				ep.flush(r)
+				moveOn := failed != nil && !yielded && (v == vNotActed || v == vAmbiguous)
+				outcome := OutcomeOK
+				switch {
+				case failed == nil || v == vFinal && !local:
+				case moveOn && sent < maxAttempts:
+					outcome = OutcomeFailover
+				default:
+					outcome = OutcomeFailed
+				}
+				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: "list", Attempt: sent, Outcome: outcome,
+					Code: codeOf(failed), Latency: time.Since(start), Err: failed})
+				switch {
+				case stopped || failed == nil:
+					return
+				case !moveOn:
+					yield(nil, q.done(failed, requests))
+					return
+				}
+				last = failed
 			}
-			v, unhealthy := classify(ctx, last)
-			// A listing refused before sending is no probe: it must not
-			// close a half-open breaker.
-			local := v == vFinal && isLocal(last)
-			if !local {
-				ep.record(last, unhealthy, v == vCallerEnded)
+			if !tried {
+				if last == nil {
+					last = &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: "list",
+						Delivery: participant.DeliveryNotSent,
+						Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
+						Err:      gobreaker.ErrOpenState}
+				}
+				yield(nil, q.done(last, requests))
+				return
 			}
-			switch {
-			case unhealthy:
-				done(errUnhealthy)
-			case v == vCallerEnded || local:
-				done(errExcluded)
-			default:
-				done(nil)
+			if sent == maxAttempts {
+				yield(nil, q.done(last, requests))
+				return
 			}
-			ep.flush(r)
-			outcome := OutcomeOK
-			if last != nil && v != vFinal {
-				outcome = OutcomeFailed
+			if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
+				yield(nil, q.done(last, requests))
+				return
 			}
-			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: "list", Attempt: 1, Outcome: outcome,
-				Code: codeOf(last), Latency: time.Since(start), Err: last})
-			return
 		}
-		yield(nil, &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: "list",
-			Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-			Err:     gobreaker.ErrOpenState})
 	}
 }
 
