@@ -370,7 +370,7 @@ func invalid(field, msg string) *participant.Error {
 func unsupported(c *carrier, o participant.Op) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
 		Delivery: participant.DeliveryNotSent,
-		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
+		Message:  "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
 }
 
 // retryPolicy is p as applied (providers.RetryPolicy.WithDefaults), or
