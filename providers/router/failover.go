@@ -308,10 +308,10 @@ func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.P
 				done(nil)
 			}
 			ep.flush(r)
-			moveOn := err != nil && (v == vNotActed || v == vAmbiguous && q.idempotent())
-			if moveOn && !q.partial(err) {
-				moveOn = false // every field went through, though the call failed
-			}
+			// What is left once the fields the attempt applied are taken
+			// out decides, announcement included, whether it may move on.
+			left := err != nil && q.partial(err)
+			moveOn := left && (v == vNotActed || v == vAmbiguous && q.idempotent())
 			outcome := OutcomeOK
 			switch {
 			case err == nil || v == vFinal && !isLocal(err):
