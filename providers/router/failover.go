@@ -258,14 +258,40 @@ func attemptsOf(err error) int {
 }
 
 // do runs q on the carrier's endpoints until one answers, by the rules of
-// the package documentation. Each endpoint attempt sends its request once
-// (a retry budget of 0 for the adapter): the router does the retrying, from
-// the caller's budget.
+// the package documentation.
 func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.Participant, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &participant.Error{Code: participant.CodeOf(err), Provider: Name, Op: q.op,
 			Delivery: participant.DeliveryNotSent, Message: "not sent: " + err.Error(), Err: err}
 	}
+	var p *participant.Participant
+	err := c.run(ctx, r, q, func(ctx context.Context, ep *endpoint, left int) error {
+		actx, cancel := c.attemptContext(ctx, left)
+		defer cancel()
+		var err error
+		p, err = q.send(actx, ep.updater)
+		return err
+	}, func(err error, v verdict) bool {
+		// What is left once the fields the attempt applied are taken out
+		// decides, announcement included, whether it may move on.
+		return q.partial(err) && (v == vNotActed || v == vAmbiguous && q.idempotent())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// run makes the attempts of one call: on each endpoint whose breaker lets
+// it through, pass after pass with a backoff between passes, for at most
+// budget attempts. attempt makes one on ep (left: the endpoints left in
+// the pass, this one included) under a context whose retry budget is 0, so
+// the endpoint's adapter sends once: the router does the retrying. After
+// an attempt fails, moveOn says whether the call may go on. run returns
+// the error of the call (nil when an attempt succeeded), counting in
+// Attempts the requests of every attempt.
+func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(ctx context.Context, ep *endpoint, left int) error,
+	moveOn func(err error, v verdict) bool) error {
 	maxAttempts := c.budget(ctx)
 	once := participant.WithRetryBudget(ctx, 0)
 	var last error
@@ -274,79 +300,94 @@ func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.P
 		tried := false
 		for i, ep := range c.endpoints {
 			if sent == maxAttempts {
-				return nil, q.done(last, requests)
+				return q.done(last, requests)
 			}
-			done, err := ep.cb.Allow()
+			// The breaker runs the attempt (Execute: no closure per call,
+			// unlike TwoStepCircuitBreaker.Allow) and counts it by the
+			// error settle gives it.
+			var (
+				err       error
+				v         verdict
+				local     bool
+				latency   time.Duration
+				attempted bool
+			)
+			_, _ = ep.cb.Execute(func() (struct{}, error) {
+				attempted = true
+				sent++
+				start := time.Now()
+				err = attempt(once, ep, len(c.endpoints)-i)
+				latency = time.Since(start)
+				var counted error
+				v, local, counted = settle(ctx, ep, err)
+				return struct{}{}, counted
+			})
 			ep.flush(r)
-			if err != nil {
+			if !attempted { // open, or half-open and busy: nothing sent
 				ep.skipped()
 				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: q.op, Outcome: OutcomeSkipped,
 					Code: participant.CodeUnavailable})
 				continue
 			}
 			tried = true
-			sent++
-			actx, cancel := c.attemptContext(once, len(c.endpoints)-i)
-			start := time.Now()
-			p, err := q.send(actx, ep.updater)
-			latency := time.Since(start)
-			cancel()
 			if err != nil {
 				requests += attemptsOf(err)
 			}
-			v, unhealthy := classify(ctx, err)
-			local := v == vFinal && isLocal(err) // refused before sending: no request, no answer
-			if !local {
-				ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
-			}
-			switch {
-			case unhealthy:
-				done(errUnhealthy)
-			case v == vCallerEnded || local:
-				done(errExcluded)
-			default:
-				done(nil)
-			}
-			ep.flush(r)
-			// What is left once the fields the attempt applied are taken
-			// out decides, announcement included, whether it may move on.
-			left := err != nil && q.partial(err)
-			moveOn := left && (v == vNotActed || v == vAmbiguous && q.idempotent())
+			move := err != nil && moveOn(err, v)
 			outcome := OutcomeOK
 			switch {
-			case err == nil || v == vFinal && !isLocal(err):
-			case moveOn && sent < maxAttempts:
+			case err == nil || v == vFinal && !local:
+			case move && sent < maxAttempts:
 				outcome = OutcomeFailover
 			default:
 				outcome = OutcomeFailed
 			}
 			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: q.op, Attempt: sent, Outcome: outcome,
 				Code: codeOf(err), Latency: latency, Err: err})
-			if !moveOn {
-				if err != nil {
-					err = q.done(err, requests)
-				}
-				return p, err
+			if err == nil {
+				return nil
+			}
+			if !move {
+				return q.done(err, requests)
 			}
 			last = err
 		}
 		if !tried {
 			if last == nil {
-				return nil, &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: q.op,
+				return &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: q.op,
 					Delivery: participant.DeliveryNotSent,
 					Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
 					Err:      gobreaker.ErrOpenState}
 			}
-			return nil, q.done(last, requests)
+			return q.done(last, requests)
 		}
 		if sent == maxAttempts {
-			return nil, q.done(last, requests)
+			return q.done(last, requests)
 		}
 		// No wait runs past the caller's deadline: give up at once instead.
 		if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
-			return nil, q.done(last, requests)
+			return q.done(last, requests)
 		}
 	}
+}
+
+// settle judges an attempt's error, counts it in ep's health, and returns
+// the error the breaker is to count. local reports an attempt refused
+// before sending: no request, no answer, no probe (it must not close a
+// half-open breaker).
+func settle(ctx context.Context, ep *endpoint, err error) (v verdict, local bool, counted error) {
+	v, unhealthy := classify(ctx, err)
+	local = v == vFinal && isLocal(err)
+	if !local {
+		ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+	}
+	switch {
+	case unhealthy:
+		return v, local, errUnhealthy
+	case v == vCallerEnded || local:
+		return v, local, errExcluded
+	}
+	return v, local, nil
 }
 
 // isLocal reports an error made before anything was sent (validation).
@@ -396,102 +437,27 @@ func (c *carrier) backoff(pass int, last error) time.Duration {
 // idempotent call as long as no participant was yielded: a listing that
 // fails after yielding some ends with the error (starting over could
 // yield a participant twice). Each page is sent once by the endpoint's
-// adapter; the retries are the router's, from the caller's budget.
+// adapter; the retries are the router's, from the caller's budget. A
+// listing is one attempt, however many pages it reads.
 func (c *carrier) list(ctx context.Context, r *Router, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
-		maxAttempts := c.budget(ctx)
-		once := participant.WithRetryBudget(ctx, 0)
-		q := &request{op: "list"}
-		var last error
-		sent, requests := 0, 0
-		for pass := 0; ; pass++ {
-			tried := false
-			for _, ep := range c.endpoints {
-				if sent == maxAttempts {
-					yield(nil, q.done(last, requests))
-					return
-				}
-				done, err := ep.cb.Allow()
-				ep.flush(r)
+		yielded := false
+		err := c.run(ctx, r, &request{op: "list"}, func(ctx context.Context, ep *endpoint, _ int) error {
+			for p, err := range participant.List(ctx, ep.updater, conf, opts) {
 				if err != nil {
-					ep.skipped()
-					r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: "list", Outcome: OutcomeSkipped,
-						Code: participant.CodeUnavailable})
-					continue
+					return err
 				}
-				tried = true
-				sent++
-				var failed error
-				yielded, stopped := false, false
-				start := time.Now()
-				for p, err := range participant.List(once, ep.updater, conf, opts) {
-					if err != nil {
-						failed = err
-						break
-					}
-					yielded = true
-					if !yield(p, nil) {
-						stopped = true
-						break
-					}
+				yielded = true
+				if !yield(p, nil) {
+					return nil // the caller stopped
 				}
-				if failed != nil {
-					requests += attemptsOf(failed)
-				}
-				v, unhealthy := classify(ctx, failed)
-				// A listing refused before sending is no probe: it must not
-				// close a half-open breaker.
-				local := v == vFinal && isLocal(failed)
-				if !local {
-					ep.record(failed, unhealthy, v == vCallerEnded)
-				}
-				switch {
-				case unhealthy:
-					done(errUnhealthy)
-				case v == vCallerEnded || local:
-					done(errExcluded)
-				default:
-					done(nil)
-				}
-				ep.flush(r)
-				moveOn := failed != nil && !yielded && (v == vNotActed || v == vAmbiguous)
-				outcome := OutcomeOK
-				switch {
-				case failed == nil || v == vFinal && !local:
-				case moveOn && sent < maxAttempts:
-					outcome = OutcomeFailover
-				default:
-					outcome = OutcomeFailed
-				}
-				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: "list", Attempt: sent, Outcome: outcome,
-					Code: codeOf(failed), Latency: time.Since(start), Err: failed})
-				switch {
-				case stopped || failed == nil:
-					return
-				case !moveOn:
-					yield(nil, q.done(failed, requests))
-					return
-				}
-				last = failed
 			}
-			if !tried {
-				if last == nil {
-					last = &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: "list",
-						Delivery: participant.DeliveryNotSent,
-						Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-						Err:      gobreaker.ErrOpenState}
-				}
-				yield(nil, q.done(last, requests))
-				return
-			}
-			if sent == maxAttempts {
-				yield(nil, q.done(last, requests))
-				return
-			}
-			if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
-				yield(nil, q.done(last, requests))
-				return
-			}
+			return nil
+		}, func(_ error, v verdict) bool {
+			return !yielded && (v == vNotActed || v == vAmbiguous)
+		})
+		if err != nil {
+			yield(nil, err)
 		}
 	}
 }
@@ -501,7 +467,7 @@ type endpoint struct {
 	carrier string
 	name    string
 	updater participant.Updater
-	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
+	cb      *gobreaker.CircuitBreaker[struct{}]
 
 	mu      sync.Mutex
 	pending []StateChangeEvent // breaker changes not yet taken for delivery
@@ -521,7 +487,7 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 	ep := &endpoint{carrier: c.name, name: name, updater: u}
 	ep.health = EndpointHealth{Name: name, State: StateClosed, Since: time.Now()}
 	b := c.policy.Breaker
-	ep.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+	ep.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        c.name + "/" + name,
 		MaxRequests: uint32(b.Probes),
 		Timeout:     b.CoolDown,
