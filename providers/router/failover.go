@@ -46,8 +46,9 @@ type Policy struct {
 	// AttemptTimeout bounds one attempt on one endpoint (default 10s); it
 	// is cut to a fair share of the caller's remaining deadline.
 	AttemptTimeout time.Duration
-	// Retry bounds the attempts (1+MaxRetries, across all endpoints) and
-	// the waits between passes over the endpoints; nil means
+	// Retry bounds the attempts (1+MaxRetries, across all endpoints,
+	// within the caller's participant.RetryBudget) and the waits between
+	// passes over the endpoints; nil means
 	// providers.DefaultRetryPolicy (4 attempts, 100ms–2s, Retry-After up to
 	// 30s). Its CheckRetry must be nil: what may be sent again is decided
 	// by the rules of the package documentation. Backoff, when set, gives
