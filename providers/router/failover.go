@@ -287,14 +287,20 @@ func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.P
 // it through, pass after pass with a backoff between passes, for at most
 // budget attempts. attempt makes one on ep (left: the endpoints left in
 // the pass, this one included) under a context whose retry budget is 0, so
-// the endpoint's adapter sends once: the router does the retrying. After
+// the endpoint's adapter sends once: the router does the retrying. (A
+// router allowed one attempt only, Policy.Retry.MaxRetries 0, leaves the
+// caller's budget to the adapter: it retries in place, as its own policy
+// says.) After
 // an attempt fails, moveOn says whether the call may go on. run returns
 // the error of the call (nil when an attempt succeeded), counting in
 // Attempts the requests of every attempt.
 func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(ctx context.Context, ep *endpoint, left int) error,
 	moveOn func(err error, v verdict) bool) error {
 	maxAttempts := c.budget(ctx)
-	once := participant.WithRetryBudget(ctx, 0)
+	once := ctx
+	if maxAttempts > 1 {
+		once = participant.WithRetryBudget(ctx, 0)
+	}
 	var last error
 	sent, requests := 0, 0
 	for pass := 0; ; pass++ {

@@ -69,7 +69,10 @@
 // policy: a call sends at most 1+MaxRetries requests, adapters built with
 // defaults and passed to New included, and lasts at most
 // (1+MaxRetries)×AttemptTimeout plus the waits. The error returned counts
-// in Attempts the requests of every attempt.
+// in Attempts the requests of every attempt. A carrier whose policy allows
+// one attempt (Retry.MaxRetries 0) leaves the retrying to its adapter,
+// within the caller's budget: the call then sends what the adapter's policy
+// allows, on the first endpoint whose breaker lets it through.
 package router
 
 import (
