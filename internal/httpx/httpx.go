@@ -217,9 +217,9 @@ var ErrBodyTooLarge = errors.New("response body too large")
 type attempt struct {
 	n          int
 	max        int // attempts allowed: 1+MaxRetries, within the context's retry budget
-	ambiguous  bool
 	start      time.Time
 	idempotent bool
+	ambiguous  bool // an attempt may have acted (Response.Ambiguous)
 	method     string
 	url        *url.URL // for the log line's path, escaped only when logging
 	body       []byte   // the last answer's body, read inside the retry decision
