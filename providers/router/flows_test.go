@@ -336,3 +336,22 @@ func TestListRoutesByIDShape(t *testing.T) {
 	_, err := r.Update(context.Background(), tw.ref.ConferenceRef().Participant(""), mute)
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)
 }
+
+// TestFetchAndRemoveFailOver: with the first endpoint refusing
+// connections, a fetch and a remove (not idempotent: it moves on only when
+// nothing was sent) go through the second, under both constructors.
+func TestFetchAndRemoveFailOver(t *testing.T) {
+	for _, ctor := range constructors {
+		t.Run(ctor.name, func(t *testing.T) {
+			v := newTwilio(t, 2, 1)
+			r := ctor.open(t, v, v.urls)
+			p, err := r.Fetch(context.Background(), v.ref)
+			require.NoError(t, err)
+			assert.Equal(t, v.ref.Call, p.CallID)
+			require.NoError(t, r.Remove(context.Background(), v.ref))
+			_, err = r.Fetch(context.Background(), v.ref)
+			require.ErrorIs(t, err, participant.ErrNotFound, "removed")
+			assert.Equal(t, 3, v.onEndpoint(2))
+		})
+	}
+}
