@@ -193,6 +193,13 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// One retry budget per update (1+retries requests in all); every first
+	// send runs under the same context.
+	budget := 1 + max(retries, 0)
+	if b, ok := participant.RetryBudget(ctx); ok {
+		budget = min(budget, 1+b)
+	}
+	first := participant.WithRetryBudget(ctx, budget-1)
 	type done struct {
 		i int
 		r Result
@@ -222,7 +229,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 		workers.Go(func() {
 			for j := range jobs {
 				out <- done{j.i, guarded(j.p, recovered, func() Result {
-					return update(ctx, u, conf, j.p, req, lim, retries)
+					return update(ctx, first, u, conf, j.p, req, lim, budget)
 				})}
 			}
 		})
@@ -325,18 +332,15 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 }
 
 // update sends req to p under the limiter, again after rate-limited
-// answers, within one retry budget: at most 1+retries requests in all,
-// the retries of the layers below (a router, an adapter) included. Each
-// send runs under the budget still left (participant.WithRetryBudget) and
-// counts the requests its error reports (Error.Attempts).
-func update(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
-	req participant.UpdateRequest, lim *Limiter, retries int) Result {
+// answers, within one retry budget: at most budget requests in all, the
+// retries of the layers below (a router, an adapter) included. Each send
+// runs under the budget still left (participant.WithRetryBudget; first is
+// ctx with the whole budget, made once per batch) and counts the requests
+// its error reports (Error.Attempts).
+func update(ctx, first context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
+	req participant.UpdateRequest, lim *Limiter, budget int) Result {
 	r := Result{Call: p.CallID, Label: p.Label}
 	ref := conf.Participant(p.CallID)
-	budget := 1 + max(retries, 0)
-	if b, ok := participant.RetryBudget(ctx); ok {
-		budget = min(budget, 1+b)
-	}
 	var applied participant.FieldSet // fields applied by earlier sends
 	for sent := 0; ; {
 		if err := lim.Acquire(ctx); err != nil {
@@ -348,7 +352,11 @@ func update(ctx context.Context, u participant.Updater, conf participant.Confere
 			}
 			return notAttempted(p, err)
 		}
-		r.Participant, r.Err = send(participant.WithRetryBudget(ctx, budget-sent-1), u, ref, req, lim)
+		sctx := first
+		if sent > 0 {
+			sctx = participant.WithRetryBudget(ctx, budget-sent-1)
+		}
+		r.Participant, r.Err = send(sctx, u, ref, req, lim)
 		pe, _ := errors.AsType[*participant.Error](r.Err)
 		if pe != nil {
 			sent += max(pe.Attempts, 1)
