@@ -106,12 +106,9 @@ func TestPlayAnswered500SaysMutedAndHoldApplied(t *testing.T) {
 
 // TestDeaf429BatchSendsDeafAndPlayOnly: deaf answered 429 after mute went
 // through; the batch waits out the limiter and sends what was not applied,
-// Hold and the announcement, and never mutes again. It depends on the
-// batch sending req.Without(pe.Applied) after a 429.
+// Hold and the announcement, and never mutes again (the batch sends
+// req.Without(pe.Applied) after a 429).
 func TestDeaf429BatchSendsDeafAndPlayOnly(t *testing.T) {
-	if waitsOnFlows {
-		t.Skip("waits on the batch sending req.Without(pe.Applied) after a 429 (the flows work, not on main yet)")
-	}
 	c, v := onEmulator(t)
 	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond, Times: 2}) // the list, mute
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
@@ -137,10 +134,6 @@ func TestDeaf429BatchSendsDeafAndPlayOnly(t *testing.T) {
 }
 
 const soloMember = "2001"
-
-// waitsOnFlows is true until the batch sends only what a several-call
-// update left unapplied (participant.UpdateRequest.Without).
-const waitsOnFlows = true
 
 // solo seeds a conference of one member, for a batch.
 func solo(v *emulator.Vendor) participant.ConferenceRef {
