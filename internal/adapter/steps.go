@@ -6,6 +6,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // An update is a plan: ordered steps, each one HTTP call carrying some of
@@ -103,10 +104,13 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 			Delivery: participant.DeliveryNotSent, Message: "the dialect planned no step or too many for the request"}
 	}
 	var applied participant.FieldSet
-	attempts := 0
+	attempts, budget := 0, c.planBudget(ctx)
 	for _, s := range steps {
-		resp, perr := c.sendStep(ctx, account, ref, req, s)
+		// One retry budget for the whole update: each step gets what the
+		// steps before it left (participant.WithRetryBudget).
+		resp, perr := c.sendStep(participant.WithRetryBudget(ctx, budget), account, ref, req, s)
 		attempts += resp.Attempts
+		budget -= max(resp.Attempts-1, 0)
 		if perr != nil {
 			return nil, c.stepFailed(perr, s, steps, applied, req.Fields()&^applied, attempts)
 		}
@@ -124,6 +128,19 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 		return nil, pe
 	}
 	return p, nil
+}
+
+// planBudget is the retries one planned update may spend in all, across
+// its steps: the adapter's policy's, within the caller's budget.
+func (c *Client) planBudget(ctx context.Context) int {
+	pol := providers.DefaultRetryPolicy()
+	if c.cfg.HTTP.Retry != nil {
+		pol = c.cfg.HTTP.Retry.WithDefaults()
+	}
+	if b, ok := participant.RetryBudget(ctx); ok {
+		return min(b, pol.MaxRetries)
+	}
+	return pol.MaxRetries
 }
 
 // order sorts steps by phase, keeping the plan's order within a phase; a

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ func op(method, verb string) *adapter.Operation {
 
 // plannedClient is a carrier whose plan lists the steps in the wrong
 // order on purpose: audio first, the exposing call before the safe one.
-func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.AuthorizeFunc) *adapter.Client {
+func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.AuthorizeFunc, pol ...providers.RetryPolicy) *adapter.Client {
 	t.Helper()
 	M, H, A := participant.NewFieldSet(participant.FieldMuted), participant.NewFieldSet(participant.FieldHold),
 		participant.NewFieldSet(participant.FieldAnnounceURL)
@@ -66,8 +67,12 @@ func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.Authori
 		NoReadBack:  true,
 		DecodeError: func([]byte) (string, string, error) { return "", "", nil },
 	}
+	retry := &providers.RetryPolicy{MaxRetries: 0}
+	if len(pol) > 0 {
+		retry = &pol[0]
+	}
 	cfg := adapter.Config{BaseURL: srv.URL, Account: "a", Authorization: "Static x", Authorize: authorize,
-		HTTP: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}}
+		HTTP: providers.Options{Retry: retry}}
 	c := adapter.New(d, cfg)
 	t.Cleanup(c.CloseIdleConnections)
 	return c
@@ -132,4 +137,50 @@ func TestAuthorizeFailureSendsNothing(t *testing.T) {
 	assert.ErrorIs(t, err, participant.ErrUnauthenticated)
 	assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err))
 	assert.Empty(t, s.seen)
+}
+
+// flaky answers 503 to the first n requests of each path it names.
+type flaky struct {
+	mu   sync.Mutex
+	left map[string]int
+	seen []string
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = append(f.seen, r.URL.Path)
+	if f.left[r.URL.Path] > 0 {
+		f.left[r.URL.Path]--
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// TestOneRetryBudgetForThePlan: the retries of all the steps of one update
+// come out of one budget, the policy's (or the caller's, when smaller).
+func TestOneRetryBudgetForThePlan(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		ctx     func(context.Context) context.Context
+		deaf503 int
+		ok      bool
+		sent    int
+	}{
+		{"WithinPolicy", func(c context.Context) context.Context { return c }, 1, true, 4},                                   // mute x2, deaf x2
+		{"PolicySpent", func(c context.Context) context.Context { return c }, 2, false, 4},                                   // mute x2, deaf x2 (the 2nd retry is not left)
+		{"CallerNarrows", func(c context.Context) context.Context { return participant.WithRetryBudget(c, 1) }, 1, false, 3}, // mute x2, deaf x1
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &flaky{left: map[string]int{"/c/c1/m/m1/mute": 1, "/c/c1/m/m1/deaf": tc.deaf503}}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			c := plannedClient(t, srv, nil, providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
+			_, err := c.Update(tc.ctx(context.Background()), participant.Ref{Conference: "c1", Call: "m1"},
+				participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true)})
+			assert.Equal(t, tc.ok, err == nil, "%v", err)
+			assert.Len(t, f.seen, tc.sent, "%v", f.seen)
+		})
+	}
 }
