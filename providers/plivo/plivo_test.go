@@ -19,6 +19,7 @@ import (
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/plivo"
 	"github.com/carrierkit/carrierkit/providers/plivo/plivotest"
+	"github.com/carrierkit/carrierkit/providers/router"
 )
 
 // onEmulator is the Plivo adapter against the emulator's Plivo fake, with
@@ -272,3 +273,52 @@ func TestLoadLimitAnswers429(t *testing.T) {
 	assert.Equal(t, int64(1), v.Server.Throttled())
 	assert.True(t, batch.NewLimiter(2).Observe(err), "a Plivo 429 holds the shared limiter back")
 }
+
+// TestRouterSendsOnlyTheRest: a router over two endpoints of one Plivo
+// account. The first endpoint fails deaf after mute went through; the
+// router sends only what was not applied, on the other endpoint, which
+// reads the member first and so never mutes again.
+func TestRouterSendsOnlyTheRest(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		req    participant.UpdateRequest
+		fault  vendorfake.Fault
+		writes []string // by endpoint and call
+	}{
+		{"Deaf503", muteHoldReq, vendorfake.Fault{Endpoint: 1, Status: http.StatusServiceUnavailable, Times: -1},
+			[]string{"1 POST Mute", "1 POST Deaf", "2 POST Deaf"}},
+		{"Deaf429WithAnnouncement", full, vendorfake.Fault{Endpoint: 1, Status: http.StatusTooManyRequests, RetryAfter: "0", Times: -1},
+			[]string{"1 POST Mute", "1 POST Deaf", "2 POST Deaf", "2 POST Play"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
+			fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
+			var eps []router.Endpoint
+			for n := 1; n <= 2; n++ {
+				srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
+				t.Cleanup(srv.Close)
+				c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
+					BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+				require.NoError(t, err)
+				t.Cleanup(c.CloseIdleConnections)
+				eps = append(eps, router.Endpoint{Updater: c})
+			}
+			r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
+			require.NoError(t, err)
+			fake.Fail(vendorfake.Fault{Endpoint: 1, Delay: time.Nanosecond}) // mute goes through
+			fake.Fail(tc.fault)
+			p, err := r.Update(context.Background(), agent, tc.req)
+			require.NoError(t, err)
+			assert.True(t, p.Muted && p.Hold)
+			var writes []string
+			for i, c := range calls(fake.Requests()) {
+				if !strings.HasPrefix(c, "GET") {
+					writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
+				}
+			}
+			assert.Equal(t, tc.writes, writes, "never mute again")
+		})
+	}
+}
+
+var muteHoldReq = participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true)}
