@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -27,7 +29,8 @@ import (
 // req.Without(Applied), whose calls must repeat none that completed an
 // applied field (save an idempotent one whose state the carrier cannot
 // read, as Vonage's hold mutes again), and nothing at all when the rest may have been acted on
-// and is not idempotent (an announcement that may have played).
+// and is not idempotent (an announcement that may have played). Each row
+// runs again through package batch (…/Batch), which must do just that.
 func testStepFaults(t *testing.T, h Harness) {
 	c := h.Contract()
 	if c.Steps == nil {
@@ -62,9 +65,11 @@ func testStepFaults(t *testing.T, h Harness) {
 			}
 			for _, fc := range faults {
 				rows++
-				t.Run(fmt.Sprintf("%s/%s_fails_after_%s/%s", req.Fields(), s.Name, steps[k-1].Name, fc.name), func(t *testing.T) {
+				name := fmt.Sprintf("%s/%s_fails_after_%s/%s", req.Fields(), s.Name, steps[k-1].Name, fc.name)
+				t.Run(name, func(t *testing.T) {
 					runStepFault(t, h, req, before, steps, k, fc.fault, fc.code, fc.delivery)
 				})
+				t.Run(name+"/Batch", func(t *testing.T) { runStepFaultBatch(t, h, req, before, steps, k, fc.fault) })
 			}
 		}
 	}
@@ -168,6 +173,68 @@ func runStepFault(t *testing.T, h Harness, req participant.UpdateRequest, start 
 			same := r.Method == done.Method && r.Path == done.Path(f.p.Account, f.ref.Conference, f.ref.Call) &&
 				(done.Body.JSON == "" || jsonEqual(done.Body.JSON, string(r.Body)))
 			assert.False(t, same, "the call %s completed %s, applied: it is not sent again", done.Name, done.Fields)
+		}
+	}
+	final := f.stored()
+	if req.Muted != nil {
+		assert.Equal(t, *req.Muted, final.Muted, "Muted in the end")
+	}
+	if req.Hold != nil {
+		assert.Equal(t, *req.Hold, final.Hold, "Hold in the end")
+	}
+}
+
+// runStepFaultBatch is the same row through package batch over the
+// participant's conference (it holds no one else): the batch sends the
+// rest after a 429 and nothing after an ambiguous failure, and never
+// again a call that completed an applied field the carrier can read, nor
+// an announcement.
+func runStepFaultBatch(t *testing.T, h Harness, req participant.UpdateRequest, start Participant, steps []Step, k int,
+	fault Fault) {
+	f := setup(t, h, providers.Options{Retry: noRetry()})
+	f.skipUnless(participant.OpList)
+	p := f.p
+	p.Muted, p.Hold = start.Muted, start.Hold
+	f.env.Backend.Seed(p)
+	f.reset()
+	f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the listing
+	for range steps[:k] {
+		f.env.Backend.Fail(Fault{Delay: time.Nanosecond})
+	}
+	if fault.Status == http.StatusTooManyRequests {
+		fault.RetryAfter = "0"
+	}
+	f.env.Backend.Fail(fault)
+	rs, err := batch.UpdateAll(context.Background(), f.u, f.ref.ConferenceRef(), req, batch.Options{Concurrency: 1})
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	reqs := f.env.Backend.Requests()
+	require.Greater(t, len(reqs), k+1)
+	after := reqs[k+2:] // the listing, the calls up to the failed one
+	announced := 0
+	for _, r := range reqs {
+		if req.AnnounceURL != nil && strings.Contains(string(r.Body), *req.AnnounceURL) &&
+			r.Status != http.StatusTooManyRequests { // a 429 is not processed: sending it again is right
+			announced++
+		}
+	}
+	assert.LessOrEqual(t, announced, 1, "the announcement is played once at most")
+	if fault.Status != http.StatusTooManyRequests {
+		assert.Error(t, rs[0].Err, "an ambiguous failure is not retried by the batch")
+		assert.Empty(t, after, "nothing sent after the failed call")
+		return
+	}
+	require.NoError(t, rs[0].Err, "the batch sends the rest after the 429")
+	assert.Equal(t, 1, rs[0].RateLimited)
+	caps := f.u.Capabilities()
+	for _, done := range steps[:k] {
+		if done.Fields == 0 || !done.Fields.Has(participant.FieldAnnounceURL) && done.Fields&^caps.Readable != 0 {
+			continue
+		}
+		for _, r := range after {
+			same := r.Method == done.Method && r.Path == done.Path(f.p.Account, f.ref.Conference, f.ref.Call) &&
+				(done.Body.JSON == "" || jsonEqual(done.Body.JSON, string(r.Body)))
+			assert.False(t, same, "the call %s completed %s, applied: the batch does not send it again", done.Name, done.Fields)
 		}
 	}
 	final := f.stored()
