@@ -2,7 +2,6 @@ package adapter
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
@@ -186,13 +185,9 @@ func (c *Client) sendStep(ctx context.Context, account string, ref participant.R
 
 // stepFailed completes the error of step s, which failed after the steps
 // before it applied the fields in applied (rest being the others): the
-// step's name, the applied fields, the attempts of every step, and, when
-// no layer below said it, how far the rest of the update got.
+// step's name, the applied fields and the attempts of every step.
 func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied, rest participant.FieldSet, attempts int) *participant.Error {
-	if pe.Delivery == participant.DeliveryUnknown {
-		pe.Delivery = stepDelivery(pe)
-	}
-	pe.Attempts = attempts
+	pe.Attempts = attempts // pe.Delivery, set by send, says how far the failed step, so the rest, got
 	pe.Applied = applied
 	if len(steps) > 1 {
 		pe.Step = s.Name
@@ -209,20 +204,6 @@ func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied
 		pe.Message = msg + prefixed(pe.Message)
 	}
 	return pe
-}
-
-// stepDelivery is how far a failed step got, from its own answer: nothing
-// sent, answered without acting (a 4xx, a 429), or maybe acted on (a 5xx,
-// a failure after sending). It describes the rest of the update: the
-// failed step and those after it, which were not sent.
-func stepDelivery(pe *participant.Error) participant.Delivery {
-	switch {
-	case pe.Attempts == 0:
-		return participant.DeliveryNotSent
-	case pe.HTTPStatus >= 400 && pe.HTTPStatus < 500 && pe.HTTPStatus != http.StatusRequestTimeout:
-		return participant.DeliveryAnswered
-	}
-	return participant.DeliveryMaybe
 }
 
 // asSet is the participant after an update whose carrier cannot report

@@ -7,13 +7,14 @@ import (
 )
 
 // The emulator's demo data for Plivo: fixed, and the emulator's own
-// credentials. A member is addressed by its member id: no labels.
+// credentials. A member is addressed by its member id: no labels. The ids
+// are eight digits, so none is part of a random six-digit one (NewMemberID).
 const (
 	DemoAuthID         = "MAEMULATOR0000000001"
 	DemoAuthToken      = "emulator-plivo-token-0000000000000001"
 	DemoConference     = "demo-room"
-	DemoAgentMember    = "1001"
-	DemoCustomerMember = "1002"
+	DemoAgentMember    = "20000001"
+	DemoCustomerMember = "20000002"
 )
 
 func init() {
