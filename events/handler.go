@@ -1,0 +1,279 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Handler defaults.
+const (
+	DefaultMaxBody       = 64 << 10
+	DefaultDedupWindow   = 10 * time.Minute
+	DefaultDedupCapacity = 100_000
+	bandwidthBasicRealm  = `Basic realm="carrierkit events"`
+)
+
+// HandlerOptions tune a Handler; the zero value takes every default.
+type HandlerOptions struct {
+	// MaxBody is the largest body read (0: DefaultMaxBody); a larger one
+	// is answered 413 and reaches nothing.
+	MaxBody int64
+	// DedupWindow is how long a delivered event is remembered, to drop
+	// the carrier's second delivery of it (0: DefaultDedupWindow).
+	DedupWindow time.Duration
+	// DedupCapacity bounds the events remembered (0:
+	// DefaultDedupCapacity); past it the oldest are forgotten first.
+	DedupCapacity int
+	// Now is the clock of the dedup window (nil: time.Now).
+	Now func() time.Time
+	// OnError, when set, is told of each request that delivered nothing:
+	// refused (errors.Is ErrUnverified), malformed (ErrBadPayload), an
+	// event the carrier is not known to send (ErrUnknownEvent), or one
+	// the app's deliver function failed. The error never holds a secret.
+	OnError func(r *http.Request, err error)
+}
+
+// Handler is an http.Handler for one carrier's conference callbacks: it
+// accepts only the carrier's methods, reads at most MaxBody bytes,
+// verifies, parses, drops a second delivery of an event it already
+// delivered, and hands each new Event to the app's deliver function in
+// the request's goroutine (no goroutine of its own). It answers what the
+// carrier expects (Receiver.Status) once deliver returns nil, and 500
+// when deliver fails, so the carrier sends the event again.
+//
+// Deduplication is on (carrier, conference, sequence) where the carrier
+// numbers its events, else (carrier, conference, type, call, time).
+// Arrivals are never held back to reorder them: an event numbered below
+// one already seen of its conference is delivered at once with
+// OutOfOrder set.
+//
+// A Handler is safe for concurrent use.
+type Handler struct {
+	rcv     Receiver
+	deliver func(context.Context, Event) error
+	opts    HandlerOptions
+	allow   string
+	dedup   dedup
+	bufs    sync.Pool
+}
+
+// NewHandler returns a Handler that hands the events rcv verifies and
+// parses to deliver.
+func NewHandler(rcv Receiver, deliver func(context.Context, Event) error, opts HandlerOptions) *Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.DedupWindow <= 0 {
+		opts.DedupWindow = DefaultDedupWindow
+	}
+	if opts.DedupCapacity <= 0 {
+		opts.DedupCapacity = DefaultDedupCapacity
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	h := &Handler{rcv: rcv, deliver: deliver, opts: opts, allow: strings.Join(rcv.Methods(), ", ")}
+	h.dedup.window, h.dedup.capacity = opts.DedupWindow, opts.DedupCapacity
+	h.bufs.New = func() any { return new(bytes.Buffer) }
+	return h
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if h.opts.OnError != nil && err != nil {
+		h.opts.OnError(r, err)
+	}
+	http.Error(w, http.StatusText(status), status)
+}
+
+// ServeHTTP serves one callback.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	allowed := false
+	for _, m := range h.rcv.Methods() {
+		allowed = allowed || r.Method == m
+	}
+	if !allowed {
+		w.Header().Set("Allow", h.allow)
+		h.fail(w, r, http.StatusMethodNotAllowed, nil)
+		return
+	}
+	buf := h.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= int(h.opts.MaxBody)+bytes.MinRead {
+			h.bufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, h.opts.MaxBody+1)); err != nil {
+		h.fail(w, r, http.StatusBadRequest, err)
+		return
+	}
+	if int64(buf.Len()) > h.opts.MaxBody {
+		h.fail(w, r, http.StatusRequestEntityTooLarge, nil)
+		return
+	}
+	body := buf.Bytes()
+	if err := h.rcv.Verify(r, body); err != nil {
+		switch {
+		case errors.Is(err, ErrNoSecret), errors.Is(err, ErrNoPublicURL):
+			h.fail(w, r, http.StatusInternalServerError, err) // misconfigured: fail closed
+		case errors.Is(err, ErrMissingSignature) && h.rcv.Carrier() == CarrierBandwidth:
+			w.Header().Set("WWW-Authenticate", bandwidthBasicRealm)
+			h.fail(w, r, http.StatusUnauthorized, err)
+		case errors.Is(err, ErrMissingSignature):
+			h.fail(w, r, http.StatusUnauthorized, err)
+		default:
+			h.fail(w, r, http.StatusForbidden, err)
+		}
+		return
+	}
+	ev, err := h.rcv.Parse(r, bytes.Clone(body))
+	switch {
+	case errors.Is(err, ErrUnknownEvent):
+		// Verified, but not an event this carrier is known to send: answer
+		// as the carrier expects, so it does not retry, and deliver nothing.
+		if h.opts.OnError != nil {
+			h.opts.OnError(r, err)
+		}
+		w.WriteHeader(h.rcv.Status())
+		return
+	case err != nil:
+		h.fail(w, r, http.StatusBadRequest, err)
+		return
+	}
+	key := keyOf(ev)
+	switch h.dedup.begin(key, &ev, h.opts.Now()) {
+	case delivered:
+		w.WriteHeader(h.rcv.Status())
+		return
+	case inFlight:
+		// The same event is being delivered by another request; if that
+		// one fails, the carrier's retry of this one must not be lost.
+		w.Header().Set("Retry-After", "1")
+		h.fail(w, r, http.StatusServiceUnavailable, nil)
+		return
+	}
+	if err := h.deliver(r.Context(), ev); err != nil {
+		h.dedup.abort(key)
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	h.dedup.done(key)
+	w.WriteHeader(h.rcv.Status())
+}
+
+type dedupKey struct {
+	carrier, conference string
+	seq                 uint64
+	hasSeq              bool
+	typ                 Type
+	call                string
+	at                  int64 // Unix nanoseconds
+}
+
+func keyOf(ev Event) dedupKey {
+	if ev.HasSequence {
+		return dedupKey{carrier: ev.Carrier, conference: ev.Conference, seq: ev.Sequence, hasSeq: true}
+	}
+	return dedupKey{carrier: ev.Carrier, conference: ev.Conference, typ: ev.Type, call: ev.Call, at: ev.Time.UnixNano()}
+}
+
+type dedupState int
+
+const (
+	fresh dedupState = iota
+	inFlight
+	delivered
+)
+
+type seenEntry struct {
+	expires time.Time
+	state   dedupState
+}
+
+type fifoEntry struct {
+	key     dedupKey
+	expires time.Time
+}
+
+type confKey struct{ carrier, conference string }
+
+type highest struct {
+	seq     uint64
+	expires time.Time
+}
+
+// dedup remembers events for a window, bounded in count.
+type dedup struct {
+	window   time.Duration
+	capacity int
+
+	mu     sync.Mutex
+	seen   map[dedupKey]seenEntry
+	fifo   []fifoEntry
+	latest map[confKey]highest
+}
+
+// begin marks key in flight unless it is known; it sets ev.OutOfOrder.
+func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) dedupState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = make(map[dedupKey]seenEntry)
+		d.latest = make(map[confKey]highest)
+	}
+	if e, ok := d.seen[key]; ok && now.Before(e.expires) {
+		return e.state
+	}
+	for len(d.fifo) > 0 && (!now.Before(d.fifo[0].expires) || len(d.fifo) >= d.capacity) {
+		head := d.fifo[0]
+		if e, ok := d.seen[head.key]; ok && e.expires.Equal(head.expires) {
+			delete(d.seen, head.key)
+		}
+		d.fifo[0] = fifoEntry{}
+		d.fifo = d.fifo[1:]
+	}
+	expires := now.Add(d.window)
+	d.seen[key] = seenEntry{expires: expires, state: inFlight}
+	d.fifo = append(d.fifo, fifoEntry{key, expires})
+	if ev.HasSequence {
+		ck := confKey{ev.Carrier, ev.Conference}
+		hi, ok := d.latest[ck]
+		if ok && now.Before(hi.expires) && ev.Sequence < hi.seq {
+			ev.OutOfOrder = true
+		} else {
+			hi.seq = ev.Sequence
+		}
+		hi.expires = expires
+		d.latest[ck] = hi
+		if len(d.latest) > d.capacity {
+			for k, v := range d.latest {
+				if !now.Before(v.expires) || len(d.latest) > d.capacity {
+					delete(d.latest, k)
+				}
+			}
+		}
+	}
+	return fresh
+}
+
+func (d *dedup) done(key dedupKey) {
+	d.mu.Lock()
+	if e, ok := d.seen[key]; ok {
+		e.state = delivered
+		d.seen[key] = e
+	}
+	d.mu.Unlock()
+}
+
+// abort forgets key, so the carrier's next delivery is delivered.
+func (d *dedup) abort(key dedupKey) {
+	d.mu.Lock()
+	delete(d.seen, key)
+	d.mu.Unlock()
+}
