@@ -87,7 +87,7 @@ func (t *TeXML) Verify(r *http.Request, body []byte) error {
 	if len(sigB64) != base64.StdEncoding.EncodedLen(ed25519.SignatureSize) {
 		return verifyErr(CarrierTelnyx, ErrBadSignature, HeaderTelnyxSignature+" is not a base64 Ed25519 signature")
 	}
-	if n, err := base64.StdEncoding.Decode(dec[:], []byte(sigB64)); err != nil || n != ed25519.SignatureSize {
+	if n, err := strictBase64.Decode(dec[:], []byte(sigB64)); err != nil || n != ed25519.SignatureSize {
 		return verifyErr(CarrierTelnyx, ErrBadSignature, HeaderTelnyxSignature+" is not a base64 Ed25519 signature")
 	}
 	copy(sig[:], dec[:])

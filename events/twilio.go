@@ -126,9 +126,12 @@ func verifyHMAC(carrier, key string, src URLSource, sig, header string, relay bo
 		}
 		part = urlBody
 	} else {
+		if len(sig) != base64.StdEncoding.EncodedLen(sha1.Size) {
+			return verifyErr(carrier, ErrBadSignature, header+" is not a base64 HMAC-SHA1")
+		}
 		s.want = slices.Grow(s.want[:0], sha1.Size+1)[:sha1.Size+1]
-		n, err := base64.StdEncoding.Decode(s.want, []byte(sig))
-		if len(sig) != base64.StdEncoding.EncodedLen(sha1.Size) || err != nil || n != sha1.Size {
+		n, err := strictBase64.Decode(s.want, []byte(sig))
+		if err != nil || n != sha1.Size {
 			return verifyErr(carrier, ErrBadSignature, header+" is not a base64 HMAC-SHA1")
 		}
 		s.want = s.want[:n]
@@ -280,3 +283,7 @@ func writeString(h hash.Hash, s string) {
 	}
 	_, _ = h.Write([]byte(s))
 }
+
+// strictBase64 refuses non-zero padding bits, so one signature has one
+// spelling, as the SDKs' string comparisons have it.
+var strictBase64 = base64.StdEncoding.Strict()
