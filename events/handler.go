@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -99,7 +100,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !allowed {
 		w.Header().Set("Allow", h.allow)
-		h.fail(w, r, http.StatusMethodNotAllowed, nil)
+		h.fail(w, r, http.StatusMethodNotAllowed, errors.New("events: "+h.rcv.Carrier()+": method "+r.Method+" not allowed (want "+h.allow+")"))
 		return
 	}
 	buf := h.bufs.Get().(*bytes.Buffer)
@@ -114,7 +115,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if int64(buf.Len()) > h.opts.MaxBody {
-		h.fail(w, r, http.StatusRequestEntityTooLarge, nil)
+		h.fail(w, r, http.StatusRequestEntityTooLarge, errors.New("events: "+h.rcv.Carrier()+": body over "+strconv.FormatInt(h.opts.MaxBody, 10)+" bytes (HandlerOptions.MaxBody)"))
 		return
 	}
 	body := buf.Bytes()
