@@ -17,7 +17,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, c := range emulator.Carriers() {
 		routes = append(routes, c.Name+" under "+c.Prefix+"/")
 	}
-	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
+	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D] [--callback PROVIDER=URL]...\n\n"+
 		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
 		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
 		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
@@ -40,6 +40,13 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			faults = append(faults, f)
 			return err
 		})
+	var callbacks []emulator.Callback
+	fs.Func("callback", "post a conference's status callbacks to a URL (repeatable): `PROVIDER[:CONFERENCE]=[GET:]URL`,\nsigned as the carrier signs them (keys in webhook_keys); see carrierctl events",
+		func(s string) error {
+			c, err := emulator.ParseCallback(s)
+			callbacks = append(callbacks, c)
+			return err
+		})
 	verbose := fs.Bool("v", false, "log each request to stderr (never credentials)")
 	size := fs.Int("participants", 0, "grow each demo conference to `N` participants (labels participant-3, …)")
 	var load vendorfake.Load
@@ -49,6 +56,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	e := emulator.New()
+	defer e.Close()
 	e.Logger = newLogger(*verbose, stderr)
 	if *endpoints < 1 || *endpoints > 64 {
 		return usagef("--endpoints: want a count from 1 to 64")
@@ -65,6 +73,11 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err := e.SetLoad(load); err != nil {
 		return usagef("--max-concurrent, --latency: %v", err)
+	}
+	for _, c := range callbacks {
+		if err := e.SetCallback(c); err != nil {
+			return usagef("--callback: %v", err)
+		}
 	}
 	if *endpoints > 1 {
 		return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout)
