@@ -144,8 +144,8 @@ func verifyHMAC(carrier, key string, src URLSource, sig, header string, relay bo
 		}
 	}
 	su := splitURL(u)
-	with, without, two := su.variants()
-	if !s.signs(su, with, part, body) && !(two && s.signs(su, without, part, body)) {
+	first, second, two := su.variants()
+	if !s.signs(su, first, part, body) && !(two && s.signs(su, second, part, body)) {
 		return verifyErr(carrier, ErrBadSignature, "")
 	}
 	if hasHash {

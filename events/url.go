@@ -97,12 +97,13 @@ func splitURL(u string) signedURL {
 	return s
 }
 
-// variants returns the ports to sign with: the port (or the default one)
-// first, then none; one entry when both are the same URL.
-func (s signedURL) variants() (with, without string, two bool) {
-	with = s.port
-	if with == "" {
-		with = s.defaultPort
+// variants returns the ports to sign with: the URL as received first (the
+// common case: one HMAC), then the other variant (the default port added
+// when it had none, any port removed when it had one). two is false when
+// the scheme has no default port and the URL none.
+func (s signedURL) variants() (first, second string, two bool) {
+	if s.port != "" {
+		return s.port, "", true
 	}
-	return with, "", with != ""
+	return "", s.defaultPort, s.defaultPort != ""
 }
