@@ -90,7 +90,7 @@ func splitURL(u string) signedURL {
 		s.defaultPort = ":80"
 	}
 	hostport := authority[strings.LastIndexByte(authority, '@')+1:]
-	if c := strings.LastIndexByte(hostport, ':'); c >= 0 && strings.IndexByte(hostport[c:], ']') < 0 {
+	if c := strings.LastIndexByte(hostport, ':'); c >= 0 && digits(hostport[c+1:]) {
 		cut := len(s.head) - (len(hostport) - c)
 		s.head, s.port = s.head[:cut], s.head[cut:]
 	}
@@ -106,4 +106,15 @@ func (s signedURL) variants() (first, second string, two bool) {
 		return s.port, "", true
 	}
 	return "", s.defaultPort, s.defaultPort != ""
+}
+
+// digits reports whether s is a port: one or more ASCII digits. Anything
+// else after a colon (an IPv6 literal's tail, garbage) is not stripped.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
