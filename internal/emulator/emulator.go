@@ -187,6 +187,7 @@ func New() *Emulator {
 				Label: p.Label, StartConferenceOnEnter: true, Status: "connected"})
 		}
 	}
+	e.enableCreate() // participant creation, with ConferenceStatusCallback (create.go)
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
 	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)

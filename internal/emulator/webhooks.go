@@ -27,6 +27,10 @@ type Callback struct {
 	URL string `json:"url"`
 	// Method is POST (the default) or GET.
 	Method string `json:"method,omitempty"`
+	// Events are the subscription keywords (start end join leave mute
+	// hold modify speaker announcement) of a Twilio-family carrier; nil
+	// takes every event the carrier sends.
+	Events []string `json:"events,omitempty"`
 }
 
 // Webhook delivery defaults: what carriers do, within a bound.
@@ -196,6 +200,9 @@ func (e *Emulator) enqueue(h *webhooks, v *Vendor, conf *conferenceHooks, ch ven
 		now = h.opts.Now()
 	}
 	for _, cb := range cbs {
+		if !conf.subscribed(cb.event) {
+			continue
+		}
 		seq := -1
 		if conf.seq >= 0 {
 			seq = conf.seq

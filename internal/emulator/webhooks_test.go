@@ -139,3 +139,44 @@ func TestWebhookCloseIdle(t *testing.T) {
 	require.NoError(t, e.Close())
 	require.NoError(t, e.Close())
 }
+
+// CreateParticipant with ConferenceStatusCallback sets the conference's
+// callback as Twilio and TeXML do: the first one set wins, and
+// ConferenceStatusCallbackEvent subscribes (Twilio's default start end,
+// TeXML's none).
+func TestConferenceStatusCallbackOnCreate(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string][]string{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		mu.Lock()
+		got[r.URL.Path] = append(got[r.URL.Path], r.PostForm.Get("StatusCallbackEvent"))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	e, base := start(t)
+	defer e.Close()
+
+	create := func(path, auth, form string) reply {
+		return do(t, "POST", base+path, auth, form)
+	}
+	r := create(twilioPath[:len(twilioPath)-1]+".json", basicAuth,
+		"From=%2B15550001111&To=%2B15550002222&Label=late&ConferenceStatusCallback="+hook.URL+"/first&ConferenceStatusCallbackEvent=join+leave")
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	assert.Contains(t, r.body, `"label":"late"`)
+	r = create(twilioPath[:len(twilioPath)-1]+".json", basicAuth, "From=a&To=b&ConferenceStatusCallback="+hook.URL+"/second")
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	r = create(twilioPath[:len(twilioPath)-1]+".json", basicAuth, "To=b")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, "From is required")
+	r = create(twilioPath[:len(twilioPath)-1]+".json", "Basic bm9wZTpub3Bl", "From=a&To=b")
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+
+	r = create(texmlPath[:len(texmlPath)-1], bearerAuth, "From=a&To=b&ConferenceStatusCallback="+hook.URL+"/texml")
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	flush(t, e)
+	mu.Lock()
+	defer mu.Unlock()
+	// The two demo joins, the first create's join, the second's: no start
+	// (not subscribed), nothing at /second (the first callback wins).
+	assert.Equal(t, map[string][]string{"/first": {"participant-join", "participant-join", "participant-join", "participant-join"}}, got)
+}

@@ -40,6 +40,8 @@ type WebhookStyle struct {
 	mute      bool // participant-mute/unmute and -hold/-unhold
 	modify    bool // participant-modify
 	announce  bool // announcement-end
+	// defaultEvents is the subscription of an API create that names none.
+	defaultEvents []string
 }
 
 // Webhook key names in WebhookStyle.Keys.
@@ -55,7 +57,8 @@ const (
 // conference event Twilio sends but speech (the fake has no audio).
 func TwilioWebhooks(authToken string) *WebhookStyle {
 	return &WebhookStyle{Keys: map[string]string{KeyAuthToken: authToken}, header: "X-Twilio-Signature", hmacKey: authToken,
-		seqFrom: 1, labels: true, coaching: true, flags: true, reasons: true, mute: true, modify: true, announce: true}
+		seqFrom: 1, labels: true, coaching: true, flags: true, reasons: true, mute: true, modify: true, announce: true,
+		defaultEvents: []string{"start", "end"}}
 }
 
 // SignalWireWebhooks: X-SignalWire-Signature with the project's signing
@@ -63,7 +66,7 @@ func TwilioWebhooks(authToken string) *WebhookStyle {
 // ParticipantLabel or Reason fields (SW-DOC).
 func SignalWireWebhooks(signingKey string) *WebhookStyle {
 	return &WebhookStyle{Keys: map[string]string{KeySigningKey: signingKey}, header: "X-SignalWire-Signature", hmacKey: signingKey,
-		seqFrom: -1, flags: true, mute: true}
+		seqFrom: -1, flags: true, mute: true, defaultEvents: []string{"start", "end"}}
 }
 
 // TeXMLWebhooks: Ed25519 (telnyx-signature-ed25519 over timestamp|body)
@@ -73,7 +76,7 @@ func SignalWireWebhooks(signingKey string) *WebhookStyle {
 func TeXMLWebhooks(seed []byte) *WebhookStyle {
 	k := ed25519.NewKeyFromSeed(seed)
 	return &WebhookStyle{Keys: map[string]string{KeyEd25519PublicKey: base64.StdEncoding.EncodeToString(k.Public().(ed25519.PublicKey))},
-		edKey: k, seqFrom: 0, rfc3339: true, labels: true}
+		edKey: k, seqFrom: 0, rfc3339: true, labels: true, defaultEvents: []string{}}
 }
 
 // BandwidthWebhooks: JSON conferenceCreated, conferenceMemberJoin,

@@ -51,6 +51,7 @@ type Server struct {
 	load load
 
 	notify func(Change) // SetNotify
+	create Create       // SetCreate
 }
 
 // entry is a stored participant; seq orders it for paging.
@@ -435,6 +436,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 		return
 	case account != "" && rt.account != account:
 		fail(Problem{Kind: Forbidden})
+		return
+	case rt.list && r.Method == http.MethodPost && s.creating() != nil:
+		s.serveCreate(w, rt, rec, s.creating())
 		return
 	case rt.list && r.Method != http.MethodGet:
 		w.Header().Set("Allow", "GET")
