@@ -119,7 +119,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := buf.Bytes()
-	if err := h.rcv.Verify(r, body); err != nil {
+	var ev Event
+	var verr, err error
+	if vp, ok := h.rcv.(verifyParser); ok {
+		ev, verr, err = vp.verifyAndParse(r, body)
+	} else if verr = h.rcv.Verify(r, body); verr == nil {
+		ev, err = h.rcv.Parse(r, bytes.Clone(body))
+	}
+	if err := verr; err != nil {
 		switch {
 		case errors.Is(err, ErrNoSecret), errors.Is(err, ErrNoPublicURL):
 			h.fail(w, r, http.StatusInternalServerError, err) // misconfigured: fail closed
@@ -133,7 +140,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	ev, err := h.rcv.Parse(r, bytes.Clone(body))
 	switch {
 	case errors.Is(err, ErrUnknownEvent):
 		// Verified, but not an event this carrier is known to send: answer

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,5 +270,31 @@ func TestHandlerConcurrent(t *testing.T) {
 	wg.Wait()
 	if delivered.Load() != 8 || codes[http.StatusOK]+codes[http.StatusServiceUnavailable] != 64 {
 		t.Fatalf("delivered %d, answers %v", delivered.Load(), codes)
+	}
+}
+
+// The Handler parses a verified form once, for the signature and the
+// Event; what it delivers is what Parse returns.
+func TestHandlerDeliversWhatParseReturns(t *testing.T) {
+	for i, p := range []url.Values{
+		twilioCallback("participant-hold", 1, url.Values{"Muted": {"true"}, "Hold": {"true"}, "Coaching": {"false"}, "ParticipantLabel": {"a b+c"}}),
+		twilioCallback("conference-end", 2, url.Values{"ReasonConferenceEnded": {"last-participant-left"}, "Reason": {"x%y"}, "CallSidEndingConference": {"CA9"}}),
+		twilioCallback("participant-join", 3, url.Values{"CallSid": {"CA2", "CA1"}}), // repeated: the first in the body is used
+		twilioCallback("participant-leave", 4, url.Values{"Muted": {"maybe"}}),
+	} {
+		s := &sink{}
+		h := newTwilioHandler(s, events.HandlerOptions{})
+		w := serve(h, signedTwilio(p))
+		want, werr := (&events.Twilio{}).Parse(signedTwilio(p), []byte(p.Encode()))
+		if werr != nil {
+			if w.Code != http.StatusBadRequest || len(s.events()) != 0 {
+				t.Errorf("%d: Parse: %v; handler answered %d", i, werr, w.Code)
+			}
+			continue
+		}
+		got := s.events()
+		if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+			t.Errorf("%d: delivered %+v\nParse      %+v", i, got, want)
+		}
 	}
 }

@@ -131,7 +131,7 @@ func ParseTwilio(provider string, params url.Values, raw []byte) (Event, error) 
 	default:
 		return Event{}, &PayloadError{Carrier: provider, Rule: "not a Twilio-family provider (want twilio, signalwire or texml)"}
 	}
-	return mapTwilioFamily(carrier, provider, types, params, raw)
+	return mapTwilioFamily(carrier, provider, types, params.Get, raw)
 }
 
 func parseTwilioFamily(carrier, provider string, types map[string]Type, r *http.Request, body []byte) (Event, error) {
@@ -163,14 +163,16 @@ func parseTwilioFamily(carrier, provider string, types map[string]Type, r *http.
 			return Event{}, &PayloadError{Carrier: carrier, Field: "body", Rule: "not form-encoded"}
 		}
 	}
-	return mapTwilioFamily(carrier, provider, types, params, raw)
+	return mapTwilioFamily(carrier, provider, types, params.Get, raw)
 }
 
-func mapTwilioFamily(carrier, provider string, types map[string]Type, p url.Values, raw []byte) (Event, error) {
+// mapTwilioFamily maps the parameters get returns (the first value of a
+// name, "" when absent).
+func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(string) string, raw []byte) (Event, error) {
 	bad := func(field, rule string) (Event, error) {
 		return Event{}, &PayloadError{Carrier: carrier, Field: field, Rule: rule}
 	}
-	name := p.Get("StatusCallbackEvent")
+	name := get("StatusCallbackEvent")
 	typ, ok := types[name]
 	if !ok {
 		if name == "" {
@@ -181,23 +183,23 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, p url.Valu
 	}
 	ev := Event{
 		Carrier: carrier, Provider: provider, Type: typ, CarrierType: name,
-		Account: p.Get("AccountSid"), Conference: p.Get("ConferenceSid"), ConferenceName: p.Get("FriendlyName"),
-		Call: p.Get("CallSid"), Label: p.Get("ParticipantLabel"),
-		EndedByCall: p.Get("CallSidEndingConference"), EndedByLabel: p.Get("ParticipantLabelEndingConference"),
-		ReasonText: p.Get("Reason"), Raw: raw,
+		Account: get("AccountSid"), Conference: get("ConferenceSid"), ConferenceName: get("FriendlyName"),
+		Call: get("CallSid"), Label: get("ParticipantLabel"),
+		EndedByCall: get("CallSidEndingConference"), EndedByLabel: get("ParticipantLabelEndingConference"),
+		ReasonText: get("Reason"), Raw: raw,
 	}
 	if ev.Conference == "" {
 		return bad("ConferenceSid", "missing")
 	}
 	switch typ {
 	case ConferenceEnded:
-		ev.EndReason = p.Get("ReasonConferenceEnded")
+		ev.EndReason = get("ReasonConferenceEnded")
 	case ParticipantLeft:
-		ev.EndReason = p.Get("ReasonParticipantLeft")
+		ev.EndReason = get("ReasonParticipantLeft")
 	case AnnouncementFailed:
-		ev.EndReason = p.Get("ReasonAnnouncementFailed")
+		ev.EndReason = get("ReasonAnnouncementFailed")
 	}
-	if ts := p.Get("Timestamp"); ts != "" {
+	if ts := get("Timestamp"); ts != "" {
 		t, err := parseTime(ts)
 		if err != nil {
 			return bad("Timestamp", "want an RFC 2822 or RFC 3339 time")
@@ -206,36 +208,52 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, p url.Valu
 	} else {
 		return bad("Timestamp", "missing")
 	}
-	if s := p.Get("SequenceNumber"); s != "" {
+	if s := get("SequenceNumber"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return bad("SequenceNumber", "want a whole number >= 0")
 		}
 		ev.Sequence, ev.HasSequence = n, true
 	}
-	for _, f := range []struct {
-		name string
-		dst  **bool
-	}{
-		{"Muted", &ev.State.Muted}, {"Hold", &ev.State.Hold}, {"Coaching", &ev.State.Coaching},
-		{"EndConferenceOnExit", &ev.State.EndConferenceOnExit}, {"StartConferenceOnEnter", &ev.State.StartConferenceOnEnter},
-	} {
-		switch p.Get(f.name) {
-		case "":
-		case "true":
-			*f.dst = boolPtr(true)
-		case "false":
-			*f.dst = boolPtr(false)
-		default:
-			return bad(f.name, "want true or false")
+	// One allocation holds the reported flags; each field points into it.
+	var flags *[len(stateFields)]bool
+	for i, name := range stateFields {
+		v := get(name)
+		if v == "" {
+			continue
 		}
+		if v != "true" && v != "false" {
+			return bad(name, "want true or false")
+		}
+		if flags == nil {
+			flags = new([len(stateFields)]bool)
+		}
+		flags[i] = v == "true"
+		*ev.State.field(i) = &flags[i]
 	}
 	return ev, nil
 }
 
-func boolPtr(b bool) *bool { return &b }
+// stateFields are the Twilio-family names of State's fields, in order.
+var stateFields = [...]string{"Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter"}
+
+func (s *State) field(i int) **bool {
+	switch i {
+	case 0:
+		return &s.Muted
+	case 1:
+		return &s.Hold
+	case 2:
+		return &s.Coaching
+	case 3:
+		return &s.EndConferenceOnExit
+	default:
+		return &s.StartConferenceOnEnter
+	}
+}
 
 var timeLayouts = []string{
+	"Mon, 2 Jan 2006 15:04:05 +0000", // RFC 2822 in UTC, as Twilio sends it (no zone to allocate)
 	"Mon, 2 Jan 2006 15:04:05 -0700", // RFC 2822, Twilio and SignalWire
 	time.RFC3339Nano,                 // TeXML, Bandwidth
 	"Mon, 2 Jan 2006 15:04:05 MST",

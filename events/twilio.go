@@ -51,19 +51,23 @@ type SignalWire struct {
 // holds.
 func (t *Twilio) Verify(r *http.Request, body []byte) error {
 	sig := r.Header.Get(HeaderTwilioSignature)
-	return verifyHMAC(CarrierTwilio, t.AuthToken, t.URLSource, sig, HeaderTwilioSignature, false, r, body)
+	return verifyHMAC(CarrierTwilio, t.AuthToken, t.URLSource, sig, HeaderTwilioSignature, false, r, body, nil)
 }
 
 // Verify checks the request's signature; body is the request body as
 // received.
 func (s *SignalWire) Verify(r *http.Request, body []byte) error {
-	header := HeaderSignalWireSignature
-	sig := r.Header.Get(header)
-	if sig == "" {
-		header = HeaderTwilioSignature
-		sig = r.Header.Get(header)
+	sig, header := s.signature(r)
+	return verifyHMAC(CarrierSignalWire, s.SigningKey, s.URLSource, sig, header, true, r, body, nil)
+}
+
+// signature returns X-SignalWire-Signature, else X-Twilio-Signature, and
+// which it was.
+func (*SignalWire) signature(r *http.Request) (sig, header string) {
+	if sig = r.Header.Get(HeaderSignalWireSignature); sig != "" {
+		return sig, HeaderSignalWireSignature
 	}
-	return verifyHMAC(CarrierSignalWire, s.SigningKey, s.URLSource, sig, header, true, r, body)
+	return r.Header.Get(HeaderTwilioSignature), HeaderTwilioSignature
 }
 
 // scratch is a pooled HMAC and the buffers of one verification.
@@ -72,6 +76,7 @@ type scratch struct {
 	mac   hash.Hash
 	sum   []byte
 	want  []byte
+	msg   []byte // the URL being signed
 	buf   []byte // unescaped form keys and values
 	pairs []pair
 }
@@ -89,7 +94,7 @@ func getScratch(key string) *scratch {
 }
 
 func putScratch(s *scratch) {
-	if cap(s.buf) > 64<<10 || cap(s.pairs) > 4096 {
+	if cap(s.buf) > 64<<10 || cap(s.pairs) > 4096 || cap(s.msg) > 64<<10 {
 		return // let an outsized one go
 	}
 	scratchPool.Put(s)
@@ -104,7 +109,11 @@ const (
 	urlBody                   // SignalWire RELAY: the raw body
 )
 
-func verifyHMAC(carrier, key string, src URLSource, sig, header string, relay bool, r *http.Request, body []byte) error {
+// verifyHMAC verifies; when the request verified and its form was parsed
+// (a POST form), it calls parsed with the scratch still held, so the
+// Handler parses the form once.
+func verifyHMAC(carrier, key string, src URLSource, sig, header string, relay bool, r *http.Request, body []byte,
+	parsed func(*scratch)) error {
 	if key == "" {
 		return verifyErr(carrier, ErrNoSecret, "")
 	}
@@ -158,6 +167,9 @@ func verifyHMAC(carrier, key string, src URLSource, sig, header string, relay bo
 			return verifyErr(carrier, ErrBodyHash, "")
 		}
 	}
+	if parsed != nil && part == urlForm {
+		parsed(s)
+	}
 	return nil
 }
 
@@ -165,9 +177,8 @@ func verifyHMAC(carrier, key string, src URLSource, sig, header string, relay bo
 // has the signature received.
 func (s *scratch) signs(su signedURL, port string, part signedPart, body []byte) bool {
 	s.mac.Reset()
-	writeString(s.mac, su.head)
-	writeString(s.mac, port)
-	writeString(s.mac, su.tail)
+	s.msg = append(append(append(s.msg[:0], su.head...), port...), su.tail...)
+	s.mac.Write(s.msg)
 	switch part {
 	case urlForm:
 		for _, p := range s.pairs {
@@ -272,16 +283,6 @@ func queryValue(u, key string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// writeString writes s to h without copying it to a new slice where the
-// hash supports it.
-func writeString(h hash.Hash, s string) {
-	if sw, ok := h.(interface{ WriteString(string) (int, error) }); ok {
-		_, _ = sw.WriteString(s)
-		return
-	}
-	_, _ = h.Write([]byte(s))
 }
 
 // strictBase64 refuses non-zero padding bits, so one signature has one
