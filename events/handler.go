@@ -81,7 +81,7 @@ func NewHandler(rcv Receiver, deliver func(context.Context, Event) error, opts H
 	}
 	h := &Handler{rcv: rcv, deliver: deliver, opts: opts, allow: strings.Join(rcv.Methods(), ", ")}
 	h.dedup.window, h.dedup.capacity = opts.DedupWindow, opts.DedupCapacity
-	h.bufs.New = func() any { return new(bytes.Buffer) }
+	h.bufs.New = func() any { b := make([]byte, 0, 4<<10); return &b }
 	return h
 }
 
@@ -103,24 +103,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusMethodNotAllowed, errors.New("events: "+h.rcv.Carrier()+": method "+r.Method+" not allowed (want "+h.allow+")"))
 		return
 	}
-	buf := h.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
+	bp := h.bufs.Get().(*[]byte)
 	defer func() {
-		if buf.Cap() <= int(h.opts.MaxBody)+bytes.MinRead {
-			h.bufs.Put(buf)
+		if cap(*bp) <= int(h.opts.MaxBody)+1 {
+			h.bufs.Put(bp)
 		}
 	}()
-	if _, err := buf.ReadFrom(io.LimitReader(r.Body, h.opts.MaxBody+1)); err != nil {
+	var src io.Reader = http.NoBody
+	if r.Body != nil {
+		src = r.Body
+	}
+	body, err := readAtMost(src, (*bp)[:0], h.opts.MaxBody+1)
+	*bp = body[:0]
+	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
-	if int64(buf.Len()) > h.opts.MaxBody {
+	if int64(len(body)) > h.opts.MaxBody {
 		h.fail(w, r, http.StatusRequestEntityTooLarge, errors.New("events: "+h.rcv.Carrier()+": body over "+strconv.FormatInt(h.opts.MaxBody, 10)+" bytes (HandlerOptions.MaxBody)"))
 		return
 	}
-	body := buf.Bytes()
 	var ev Event
-	var verr, err error
+	var verr error
 	if vp, ok := h.rcv.(verifyParser); ok {
 		ev, verr, err = vp.verifyAndParse(r, body)
 	} else if verr = h.rcv.Verify(r, body); verr == nil {
@@ -283,4 +287,23 @@ func (d *dedup) abort(key dedupKey) {
 	d.mu.Lock()
 	delete(d.seen, key)
 	d.mu.Unlock()
+}
+
+// readAtMost appends to dst what r holds, reading no more than limit bytes.
+func readAtMost(r io.Reader, dst []byte, limit int64) ([]byte, error) {
+	for int64(len(dst)) < limit {
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
+		}
+		end := min(int64(cap(dst)), limit)
+		n, err := r.Read(dst[len(dst):end])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
 }
