@@ -3,8 +3,21 @@ package events
 import (
 	"bytes"
 	"net/http"
-	"sort"
 )
+
+// twilioNames are the parameters mapTwilioFamily reads.
+var twilioNames = [...]string{"StatusCallbackEvent", "AccountSid", "ConferenceSid", "FriendlyName", "CallSid",
+	"ParticipantLabel", "CallSidEndingConference", "ParticipantLabelEndingConference", "Reason",
+	"ReasonConferenceEnded", "ReasonParticipantLeft", "ReasonAnnouncementFailed", "Timestamp", "SequenceNumber",
+	"Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter"}
+
+var twilioNameIndex = func() map[string]int {
+	m := make(map[string]int, len(twilioNames))
+	for i, n := range twilioNames {
+		m[n] = i
+	}
+	return m
+}()
 
 // verifyParser is the Handler's path for a Twilio-family form POST: the
 // form is unescaped once, for the signature and for the Event. verr is a
@@ -54,12 +67,18 @@ func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body 
 		}
 	}
 	vals := string(s.buf) // one allocation for every value the Event keeps
-	get := func(name string) string {
-		i := sort.Search(len(s.pairs), func(i int) bool { return string(s.buf[s.pairs[i].k0:s.pairs[i].k1]) >= name })
-		if i < len(s.pairs) && string(s.buf[s.pairs[i].k0:s.pairs[i].k1]) == name {
-			return vals[s.pairs[i].v0:s.pairs[i].v1]
+	var found [len(twilioNames)]string
+	for _, p := range s.pairs {
+		if i, ok := twilioNameIndex[string(s.buf[p.k0:p.k1])]; ok {
+			found[i] = vals[p.v0:p.v1]
 		}
-		return ""
+	}
+	get := func(name string) string {
+		i, ok := twilioNameIndex[name]
+		if !ok {
+			panic("events: twilioNames lacks " + name) // TestTwilioNamesCoverMapping
+		}
+		return found[i]
 	}
 	ev, err = mapTwilioFamily(carrier, provider, types, get, bytes.Clone(body))
 	return ev, err, true
