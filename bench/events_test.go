@@ -101,6 +101,7 @@ func BenchmarkVerify(b *testing.B) {
 		sig := c.w.req.Header.Get(events.HeaderTwilioSignature)
 		b.Run("twilio-go/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				if !rv.ValidateBody(full, c.w.body, sig) {
 					b.Fatal("twilio-go rejected it")
@@ -109,6 +110,7 @@ func BenchmarkVerify(b *testing.B) {
 		})
 		b.Run("carrierkit-twilio/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				if err := tw.Verify(c.w.req, c.w.body); err != nil {
 					b.Fatal(err)
@@ -123,6 +125,7 @@ func BenchmarkVerify(b *testing.B) {
 	sig, ts := webhooksign.Telnyx(priv, now, body)
 	b.Run("ed25519-floor", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		h := http.Header{}
 		h.Set(events.HeaderTelnyxSignature, sig)
 		h.Set(events.HeaderTelnyxTimestamp, ts)
@@ -153,6 +156,7 @@ func BenchmarkVerify(b *testing.B) {
 		tx := &events.TeXML{PublicKey: pub, ReplayCapacity: ring / 2, Now: func() time.Time { return now }}
 		i := 0
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			w := hooks[i%ring]
 			if err := tx.Verify(w.req, w.body); err != nil {
@@ -182,6 +186,7 @@ func BenchmarkEventsHandler(b *testing.B) {
 	w := &nullWriter{h: http.Header{}}
 	i := 0
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if i%ring == 0 {
 			now = now.Add(2 * time.Minute)

@@ -5,19 +5,51 @@ import (
 	"net/http"
 )
 
-// twilioNames are the parameters mapTwilioFamily reads.
-var twilioNames = [...]string{"StatusCallbackEvent", "AccountSid", "ConferenceSid", "FriendlyName", "CallSid",
-	"ParticipantLabel", "CallSidEndingConference", "ParticipantLabelEndingConference", "Reason",
-	"ReasonConferenceEnded", "ReasonParticipantLeft", "ReasonAnnouncementFailed", "Timestamp", "SequenceNumber",
-	"Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter"}
-
-var twilioNameIndex = func() map[string]int {
-	m := make(map[string]int, len(twilioNames))
-	for i, n := range twilioNames {
-		m[n] = i
+// twilioParam returns the index in twilioNames of a parameter name, or
+// -1 (a switch: no hashing, no allocation for string(bytes)).
+func twilioParam(name string) int {
+	switch name {
+	case "StatusCallbackEvent":
+		return pStatusCallbackEvent
+	case "AccountSid":
+		return pAccountSid
+	case "ConferenceSid":
+		return pConferenceSid
+	case "FriendlyName":
+		return pFriendlyName
+	case "CallSid":
+		return pCallSid
+	case "ParticipantLabel":
+		return pParticipantLabel
+	case "CallSidEndingConference":
+		return pCallSidEndingConference
+	case "ParticipantLabelEndingConference":
+		return pParticipantLabelEndingConference
+	case "Reason":
+		return pReason
+	case "ReasonConferenceEnded":
+		return pReasonConferenceEnded
+	case "ReasonParticipantLeft":
+		return pReasonParticipantLeft
+	case "ReasonAnnouncementFailed":
+		return pReasonAnnouncementFailed
+	case "Timestamp":
+		return pTimestamp
+	case "SequenceNumber":
+		return pSequenceNumber
+	case "Muted":
+		return pMuted
+	case "Hold":
+		return pHold
+	case "Coaching":
+		return pCoaching
+	case "EndConferenceOnExit":
+		return pEndConferenceOnExit
+	case "StartConferenceOnEnter":
+		return pStartConferenceOnEnter
 	}
-	return m
-}()
+	return -1
+}
 
 // verifyParser is the Handler's path for a Twilio-family form POST: the
 // form is unescaped once, for the signature and for the Event. verr is a
@@ -67,19 +99,12 @@ func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body 
 		}
 	}
 	vals := string(s.buf) // one allocation for every value the Event keeps
-	var found [len(twilioNames)]string
+	var found twilioParams
 	for _, p := range s.pairs {
-		if i, ok := twilioNameIndex[string(s.buf[p.k0:p.k1])]; ok {
+		if i := twilioParam(string(s.buf[p.k0:p.k1])); i >= 0 {
 			found[i] = vals[p.v0:p.v1]
 		}
 	}
-	get := func(name string) string {
-		i, ok := twilioNameIndex[name]
-		if !ok {
-			panic("events: twilioNames lacks " + name) // TestTwilioNamesCoverMapping
-		}
-		return found[i]
-	}
-	ev, err = mapTwilioFamily(carrier, provider, types, get, bytes.Clone(body))
+	ev, err = mapTwilioFamily(carrier, provider, types, &found, bytes.Clone(body))
 	return ev, err, true
 }

@@ -222,3 +222,22 @@ func FuzzParseBandwidth(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTwilioTime: the fast path for Twilio's RFC 2822 form agrees with
+// time.Parse on every input it accepts.
+func FuzzTwilioTime(f *testing.F) {
+	f.Add("Thu, 1 Jun 2017 20:48:32 +0000")
+	f.Add("Thu, 29 Feb 2024 00:00:00 +0000")
+	f.Add("Thu, 29 Feb 2023 00:00:00 +0000")
+	f.Fuzz(func(t *testing.T, s string) {
+		p := url.Values{"ConferenceSid": {"c"}, "StatusCallbackEvent": {"conference-start"}, "Timestamp": {s}}
+		ev, err := events.ParseTwilio(events.ProviderTwilio, p, nil)
+		if err != nil {
+			return
+		}
+		want, werr := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", s)
+		if werr == nil && !ev.Time.Equal(want) {
+			t.Fatalf("%q: got %v, time.Parse %v", s, ev.Time, want)
+		}
+	})
+}

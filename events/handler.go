@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"strconv"
@@ -80,7 +81,7 @@ func NewHandler(rcv Receiver, deliver func(context.Context, Event) error, opts H
 		opts.Now = time.Now
 	}
 	h := &Handler{rcv: rcv, deliver: deliver, opts: opts, allow: strings.Join(rcv.Methods(), ", ")}
-	h.dedup.window, h.dedup.capacity = opts.DedupWindow, opts.DedupCapacity
+	h.dedup.window, h.dedup.capacity, h.dedup.seed = opts.DedupWindow, opts.DedupCapacity, maphash.MakeSeed()
 	h.bufs.New = func() any { b := make([]byte, 0, 4<<10); return &b }
 	return h
 }
@@ -157,8 +158,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
-	key := keyOf(ev)
-	switch h.dedup.begin(key, &ev, h.opts.Now()) {
+	state, key := h.dedup.begin(keyOf(ev), &ev, h.opts.Now())
+	switch state {
 	case delivered:
 		w.WriteHeader(h.rcv.Status())
 		return
@@ -202,19 +203,23 @@ const (
 	delivered
 )
 
+// Entries are found by a hash of their key and hold the key itself: two
+// keys that share a hash are told apart (the newer replaces the older).
 type seenEntry struct {
+	key     dedupKey
 	expires time.Time
 	state   dedupState
 }
 
 type fifoEntry struct {
-	key     dedupKey
+	hash    uint64
 	expires time.Time
 }
 
 type confKey struct{ carrier, conference string }
 
 type highest struct {
+	conf    confKey
 	seq     uint64
 	expires time.Time
 }
@@ -223,45 +228,48 @@ type highest struct {
 type dedup struct {
 	window   time.Duration
 	capacity int
+	seed     maphash.Seed
 
 	mu     sync.Mutex
-	seen   map[dedupKey]seenEntry
+	seen   map[uint64]seenEntry
 	fifo   []fifoEntry
-	latest map[confKey]highest
+	latest map[uint64]highest
 }
 
 // begin marks key in flight unless it is known; it sets ev.OutOfOrder.
-func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) dedupState {
+// The hash it returns is done's and abort's.
+func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) (dedupState, uint64) {
+	h := maphash.Comparable(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.seen == nil {
-		d.seen = make(map[dedupKey]seenEntry)
-		d.latest = make(map[confKey]highest)
+		d.seen = make(map[uint64]seenEntry)
+		d.latest = make(map[uint64]highest)
 	}
-	if e, ok := d.seen[key]; ok && now.Before(e.expires) {
-		return e.state
+	if e, ok := d.seen[h]; ok && e.key == key && now.Before(e.expires) {
+		return e.state, h
 	}
 	for len(d.fifo) > 0 && (!now.Before(d.fifo[0].expires) || len(d.fifo) >= d.capacity) {
 		head := d.fifo[0]
-		if e, ok := d.seen[head.key]; ok && e.expires.Equal(head.expires) {
-			delete(d.seen, head.key)
+		if e, ok := d.seen[head.hash]; ok && e.expires.Equal(head.expires) {
+			delete(d.seen, head.hash)
 		}
-		d.fifo[0] = fifoEntry{}
 		d.fifo = d.fifo[1:]
 	}
 	expires := now.Add(d.window)
-	d.seen[key] = seenEntry{expires: expires, state: inFlight}
-	d.fifo = append(d.fifo, fifoEntry{key, expires})
+	d.seen[h] = seenEntry{key: key, expires: expires, state: inFlight}
+	d.fifo = append(d.fifo, fifoEntry{h, expires})
 	if ev.HasSequence {
 		ck := confKey{ev.Carrier, ev.Conference}
-		hi, ok := d.latest[ck]
-		if ok && now.Before(hi.expires) && ev.Sequence < hi.seq {
+		ch := maphash.Comparable(d.seed, ck)
+		hi, ok := d.latest[ch]
+		if ok && hi.conf == ck && now.Before(hi.expires) && ev.Sequence < hi.seq {
 			ev.OutOfOrder = true
 		} else {
 			hi.seq = ev.Sequence
 		}
-		hi.expires = expires
-		d.latest[ck] = hi
+		hi.conf, hi.expires = ck, expires
+		d.latest[ch] = hi
 		if len(d.latest) > d.capacity {
 			for k, v := range d.latest {
 				if !now.Before(v.expires) || len(d.latest) > d.capacity {
@@ -270,22 +278,22 @@ func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) dedupState {
 			}
 		}
 	}
-	return fresh
+	return fresh, h
 }
 
-func (d *dedup) done(key dedupKey) {
+func (d *dedup) done(h uint64) {
 	d.mu.Lock()
-	if e, ok := d.seen[key]; ok {
+	if e, ok := d.seen[h]; ok {
 		e.state = delivered
-		d.seen[key] = e
+		d.seen[h] = e
 	}
 	d.mu.Unlock()
 }
 
-// abort forgets key, so the carrier's next delivery is delivered.
-func (d *dedup) abort(key dedupKey) {
+// abort forgets the event, so the carrier's next delivery is delivered.
+func (d *dedup) abort(h uint64) {
 	d.mu.Lock()
-	delete(d.seen, key)
+	delete(d.seen, h)
 	d.mu.Unlock()
 }
 

@@ -25,6 +25,32 @@ type Receiver interface {
 	Status() int
 }
 
+// twilioNames are the Twilio-family parameters an Event is made of; the
+// p constants index them.
+var twilioNames = [...]string{"StatusCallbackEvent", "AccountSid", "ConferenceSid", "FriendlyName", "CallSid", "ParticipantLabel", "CallSidEndingConference", "ParticipantLabelEndingConference", "Reason", "ReasonConferenceEnded", "ReasonParticipantLeft", "ReasonAnnouncementFailed", "Timestamp", "SequenceNumber", "Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter"}
+
+const (
+	pStatusCallbackEvent = iota
+	pAccountSid
+	pConferenceSid
+	pFriendlyName
+	pCallSid
+	pParticipantLabel
+	pCallSidEndingConference
+	pParticipantLabelEndingConference
+	pReason
+	pReasonConferenceEnded
+	pReasonParticipantLeft
+	pReasonAnnouncementFailed
+	pTimestamp
+	pSequenceNumber
+	pMuted
+	pHold
+	pCoaching
+	pEndConferenceOnExit
+	pStartConferenceOnEnter
+)
+
 // Twilio-family event names (StatusCallbackEvent) per carrier: only what
 // each is documented to send (events.md §1).
 var (
@@ -131,7 +157,7 @@ func ParseTwilio(provider string, params url.Values, raw []byte) (Event, error) 
 	default:
 		return Event{}, &PayloadError{Carrier: provider, Rule: "not a Twilio-family provider (want twilio, signalwire or texml)"}
 	}
-	return mapTwilioFamily(carrier, provider, types, params.Get, raw)
+	return mapTwilioFamily(carrier, provider, types, paramsOf(params), raw)
 }
 
 func parseTwilioFamily(carrier, provider string, types map[string]Type, r *http.Request, body []byte) (Event, error) {
@@ -163,16 +189,27 @@ func parseTwilioFamily(carrier, provider string, types map[string]Type, r *http.
 			return Event{}, &PayloadError{Carrier: carrier, Field: "body", Rule: "not form-encoded"}
 		}
 	}
-	return mapTwilioFamily(carrier, provider, types, params.Get, raw)
+	return mapTwilioFamily(carrier, provider, types, paramsOf(params), raw)
 }
 
-// mapTwilioFamily maps the parameters get returns (the first value of a
-// name, "" when absent).
-func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(string) string, raw []byte) (Event, error) {
+// twilioParams holds the parameters mapTwilioFamily reads, by their index
+// in twilioNames: the first value of each, "" when absent.
+type twilioParams [len(twilioNames)]string
+
+func paramsOf(v url.Values) *twilioParams {
+	var p twilioParams
+	for i, n := range twilioNames {
+		p[i] = v.Get(n)
+	}
+	return &p
+}
+
+// mapTwilioFamily maps the parameters.
+func mapTwilioFamily(carrier, provider string, types map[string]Type, p *twilioParams, raw []byte) (Event, error) {
 	bad := func(field, rule string) (Event, error) {
 		return Event{}, &PayloadError{Carrier: carrier, Field: field, Rule: rule}
 	}
-	name := get("StatusCallbackEvent")
+	name := p[pStatusCallbackEvent]
 	typ, ok := types[name]
 	if !ok {
 		if name == "" {
@@ -183,23 +220,23 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(s
 	}
 	ev := Event{
 		Carrier: carrier, Provider: provider, Type: typ, CarrierType: name,
-		Account: get("AccountSid"), Conference: get("ConferenceSid"), ConferenceName: get("FriendlyName"),
-		Call: get("CallSid"), Label: get("ParticipantLabel"),
-		EndedByCall: get("CallSidEndingConference"), EndedByLabel: get("ParticipantLabelEndingConference"),
-		ReasonText: get("Reason"), Raw: raw,
+		Account: p[pAccountSid], Conference: p[pConferenceSid], ConferenceName: p[pFriendlyName],
+		Call: p[pCallSid], Label: p[pParticipantLabel],
+		EndedByCall: p[pCallSidEndingConference], EndedByLabel: p[pParticipantLabelEndingConference],
+		ReasonText: p[pReason], Raw: raw,
 	}
 	if ev.Conference == "" {
 		return bad("ConferenceSid", "missing")
 	}
 	switch typ {
 	case ConferenceEnded:
-		ev.EndReason = get("ReasonConferenceEnded")
+		ev.EndReason = p[pReasonConferenceEnded]
 	case ParticipantLeft:
-		ev.EndReason = get("ReasonParticipantLeft")
+		ev.EndReason = p[pReasonParticipantLeft]
 	case AnnouncementFailed:
-		ev.EndReason = get("ReasonAnnouncementFailed")
+		ev.EndReason = p[pReasonAnnouncementFailed]
 	}
-	if ts := get("Timestamp"); ts != "" {
+	if ts := p[pTimestamp]; ts != "" {
 		t, err := parseTime(ts)
 		if err != nil {
 			return bad("Timestamp", "want an RFC 2822 or RFC 3339 time")
@@ -208,7 +245,7 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(s
 	} else {
 		return bad("Timestamp", "missing")
 	}
-	if s := get("SequenceNumber"); s != "" {
+	if s := p[pSequenceNumber]; s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
 			return bad("SequenceNumber", "want a whole number >= 0")
@@ -216,9 +253,9 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(s
 		ev.Sequence, ev.HasSequence = n, true
 	}
 	// One allocation holds the reported flags; each field points into it.
-	var flags *[len(stateFields)]bool
-	for i, name := range stateFields {
-		v := get(name)
+	var flags *[len(twilioNames) - pMuted]bool
+	for i, name := range twilioNames[pMuted:] {
+		v := p[int(pMuted)+i]
 		if v == "" {
 			continue
 		}
@@ -226,7 +263,7 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(s
 			return bad(name, "want true or false")
 		}
 		if flags == nil {
-			flags = new([len(stateFields)]bool)
+			flags = new([len(twilioNames) - pMuted]bool)
 		}
 		flags[i] = v == "true"
 		*ev.State.field(i) = &flags[i]
@@ -234,9 +271,7 @@ func mapTwilioFamily(carrier, provider string, types map[string]Type, get func(s
 	return ev, nil
 }
 
-// stateFields are the Twilio-family names of State's fields, in order.
-var stateFields = [...]string{"Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter"}
-
+// field returns State's field i, in twilioNames' order from pMuted.
 func (s *State) field(i int) **bool {
 	switch i {
 	case 0:
@@ -260,6 +295,9 @@ var timeLayouts = []string{
 }
 
 func parseTime(s string) (time.Time, error) {
+	if t, ok := parseTwilioTime(s); ok {
+		return t, nil
+	}
 	var err error
 	for _, l := range timeLayouts {
 		var t time.Time
@@ -319,4 +357,48 @@ func ParseBandwidth(method, rawQuery string, body []byte) (Event, error) {
 	return Event{Carrier: CarrierBandwidth, Provider: ProviderBandwidth, Type: typ, CarrierType: b.EventType,
 		Account: b.AccountID, Conference: b.ConferenceID, ConferenceName: b.Name, Call: b.CallID, Tag: b.Tag,
 		Time: t, Raw: raw}, nil
+}
+
+var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// parseTwilioTime reads Twilio's form, "Thu, 1 Jun 2017 20:48:32 +0000",
+// faster than time.Parse; anything else is left to time.Parse.
+func parseTwilioTime(s string) (time.Time, bool) {
+	// "Www, " D or DD " Mon YYYY HH:MM:SS +0000"
+	if len(s) < 30 || s[3] != ',' || s[4] != ' ' {
+		return time.Time{}, false
+	}
+	rest := s[5:]
+	day, n := 0, 0
+	for n < 2 && n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		day = day*10 + int(rest[n]-'0')
+		n++
+	}
+	rest = rest[n:]
+	if n == 0 || len(rest) != len(" Jan 2006 15:04:05 +0000") || rest[0] != ' ' || rest[4] != ' ' || rest[9] != ' ' ||
+		rest[12] != ':' || rest[15] != ':' || rest[18:] != " +0000" {
+		return time.Time{}, false
+	}
+	month := 0
+	for i, m := range months {
+		if rest[1:4] == m {
+			month = i + 1
+		}
+	}
+	num := func(b string) int {
+		v := 0
+		for i := 0; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return -1
+			}
+			v = v*10 + int(b[i]-'0')
+		}
+		return v
+	}
+	year, hh, mm, ss := num(rest[5:9]), num(rest[10:12]), num(rest[13:15]), num(rest[16:18])
+	if month == 0 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || day < 1 ||
+		day > time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hh, mm, ss, 0, time.UTC), true
 }

@@ -165,3 +165,21 @@ func TestSameJoinEverywhere(t *testing.T) {
 		t.Error("sequence: twilio and texml number events, signalwire and bandwidth do not")
 	}
 }
+
+// The fast path for Twilio's time form agrees with time.Parse, and leaves
+// everything else to it.
+func TestTwilioTimeForms(t *testing.T) {
+	for _, s := range []string{"Thu, 1 Jun 2017 20:48:32 +0000", "Thu, 01 Jun 2017 20:48:32 +0000", "Mon, 31 Dec 2029 23:59:59 +0000",
+		"Thu, 1 Jun 2017 20:48:32 -0700", "2024-01-15T10:30:00Z", "Thu, 31 Jun 2017 20:48:32 +0000", "Thu, 1 Jux 2017 20:48:32 +0000",
+		"Thu, 1 Jun 2017 24:48:32 +0000", "Thu, 1 Jun 2017 20:48:32 +0000 "} {
+		p := url.Values{"ConferenceSid": {"c"}, "StatusCallbackEvent": {"conference-start"}, "Timestamp": {s}}
+		ev, err := events.ParseTwilio(events.ProviderTwilio, p, nil)
+		want, werr := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", s)
+		if werr != nil {
+			want, werr = time.Parse(time.RFC3339, s)
+		}
+		if (err == nil) != (werr == nil) || err == nil && !ev.Time.Equal(want) {
+			t.Errorf("%q: got %v, %v; time.Parse %v, %v", s, ev.Time, err, want, werr)
+		}
+	}
+}
