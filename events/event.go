@@ -117,5 +117,5 @@ type Event struct {
 	// successful update (Synthesize), not one the carrier sent.
 	Synthesized bool `json:"synthesized,omitempty"`
 	// Raw is the payload as received: the body, or the query of a GET.
-	Raw []byte `json:"-"`
+	Raw string `json:"raw,omitempty"`
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"net/http"
+	"strings"
 )
 
 // twilioParam returns the index in twilioNames of a parameter name, or
@@ -98,13 +99,19 @@ func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body 
 			return Event{}, nil, false
 		}
 	}
-	vals := string(s.buf) // one allocation for every value the Event keeps
+	// One allocation for the raw body and every value the Event keeps.
+	var all strings.Builder
+	all.Grow(len(body) + len(s.buf))
+	all.Write(body)
+	all.Write(s.buf)
+	raw := all.String()
+	vals := raw[len(body):]
 	var found twilioParams
 	for _, p := range s.pairs {
 		if i := twilioParam(string(s.buf[p.k0:p.k1])); i >= 0 {
 			found[i] = vals[p.v0:p.v1]
 		}
 	}
-	ev, err = mapTwilioFamily(carrier, provider, types, &found, bytes.Clone(body))
+	ev, err = mapTwilioFamily(carrier, provider, types, &found, raw[:len(body)])
 	return ev, err, true
 }

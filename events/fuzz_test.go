@@ -231,7 +231,7 @@ func FuzzTwilioTime(f *testing.F) {
 	f.Add("Thu, 29 Feb 2023 00:00:00 +0000")
 	f.Fuzz(func(t *testing.T, s string) {
 		p := url.Values{"ConferenceSid": {"c"}, "StatusCallbackEvent": {"conference-start"}, "Timestamp": {s}}
-		ev, err := events.ParseTwilio(events.ProviderTwilio, p, nil)
+		ev, err := events.ParseTwilio(events.ProviderTwilio, p, "")
 		if err != nil {
 			return
 		}

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"hash/maphash"
@@ -129,7 +128,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if vp, ok := h.rcv.(verifyParser); ok {
 		ev, verr, err = vp.verifyAndParse(r, body)
 	} else if verr = h.rcv.Verify(r, body); verr == nil {
-		ev, err = h.rcv.Parse(r, bytes.Clone(body))
+		ev, err = h.rcv.Parse(r, body)
 	}
 	if err := verr; err != nil {
 		switch {

@@ -146,7 +146,7 @@ func (*Bandwidth) Parse(r *http.Request, body []byte) (Event, error) {
 // callback (the form body of a POST, the query of a GET) for provider
 // (ProviderTwilio, ProviderSignalWire or ProviderTeXML). raw is kept as
 // Event.Raw. It does not verify anything.
-func ParseTwilio(provider string, params url.Values, raw []byte) (Event, error) {
+func ParseTwilio(provider string, params url.Values, raw string) (Event, error) {
 	carrier, types := CarrierTwilio, twilioTypes
 	switch provider {
 	case ProviderSignalWire:
@@ -161,10 +161,9 @@ func ParseTwilio(provider string, params url.Values, raw []byte) (Event, error) 
 }
 
 func parseTwilioFamily(carrier, provider string, types map[string]Type, r *http.Request, body []byte) (Event, error) {
-	raw, src := body, body
+	raw := string(body)
 	if r.Method == http.MethodGet {
-		raw = []byte(r.URL.RawQuery)
-		src = raw
+		raw = r.URL.RawQuery
 	}
 	var params url.Values
 	if _, ok := queryValue("?"+r.URL.RawQuery, "bodySHA256"); ok && r.Method == http.MethodPost {
@@ -185,7 +184,7 @@ func parseTwilioFamily(carrier, provider string, types map[string]Type, r *http.
 		}
 	} else {
 		var err error
-		if params, err = url.ParseQuery(string(src)); err != nil {
+		if params, err = url.ParseQuery(raw); err != nil {
 			return Event{}, &PayloadError{Carrier: carrier, Field: "body", Rule: "not form-encoded"}
 		}
 	}
@@ -205,7 +204,7 @@ func paramsOf(v url.Values) *twilioParams {
 }
 
 // mapTwilioFamily maps the parameters.
-func mapTwilioFamily(carrier, provider string, types map[string]Type, p *twilioParams, raw []byte) (Event, error) {
+func mapTwilioFamily(carrier, provider string, types map[string]Type, p *twilioParams, raw string) (Event, error) {
 	bad := func(field, rule string) (Event, error) {
 		return Event{}, &PayloadError{Carrier: carrier, Field: field, Rule: rule}
 	}
@@ -327,7 +326,7 @@ func ParseBandwidth(method, rawQuery string, body []byte) (Event, error) {
 		return Event{}, &PayloadError{Carrier: CarrierBandwidth, Field: field, Rule: rule}
 	}
 	var b bandwidthEvent
-	raw := body
+	raw := string(body)
 	if method == http.MethodGet {
 		q, err := url.ParseQuery(rawQuery)
 		if err != nil {
@@ -335,7 +334,7 @@ func ParseBandwidth(method, rawQuery string, body []byte) (Event, error) {
 		}
 		b = bandwidthEvent{EventType: q.Get("eventType"), EventTime: q.Get("eventTime"), ConferenceID: q.Get("conferenceId"),
 			Name: q.Get("name"), CallID: q.Get("callId"), Tag: q.Get("tag"), AccountID: q.Get("accountId")}
-		raw = []byte(rawQuery)
+		raw = rawQuery
 	} else if err := json.Unmarshal(body, &b); err != nil {
 		return bad("body", "want a JSON object")
 	}
