@@ -2,14 +2,18 @@ package events_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,6 +242,37 @@ func FuzzTwilioTime(f *testing.F) {
 		want, werr := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", s)
 		if werr == nil && !ev.Time.Equal(want) {
 			t.Fatalf("%q: got %v, time.Parse %v", s, ev.Time, want)
+		}
+	})
+}
+
+// FuzzTwilioHandler: a request reaches the app through the Handler only
+// when it is signed (the oracle above), and what the app gets is what
+// Parse makes of it (the Handler's one-pass form path agrees with Parse).
+func FuzzTwilioHandler(f *testing.F) {
+	for _, v := range twilioVectors {
+		f.Add(v.method, v.path, events.HeaderTwilioSignature+": "+v.sig+"\n", v.body)
+	}
+	p := twilioCallback("participant-mute", 3, url.Values{"Muted": {"true"}, "Hold": {"false"}})
+	f.Add("POST", "/status", events.HeaderTwilioSignature+": "+webhooksign.Twilio(hookToken, hookPublic+"/status", p)+"\n", p.Encode())
+	f.Fuzz(func(t *testing.T, method, uri, headers, body string) {
+		r := fuzzRequest(method, uri, headers)
+		r.Body = io.NopCloser(strings.NewReader(body))
+		var got []events.Event
+		h := events.NewHandler(&events.Twilio{AuthToken: hookToken, URLSource: events.URLSource{PublicURL: hookPublic}},
+			func(_ context.Context, ev events.Event) error { got = append(got, ev); return nil }, events.HandlerOptions{})
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if len(got) == 0 {
+			return
+		}
+		full, _ := events.URLSource{PublicURL: hookPublic}.URL(r)
+		if !twilioSigned(hookToken, full, method, r.Header.Get(events.HeaderTwilioSignature), []byte(body), false) {
+			t.Fatalf("delivered without a valid signature: %s %q", method, full)
+		}
+		r.Body = io.NopCloser(strings.NewReader(body))
+		want, err := (&events.Twilio{}).Parse(r, []byte(body))
+		if err != nil || !reflect.DeepEqual(got[0], want) {
+			t.Fatalf("delivered %+v\nParse     %+v, %v", got[0], want, err)
 		}
 	})
 }
