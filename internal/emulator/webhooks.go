@@ -66,6 +66,7 @@ type Delivery struct {
 	Conference string `json:"conference"`
 	Event      string `json:"event"`
 	URL        string `json:"url"`
+	// URL is the callback URL, its password (if any) redacted.
 	// Attempts made; Status is the last answer's (0: none came).
 	Attempts int    `json:"attempts"`
 	Status   int    `json:"status"`
@@ -209,7 +210,7 @@ func (e *Emulator) enqueue(h *webhooks, v *Vendor, conf *conferenceHooks, ch ven
 			conf.seq++
 		}
 		if len(h.queue) >= maxQueuedWebhooks {
-			h.record(Delivery{Provider: v.Name, Conference: conf.Conference, Event: cb.event, URL: conf.URL, Error: "queue full: dropped"})
+			h.record(Delivery{Provider: v.Name, Conference: conf.Conference, Event: cb.event, URL: redacted(conf.URL), Error: "queue full: dropped"})
 			continue
 		}
 		h.queue = append(h.queue, queued{v: v, conf: conf, cb: cb, seq: seq, at: now})
@@ -258,7 +259,7 @@ func (e *Emulator) deliverLoop(h *webhooks) {
 // post sends one callback: each attempt bounded by Timeout, again on a 5xx
 // or no answer, at most Retries more times.
 func (e *Emulator) post(ctx context.Context, opts WebhookOptions, q queued) Delivery {
-	d := Delivery{Provider: q.v.Name, Conference: q.conf.Conference, Event: q.cb.event, URL: q.conf.URL}
+	d := Delivery{Provider: q.v.Name, Conference: q.conf.Conference, Event: q.cb.event, URL: redacted(q.conf.URL)}
 	client := opts.Client
 	if client == nil {
 		client = http.DefaultClient
@@ -296,6 +297,14 @@ func (e *Emulator) post(ctx context.Context, opts WebhookOptions, q queued) Deli
 		case <-t.C:
 		}
 	}
+}
+
+// redacted hides a password in a callback URL (https://user:pass@host/).
+func redacted(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 // Deliveries returns the callbacks posted, oldest first (the newest

@@ -180,3 +180,19 @@ func TestConferenceStatusCallbackOnCreate(t *testing.T) {
 	// (not subscribed), nothing at /second (the first callback wins).
 	assert.Equal(t, map[string][]string{"/first": {"participant-join", "participant-join", "participant-join", "participant-join"}}, got)
 }
+
+// A password in a callback URL never shows in the deliveries.
+func TestWebhookDeliveriesHidePassword(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer hook.Close()
+	e, _ := start(t)
+	defer e.Close()
+	require.NoError(t, e.SetCallback(emulator.Callback{Provider: "twilio", URL: strings.Replace(hook.URL, "http://", "http://user:s3cret@", 1)}))
+	flush(t, e)
+	ds := e.Deliveries()
+	require.NotEmpty(t, ds)
+	for _, d := range ds {
+		assert.NotContains(t, d.URL, "s3cret")
+		assert.Equal(t, http.StatusOK, d.Status)
+	}
+}
