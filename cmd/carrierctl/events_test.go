@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"sync"
@@ -137,4 +139,93 @@ func TestEventsUsage(t *testing.T) {
 	r = carrierctl(t, nil, "emulate", "--callback", "twilio")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "callback: want PROVIDER")
+}
+
+// carrierctl emulate --callback, for every carrier, to a test server
+// running the events package's Handler: a mute, then a hold, through
+// carrierctl update arrive as participant.muted then participant.held,
+// each once, after the demo joins; Bandwidth and TeXML send no mute or
+// hold callback, and none arrives.
+func TestEmulateCallbacksToHandler(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		got   = map[string][]events.Event{}
+		ready = make(chan struct{})
+		mux   = http.NewServeMux()
+	)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-ready // the receivers are made from the keys emulate prints
+		mux.ServeHTTP(w, r)
+	}))
+	defer app.Close()
+	var args []string
+	carriers := []string{"bandwidth", "signalwire", "texml", "twilio"}
+	for _, p := range carriers {
+		args = append(args, "--callback", p+"="+app.URL+"/"+p)
+	}
+	emu, info, stderr := startEmulate(ctx, t, args...)
+	rcvs, err := eventReceivers(events.URLSource{PublicURL: app.URL}, info)
+	require.NoError(t, err)
+	require.Len(t, rcvs, 4)
+	for _, r := range rcvs {
+		mux.Handle("/"+r.provider, events.NewHandler(r.rcv, func(_ context.Context, ev events.Event) error {
+			mu.Lock()
+			got[r.provider] = append(got[r.provider], ev)
+			mu.Unlock()
+			return nil
+		}, events.HandlerOptions{OnError: func(_ *http.Request, err error) { t.Errorf("%s: refused: %v", r.provider, err) }}))
+	}
+	close(ready)
+	count := func(p string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got[p])
+	}
+	waitFor := func(p string, n int) {
+		t.Helper()
+		for count(p) < n {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s: %d events, want %d", p, count(p), n)
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	for _, p := range carriers {
+		waitFor(p, 3) // two joins and the start
+		v := vendor{p, info[p]}
+		for _, flag := range []string{"--muted", "--hold"} {
+			r := carrierctl(t, v.Credentials, append([]string{"update", flag, "true"}, v.args()...)...)
+			require.Equal(t, 0, r.code, "%s %s: %s", p, flag, r.stderr)
+		}
+	}
+	// One goroutine posts every callback in order: once Twilio's hold (the
+	// last update) arrived, a TeXML or Bandwidth mute would have too.
+	waitFor("twilio", 5)
+	waitFor("signalwire", 5)
+	require.NoError(t, emu.Process.Signal(syscall.SIGINT))
+	require.NoError(t, emu.Wait(), stderr.String())
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range carriers {
+		agent := info[p].Participants[0].Call
+		var types []events.Type
+		for _, ev := range got[p] {
+			types = append(types, ev.Type)
+		}
+		want := []events.Type{events.ParticipantJoined, events.ParticipantJoined, events.ConferenceStarted}
+		if p == "bandwidth" {
+			want = []events.Type{events.ConferenceStarted, events.ParticipantJoined, events.ParticipantJoined}
+		}
+		if p == "twilio" || p == "signalwire" {
+			want = append(want, events.ParticipantMuted, events.ParticipantHeld)
+			last := got[p][len(got[p])-1]
+			assert.Equal(t, agent, last.Call, p)
+			require.NotNil(t, last.State.Muted, p)
+			assert.True(t, *last.State.Muted && *last.State.Hold, "%s: held and still muted", p)
+		}
+		assert.Equal(t, want, types, p)
+	}
 }
