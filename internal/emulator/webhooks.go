@@ -38,8 +38,10 @@ const (
 	DefaultWebhookTimeout = 10 * time.Second
 	DefaultWebhookRetries = 2
 	DefaultWebhookBackoff = 500 * time.Millisecond
-	maxQueuedWebhooks     = 10_000
-	maxDeliveries         = 10_000
+	// DefaultWebhookCloseGrace bounds how long Close waits for the queue.
+	DefaultWebhookCloseGrace = 5 * time.Second
+	maxQueuedWebhooks        = 10_000
+	maxDeliveries            = 10_000
 )
 
 // WebhookOptions tune delivery; the zero value takes the defaults. Set
@@ -58,6 +60,9 @@ type WebhookOptions struct {
 	Backoff time.Duration
 	// Now is the clock of the callbacks' timestamps (nil: time.Now).
 	Now func() time.Time
+	// CloseGrace is how long Close lets queued callbacks go out before it
+	// cuts them short (0: DefaultWebhookCloseGrace; negative: none).
+	CloseGrace time.Duration
 }
 
 // Delivery is one callback the emulator posted.
@@ -336,10 +341,19 @@ func (e *Emulator) FlushWebhooks(ctx context.Context) error {
 	return nil
 }
 
-// Close stops posting callbacks (one in flight is cut short) and waits for
-// the goroutine that posts them. The emulator keeps serving its API.
+// Close lets the queued callbacks go out for up to CloseGrace, then stops
+// posting them (one in flight is cut short, the rest dropped) and waits
+// for the goroutine that posts them. The emulator keeps serving its API.
 func (e *Emulator) Close() error {
 	h := e.hooksState()
+	h.mu.Lock()
+	grace := cmp.Or(h.opts.CloseGrace, DefaultWebhookCloseGrace)
+	h.mu.Unlock()
+	if grace > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		_ = e.FlushWebhooks(ctx)
+		cancel()
+	}
 	h.mu.Lock()
 	running, done := h.running, h.done
 	if running {

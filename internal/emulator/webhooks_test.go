@@ -196,3 +196,14 @@ func TestWebhookDeliveriesHidePassword(t *testing.T) {
 		assert.Equal(t, http.StatusOK, d.Status)
 	}
 }
+
+// Close lets queued callbacks go out first, within CloseGrace.
+func TestWebhookCloseDrains(t *testing.T) {
+	var calls atomic.Int64
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	defer hook.Close()
+	e, _ := start(t)
+	require.NoError(t, e.SetCallback(emulator.Callback{Provider: "texml", URL: hook.URL}))
+	require.NoError(t, e.Close())
+	assert.EqualValues(t, 3, calls.Load(), "two joins and the start, posted before Close returned")
+}
