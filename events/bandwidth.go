@@ -18,6 +18,10 @@ type Bandwidth struct {
 	Username, Password string
 }
 
+// Challenge is the WWW-Authenticate a Handler answers a request without
+// credentials with.
+func (*Bandwidth) Challenge() string { return `Basic realm="carrierkit events"` }
+
 // Verify checks the request's Basic credentials.
 func (b *Bandwidth) Verify(r *http.Request, _ []byte) error {
 	if b.Username == "" || b.Password == "" {

@@ -17,7 +17,6 @@ const (
 	DefaultMaxBody       = 64 << 10
 	DefaultDedupWindow   = 10 * time.Minute
 	DefaultDedupCapacity = 100_000
-	bandwidthBasicRealm  = `Basic realm="carrierkit events"`
 )
 
 // HandlerOptions tune a Handler; the zero value takes every default.
@@ -134,10 +133,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, ErrNoSecret), errors.Is(err, ErrNoPublicURL):
 			h.fail(w, r, http.StatusInternalServerError, err) // misconfigured: fail closed
-		case errors.Is(err, ErrMissingSignature) && h.rcv.Carrier() == CarrierBandwidth:
-			w.Header().Set("WWW-Authenticate", bandwidthBasicRealm)
-			h.fail(w, r, http.StatusUnauthorized, err)
 		case errors.Is(err, ErrMissingSignature):
+			if c, ok := h.rcv.(interface{ Challenge() string }); ok {
+				w.Header().Set("WWW-Authenticate", c.Challenge())
+			}
 			h.fail(w, r, http.StatusUnauthorized, err)
 		default:
 			h.fail(w, r, http.StatusForbidden, err)

@@ -9,7 +9,9 @@ import (
 )
 
 // Receiver is one carrier's webhook receiver: Twilio, SignalWire, TeXML or
-// Bandwidth. Parse trusts what it reads, so it is only called on a request
+// Bandwidth. A Receiver that also has a Challenge() string method has a
+// Handler answer a request without credentials 401 with that
+// WWW-Authenticate. Parse trusts what it reads, so it is only called on a request
 // Verify accepted (Handler does both, in that order).
 type Receiver interface {
 	// Carrier names the carrier whose callbacks it receives.
@@ -19,7 +21,8 @@ type Receiver interface {
 	// Verify checks that the carrier sent the request; body is the body
 	// as received.
 	Verify(r *http.Request, body []byte) error
-	// Parse maps a verified request to the neutral Event.
+	// Parse maps a verified request to the neutral Event. It must not
+	// keep body once it returns (a Handler reuses it).
 	Parse(r *http.Request, body []byte) (Event, error)
 	// Status is the success answer the carrier expects.
 	Status() int
