@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -144,13 +143,4 @@ func stepsRatio(b *testing.B, pl, vo participant.Updater, plRef participant.Ref)
 			b.ReportMetric(float64(cpu[2])/float64(cpu[0]), "cpu3/1")
 		})
 	}
-}
-
-// cpuTime is the CPU time the process has used (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
