@@ -239,7 +239,8 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 		return nil, err // DeliveryNotSent
 	}
 	if c.d.Plan != nil {
-		return c.updatePlan(ctx, ref, &req)
+		plan := req // updatePlan keeps what it is given: only this path pays for req on the heap
+		return c.updatePlan(ctx, ref, &plan)
 	}
 	r, account, err := c.prepareUpdate(ref, &req)
 	if err != nil {
