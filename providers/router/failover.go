@@ -222,6 +222,9 @@ func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool,
 			if sent == maxAttempts {
 				return nil, last
 			}
+			if r.fleetOpen(c, ep, op) {
+				continue
+			}
 			done, err := ep.cb.Allow()
 			ep.flush(r)
 			if err != nil {
@@ -331,6 +334,9 @@ func (c *carrier) backoff(pass int, last error) time.Duration {
 func (c *carrier) list(ctx context.Context, r *Router, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
 		for _, ep := range c.endpoints {
+			if r.fleetOpen(c, ep, "list") {
+				continue
+			}
 			done, err := ep.cb.Allow()
 			ep.flush(r)
 			if err != nil {
@@ -420,6 +426,9 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 				From: stateOf(from), To: stateOf(to), At: now, LastCode: ep.health.LastCode})
 			ep.undelivered.Add(1)
 			ep.mu.Unlock()
+			if to == gobreaker.StateOpen {
+				r.shareOpened(c, ep)
+			}
 		},
 	})
 	return ep
