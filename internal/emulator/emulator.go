@@ -19,7 +19,8 @@
 //	DELETE /_emulator/faults     drop every queued fault
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
-//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad)
+//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad) and the peak in flight
+//	DELETE /_emulator/stats      zero those counters
 //
 // The credentials /_emulator/info shows are the emulator's own demo
 // credentials (each carrier's Demo), the only ones its fakes accept; the
@@ -180,6 +181,10 @@ func New() *Emulator {
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
 	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
+	e.admin.HandleFunc("DELETE "+AdminPrefix+"stats", func(w http.ResponseWriter, _ *http.Request) {
+		e.ResetStats()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
 	e.admin.HandleFunc("DELETE "+AdminPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
 		e.ClearFaults()

@@ -91,5 +91,25 @@ func TestLoad(t *testing.T) {
 	}
 	r := do(t, http.MethodGet, base+emulator.AdminPrefix+"stats", "", "")
 	require.Equal(t, http.StatusOK, r.status)
-	assert.JSONEq(t, `{"twilio":{"throttled":1},"texml":{"throttled":1}}`, r.body)
+	assert.JSONEq(t, `{"twilio":{"throttled":1,"peak_in_flight":1},"texml":{"throttled":1,"peak_in_flight":1}}`, r.body)
+	require.Equal(t, http.StatusNoContent, do(t, http.MethodDelete, base+emulator.AdminPrefix+"stats", "", "").status)
+	r = do(t, http.MethodGet, base+emulator.AdminPrefix+"stats", "", "")
+	assert.JSONEq(t, `{"twilio":{"throttled":0,"peak_in_flight":0},"texml":{"throttled":0,"peak_in_flight":0}}`, r.body)
+}
+
+// TestPeakInFlight: the emulator counts the most requests of one account
+// in flight at once, the number a fleet's shared limit must hold.
+func TestPeakInFlight(t *testing.T) {
+	e, base := start(t)
+	require.NoError(t, e.SetLoad(vendorfake.Load{MaxConcurrent: 10, Latency: 50 * time.Millisecond}))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { assert.Equal(t, http.StatusOK, do(t, http.MethodGet, base+twilioPath+"agent.json", basicAuth, "").status) })
+	}
+	wg.Wait()
+	peak := e.Stats()["twilio"].PeakInFlight
+	assert.Greater(t, peak, 0)
+	assert.LessOrEqual(t, peak, 4)
+	e.ResetStats()
+	assert.Zero(t, e.Stats()["twilio"].PeakInFlight)
 }
