@@ -104,7 +104,9 @@ func TestPeakInFlight(t *testing.T) {
 	require.NoError(t, e.SetLoad(vendorfake.Load{MaxConcurrent: 10, Latency: 50 * time.Millisecond}))
 	var wg sync.WaitGroup
 	for range 4 {
-		wg.Go(func() { assert.Equal(t, http.StatusOK, do(t, http.MethodGet, base+twilioPath+"agent.json", basicAuth, "").status) })
+		wg.Go(func() {
+			assert.Equal(t, http.StatusOK, do(t, http.MethodGet, base+twilioPath+"agent.json", basicAuth, "").status)
+		})
 	}
 	wg.Wait()
 	peak := e.Stats()["twilio"].PeakInFlight
