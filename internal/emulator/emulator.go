@@ -21,6 +21,7 @@
 //	DELETE /_emulator/requests   forget them
 //	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad) and the peak in flight
 //	DELETE /_emulator/stats      zero those counters
+//	POST   /_emulator/conferences add a conference to a vendor's demo account, e.g. {"provider":"twilio","conference":"CF…","participants":250}
 //
 // The credentials /_emulator/info shows are the emulator's own demo
 // credentials (each carrier's Demo), the only ones its fakes accept; the
@@ -181,6 +182,7 @@ func New() *Emulator {
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
 	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
+	e.admin.HandleFunc("POST "+AdminPrefix+"conferences", e.handleConference)
 	e.admin.HandleFunc("DELETE "+AdminPrefix+"stats", func(w http.ResponseWriter, _ *http.Request) {
 		e.ResetStats()
 		w.WriteHeader(http.StatusNoContent)

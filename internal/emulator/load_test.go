@@ -115,3 +115,21 @@ func TestPeakInFlight(t *testing.T) {
 	e.ResetStats()
 	assert.Zero(t, e.Stats()["twilio"].PeakInFlight)
 }
+
+// TestAddConference: a conference added through the admin API is listed
+// beside the demo one, on the same account.
+func TestAddConference(t *testing.T) {
+	e, base := start(t)
+	conf := vendorfake.HexID("CF")
+	body := `{"provider":"twilio","conference":"` + conf + `","participants":3}`
+	require.Equal(t, http.StatusNoContent, do(t, http.MethodPost, base+emulator.AdminPrefix+"conferences", "", body).status)
+	_ = e
+	path := twilioPath[:strings.Index(twilioPath, "/Conferences/")] + "/Conferences/" + conf + "/Participants.json"
+	r := do(t, http.MethodGet, base+path, basicAuth, "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, r.body, `"label":"participant-3"`)
+	for _, bad := range []string{`{"provider":"nope","conference":"CF1","participants":1}`,
+		`{"provider":"twilio","conference":"../x","participants":1}`, `{"provider":"twilio","conference":"CF1","participants":-1}`} {
+		assert.Equal(t, http.StatusBadRequest, do(t, http.MethodPost, base+emulator.AdminPrefix+"conferences", "", bad).status, bad)
+	}
+}
