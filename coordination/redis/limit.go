@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,8 +41,13 @@ type Account struct {
 	// leases are the Redis leases held; those taken before the last
 	// outage began are also in stale: Redis may have lost them (a
 	// restart), so after an outage they count as held outside Redis.
-	leases    map[string]bool
-	stale     map[string]bool
+	leases map[string]*leaseInfo
+	stale  map[string]bool
+	// idle are leases given back by a request and kept a moment
+	// (idleGrace) for the instance's next request; carry are the
+	// successes not yet reported to Redis.
+	idle      []string
+	carry     int
 	backUntil time.Time // within the recovery window after an outage
 	epoch     string    // of the Redis last answered
 }
@@ -56,7 +62,7 @@ func (c *Client) Account(name string) *Account {
 	a, ok := c.accounts[name]
 	if !ok {
 		a = &Account{c: c, name: name, keys: c.keys(name), changed: make(chan struct{}),
-			leases: map[string]bool{}, stale: map[string]bool{}}
+			leases: map[string]*leaseInfo{}, stale: map[string]bool{}}
 		c.accounts[name] = a
 	}
 	return a
@@ -84,11 +90,37 @@ func (a *Account) fallbackLimit(max int) int {
 	return 1 + (max-1)/a.c.opts.Instances // ceil is too many: floor, but at least 1
 }
 
+// leaseInfo is a Redis lease this instance holds.
+type leaseInfo struct {
+	uses int       // requests it served after the first
+	at   time.Time // when Redis granted it
+}
+
+// Reuse of a lease within an instance: a lease given back is kept for
+// idleGrace for the instance's next request, up to maxReuse times and
+// while younger than half the Lease, then goes back to Redis, whose queue
+// hands it to the fleet's first waiter. A busy instance thus mostly needs
+// no round trip per request, and still lets the others in.
+const (
+	maxReuse  = 4
+	idleGrace = 5 * time.Millisecond
+)
+
 // Acquire takes one of max slots across instances; see the package
 // documentation for the waits and the fallback.
 func (a *Account) Acquire(ctx context.Context, max, successes int) (string, error) {
 	a.mu.Lock()
 	a.max = max
+	if n := len(a.idle); n > 0 && !a.down && !time.Now().Before(a.resume) {
+		id := a.idle[n-1]
+		a.idle = a.idle[:n-1]
+		a.leases[id].uses++
+		a.carry += successes
+		a.mu.Unlock()
+		return id, a.waitRate(ctx, id)
+	}
+	successes += a.carry
+	a.carry = 0
 	onRedis := a.useRedis()
 	a.mu.Unlock()
 	if !onRedis {
@@ -139,16 +171,49 @@ func (a *Account) Acquire(ctx context.Context, max, successes int) (string, erro
 		case 0:
 			wait = time.Duration(value) * time.Millisecond // paused
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-granted:
-			t.Stop()
+		if lease, ok := a.waitQueued(ctx, id, granted, wait); ok {
+			if lease != id {
+				return lease, a.waitRate(ctx, lease)
+			}
 			return id, a.took(ctx, id)
-		case <-t.C: // ask again: the pause is over, or a grant was missed
-		case <-ctx.Done():
-			t.Stop()
+		}
+		if ctx.Err() != nil {
 			a.cancel(id)
 			return "", ctx.Err()
+		}
+	}
+}
+
+// waitQueued waits for the grant of id, or an idle lease of this
+// instance (then id leaves the queue in the background), until wait or ctx
+// ends (ok false: ask again, or give up).
+func (a *Account) waitQueued(ctx context.Context, id string, granted <-chan struct{}, wait time.Duration) (string, bool) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		a.mu.Lock()
+		if n := len(a.idle); n > 0 && !time.Now().Before(a.resume) {
+			lease := a.idle[n-1]
+			a.idle = a.idle[:n-1]
+			a.leases[lease].uses++
+			a.mu.Unlock()
+			a.c.wg.Add(1)
+			go func() {
+				defer a.c.wg.Done()
+				a.cancel(id)
+			}()
+			return lease, true
+		}
+		changed := a.changed
+		a.mu.Unlock()
+		select {
+		case <-granted:
+			return id, true
+		case <-changed: // perhaps a lease became idle
+		case <-t.C: // ask again: the pause is over, or a grant was missed
+			return "", false
+		case <-ctx.Done():
+			return "", false
 		}
 	}
 }
@@ -202,8 +267,14 @@ func (a *Account) sawEpoch(epoch string) {
 func (a *Account) took(ctx context.Context, id string) error {
 	a.mu.Lock()
 	a.held++
-	a.leases[id] = true
+	a.leases[id] = &leaseInfo{at: time.Now()}
 	a.mu.Unlock()
+	return a.waitRate(ctx, id)
+}
+
+// waitRate waits for the rate limit, if one is set, holding lease id;
+// should ctx end first, it gives the lease back.
+func (a *Account) waitRate(ctx context.Context, id string) error {
 	r := a.c.opts.Rate
 	if r == nil || r.Requests < 1 || r.Period <= 0 {
 		return nil
@@ -279,11 +350,27 @@ func (a *Account) acquireLocal(ctx context.Context, most int) (string, error) {
 	}
 }
 
-// Release gives back a lease.
+// Release gives back a lease: kept a moment for this instance's next
+// request (see maxReuse), else given back to Redis in the background.
 func (a *Account) Release(lease string, successes int) {
 	a.mu.Lock()
-	a.held--
 	isLocal := strings.HasPrefix(lease, localPrefix)
+	if info := a.leases[lease]; !isLocal && !a.down && info != nil && info.uses < maxReuse &&
+		time.Since(info.at) < a.c.opts.Lease/2 && !time.Now().Before(a.resume) && int64(a.held) <= a.seen.Load() {
+		a.idle = append(a.idle, lease)
+		a.carry += successes
+		a.wake()
+		a.mu.Unlock()
+		a.c.wg.Add(1)
+		time.AfterFunc(idleGrace, func() {
+			defer a.c.wg.Done()
+			a.flushIdle(lease)
+		})
+		return
+	}
+	successes += a.carry
+	a.carry = 0
+	a.held--
 	if isLocal {
 		a.local--
 	}
@@ -298,6 +385,47 @@ func (a *Account) Release(lease string, successes int) {
 	if isLocal || down {
 		return
 	}
+	a.c.wg.Add(1)
+	go func() {
+		defer a.c.wg.Done()
+		a.releaseRedis(lease, m, successes)
+	}()
+}
+
+// flushIdle gives lease back to Redis unless a request took it meanwhile.
+func (a *Account) flushIdle(lease string) {
+	a.mu.Lock()
+	i := slices.Index(a.idle, lease)
+	if i < 0 {
+		a.mu.Unlock()
+		return
+	}
+	a.idle = slices.Delete(a.idle, i, i+1)
+	if info := a.leases[lease]; info != nil {
+		info.uses = maxReuse // back to Redis now
+	}
+	a.mu.Unlock()
+	a.Release(lease, 0)
+}
+
+// flushAllIdle gives back every idle lease (a pause, an outage, Close).
+func (a *Account) flushAllIdle() {
+	a.mu.Lock()
+	idle := a.idle
+	a.idle = nil
+	for _, id := range idle {
+		if info := a.leases[id]; info != nil {
+			info.uses = maxReuse
+		}
+	}
+	a.mu.Unlock()
+	for _, id := range idle {
+		a.Release(id, 0)
+	}
+}
+
+// releaseRedis gives lease back to Redis, bounded.
+func (a *Account) releaseRedis(lease string, m, successes int) {
 	var res []any
 	err := a.c.call(context.Background(), func(ctx context.Context) (err error) {
 		res, err = releaseScript.Run(ctx, a.c.rdb, a.keys, a.args(lease, m, successes)...).Slice()
@@ -343,12 +471,13 @@ func (a *Account) RateLimited(retryAfter time.Duration) {
 	if !down {
 		err = a.c.call(context.Background(), func(ctx context.Context) (err error) {
 			res, err = rateLimitedScript.Run(ctx, a.c.rdb, a.keys, ms(min(retryAfter, batch.MaxPause)), max(m, 1),
-				batch.Decrease, ms(batch.MinPause), ms(batch.MaxBackoff)).Int64Slice()
+				batch.Decrease, ms(batch.MinPause), ms(batch.MaxBackoff), a.c.pauseChannel(), a.name).Int64Slice()
 			return err
 		})
 	}
 	if err == nil && len(res) == 2 {
 		a.seen.Store(res[0])
+		a.pausedFor(time.Duration(res[1]) * time.Millisecond)
 		return
 	}
 	if err != errDown {
@@ -359,6 +488,17 @@ func (a *Account) RateLimited(retryAfter time.Duration) {
 		a.resume = until
 	}
 	a.mu.Unlock()
+}
+
+// pausedFor holds this instance's idle leases back for d: a pause the
+// fleet set (this instance's 429, or another's, published).
+func (a *Account) pausedFor(d time.Duration) {
+	a.mu.Lock()
+	if until := time.Now().Add(d); until.After(a.resume) {
+		a.resume = until
+	}
+	a.mu.Unlock()
+	a.flushAllIdle()
 }
 
 // fail puts the account on its fallback for RetryEvery.
@@ -378,6 +518,7 @@ func (a *Account) fail(err error) {
 	if was {
 		return
 	}
+	a.flushAllIdle()
 	a.c.log.Warn("redis coordination unavailable: falling back", zap.String("account", a.name),
 		zap.Int("local_limit", limit), zap.Bool("fail_closed", a.c.opts.Fallback == FailClosed), zap.Error(err))
 	if o := a.c.opts.Observer; o != nil {

@@ -60,6 +60,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,6 +159,7 @@ type Client struct {
 	sub    *goredis.PubSub
 	done   chan struct{}
 	closed sync.Once
+	wg     sync.WaitGroup // releases and verdicts sent in the background
 }
 
 // Open connects to the Redis at url (redis://[user:password@]host:port/db,
@@ -209,7 +211,7 @@ func New(rdb goredis.UniversalClient, opts Options) *Client {
 	c.health.init()
 	// The subscription reconnects by itself; until it does, waiters ask
 	// again every queueTTL/2 and health is refreshed by polling.
-	c.sub = rdb.Subscribe(context.Background(), c.channel, c.healthChannel())
+	c.sub = rdb.Subscribe(context.Background(), c.channel, c.healthChannel(), c.pauseChannel())
 	go c.listen()
 	go c.refreshHealth()
 	return c
@@ -218,11 +220,22 @@ func New(rdb goredis.UniversalClient, opts Options) *Client {
 // Redis returns the Redis client, to add hooks (metrics, tracing).
 func (c *Client) Redis() goredis.UniversalClient { return c.rdb }
 
-// Close stops the subscription and closes the Redis client. Leases still
-// held expire by themselves.
+// Close gives back the idle leases, waits for the releases under way
+// (each bounded), stops the subscription and closes the Redis client.
+// Leases still held expire by themselves.
 func (c *Client) Close() error {
 	var err error
 	c.closed.Do(func() {
+		c.mu.Lock()
+		accounts := make([]*Account, 0, len(c.accounts))
+		for _, a := range c.accounts {
+			accounts = append(accounts, a)
+		}
+		c.mu.Unlock()
+		for _, a := range accounts {
+			a.flushAllIdle()
+		}
+		c.wg.Wait()
 		close(c.done)
 		_ = c.sub.Close()
 		err = c.rdb.Close()
@@ -232,6 +245,7 @@ func (c *Client) Close() error {
 
 func (c *Client) grantPrefix() string   { return c.opts.Prefix + ":grant:" }
 func (c *Client) healthChannel() string { return c.opts.Prefix + ":health" }
+func (c *Client) pauseChannel() string  { return c.opts.Prefix + ":pause" }
 
 // listen delivers grants to their waiters and health news to the cache.
 func (c *Client) listen() {
@@ -251,10 +265,28 @@ func (c *Client) listen() {
 					delete(c.grants, m.Payload)
 				}
 				c.mu.Unlock()
+			} else if m.Channel == c.pauseChannel() {
+				c.pauseMessage(m.Payload)
 			} else {
 				c.verdictMessage(m.Payload)
 			}
 		}
+	}
+}
+
+// pauseMessage takes a published pause, "account\nms", for an account
+// this instance uses.
+func (c *Client) pauseMessage(payload string) {
+	name, d, ok := strings.Cut(payload, "\n")
+	n, err := strconv.ParseInt(d, 10, 64)
+	if !ok || err != nil {
+		return
+	}
+	c.mu.Lock()
+	a := c.accounts[name]
+	c.mu.Unlock()
+	if a != nil {
+		a.pausedFor(time.Duration(n) * time.Millisecond)
 	}
 }
 

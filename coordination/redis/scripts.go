@@ -146,7 +146,8 @@ return {math.floor(lim), ep}
 `)
 
 // rateLimitedScript reports a 429 (ARGV: Retry-After ms or 0, max,
-// decrease factor, min pause ms, max backoff ms). The first answer of a
+// decrease factor, min pause ms, max backoff ms, pause channel, account);
+// a new pause is published on the pause channel as "account\nms". The first answer of a
 // round (rel >= stale) cuts the limit and marks the leases in flight as
 // the rest of the burst; a pause of Retry-After, or of the backoff
 // (doubling per round), holds every instance back. It answers {limit,
@@ -173,7 +174,10 @@ if d <= 0 then
   end
   d = math.max(b, tonumber(ARGV[4]))
 end
-if d > left then redis.call('SET', KEYS[5], 1, 'PX', d) end
+if d > left then
+  redis.call('SET', KEYS[5], 1, 'PX', d)
+  redis.call('PUBLISH', ARGV[6], ARGV[7] .. '\n' .. d)
+end
 return {math.floor(lim), d}
 `)
 
