@@ -241,7 +241,8 @@ func benchPrefix(b *testing.B) string {
 // emulate --max-concurrent 50 --latency 20ms`, with --concurrency 50:
 //
 //   - one-process: the baseline, one process updating a conference of
-//     1,000 with its in-process limiter of 50;
+//     1,000 with its in-process limiter of 50 (the same --config file
+//     without its coordination section);
 //   - coordinated: the four sharing the account's 50 through Redis
 //     (--config with a coordination section); the emulator's own peak in
 //     flight must stay <= 50, 0 429s surfaced, and the wall time <= 1.15x
@@ -261,6 +262,14 @@ func BenchmarkFleet(b *testing.B) {
 		"credentials": {"auth_token_env": "TWILIO_AUTH_TOKEN"}}},
 	"coordination": {"redis": {"url_env": "CARRIERKIT_REDIS_URL", "instances": 4, "prefix": %q}}}`, e.account, e.base, prefix)
 	if err := os.WriteFile(cfg, []byte(file), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	// The baseline goes the same way (the file's carrier, through the
+	// router), without the coordination section.
+	plain := filepath.Join(b.TempDir(), "one.json")
+	file = fmt.Sprintf(`{"carriers": {"tw": {"provider": "twilio", "account": %q, "base_url": %q,
+		"credentials": {"auth_token_env": "TWILIO_AUTH_TOKEN"}}}}`, e.account, e.base)
+	if err := os.WriteFile(plain, []byte(file), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	redisEnv := []string{"CARRIERKIT_REDIS_URL=redis://" + redisAddr}
@@ -283,7 +292,7 @@ func BenchmarkFleet(b *testing.B) {
 	var answeredCoordinated, answeredUncoordinated, surfacedCoordinated, surfacedUncoordinated, surfacedOne int64
 	for b.Loop() {
 		e.loadStats(b)
-		d, s := e.updateAll(b, big, nil, direct...)
+		d, s := e.updateAll(b, big, nil, "--config", plain, "--concurrency", "50")
 		one += d
 		surfacedOne += int64(s)
 		e.loadStats(b)
