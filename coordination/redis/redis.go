@@ -30,7 +30,7 @@
 // endpoint across all instances.
 //
 // Redis down, slow or restarted. Every Redis call is bounded by
-// Options.Timeout (default 100ms). When one fails, the instance falls back
+// Options.Timeout (default 250ms). When one fails, the instance falls back
 // for Options.RetryEvery (default 1s) before it asks Redis again:
 //   - FallbackLocal (the default): a local limit of Max/Instances, counting
 //     every slot the instance holds (Redis leases taken before the outage
@@ -72,7 +72,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultPrefix     = "carrierkit"
-	DefaultTimeout    = 100 * time.Millisecond
+	DefaultTimeout    = 250 * time.Millisecond
 	DefaultLease      = 60 * time.Second
 	DefaultRetryEvery = time.Second
 	// queueTTL is how long a waiter stays queued without asking again;
@@ -103,7 +103,7 @@ type Options struct {
 	// Prefix starts every key and channel (default "carrierkit"). Apps
 	// sharing one Redis keep apart by prefix.
 	Prefix string
-	// Timeout bounds every Redis call (default 100ms).
+	// Timeout bounds every Redis call (default 250ms).
 	Timeout time.Duration
 	// Lease is how long a slot is held at most (default 60s): a crashed
 	// instance's slots come back after it.

@@ -13,7 +13,7 @@ import (
 // an app share each carrier account's limits and endpoint health.
 //
 //	"coordination": {"redis": {"url_env": "CARRIERKIT_REDIS_URL", "instances": 4,
-//	                           "fallback": "local", "timeout": "100ms", "lease": "60s", "prefix": "carrierkit"}}
+//	                           "fallback": "local", "timeout": "250ms", "lease": "60s", "prefix": "carrierkit"}}
 //
 // Only url_env is required. The URL may hold a password, so it is read
 // from the environment variable url_env names, never from the file. This
