@@ -25,6 +25,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
+	"github.com/carrierkit/carrierkit/internal/redistest"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -136,6 +137,10 @@ func (e *emulator) loadStats(b *testing.B) (throttled int64, peak int) {
 	return stats["twilio"].Throttled, stats["twilio"].PeakInFlight
 }
 
+// cpuNanos adds up the CPU time (user and system) of every update --all
+// process, so a row can say how much of the machine it needed.
+var cpuNanos atomic.Int64
+
 // updateAll runs `carrierctl update --all` of conf and returns its time
 // and the 429s it surfaced (results that failed rate limited). Any other
 // failure fails the benchmark.
@@ -154,6 +159,9 @@ func (e *emulator) updateAllLog(b *testing.B, conf string, env []string, args ..
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start)
+	if cmd.ProcessState != nil {
+		cpuNanos.Add(int64(cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()))
+	}
 	var out struct {
 		Updated, Failed int
 		Results         []struct{ Error string }
@@ -213,34 +221,11 @@ func BenchmarkAdaptiveLimiter(b *testing.B) {
 }
 
 // redisAddr is the Redis the project's machines and CI run.
-const redisAddr = "127.0.0.1:6379"
+const redisAddr = redistest.Addr
 
-func needRedis(b *testing.B) {
-	rdb := goredis.NewClient(&goredis.Options{Addr: redisAddr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	defer rdb.Close()
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			b.Fatalf("no Redis answers at %s: %v", redisAddr, err)
-		}
-		b.Skipf("no Redis server at %s: skipped", redisAddr)
-	}
-}
+func needRedis(b *testing.B) { redistest.Need(b) }
 
-// benchPrefix is a key prefix of the run's own, cleaned up after it.
-func benchPrefix(b *testing.B) string {
-	var id [6]byte
-	_, _ = rand.Read(id[:])
-	prefix := "ckbench:" + hex.EncodeToString(id[:])
-	b.Cleanup(func() {
-		rdb := goredis.NewClient(&goredis.Options{Addr: redisAddr})
-		defer rdb.Close()
-		ctx := context.Background()
-		for it := rdb.Scan(ctx, 0, prefix+":*", 1000).Iterator(); it.Next(ctx); {
-			rdb.Del(ctx, it.Val())
-		}
-	})
-	return prefix
-}
+func benchPrefix(b *testing.B) string { return redistest.Prefix(b, redisAddr) }
 
 // fleetRedisTimeout bounds each Redis call of the fleet benchmark. The
 // default (100ms) is for a Redis that answers in well under a millisecond;
@@ -303,18 +288,22 @@ func BenchmarkFleet(b *testing.B) {
 		wg.Wait()
 		return time.Since(start), int(surfaced.Load())
 	}
-	var one, coordinated time.Duration
+	var one, coordinated, cpuOne, cpuCoordinated time.Duration
 	var peakCoordinated, peakUncoordinated int
 	var answeredCoordinated, answeredUncoordinated, surfacedCoordinated, surfacedUncoordinated, surfacedOne int64
 	for b.Loop() {
 		e.loadStats(b)
+		cpu0 := cpuNanos.Load()
 		d, s := e.updateAll(b, big, nil, "--config", plain, "--concurrency", "50")
 		one += d
+		cpuOne += time.Duration(cpuNanos.Load() - cpu0)
+		cpu0 = cpuNanos.Load()
 		surfacedOne += int64(s)
 		e.loadStats(b)
 
 		d, s = fleet([]string{"--config", cfg, "--concurrency", "50", "-v"})
 		coordinated += d
+		cpuCoordinated += time.Duration(cpuNanos.Load() - cpu0)
 		surfacedCoordinated += int64(s)
 		throttled, peak := e.loadStats(b)
 		answeredCoordinated += throttled
@@ -331,6 +320,8 @@ func BenchmarkFleet(b *testing.B) {
 	b.ReportMetric(float64(coordinated.Milliseconds())/n, "ms_coordinated")
 	b.ReportMetric(float64(coordinated)/float64(one), "x_vs_one_process")
 	b.ReportMetric(float64(peakCoordinated), "peak_coordinated")
+	b.ReportMetric(float64(cpuOne.Milliseconds())/n, "cpu_ms_one_process")
+	b.ReportMetric(float64(cpuCoordinated.Milliseconds())/n, "cpu_ms_coordinated")
 	b.ReportMetric(float64(fallbacks.Load())/n, "fallbacks_coordinated/op")
 	b.ReportMetric(float64(answeredCoordinated)/n, "429s_answered_coordinated/op")
 	b.ReportMetric(float64(surfacedCoordinated+surfacedOne)/n, "429s_surfaced_coordinated/op")

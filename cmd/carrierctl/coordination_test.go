@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -13,38 +10,19 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/redistest"
 )
 
-// needRedis skips the test without the machine's Redis (fails it under CI).
+// needRedis returns the machine's Redis URL and a key prefix of the
+// test's own (skipped without Redis, failed under CI).
 func needRedis(t *testing.T) (url, prefix string) {
-	t.Helper()
-	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	defer rdb.Close()
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Redis answers at 127.0.0.1:6379: %v", err)
-		}
-		t.Skip("no Redis server at 127.0.0.1:6379: skipped")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix = "cktest:" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379"})
-		defer rdb.Close()
-		ctx := context.Background()
-		for it := rdb.Scan(ctx, 0, prefix+":*", 1000).Iterator(); it.Next(ctx); {
-			rdb.Del(ctx, it.Val())
-		}
-	})
-	return "redis://127.0.0.1:6379", prefix
+	addr := redistest.Need(t)
+	return "redis://" + addr, redistest.Prefix(t, addr)
 }
 
 // emulatorStats reads (and zeroes) the emulator's Twilio load counters.

@@ -3,14 +3,10 @@ package redis_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,46 +20,15 @@ import (
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
+	"github.com/carrierkit/carrierkit/internal/redistest"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
-// machineRedis is the Redis the project's machines and CI run.
-const machineRedis = "127.0.0.1:6379"
-
-// needRedis returns the machine's Redis, skipping the test (failing it
-// under CI) when none answers.
-func needRedis(t testing.TB) string {
-	t.Helper()
-	rdb := goredis.NewClient(&goredis.Options{Addr: machineRedis, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Redis answers at %s (CI needs it: .ci/run starts it): %v", machineRedis, err)
-		}
-		t.Skipf("no Redis server at %s: skipped (%v)", machineRedis, err)
-	}
-	return machineRedis
-}
-
-// testPrefix returns a key prefix of the test's own, and deletes its keys
-// when the test ends.
-func testPrefix(t testing.TB, addr string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "cktest:" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
-		defer rdb.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
-	return prefix
-}
+// needRedis and testPrefix: the machine's Redis, and a prefix of the test's own.
+var (
+	needRedis  = redistest.Need
+	testPrefix = redistest.Prefix
+)
 
 // open returns a Client ("an instance") on addr, closed with the test.
 func open(t testing.TB, addr string, opts redis.Options) *redis.Client {
@@ -478,8 +443,6 @@ func TestCrashedInstanceSlotsComeBack(t *testing.T) {
 		require.NoError(t, err, "the crashed instance's slots came back")
 	}
 	assert.Less(t, time.Since(killed), 2*time.Second+queueSlack, "within the lease time")
-	_ = filepath.Base
-	_ = errors.New
 }
 
 // queueSlack: a waiter asks again at most every second when a grant was
