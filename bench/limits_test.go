@@ -273,7 +273,7 @@ func BenchmarkFleet(b *testing.B) {
 	}
 	redisEnv := []string{"CARRIERKIT_REDIS_URL=redis://" + redisAddr}
 	direct := []string{"--provider", "twilio", "--base-url", e.base, "--concurrency", "50"}
-	var fallbacks atomic.Int64 // "falling back" warnings in the coordinated processes' logs
+	var fallbacks atomic.Int64 // "falling back" lines on the coordinated processes' stderr
 	fleet := func(args []string) (time.Duration, int) {
 		var wg sync.WaitGroup
 		var surfaced atomic.Int64
@@ -301,7 +301,7 @@ func BenchmarkFleet(b *testing.B) {
 		surfacedOne += int64(s)
 		e.loadStats(b)
 
-		d, s = fleet([]string{"--config", cfg, "--concurrency", "50", "-v"})
+		d, s = fleet([]string{"--config", cfg, "--concurrency", "50"})
 		coordinated += d
 		cpuCoordinated += time.Duration(cpuNanos.Load() - cpu0)
 		surfacedCoordinated += int64(s)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strings"
 
 	"go.uber.org/zap"
@@ -27,7 +29,7 @@ func (t *target) routerOptions(cfg *config.Config, names []string, log *zap.Logg
 	if cfg.Coordination == nil || cfg.Coordination.Redis == nil {
 		return opts, nil
 	}
-	c, err := redis.FromConfig(cfg.Coordination.Redis, redis.Options{Logger: log})
+	c, err := redis.FromConfig(cfg.Coordination.Redis, redis.Options{Logger: log, Observer: stderrObserver{}})
 	if err != nil {
 		return opts, err
 	}
@@ -49,6 +51,22 @@ func (t *target) routerOptions(cfg *config.Config, names []string, log *zap.Logg
 	t.coord = &coordinated{client: c, account: account}
 	opts.Shared = c
 	return opts, nil
+}
+
+// stderrObserver says on stderr, with or without -v, when the process
+// falls back from Redis and when it is back: the limit it holds changes.
+type stderrObserver struct{}
+
+func (stderrObserver) Coordination(e redis.Event) {
+	switch {
+	case e.Fallback && e.Limit == 0:
+		fmt.Fprintf(os.Stderr, "carrierctl: redis coordination unavailable for %s: falling back to fail closed: %v\n", e.Account, e.Err)
+	case e.Fallback:
+		fmt.Fprintf(os.Stderr, "carrierctl: redis coordination unavailable for %s: falling back to a local limit of %d: %v\n",
+			e.Account, e.Limit, e.Err)
+	default:
+		fmt.Fprintf(os.Stderr, "carrierctl: redis coordination for %s is back\n", e.Account)
+	}
 }
 
 // sharedLimiter returns the limiter update --all shares with the other
