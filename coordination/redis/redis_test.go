@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -22,6 +23,9 @@ import (
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/internal/redistest"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/twilio"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 // needRedis and testPrefix: the machine's Redis, and a prefix of the test's own.
@@ -449,3 +453,50 @@ func TestCrashedInstanceSlotsComeBack(t *testing.T) {
 // missed (the crashed holder never releases, so its slots come back by
 // expiry, noticed at the waiter's next ask).
 const queueSlack = 1100 * time.Millisecond
+
+// TestOutageMidBatch: a batch (batch.UpdateAll over the Twilio adapter,
+// against the fake with a limit of 6 in flight) runs on two instances
+// sharing the limit; Redis is stopped in the middle. Both batches finish
+// through the fallback, every update applied, and the carrier never sees
+// more than the limit in flight: the peak the fake counted.
+func TestOutageMidBatch(t *testing.T) {
+	addr, proc, _ := ownRedis(t)
+	const limit = 6
+	fake := twiliotest.New(twiliotest.Config{AccountSID: twiliotest.DemoAccount, AuthToken: "tok0123456789abcdef0123456789abcd"})
+	fake.SetLoad(twiliotest.Load{MaxConcurrent: limit, Latency: 5 * time.Millisecond})
+	var confs []participant.ConferenceRef
+	for range 2 {
+		conf := twiliotest.NewConferenceSID()
+		confs = append(confs, participant.ConferenceRef{Conference: conf})
+		for range 150 {
+			fake.Seed(twiliotest.Participant{Account: twiliotest.DemoAccount, Conference: conf})
+		}
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: "tok0123456789abcdef0123456789abcd",
+		BaseURL: srv.URL, Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+	require.NoError(t, err)
+	t.Cleanup(u.CloseIdleConnections)
+	var ev events
+	opts := redis.Options{Instances: 2, Timeout: 200 * time.Millisecond, RetryEvery: 200 * time.Millisecond, Observer: &ev}
+	var wg sync.WaitGroup
+	for _, conf := range confs {
+		lim := batch.NewSharedLimiter(limit, open(t, addr, opts).Account(twiliotest.DemoAccount))
+		wg.Go(func() {
+			rs, err := batch.UpdateAll(context.Background(), u, conf, participant.UpdateRequest{Muted: participant.Bool(true)},
+				batch.Options{Limiter: lim})
+			assert.NoError(t, err)
+			assert.Len(t, rs, 150)
+			assert.Empty(t, batch.Failed(rs), "every update applied")
+		})
+	}
+	time.Sleep(40 * time.Millisecond) // the batches are under way on Redis
+	require.NoError(t, proc.Signal(syscall.SIGSTOP))
+	time.Sleep(400 * time.Millisecond)
+	require.NoError(t, proc.Signal(syscall.SIGCONT))
+	wg.Wait()
+	down, _ := ev.fallbacks()
+	assert.Positive(t, down, "the batches went on through the fallback")
+	assert.Zero(t, fake.Throttled(), "the carrier never had more than its limit in flight")
+}
