@@ -47,7 +47,9 @@ func (c *Client) Opened(carrier, endpoint string, until time.Time) {
 		return
 	}
 	value := strconv.FormatInt(until.UnixMilli(), 10) + " " + c.instance
+	c.wg.Add(1)
 	go func() {
+		defer c.wg.Done()
 		_ = c.call(context.Background(), func(ctx context.Context) error {
 			pipe := c.rdb.TxPipeline()
 			pipe.Set(ctx, c.endpointKey(name), value, ttl)

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -109,6 +110,19 @@ const (
 // Acquire takes one of max slots across instances; see the package
 // documentation for the waits and the fallback.
 func (a *Account) Acquire(ctx context.Context, max, successes int) (string, error) {
+	for {
+		lease, err := a.acquire(ctx, max, successes)
+		if err != errAskRedis {
+			return lease, err
+		}
+		successes = 0 // reported by the first try, or carried
+	}
+}
+
+// errAskRedis: the fallback's time is up, ask Redis again.
+var errAskRedis = errors.New("ask redis again")
+
+func (a *Account) acquire(ctx context.Context, max, successes int) (string, error) {
 	a.mu.Lock()
 	a.max = max
 	if n := len(a.idle); n > 0 && !a.down && !time.Now().Before(a.resume) {
@@ -319,7 +333,7 @@ func (a *Account) acquireLocal(ctx context.Context, most int) (string, error) {
 		a.mu.Lock()
 		if !a.down || !a.probing && !time.Now().Before(a.downUntil) {
 			a.mu.Unlock()
-			return a.Acquire(ctx, most, 0) // time to ask Redis again
+			return "", errAskRedis
 		}
 		wait := time.Until(a.resume)
 		// While one call asks Redis again, no new local slot: that call
