@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"math"
@@ -44,6 +45,9 @@ type Account struct {
 	// restart), so after an outage they count as held outside Redis.
 	leases map[string]*leaseInfo
 	stale  map[string]bool
+	// waiters are this instance's requests queued in Redis, each waiting
+	// on a chan string for a lease of the instance's own.
+	waiters list.List
 	// idle are leases given back by a request and kept a moment
 	// (idleGrace) for the instance's next request; carry are the
 	// successes not yet reported to Redis.
@@ -202,34 +206,59 @@ func (a *Account) acquire(ctx context.Context, max, successes int) (string, erro
 // instance (then id leaves the queue in the background), until wait or ctx
 // ends (ok false: ask again, or give up).
 func (a *Account) waitQueued(ctx context.Context, id string, granted <-chan struct{}, wait time.Duration) (string, bool) {
+	a.mu.Lock()
+	if n := len(a.idle); n > 0 && !time.Now().Before(a.resume) {
+		lease := a.idle[n-1]
+		a.idle = a.idle[:n-1]
+		a.leases[lease].uses++
+		a.mu.Unlock()
+		a.leaveQueue(id)
+		return lease, true
+	}
+	// Wait in line here too: a lease of this instance that no request took
+	// within idleGrace goes to the first local waiter (one wake-up).
+	w := make(chan string, 1)
+	e := a.waiters.PushBack(w)
+	a.mu.Unlock()
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	for {
-		a.mu.Lock()
-		if n := len(a.idle); n > 0 && !time.Now().Before(a.resume) {
-			lease := a.idle[n-1]
-			a.idle = a.idle[:n-1]
-			a.leases[lease].uses++
+	var lease string
+	var ok bool
+	select {
+	case lease = <-w:
+		a.leaveQueue(id)
+		return lease, true
+	case <-granted:
+		lease, ok = id, true
+	case <-t.C: // ask again: the pause is over, or a grant was missed
+	case <-ctx.Done():
+	}
+	a.mu.Lock()
+	for x := a.waiters.Front(); x != nil; x = x.Next() {
+		if x == e {
+			a.waiters.Remove(e)
 			a.mu.Unlock()
-			a.c.wg.Add(1)
-			go func() {
-				defer a.c.wg.Done()
-				a.cancel(id)
-			}()
-			return lease, true
-		}
-		changed := a.changed
-		a.mu.Unlock()
-		select {
-		case <-granted:
-			return id, true
-		case <-changed: // perhaps a lease became idle
-		case <-t.C: // ask again: the pause is over, or a grant was missed
-			return "", false
-		case <-ctx.Done():
-			return "", false
+			return lease, ok
 		}
 	}
+	a.mu.Unlock()
+	extra := <-w // a release took w out of line and handed it a lease meanwhile
+	if !ok {
+		a.leaveQueue(id)
+		return extra, true
+	}
+	a.Release(extra, 0) // Redis granted id too: one is enough
+	return lease, ok
+}
+
+// leaveQueue takes waiter id out of Redis's queue in the background (or
+// gives back the slot Redis handed it meanwhile).
+func (a *Account) leaveQueue(id string) {
+	a.c.wg.Add(1)
+	go func() {
+		defer a.c.wg.Done()
+		a.cancel(id)
+	}()
 }
 
 // useRedis reports whether to ask Redis: not while falling back, except
@@ -371,9 +400,8 @@ func (a *Account) Release(lease string, successes int) {
 	isLocal := strings.HasPrefix(lease, localPrefix)
 	if info := a.leases[lease]; !isLocal && !a.down && info != nil && info.uses < maxReuse &&
 		time.Since(info.at) < a.c.opts.Lease/2 && !time.Now().Before(a.resume) && int64(a.held) <= a.seen.Load() {
-		a.idle = append(a.idle, lease)
 		a.carry += successes
-		a.wake()
+		a.idle = append(a.idle, lease)
 		a.mu.Unlock()
 		a.c.wg.Add(1)
 		time.AfterFunc(idleGrace, func() {
@@ -415,7 +443,17 @@ func (a *Account) flushIdle(lease string) {
 		return
 	}
 	a.idle = slices.Delete(a.idle, i, i+1)
-	if info := a.leases[lease]; info != nil {
+	info := a.leases[lease]
+	// Not taken by the request that gave it back: the first of the
+	// instance's requests queued in Redis gets it (one wake-up), else it
+	// goes back to Redis.
+	if front := a.waiters.Front(); front != nil && info != nil && !time.Now().Before(a.resume) {
+		info.uses++
+		a.waiters.Remove(front).(chan string) <- lease // buffered: never blocks
+		a.mu.Unlock()
+		return
+	}
+	if info != nil {
 		info.uses = maxReuse // back to Redis now
 	}
 	a.mu.Unlock()
