@@ -22,8 +22,10 @@ import (
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/internal/redistest"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -499,4 +501,66 @@ func TestOutageMidBatch(t *testing.T) {
 	down, _ := ev.fallbacks()
 	assert.Positive(t, down, "the batches went on through the fallback")
 	assert.Zero(t, fake.Throttled(), "the carrier never had more than its limit in flight")
+}
+
+// TestSharedHealthThroughRedis: two routers (two instances) share
+// endpoint health through Redis. When a's breaker opens on endpoint 1, b
+// skips endpoint 1 without sending, and b's Health says the verdict is the
+// fleet's.
+func TestSharedHealthThroughRedis(t *testing.T) {
+	addr := needRedis(t)
+	prefix := testPrefix(t, addr)
+	const token = "tok0123456789abcdef0123456789abcd"
+	fake := twiliotest.New(twiliotest.Config{AccountSID: twiliotest.DemoAccount, AuthToken: token})
+	ref := participant.Ref{Conference: twiliotest.NewConferenceSID(), Call: twiliotest.NewCallSID()}
+	fake.Seed(twiliotest.Participant{Account: twiliotest.DemoAccount, Conference: ref.Conference, CallID: ref.Call})
+	var roots []string
+	for i := 1; i <= 2; i++ {
+		srv := httptest.NewServer(vendorfake.ForEndpoint(fake, i))
+		t.Cleanup(srv.Close)
+		roots = append(roots, srv.URL)
+	}
+	newRouter := func(shared router.Shared) *router.Router {
+		c := router.Carrier{Name: "tw", Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 2, CoolDown: time.Minute}}}
+		for i, root := range roots {
+			u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: token, BaseURL: root,
+				Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+			require.NoError(t, err)
+			t.Cleanup(u.CloseIdleConnections)
+			c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + strconv.Itoa(i+1), Updater: u})
+		}
+		r, err := router.New(router.Options{Shared: shared}, c)
+		require.NoError(t, err)
+		return r
+	}
+	a := newRouter(open(t, addr, redis.Options{Prefix: prefix}))
+	bc := open(t, addr, redis.Options{Prefix: prefix})
+	b := newRouter(bc)
+	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
+	_, err := b.Update(context.Background(), ref, mute) // b asks about its endpoints: they are watched
+	require.NoError(t, err)
+
+	fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: 2})
+	for range 2 {
+		_, err := a.Update(context.Background(), ref, mute)
+		require.NoError(t, err, "failed over to endpoint 2")
+	}
+	require.Eventually(t, func() bool { return time.Now().Before(bc.OpenUntil("tw", "ep1")) }, 5*time.Second, 5*time.Millisecond)
+	onEndpoint1 := func() int {
+		n := 0
+		for _, r := range fake.Requests() {
+			if r.Endpoint == 1 {
+				n++
+			}
+		}
+		return n
+	}
+	before := onEndpoint1()
+	_, err = b.Update(context.Background(), ref, mute)
+	require.NoError(t, err)
+	assert.Equal(t, before, onEndpoint1(), "b sent nothing to the endpoint the fleet holds open")
+	h := b.Health()[0].Endpoints[0]
+	assert.Equal(t, router.StateOpen, h.State)
+	assert.Equal(t, router.SourceFleet, h.Source)
+	assert.Equal(t, router.SourceInstance, a.Health()[0].Endpoints[0].Source)
 }
