@@ -29,6 +29,9 @@ func FromConfig(c *config.Redis, opts Options) (*Client, error) {
 	if c.Lease > 0 {
 		opts.Lease = c.Lease
 	}
+	if r := c.Rate; r != nil {
+		opts.Rate = &Rate{Requests: r.Requests, Period: r.Period, Burst: r.Burst}
+	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}

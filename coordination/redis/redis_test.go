@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -25,6 +26,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/config"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
@@ -563,4 +565,30 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 	assert.Equal(t, router.StateOpen, h.State)
 	assert.Equal(t, router.SourceFleet, h.Source)
 	assert.Equal(t, router.SourceInstance, a.Health()[0].Endpoints[0].Source)
+}
+
+// TestFromConfig: a config file's coordination section opens the Redis its
+// url_env names, with its settings (here a rate of 3 per 300ms).
+func TestFromConfig(t *testing.T) {
+	addr := needRedis(t)
+	prefix := testPrefix(t, addr)
+	cfg, err := config.Load(strings.NewReader(`{"carriers": {"us": {"provider": "twilio",
+		"account": "AC0123456789abcdef0123456789abcdef", "credentials": {"auth_token_env": "US_TWILIO_AUTH_TOKEN"}}},
+		"coordination": {"redis": {"url_env": "CK_TEST_REDIS_URL", "prefix": "`+prefix+`",
+		"rate": {"requests": 3, "period": "300ms"}}}}`), nil)
+	require.NoError(t, err)
+	_, err = redis.FromConfig(cfg.Coordination.Redis, redis.Options{})
+	require.ErrorIs(t, err, participant.ErrInvalidArgument, "the variable is not set")
+	t.Setenv("CK_TEST_REDIS_URL", "redis://"+addr)
+	c, err := redis.FromConfig(cfg.Coordination.Redis, redis.Options{})
+	require.NoError(t, err)
+	defer c.Close()
+	a := c.Account("AC9")
+	start := time.Now()
+	for range 6 {
+		lease, err := a.Acquire(context.Background(), 10, 0)
+		require.NoError(t, err)
+		a.Release(lease, 0)
+	}
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "3 at once, then one per 100ms")
 }

@@ -13,7 +13,8 @@ import (
 // an app share each carrier account's limits and endpoint health.
 //
 //	"coordination": {"redis": {"url_env": "CARRIERKIT_REDIS_URL", "instances": 4,
-//	                           "fallback": "local", "timeout": "250ms", "lease": "60s", "prefix": "carrierkit"}}
+//	                           "fallback": "local", "timeout": "250ms", "lease": "60s", "prefix": "carrierkit",
+//	                           "rate": {"requests": 15, "period": "1s"}}}
 //
 // Only url_env is required. The URL may hold a password, so it is read
 // from the environment variable url_env names, never from the file. This
@@ -40,6 +41,17 @@ type Redis struct {
 	FailClosed bool
 	// Timeout bounds each Redis call; Lease bounds how long a slot is held.
 	Timeout, Lease time.Duration
+	// Rate is "rate": {"requests": 15, "period": "1s", "burst": 15}, a
+	// limit per period on top of the concurrency, for carriers that state
+	// one; nil when absent.
+	Rate *Rate
+}
+
+// Rate is a limit of Requests per Period, in bursts of up to Burst (0:
+// Requests).
+type Rate struct {
+	Requests, Burst int
+	Period          time.Duration
 }
 
 // URL reads the Redis URL from the environment. Its error names the JSON
@@ -87,8 +99,28 @@ func (ps *problems) coordination(raw json.RawMessage) *Coordination {
 				r.Timeout = ps.duration(p, v)
 			case "lease":
 				r.Lease = ps.duration(p, v)
+			case "rate":
+				r.Rate = &Rate{}
+				ps.section(p, v, func(k, p string, v json.RawMessage) {
+					switch k {
+					case "requests":
+						r.Rate.Requests = ps.positive(p, v)
+					case "burst":
+						r.Rate.Burst = ps.positive(p, v)
+					case "period":
+						r.Rate.Period = ps.duration(p, v)
+					default:
+						ps.fail(p, "unknown key (accepted: burst, period, requests)")
+					}
+				})
+				if r.Rate.Requests == 0 && !ps.failedAt(p+".requests") {
+					ps.fail(p+".requests", "is required: how many requests per period")
+				}
+				if r.Rate.Period == 0 && !ps.failedAt(p+".period") {
+					ps.fail(p+".period", "is required: a duration such as \"1s\"")
+				}
 			default:
-				ps.fail(p, "unknown key (accepted: "+strings.Join([]string{"fallback", "instances", "lease", "prefix", "timeout", "url_env"}, ", ")+")")
+				ps.fail(p, "unknown key (accepted: "+strings.Join([]string{"fallback", "instances", "lease", "prefix", "rate", "timeout", "url_env"}, ", ")+")")
 			}
 		})
 		if _, ok := ps.object(p, v); ok && r.URLEnv == "" && !ps.failedAt(p+".url_env") {
