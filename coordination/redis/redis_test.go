@@ -326,7 +326,7 @@ func TestOutage(t *testing.T) {
 	// The bound is generous for a loaded machine: a call that times out
 	// while Redis answers puts that instance alone on its fallback, which
 	// this test does not mean to exercise.
-	const limit, instances, bound = 6, 2, 250 * time.Millisecond
+	const limit, instances, bound = 6, 2, 400 * time.Millisecond
 	var g gauge
 	var ev events
 	var slowest atomic.Int64
@@ -362,7 +362,7 @@ func TestOutage(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the work is under way on Redis
 	phase("on Redis")
 	require.NoError(t, proc.Signal(syscall.SIGSTOP))
-	time.Sleep(time.Second)
+	time.Sleep(1500 * time.Millisecond)
 	phase("stalled")
 	down, _ := ev.fallbacks()
 	assert.Equal(t, instances, down, "each instance fell back once, with an event")
@@ -483,7 +483,7 @@ func TestOutageMidBatch(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(u.CloseIdleConnections)
 	var ev events
-	opts := redis.Options{Instances: 2, Timeout: 200 * time.Millisecond, RetryEvery: 200 * time.Millisecond, Observer: &ev}
+	opts := redis.Options{Instances: 2, Timeout: 400 * time.Millisecond, RetryEvery: 200 * time.Millisecond, Observer: &ev}
 	var wg sync.WaitGroup
 	for _, conf := range confs {
 		lim := batch.NewSharedLimiter(limit, open(t, addr, opts).Account(twiliotest.DemoAccount))
@@ -497,7 +497,7 @@ func TestOutageMidBatch(t *testing.T) {
 	}
 	time.Sleep(40 * time.Millisecond) // the batches are under way on Redis
 	require.NoError(t, proc.Signal(syscall.SIGSTOP))
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(900 * time.Millisecond)
 	require.NoError(t, proc.Signal(syscall.SIGCONT))
 	wg.Wait()
 	down, _ := ev.fallbacks()
