@@ -99,17 +99,42 @@ func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body 
 			return Event{}, nil, false
 		}
 	}
-	// One allocation for the raw body and every value the Event keeps.
-	var all strings.Builder
-	all.Grow(len(body) + len(s.buf))
-	all.Write(body)
-	all.Write(s.buf)
-	raw := all.String()
-	vals := raw[len(body):]
-	var found twilioParams
-	for _, p := range s.pairs {
+	// One allocation holds the raw body, which the Event keeps, and the
+	// values it reads that were escaped in the body; the others are read
+	// from the body in place.
+	var at [len(twilioNames)]int32 // index in s.pairs + 1; 0: absent
+	size := len(body)
+	for j, p := range s.pairs {
 		if i := twilioParam(string(s.buf[p.k0:p.k1])); i >= 0 {
-			found[i] = vals[p.v0:p.v1]
+			at[i] = int32(j + 1)
+			if p.raw < 0 {
+				size += int(p.v1 - p.v0)
+			}
+		}
+	}
+	var all strings.Builder
+	all.Grow(size)
+	all.Write(body)
+	for _, j := range at {
+		if j > 0 && s.pairs[j-1].raw < 0 {
+			p := s.pairs[j-1]
+			all.Write(s.buf[p.v0:p.v1])
+		}
+	}
+	raw := all.String()
+	var found twilioParams
+	escaped := len(body)
+	for i, j := range at {
+		if j == 0 {
+			continue
+		}
+		p := s.pairs[j-1]
+		n := int(p.v1 - p.v0)
+		if p.raw >= 0 {
+			found[i] = raw[p.raw : int(p.raw)+n]
+		} else {
+			found[i] = raw[escaped : escaped+n]
+			escaped += n
 		}
 	}
 	ev, err = mapTwilioFamily(carrier, provider, types, &found, raw[:len(body)])

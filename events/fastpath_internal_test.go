@@ -39,3 +39,24 @@ func TestDedupHashCollision(t *testing.T) {
 		t.Fatalf("b taken for a: %v", st)
 	}
 }
+
+// parseTwilioTime's calendar arithmetic agrees with time.Date.
+func TestDaysFromCivil(t *testing.T) {
+	for y := range 10_000 {
+		if y > 10 && y < 1500 || y > 2600 && y < 9990 {
+			continue
+		}
+		for m := 1; m <= 12; m++ {
+			last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+			if got := daysIn(m, y); got != last {
+				t.Fatalf("daysIn(%d, %d) = %d, want %d", m, y, got, last)
+			}
+			for _, d := range []int{1, 15, last} {
+				want := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+				if got := daysFromCivil(y, m, d); got != want {
+					t.Fatalf("daysFromCivil(%d, %d, %d) = %d, want %d", y, m, d, got, want)
+				}
+			}
+		}
+	}
+}
