@@ -7,50 +7,37 @@ import (
 )
 
 // twilioParam returns the index in twilioNames of a parameter name, or
-// -1 (a switch: no hashing, no allocation for string(bytes)).
+// -1: the names of its length (two at most) compared, no hashing.
 func twilioParam(name string) int {
-	switch name {
-	case "StatusCallbackEvent":
-		return pStatusCallbackEvent
-	case "AccountSid":
-		return pAccountSid
-	case "ConferenceSid":
-		return pConferenceSid
-	case "FriendlyName":
-		return pFriendlyName
-	case "CallSid":
-		return pCallSid
-	case "ParticipantLabel":
-		return pParticipantLabel
-	case "CallSidEndingConference":
-		return pCallSidEndingConference
-	case "ParticipantLabelEndingConference":
-		return pParticipantLabelEndingConference
-	case "Reason":
-		return pReason
-	case "ReasonConferenceEnded":
-		return pReasonConferenceEnded
-	case "ReasonParticipantLeft":
-		return pReasonParticipantLeft
-	case "ReasonAnnouncementFailed":
-		return pReasonAnnouncementFailed
-	case "Timestamp":
-		return pTimestamp
-	case "SequenceNumber":
-		return pSequenceNumber
-	case "Muted":
-		return pMuted
-	case "Hold":
-		return pHold
-	case "Coaching":
-		return pCoaching
-	case "EndConferenceOnExit":
-		return pEndConferenceOnExit
-	case "StartConferenceOnEnter":
-		return pStartConferenceOnEnter
+	if len(name) >= len(twilioByLen) {
+		return -1
+	}
+	for _, i := range twilioByLen[len(name)] {
+		if i >= 0 && twilioNames[i] == name {
+			return int(i)
+		}
 	}
 	return -1
 }
+
+// twilioByLen holds, by length, the indexes in twilioNames of the names
+// that long (-1: none). TestTwilioParamCoversNames fails if a third name
+// of one length is added.
+var twilioByLen = func() (t [33][2]int8) {
+	for i := range t {
+		t[i] = [2]int8{-1, -1}
+	}
+	for i, n := range twilioNames {
+		if len(n) < len(t) {
+			if t[len(n)][0] < 0 {
+				t[len(n)][0] = int8(i)
+			} else {
+				t[len(n)][1] = int8(i)
+			}
+		}
+	}
+	return t
+}()
 
 // verifyParser is the Handler's path for a Twilio-family form POST: the
 // form is unescaped once, for the signature and for the Event. verr is a
