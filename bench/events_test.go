@@ -214,6 +214,68 @@ func BenchmarkEventsHandler(b *testing.B) {
 	})
 }
 
+// BenchmarkEventsHandlerPaired runs the two sides of BenchmarkEventsHandler
+// in one loop, in alternating blocks of 32 requests (the order flipped
+// each time), so on a shared machine both see the same load; it reports
+// each side's wall and CPU time per request and their ratios
+// (handler / verify-only). CPU time is the process's: garbage collection
+// running in the background is counted in whichever block it overlaps,
+// so the handler's own GC is partly charged to verify-only here
+// (BenchmarkEventsHandler's separate runs charge each side its own).
+func BenchmarkEventsHandlerPaired(b *testing.B) {
+	const ring, block = 1024, 32
+	hooks := make([]*webhook, ring)
+	for i := range hooks {
+		hooks[i] = twilioWebhook(i)
+	}
+	tw := &events.Twilio{AuthToken: hookToken, URLSource: events.URLSource{PublicURL: hookPublic}}
+	now := time.Unix(1_700_000_000, 0)
+	sides := [2]struct {
+		h         http.Handler
+		lap       func()
+		i         int
+		wall, cpu time.Duration
+	}{
+		{h: verifyOnly(tw, events.DefaultMaxBody), lap: func() {}},
+		{h: events.NewHandler(tw, func(context.Context, events.Event) error { return nil },
+			events.HandlerOptions{DedupWindow: time.Minute, Now: func() time.Time { return now }}),
+			lap: func() { now = now.Add(2 * time.Minute) }},
+	}
+	w := &nullWriter{h: http.Header{}}
+	run := func(side int) {
+		s := &sides[side]
+		start, cpu0 := time.Now(), cpuTime()
+		for range block {
+			if s.i%ring == 0 {
+				s.lap()
+			}
+			w.code = 0
+			s.h.ServeHTTP(w, hooks[s.i%ring].reset())
+			if w.code != http.StatusOK {
+				b.Fatalf("side %d answered %d", side, w.code)
+			}
+			s.i++
+		}
+		s.wall += time.Since(start)
+		s.cpu += cpuTime() - cpu0
+	}
+	flip := 0
+	for b.Loop() {
+		run(flip)
+		run(1 - flip)
+		flip = 1 - flip
+	}
+	v, h := &sides[0], &sides[1]
+	b.ReportMetric(float64(v.wall)/float64(v.i), "verify-ns/op")
+	b.ReportMetric(float64(h.wall)/float64(h.i), "handler-ns/op")
+	b.ReportMetric(float64(h.wall)/float64(v.wall), "wall-ratio")
+	if v.cpu > 0 {
+		b.ReportMetric(float64(v.cpu)/float64(v.i), "verify-cpu-ns/op")
+		b.ReportMetric(float64(h.cpu)/float64(h.i), "handler-cpu-ns/op")
+		b.ReportMetric(float64(h.cpu)/float64(v.cpu), "cpu-ratio")
+	}
+}
+
 // verifyOnly is an app's own handler around rcv.Verify: the Handler's
 // HTTP-level steps without parsing, dedup or delivery.
 func verifyOnly(rcv events.Receiver, maxBody int) http.Handler {

@@ -211,6 +211,7 @@ type slot struct {
 	id      uint64 // the ticket of the begin that filled it
 	expires time.Duration
 	state   dedupState
+	live    bool // seen maps hash to this slot
 	hasSeq  bool
 	seq     uint64
 	at      int64
@@ -277,7 +278,7 @@ type dedup struct {
 	head   int
 	count  int
 	nextID uint64
-	latest map[uint64]highest // hash of (carrier, conference)
+	latest map[uint64]*highest // hash of (carrier, conference)
 }
 
 // begin marks key in flight unless it is known; it sets ev.OutOfOrder.
@@ -289,13 +290,15 @@ func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) (dedupState, ticke
 	if d.seen == nil {
 		d.epoch = now
 		d.seen = make(map[uint64]int32)
-		d.latest = make(map[uint64]highest)
+		d.latest = make(map[uint64]*highest)
 	}
 	t := now.Sub(d.epoch)
 	if i, ok := d.seen[h]; ok {
-		if s := &d.ring[i]; s.holds(&key) && t < s.expires {
+		s := &d.ring[i]
+		if s.holds(&key) && t < s.expires {
 			return s.state, ticket{h, s.id}
 		}
+		s.live = false // replaced below
 	}
 	for d.count > 0 && (d.ring[d.head].expires <= t || d.count >= d.capacity) {
 		d.pop()
@@ -308,26 +311,22 @@ func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) (dedupState, ticke
 	d.nextID++
 	s := &d.ring[i]
 	s.fill(&key)
-	s.hash, s.id, s.expires, s.state = h, d.nextID, t+d.window, inFlight
+	s.hash, s.id, s.expires, s.state, s.live = h, d.nextID, t+d.window, inFlight, true
 	d.seen[h] = int32(i)
 	if ev.HasSequence {
 		ch := maphash.Comparable(d.seed, [2]string{ev.Carrier, ev.Conference})
-		hi, ok := d.latest[ch]
-		if ok && hi.of(ev.Carrier, ev.Conference) && t < hi.expires {
-			if ev.Sequence < hi.seq {
-				ev.OutOfOrder = true
-			} else {
-				hi.seq = ev.Sequence
-			}
-		} else {
-			if !ok || !hi.of(ev.Carrier, ev.Conference) {
-				hi.conf = append(append(make([]byte, 0, len(ev.Carrier)+len(ev.Conference)), ev.Carrier...), ev.Conference...)
-				hi.carrierLen = len(ev.Carrier)
-			}
+		hi := d.latest[ch]
+		switch {
+		case hi == nil || !hi.of(ev.Carrier, ev.Conference):
+			hi = &highest{carrierLen: len(ev.Carrier), seq: ev.Sequence}
+			hi.conf = append(append(make([]byte, 0, len(ev.Carrier)+len(ev.Conference)), ev.Carrier...), ev.Conference...)
+			d.latest[ch] = hi
+		case t < hi.expires && ev.Sequence < hi.seq:
+			ev.OutOfOrder = true
+		default:
 			hi.seq = ev.Sequence
 		}
 		hi.expires = t + d.window
-		d.latest[ch] = hi
 		if len(d.latest) > d.capacity {
 			for k, v := range d.latest {
 				if v.expires <= t || len(d.latest) > d.capacity {
@@ -341,8 +340,7 @@ func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) (dedupState, ticke
 
 // pop forgets the oldest event.
 func (d *dedup) pop() {
-	s := &d.ring[d.head]
-	if i, ok := d.seen[s.hash]; ok && int(i) == d.head {
+	if s := &d.ring[d.head]; s.live {
 		delete(d.seen, s.hash)
 	}
 	d.head = (d.head + 1) % len(d.ring)
@@ -355,7 +353,7 @@ func (d *dedup) grow() {
 	for j := range d.count {
 		old := (d.head + j) % len(d.ring)
 		ring[j] = d.ring[old]
-		if i, ok := d.seen[ring[j].hash]; ok && int(i) == old {
+		if ring[j].live {
 			d.seen[ring[j].hash] = int32(j)
 		}
 	}
@@ -381,8 +379,9 @@ func (d *dedup) done(t ticket) {
 // abort forgets the event, so the carrier's next delivery is delivered.
 func (d *dedup) abort(t ticket) {
 	d.mu.Lock()
-	if d.slotOf(t) != nil {
+	if s := d.slotOf(t); s != nil {
 		delete(d.seen, t.hash)
+		s.live = false
 	}
 	d.mu.Unlock()
 }
