@@ -8,12 +8,12 @@ import (
 
 // twilioParam returns the index in twilioNames of a parameter name, or
 // -1: the names of its length (two at most) compared, no hashing.
-func twilioParam(name string) int {
+func twilioParam(name []byte) int {
 	if len(name) >= len(twilioByLen) {
 		return -1
 	}
 	for _, i := range twilioByLen[len(name)] {
-		if i >= 0 && twilioNames[i] == name {
+		if i >= 0 && twilioNames[i] == string(name) {
 			return int(i)
 		}
 	}
@@ -92,7 +92,7 @@ func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body 
 	var at [len(twilioNames)]int32 // index in s.pairs + 1; 0: absent
 	size := len(body)
 	for j, p := range s.pairs {
-		if i := twilioParam(string(s.buf[p.k0:p.k1])); i >= 0 {
+		if i := twilioParam(s.buf[p.k0:p.k1]); i >= 0 {
 			at[i] = int32(j + 1)
 			if p.raw < 0 {
 				size += int(p.v1 - p.v0)

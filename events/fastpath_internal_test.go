@@ -11,11 +11,11 @@ import (
 // twilioParam finds every name of twilioNames at its index.
 func TestTwilioParamCoversNames(t *testing.T) {
 	for i, n := range twilioNames {
-		if got := twilioParam(n); got != i {
+		if got := twilioParam([]byte(n)); got != i {
 			t.Errorf("twilioParam(%q) = %d, want %d", n, got, i)
 		}
 	}
-	if twilioParam("Nope") != -1 {
+	if twilioParam([]byte("Nope")) != -1 {
 		t.Error("an unknown name was found")
 	}
 }
