@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
 )
@@ -77,15 +76,10 @@ func hmacVerifyAndParse(carrier, provider string, types map[string]Type, key str
 }
 
 // mapForm maps the verified form in s.buf and s.pairs (sorted by name).
-// done is false for a form with a repeated name, which Parse maps
-// instead (the first value in the body's order is the one used).
+// done is false for a form that repeats a name the Event reads, which
+// Parse maps instead (the first value in the body's order is the one
+// used).
 func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body []byte) (ev Event, err error, done bool) {
-	for i := 1; i < len(s.pairs); i++ {
-		a, b := s.pairs[i-1], s.pairs[i]
-		if bytes.Equal(s.buf[a.k0:a.k1], s.buf[b.k0:b.k1]) {
-			return Event{}, nil, false
-		}
-	}
 	// One allocation holds the raw body, which the Event keeps, and the
 	// values it reads that were escaped in the body; the others are read
 	// from the body in place.
@@ -93,6 +87,9 @@ func (s *scratch) mapForm(carrier, provider string, types map[string]Type, body 
 	size := len(body)
 	for j, p := range s.pairs {
 		if i := twilioParam(s.buf[p.k0:p.k1]); i >= 0 {
+			if at[i] != 0 {
+				return Event{}, nil, false // a repeated name the Event reads
+			}
 			at[i] = int32(j + 1)
 			if p.raw < 0 {
 				size += int(p.v1 - p.v0)
