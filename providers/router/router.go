@@ -124,6 +124,9 @@ type Options struct {
 	// Logger gets the same facts as debug (attempts) and info (breaker
 	// changes) lines; never credentials. Nil means no logging.
 	Logger *zap.Logger
+	// Shared, when set, shares endpoint health with the app's other
+	// instances (see Shared). Nil: this instance's breakers only.
+	Shared Shared
 }
 
 // Router routes calls to the owning carrier and fails over between its
@@ -133,6 +136,7 @@ type Router struct {
 	caps     participant.Capabilities
 	obs      Observer
 	log      *zap.Logger
+	shared   Shared
 }
 
 var (
@@ -146,7 +150,7 @@ var (
 // naming the field, when a carrier has no name, a duplicate name, no
 // endpoint, a nil updater or an invalid policy.
 func New(opts Options, carriers ...Carrier) (*Router, error) {
-	r := &Router{obs: opts.Observer, log: opts.Logger}
+	r := &Router{obs: opts.Observer, log: opts.Logger, shared: opts.Shared}
 	if r.log == nil {
 		r.log = zap.NewNop()
 	}
@@ -180,9 +184,10 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 		return nil, err
 	}
 	slices.SortFunc(r.carriers, func(a, b *carrier) int { return strings.Compare(a.name, b.name) })
-	r.caps = participant.Capabilities{Provider: r.carriers[0].caps.Provider}
+	r.caps = participant.Capabilities{Provider: r.carriers[0].caps.Provider, Readable: r.carriers[0].caps.Readable}
 	for _, c := range r.carriers {
 		r.caps.Fields |= c.caps.Fields
+		r.caps.Readable &= c.caps.Readable // read back wherever the call lives
 		r.caps.Ops |= c.caps.Ops
 		r.caps.Labels = r.caps.Labels || c.caps.Labels
 		if c.caps.Provider != r.caps.Provider {
