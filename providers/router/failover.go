@@ -169,6 +169,9 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 		return vFinal, false // the carrier acted; only what came after failed
 	case participant.DeliveryAnswered:
 		if pe.Code == participant.CodeRateLimited {
+			if participant.RateLimitsHandled(callerCtx) {
+				return vFinal, false // the caller's shared limiter waits it out: every endpoint shares the account's limit
+			}
 			return vNotActed, false // 429: never processed (Twilio 20429, Telnyx 10011)
 		}
 		return vFinal, false // the carrier's answer: every endpoint would give it
