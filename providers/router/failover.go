@@ -188,6 +188,7 @@ type request struct {
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
 	applied participant.FieldSet      // fields earlier attempts applied (Error.Applied)
+	maybe   bool                      // an earlier attempt may have acted (DeliveryMaybe or unknown)
 }
 
 // idempotent reports whether what is left may be sent again after an
@@ -238,7 +239,8 @@ func (c *carrier) budget(ctx context.Context) int {
 }
 
 // done returns err, the call's last error, saying how many requests the
-// whole call sent and every field its attempts applied.
+// whole call sent, every field its attempts applied, and maybe when an
+// earlier attempt may have acted though the last was refused or not sent.
 func (q *request) done(err error, requests int) error {
 	pe, ok := err.(*participant.Error)
 	if !ok {
@@ -247,6 +249,9 @@ func (q *request) done(err error, requests int) error {
 	e := *pe // the attempt's error was handed to the Observer as it was
 	e.Attempts = requests
 	e.Applied |= q.applied
+	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
+		e.Delivery = participant.DeliveryMaybe
+	}
 	return &e
 }
 
@@ -339,6 +344,9 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 			tried = true
 			if err != nil {
 				requests += attemptsOf(err)
+				if d := participant.DeliveryOf(err); d == participant.DeliveryMaybe || d == participant.DeliveryUnknown {
+					q.maybe = true
+				}
 			}
 			move := err != nil && moveOn(err, v)
 			outcome := OutcomeOK

@@ -52,7 +52,8 @@
 // several calls) moves on with only the rest (UpdateRequest.Without), by
 // the same rules applied to what is left: an applied announcement is never
 // sent again, one that may have played neither. The error returned lists
-// every field applied by any attempt.
+// every field applied by any attempt, and its Delivery is maybe when any
+// attempt may have acted, whatever the later ones got.
 //
 // Attempts and retries. Each attempt is one call to an endpoint's adapter,
 // under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
