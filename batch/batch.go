@@ -342,6 +342,7 @@ func update(ctx, first context.Context, u participant.Updater, conf participant.
 	r := Result{Call: p.CallID, Label: p.Label}
 	ref := conf.Participant(p.CallID)
 	var applied participant.FieldSet // fields applied by earlier sends
+	maybe := false                   // an earlier send may have acted
 	for sent := 0; ; {
 		if err := lim.Acquire(ctx); err != nil {
 			if r.RateLimited > 0 {
@@ -361,6 +362,14 @@ func update(ctx, first context.Context, u participant.Updater, conf participant.
 		if pe != nil {
 			sent += max(pe.Attempts, 1)
 			pe.Applied |= applied
+			switch pe.Delivery {
+			case participant.DeliveryMaybe, participant.DeliveryUnknown:
+				maybe = true
+			case participant.DeliveryNotSent, participant.DeliveryAnswered:
+				if maybe { // this send did not act, but an earlier one may have
+					pe.Delivery = participant.DeliveryMaybe
+				}
+			}
 		} else {
 			sent++
 		}
