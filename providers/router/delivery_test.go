@@ -2,15 +2,22 @@ package router_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"iter"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/batch"
 
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
+	"github.com/carrierkit/carrierkit/providers/twilio"
 )
 
 // TestDeliveryStaysMaybeAcrossAttempts: an idempotent update answered 503
@@ -30,4 +37,52 @@ func TestDeliveryStaysMaybeAcrossAttempts(t *testing.T) {
 	_, err := r.Update(context.Background(), v.ref, mute)
 	assert.EqualValues(t, 1, updates.Load(), "the 503 reached the carrier")
 	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
+}
+
+// wrapping is an app's decorator over an endpoint's adapter (logging,
+// metrics) that wraps every error it passes on, as Go code does.
+type wrapping struct{ participant.Updater }
+
+func (w wrapping) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	p, err := w.Updater.Update(ctx, ref, req)
+	if err != nil {
+		return nil, fmt.Errorf("app: update %s: %w", ref.Call, err)
+	}
+	return p, nil
+}
+
+func (w wrapping) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return participant.List(ctx, w.Updater, conf, opts)
+}
+
+// TestWrappedEndpointErrorsKeepTheBudget: endpoints whose adapters are
+// wrapped by an app's decorator. The router's error still counts every
+// attempt's requests and keeps the facts of earlier attempts, so a batch
+// over it keeps to one budget: a 429 storm costs at most 6 requests.
+func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
+	v := newTwilio(t, 0)
+	urls, updates := stormEndpoints(t, v, 2, http.StatusTooManyRequests, "")
+	c := router.Carrier{Name: "us", Account: v.account,
+		Policy: router.Policy{Retry: &providers.RetryPolicy{MaxRetries: 3, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
+	for i, u := range urls {
+		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
+		require.NoError(t, err)
+		t.Cleanup(a.CloseIdleConnections)
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: wrapping{a}})
+	}
+	r := newRouter(t, nil, c)
+
+	_, err := r.Update(context.Background(), v.ref, mute)
+	require.ErrorIs(t, err, participant.ErrRateLimited)
+	pe, _ := errors.AsType[*participant.Error](err)
+	require.NotNil(t, pe)
+	assert.Equal(t, int(updates.Load()), pe.Attempts, "Attempts counts every endpoint's requests")
+	assert.Contains(t, err.Error(), "storm")
+
+	updates.Store(0)
+	results, err := batch.UpdateAll(context.Background(), r, v.ref.ConferenceRef(), mute, batch.Options{})
+	require.NoError(t, err)
+	require.Len(t, results, 1)
+	require.ErrorIs(t, results[0].Err, participant.ErrRateLimited)
+	assert.LessOrEqual(t, int(updates.Load()), 6, "one budget for the whole update")
 }

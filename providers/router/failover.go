@@ -242,11 +242,14 @@ func (c *carrier) budget(ctx context.Context) int {
 // whole call sent, every field its attempts applied, and maybe when an
 // earlier attempt may have acted though the last was refused or not sent.
 func (q *request) done(err error, requests int) error {
-	pe, ok := err.(*participant.Error)
+	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
 		return err
 	}
 	e := *pe // the attempt's error was handed to the Observer as it was
+	if error(pe) != err {
+		e.Err = err // the endpoint's Updater wrapped it: the wrapper stays in the chain
+	}
 	e.Attempts = requests
 	e.Applied |= q.applied
 	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
