@@ -361,14 +361,23 @@ func update(ctx, first context.Context, u participant.Updater, conf participant.
 		pe, _ := errors.AsType[*participant.Error](r.Err)
 		if pe != nil {
 			sent += max(pe.Attempts, 1)
-			pe.Applied |= applied
-			switch pe.Delivery {
+			d := pe.Delivery
+			switch d {
 			case participant.DeliveryMaybe, participant.DeliveryUnknown:
 				maybe = true
 			case participant.DeliveryNotSent, participant.DeliveryAnswered:
 				if maybe { // this send did not act, but an earlier one may have
-					pe.Delivery = participant.DeliveryMaybe
+					d = participant.DeliveryMaybe
 				}
+			}
+			if pe.Applied|applied != pe.Applied || d != pe.Delivery {
+				// On a copy: the Updater's error may be shared by many updates.
+				cp := *pe
+				cp.Applied, cp.Delivery = pe.Applied|applied, d
+				if r.Err != error(pe) {
+					cp.Err = r.Err // wrapped by the Updater: the wrapper stays in the chain
+				}
+				pe, r.Err = &cp, &cp
 			}
 		} else {
 			sent++

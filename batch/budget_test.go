@@ -162,3 +162,24 @@ func TestDeliveryStaysMaybeAcrossSends(t *testing.T) {
 	assert.Equal(t, 1, rs[0].RateLimited, "sent again after the 429")
 	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(rs[0].Err), "%v", rs[0].Err)
 }
+
+// TestSharedErrorNotWritten: an Updater may return the same error value
+// for many updates (a sentinel *participant.Error, a mock's canned
+// answer). The batch's workers must not write to it: under -race, any
+// write from two workers is a data race.
+func TestSharedErrorNotWritten(t *testing.T) {
+	gone := &participant.Error{Code: participant.CodeNotFound, Provider: "mem", Op: "update", Attempts: 1,
+		Delivery: participant.DeliveryAnswered}
+	for range 8 { // a race shows only when two writes meet: give it chances
+		c := newCarrier(64, true)
+		c.fail = func(string, int, participant.UpdateRequest) error { return gone }
+		rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 16})
+		require.NoError(t, err)
+		require.Len(t, rs, 64)
+		for _, r := range rs {
+			require.ErrorIs(t, r.Err, participant.ErrNotFound)
+		}
+	}
+	assert.Equal(t, participant.DeliveryAnswered, gone.Delivery)
+	assert.Zero(t, gone.Applied)
+}
