@@ -452,30 +452,54 @@ func (c *carrier) backoff(pass int, last error) time.Duration {
 }
 
 // list lists conf on the carrier's endpoints, failing over like an
-// idempotent call as long as no participant was yielded: a listing that
+// idempotent call until the listing's first participant: a listing that
 // fails after yielding some ends with the error (starting over could
 // yield a participant twice). Each page is sent once by the endpoint's
 // adapter; the retries are the router's, from the caller's budget. A
-// listing is one attempt, however many pages it reads.
+// listing is one attempt, judged by the breaker on its first answer (the
+// first participant, the end, or an error before either): the caller's
+// loop body runs outside the breaker, so a half-open breaker's probe is
+// not held while the caller works, perhaps updating through this router.
 func (c *carrier) list(ctx context.Context, r *Router, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
-		yielded := false
-		err := c.run(ctx, r, &request{op: "list"}, func(ctx context.Context, ep *endpoint, _ int) error {
-			for p, err := range participant.List(ctx, ep.updater, conf, opts) {
-				if err != nil {
-					return err
-				}
-				yielded = true
-				if !yield(p, nil) {
-					return nil // the caller stopped
-				}
+		var (
+			first *participant.Participant
+			next  func() (*participant.Participant, error, bool)
+			stop  func()
+		)
+		defer func() {
+			if stop != nil {
+				stop()
 			}
+		}()
+		err := c.run(ctx, r, &request{op: "list"}, func(ctx context.Context, ep *endpoint, _ int) error {
+			nx, st := iter.Pull2(participant.List(ctx, ep.updater, conf, opts))
+			p, err, ok := nx()
+			if !ok || err != nil {
+				st()
+				return err
+			}
+			first, next, stop = p, nx, st
 			return nil
 		}, func(_ error, v verdict) bool {
-			return !yielded && (v == vNotActed || v == vAmbiguous)
+			return v == vNotActed || v == vAmbiguous
 		})
 		if err != nil {
 			yield(nil, err)
+			return
+		}
+		for p := first; p != nil; {
+			if !yield(p, nil) {
+				return // the caller stopped
+			}
+			var ok bool
+			if p, err, ok = next(); !ok {
+				return
+			}
+			if err != nil {
+				yield(nil, err) // not started over elsewhere: no participant twice
+				return
+			}
 		}
 	}
 }

@@ -285,7 +285,10 @@ func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 // an idempotent update as long as no participant was yielded. A listing
 // that fails after yielding participants ends with the error: it is not
 // started over elsewhere, so no participant is ever yielded twice. Each
-// listing is one attempt for the breaker and the Observer.
+// listing is one attempt for the breaker and the Observer, judged on its
+// first answer (the first participant, the end, or an error before
+// either): the loop body runs outside the breaker, so updating each listed
+// participant through the router works while a breaker is half-open.
 func (r *Router) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	c, err := r.route(conf.Participant(""), true)
 	fail := func(err error) iter.Seq2[*participant.Participant, error] {

@@ -1,0 +1,80 @@
+package router_test
+
+import (
+	"context"
+	"iter"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/router"
+)
+
+// recovering is one endpoint in memory that answers 503 while down.
+type recovering struct {
+	down  atomic.Bool
+	calls []string
+}
+
+func (u *recovering) Capabilities() participant.Capabilities {
+	return participant.Capabilities{Provider: "mem", Fields: participant.NewFieldSet(participant.AllFields()...),
+		Ops: participant.NewOpSet(participant.OpList)}
+}
+
+func (u *recovering) Update(_ context.Context, ref participant.Ref, _ participant.UpdateRequest) (*participant.Participant, error) {
+	if u.down.Load() {
+		return nil, &participant.Error{Code: participant.CodeUnavailable, Provider: "mem", Op: "update", HTTPStatus: 503,
+			Attempts: 1, Delivery: participant.DeliveryMaybe}
+	}
+	return &participant.Participant{CallID: ref.Call}, nil
+}
+
+func (u *recovering) List(context.Context, participant.ConferenceRef, participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return func(yield func(*participant.Participant, error) bool) {
+		for _, c := range u.calls {
+			if !yield(&participant.Participant{CallID: c}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// TestListIsNoLongProbe: a carrier of one endpoint that failed and
+// recovered; its breaker is half-open after the cool-down. The app lists
+// the conference and updates each participant in the loop, the usual way.
+// The listing must not hold the breaker's one probe while the app's loop
+// body runs: every update in the loop was skipped ("every endpoint's
+// circuit breaker is open; nothing sent") though the endpoint was healthy.
+func TestListIsNoLongProbe(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		u := &recovering{calls: []string{"c1", "c2", "c3"}}
+		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Updater: u}},
+			Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1, CoolDown: time.Second},
+				Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		conf := participant.ConferenceRef{Conference: "conf"}
+		u.down.Store(true)
+		_, err := r.Update(context.Background(), conf.Participant("c1"), mute)
+		require.ErrorIs(t, err, participant.ErrUnavailable)
+		require.Equal(t, router.StateOpen, health(r, "c")[0].State)
+		u.down.Store(false)
+		time.Sleep(2 * time.Second) // the cool-down
+		require.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
+
+		updated := 0
+		for p, err := range r.List(context.Background(), conf, participant.ListOptions{}) {
+			require.NoError(t, err)
+			_, err = r.Update(context.Background(), conf.Participant(p.CallID), mute)
+			if assert.NoError(t, err, p.CallID) {
+				updated++
+			}
+		}
+		assert.Equal(t, 3, updated)
+		assert.Equal(t, router.StateClosed, health(r, "c")[0].State)
+	})
+}
