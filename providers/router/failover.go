@@ -294,14 +294,14 @@ func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.P
 // run makes the attempts of one call: on each endpoint whose breaker lets
 // it through, pass after pass with a backoff between passes, for at most
 // budget attempts. attempt makes one on ep (left: the endpoints left in
-// the pass, this one included) under a context whose retry budget is 0, so
-// the endpoint's adapter sends once: the router does the retrying. (A
-// router allowed one attempt only, Policy.Retry.MaxRetries 0, leaves the
-// caller's budget to the adapter: it retries in place, as its own policy
-// says.) After
-// an attempt fails, moveOn says whether the call may go on. run returns
-// the error of the call (nil when an attempt succeeded), counting in
-// Attempts the requests of every attempt.
+// the pass that the budget can still reach, this one included) under a
+// context whose retry budget is 0, so the endpoint's adapter sends once:
+// the router does the retrying. (A router allowed one attempt only,
+// Policy.Retry.MaxRetries 0, leaves the caller's budget to the adapter: it
+// retries in place, as its own policy says.) After an attempt fails,
+// moveOn says whether the call may go on. run returns the error of the
+// call (nil when an attempt succeeded), counting in Attempts the requests
+// of every attempt.
 func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(ctx context.Context, ep *endpoint, left int) error,
 	moveOn func(err error, v verdict) bool) error {
 	maxAttempts := c.budget(ctx)
@@ -331,7 +331,9 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 				attempted = true
 				sent++
 				start := time.Now()
-				err = attempt(once, ep, len(c.endpoints)-i)
+				// The time is shared with the endpoints this pass may still
+				// try: no more than the budget has attempts left for.
+				err = attempt(once, ep, min(len(c.endpoints)-i, maxAttempts-sent+1))
 				latency = time.Since(start)
 				var counted error
 				v, local, counted = settle(ctx, ep, err)

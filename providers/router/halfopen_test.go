@@ -78,3 +78,42 @@ func TestListIsNoLongProbe(t *testing.T) {
 		assert.Equal(t, router.StateClosed, health(r, "c")[0].State)
 	})
 }
+
+// slow answers after a delay, unless its context ends first.
+type slow struct {
+	delay time.Duration
+	calls *atomic.Int32
+}
+
+func (s slow) Capabilities() participant.Capabilities {
+	return participant.Capabilities{Provider: "mem", Fields: participant.NewFieldSet(participant.AllFields()...)}
+}
+
+func (s slow) Update(ctx context.Context, ref participant.Ref, _ participant.UpdateRequest) (*participant.Participant, error) {
+	s.calls.Add(1)
+	select {
+	case <-time.After(s.delay):
+		return &participant.Participant{CallID: ref.Call}, nil
+	case <-ctx.Done():
+		return nil, &participant.Error{Code: participant.CodeDeadlineExceeded, Provider: "mem", Op: "update", Attempts: 1,
+			Delivery: participant.DeliveryMaybe, Err: ctx.Err()}
+	}
+}
+
+// TestOnlyAttemptGetsTheWholeDeadline: the caller's budget allows one
+// attempt (a batch's last resend, or max_retries 0), so no other endpoint
+// will be tried: that attempt may use the caller's whole deadline, not a
+// share kept for endpoints the call will never reach. The endpoint answers
+// in 6 s; the caller allows 10 s.
+func TestOnlyAttemptGetsTheWholeDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{
+			{Name: "ep1", Updater: slow{6 * time.Second, &calls}}, {Name: "ep2", Updater: slow{6 * time.Second, &calls}}}})
+		ctx, cancel := context.WithTimeout(participant.WithRetryBudget(context.Background(), 0), 10*time.Second)
+		defer cancel()
+		_, err := r.Update(ctx, participant.Ref{Conference: "conf", Call: "c1"}, mute)
+		require.NoError(t, err)
+		assert.EqualValues(t, 1, calls.Load())
+	})
+}

@@ -58,7 +58,8 @@
 // Attempts and retries. Each attempt is one call to an endpoint's adapter,
 // under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
 // a fair share of the caller's remaining deadline when it has one (the
-// remaining time divided by the endpoints left in the pass), so a hung
+// remaining time divided by the endpoints left in the pass that the retry
+// budget can still reach), so a hung
 // endpoint cannot eat the whole deadline. When every endpoint was tried,
 // the router starts over after a backoff (Policy.Retry: exponential
 // WaitMin..WaitMax, or the carrier's Retry-After capped by MaxRetryAfter),
