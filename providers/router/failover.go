@@ -539,7 +539,12 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 		IsSuccessful: func(err error) bool {
 			return !errors.Is(err, errUnhealthy)
 		},
-		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+		// settle gives nil, errUnhealthy or errExcluded; any other error is
+		// a panic of the Updater (gobreaker's), which proves nothing about
+		// the endpoint: not counted, so it closes no half-open breaker.
+		IsExcluded: func(err error) bool {
+			return errors.Is(err, errExcluded) || err != nil && !errors.Is(err, errUnhealthy)
+		},
 		// Called under the breaker's lock: only note the change here; flush
 		// delivers it outside the lock, so an Observer may call Health.
 		OnStateChange: func(_ string, from, to gobreaker.State) {

@@ -117,3 +117,35 @@ func TestOnlyAttemptGetsTheWholeDeadline(t *testing.T) {
 		assert.EqualValues(t, 1, calls.Load())
 	})
 }
+
+// panicking is an endpoint whose adapter panics while up, and answers 503
+// while down.
+type panicking struct{ recovering }
+
+func (p *panicking) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	if !p.down.Load() {
+		panic("adapter bug")
+	}
+	return p.recovering.Update(ctx, ref, req)
+}
+
+// TestPanicIsNoSuccessfulProbe: a half-open breaker's probe whose Updater
+// panics proves nothing about the endpoint: it must not close the breaker
+// (gobreaker counted the panic's error as a success).
+func TestPanicIsNoSuccessfulProbe(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		u := &panicking{}
+		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Updater: u}},
+			Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1, CoolDown: time.Second},
+				Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		ref := participant.Ref{Conference: "conf", Call: "c1"}
+		u.down.Store(true)
+		_, err := r.Update(context.Background(), ref, mute)
+		require.ErrorIs(t, err, participant.ErrUnavailable)
+		u.down.Store(false)
+		time.Sleep(2 * time.Second)
+		require.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
+		assert.Panics(t, func() { _, _ = r.Update(context.Background(), ref, mute) })
+		assert.NotEqual(t, router.StateClosed, health(r, "c")[0].State, "a panic is no successful probe")
+	})
+}
