@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -85,4 +86,30 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 	require.Len(t, results, 1)
 	require.ErrorIs(t, results[0].Err, participant.ErrRateLimited)
 	assert.LessOrEqual(t, int(updates.Load()), 6, "one budget for the whole update")
+}
+
+// TestListLaterPageRetriedInPlace: through router.New over adapters built
+// with defaults, the second page of a listing is answered 429 once. The
+// router cannot start the listing over (a participant was yielded), so
+// the page is the adapter's to send again, as its policy says: the listing
+// completes, each participant once. (Each first answer stays the router's
+// to retry, under a budget of 0.)
+func TestListLaterPageRetriedInPlace(t *testing.T) {
+	v := newTwilio(t, 1)
+	for range 3 {
+		v.fake.Seed(vendorfake.Participant{Account: v.account, Conference: v.ref.Conference, CallID: vendorfake.HexID("CA")})
+	}
+	r := defaultsRouter(t, v, v.urls)
+	seen := map[string]int{}
+	for p, err := range r.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
+		require.NoError(t, err)
+		seen[p.CallID]++
+		if len(seen) == 1 {
+			v.fake.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"}) // the next page, once
+		}
+	}
+	assert.Len(t, seen, 4)
+	for call, n := range seen {
+		assert.Equal(t, 1, n, call)
+	}
 }

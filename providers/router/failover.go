@@ -456,9 +456,11 @@ func (c *carrier) backoff(pass int, last error) time.Duration {
 // list lists conf on the carrier's endpoints, failing over like an
 // idempotent call until the listing's first participant: a listing that
 // fails after yielding some ends with the error (starting over could
-// yield a participant twice). Each page is sent once by the endpoint's
-// adapter; the retries are the router's, from the caller's budget. A
-// listing is one attempt, judged by the breaker on its first answer (the
+// yield a participant twice). The pages up to the first answer are sent
+// once by the endpoint's adapter (the retries are the router's, from the
+// caller's budget); the later ones, which the router cannot retry, the
+// adapter sends again in place as its policy allows, within the caller's
+// budget (pageContext). A listing is one attempt, judged by the breaker on its first answer (the
 // first participant, the end, or an error before either): the caller's
 // loop body runs outside the breaker, so a half-open breaker's probe is
 // not held while the caller works, perhaps updating through this router.
@@ -474,13 +476,15 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				stop()
 			}
 		}()
-		err := c.run(ctx, r, &request{op: "list"}, func(ctx context.Context, ep *endpoint, _ int) error {
-			nx, st := iter.Pull2(participant.List(ctx, ep.updater, conf, opts))
+		err := c.run(ctx, r, &request{op: "list"}, func(actx context.Context, ep *endpoint, _ int) error {
+			pc := &pageContext{Context: actx, caller: ctx}
+			nx, st := iter.Pull2(participant.List(pc, ep.updater, conf, opts))
 			p, err, ok := nx()
 			if !ok || err != nil {
 				st()
 				return err
 			}
+			pc.later.Store(true)
 			first, next, stop = p, nx, st
 			return nil
 		}, func(_ error, v verdict) bool {
@@ -504,6 +508,24 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 			}
 		}
 	}
+}
+
+// pageContext is the context of a listing on one endpoint: until its
+// first answer, the attempt's (the router retries, the adapter sends each
+// page once); after it, the caller's values, so the pages the router can
+// no longer retry (a participant was yielded) get the caller's retry
+// budget, and the adapter retries them in place as its policy says.
+type pageContext struct {
+	context.Context // the attempt's: its deadline and cancellation throughout
+	caller          context.Context
+	later           atomic.Bool
+}
+
+func (c *pageContext) Value(key any) any {
+	if c.later.Load() {
+		return c.caller.Value(key)
+	}
+	return c.Context.Value(key)
 }
 
 // endpoint is one API root with its breaker and health counters.
