@@ -346,6 +346,7 @@ func update(ctx, sends, first context.Context, u participant.Updater, conf parti
 	r := Result{Call: p.CallID, Label: p.Label}
 	ref := conf.Participant(p.CallID)
 	var applied participant.FieldSet // fields applied by earlier sends
+	maybe := false                   // an earlier send may have acted
 	for sent := 0; ; {
 		if err := lim.Acquire(ctx); err != nil {
 			if r.RateLimited > 0 {
@@ -364,7 +365,24 @@ func update(ctx, sends, first context.Context, u participant.Updater, conf parti
 		pe, _ := errors.AsType[*participant.Error](r.Err)
 		if pe != nil {
 			sent += max(pe.Attempts, 1)
-			pe.Applied |= applied
+			d := pe.Delivery
+			switch d {
+			case participant.DeliveryMaybe, participant.DeliveryUnknown:
+				maybe = true
+			case participant.DeliveryNotSent, participant.DeliveryAnswered:
+				if maybe { // this send did not act, but an earlier one may have
+					d = participant.DeliveryMaybe
+				}
+			}
+			if pe.Applied|applied != pe.Applied || d != pe.Delivery {
+				// On a copy: the Updater's error may be shared by many updates.
+				cp := *pe
+				cp.Applied, cp.Delivery = pe.Applied|applied, d
+				if r.Err != error(pe) {
+					cp.Err = r.Err // wrapped by the Updater: the wrapper stays in the chain
+				}
+				pe, r.Err = &cp, &cp
+			}
 		} else {
 			sent++
 		}
