@@ -41,6 +41,7 @@ func testStepFaults(t *testing.T, h Harness) {
 	candidates := []participant.UpdateRequest{
 		{Muted: T, Hold: T, AnnounceURL: announce}, {Hold: T}, {Muted: T, AnnounceURL: announce},
 		{Hold: T, AnnounceURL: announce}, {Hold: F}, {Muted: F, Hold: F}, {Muted: T, Hold: F},
+		{Muted: F, Hold: T}, {Muted: F, Hold: T, AnnounceURL: announce},
 	}
 	faults := []struct {
 		name     string
