@@ -92,6 +92,10 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 	if c.d.PlanNeedsState != nil && c.d.PlanNeedsState(req) {
 		if current, err = c.fetch(ctx, "update", account, ref); err != nil {
 			pe := err.(*participant.Error)
+			if pe.Delivery != participant.DeliveryAnswered {
+				// However far the read got, no call of the update was sent.
+				pe.Delivery = participant.DeliveryNotSent
+			}
 			pe.Message = "reading the participant's state before updating it failed, nothing was changed" + prefixed(pe.Message)
 			return nil, pe
 		}

@@ -322,3 +322,47 @@ func TestRouterSendsOnlyTheRest(t *testing.T) {
 }
 
 var muteHoldReq = participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true)}
+
+// TestReadFirstFailureIsNotSent: a hold without Muted reads the member
+// first; when that read fails, even ambiguously (a 503, a reset), nothing
+// of the update was sent, and the error says so: a router then moves on
+// to the next endpoint, announcement included.
+func TestReadFirstFailureIsNotSent(t *testing.T) {
+	hold := participant.UpdateRequest{Hold: participant.Bool(true), AnnounceURL: participant.String(announce)}
+	for name, fault := range map[string]vendorfake.Fault{"503": {Status: http.StatusServiceUnavailable}, "Reset": {Drop: true}} {
+		t.Run(name, func(t *testing.T) {
+			c, v := onEmulator(t)
+			v.Server.Fail(fault)
+			_, err := c.Update(context.Background(), agent, hold)
+			require.Error(t, err)
+			assert.Equal(t, []string{"GET conference"}, calls(v.Server.Requests()))
+			assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
+		})
+	}
+	t.Run("Router", func(t *testing.T) {
+		fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
+		fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
+		var eps []router.Endpoint
+		for n := 1; n <= 2; n++ {
+			srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
+			t.Cleanup(srv.Close)
+			c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
+				BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+			require.NoError(t, err)
+			t.Cleanup(c.CloseIdleConnections)
+			eps = append(eps, router.Endpoint{Updater: c})
+		}
+		r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
+		require.NoError(t, err)
+		fake.Fail(vendorfake.Fault{Endpoint: 1, Status: http.StatusServiceUnavailable, Times: -1})
+		_, err = r.Update(context.Background(), agent, hold)
+		require.NoError(t, err, "the read failed on endpoint 1, nothing was sent there: endpoint 2 does it all")
+		var writes []string
+		for i, c := range calls(fake.Requests()) {
+			if !strings.HasPrefix(c, "GET") {
+				writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
+			}
+		}
+		assert.Equal(t, []string{"2 POST Mute", "2 POST Deaf", "2 POST Play"}, writes)
+	})
+}
