@@ -24,15 +24,19 @@ import (
 
 // onEmulator is the Plivo adapter against the emulator's Plivo fake, with
 // its demo conference.
-func onEmulator(t *testing.T) (*plivo.Client, *emulator.Vendor) {
+func onEmulator(t *testing.T, retry ...providers.RetryPolicy) (*plivo.Client, *emulator.Vendor) {
 	t.Helper()
+	pol := providers.RetryPolicy{MaxRetries: 0}
+	if len(retry) > 0 {
+		pol = retry[0]
+	}
 	e := emulator.New()
 	v, err := e.Vendor(plivo.Name)
 	require.NoError(t, err)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	c, err := plivo.New(plivo.Config{AuthID: v.Account, AuthToken: v.Credentials[plivo.EnvAuthToken], BaseURL: srv.URL + "/v1",
-		Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		Options: providers.Options{Retry: &pol}})
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c, v
@@ -365,4 +369,21 @@ func TestReadFirstFailureIsNotSent(t *testing.T) {
 		}
 		assert.Equal(t, []string{"2 POST Mute", "2 POST Deaf", "2 POST Play"}, writes)
 	})
+}
+
+// TestReadFirstSpendsThePlanBudget: the read before a hold is part of the
+// update, so its retries come out of the update's one retry budget, and
+// the error counts its requests.
+func TestReadFirstSpendsThePlanBudget(t *testing.T) {
+	c, v := onEmulator(t, providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
+	v.Server.Fail(vendorfake.Fault{Status: http.StatusServiceUnavailable, Times: 2}) // the read, twice
+	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond})                          // the read
+	v.Server.Fail(vendorfake.Fault{Status: http.StatusServiceUnavailable})           // mute: no retry left
+	_, err := c.Update(context.Background(), agent, participant.UpdateRequest{Hold: participant.Bool(true)})
+	require.Error(t, err)
+	assert.Equal(t, []string{"GET conference", "GET conference", "GET conference", "POST Mute"}, calls(v.Server.Requests()),
+		"1+2 requests for the read, then the update's steps get the retries left: none")
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 4, pe.Attempts, "every request of the update, the read included")
 }
