@@ -198,7 +198,8 @@ func New(d *Dialect, cfg Config) *Client {
 	if cfg.ScrubJWTs {
 		sc = sc.WithJWTs()
 	}
-	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
+	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc,
+		Authorize: cfg.Authorize, Options: cfg.HTTP}),
 		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits, HoldMutes: d.HoldMutes}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
 		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {

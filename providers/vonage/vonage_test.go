@@ -35,7 +35,9 @@ func onEmulator(t *testing.T, cfg vonage.Config) (*vonage.Client, *emulator.Vend
 	if cfg.PrivateKey == nil {
 		cfg.PrivateKey = []byte(vonagetest.DemoPrivateKey)
 	}
-	cfg.Options.Retry = &providers.RetryPolicy{MaxRetries: 0}
+	if cfg.Options.Retry == nil {
+		cfg.Options.Retry = &providers.RetryPolicy{MaxRetries: 0}
+	}
 	c, err := vonage.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
@@ -99,6 +101,28 @@ func TestTokenPerRequest(t *testing.T) {
 	var e *participant.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "unauthorized", e.VendorCode)
+}
+
+// TestTokenPerAttempt: a request the adapter sends again (after a 429, a
+// reset) carries a new token, not the first attempt's: a token reused
+// past its short exp would be refused.
+func TestTokenPerAttempt(t *testing.T) {
+	c, v := onEmulator(t, vonage.Config{Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 2,
+		WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
+	v.Server.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
+	v.Server.Fail(vendorfake.Fault{Drop: true})
+	_, err := c.Update(context.Background(), leg, participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.NoError(t, err)
+	reqs := v.Server.Requests()
+	require.Len(t, reqs, 3, "429, reset, then 204")
+	jtis := map[string]bool{}
+	for _, r := range reqs {
+		claims := jwt.MapClaims{}
+		_, _, err := jwt.NewParser().ParseUnverified(r.Header.Get("Authorization")[len("Bearer "):], claims)
+		require.NoError(t, err)
+		jtis[claims["jti"].(string)] = true
+	}
+	assert.Len(t, jtis, 3, "a new token for every attempt")
 }
 
 func TestStateCannotBeReadOrFiltered(t *testing.T) {
