@@ -282,6 +282,38 @@ func TestLoadLimitAnswers429(t *testing.T) {
 // account. The first endpoint fails deaf after mute went through; the
 // router sends only what was not applied, on the other endpoint, which
 // reads the member first and so never mutes again.
+// twoEndpoints is a router over two endpoints of one Plivo fake holding
+// the agent.
+func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
+	t.Helper()
+	fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
+	fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
+	var eps []router.Endpoint
+	for n := 1; n <= 2; n++ {
+		srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
+		t.Cleanup(srv.Close)
+		c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
+			BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		require.NoError(t, err)
+		t.Cleanup(c.CloseIdleConnections)
+		eps = append(eps, router.Endpoint{Updater: c})
+	}
+	r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
+	require.NoError(t, err)
+	return r, fake
+}
+
+// writesByEndpoint lists the fake's writes as "endpoint METHOD verb".
+func writesByEndpoint(fake *vendorfake.Server) []string {
+	var writes []string
+	for i, c := range calls(fake.Requests()) {
+		if !strings.HasPrefix(c, "GET") {
+			writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
+		}
+	}
+	return writes
+}
+
 func TestRouterSendsOnlyTheRest(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -295,31 +327,13 @@ func TestRouterSendsOnlyTheRest(t *testing.T) {
 			[]string{"1 POST Mute", "1 POST Deaf", "2 POST Deaf", "2 POST Play"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
-			fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
-			var eps []router.Endpoint
-			for n := 1; n <= 2; n++ {
-				srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
-				t.Cleanup(srv.Close)
-				c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
-					BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
-				require.NoError(t, err)
-				t.Cleanup(c.CloseIdleConnections)
-				eps = append(eps, router.Endpoint{Updater: c})
-			}
-			r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
-			require.NoError(t, err)
+			r, fake := twoEndpoints(t)
 			fake.Fail(vendorfake.Fault{Endpoint: 1, Delay: time.Nanosecond}) // mute goes through
 			fake.Fail(tc.fault)
 			p, err := r.Update(context.Background(), agent, tc.req)
 			require.NoError(t, err)
 			assert.True(t, p.Muted && p.Hold)
-			var writes []string
-			for i, c := range calls(fake.Requests()) {
-				if !strings.HasPrefix(c, "GET") {
-					writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
-				}
-			}
+			writes := writesByEndpoint(fake)
 			assert.Equal(t, tc.writes, writes, "never mute again")
 		})
 	}
@@ -344,29 +358,11 @@ func TestReadFirstFailureIsNotSent(t *testing.T) {
 		})
 	}
 	t.Run("Router", func(t *testing.T) {
-		fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
-		fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
-		var eps []router.Endpoint
-		for n := 1; n <= 2; n++ {
-			srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
-			t.Cleanup(srv.Close)
-			c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
-				BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
-			require.NoError(t, err)
-			t.Cleanup(c.CloseIdleConnections)
-			eps = append(eps, router.Endpoint{Updater: c})
-		}
-		r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
-		require.NoError(t, err)
+		r, fake := twoEndpoints(t)
 		fake.Fail(vendorfake.Fault{Endpoint: 1, Status: http.StatusServiceUnavailable, Times: -1})
-		_, err = r.Update(context.Background(), agent, hold)
+		_, err := r.Update(context.Background(), agent, hold)
 		require.NoError(t, err, "the read failed on endpoint 1, nothing was sent there: endpoint 2 does it all")
-		var writes []string
-		for i, c := range calls(fake.Requests()) {
-			if !strings.HasPrefix(c, "GET") {
-				writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
-			}
-		}
+		writes := writesByEndpoint(fake)
 		assert.Equal(t, []string{"2 POST Mute", "2 POST Deaf", "2 POST Play"}, writes)
 	})
 }
