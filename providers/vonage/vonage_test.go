@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -202,6 +203,13 @@ func TestOpenerKeyFromFileOrEnvironment(t *testing.T) {
 	assert.Error(t, err, "no parameter takes the key itself")
 	_, err = providers.Open(context.Background(), "vonage://?account=nope")
 	assert.ErrorContains(t, err, "account")
+
+	// The key put in private_key_file by mistake is refused, never echoed.
+	_, err = providers.Open(context.Background(), "vonage://?account="+app+"&private_key_file="+url.QueryEscape(vonagetest.DemoPrivateKey))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "private_key_file")
+	assert.NotContains(t, err.Error(), "PRIVATE KEY")
+	assert.NotContains(t, fmt.Sprintf("%+v", err), vonagetest.DemoPrivateKey[40:80])
 }
 
 // TestLoadLimitAnswers429: the emulator's per-application limit (read
