@@ -138,7 +138,9 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 		return err
 	}
 	defer done()
-	results, err := batch.UpdateAll(ctx, u, conf, req, batch.Options{Except: a.except, Concurrency: a.concurrency})
+	defer t.closeCoordination()
+	results, err := batch.UpdateAll(ctx, u, conf, req, batch.Options{Except: a.except, Concurrency: a.concurrency,
+		Limiter: t.sharedLimiter(a.concurrency)})
 	if perr := printResults(stdout, string(t.output), results); perr != nil {
 		return perr
 	}

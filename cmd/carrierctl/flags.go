@@ -106,6 +106,7 @@ type target struct {
 	// noCall: the command acts on the whole conference (list, update
 	// --all), so --call is refused rather than required.
 	noCall bool
+	coord  *coordinated // the --config file's coordination, once opened
 }
 
 func addTarget(fs *flag.FlagSet) *target {
@@ -211,7 +212,11 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		}
 		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c), zap.Int("endpoints", max(len(c.Endpoints), 1)))
 	}
-	r, err := router.FromConfig(ctx, cfg, router.Options{Logger: log}, names...)
+	ropts, err := t.routerOptions(cfg, names, log)
+	if err != nil {
+		return nil, ref, err
+	}
+	r, err := router.FromConfig(ctx, cfg, ropts, names...)
 	if err != nil {
 		return nil, ref, err
 	}
