@@ -38,6 +38,10 @@ type Options struct {
 	// returns or logs (a proxy may echo the Authorization header into a
 	// malformed answer). Nil scrubs nothing.
 	Scrub *scrub.Scrubber
+	// Authorize, when set, mints the Authorization value of every attempt
+	// after the first (whose value is Request.Authorization): a token
+	// signed per request is not sent twice.
+	Authorize func() (string, error)
 	providers.Options
 }
 
@@ -127,6 +131,16 @@ func New(opts Options) *Client {
 		CheckRetry:     c.checkRetry,
 		Backoff:        noWait, // checkRetry waits
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+	}
+	if opts.Authorize != nil {
+		c.rc.PrepareRetry = func(req *http.Request) error {
+			v, err := opts.Authorize()
+			if err != nil {
+				return err
+			}
+			req.Header["Authorization"] = []string{v}
+			return nil
+		}
 	}
 	return c
 }
@@ -494,6 +508,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		resp = nil // the decision is about the failed read, not the status
 	}
 	retry := st.n < st.max
+	if retry && resp != nil && resp.StatusCode == http.StatusTooManyRequests && participant.RateLimitsHandled(ctx) {
+		retry = false // the caller's shared limiter waits it out (a batch)
+	}
 	if retry && c.policy.CheckRetry != nil {
 		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)
 	} else if retry {
