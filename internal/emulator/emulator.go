@@ -142,6 +142,9 @@ type VendorInfo struct {
 	// emulator serves several (ServeEndpoints, emulate --endpoints N).
 	BaseURLs []string `json:"base_urls,omitempty"`
 	Demo
+	// ParticipantCount is how many participants the demo conference has:
+	// the seeded ones in Participants, and those SeedParticipants added.
+	ParticipantCount int `json:"participant_count"`
 }
 
 // Emulator is the combined fake. It is an http.Handler, safe for
@@ -255,7 +258,7 @@ func (e *Emulator) Info(base string) map[string]VendorInfo {
 func (e *Emulator) InfoEndpoints(bases []string) map[string]VendorInfo {
 	out := make(map[string]VendorInfo, len(e.vendors))
 	for _, v := range e.vendors {
-		vi := VendorInfo{Demo: v.Demo}
+		vi := VendorInfo{Demo: v.Demo, ParticipantCount: max(len(v.Participants), v.grown)}
 		for _, b := range bases {
 			vi.BaseURLs = append(vi.BaseURLs, strings.TrimRight(b, "/")+v.Root)
 		}

@@ -24,7 +24,7 @@ func init() {
 		New: func() (*Server, emulator.Demo) {
 			return New(Config{APIKey: DemoAPIKey}), emulator.Demo{
 				Account:      DemoAccount,
-				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey},
+				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey, texml.EnvAccount: DemoAccount},
 				Conference:   DemoConference,
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
@@ -32,6 +32,6 @@ func init() {
 		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
 			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
 		},
-		CredentialsHelp: texml.EnvAPIKey,
+		CredentialsHelp: texml.EnvAPIKey + " (and optionally " + texml.EnvAccount + ", the default account)",
 	})
 }
