@@ -113,14 +113,6 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 	if o.profile == profileFlag(live.ProfileFull) && o.call2 == "" && caps.Supports(participant.FieldCoaching) {
 		return usagef("--profile full needs --call2: the Coaching check coaches that participant")
 	}
-	// One request first: an endpoint that does not answer like the carrier
-	// is the cause of everything after, so it is reported once, alone.
-	pctx, cancel := context.WithTimeout(ctx, t.timeout)
-	_, perr := participant.Fetch(pctx, u, ref)
-	cancel()
-	if isForeignAnswer(perr) {
-		return t.wrap(perr)
-	}
 	env := live.Env{
 		Open: func(opts providers.Options) (participant.Updater, error) {
 			t.httpClient = opts.HTTPClient
@@ -155,6 +147,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 	var (
 		bar     *progress
 		current atomic.Value
+		probed  bool
 	)
 	current.Store("")
 	if show {
@@ -180,6 +173,19 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		res := s.Run(ctx, c)
 		run.Results = append(run.Results, res)
 		bar.increment()
+		if res.Status == live.Fail && !probed {
+			// An endpoint that does not answer like the carrier is the cause
+			// of every failure after: one request says so, and the run
+			// stops with it, reported once.
+			probed = true
+			pctx, cancel := context.WithTimeout(ctx, t.timeout)
+			_, perr := participant.Fetch(pctx, u, ref)
+			cancel()
+			if isForeignAnswer(perr) {
+				bar.stop()
+				return t.wrap(fmt.Errorf("conformance stopped after %s: %w", c.ID, perr))
+			}
+		}
 		var err error
 		switch *t.output {
 		case outputTable:

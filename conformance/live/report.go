@@ -216,7 +216,7 @@ func (r *Report) WriteTableHead(w io.Writer) error {
 // tableRow lays out a row of the checks table in fixed columns, so rows
 // can be written one at a time.
 func tableRow(status, id, profile, dur, reqs, detail string) string {
-	return fmt.Sprintf("%-6s  %-30s  %-7s  %-8s  %-4s  %s", status, id, profile, dur, reqs, detail)
+	return fmt.Sprintf("%-6s  %-38s  %-7s  %-8s  %-4s  %s", status, id, profile, dur, reqs, detail)
 }
 
 // WriteTableRow writes one check's row.
