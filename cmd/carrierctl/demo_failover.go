@@ -18,18 +18,18 @@ import (
 // demoFailover is the demo's last act: a carrier with two endpoints whose
 // primary refuses connections.
 type demoFailover struct {
-	Carrier   string             `json:"carrier"`
-	Provider  string             `json:"provider"`
-	Endpoints []string           `json:"endpoints"`
+	Carrier   string   `json:"carrier"`
+	Provider  string   `json:"provider"`
+	Endpoints []string `json:"endpoints"`
 	// BreakerFailures is the failures that open an endpoint's breaker:
 	// the demo sets 1 (router.DefaultFailures is the default) so one
 	// refused connection shows it opening.
-	BreakerFailures int                `json:"breaker_failures"`
-	Attempts  []demoAttempt      `json:"attempts"`
-	Breaker   []string           `json:"breaker_changes"`
-	Requests  []emulator.Request `json:"wire_requests"`
-	Result    *participant.Participant `json:"result"`
-	Health    []router.CarrierHealth `json:"health"`
+	BreakerFailures int                      `json:"breaker_failures"`
+	Attempts        []demoAttempt            `json:"attempts"`
+	Breaker         []string                 `json:"breaker_changes"`
+	Requests        []emulator.Request       `json:"wire_requests"`
+	Result          *participant.Participant `json:"result"`
+	Health          []router.CarrierHealth   `json:"health"`
 }
 
 type demoAttempt struct {
