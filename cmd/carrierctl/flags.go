@@ -143,10 +143,10 @@ func addConferenceTarget(fs *flag.FlagSet) *target {
 	fs.StringVar(&t.conference, "conference", "", "conference `id`, in the carrier's id shape")
 	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL`, as carrierctl emulate prints it (e.g. http://127.0.0.1:8080/v2 for texml)")
 	fs.IntVar(&t.maxRetries, "max-retries", 3, "`count` of retries after the first attempt")
-	fs.Var(durationFlag{&t.retryWait}, "retry-wait", "backoff between retries (default 100ms doubling to 2s)")
+	fs.Var(durationFlag{&t.retryWait}, "retry-wait", "`duration` of the backoff between retries (default 100ms doubling to 2s)")
 	t.timeout = 30 * time.Second
-	fs.Var(durationFlag{&t.timeout}, "timeout", "give up after this long (the whole call, retries included)")
-	fs.Var(durationFlag{&t.attemptTimeout}, "attempt-timeout", "give up on one HTTP attempt after this long (default 15s)")
+	fs.Var(durationFlag{&t.timeout}, "timeout", "give up after this `duration` (the whole call, retries included)")
+	fs.Var(durationFlag{&t.attemptTimeout}, "attempt-timeout", "give up on one HTTP attempt after this `duration` (default 15s)")
 	t.output = addOutput(fs)
 	fs.BoolVar(&t.verbose, "v", false, "debug logs to stderr (never credentials)")
 	return t
