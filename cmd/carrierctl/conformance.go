@@ -173,6 +173,16 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		res := s.Run(ctx, c)
 		run.Results = append(run.Results, res)
 		bar.increment()
+		var err error
+		switch *t.output {
+		case outputTable:
+			err = scrubbed(func(w io.Writer) error { return live.WriteTableRow(w, res) })
+		case outputJSONL:
+			err = scrubbed(func(w io.Writer) error { return rep.WriteJSONLine(w, res) })
+		}
+		if err != nil {
+			return err
+		}
 		if res.Status == live.Fail && !probed {
 			// An endpoint that does not answer like the carrier is the cause
 			// of every failure after: one request says so, and the run
@@ -185,16 +195,6 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 				bar.stop()
 				return t.wrap(fmt.Errorf("conformance stopped after %s: %w", c.ID, perr))
 			}
-		}
-		var err error
-		switch *t.output {
-		case outputTable:
-			err = scrubbed(func(w io.Writer) error { return live.WriteTableRow(w, res) })
-		case outputJSONL:
-			err = scrubbed(func(w io.Writer) error { return rep.WriteJSONLine(w, res) })
-		}
-		if err != nil {
-			return err
 		}
 	}
 	bar.stop()

@@ -217,11 +217,25 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 // explain adds what an operator needs to know to err from one update:
 // that an announcement lost on the way was not sent again.
 func explain(err error, req participant.UpdateRequest) error {
-	if err == nil || req.AnnounceURL == nil || participant.DeliveryOf(err) != participant.DeliveryMaybe {
+	if err == nil || req.AnnounceURL == nil || !maybeActed(err) {
 		return err
 	}
 	return &noted{err, "the announcement was not sent again (an announcement is never replayed after an " +
 		"ambiguous failure) and may have played"}
+}
+
+// maybeActed reports an error after which the carrier may have acted:
+// DeliveryMaybe, or, where no layer recorded the delivery, a request sent
+// that got no answer or a 5xx.
+func maybeActed(err error) bool {
+	switch participant.DeliveryOf(err) {
+	case participant.DeliveryMaybe:
+		return true
+	case participant.DeliveryUnknown:
+		pe, ok := errors.AsType[*participant.Error](err)
+		return ok && pe.Attempts > 0 && (pe.HTTPStatus == 0 || pe.HTTPStatus >= 500)
+	}
+	return false
 }
 
 // noted is an error with a note for the operator after it.

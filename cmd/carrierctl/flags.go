@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -191,6 +192,9 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		if !mux.ValidUpdaterScheme(t.provider) {
 			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))
 		}
+		if err := checkBaseURL(t.provider, t.baseURL); err != nil {
+			return nil, ref, err
+		}
 		if t.account != "" {
 			params["account"] = t.account
 		}
@@ -313,4 +317,25 @@ func (t *target) wrap(err error) error {
 		return nc
 	}
 	return t.attempts.note(err)
+}
+
+// checkBaseURL refuses a --base-url that already ends with the path the
+// adapter adds itself (Twilio's /2010-04-01, TeXML's /texml): every request
+// would reach a path the carrier does not serve, and its 404 would read as
+// a departed participant. The paths come from the emulator's registry.
+func checkBaseURL(provider, base string) error {
+	if base == "" {
+		return nil
+	}
+	for _, c := range emulator.Carriers() {
+		added := strings.TrimPrefix(c.Prefix, c.Root)
+		if c.Name != provider || added == "" || !strings.HasPrefix(c.Prefix, c.Root) {
+			continue
+		}
+		if u, err := url.Parse(base); err == nil && strings.HasSuffix(strings.TrimRight(u.Path, "/"), added) {
+			return usagef("--base-url: %s ends with %s, which the %s adapter adds itself: give the root before it (as carrierctl emulate prints it, e.g. http://127.0.0.1:8080%s)",
+				base, added, provider, c.Root)
+		}
+	}
+	return nil
 }
