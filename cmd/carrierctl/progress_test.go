@@ -107,3 +107,18 @@ func TestResultsStreamAsJSONLines(t *testing.T) {
 	}
 	assert.Regexp(t, `^\{"type":"summary","updated":30,"failed":0,"rate_limited":0\}$`, lines[30])
 }
+
+// TestConformanceProgress: conformance --progress names the current check
+// on stderr (the checks are fast on the emulator: the last frame is
+// seen); without it (stderr not a terminal) stderr stays empty.
+func TestConformanceProgress(t *testing.T) {
+	_, v, base := twilioEmulator(t)
+	r := runInProcess(t, conformanceArgs(v, base, "--progress", "--specs", t.TempDir())...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `conformance .*check \d+/\d+: core\.[a-z.-]+`, r.stderr, "the bar names the check it is at")
+	assert.NotContains(t, r.stdout, "\x1b")
+
+	r = runInProcess(t, conformanceArgs(v, base, "--specs", t.TempDir())...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stderr)
+}
