@@ -191,6 +191,9 @@ func reportOf(err error) errorReport {
 		if pe.HTTPStatus == 0 && pe.Op != "config" { // the library's own words, not the carrier's
 			r.Message = flagWords(r.Message)
 		}
+		if pe.Field == "Ref.Account" && pe.Code == participant.CodeInvalidArgument {
+			r.Hint = "give --account, or set the carrier's account variable (carrierctl --help lists them; carrierctl emulate prints each carrier's account)"
+		}
 	case errors.As(err, &cf):
 		r.Code = "checks_failed"
 	}
