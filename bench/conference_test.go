@@ -94,10 +94,12 @@ func inProcess(b *testing.B, n int) *rehearsal {
 func emulatorProcess(b *testing.B, n int) *rehearsal {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "carrierctl")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/carrierkit/carrierkit/cmd/carrierctl").CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", bin, "./cmd/carrierctl")
+	build.Dir = ".." // in the main module: carrierctl's own dependencies are in its go.sum, not this one's
+	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build carrierctl: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "emulate", "--listen", "127.0.0.1:0", "--participants", strconv.Itoa(n),
+	cmd := exec.Command(bin, "emulate", "--listen", "127.0.0.1:0", "--output", "jsonl", "--participants", strconv.Itoa(n),
 		"--latency", carrierLatency.String(), "--max-concurrent", strconv.Itoa(carrierLimit))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

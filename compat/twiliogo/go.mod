@@ -1,6 +1,6 @@
 module github.com/carrierkit/carrierkit/compat/twiliogo
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/carrierkit/carrierkit v0.0.0
