@@ -94,7 +94,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return t.wrap(err)
 		}
-		switch *t.output {
+		switch t.output {
 		case outputJSON:
 			all = append(all, p)
 		case outputJSONL:
@@ -106,7 +106,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	switch *t.output {
+	switch t.output {
 	case outputJSON:
 		if all == nil {
 			all = []*participant.Participant{}
@@ -135,7 +135,7 @@ func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return t.wrap(err)
 	}
 	if t.output.isJSON() {
-		return writeJSON(stdout, *t.output, removed{CallID: t.call, Removed: true})
+		return writeJSON(stdout, t.output, removed{CallID: t.call, Removed: true})
 	}
 	return keyValues(stdout, [][2]string{{"call_id", t.call}, {"removed", "true"}})
 }
@@ -215,7 +215,7 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 			if writeErr != nil {
 				return
 			}
-			switch *t.output {
+			switch t.output {
 			case outputJSON:
 				sum.Results = append(sum.Results, line)
 			case outputJSONL:
@@ -238,7 +238,7 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 	if err != nil && sum.Updated+sum.Failed == 0 {
 		return t.wrap(err) // refused before anything was sent, or the listing failed at once
 	}
-	if perr := printSummary(stdout, *t.output, table, sum); perr != nil {
+	if perr := printSummary(stdout, t.output, table, sum); perr != nil {
 		return perr
 	}
 	if err != nil {

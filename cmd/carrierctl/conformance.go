@@ -163,7 +163,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		_, err := io.WriteString(out, run.Recorder.Scrub(b.String()))
 		return err
 	}
-	if *t.output == outputTable {
+	if t.output == outputTable {
 		if err := scrubbed(rep.WriteTableHead); err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		run.Results = append(run.Results, res)
 		bar.increment()
 		var err error
-		switch *t.output {
+		switch t.output {
 		case outputTable:
 			err = scrubbed(func(w io.Writer) error { return live.WriteTableRow(w, res) })
 		case outputJSONL:
@@ -201,7 +201,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 	// The report again, now with what the run learnt: endpoints, latencies.
 	final := live.NewReport(run, o.now())
 	final.Manifest.Carrier, final.Manifest.Specs = t.carrier, specs
-	if err := o.write(final, run.Recorder, stdout, *t.output); err != nil {
+	if err := o.write(final, run.Recorder, stdout, t.output); err != nil {
 		return err
 	}
 	if failed := final.Failed(); len(failed) > 0 {

@@ -110,7 +110,7 @@ type target struct {
 	maxRetries                int
 	retryWait, timeout        time.Duration
 	attemptTimeout            time.Duration
-	output                    *outputFlag
+	output                    outputFlag
 	verbose                   bool
 	// attempts records the router's attempts (with --config), for the
 	// error of a call that failed over.
@@ -148,7 +148,8 @@ func addConferenceTarget(fs *flag.FlagSet) *target {
 	t.timeout = 30 * time.Second
 	fs.Var(durationFlag{&t.timeout}, "timeout", "give up after this `duration` (the whole call, retries included)")
 	fs.Var(durationFlag{&t.attemptTimeout}, "attempt-timeout", "give up on one HTTP attempt after this `duration` (default 15s)")
-	t.output = addOutput(fs)
+	t.output = defaultOutput
+	fs.Var(&t.output, "output", outputUsage)
 	fs.BoolVar(&t.verbose, "v", false, "debug logs to stderr (never credentials)")
 	return t
 }

@@ -50,9 +50,12 @@ func (f outputFlag) isJSON() bool { return f == outputJSON || f == outputJSONL }
 // addOutput registers --output with the common default.
 func addOutput(fs *flag.FlagSet) *outputFlag {
 	o := outputFlag(defaultOutput)
-	fs.Var(&o, "output", "output `format`: table, json (one document) or jsonl (one JSON object a line, as results come)")
+	fs.Var(&o, "output", outputUsage)
 	return &o
 }
+
+// outputUsage is --output's help, the same on every command.
+const outputUsage = "output `format`: table, json (one document) or jsonl (one JSON object a line, as results come)"
 
 // writeJSON writes v as json (indented) or jsonl (one line).
 func writeJSON(w io.Writer, format outputFlag, v any) error {

@@ -88,14 +88,14 @@ func (t *target) do(ctx context.Context, stdout, stderr io.Writer,
 	if err != nil {
 		return t.wrap(err)
 	}
-	return printParticipant(stdout, *t.output, p)
+	return printParticipant(stdout, string(t.output), p)
 }
 
 // printParticipant writes p as JSON (json indented, jsonl one line) or as
 // a two-column table.
-func printParticipant(w io.Writer, format outputFlag, p *participant.Participant) error {
-	if format.isJSON() {
-		return writeJSON(w, format, p)
+func printParticipant(w io.Writer, format string, p *participant.Participant) error {
+	if f := outputFlag(format); f.isJSON() {
+		return writeJSON(w, f, p)
 	}
 	return keyValues(w, participantRows(p))
 }
