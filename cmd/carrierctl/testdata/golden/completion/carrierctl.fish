@@ -15,7 +15,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from update' -l all -d 'update
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l allow-missing-except -d 'with --all, let an --except that matches no participant leave no one out instead of failing'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l announce-method -d 'GET|POST for --announce-url' -x -a 'GET POST'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l announce-url -d 'URL played to the participant once' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from update' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from update' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default 15s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l base-url -d 'API root URL, as carrierctl emulate prints it (e.g. http://127.0.0.1:PORT/v2 for texml)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l beep-on-exit -d 'beep when the participant leaves (true|false)' -x -a 'true false'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l call -d 'participant\'s call id, or label where the carrier has labels' -x
@@ -36,13 +36,13 @@ complete -c carrierctl -n '__fish_seen_subcommand_from update' -l no-progress -d
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l progress -d 'draw progress on stderr even when it is not a terminal'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
-complete -c carrierctl -n '__fish_seen_subcommand_from update' -l retry-wait -d 'duration of the backoff between retries (default D doubling to D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from update' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l wait-method -d 'GET|POST for --wait-url' -x -a 'GET POST'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l wait-url -d 'wait music URL before the conference starts; "" turns it off' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l account -d 'account id (default: the carrier\'s environment variable, or the config file\'s)' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from get' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from get' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default 15s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l base-url -d 'API root URL, as carrierctl emulate prints it (e.g. http://127.0.0.1:PORT/v2 for texml)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l call -d 'participant\'s call id, or label where the carrier has labels' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l carrier -d 'carrier name in the --config file (optional when the account or the ids identify it)' -x
@@ -51,11 +51,11 @@ complete -c carrierctl -n '__fish_seen_subcommand_from get' -l config -d 'JSON c
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l max-retries -d 'count of retries after the first attempt' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
-complete -c carrierctl -n '__fish_seen_subcommand_from get' -l retry-wait -d 'duration of the backoff between retries (default D doubling to D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from get' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l account -d 'account id (default: the carrier\'s environment variable, or the config file\'s)' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from list' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from list' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default 15s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l base-url -d 'API root URL, as carrierctl emulate prints it (e.g. http://127.0.0.1:PORT/v2 for texml)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l carrier -d 'carrier name in the --config file (optional when the account or the ids identify it)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l coaching -d 'only the coaches (true) or the others (false)' -x -a 'true false'
@@ -67,11 +67,11 @@ complete -c carrierctl -n '__fish_seen_subcommand_from list' -l muted -d 'only t
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l page-size -d 'participants a page, where the carrier takes it (N; the carrier\'s maximum if smaller)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
-complete -c carrierctl -n '__fish_seen_subcommand_from list' -l retry-wait -d 'duration of the backoff between retries (default D doubling to D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from list' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l account -d 'account id (default: the carrier\'s environment variable, or the config file\'s)' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default 15s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l base-url -d 'API root URL, as carrierctl emulate prints it (e.g. http://127.0.0.1:PORT/v2 for texml)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l call -d 'participant\'s call id, or label where the carrier has labels' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l carrier -d 'carrier name in the --config file (optional when the account or the ids identify it)' -x
@@ -80,12 +80,12 @@ complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l config -d 'JSO
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l max-retries -d 'count of retries after the first attempt' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
-complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l retry-wait -d 'duration of the backoff between retries (default D doubling to D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l endpoints -d 'count of listeners (endpoints) serving the same state; with a fixed port, the next ports' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l fault -d 'inject a fault (repeatable): PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT]' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l latency -d 'add this duration to every answer, e.g. D' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l latency -d 'add this duration to every answer, e.g. 20ms' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l listen -d 'address to serve on (port 0 picks a free one)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l max-concurrent -d 'answer 429 (twilio 20429, texml 10011) past N requests in flight per account (0: no limit)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
@@ -95,7 +95,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from demo' -l output -d 'outpu
 complete -c carrierctl -n '__fish_seen_subcommand_from demo' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l account -d 'account id (default: the carrier\'s environment variable, or the config file\'s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l allow-remove -d 'let the remove check take --call2 out of the conference (cannot be undone)'
-complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l attempt-timeout -d 'give up on one HTTP attempt after this duration (default 15s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l base-url -d 'API root URL, as carrierctl emulate prints it (e.g. http://127.0.0.1:PORT/v2 for texml)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l call -d 'participant\'s call id, or label where the carrier has labels' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l call2 -d 'a second participant\'s call id in the conference: coached by the Coaching check, removed with --allow-remove' -x
@@ -110,7 +110,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l output -d
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l profile -d 'checks to run: core (required for certification) or full (core plus optional checks)' -x -a 'core full'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l progress -d 'draw progress on stderr even when it is not a terminal'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
-complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l retry-wait -d 'duration of the backoff between retries (default D doubling to D)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l specs -d 'dir holding the vendors\' OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl\'s module)' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l transcript -d 'write every request and answer, credentials redacted, to dir (one file per check)' -r -F
