@@ -134,7 +134,9 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		env.Second.Call = o.call2
 	}
 	var specs []live.SpecRef
-	env.ValidateResponse, env.SpecNote, specs = o.loadSpec(caps.Provider)
+	if env.ValidateResponse, env.SpecNote, specs, err = o.loadSpec(caps.Provider); err != nil {
+		return err
+	}
 	s, err := live.NewSession(env)
 	if err != nil {
 		return err
@@ -230,26 +232,29 @@ func (o *conformanceOptions) pickCarrier(ctx context.Context, t *target, u parti
 }
 
 // loadSpec finds the provider's OpenAPI spec. Without one the spec check
-// is NA, with the reason.
-func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, http.Header, []byte) error, string, []live.SpecRef) {
+// is NA, with the reason; a --specs given that lacks it is a usage error.
+func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, http.Header, []byte) error, string, []live.SpecRef, error) {
 	spec, ok := spectest.ForProvider(provider)
 	if !ok {
-		return nil, "carrierkit knows no published spec for this provider", nil
+		return nil, "carrierkit knows no published spec for this provider", nil, nil
 	}
 	dir := o.specs
 	if dir == "" {
 		var err error
 		if dir, err = defaultSpecsDir(); err != nil {
-			return nil, spec.File + " not found (set --specs or $CARRIERKIT_SPECS): " + err.Error(), nil
+			return nil, spec.File + " not found (set --specs or $CARRIERKIT_SPECS): " + err.Error(), nil, nil
 		}
 	}
 	sum, err := spectest.FileSHA256(dir, spec.File)
-	if err != nil {
-		return nil, spec.File + " not readable in --specs: " + err.Error(), nil
+	switch {
+	case err != nil && o.specs != "":
+		return nil, "", nil, usagef("--specs: %s has no readable %s, the %s spec", o.specs, spec.File, provider)
+	case err != nil:
+		return nil, spec.File + " not readable in " + dir + ": " + err.Error(), nil, nil
 	}
 	v, err := spectest.LoadDir(dir, spec.File, spec.Root)
 	if err != nil {
-		return nil, err.Error(), nil
+		return nil, err.Error(), nil, nil
 	}
 	validate := func(r live.Request, status int, header http.Header, body []byte) error {
 		rooted, ok := v.Rooted(r)
@@ -258,7 +263,7 @@ func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, 
 		}
 		return v.ValidateResponse(rooted, status, header, body)
 	}
-	return validate, spec.File, []live.SpecRef{{File: spec.File, SHA256: sum}}
+	return validate, spec.File, []live.SpecRef{{File: spec.File, SHA256: sum}}, nil
 }
 
 // write prints what the output format leaves to the end (the table's

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -164,6 +165,16 @@ func TestGoldenCompletion(t *testing.T) {
 		for _, flag := range []string{"allow-missing-except", "no-progress", "page-size", "coach-call"} {
 			assert.True(t, strings.Contains(out, "--"+flag) || strings.Contains(out, "-l "+flag), "%s completes --%s", shell, flag)
 		}
+	}
+	// The bash script parses and completes from the flag sets.
+	if _, err := exec.LookPath("bash"); err == nil {
+		_, script, _ := runOut("completion", "bash")
+		out, err := exec.Command("bash", "-c", script+`
+COMP_WORDS=(carrierctl update --allow); COMP_CWORD=2; _carrierctl; echo "${COMPREPLY[@]}"
+COMP_WORDS=(carrierctl list --output ""); COMP_CWORD=3; _carrierctl; echo "${COMPREPLY[@]}"
+COMP_WORDS=(carrierctl con); COMP_CWORD=1; _carrierctl; echo "${COMPREPLY[@]}"`).CombinedOutput()
+		require.NoError(t, err, string(out))
+		assert.Equal(t, "--allow-missing-except\ntable json jsonl\nconformance\n", string(out))
 	}
 	code, _, errOut := runOut("completion", "powershell")
 	assert.Equal(t, exitInvalid, code)

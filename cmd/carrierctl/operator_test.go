@@ -90,6 +90,9 @@ func TestConformanceSpecs(t *testing.T) {
 	assert.Contains(t, r.stderr, "--specs: /nonexistent is not a directory")
 	assert.Empty(t, r.stdout)
 	assert.Empty(t, requests(t, e, "twilio"), "nothing sent")
+	r = runInProcess(t, conformanceArgs(v, base, "--specs", t.TempDir())...)
+	assert.Equal(t, exitInvalid, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "has no readable twilio_api_v2010.json")
 
 	t.Setenv("CARRIERKIT_SPECS", "")
 	t.Chdir(t.TempDir()) // far from the module
@@ -135,10 +138,11 @@ func TestLabelAddressingNAWithoutLabel(t *testing.T) {
 	v, err := e.Vendor("texml")
 	require.NoError(t, err)
 	setCredentials(t, v)
+	t.Setenv("CARRIERKIT_SPECS", t.TempDir()) // no spec: loading Telnyx's takes seconds
 	jsonl := filepath.Join(t.TempDir(), "r.jsonl")
 	r := runInProcess(t, "conformance", "--provider", "texml", "--base-url", srv.URL+v.Root, "--account", v.Account,
 		"--conference", v.Conference, "--call", v.Participants[1].Call, "--call2", v.Participants[0].Call,
-		"--profile", "full", "--json", jsonl, "--specs", t.TempDir()) // no spec: loading Telnyx's takes seconds
+		"--profile", "full", "--json", jsonl)
 	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
 	rep := readJSONLines(t, jsonl)
 	assert.Equal(t, "NA", rep.status("label.addressing"))

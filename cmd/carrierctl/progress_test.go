@@ -113,12 +113,13 @@ func TestResultsStreamAsJSONLines(t *testing.T) {
 // seen); without it (stderr not a terminal) stderr stays empty.
 func TestConformanceProgress(t *testing.T) {
 	_, v, base := twilioEmulator(t)
-	r := runInProcess(t, conformanceArgs(v, base, "--progress", "--specs", t.TempDir())...)
+	t.Setenv("CARRIERKIT_SPECS", t.TempDir())
+	r := runInProcess(t, conformanceArgs(v, base, "--progress")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `conformance .*check \d+/\d+: core\.[a-z.-]+`, r.stderr, "the bar names the check it is at")
 	assert.NotContains(t, r.stdout, "\x1b")
 
-	r = runInProcess(t, conformanceArgs(v, base, "--specs", t.TempDir())...)
+	r = runInProcess(t, conformanceArgs(v, base)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Empty(t, r.stderr)
 }
