@@ -50,10 +50,16 @@ type flagSpec struct {
 	file, dir   bool
 }
 
+// allCommands returns commands; completion reads them through it, as
+// commands itself refers to runCompletion.
+var allCommands func() []command
+
+func init() { allCommands = func() []command { return commands } }
+
 // completionSpecs lists every command's flags from its flag set.
 func completionSpecs() []cmdSpec {
 	var out []cmdSpec
-	for _, c := range commands {
+	for _, c := range allCommands() {
 		spec := cmdSpec{name: c.name, summary: c.summary}
 		if fs := flagsOf(c); fs != nil {
 			fs.VisitAll(func(f *flag.Flag) {

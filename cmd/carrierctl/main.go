@@ -37,20 +37,16 @@ type command struct {
 
 // commands are carrierctl's commands, in --help order. Adding one is one
 // line here: its run function defines its flags with newFlagSet, and
-// help, errors and completion follow. (Set in init: completion reads it.)
-var commands []command
-
-func init() {
-	commands = []command{
-		{"update", "change a participant (or, with --all, a whole conference): mute, hold and its music, announcements, wait music, coaching", runUpdate},
-		{"get", "show a participant", runGet},
-		{"list", "list a conference's participants", runList},
-		{"remove", "take a participant out of its conference", runRemove},
-		{"emulate", "serve local fakes of every carrier's API, each seeded with a demo conference", runEmulate},
-		{"demo", "walk one neutral update through every carrier on an in-process emulator", runDemo},
-		{"conformance", "certify an endpoint: run the live conformance checks and write a report", runConformance},
-		{"completion", "print a shell completion script: bash, zsh or fish", runCompletion},
-	}
+// help, errors and completion follow.
+var commands = []command{
+	{"update", "change a participant (or, with --all, a whole conference): mute, hold and its music, announcements, wait music, coaching", runUpdate},
+	{"get", "show a participant", runGet},
+	{"list", "list a conference's participants", runList},
+	{"remove", "take a participant out of its conference", runRemove},
+	{"emulate", "serve local fakes of every carrier's API, each seeded with a demo conference", runEmulate},
+	{"demo", "walk one neutral update through every carrier on an in-process emulator", runDemo},
+	{"conformance", "certify an endpoint: run the live conformance checks and write a report", runConformance},
+	{"completion", "print a shell completion script: bash, zsh or fish", runCompletion},
 }
 
 const usageText = `carrierctl updates a live conference participant on any carrier it knows
