@@ -232,6 +232,7 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 			}
 		})
 	bar.stop()
+	table.w = stdout // the bar is gone: what is left goes straight to stdout
 	if writeErr != nil {
 		return writeErr
 	}
