@@ -10,11 +10,14 @@
 // rate-limited answer (HTTP 429: Twilio 20429, Telnyx 10011) holds back
 // every request of the limiter for the carrier's Retry-After, then the
 // refused update is sent again, as a 429 means the carrier did not act on
-// it (unless participant.Error.Delivery says the update itself went through
-// and only reading it back was refused). No other failure is retried
-// here: the adapter's own retry rules apply to each update, so an
-// announcement (AnnounceURL) is never sent twice after an ambiguous
-// failure.
+// it (participant.Error.Delivery says so; an update that went through and
+// whose read-back was refused is DeliveryApplied and is not sent again;
+// fields a several-call update applied are left out, Error.Applied). No
+// other failure is retried here: the layers below apply their own rules,
+// so an announcement (AnnounceURL) is never sent twice after an ambiguous
+// failure. One retry budget (Options.RateLimitRetries) bounds every
+// request made for one participant's update, the retries of a router or
+// an adapter below included.
 //
 // It depends only on package participant, so it works with every adapter
 // and with anything that wraps one.
@@ -32,8 +35,9 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 )
 
-// DefaultRateLimitRetries is how often one participant's update is sent
-// again after rate-limited answers, unless Options says otherwise.
+// DefaultRateLimitRetries is the retry budget of one participant's update
+// (at most 1+DefaultRateLimitRetries requests in all, across the batch and
+// the layers below it), unless Options says otherwise.
 const DefaultRateLimitRetries = 5
 
 // DefaultPageSize is the page size a batch lists with unless Options.List
@@ -103,9 +107,13 @@ type Options struct {
 	Limiter *Limiter
 	// Concurrency is the limit of the Limiter made when Limiter is nil.
 	Concurrency int
-	// RateLimitRetries is how often one update, or one Except lookup, is
-	// sent again after rate-limited answers (0: DefaultRateLimitRetries;
-	// negative: never).
+	// RateLimitRetries is the retry budget of one update: it is sent at
+	// most 1+RateLimitRetries times in all, counting the retries of the
+	// layers below (a router's passes, an adapter's retries), which spend
+	// from the same budget (participant.WithRetryBudget). The batch itself
+	// sends an update again only after a rate-limited answer. It is also
+	// how often one Except lookup is sent again after rate-limited answers.
+	// 0: DefaultRateLimitRetries; negative: no retries.
 	RateLimitRetries int
 }
 
@@ -121,7 +129,9 @@ type Result struct {
 	// ErrNotAttempted in its chain; one rate-limited and canceled before
 	// it could be sent again has the carrier's ErrRateLimited.
 	Err error
-	// RateLimited counts the rate-limited answers before the last one.
+	// RateLimited counts the times the batch sent the update again after a
+	// rate-limited answer (the retries of the layers below are not counted
+	// here).
 	RateLimited int
 }
 
@@ -191,6 +201,13 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// One retry budget per update (1+retries requests in all); every first
+	// send runs under the same context.
+	budget := 1 + max(retries, 0)
+	if b, ok := participant.RetryBudget(ctx); ok {
+		budget = min(budget, 1+b)
+	}
+	first := participant.WithRetryBudget(ctx, budget-1)
 	type done struct {
 		i int
 		r Result
@@ -220,7 +237,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 		workers.Go(func() {
 			for j := range jobs {
 				out <- done{j.i, guarded(j.p, recovered, func() Result {
-					return update(ctx, u, conf, j.p, req, lim, retries)
+					return update(ctx, first, u, conf, j.p, req, lim, budget)
 				})}
 			}
 		})
@@ -323,12 +340,17 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 }
 
 // update sends req to p under the limiter, again after rate-limited
-// answers, up to retries times.
-func update(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
-	req participant.UpdateRequest, lim *Limiter, retries int) Result {
+// answers, within one retry budget: at most budget requests in all, the
+// retries of the layers below (a router, an adapter) included. Each send
+// runs under the budget still left (participant.WithRetryBudget; first is
+// ctx with the whole budget, made once per batch) and counts the requests
+// its error reports (Error.Attempts).
+func update(ctx, first context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
+	req participant.UpdateRequest, lim *Limiter, budget int) Result {
 	r := Result{Call: p.CallID, Label: p.Label}
 	ref := conf.Participant(p.CallID)
-	for {
+	var applied participant.FieldSet // fields applied by earlier sends
+	for sent := 0; ; {
 		if err := lim.Acquire(ctx); err != nil {
 			if r.RateLimited > 0 {
 				// Sent, answered 429, then canceled before sending again:
@@ -338,19 +360,49 @@ func update(ctx context.Context, u participant.Updater, conf participant.Confere
 			}
 			return notAttempted(p, err)
 		}
-		r.Participant, r.Err = send(ctx, u, ref, req, lim)
-		if !lim.Observe(r.Err) || r.RateLimited >= retries || applied(r.Err) {
+		sctx := first
+		if sent > 0 {
+			sctx = participant.WithRetryBudget(ctx, budget-sent-1)
+		}
+		r.Participant, r.Err = send(sctx, u, ref, req, lim)
+		pe, _ := errors.AsType[*participant.Error](r.Err)
+		if pe != nil {
+			sent += max(pe.Attempts, 1)
+			pe.Applied |= applied
+		} else {
+			sent++
+		}
+		if !lim.Observe(r.Err) || sent >= budget || !again(pe, &req, &applied) {
 			return r
 		}
-		r.RateLimited++ // a 429: the carrier did not act, so sending again is safe
+		r.RateLimited++
 	}
 }
 
-// applied reports an update the carrier acted on though the call failed
-// (participant.DeliveryApplied): it must not be sent again.
-func applied(err error) bool {
-	pe, ok := errors.AsType[*participant.Error](err)
-	return ok && pe.Delivery == participant.DeliveryApplied
+// again reports whether an update rate limited with pe may be sent again,
+// from its delivery fact alone, and leaves in req only what is left to
+// send: not what the carrier applied (Error.Applied, when a step of a
+// several-call update went through), which it adds to applied. A 429 means
+// the carrier did not act (DeliveryAnswered); an update it applied
+// (DeliveryApplied) is never sent again, nor one that may have acted
+// (a 5xx before the 429) unless what is left is idempotent: an
+// announcement that may have played is never replayed.
+func again(pe *participant.Error, req *participant.UpdateRequest, applied *participant.FieldSet) bool {
+	if pe == nil || pe.Delivery == participant.DeliveryApplied {
+		return false
+	}
+	if pe.Applied != 0 {
+		*applied |= pe.Applied
+		*req = req.Without(pe.Applied)
+		if req.Fields() == 0 {
+			return false
+		}
+	}
+	switch pe.Delivery {
+	case participant.DeliveryAnswered, participant.DeliveryNotSent:
+		return true
+	}
+	return req.Idempotent()
 }
 
 // send sends one update under a slot already acquired, and gives the

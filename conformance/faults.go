@@ -73,8 +73,11 @@ type faultRow struct {
 	opts       providers.Options
 	ctxTimeout time.Duration // a context deadline; 0: context.Background()
 	want       participant.Code
-	ok         bool // success expected (want ignored)
-	reached    int  // requests that reached the network (proxy), and pe.Attempts on failure
+	// delivery is the Delivery the error must report (want's row); a
+	// readBody row on a carrier that reads back says DeliveryApplied.
+	delivery participant.Delivery
+	ok       bool // success expected (want ignored)
+	reached  int  // requests that reached the network (proxy), and pe.Attempts on failure
 	// needs are the fields the row sets (a URL row, the coaching row),
 	// skipped where unsupported; announce rows need AnnounceURL.
 	needs participant.FieldSet
@@ -109,7 +112,8 @@ func faultRows() []faultRow {
 	// Vendor 4xx bodies are the contract's documented errors (vendorRows).
 	// 429, with and without Retry-After.
 	add(
-		faultRow{name: "429/NoRetryAfter/Exhausted", fault: Fault{Status: 429, Times: -1}, want: participant.CodeRateLimited, reached: 3},
+		faultRow{name: "429/NoRetryAfter/Exhausted", fault: Fault{Status: 429, Times: -1}, want: participant.CodeRateLimited, reached: 3,
+			delivery: participant.DeliveryAnswered},
 		faultRow{name: "429/NoRetryAfter/ThenOK", announce: true, fault: Fault{Status: 429}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterSeconds", fault: Fault{Status: 429, RetryAfter: "1"}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterHTTPDate", fault: Fault{Status: 429,
@@ -120,51 +124,54 @@ func faultRows() []faultRow {
 		faultRow{name: "429/RetryAfterGarbage", fault: Fault{Status: 429, RetryAfter: "soon\x01"}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterPastDeadline", fault: Fault{Status: 429, RetryAfter: "3600"},
 			opts: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 2, MaxRetryAfter: time.Hour}},
-			want: participant.CodeRateLimited, reached: 1},
+			want: participant.CodeRateLimited, reached: 1, delivery: participant.DeliveryAnswered},
 	)
 	// 5xx, vendor-shaped and HTML.
 	html := Fault{Status: 502, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Times: -1}
-	bothKinds("502HTML", faultRow{fault: html}, false, 3, participant.CodeUnavailable, participant.CodeUnavailable)
-	bothKinds("500Vendor", faultRow{fault: Fault{Status: 500}}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("503Vendor", faultRow{fault: Fault{Status: 503}}, true, 2, 0, participant.CodeUnavailable)
-	add(faultRow{name: "501NotRetried", fault: Fault{Status: 501}, want: participant.CodeUnknown, reached: 1})
+	bothKinds("502HTML", faultRow{fault: html, delivery: participant.DeliveryMaybe}, false, 3, participant.CodeUnavailable, participant.CodeUnavailable)
+	bothKinds("500Vendor", faultRow{fault: Fault{Status: 500}, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("503Vendor", faultRow{fault: Fault{Status: 503}, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	add(faultRow{name: "501NotRetried", fault: Fault{Status: 501}, want: participant.CodeUnknown, reached: 1,
+		delivery: participant.DeliveryMaybe})
 	// The network: refused, reset before and after the headers, hang, trickle.
 	add(
 		faultRow{name: "Refused/Idempotent", refuse: 1, ok: true, reached: 1},
 		faultRow{name: "Refused/Announce", announce: true, refuse: 1, ok: true, reached: 1},
-		faultRow{name: "Refused/Always", refuse: 1 << 20, want: participant.CodeUnavailable, reached: 0,
+		faultRow{name: "Refused/Always", refuse: 1 << 20, want: participant.CodeUnavailable, reached: 0, delivery: participant.DeliveryNotSent,
 			check: func(t *testing.T, err error) {
 				assert.Equal(t, 3, attemptsOf(err), "every refused dial counts as an attempt")
 			}},
 	)
-	bothKinds("ResetBeforeHeaders", faultRow{proxy: resetBeforeHeaders, proxyConns: 1}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("ResetAfterHeaders", faultRow{proxy: resetMidBody, proxyConns: 1}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("ClosedWithoutAnswer", faultRow{fault: Fault{Drop: true}}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("ClosedAfterRequest", faultRow{proxy: closeProxy, proxyConns: 1}, true, 2, 0, participant.CodeUnavailable)
-	hang := faultRow{proxy: hangProxy, opts: providers.Options{AttemptTimeout: 100 * time.Millisecond}}
+	bothKinds("ResetBeforeHeaders", faultRow{proxy: resetBeforeHeaders, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("ResetAfterHeaders", faultRow{proxy: resetMidBody, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("ClosedWithoutAnswer", faultRow{fault: Fault{Drop: true}, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("ClosedAfterRequest", faultRow{proxy: closeProxy, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	hang := faultRow{proxy: hangProxy, opts: providers.Options{AttemptTimeout: 100 * time.Millisecond}, delivery: participant.DeliveryMaybe}
 	bothKinds("HangAttemptTimeout", hang, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
 	add(faultRow{name: "HangCallTimeout", proxy: hangProxy, opts: providers.Options{AttemptTimeout: -1, Timeout: 150 * time.Millisecond},
-		want: participant.CodeDeadlineExceeded, reached: 1})
+		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe})
 	add(faultRow{name: "HangContextDeadline", proxy: hangProxy, opts: providers.Options{AttemptTimeout: -1}, ctxTimeout: 150 * time.Millisecond,
-		want: participant.CodeDeadlineExceeded, reached: 1})
-	trickle := faultRow{proxy: trickleProxy, opts: providers.Options{AttemptTimeout: 150 * time.Millisecond}}
+		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe})
+	trickle := faultRow{proxy: trickleProxy, opts: providers.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe}
 	bothKinds("Trickle", trickle, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
-	bothKinds("TrickleThenOK", faultRow{proxy: trickleProxy, proxyConns: 1, opts: providers.Options{AttemptTimeout: 150 * time.Millisecond}},
+	bothKinds("TrickleThenOK", faultRow{proxy: trickleProxy, proxyConns: 1, opts: providers.Options{AttemptTimeout: 150 * time.Millisecond},
+		delivery: participant.DeliveryMaybe},
 		true, 2, 0, participant.CodeDeadlineExceeded)
 	// Bodies: truncated, not JSON, oversized.
 	add(
-		faultRow{name: "Body/TruncatedJSON", readBody: true, fault: Fault{Malformed: true}, want: participant.CodeUnknown, reached: 1},
-		faultRow{name: "Body/NotJSON", readBody: true, fault: Fault{Status: 200, Body: "<html>OK</html>"}, want: participant.CodeUnknown, reached: 1},
-		faultRow{name: "Body/Empty", readBody: true, fault: Fault{Status: 200, Body: " "}, want: participant.CodeUnknown, reached: 1},
+		faultRow{name: "Body/TruncatedJSON", readBody: true, fault: Fault{Malformed: true}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
+		faultRow{name: "Body/NotJSON", readBody: true, fault: Fault{Status: 200, Body: "<html>OK</html>"}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
+		faultRow{name: "Body/Empty", readBody: true, fault: Fault{Status: 200, Body: " "}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/Oversized2xx", readBody: true, fault: Fault{Status: 200, Body: `{"x":"` + strings.Repeat("a", 4096) + `"}`},
-			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1},
+			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/OversizedError", fault: Fault{Status: 500, Body: strings.Repeat("e", 4096), Times: -1},
-			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1},
-		faultRow{name: "Body/ShorterThanContentLength", proxy: shortBody, want: participant.CodeUnavailable, reached: 3},
+			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1, delivery: participant.DeliveryMaybe},
+		faultRow{name: "Body/ShorterThanContentLength", proxy: shortBody, want: participant.CodeUnavailable, reached: 3, delivery: participant.DeliveryMaybe},
 	)
 	// Redirects are never followed.
 	for _, status := range []int{300, 301, 302, 303, 304, 305, 307, 308} {
 		add(faultRow{name: fmt.Sprintf("Redirect/%d", status), proxy: redirectProxy(status), want: participant.CodeUnknown, reached: 1,
+			delivery: participant.DeliveryAnswered,
 			check: func(t *testing.T, err error) {
 				assert.Contains(t, err.Error(), "does not follow redirects")
 				assert.NotContains(t, err.Error(), "elsewhere.example")
@@ -177,11 +184,11 @@ func faultRows() []faultRow {
 	} {
 		add(
 			faultRow{name: "HostileRef/Call/" + bad.name, edit: func(r *participant.Ref, _ *participant.UpdateRequest) { r.Call = bad.v },
-				want: participant.CodeInvalidArgument, check: field("Ref.Call")},
+				want: participant.CodeInvalidArgument, delivery: participant.DeliveryNotSent, check: field("Ref.Call")},
 			faultRow{name: "HostileRef/Conference/" + bad.name, edit: func(r *participant.Ref, _ *participant.UpdateRequest) { r.Conference = bad.v },
-				want: participant.CodeInvalidArgument, check: field("Ref.Conference")},
+				want: participant.CodeInvalidArgument, delivery: participant.DeliveryNotSent, check: field("Ref.Conference")},
 			faultRow{name: "HostileRef/Account/" + bad.name, edit: func(r *participant.Ref, _ *participant.UpdateRequest) { r.Account = bad.v },
-				want: participant.CodeInvalidArgument, check: field("Ref.Account")},
+				want: participant.CodeInvalidArgument, delivery: participant.DeliveryNotSent, check: field("Ref.Account")},
 		)
 	}
 	for _, bad := range []struct{ name, v string }{
@@ -191,24 +198,28 @@ func faultRows() []faultRow {
 	} {
 		add(
 			faultRow{name: "HostileURL/HoldURL/" + bad.name, needs: participant.NewFieldSet(participant.FieldHoldURL), edit: func(_ *participant.Ref, q *participant.UpdateRequest) { q.HoldURL = &bad.v },
-				want: participant.CodeInvalidArgument, check: field("HoldURL")},
+				want: participant.CodeInvalidArgument, delivery: participant.DeliveryNotSent, check: field("HoldURL")},
 			faultRow{name: "HostileURL/AnnounceURL/" + bad.name, announce: true,
 				edit: func(_ *participant.Ref, q *participant.UpdateRequest) { q.AnnounceURL = &bad.v },
-				want: participant.CodeInvalidArgument, check: field("AnnounceURL")},
+				want: participant.CodeInvalidArgument, delivery: participant.DeliveryNotSent, check: field("AnnounceURL")},
 		)
 	}
 	add(faultRow{name: "HostileCallToCoach/CRLF", needs: participant.NewFieldSet(participant.FieldCoaching, participant.FieldCallToCoach), edit: func(_ *participant.Ref, q *participant.UpdateRequest) {
 		q.Coaching, q.CallToCoach = participant.Bool(true), participant.String("v3:x\r\nX: 1")
-	}, want: participant.CodeInvalidArgument, check: field("CallToCoach")})
+	}, want: participant.CodeInvalidArgument, delivery: participant.DeliveryNotSent, check: field("CallToCoach")})
 	// Hostile servers and proxies that hand credentials back.
 	add(
-		faultRow{name: "Credentials/ReflectedInMalformedHeader", proxy: reflectAuthorization, want: participant.CodeUnavailable, reached: 3},
+		faultRow{name: "Credentials/ReflectedInMalformedHeader", proxy: reflectAuthorization, want: participant.CodeUnavailable, reached: 3,
+			delivery: participant.DeliveryMaybe},
 		faultRow{name: "Credentials/JSONEscapedInErrorBody", fault: Fault{Status: 401, Message: secretMarker},
-			proxy: forwardRewritingSecrets(jsonUnicodeEscape), want: participant.CodeUnauthenticated, reached: 1},
+			proxy: forwardRewritingSecrets(jsonUnicodeEscape), want: participant.CodeUnauthenticated, reached: 1,
+			delivery: participant.DeliveryAnswered},
 		faultRow{name: "Credentials/EveryFormInErrorBody", fault: Fault{Status: 400, Message: secretMarker},
-			proxy: forwardRewritingSecrets(everyForm), want: participant.CodeInvalidArgument, reached: 1},
+			proxy: forwardRewritingSecrets(everyForm), want: participant.CodeInvalidArgument, reached: 1,
+			delivery: participant.DeliveryAnswered},
 		faultRow{name: "Credentials/EveryFormInHTMLError", fault: Fault{Status: 502, Body: secretMarker},
-			proxy: forwardRewritingSecrets(everyForm), announce: true, want: participant.CodeUnavailable, reached: 1},
+			proxy: forwardRewritingSecrets(everyForm), announce: true, want: participant.CodeUnavailable, reached: 1,
+			delivery: participant.DeliveryMaybe},
 	)
 	return rows
 }
@@ -221,7 +232,7 @@ func vendorRows(c Contract) []faultRow {
 			continue
 		}
 		rows = append(rows, faultRow{name: fmt.Sprintf("Vendor4xx/%s_%d_%s", ec.Name, ec.Status, ec.Code),
-			fault: Fault{Status: ec.Status, Code: ec.Code}, want: ec.Want, reached: 1,
+			fault: Fault{Status: ec.Status, Code: ec.Code}, want: ec.Want, reached: 1, delivery: participant.DeliveryAnswered,
 			check: func(t *testing.T, err error) { assert.True(t, c.VendorError(err), "vendor error reachable: %v", err) }})
 	}
 	return rows
@@ -281,6 +292,7 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 	if c.ReadBack && row.readBody {
 		env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; the read-back gets the fault
 		row.reached++
+		row.delivery = participant.DeliveryApplied
 	}
 	if c.ReadBack && row.ok {
 		row.reached++ // the read-back
@@ -325,6 +337,7 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 		if row.refuse == 0 {
 			assert.Equal(t, row.reached, attemptsOf(err), "attempts in the error")
 		}
+		assert.Equal(t, row.delivery, participant.DeliveryOf(err), "how far the update got (Error.Delivery): %v", err)
 		if row.check != nil {
 			row.check(t, err)
 		}

@@ -26,3 +26,15 @@ func TestFaultRowsDeclareTheirFields(t *testing.T) {
 		}
 	}
 }
+
+// TestFailingFaultRowsDeclareDelivery: every row that expects an error
+// says how far the update must have got (Error.Delivery), so no adapter
+// passes the matrix without reporting it.
+func TestFailingFaultRowsDeclareDelivery(t *testing.T) {
+	rows := append(faultRows(), vendorRows(Contract{Errors: []ErrorCase{{Status: 404, Code: "x", Want: participant.CodeNotFound}}})...)
+	for _, row := range rows {
+		if !row.ok && row.delivery == participant.DeliveryUnknown {
+			t.Errorf("row %s expects an error but no delivery", row.name)
+		}
+	}
+}

@@ -209,3 +209,21 @@ func TestDeliveryOf(t *testing.T) {
 	b, _ := participant.DeliveryApplied.MarshalText()
 	assert.Equal(t, "applied", string(b))
 }
+
+func TestRetryBudget(t *testing.T) {
+	ctx := context.Background()
+	_, ok := participant.RetryBudget(ctx)
+	assert.False(t, ok, "no budget: each layer's own settings")
+	ctx5 := participant.WithRetryBudget(ctx, 5)
+	r, ok := participant.RetryBudget(ctx5)
+	assert.True(t, ok)
+	assert.Equal(t, 5, r)
+	r, _ = participant.RetryBudget(participant.WithRetryBudget(ctx5, 2))
+	assert.Equal(t, 2, r, "a layer narrows its caller's budget")
+	wider := participant.WithRetryBudget(ctx5, 9)
+	r, _ = participant.RetryBudget(wider)
+	assert.Equal(t, 5, r, "but never widens it")
+	assert.Equal(t, ctx5, wider, "and adds nothing to the context")
+	r, _ = participant.RetryBudget(participant.WithRetryBudget(ctx, -3))
+	assert.Zero(t, r, "negative: send once")
+}

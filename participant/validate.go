@@ -38,7 +38,7 @@ func Validate(req *UpdateRequest, caps Capabilities) error {
 	if extra := set &^ caps.Fields; extra != 0 {
 		f := extra.Fields()[0]
 		return &Error{Code: CodeUnsupported, Provider: caps.Provider, Op: "update", Field: f.String(),
-			Message: "not supported by " + caps.Provider}
+			Message: "not supported by " + caps.Provider, Delivery: DeliveryNotSent}
 	}
 	if err := checkURL(caps, FieldHoldURL, req.HoldURL, false); err != nil {
 		return err
@@ -234,5 +234,6 @@ func urlRule(s string) string {
 }
 
 func invalid(caps Capabilities, field, msg string) *Error {
-	return &Error{Code: CodeInvalidArgument, Provider: caps.Provider, Op: "update", Field: field, Message: msg}
+	return &Error{Code: CodeInvalidArgument, Provider: caps.Provider, Op: "update", Field: field, Message: msg,
+		Delivery: DeliveryNotSent}
 }

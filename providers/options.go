@@ -28,7 +28,10 @@ const Version = "0.1.0"
 // 429 or 503 Retry-After (capped by MaxRetryAfter) wins over Backoff, and no
 // wait runs past the context's deadline.
 type RetryPolicy struct {
-	// MaxRetries is the number of retries after the first attempt.
+	// MaxRetries is the number of retries after the first attempt, within
+	// the retry budget of the call's context when it carries one
+	// (participant.WithRetryBudget: a router gives each endpoint attempt a
+	// budget of 0, a batch what its RateLimitRetries leave).
 	MaxRetries int
 	// WaitMin and WaitMax bound the exponential backoff (defaults 100ms, 2s).
 	WaitMin, WaitMax time.Duration

@@ -193,7 +193,7 @@ func (c *Client) Capabilities() participant.Capabilities { return c.caps }
 // when the answer carries none.
 func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	if err := participant.Validate(&req, c.caps); err != nil {
-		return nil, err
+		return nil, err // DeliveryNotSent
 	}
 	r, account, err := c.prepareUpdate(ref, &req)
 	if err != nil {
@@ -232,7 +232,8 @@ func (c *Client) prepareUpdate(ref participant.Ref, req *participant.UpdateReque
 	case JSONBody:
 		if r.Body, err = op.Encode(req); err != nil {
 			return nil, "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider,
-				Op: "update", Message: "cannot encode the request: " + err.Error(), Err: err}
+				Op: "update", Message: "cannot encode the request: " + err.Error(), Err: err,
+				Delivery: participant.DeliveryNotSent}
 		}
 		r.ContentType = "application/json"
 	}
@@ -304,7 +305,7 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 		}
 		if opts.PageSize < 0 {
 			yield(nil, &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider, Op: "list",
-				Field: "ListOptions.PageSize", Message: "must not be negative"})
+				Field: "ListOptions.PageSize", Message: "must not be negative", Delivery: participant.DeliveryNotSent})
 			return
 		}
 		ref := conf.Participant("")
@@ -318,7 +319,8 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 		for n := 0; page != ""; n++ {
 			if n == MaxPages {
 				yield(nil, &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "list",
-					Message: fmt.Sprintf("the carrier kept linking to further pages past %d", MaxPages)})
+					Delivery: participant.DeliveryNotSent, // this page was not asked for
+					Message:  fmt.Sprintf("the carrier kept linking to further pages past %d", MaxPages)})
 				return
 			}
 			resp, perr := c.send(ctx, "list", &httpx.Request{Method: op.Method, URL: page,
@@ -421,14 +423,23 @@ func matches(p *participant.Participant, opts participant.ListOptions) bool {
 }
 
 // CheckRef reports whether ref fits the dialect's id rules, sending nothing.
+// A ref without a call (ConferenceRef.Participant("")) is checked as a
+// listing's: its account and conference only.
 func (c *Client) CheckRef(ref participant.Ref) error {
+	if ref.Call == "" {
+		_, err := c.check("list", ref, nil)
+		if err != nil {
+			err.(*participant.Error).Op = "check"
+		}
+		return err
+	}
 	_, err := c.check("check", ref, nil)
 	return err
 }
 
 func (c *Client) unsupported(o participant.Op) error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: o.String(),
-		Message: "the " + c.d.Provider + " adapter cannot " + o.String() + " participants"}
+		Delivery: participant.DeliveryNotSent, Message: "the " + c.d.Provider + " adapter cannot " + o.String() + " participants"}
 }
 
 // url checks ref (and req) and returns op's URL and the account used.
@@ -448,7 +459,8 @@ func (c *Client) check(op string, ref participant.Ref, req *participant.UpdateRe
 	}
 	account, err := participant.ValidateRef(probe, c.cfg.Account, c.caps)
 	if err != nil {
-		err.(*participant.Error).Op = op
+		pe := err.(*participant.Error)
+		pe.Op, pe.Delivery = op, participant.DeliveryNotSent
 		return "", err
 	}
 	if c.d.Check != nil {
@@ -458,7 +470,7 @@ func (c *Client) check(op string, ref participant.Ref, req *participant.UpdateRe
 		}
 		if field, rule := c.d.Check(account, ref, r); field != "" {
 			return "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider,
-				Op: op, Field: field, Message: rule}
+				Op: op, Field: field, Message: rule, Delivery: participant.DeliveryNotSent}
 		}
 	}
 	return account, nil
@@ -522,6 +534,9 @@ func (c *Client) send(ctx context.Context, op string, r *httpx.Request) (httpx.R
 	resp, err := c.http.Do(ctx, r)
 	if err != nil {
 		e := c.transportError(ctx, op, resp.Attempts, err)
+		if resp.Ambiguous || !httpx.NotSent(err) {
+			e.Delivery = participant.DeliveryMaybe
+		}
 		if resp.Status != 0 { // an answer came, but its body could not be read
 			e.HTTPStatus = resp.Status
 			if resp.Status < 200 || resp.Status > 299 {
@@ -560,7 +575,7 @@ func (c *Client) decode(op string, decode func([]byte) (*participant.Participant
 
 func (c *Client) decodeError(op string, resp httpx.Response, err error) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
-		HTTPStatus: resp.Status, Attempts: resp.Attempts,
+		HTTPStatus: resp.Status, Attempts: resp.Attempts, Delivery: participant.DeliveryMaybe,
 		Message: "cannot decode response body: " + c.scrub.String(err.Error()), Err: err}
 }
 
@@ -575,11 +590,15 @@ func (c *Client) transportError(ctx context.Context, op string, attempts int, er
 		code = participant.CodeUnknown
 	}
 	return &participant.Error{Code: code, Provider: c.d.Provider, Op: op, Attempts: attempts,
-		Message: c.scrub.String(err.Error()), Err: err}
+		Delivery: participant.DeliveryNotSent, Message: c.scrub.String(err.Error()), Err: err}
 }
 
 func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
-	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts}
+	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts,
+		Delivery: participant.DeliveryAnswered}
+	if resp.Status >= 500 || resp.Ambiguous { // this answer, or an earlier attempt's, settles nothing
+		e.Delivery = participant.DeliveryMaybe
+	}
 	// Scrubbed before decoding (the raw and escaped forms) and after (JSON
 	// can spell any character as \uXXXX), so no part of the vendor's
 	// error value can hold a credential a carrier or proxy echoed back.

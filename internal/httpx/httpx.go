@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -22,6 +20,8 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/internal/wait"
+	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
 
@@ -200,6 +200,11 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	Attempts int
+	// Ambiguous reports that an attempt reached the carrier, or may have,
+	// without an answer that settles whether it acted: a 5xx, or a failure
+	// after the request may have been written (a reset, a timeout). It
+	// stays set whatever the later attempts got.
+	Ambiguous bool
 }
 
 // ErrBodyTooLarge is returned when a response body exceeds MaxBodyBytes.
@@ -211,8 +216,10 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // hooks find it with a type assertion instead of a Value walk.
 type attempt struct {
 	n          int
+	max        int // attempts allowed: 1+MaxRetries, within the context's retry budget
 	start      time.Time
 	idempotent bool
+	ambiguous  bool // an attempt may have acted (Response.Ambiguous)
 	method     string
 	url        *url.URL // for the log line's path, escaped only when logging
 	body       []byte   // the last answer's body, read inside the retry decision
@@ -234,7 +241,10 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method}}
+	st := &attemptCtx{Context: ctx, attempt: attempt{idempotent: r.Idempotent, method: r.Method, max: 1 + c.policy.MaxRetries}}
+	if budget, ok := participant.RetryBudget(ctx); ok {
+		st.max = min(st.max, 1+budget)
+	}
 	var body any
 	if r.Body != nil {
 		body = r.Body
@@ -261,7 +271,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		h["Content-Type"] = shared[3:4:4]
 	}
 	resp, err := c.rc.Do(req)
-	out := Response{Attempts: st.n}
+	out := Response{Attempts: st.n, Ambiguous: st.ambiguous}
 	if resp != nil {
 		resp.Body.Close() // read (or drained) by checkRetry
 		out.Status, out.Header = resp.StatusCode, resp.Header
@@ -392,13 +402,16 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		ce.Write(fields...)
 	}
+	if err != nil && !NotSent(err) || err == nil && resp != nil && resp.StatusCode >= 500 {
+		st.ambiguous = true
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if readErr != nil {
 		resp = nil // the decision is about the failed read, not the status
 	}
-	retry := st.n <= c.policy.MaxRetries
+	retry := st.n < st.max
 	if retry && c.policy.CheckRetry != nil {
 		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)
 	} else if retry {
@@ -427,30 +440,15 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 
 // WaitFits reports whether a wait of d ends before ctx's deadline (always,
 // when ctx has none).
-func WaitFits(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return !ok || time.Until(dl) >= d
-}
+func WaitFits(ctx context.Context, d time.Duration) bool { return wait.Fits(ctx, d) }
 
 // Wait waits d, or fails with ctx.Err() when ctx ends first. Judge the wait
 // with WaitFits first: Wait does not look at the deadline.
-func Wait(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func Wait(ctx context.Context, d time.Duration) error { return wait.For(ctx, d) }
 
 // Retryable is the built-in retry decision. 429 is always retried (the
-// carrier refused before acting); a refused connection is always retried
-// (nothing reached the carrier). Idempotent requests are also retried after
+// carrier refused before acting); a request that never reached the carrier
+// (NotSent) is always retried, unless its certificate was not trusted. Idempotent requests are also retried after
 // other connection failures, attempt timeouts, failed body reads and 5xx
 // responses other than 501. A canceled request and a too large body are
 // never retried.
@@ -460,7 +458,7 @@ func Retryable(idempotent bool, resp *http.Response, err error) bool {
 			return false
 		}
 		if NotSent(err) {
-			return true
+			return !certificateError(err) // an untrusted certificate stays untrusted
 		}
 		if !idempotent {
 			return false
@@ -489,17 +487,9 @@ func (c *Client) backoff(i int, resp *http.Response) time.Duration {
 }
 
 // Backoff is p's wait before retry number i (0-based) when the carrier
-// named none: p.Backoff when set (given resp, which may be nil), else
-// exponential from WaitMin, capped at WaitMax. p has its defaults applied.
+// named none (wait.Backoff).
 func Backoff(p *providers.RetryPolicy, i int, resp *http.Response) time.Duration {
-	if p.Backoff != nil {
-		return p.Backoff(p.WaitMin, p.WaitMax, i, resp)
-	}
-	d := p.WaitMin << min(i, 30)
-	if d <= 0 || d > p.WaitMax {
-		d = p.WaitMax
-	}
-	return d
+	return wait.Backoff(p, i, resp)
 }
 
 // RetryAfter parses the Retry-After header of a 429 or 503 response, in
@@ -526,13 +516,4 @@ func ParseRetryAfter(v string) (time.Duration, bool) {
 		return max(time.Until(t), 0), true
 	}
 	return 0, false
-}
-
-// NotSent reports whether err means the request never reached the server:
-// the connection was refused or could not be dialled.
-func NotSent(err error) bool {
-	var op *net.OpError
-	var e *Error
-	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial") ||
-		(errors.As(err, &e) && e.notSent)
 }

@@ -2,12 +2,9 @@ package router
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"iter"
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,7 +13,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"go.uber.org/zap"
 
-	"github.com/carrierkit/carrierkit/internal/httpx"
+	"github.com/carrierkit/carrierkit/internal/wait"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -49,8 +46,9 @@ type Policy struct {
 	// AttemptTimeout bounds one attempt on one endpoint (default 10s); it
 	// is cut to a fair share of the caller's remaining deadline.
 	AttemptTimeout time.Duration
-	// Retry bounds the attempts (1+MaxRetries, across all endpoints) and
-	// the waits between passes over the endpoints; nil means
+	// Retry bounds the attempts (1+MaxRetries, across all endpoints,
+	// within the caller's participant.RetryBudget) and the waits between
+	// passes over the endpoints; nil means
 	// providers.DefaultRetryPolicy (4 attempts, 100ms–2s, Retry-After up to
 	// 30s). Its CheckRetry must be nil: what may be sent again is decided
 	// by the rules of the package documentation. Backoff, when set, gives
@@ -154,8 +152,10 @@ var (
 	errExcluded  = errors.New("not counted")
 )
 
-// classify judges an attempt's error. unhealthy reports whether it shows
-// the endpoint is unhealthy (the breaker counts it).
+// classify judges an attempt's error from the delivery fact the adapter
+// put on it (participant.Error.Delivery) and, for an answer, its code.
+// unhealthy reports whether it shows the endpoint is unhealthy (the
+// breaker counts it).
 func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) {
 	if err == nil {
 		return vOK, false
@@ -163,126 +163,238 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 	if callerCtx.Err() != nil {
 		return vCallerEnded, false
 	}
-	pe, isPE := errors.AsType[*participant.Error](err)
-	if isPE && pe.Delivery == participant.DeliveryApplied {
-		return vFinal, false // the carrier acted; only reading it back failed
-	}
-	if isPE && pe.HTTPStatus != 0 {
-		switch s := pe.HTTPStatus; {
-		case s == http.StatusTooManyRequests:
-			return vNotActed, false // both carriers: never processed
-		case s >= 500 || s < 300: // 5xx, or a 2xx that is no participant (a proxy's page)
-			return vAmbiguous, true
-		default:
-			return vFinal, false
+	pe, _ := errors.AsType[*participant.Error](err)
+	switch participant.DeliveryOf(err) {
+	case participant.DeliveryApplied:
+		return vFinal, false // the carrier acted; only what came after failed
+	case participant.DeliveryAnswered:
+		if pe.Code == participant.CodeRateLimited {
+			return vNotActed, false // 429: never processed (Twilio 20429, Telnyx 10011)
 		}
+		return vFinal, false // the carrier's answer: every endpoint would give it
+	case participant.DeliveryNotSent:
+		if pe.Code == participant.CodeInvalidArgument || pe.Code == participant.CodeUnsupported {
+			return vFinal, false // refused before sending: every endpoint would refuse it
+		}
+		return vNotActed, pe.Attempts > 0 // refused connection, DNS, TLS; an inner breaker that was open
 	}
-	if isPE && pe.Attempts == 0 && (pe.Code == participant.CodeInvalidArgument || pe.Code == participant.CodeUnsupported) {
-		return vFinal, false // refused before sending
-	}
-	if notSent(err) {
-		return vNotActed, true
-	}
-	return vAmbiguous, true // reset, EOF, the attempt's own timeout
+	return vAmbiguous, true // maybe (5xx, reset, timeout after sending), or unknown
 }
 
-// notSent reports whether err shows the request never reached the
-// carrier: refused or failed dial (DNS too), or a failed TLS handshake.
-func notSent(err error) bool {
-	if httpx.NotSent(err) {
+// request is one logical call on a carrier: what is left to send, and what
+// earlier attempts certainly applied.
+type request struct {
+	op      string // "update", "fetch", "remove"
+	ref     participant.Ref
+	req     participant.UpdateRequest // for an update: the fields not applied yet
+	applied participant.FieldSet      // fields earlier attempts applied (Error.Applied)
+}
+
+// idempotent reports whether what is left may be sent again after an
+// ambiguous failure: a fetch, an update without an announcement. A remove
+// is not (a second one finds no one).
+func (q *request) idempotent() bool {
+	switch q.op {
+	case "fetch":
+		return true
+	case "update":
+		return q.req.Idempotent()
+	}
+	return false
+}
+
+// send makes one attempt of q on u.
+func (q *request) send(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
+	switch q.op {
+	case "fetch":
+		return participant.Fetch(ctx, u, q.ref)
+	case "remove":
+		return nil, participant.Remove(ctx, u, q.ref)
+	}
+	return u.Update(ctx, q.ref, q.req)
+}
+
+// partial takes note of the fields a failed update certainly applied
+// (Error.Applied, when some step of a several-call update went through):
+// they are never sent again. It reports false when nothing is left to send.
+func (q *request) partial(err error) bool {
+	pe, ok := errors.AsType[*participant.Error](err)
+	if !ok || q.op != "update" || pe.Applied == 0 {
 		return true
 	}
-	return inChain[tls.RecordHeaderError](err) || inChain[tls.AlertError](err) || inChain[*tls.CertificateVerificationError](err) ||
-		inChain[x509.UnknownAuthorityError](err) || inChain[x509.HostnameError](err) || inChain[x509.CertificateInvalidError](err)
+	q.applied |= pe.Applied
+	q.req = q.req.Without(pe.Applied)
+	return q.req.Fields() != 0
 }
 
-// inChain reports whether err's tree holds an E (errors.AsType: no target to
-// allocate, no reflection).
-func inChain[E error](err error) bool {
-	_, ok := errors.AsType[E](err)
-	return ok
-}
-
-// call is one attempt on one endpoint's adapter.
-type call func(ctx context.Context, u participant.Updater) (*participant.Participant, error)
-
-// do runs fn on the carrier's endpoints until one answers, by the rules of
-// the package documentation.
-func (c *carrier) do(ctx context.Context, r *Router, op string, idempotent bool, fn call) (*participant.Participant, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &participant.Error{Code: participant.CodeOf(err), Provider: Name, Op: op, Message: "not sent: " + err.Error(), Err: err}
+// budget returns how many attempts a call may make: 1+MaxRetries of the
+// carrier's policy, within the caller's retry budget (participant.RetryBudget).
+func (c *carrier) budget(ctx context.Context) int {
+	n := 1 + c.policy.Retry.MaxRetries
+	if b, ok := participant.RetryBudget(ctx); ok {
+		n = min(n, 1+b)
 	}
-	rp := c.policy.Retry
-	maxAttempts := 1 + rp.MaxRetries
+	return n
+}
+
+// done returns err, the call's last error, saying how many requests the
+// whole call sent and every field its attempts applied.
+func (q *request) done(err error, requests int) error {
+	pe, ok := err.(*participant.Error)
+	if !ok {
+		return err
+	}
+	e := *pe // the attempt's error was handed to the Observer as it was
+	e.Attempts = requests
+	e.Applied |= q.applied
+	return &e
+}
+
+// attemptsOf is how many requests an attempt's error says were sent.
+func attemptsOf(err error) int {
+	if pe, ok := errors.AsType[*participant.Error](err); ok {
+		return pe.Attempts
+	}
+	return 1
+}
+
+// do runs q on the carrier's endpoints until one answers, by the rules of
+// the package documentation.
+func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.Participant, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &participant.Error{Code: participant.CodeOf(err), Provider: Name, Op: q.op,
+			Delivery: participant.DeliveryNotSent, Message: "not sent: " + err.Error(), Err: err}
+	}
+	var p *participant.Participant
+	err := c.run(ctx, r, q, func(ctx context.Context, ep *endpoint, left int) error {
+		actx, cancel := c.attemptContext(ctx, left)
+		defer cancel()
+		var err error
+		p, err = q.send(actx, ep.updater)
+		return err
+	}, func(err error, v verdict) bool {
+		// What is left once the fields the attempt applied are taken out
+		// decides, announcement included, whether it may move on.
+		return q.partial(err) && (v == vNotActed || v == vAmbiguous && q.idempotent())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// run makes the attempts of one call: on each endpoint whose breaker lets
+// it through, pass after pass with a backoff between passes, for at most
+// budget attempts. attempt makes one on ep (left: the endpoints left in
+// the pass, this one included) under a context whose retry budget is 0, so
+// the endpoint's adapter sends once: the router does the retrying. (A
+// router allowed one attempt only, Policy.Retry.MaxRetries 0, leaves the
+// caller's budget to the adapter: it retries in place, as its own policy
+// says.) After
+// an attempt fails, moveOn says whether the call may go on. run returns
+// the error of the call (nil when an attempt succeeded), counting in
+// Attempts the requests of every attempt.
+func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(ctx context.Context, ep *endpoint, left int) error,
+	moveOn func(err error, v verdict) bool) error {
+	maxAttempts := c.budget(ctx)
+	once := ctx
+	if maxAttempts > 1 {
+		once = participant.WithRetryBudget(ctx, 0)
+	}
 	var last error
-	sent := 0
+	sent, requests := 0, 0
 	for pass := 0; ; pass++ {
 		tried := false
 		for i, ep := range c.endpoints {
 			if sent == maxAttempts {
-				return nil, last
+				return q.done(last, requests)
 			}
-			done, err := ep.cb.Allow()
+			// The breaker runs the attempt (Execute: no closure per call,
+			// unlike TwoStepCircuitBreaker.Allow) and counts it by the
+			// error settle gives it.
+			var (
+				err       error
+				v         verdict
+				local     bool
+				latency   time.Duration
+				attempted bool
+			)
+			_, _ = ep.cb.Execute(func() (struct{}, error) {
+				attempted = true
+				sent++
+				start := time.Now()
+				err = attempt(once, ep, len(c.endpoints)-i)
+				latency = time.Since(start)
+				var counted error
+				v, local, counted = settle(ctx, ep, err)
+				return struct{}{}, counted
+			})
 			ep.flush(r)
-			if err != nil {
+			if !attempted { // open, or half-open and busy: nothing sent
 				ep.skipped()
-				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: op, Outcome: OutcomeSkipped,
+				r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: q.op, Outcome: OutcomeSkipped,
 					Code: participant.CodeUnavailable})
 				continue
 			}
 			tried = true
-			sent++
-			actx, cancel := c.attemptContext(ctx, len(c.endpoints)-i)
-			start := time.Now()
-			p, err := fn(actx, ep.updater)
-			latency := time.Since(start)
-			cancel()
-			v, unhealthy := classify(ctx, err)
-			local := v == vFinal && isLocal(err) // refused before sending: no request, no answer
-			if !local {
-				ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+			if err != nil {
+				requests += attemptsOf(err)
 			}
-			switch {
-			case unhealthy:
-				done(errUnhealthy)
-			case v == vCallerEnded || local:
-				done(errExcluded)
-			default:
-				done(nil)
-			}
-			ep.flush(r)
+			move := err != nil && moveOn(err, v)
 			outcome := OutcomeOK
-			moveOn := err != nil && (v == vNotActed || v == vAmbiguous && idempotent)
 			switch {
-			case err == nil || v == vFinal && !isLocal(err):
-			case moveOn && sent < maxAttempts:
+			case err == nil || v == vFinal && !local:
+			case move && sent < maxAttempts:
 				outcome = OutcomeFailover
 			default:
 				outcome = OutcomeFailed
 			}
-			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: op, Attempt: sent, Outcome: outcome,
+			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: q.op, Attempt: sent, Outcome: outcome,
 				Code: codeOf(err), Latency: latency, Err: err})
-			if !moveOn {
-				return p, err
+			if err == nil {
+				return nil
+			}
+			if !move {
+				return q.done(err, requests)
 			}
 			last = err
 		}
 		if !tried {
 			if last == nil {
-				last = &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: op,
-					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-					Err:     gobreaker.ErrOpenState}
+				return &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: q.op,
+					Delivery: participant.DeliveryNotSent,
+					Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
+					Err:      gobreaker.ErrOpenState}
 			}
-			return nil, last
+			return q.done(last, requests)
 		}
 		if sent == maxAttempts {
-			return nil, last
+			return q.done(last, requests)
 		}
 		// No wait runs past the caller's deadline: give up at once instead.
-		if wait := c.backoff(pass, last); !httpx.WaitFits(ctx, wait) || httpx.Wait(ctx, wait) != nil {
-			return nil, last
+		if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
+			return q.done(last, requests)
 		}
 	}
+}
+
+// settle judges an attempt's error, counts it in ep's health, and returns
+// the error the breaker is to count. local reports an attempt refused
+// before sending: no request, no answer, no probe (it must not close a
+// half-open breaker).
+func settle(ctx context.Context, ep *endpoint, err error) (v verdict, local bool, counted error) {
+	v, unhealthy := classify(ctx, err)
+	local = v == vFinal && isLocal(err)
+	if !local {
+		ep.record(err, unhealthy, v == vCallerEnded) // first, so a state change sees this error
+	}
+	switch {
+	case unhealthy:
+		return v, local, errUnhealthy
+	case v == vCallerEnded || local:
+		return v, local, errExcluded
+	}
+	return v, local, nil
 }
 
 // isLocal reports an error made before anything was sent (validation).
@@ -318,60 +430,42 @@ func (c *carrier) attemptContext(ctx context.Context, left int) (context.Context
 }
 
 // backoff is the wait before the next pass: the carrier's Retry-After
-// (capped), else the policy's backoff, as httpx computes it between retries.
+// (capped), else the policy's backoff, as the adapters compute it between
+// retries.
 func (c *carrier) backoff(pass int, last error) time.Duration {
 	rp := c.policy.Retry
 	if pe, ok := errors.AsType[*participant.Error](last); ok && pe.RetryAfter > 0 {
 		return min(pe.RetryAfter, rp.MaxRetryAfter)
 	}
-	return httpx.Backoff(rp, pass, nil)
+	return wait.Backoff(rp, pass, nil)
 }
 
-// list runs a listing on the first endpoint whose breaker allows it.
+// list lists conf on the carrier's endpoints, failing over like an
+// idempotent call as long as no participant was yielded: a listing that
+// fails after yielding some ends with the error (starting over could
+// yield a participant twice). Each page is sent once by the endpoint's
+// adapter; the retries are the router's, from the caller's budget. A
+// listing is one attempt, however many pages it reads.
 func (c *carrier) list(ctx context.Context, r *Router, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
-		for _, ep := range c.endpoints {
-			done, err := ep.cb.Allow()
-			ep.flush(r)
-			if err != nil {
-				ep.skipped()
-				continue
-			}
-			var last error
-			start := time.Now()
+		yielded := false
+		err := c.run(ctx, r, &request{op: "list"}, func(ctx context.Context, ep *endpoint, _ int) error {
 			for p, err := range participant.List(ctx, ep.updater, conf, opts) {
-				last = err
-				if !yield(p, err) {
-					break
+				if err != nil {
+					return err
+				}
+				yielded = true
+				if !yield(p, nil) {
+					return nil // the caller stopped
 				}
 			}
-			v, unhealthy := classify(ctx, last)
-			// A listing refused before sending is no probe: it must not
-			// close a half-open breaker.
-			local := v == vFinal && isLocal(last)
-			if !local {
-				ep.record(last, unhealthy, v == vCallerEnded)
-			}
-			switch {
-			case unhealthy:
-				done(errUnhealthy)
-			case v == vCallerEnded || local:
-				done(errExcluded)
-			default:
-				done(nil)
-			}
-			ep.flush(r)
-			outcome := OutcomeOK
-			if last != nil && v != vFinal {
-				outcome = OutcomeFailed
-			}
-			r.attempt(AttemptEvent{Carrier: c.name, Endpoint: ep.name, Op: "list", Attempt: 1, Outcome: outcome,
-				Code: codeOf(last), Latency: time.Since(start), Err: last})
-			return
+			return nil
+		}, func(_ error, v verdict) bool {
+			return !yielded && (v == vNotActed || v == vAmbiguous)
+		})
+		if err != nil {
+			yield(nil, err)
 		}
-		yield(nil, &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: "list",
-			Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-			Err:     gobreaker.ErrOpenState})
 	}
 }
 
@@ -380,7 +474,7 @@ type endpoint struct {
 	carrier string
 	name    string
 	updater participant.Updater
-	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
+	cb      *gobreaker.CircuitBreaker[struct{}]
 
 	mu      sync.Mutex
 	pending []StateChangeEvent // breaker changes not yet taken for delivery
@@ -400,7 +494,7 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 	ep := &endpoint{carrier: c.name, name: name, updater: u}
 	ep.health = EndpointHealth{Name: name, State: StateClosed, Since: time.Now()}
 	b := c.policy.Breaker
-	ep.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+	ep.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        c.name + "/" + name,
 		MaxRequests: uint32(b.Probes),
 		Timeout:     b.CoolDown,

@@ -33,17 +33,26 @@
 // Breaker.CoolDown it lets Breaker.Probes requests through half-open, and
 // closes again when they succeed.
 //
-// Moving on to the next endpoint:
+// Moving on to the next endpoint is decided from the delivery fact each
+// adapter puts on its error (participant.Error.Delivery), never from
+// transport error types:
 //   - breaker open (or half-open and busy): skipped, nothing sent;
-//   - the request surely did not act (connection refused, DNS or TLS
-//     failure, 429 "never processed": Twilio 20429, Telnyx 10011): next
-//     endpoint at once;
-//   - ambiguous (5xx, or a timeout or reset after sending): next endpoint
+//   - not sent (connection refused, DNS or TLS failure, an untrusted
+//     certificate) or answered 429 ("never processed": Twilio 20429,
+//     Telnyx 10011): next endpoint at once;
+//   - maybe (5xx, or a timeout or reset after sending): next endpoint
 //     only when the request is idempotent. An update that plays an
 //     announcement is returned as an error and never replayed anywhere;
-//   - any other answer (2xx, other 4xx), and an update the carrier applied
-//     though reading it back failed (participant.DeliveryApplied): returned
-//     at once.
+//   - any other answer (2xx, other 4xx), a request the adapter refused
+//     before sending, and an update the carrier applied though reading it
+//     back failed (participant.DeliveryApplied): returned at once.
+//
+// An update some of whose fields the carrier applied before a later step
+// failed (participant.Error.Applied, on carriers where one update is
+// several calls) moves on with only the rest (UpdateRequest.Without), by
+// the same rules applied to what is left: an applied announcement is never
+// sent again, one that may have played neither. The error returned lists
+// every field applied by any attempt.
 //
 // Attempts and retries. Each attempt is one call to an endpoint's adapter,
 // under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
@@ -52,13 +61,18 @@
 // endpoint cannot eat the whole deadline. When every endpoint was tried,
 // the router starts over after a backoff (Policy.Retry: exponential
 // WaitMin..WaitMax, or the carrier's Retry-After capped by MaxRetryAfter),
-// for at most 1+Retry.MaxRetries attempts in all (default 4). No wait runs
-// past the caller's deadline. Endpoint adapters built by FromConfig send
-// each request once (max_retries=0), so a call sends at most 1+MaxRetries
-// requests and lasts at most (1+MaxRetries)×AttemptTimeout plus the waits.
-// Adapters passed to New keep their own retry policy: each attempt may then
-// send up to 1+their MaxRetries requests; give them
-// providers.RetryPolicy{MaxRetries: 0} to let the router do all retrying.
+// for at most 1+Retry.MaxRetries attempts in all (default 4), within the
+// caller's budget when its context carries one (participant.WithRetryBudget,
+// as a batch's does). No wait runs past the caller's deadline. Each
+// attempt runs under a retry budget of 0 (participant.WithRetryBudget), so
+// the endpoint's adapter sends its request once whatever its own retry
+// policy: a call sends at most 1+MaxRetries requests, adapters built with
+// defaults and passed to New included, and lasts at most
+// (1+MaxRetries)×AttemptTimeout plus the waits. The error returned counts
+// in Attempts the requests of every attempt. A carrier whose policy allows
+// one attempt (Retry.MaxRetries 0) leaves the retrying to its adapter,
+// within the caller's budget: the call then sends what the adapter's policy
+// allows, on the first endpoint whose breaker lets it through.
 package router
 
 import (
@@ -221,7 +235,7 @@ func (r *Router) Carriers() []string {
 // Update sends req to the carrier that owns ref, failing over between its
 // endpoints as the package documentation says.
 func (r *Router) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	c, err := r.route(ref)
+	c, err := r.route(ref, false)
 	if err != nil {
 		err.(*participant.Error).Op = "update"
 		return nil, err
@@ -231,15 +245,13 @@ func (r *Router) Update(ctx context.Context, ref participant.Ref, req participan
 	if err := participant.Validate(&req, c.caps); err != nil {
 		return nil, err
 	}
-	return c.do(ctx, r, "update", req.Idempotent(), func(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
-		return u.Update(ctx, ref, req)
-	})
+	return c.do(ctx, r, &request{op: "update", ref: ref, req: req})
 }
 
 // Fetch reads ref from the carrier that owns it, failing over like an
 // idempotent update.
 func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	c, err := r.route(ref)
+	c, err := r.route(ref, false)
 	if err != nil {
 		err.(*participant.Error).Op = "fetch"
 		return nil, err
@@ -247,16 +259,14 @@ func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	if !c.caps.Can(participant.OpFetch) {
 		return nil, unsupported(c, participant.OpFetch)
 	}
-	return c.do(ctx, r, "fetch", true, func(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
-		return participant.Fetch(ctx, u, ref)
-	})
+	return c.do(ctx, r, &request{op: "fetch", ref: ref})
 }
 
 // Remove takes ref out of its conference on the owning carrier. It is not
 // idempotent (a second remove finds no one), so it moves on only when the
 // request surely did not act.
 func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
-	c, err := r.route(ref)
+	c, err := r.route(ref, false)
 	if err != nil {
 		err.(*participant.Error).Op = "remove"
 		return err
@@ -264,18 +274,19 @@ func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 	if !c.caps.Can(participant.OpRemove) {
 		return unsupported(c, participant.OpRemove)
 	}
-	_, err = c.do(ctx, r, "remove", false, func(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
-		return nil, participant.Remove(ctx, u, ref)
-	})
+	_, err = c.do(ctx, r, &request{op: "remove", ref: ref})
 	return err
 }
 
-// List lists conf's participants through the first endpoint of the owning
-// carrier whose breaker lets a request through. A listing is several
-// requests, so it does not fail over mid-way; the breaker and the
-// Observer see only whether the listing ended in an error.
+// List lists conf's participants on the carrier that owns conf (routed
+// like a ref without a call: Ref.Carrier, Ref.Account, else the shapes of
+// the account and conference ids), failing over between its endpoints like
+// an idempotent update as long as no participant was yielded. A listing
+// that fails after yielding participants ends with the error: it is not
+// started over elsewhere, so no participant is ever yielded twice. Each
+// listing is one attempt for the breaker and the Observer.
 func (r *Router) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	c, err := r.route(conf.Participant(""))
+	c, err := r.route(conf.Participant(""), true)
 	fail := func(err error) iter.Seq2[*participant.Participant, error] {
 		return func(yield func(*participant.Participant, error) bool) { yield(nil, err) }
 	}
@@ -291,16 +302,20 @@ func (r *Router) List(ctx context.Context, conf participant.ConferenceRef, opts 
 
 // Route returns the name of the carrier that owns ref, by the rules of the
 // package documentation, or a *participant.Error with CodeInvalidArgument
-// naming the candidates. Nothing is sent.
+// naming the candidates. A ref without a call is a conference's (as
+// List routes it). Nothing is sent.
 func (r *Router) Route(ref participant.Ref) (string, error) {
-	c, err := r.route(ref)
+	c, err := r.route(ref, ref.Call == "")
 	if err != nil {
 		return "", err
 	}
 	return c.name, nil
 }
 
-func (r *Router) route(ref participant.Ref) (*carrier, error) {
+// route finds ref's carrier. For a conference (a listing: ref has no
+// call), the id shapes checked are the account's and the conference's; a
+// call operation needs a call whose shape fits too.
+func (r *Router) route(ref participant.Ref, conference bool) (*carrier, error) {
 	if ref.Carrier == "" && len(r.carriers) == 1 {
 		return r.carriers[0], nil // nothing to choose: its adapter judges the ids
 	}
@@ -329,7 +344,7 @@ func (r *Router) route(ref participant.Ref) (*carrier, error) {
 	}
 	var fits []*carrier
 	for _, c := range r.carriers {
-		if c.checkRef != nil && c.checkRef.CheckRef(ref) == nil {
+		if c.checkRef != nil && (ref.Call != "" || conference) && c.checkRef.CheckRef(ref) == nil {
 			fits = append(fits, c)
 		}
 	}
@@ -351,12 +366,14 @@ func names(cs []*carrier) string {
 }
 
 func invalid(field, msg string) *participant.Error {
-	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: Name, Field: field, Message: msg}
+	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: Name, Field: field, Message: msg,
+		Delivery: participant.DeliveryNotSent}
 }
 
 func unsupported(c *carrier, o participant.Op) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
-		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
+		Delivery: participant.DeliveryNotSent,
+		Message:  "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
 }
 
 // retryPolicy is p as applied (providers.RetryPolicy.WithDefaults), or

@@ -1,0 +1,121 @@
+package adapter_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Each failure says how far the update got, set where it is known.
+func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
+	status := func(code int) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) })
+	}
+	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>proxy</html>")) })
+	ref := participant.Ref{Conference: "conf-1", Call: "c-1"}
+	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
+	policy := &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}
+	d := jsonDialect(false)
+	d.Update.NoContent = false // the answer is the participant
+	d.Update.Decode = decodeMember
+	open := func(t *testing.T, h http.Handler, tlsServer bool) *adapter.Client {
+		srv := httptest.NewServer(h)
+		if tlsServer {
+			srv.Close()
+			srv = httptest.NewTLSServer(h) // a certificate the client does not trust
+		}
+		t.Cleanup(srv.Close)
+		return adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+	}
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+		tls  bool
+		req  participant.UpdateRequest
+		want participant.Delivery
+		code participant.Code
+	}{
+		{"invalid", status(200), false, participant.UpdateRequest{}, participant.DeliveryNotSent, participant.CodeInvalidArgument},
+		{"429", status(429), false, mute, participant.DeliveryAnswered, participant.CodeRateLimited},
+		{"404", status(404), false, mute, participant.DeliveryAnswered, participant.CodeNotFound},
+		{"503", status(503), false, mute, participant.DeliveryMaybe, participant.CodeUnavailable},
+		{"proxy page", page, false, mute, participant.DeliveryMaybe, participant.CodeUnknown},
+		{"untrusted certificate", status(200), true, mute, participant.DeliveryNotSent, participant.CodeUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := open(t, tc.h, tc.tls)
+			_, err := c.Update(context.Background(), ref, tc.req)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, participant.DeliveryOf(err), "%v", err)
+			assert.Equal(t, tc.code, participant.CodeOf(err), "%v", err)
+			if tc.tls {
+				_, ok := errors.AsType[*tls.CertificateVerificationError](err)
+				assert.True(t, ok, "the TLS cause is in the chain")
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		base := "http://" + ln.Addr().String()
+		require.NoError(t, ln.Close())
+		c := adapter.New(d, adapter.Config{BaseURL: base, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+		_, err = c.Update(context.Background(), ref, mute)
+		assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
+		_, ok := errors.AsType[*net.OpError](err)
+		assert.True(t, ok, "the *net.OpError is in the chain")
+	})
+	t.Run("503 then refused", func(t *testing.T) {
+		// An attempt that may have acted makes the update ambiguous, even
+		// when the last attempt surely did not reach the carrier.
+		var srv *httptest.Server
+		var hits int
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			hits++
+			_ = srv.Listener.Close() // the retry finds nothing listening
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(503)
+		}))
+		defer srv.Close()
+		c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+		_, err := c.Update(context.Background(), ref, mute)
+		require.Error(t, err)
+		assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
+		assert.Equal(t, 1, hits)
+		pe, _ := errors.AsType[*participant.Error](err)
+		assert.Equal(t, 2, pe.Attempts, "the retry was refused")
+		assert.Zero(t, pe.HTTPStatus, "the last attempt got no answer")
+	})
+}
+
+// CheckRef of a ref without a call checks the conference, as a listing does,
+// so a router can route a listing by the shapes of its ids.
+func TestCheckRefOfAConference(t *testing.T) {
+	d := jsonDialect(false)
+	d.Check = func(_ string, ref participant.Ref, _ participant.UpdateRequest) (string, string) {
+		if len(ref.Conference) < 5 || ref.Conference[:5] != "conf-" {
+			return "Ref.Conference", "must start with conf-"
+		}
+		return "", ""
+	}
+	c := adapter.New(d, adapter.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"})
+	assert.NoError(t, c.CheckRef(participant.ConferenceRef{Conference: "conf-1"}.Participant("")))
+	err := c.CheckRef(participant.ConferenceRef{Conference: "CF1"}.Participant(""))
+	require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	pe, _ := errors.AsType[*participant.Error](err)
+	assert.Equal(t, "Ref.Conference", pe.Field)
+	assert.Equal(t, "check", pe.Op)
+	assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
+}
