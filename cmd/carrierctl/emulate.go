@@ -19,7 +19,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, c := range emulator.Carriers() {
 		routes = append(routes, c.Name+" under "+c.Prefix+"/")
 	}
-	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D]\n\n"+
+	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D] [--callback PROVIDER=URL]...\n\n"+
 		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
 		"address, each seeded with a demo conference. Prints first, per provider, its base_url (as\n"+
 		"--base-url takes it), account, credentials (as environment variables), demo conference,\n"+
@@ -33,7 +33,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		`{"provider":"twilio","status":503,"code":"20503","message":"…","retry_after":1,`+"\n"+
 		`"delay":"2s","drop":false,"malformed":false,"hang":false,"endpoint":1,"times":2} (times -1: until cleared);`+"\n"+
 		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests;\n"+
-		"GET /_emulator/stats (requests answered 429 by --max-concurrent).")
+		"GET /_emulator/stats (requests answered 429 by --max-concurrent); POST /_emulator/callbacks with\n"+
+		`{"provider":"twilio","url":"http://127.0.0.1:9090/twilio"}`+" (as --callback); GET /_emulator/deliveries.")
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
 	endpoints := fs.Int("endpoints", 1, "`count` of listeners (endpoints) serving the same state; with a fixed port, the next ports")
 	var faults []emulator.Fault
@@ -41,6 +42,13 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		func(s string) error {
 			f, err := emulator.ParseFault(s)
 			faults = append(faults, f)
+			return err
+		})
+	var callbacks []emulator.Callback
+	fs.Func("callback", "post a conference's status callbacks to a URL (repeatable): `PROVIDER[:CONFERENCE]=[GET:]URL`,\nsigned as the carrier signs them (keys in webhook_keys); see carrierctl events",
+		func(s string) error {
+			c, err := emulator.ParseCallback(s)
+			callbacks = append(callbacks, c)
 			return err
 		})
 	verbose := fs.Bool("v", false, "log each request to stderr (never credentials)")
@@ -53,6 +61,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	e := emulator.New()
+	defer e.Close()
 	e.Logger = newLogger(*verbose, stderr)
 	if *endpoints < 1 || *endpoints > 64 {
 		return usagef("--endpoints: want a count from 1 to 64")
@@ -69,6 +78,11 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err := e.SetLoad(load); err != nil {
 		return usagef("--max-concurrent, --latency: %v", err)
+	}
+	for _, c := range callbacks {
+		if err := e.SetCallback(c); err != nil {
+			return usagef("--callback: %v", err)
+		}
 	}
 	if *endpoints > 1 {
 		return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout, *output)

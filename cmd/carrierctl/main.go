@@ -44,6 +44,7 @@ var commands = []command{
 	{"list", "list a conference's participants", runList},
 	{"remove", "take a participant out of its conference", runRemove},
 	{"emulate", "serve local fakes of every carrier's API, each seeded with a demo conference", runEmulate},
+	{"events", "receive conference callbacks, verify them and print the neutral events", runEvents},
 	{"demo", "walk one neutral update through every carrier on an in-process emulator", runDemo},
 	{"conformance", "certify an endpoint: run the live conformance checks and write a report", runConformance},
 	{"completion", "print a shell completion script: bash, zsh or fish", runCompletion},

@@ -20,6 +20,8 @@
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
 //	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad)
+//	POST   /_emulator/callbacks  set a conference's status callback URL, e.g. {"provider":"twilio","url":"http://127.0.0.1:9000/hook"}
+//	GET    /_emulator/deliveries the callbacks posted, with their answers
 //
 // The credentials /_emulator/info shows are the emulator's own demo
 // credentials (each carrier's Demo), the only ones its fakes accept; the
@@ -97,6 +99,9 @@ type Carrier struct {
 	// CredentialsHelp says, for carrierctl --help, where the adapter reads its
 	// credentials, e.g. "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN".
 	CredentialsHelp string
+	// Webhooks, when set, is how the carrier posts conference callbacks
+	// (SetCallback).
+	Webhooks *WebhookStyle
 }
 
 var (
@@ -145,6 +150,9 @@ type VendorInfo struct {
 	// ParticipantCount is how many participants the demo conference has:
 	// the seeded ones in Participants, and those SeedParticipants added.
 	ParticipantCount int `json:"participant_count"`
+	// WebhookKeys verify the conference callbacks the emulator posts
+	// (WebhookStyle.Keys).
+	WebhookKeys map[string]string `json:"webhook_keys,omitempty"`
 }
 
 // Emulator is the combined fake. It is an http.Handler, safe for
@@ -161,6 +169,8 @@ type Emulator struct {
 	// endpoints are the listeners of ServeEndpoints, for refuse faults;
 	// nil under Serve.
 	endpoints atomic.Pointer[endpointSet]
+	hooksOnce sync.Once
+	hooks     *webhooks // conference callbacks (webhooks.go)
 }
 
 // DefaultShutdownGrace is the default Emulator.ShutdownGrace.
@@ -180,10 +190,13 @@ func New() *Emulator {
 				Label: p.Label, StartConferenceOnEnter: true, Status: "connected"})
 		}
 	}
+	e.enableCreate() // participant creation, with ConferenceStatusCallback (create.go)
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
 	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
 	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
+	e.admin.HandleFunc("POST "+AdminPrefix+"callbacks", e.handleCallback)
+	e.admin.HandleFunc("GET "+AdminPrefix+"deliveries", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, e.Deliveries()) })
 	e.admin.HandleFunc("DELETE "+AdminPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
 		e.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
@@ -259,6 +272,9 @@ func (e *Emulator) InfoEndpoints(bases []string) map[string]VendorInfo {
 	out := make(map[string]VendorInfo, len(e.vendors))
 	for _, v := range e.vendors {
 		vi := VendorInfo{Demo: v.Demo, ParticipantCount: max(len(v.Participants), v.grown)}
+		if v.Webhooks != nil {
+			vi.WebhookKeys = v.Webhooks.Keys
+		}
 		for _, b := range bases {
 			vi.BaseURLs = append(vi.BaseURLs, strings.TrimRight(b, "/")+v.Root)
 		}

@@ -49,6 +49,9 @@ type Server struct {
 	faults   []Fault
 
 	load load
+
+	notify func(Change) // SetNotify
+	create Create       // SetCreate
 }
 
 // entry is a stored participant; seq orders it for paging.
@@ -90,11 +93,11 @@ func (s *Server) Seed(p Participant) {
 		p.Status = "connected"
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.addConference(p.Account, p.Conference)
 	key := callKey{p.Account, p.Conference, p.CallID}
 	if i, ok := s.byCall[key]; ok {
 		s.parts[i].Participant = p
+		s.mu.Unlock()
 		return
 	}
 	if s.byCall == nil {
@@ -103,6 +106,10 @@ func (s *Server) Seed(p Participant) {
 	s.seq++
 	s.byCall[key] = len(s.parts)
 	s.parts = append(s.parts, entry{p, s.seq})
+	if s.notify != nil {
+		s.notify(Change{Kind: Joined, After: p, Remaining: s.count(p.Account, p.Conference)})
+	}
+	s.mu.Unlock()
 }
 
 // AddConference makes a conference known, so listing it answers an empty
@@ -430,6 +437,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 	case account != "" && rt.account != account:
 		fail(Problem{Kind: Forbidden})
 		return
+	case rt.list && r.Method == http.MethodPost && s.creating() != nil:
+		s.serveCreate(w, rt, rec, s.creating())
+		return
 	case rt.list && r.Method != http.MethodGet:
 		w.Header().Set("Allow", "GET")
 		fail(Problem{Kind: MethodNotAllowed})
@@ -463,17 +473,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec Request) {
 		return
 	}
 	if r.Method == http.MethodDelete {
+		gone := s.parts[i].Participant
 		s.parts = slices.Delete(s.parts, i, i+1)
 		s.reindex()
+		if s.notify != nil {
+			s.notify(Change{Kind: Left, Before: gone, Remaining: s.count(gone.Account, gone.Conference)})
+		}
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	p, prob := s.parts[i].Participant, (*Problem)(nil)
+	before := s.parts[i].Participant
+	p, prob := before, (*Problem)(nil)
 	if r.Method == update {
 		p, prob = s.post(p, rec.Body)
 		if prob == nil {
 			s.parts[i].Participant = p
+			if s.notify != nil {
+				s.notify(Change{Kind: Updated, Before: before, After: p, Remaining: s.count(p.Account, p.Conference),
+					Announced: rec.Form.Has(FieldAnnounceURL) || p.AnnounceURL != before.AnnounceURL})
+			}
 		}
 	}
 	s.mu.Unlock()

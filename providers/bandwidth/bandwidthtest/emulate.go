@@ -17,6 +17,9 @@ const (
 	DemoConference   = "conf-00000001-00000000-0000-4000-8000-000000000001"
 	DemoAgentCall    = "c-00000001-00000000-0000-4000-8000-0000000000a1"
 	DemoCustomerCall = "c-00000001-00000000-0000-4000-8000-0000000000a2"
+	// The Basic credentials of the emulator's conference callbacks.
+	DemoCallbackUsername = "emulator-callback-user"
+	DemoCallbackPassword = "emulator-callback-password-00001"
 )
 
 // The published spec the fake and the adapter are checked against
@@ -45,6 +48,7 @@ func init() {
 			return &bandwidth.URLOpener{AccountID: d.Account, Username: d.Credentials[bandwidth.EnvUsername],
 				Password: d.Credentials[bandwidth.EnvPassword], Options: opts}
 		},
+		Webhooks:        emulator.BandwidthWebhooks(DemoCallbackUsername, DemoCallbackPassword),
 		CredentialsHelp: bandwidth.EnvUsername + " with " + bandwidth.EnvPassword + " (account: " + bandwidth.EnvAccountID + ")",
 	})
 }

@@ -15,6 +15,8 @@ const (
 	DemoConference   = "00000000-0000-4000-8000-0000000000f2"
 	DemoAgentCall    = "00000000-0000-4000-8000-0000000000f3"
 	DemoCustomerCall = "00000000-0000-4000-8000-0000000000f4"
+	// DemoSigningKey signs the emulator's SignalWire callbacks.
+	DemoSigningKey = "PSKemulator00000000000000000000001"
 )
 
 func init() {
@@ -33,6 +35,7 @@ func init() {
 		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
 			return &signalwire.URLOpener{ProjectID: d.Account, APIToken: d.Credentials[signalwire.EnvAPIToken], Options: opts}
 		},
+		Webhooks:        emulator.SignalWireWebhooks(DemoSigningKey),
 		CredentialsHelp: signalwire.EnvProjectID + " with " + signalwire.EnvAPIToken + " (space: " + signalwire.EnvSpace + " or --base-url)",
 	})
 }

@@ -14,6 +14,8 @@ const (
 	DemoConference   = "00000000-0000-4000-8000-0000000000c1"
 	DemoAgentCall    = "v3:emulator-agent-call-0000000000000000000000000000001"
 	DemoCustomerCall = "v3:emulator-customer-call-00000000000000000000000000002"
+	// DemoWebhookKeyPhrase seeds the Ed25519 key of the emulator's TeXML callbacks.
+	DemoWebhookKeyPhrase = "carrierkit emulator texml webhooks"
 )
 
 func init() {
@@ -32,6 +34,7 @@ func init() {
 		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
 			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
 		},
+		Webhooks:        emulator.TeXMLWebhooks(emulator.TeXMLSeed(DemoWebhookKeyPhrase)),
 		CredentialsHelp: texml.EnvAPIKey + " (and optionally " + texml.EnvAccount + ", the default account)",
 	})
 }

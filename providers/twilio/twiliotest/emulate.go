@@ -31,6 +31,7 @@ func init() {
 		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
 			return &twilio.URLOpener{AccountSID: d.Account, AuthToken: d.Credentials[twilio.EnvAuthToken], Options: opts}
 		},
+		Webhooks:        emulator.TwilioWebhooks(DemoAuthToken), // Twilio signs with the auth token
 		CredentialsHelp: twilio.EnvAccountSID + " with " + twilio.EnvAuthToken + " (or " + twilio.EnvAPIKey + " and " + twilio.EnvAPISecret + ")",
 	})
 }

@@ -2,11 +2,11 @@
 _carrierctl() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" cmd="${COMP_WORDS[1]}" flags=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W "update get list remove emulate demo conformance completion help --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "update get list remove emulate events demo conformance completion help --help --version" -- "$cur") )
     return
   fi
   if [ "$cmd" = help ]; then
-    COMPREPLY=( $(compgen -W "update get list remove emulate demo conformance completion help" -- "$cur") )
+    COMPREPLY=( $(compgen -W "update get list remove emulate events demo conformance completion help" -- "$cur") )
     return
   fi
   case "$cmd" in
@@ -92,8 +92,9 @@ _carrierctl() {
       --timeout) return ;;
       esac ;;
     emulate)
-      flags="--endpoints --fault --latency --listen --max-concurrent --output --participants -v"
+      flags="--callback --endpoints --fault --latency --listen --max-concurrent --output --participants -v"
       case "$prev" in
+      --callback) return ;;
       --endpoints) return ;;
       --fault) return ;;
       --latency) return ;;
@@ -101,6 +102,15 @@ _carrierctl() {
       --max-concurrent) return ;;
       --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
       --participants) return ;;
+      esac ;;
+    events)
+      flags="--count --emulator --listen --output --public-url --trust-forwarded"
+      case "$prev" in
+      --count) return ;;
+      --emulator) return ;;
+      --listen) return ;;
+      --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
+      --public-url) return ;;
       esac ;;
     demo)
       flags="--output -v"

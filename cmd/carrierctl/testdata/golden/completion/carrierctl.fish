@@ -5,10 +5,11 @@ complete -c carrierctl -n __fish_use_subcommand -a get -d 'show a participant'
 complete -c carrierctl -n __fish_use_subcommand -a list -d 'list a conference\'s participants'
 complete -c carrierctl -n __fish_use_subcommand -a remove -d 'take a participant out of its conference'
 complete -c carrierctl -n __fish_use_subcommand -a emulate -d 'serve local fakes of every carrier\'s API, each seeded with a demo conference'
+complete -c carrierctl -n __fish_use_subcommand -a events -d 'receive conference callbacks, verify them and print the neutral events'
 complete -c carrierctl -n __fish_use_subcommand -a demo -d 'walk one neutral update through every carrier on an in-process emulator'
 complete -c carrierctl -n __fish_use_subcommand -a conformance -d 'certify an endpoint: run the live conformance checks and write a report'
 complete -c carrierctl -n __fish_use_subcommand -a completion -d 'print a shell completion script: bash, zsh or fish'
-complete -c carrierctl -n '__fish_seen_subcommand_from help' -a 'update get list remove emulate demo conformance completion'
+complete -c carrierctl -n '__fish_seen_subcommand_from help' -a 'update get list remove emulate events demo conformance completion'
 complete -c carrierctl -n __fish_use_subcommand -l version -d 'print the version'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l account -d 'account id (default: the carrier\'s environment variable, or the config file\'s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l all -d 'update every participant of the conference (instead of --call)'
@@ -83,6 +84,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l provider -d 'c
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -o v -d 'debug logs to stderr (never credentials)'
+complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l callback -d 'post a conference\'s status callbacks to a URL (repeatable): PROVIDER[:CONFERENCE]=[GET:]URL,' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l endpoints -d 'count of listeners (endpoints) serving the same state; with a fixed port, the next ports' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l fault -d 'inject a fault (repeatable): PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT]' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l latency -d 'add this duration to every answer, e.g. 20ms' -x
@@ -91,6 +93,12 @@ complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l max-concurren
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l participants -d 'grow each demo conference to N participants (labels participant-3, …)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -o v -d 'log each request to stderr (never credentials)'
+complete -c carrierctl -n '__fish_seen_subcommand_from events' -l count -d 'stop after N events (0: until interrupted)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from events' -l emulator -d 'the base URL of a carrierctl emulate to take the secrets from and subscribe to' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from events' -l listen -d 'address to listen on (port 0 picks a free one)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from events' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
+complete -c carrierctl -n '__fish_seen_subcommand_from events' -l public-url -d 'the URL the carrier posts to, as signed (default: http://the listen address)' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from events' -l trust-forwarded -d 'take the signed URL\'s scheme and host from X-Forwarded-Proto/-Host (only behind your own proxy)'
 complete -c carrierctl -n '__fish_seen_subcommand_from demo' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from demo' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l account -d 'account id (default: the carrier\'s environment variable, or the config file\'s)' -x

@@ -8,6 +8,7 @@ _carrierctl() {
     'list:list a conferences participants'
     'remove:take a participant out of its conference'
     'emulate:serve local fakes of every carriers API, each seeded with a demo conference'
+    'events:receive conference callbacks, verify them and print the neutral events'
     'demo:walk one neutral update through every carrier on an in-process emulator'
     'conformance:certify an endpoint - run the live conformance checks and write a report'
     'completion:print a shell completion script - bash, zsh or fish'
@@ -104,6 +105,7 @@ _carrierctl() {
         '-v[debug logs to stderr (never credentials)]' ;;
     emulate)
       _arguments \
+        '--callback[post a conferences status callbacks to a URL (repeatable) - PROVIDER( -CONFERENCE)=(GET -)URL,]:value: ' \
         '--endpoints[count of listeners (endpoints) serving the same state; with a fixed port, the next ports]:value: ' \
         '--fault[inject a fault (repeatable) - PROVIDER -STATUS|drop|malformed|hang( -TIMES|always)(@ENDPOINT)]:value: ' \
         '--latency[add this duration to every answer, e.g. 20ms]:value: ' \
@@ -112,6 +114,14 @@ _carrierctl() {
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
         '--participants[grow each demo conference to N participants (labels participant-3, …)]:value: ' \
         '-v[log each request to stderr (never credentials)]' ;;
+    events)
+      _arguments \
+        '--count[stop after N events (0 - until interrupted)]:value: ' \
+        '--emulator[the base URL of a carrierctl emulate to take the secrets from and subscribe to]:value: ' \
+        '--listen[address to listen on (port 0 picks a free one)]:value: ' \
+        '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
+        '--public-url[the URL the carrier posts to, as signed (default - http -//the listen address)]:value: ' \
+        '--trust-forwarded[take the signed URLs scheme and host from X-Forwarded-Proto/-Host (only behind your own proxy)]' ;;
     demo)
       _arguments \
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
@@ -144,7 +154,7 @@ _carrierctl() {
       _arguments \
         '1:shell:(bash zsh fish)' ;;
     help)
-      _values 'command' update get list remove emulate demo conformance completion ;;
+      _values 'command' update get list remove emulate events demo conformance completion ;;
   esac
 }
 compdef _carrierctl carrierctl
