@@ -289,6 +289,9 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 		t.Skipf("%s not supported", missing)
 	}
 	c := h.Contract()
+	if row.readBody && u.Capabilities().Readable == 0 {
+		t.Skip("the carrier's update answers carry nothing the adapter reads, and it cannot read the participant back")
+	}
 	if c.ReadBack && row.readBody {
 		env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; the read-back gets the fault
 		row.reached++
@@ -302,7 +305,7 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 	ref := participant.Ref{Conference: p.Conference, Call: p.CallID}
 	req := participant.UpdateRequest{Muted: participant.Bool(true)}
 	if row.announce {
-		req = participant.UpdateRequest{AnnounceURL: participant.String("https://x.example/announce.xml")}
+		req = participant.UpdateRequest{AnnounceURL: participant.String("https://x.example/announce.mp3")}
 	}
 	if row.edit != nil {
 		row.edit(&ref, &req)

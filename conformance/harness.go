@@ -79,7 +79,13 @@ type Env struct {
 	// NewBadAuthUpdater returns the adapter with wrong credentials.
 	NewBadAuthUpdater func(opts providers.Options) (participant.Updater, error)
 	// Authorization is the header value NewUpdater's credentials produce.
+	// Empty when the adapter mints a token per request: CheckAuthorization
+	// then checks each request's.
 	Authorization string
+	// CheckAuthorization, when set, checks the Authorization value of a
+	// request the adapter sent (a token minted per request, such as
+	// Vonage's JWT), instead of comparing it with Authorization.
+	CheckAuthorization func(value string) error
 	// Secrets are the credentials NewUpdater uses; none may appear in an
 	// error string or a log line.
 	Secrets []string
@@ -99,18 +105,33 @@ type Contract struct {
 	// Fields are the fields the vendor accepts. Fields not in the set must
 	// be refused as unsupported, nothing sent.
 	Fields participant.FieldSet
-	// Update is how an update goes on the wire.
+	// Update is how an update goes on the wire, for a carrier whose update
+	// is one call (Steps nil).
 	Update RequestContract
+	// Steps, when set, are the calls one update is on the wire, in the
+	// order they must be sent, for the participant as the backend holds it
+	// before the update (an action-verb carrier: Plivo, Vonage). A read the
+	// adapter makes before writing is a step too (method GET, no Fields).
+	// The read-back, when ReadBack, follows them. Nil: one call, Update
+	// with Body, carrying every field.
+	Steps func(req participant.UpdateRequest, before Participant) []Step
 	// Fetch is how a fetch goes on the wire (when the adapter can fetch),
 	// and an update's read-back.
 	Fetch RequestContract
-	// Remove is how a remove goes on the wire, when the adapter can remove.
-	Remove RequestContract
+	// Remove is how a remove goes on the wire, when the adapter can remove:
+	// a DELETE without a body, unless RemoveBody says otherwise (an action
+	// such as Vonage's {"action":"hangup"}).
+	Remove     RequestContract
+	RemoveBody Body
 	// SinglePageList says the vendor answers a list with every participant
 	// at once (Bandwidth's getConference): it has no paging, so a list is
 	// exactly one request whatever the page size asked, and the case that
 	// cancels between pages is skipped. The zero value: the vendor pages.
 	SinglePageList bool
+	// ListFilters says the list is a filter over all the account's calls
+	// (Vonage's GET /v1/calls?conversation_uuid=…): an unknown conference
+	// lists nobody instead of answering not found.
+	ListFilters bool
 	// ReadBack says the vendor answers an update without the participant
 	// (204), so after each successful update the adapter sends exactly one
 	// Fetch request to read it back.
@@ -136,6 +157,20 @@ type Contract struct {
 	// VendorError reports whether err's chain holds the vendor's own error
 	// type (reachable with errors.As).
 	VendorError func(err error) bool
+}
+
+// Step is one call of an update on the wire.
+type Step struct {
+	// Name is the call's name, as participant.Error.Step gives it when
+	// this call fails (empty for a one-call update).
+	Name string
+	RequestContract
+	// Body is the exact body (zero for none).
+	Body Body
+	// Fields are the request's fields this call completes: applied once
+	// it and the calls before it went through (participant.Error.Applied
+	// after a later call fails).
+	Fields participant.FieldSet
 }
 
 // RequestContract is one operation's request line and body type.

@@ -141,7 +141,21 @@ type Capabilities struct {
 	// Omits says what the carrier's participant resource does not carry;
 	// those Participant fields stay zero.
 	Omits Omits
+	// Readable are the fields whose state Fetch and List report (Muted,
+	// Hold, Coaching, CallToCoach, EndConferenceOnExit on Twilio). A field
+	// the carrier accepts but cannot report (Vonage's mute and earmuff, any
+	// carrier's URLs) is left out: the participant's value for it says
+	// nothing, it cannot be read back after an update, and a List filter
+	// on it is refused.
+	Readable FieldSet
+	// HoldMutes reports that the carrier has one mute flag, which hold
+	// uses too (Plivo, Vonage): Hold=true also mutes, and Hold=false also
+	// unmutes unless the same request sets Muted.
+	HoldMutes bool
 }
+
+// CanRead reports whether Fetch and List report the state of field f.
+func (c Capabilities) CanRead(f Field) bool { return c.Readable.Has(f) }
 
 // Omits lists parts of Participant a carrier does not report.
 type Omits struct {

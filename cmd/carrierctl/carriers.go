@@ -6,7 +6,9 @@ package main
 // emulator take it from the registries.
 import (
 	_ "github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
+	_ "github.com/carrierkit/carrierkit/providers/plivo/plivotest"
 	_ "github.com/carrierkit/carrierkit/providers/signalwire/signalwiretest"
 	_ "github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	_ "github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
+	_ "github.com/carrierkit/carrierkit/providers/vonage/vonagetest"
 )

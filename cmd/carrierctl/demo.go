@@ -28,11 +28,14 @@ var demoUpdate = participant.UpdateRequest{
 
 // demoLeg is what one carrier received and answered.
 type demoLeg struct {
-	Provider string                   `json:"provider"`
-	URL      string                   `json:"url"`
-	CallID   string                   `json:"call_id"` // the label, or the call id where the carrier has no labels
-	Request  emulator.Request         `json:"request"`
-	Result   *participant.Participant `json:"result"`
+	Provider string           `json:"provider"`
+	URL      string           `json:"url"`
+	CallID   string           `json:"call_id"` // the label, or the call id where the carrier has no labels
+	Request  emulator.Request `json:"request"`
+	// Calls are every write of the update, in order: one on most
+	// carriers, one per action verb on Plivo and Vonage.
+	Calls  []emulator.Request       `json:"calls"`
+	Result *participant.Participant `json:"result"`
 }
 
 // demoRefusal is an update a carrier cannot carry, refused before sending.
@@ -103,7 +106,7 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 		}
 		reqs, _ := e.Requests(v.Name)
 		rep.Legs = append(rep.Legs, demoLeg{Provider: v.Name, URL: urlstr, CallID: ref.Call,
-			Request: firstUpdate(reqs), Result: p})
+			Request: firstUpdate(reqs), Calls: writes(reqs), Result: p})
 
 		refused, ok := unsupportedUpdate(u.Capabilities())
 		if !ok {
@@ -142,6 +145,25 @@ func firstUpdate(reqs []emulator.Request) emulator.Request {
 		}
 	}
 	return reqs[len(reqs)-1]
+}
+
+// calls are the leg's writes, or its one request.
+func (l demoLeg) calls() []emulator.Request {
+	if len(l.Calls) > 0 {
+		return l.Calls
+	}
+	return []emulator.Request{l.Request}
+}
+
+// writes are the requests of a leg that are not reads.
+func writes(reqs []emulator.Request) []emulator.Request {
+	var out []emulator.Request
+	for _, r := range reqs {
+		if r.Method != http.MethodGet {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // unsupportedUpdate returns an update setting the first field caps cannot
@@ -187,7 +209,14 @@ func (r *demoReport) print(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "wire requests")
 	for _, l := range r.Legs {
-		fmt.Fprintf(tw, "  %s\t%s %s\n", l.Provider, l.Request.Method, l.Request.Path)
+		calls := l.calls()
+		for i, c := range calls {
+			name := l.Provider
+			if i > 0 {
+				name = ""
+			}
+			fmt.Fprintf(tw, "  %s\t%s %s\n", name, c.Method, c.Path)
+		}
 		fmt.Fprintf(tw, "  \tAuthorization: %s (credential not shown), Content-Type: %s\n", l.Request.Auth, l.Request.ContentType)
 	}
 	if err := tw.Flush(); err != nil {
@@ -198,7 +227,14 @@ func (r *demoReport) print(w io.Writer) error {
 	bodies, results := make([][][2]string, len(r.Legs)), make([][][2]string, len(r.Legs))
 	for i, l := range r.Legs {
 		header += "\t" + l.Provider
-		bodies[i] = bodyRows(l.Request)
+		for j, c := range l.calls() {
+			for _, row := range bodyRows(c) {
+				if j > 0 {
+					row[0] += fmt.Sprintf(" (call %d)", j+1)
+				}
+				bodies[i] = append(bodies[i], row)
+			}
+		}
 		results[i] = participantRows(l.Result)
 	}
 	fmt.Fprintln(tw, header)

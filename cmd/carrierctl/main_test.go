@@ -554,7 +554,9 @@ func TestDemoInProcess(t *testing.T) {
 	agents := map[string]string{"bandwidth": bandwidthtest.DemoAgentCall, "signalwire": signalwiretest.DemoAgentCall,
 		"texml": texmltest.DemoAgentCall, "twilio": twiliotest.DemoAgentCall}
 	assert.Regexp(t, `(?m)^(wire body)?\s+mute\s+(-\s+)*true\s`, s, "bandwidth's JSON body has its own rows")
-	assert.Regexp(t, `(?m)^\s+created\s+-\s+20`, s, "bandwidth reports no dates")
+	assert.Regexp(t, `(?m)^\s+created\s+-\s+(-\s+)*20`, s, "bandwidth (and plivo) report no dates")
+	assert.Contains(t, s, "plivo refuses HoldURL=https://example.com/hold-music.xml before sending (requests sent: 0)")
+	assert.Contains(t, s, "vonage refuses HoldURL=https://example.com/hold-music.xml before sending (requests sent: 0)")
 	secrets := []string{twiliotest.DemoAuthToken, texmltest.DemoAPIKey, bandwidthtest.DemoPassword, signalwiretest.DemoAPIToken}
 	for _, secret := range secrets {
 		assert.NotContains(t, s+errb.String(), secret)
@@ -569,6 +571,8 @@ func TestDemoInProcess(t *testing.T) {
 		"texml": "Muted=true&Hold=true", "twilio": "Muted=true&Hold=true"}
 	for _, l := range rep.Legs {
 		switch want := bodies[l.Provider]; {
+		case l.Provider == "plivo":
+			assert.Equal(t, "{}", l.Request.Body, "plivo's verb is its path; its body is empty JSON")
 		case want == "":
 			assert.NotEmpty(t, l.Request.Body, l.Provider) // a carrier added later
 		case strings.HasPrefix(want, "{"):
@@ -577,6 +581,19 @@ func TestDemoInProcess(t *testing.T) {
 			assert.Equal(t, want, l.Request.Body, l.Provider)
 		}
 		assert.True(t, l.Result.Muted && l.Result.Hold, l.Provider)
+		var calls []string // the several calls of an action-verb carrier, in order
+		for _, c := range l.Calls {
+			calls = append(calls, c.Method+" "+c.Path[strings.LastIndex(strings.TrimSuffix(c.Path, "/"), "/"):]+" "+c.Body)
+		}
+		switch l.Provider {
+		case "plivo":
+			assert.Equal(t, []string{"POST /Mute/ {}", "POST /Deaf/ {}"}, calls, "mute before deaf")
+		case "vonage":
+			assert.Equal(t, []string{"PUT /" + l.CallID + ` {"action":"mute"}`, "PUT /" + l.CallID + ` {"action":"earmuff"}`}, calls,
+				"mute before earmuff")
+		default:
+			assert.Len(t, calls, 1, l.Provider)
+		}
 		if agent, ok := agents[l.Provider]; ok {
 			assert.Equal(t, agent, l.Result.CallID, "%s: the demo agent", l.Provider)
 		}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/carrierkit/carrierkit/internal/scrub"
@@ -69,6 +70,7 @@ func NewRecorder(next http.RoundTripper) *Recorder {
 type tag struct {
 	check, op          string
 	badAuth, corrupted bool
+	changed            *atomic.Bool // set when corrupting changed a body
 }
 
 type tagKey struct{}
@@ -103,7 +105,10 @@ func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		body = b
 	}
 	if t.corrupted {
-		body = corrupt(body)
+		orig := body
+		if body = corrupt(body); t.changed != nil && !bytes.Equal(orig, body) {
+			t.changed.Store(true)
+		}
 	}
 	out := req.Clone(req.Context())
 	if req.Body != nil {

@@ -46,8 +46,8 @@ type Operation struct {
 	Method string
 	// Path is the path after the adapter's base URL (see MustPath).
 	Path Path
-	// Body is how the request body is built (Update only; other operations
-	// send none).
+	// Body is how the request body is built (Update, and a Remove that is
+	// an action such as Vonage's hangup; other operations send none).
 	Body Body
 	// Encode builds a JSONBody from the request, which the engine has
 	// already validated against the capabilities and the dialect's Check.
@@ -111,17 +111,46 @@ type Dialect struct {
 	// Codes maps vendor error codes to neutral codes; codes not listed fall
 	// back to the HTTP status.
 	Codes map[string]participant.Code
+
+	// Plan, when set, makes an update several calls (see Step): it appends
+	// to steps the calls that apply req, already validated and checked,
+	// and returns them; the engine runs them in phase order. current is
+	// the participant as read before the update when PlanNeedsState asks
+	// for it, else nil. Update is then unused. Nil: one call, the Update
+	// operation, carrying every field.
+	Plan func(req *participant.UpdateRequest, current *participant.Participant, steps []Step) []Step
+	// PlanNeedsState, when set, reports whether Plan needs the
+	// participant's state for req; the engine reads it with Fetch first.
+	PlanNeedsState func(req *participant.UpdateRequest) bool
+	// NoReadBack says the carrier cannot report the participant's update
+	// state: a planned update is not read back, and returns the ids of the
+	// ref with Muted and Hold as the request set them.
+	NoReadBack bool
+	// Unreadable are the accepted fields the carrier's participant
+	// resource does not report (Vonage's mute and earmuff); Capabilities
+	// leave them out of Readable.
+	Unreadable participant.FieldSet
+	// HoldMutes: hold uses the carrier's one mute flag
+	// (participant.Capabilities.HoldMutes).
+	HoldMutes bool
 }
 
 // Config is the per-instance part of an adapter.
 type Config struct {
 	BaseURL string // without trailing slash
 	Account string // default account for refs that leave it empty
-	// Authorization is the header value sent with every request.
+	// Authorization is the header value sent with every request, unless
+	// Authorize is set.
 	Authorization string
+	// Authorize, when set, mints the Authorization value of each request
+	// (a token signed per request).
+	Authorize AuthorizeFunc
 	// Secrets are scrubbed, in every form they can take (scrub.Forms), from
 	// every error, vendor error value and log line.
 	Secrets []scrub.Secret
+	// ScrubJWTs also scrubs every JSON Web Token from errors and logs, for
+	// tokens minted per request (Authorize), which Secrets cannot list.
+	ScrubJWTs bool
 	// HTTP are the caller's HTTP options (client, logger, retries, …).
 	HTTP providers.Options
 }
@@ -151,8 +180,13 @@ var (
 // DecodePage), as dialects are fixed at compile time.
 func New(d *Dialect, cfg Config) *Client {
 	switch {
-	case d.Update == nil:
+	case d.Update == nil && d.Plan == nil:
 		panic("adapter: dialect " + d.Provider + " has no Update operation")
+	case d.Plan != nil && !d.NoReadBack && d.Fetch == nil:
+		panic("adapter: dialect " + d.Provider + ": a planned update needs a Fetch operation to read back, or NoReadBack")
+	case d.PlanNeedsState != nil && d.Fetch == nil:
+		panic("adapter: dialect " + d.Provider + ": PlanNeedsState needs a Fetch operation")
+	case d.Update == nil:
 	case d.Update.NoContent && d.Fetch == nil:
 		panic("adapter: dialect " + d.Provider + ": a NoContent Update needs a Fetch operation to read back")
 	case d.Update.Body == JSONBody && d.Update.Encode == nil:
@@ -162,8 +196,11 @@ func New(d *Dialect, cfg Config) *Client {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	sc := scrub.New(cfg.Secrets...)
+	if cfg.ScrubJWTs {
+		sc = sc.WithJWTs()
+	}
 	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
-		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits}}
+		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits, HoldMutes: d.HoldMutes}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
 		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {
 		if declared {
@@ -178,8 +215,15 @@ func New(d *Dialect, cfg Config) *Client {
 			c.caps.Fields |= participant.NewFieldSet(f)
 		}
 	}
+	if d.Fetch != nil || d.List != nil {
+		c.caps.Readable = c.caps.Fields & reported &^ d.Unreadable
+	}
 	return c
 }
+
+// reported are the fields the neutral Participant carries.
+var reported = participant.NewFieldSet(participant.FieldMuted, participant.FieldHold, participant.FieldCoaching,
+	participant.FieldCallToCoach, participant.FieldEndConferenceOnExit)
 
 // CloseIdleConnections closes the idle connections of the client's transport.
 func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
@@ -194,6 +238,9 @@ func (c *Client) Capabilities() participant.Capabilities { return c.caps }
 func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	if err := participant.Validate(&req, c.caps); err != nil {
 		return nil, err // DeliveryNotSent
+	}
+	if c.d.Plan != nil {
+		return c.updatePlan(ctx, ref, &req)
 	}
 	r, account, err := c.prepareUpdate(ref, &req)
 	if err != nil {
@@ -225,7 +272,11 @@ func (c *Client) prepareUpdate(ref participant.Ref, req *participant.UpdateReque
 	if err != nil {
 		return nil, "", err
 	}
-	r := &httpx.Request{Method: op.Method, URL: u, Authorization: c.cfg.Authorization, Idempotent: req.Idempotent()}
+	auth, perr := c.authorization("update")
+	if perr != nil {
+		return nil, "", perr
+	}
+	r := &httpx.Request{Method: op.Method, URL: u, Authorization: auth, Idempotent: req.Idempotent()}
 	switch op.Body {
 	case FormBody:
 		r.Body = c.Encode(req)
@@ -265,12 +316,42 @@ func (c *Client) fetch(ctx context.Context, op, account string, ref participant.
 }
 
 func (c *Client) get(ctx context.Context, op, u, account string, ref participant.Ref) (*participant.Participant, error) {
-	resp, perr := c.send(ctx, op, &httpx.Request{Method: c.d.Fetch.Method, URL: u,
-		Authorization: c.cfg.Authorization, Idempotent: true})
+	auth, perr := c.authorization(op)
 	if perr != nil {
 		return nil, perr
 	}
+	resp, perr := c.send(ctx, op, &httpx.Request{Method: c.d.Fetch.Method, URL: u,
+		Authorization: auth, Idempotent: true})
+	if perr != nil {
+		return nil, perr
+	}
+	if c.d.Fetch.DecodePage != nil {
+		return c.find(op, resp, account, ref)
+	}
 	return c.decode(op, c.d.Fetch.Decode, resp, account, ref)
+}
+
+// find picks ref's participant out of a Fetch answer that lists every
+// participant of the conference (a Fetch operation with DecodePage,
+// Plivo's GET /Conference/{name}/): one missing from it is not found.
+func (c *Client) find(op string, resp httpx.Response, account string, ref participant.Ref) (*participant.Participant, error) {
+	pg, err := c.d.Fetch.DecodePage(resp.Body)
+	if err != nil {
+		return nil, c.decodeError(op, resp, err)
+	}
+	for _, item := range pg.Items {
+		p, err := c.decode(op, c.d.Fetch.Decode, httpx.Response{Status: resp.Status, Body: item, Attempts: resp.Attempts},
+			account, ref)
+		if err != nil {
+			return nil, err
+		}
+		if p.CallID == ref.Call || p.Label != "" && p.Label == ref.Call {
+			return p, nil
+		}
+	}
+	return nil, &participant.Error{Code: participant.CodeNotFound, Provider: c.d.Provider, Op: op,
+		HTTPStatus: resp.Status, Attempts: resp.Attempts, Delivery: participant.DeliveryAnswered,
+		Message: "the conference has no participant " + strconv.Quote(ref.Call)}
 }
 
 // Remove takes the participant out of its conference with the dialect's
@@ -286,8 +367,19 @@ func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
 	if err != nil {
 		return err
 	}
-	if _, perr := c.send(ctx, "remove", &httpx.Request{Method: op.Method, URL: u,
-		Authorization: c.cfg.Authorization, Idempotent: true}); perr != nil {
+	auth, perr := c.authorization("remove")
+	if perr != nil {
+		return perr
+	}
+	r := &httpx.Request{Method: op.Method, URL: u, Authorization: auth, Idempotent: true}
+	if op.Body == JSONBody { // an action body, e.g. Vonage's {"action":"hangup"}
+		if r.Body, err = op.Encode(&participant.UpdateRequest{}); err != nil {
+			return &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: "remove",
+				Message: "cannot encode the request: " + err.Error(), Err: err}
+		}
+		r.ContentType = "application/json"
+	}
+	if _, perr := c.send(ctx, "remove", r); perr != nil {
 		return perr
 	}
 	return nil
@@ -308,6 +400,12 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 				Field: "ListOptions.PageSize", Message: "must not be negative", Delivery: participant.DeliveryNotSent})
 			return
 		}
+		if f, ok := c.unreadableFilter(opts); ok {
+			yield(nil, &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: "list",
+				Field: "ListOptions." + f.String(), Message: "the " + c.d.Provider + " participant resource does not report " +
+					f.String() + ", so a list cannot filter on it", Delivery: participant.DeliveryNotSent})
+			return
+		}
 		ref := conf.Participant("")
 		first, account, err := c.url("list", op, ref, nil)
 		if err != nil {
@@ -323,8 +421,13 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 					Message:  fmt.Sprintf("the carrier kept linking to further pages past %d", MaxPages)})
 				return
 			}
+			auth, perr := c.authorization("list")
+			if perr != nil {
+				yield(nil, perr)
+				return
+			}
 			resp, perr := c.send(ctx, "list", &httpx.Request{Method: op.Method, URL: page,
-				Authorization: c.cfg.Authorization, Idempotent: true})
+				Authorization: auth, Idempotent: true})
 			if perr != nil {
 				yield(nil, perr)
 				return
@@ -369,6 +472,9 @@ func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, 
 		return u
 	}
 	if q := op.Query(opts, cursor).Encode(); q != "" {
+		if strings.Contains(u, "?") { // the path holds a query of its own (Vonage's conversation_uuid)
+			return u + "&" + q
+		}
 		return u + "?" + q
 	}
 	return u
@@ -414,6 +520,21 @@ func (c *Client) nextPage(current, first string, op *Operation, opts participant
 		return "", nil
 	}
 	return next, nil
+}
+
+// unreadableFilter returns the first filter of opts on a field the
+// carrier accepts but does not report (Dialect.Unreadable).
+func (c *Client) unreadableFilter(opts participant.ListOptions) (participant.Field, bool) {
+	for _, f := range [...]struct {
+		f   participant.Field
+		set bool
+	}{{participant.FieldMuted, opts.Muted != nil}, {participant.FieldHold, opts.Hold != nil},
+		{participant.FieldCoaching, opts.Coaching != nil}} {
+		if f.set && c.d.Unreadable.Has(f.f) {
+			return f.f, true
+		}
+	}
+	return 0, false
 }
 
 // matches reports whether p passes opts' filters.

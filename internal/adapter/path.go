@@ -11,6 +11,8 @@ import (
 // placeholders {account}, {conference} and {call}, each replaced by its
 // value escaped as exactly one path segment (AppendPathSegment), e.g.
 // "/2010-04-01/Accounts/{account}/Conferences/{conference}/Participants/{call}.json".
+// A literal query may follow the path ("/v1/calls?conversation_uuid={conference}"):
+// a placeholder there is escaped the same way, which a query accepts.
 type Path struct {
 	parts []pathPart
 	fixed int // bytes of literal text

@@ -78,6 +78,15 @@ type Dialect struct {
 	// RateLimitHeaders, when set, adds the vendor's headers to a 429 the
 	// Load limit answers; limit is the per-account limit.
 	RateLimitHeaders func(h http.Header, limit int)
+
+	// Handle, when set, serves every request after the log, the Load and
+	// the faults, instead of the collection routing (see verbs.go): for
+	// action-verb vendors. Describe, StatusCodes, ErrorBody and Challenge
+	// still render errors; NewCallID still makes ids for Seed.
+	Handle Handler
+	// AccountOf, with Handle, names the account a request acts for, for
+	// the Load's per-account limit ("" when unknown: not limited).
+	AccountOf func(r *http.Request, path string) string
 }
 
 // Kind classifies a Problem.

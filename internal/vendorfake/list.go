@@ -66,9 +66,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, path string) (rel
 	cfg := s.load.cfg
 	account := ""
 	if cfg.MaxConcurrent > 0 {
-		if rt, routed := s.route(path); routed {
-			account = rt.account
-		}
+		account = s.accountOf(r, path)
 	}
 	if account != "" {
 		if s.load.inFlight == nil {

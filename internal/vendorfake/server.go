@@ -287,6 +287,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.nextFault(rec.Endpoint); ok && s.fault(sw, r, rec.Path, f) {
 		return
 	}
+	if s.handle(sw, r, rec) {
+		return
+	}
 	s.serve(sw, r, rec)
 }
 

@@ -180,9 +180,10 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 		return nil, err
 	}
 	slices.SortFunc(r.carriers, func(a, b *carrier) int { return strings.Compare(a.name, b.name) })
-	r.caps = participant.Capabilities{Provider: r.carriers[0].caps.Provider}
+	r.caps = participant.Capabilities{Provider: r.carriers[0].caps.Provider, Readable: r.carriers[0].caps.Readable}
 	for _, c := range r.carriers {
 		r.caps.Fields |= c.caps.Fields
+		r.caps.Readable &= c.caps.Readable // read back wherever the call lives
 		r.caps.Ops |= c.caps.Ops
 		r.caps.Labels = r.caps.Labels || c.caps.Labels
 		if c.caps.Provider != r.caps.Provider {

@@ -30,7 +30,7 @@ func Set(req *participant.UpdateRequest, field participant.Field, b bool, coach 
 		req.HoldURL = participant.String("https://music.example.com/hold.xml?room=a&b=1")
 		return *req.HoldURL
 	case participant.FieldAnnounceURL:
-		req.AnnounceURL = participant.String("https://music.example.com/announce.xml")
+		req.AnnounceURL = participant.String("https://music.example.com/announce.mp3")
 		return *req.AnnounceURL
 	case participant.FieldWaitURL:
 		req.WaitURL = participant.String("http://music.example.com/wait.mp3")

@@ -34,7 +34,7 @@ _carrierctl() {
       --max-retries) return ;;
       --muted) COMPREPLY=( $(compgen -W "true false" -- "$cur") ); return ;;
       --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
-      --provider) COMPREPLY=( $(compgen -W "bandwidth signalwire texml twilio" -- "$cur") ); return ;;
+      --provider) COMPREPLY=( $(compgen -W "bandwidth plivo signalwire texml twilio vonage" -- "$cur") ); return ;;
       --retry-wait) return ;;
       --timeout) return ;;
       --wait-method) COMPREPLY=( $(compgen -W "GET POST" -- "$cur") ); return ;;
@@ -52,7 +52,7 @@ _carrierctl() {
       --config) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
       --max-retries) return ;;
       --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
-      --provider) COMPREPLY=( $(compgen -W "bandwidth signalwire texml twilio" -- "$cur") ); return ;;
+      --provider) COMPREPLY=( $(compgen -W "bandwidth plivo signalwire texml twilio vonage" -- "$cur") ); return ;;
       --retry-wait) return ;;
       --timeout) return ;;
       esac ;;
@@ -71,7 +71,7 @@ _carrierctl() {
       --muted) COMPREPLY=( $(compgen -W "true false" -- "$cur") ); return ;;
       --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
       --page-size) return ;;
-      --provider) COMPREPLY=( $(compgen -W "bandwidth signalwire texml twilio" -- "$cur") ); return ;;
+      --provider) COMPREPLY=( $(compgen -W "bandwidth plivo signalwire texml twilio vonage" -- "$cur") ); return ;;
       --retry-wait) return ;;
       --timeout) return ;;
       esac ;;
@@ -87,7 +87,7 @@ _carrierctl() {
       --config) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
       --max-retries) return ;;
       --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
-      --provider) COMPREPLY=( $(compgen -W "bandwidth signalwire texml twilio" -- "$cur") ); return ;;
+      --provider) COMPREPLY=( $(compgen -W "bandwidth plivo signalwire texml twilio vonage" -- "$cur") ); return ;;
       --retry-wait) return ;;
       --timeout) return ;;
       esac ;;
@@ -133,7 +133,7 @@ _carrierctl() {
       --max-retries) return ;;
       --output) COMPREPLY=( $(compgen -W "table json jsonl" -- "$cur") ); return ;;
       --profile) COMPREPLY=( $(compgen -W "core full" -- "$cur") ); return ;;
-      --provider) COMPREPLY=( $(compgen -W "bandwidth signalwire texml twilio" -- "$cur") ); return ;;
+      --provider) COMPREPLY=( $(compgen -W "bandwidth plivo signalwire texml twilio vonage" -- "$cur") ); return ;;
       --retry-wait) return ;;
       --specs) COMPREPLY=( $(compgen -d -- "$cur") ); return ;;
       --timeout) return ;;

@@ -36,7 +36,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from update' -l muted -d 'mute
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l no-progress -d 'never draw progress (default: drawn only when stderr is a terminal)'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l progress -d 'draw progress on stderr even when it is not a terminal'
-complete -c carrierctl -n '__fish_seen_subcommand_from update' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
+complete -c carrierctl -n '__fish_seen_subcommand_from update' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from update' -o v -d 'debug logs to stderr (never credentials)'
@@ -51,7 +51,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from get' -l conference -d 'co
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l config -d 'JSON config file naming carriers, instead of --provider' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l max-retries -d 'count of retries after the first attempt' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
-complete -c carrierctl -n '__fish_seen_subcommand_from get' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
+complete -c carrierctl -n '__fish_seen_subcommand_from get' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from get' -o v -d 'debug logs to stderr (never credentials)'
@@ -67,7 +67,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from list' -l max-retries -d '
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l muted -d 'only the muted (true) or the unmuted (false)' -x -a 'true false'
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l page-size -d 'participants a page, where the carrier takes it (N; the carrier\'s maximum if smaller)' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from list' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
+complete -c carrierctl -n '__fish_seen_subcommand_from list' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from list' -o v -d 'debug logs to stderr (never credentials)'
@@ -80,7 +80,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l conference -d 
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l config -d 'JSON config file naming carriers, instead of --provider' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l max-retries -d 'count of retries after the first attempt' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
-complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
+complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -o v -d 'debug logs to stderr (never credentials)'
@@ -117,7 +117,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l no-progre
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l output -d 'output format: table, json (one document) or jsonl (one JSON object a line, as results come)' -x -a 'table json jsonl'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l profile -d 'checks to run: core (required for certification) or full (core plus optional checks)' -x -a 'core full'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l progress -d 'draw progress on stderr even when it is not a terminal'
-complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l provider -d 'carrier API name: bandwidth, signalwire, texml, twilio (or use --config)' -x -a 'bandwidth signalwire texml twilio'
+complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l specs -d 'dir holding the vendors\' OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl\'s module)' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l timeout -d 'give up after this duration (the whole call, retries included)' -x

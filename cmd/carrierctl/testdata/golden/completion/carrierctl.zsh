@@ -49,7 +49,7 @@ _carrierctl() {
         '--no-progress[never draw progress (default - drawn only when stderr is a terminal)]' \
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
         '--progress[draw progress on stderr even when it is not a terminal]' \
-        '--provider[carrier API name - bandwidth, signalwire, texml, twilio (or use --config)]:value:(bandwidth signalwire texml twilio)' \
+        '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \
         '-v[debug logs to stderr (never credentials)]' \
@@ -66,7 +66,7 @@ _carrierctl() {
         '--config[JSON config file naming carriers, instead of --provider]:file:_files' \
         '--max-retries[count of retries after the first attempt]:value: ' \
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
-        '--provider[carrier API name - bandwidth, signalwire, texml, twilio (or use --config)]:value:(bandwidth signalwire texml twilio)' \
+        '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \
         '-v[debug logs to stderr (never credentials)]' ;;
@@ -84,7 +84,7 @@ _carrierctl() {
         '--muted[only the muted (true) or the unmuted (false)]:value:(true false)' \
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
         '--page-size[participants a page, where the carrier takes it (N; the carriers maximum if smaller)]:value: ' \
-        '--provider[carrier API name - bandwidth, signalwire, texml, twilio (or use --config)]:value:(bandwidth signalwire texml twilio)' \
+        '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \
         '-v[debug logs to stderr (never credentials)]' ;;
@@ -99,7 +99,7 @@ _carrierctl() {
         '--config[JSON config file naming carriers, instead of --provider]:file:_files' \
         '--max-retries[count of retries after the first attempt]:value: ' \
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
-        '--provider[carrier API name - bandwidth, signalwire, texml, twilio (or use --config)]:value:(bandwidth signalwire texml twilio)' \
+        '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \
         '-v[debug logs to stderr (never credentials)]' ;;
@@ -144,7 +144,7 @@ _carrierctl() {
         '--output[output format - table, json (one document) or jsonl (one JSON object a line, as results come)]:value:(table json jsonl)' \
         '--profile[checks to run - core (required for certification) or full (core plus optional checks)]:value:(core full)' \
         '--progress[draw progress on stderr even when it is not a terminal]' \
-        '--provider[carrier API name - bandwidth, signalwire, texml, twilio (or use --config)]:value:(bandwidth signalwire texml twilio)' \
+        '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
         '--specs[dir holding the vendors OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctls module)]:dir:_files -/' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \

@@ -1,0 +1,268 @@
+// Package plivo is the carrierkit adapter for Plivo's Conference API, a
+// carrier of action verbs: one neutral update is one call per verb.
+//
+// It authenticates with HTTP Basic (auth_id:auth_token) and addresses a
+// member as {root}/Account/{auth_id}/Conference/{name}/Member/{member_id}/,
+// every path with the trailing slash Plivo's SDKs send. The calls:
+//
+//	Muted=true / false    POST / DELETE …/Member/{id}/Mute/
+//	Hold=true             POST …/Mute/, then POST …/Deaf/ (muted before deaf: never heard while deaf)
+//	Hold=false            DELETE …/Deaf/, then DELETE …/Mute/
+//	AnnounceURL           POST …/Member/{id}/Play/ {"url": …}, last (it is not idempotent)
+//
+// Plivo has one mute flag, so hold's mute and the caller's mute are the
+// same. Unhold undeafs and also unmutes, unless the same request sets
+// Muted=true (then the member stays muted) or Muted=false (the unmute is
+// that field's). Hold=true without Muted reads the member first and skips
+// the mute when it is muted already, so an update sent again after a
+// partial failure never mutes twice. Hold=true with Muted=false is sent
+// as asked: unmute, then deaf.
+//
+// The member list is the only read: Fetch and every update's read-back GET
+// the conference (…/Conference/{name}/), which lists every member, and
+// pick the member out; List yields them all from that one answer (no
+// paging, PageSize ignored, filters applied here). Muted is the member's
+// muted, Hold its deaf (a member who hears nothing is held; both flags are
+// in Raw). Members carry no status or dates.
+//
+// Remove hangs the member's call up (DELETE …/Member/{id}/). Plivo's Kick
+// (POST …/Kick/) would take the member out of the conference and let its
+// call go on to the next element of its XML; Remove means the participant
+// is gone, so it hangs up.
+//
+// AnnounceURL must be an audio file (mp3 or wav): Plivo's Play cannot
+// play markup, so a URL ending in .xml or .html is refused, and
+// AnnounceMethod has no equivalent. HoldURL, HoldMethod, WaitURL,
+// WaitMethod, BeepOnExit, EndConferenceOnExit, Coaching and CallToCoach are
+// join-time XML attributes or Multi-party Call features: refused by
+// capability, naming the field, nothing sent. Plivo's answers disagree
+// with its docs (204 with a body, member_id a string or a list): any 2xx
+// is success and its body is not read. A 429 is rate limited, as everywhere.
+package plivo
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Name is the adapter's provider name.
+const Name = "plivo"
+
+// DefaultBaseURL is the API root (the part before /Account).
+const DefaultBaseURL = "https://api.plivo.com/v1"
+
+// Config configures a Client. Printing it never shows AuthToken.
+type Config struct {
+	// AuthID is the account (MA… or SA…), the default of refs that leave
+	// Ref.Account empty, and the Basic user.
+	AuthID    string
+	AuthToken string `json:"-"`
+	// BaseURL overrides the API root, for tests. Default DefaultBaseURL.
+	BaseURL string
+
+	providers.Options
+}
+
+// Format prints c with its secret redacted, for every verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	type plain Config
+	c.AuthToken = adapter.Redact(c.AuthToken)
+	adapter.FormatConfig(f, verb, plain(c), "plivo.Config")
+}
+
+// Client is the Plivo adapter. It implements participant.Updater, Fetcher,
+// Lister, Remover and RefChecker and is safe for concurrent use.
+type Client struct{ core *adapter.Client }
+
+const (
+	ruleAuthID = "must be a Plivo auth id: MA or SA and 18 upper-case letters or digits"
+	ruleMember = "must be a Plivo member id: digits (not all, not a list: one update is for one member)"
+	ruleAudio  = "must be an audio file (mp3 or wav): Plivo's Play cannot play markup"
+)
+
+// New checks cfg and returns a Client. Nothing is sent.
+func New(cfg Config) (*Client, error) {
+	if !IsAuthID(cfg.AuthID) {
+		return nil, adapter.ConfigError(Name, "AuthID", ruleAuthID)
+	}
+	if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+		return nil, err
+	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
+	base := DefaultBaseURL
+	if cfg.BaseURL != "" {
+		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+			return nil, err
+		}
+		base = cfg.BaseURL
+	}
+	return &Client{adapter.New(&dialect, adapter.Config{BaseURL: base, Account: cfg.AuthID,
+		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.AuthID+":"+cfg.AuthToken)),
+		Secrets:       []scrub.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})}, nil
+}
+
+// Update sends the calls req needs, in a safe order, and returns the
+// member as read back. A failure after some calls went through is an
+// *participant.Error whose Applied lists the fields they applied and whose
+// Step names the failed call (mute, unmute, deaf, undeaf, play).
+func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	return c.core.Update(ctx, ref, req)
+}
+
+// Fetch reads the member from the conference's member list.
+func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
+	return c.core.Fetch(ctx, ref)
+}
+
+// List yields every member of the conference, from one answer.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
+// Remove hangs the member's call up (not Kick; see the package comment).
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	return c.core.Remove(ctx, ref)
+}
+
+// CheckRef reports whether ref has the shapes of Plivo's ids, sending nothing.
+func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
+
+// CloseIdleConnections closes the idle connections of the client's transport.
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
+
+// Capabilities reports Muted, Hold and AnnounceURL (Muted and Hold
+// readable), Fetch, List and Remove, and no labels.
+func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
+
+// IsAuthID reports whether s has the shape of a Plivo auth id.
+func IsAuthID(s string) bool {
+	if len(s) != 20 || s[:2] != "MA" && s[:2] != "SA" {
+		return false
+	}
+	return strings.IndexFunc(s, func(r rune) bool { return !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') }) < 0
+}
+
+// IsMemberID reports whether s is one member id: digits.
+func IsMemberID(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+}
+
+// APIError is Plivo's error body {api_id, error}. errors.As reaches it.
+type APIError struct {
+	APIID   string `json:"api_id"`
+	Message string `json:"error"`
+}
+
+// Error returns the message.
+func (e *APIError) Error() string { return "plivo error: " + e.Message }
+
+const member = "/Account/{account}/Conference/{conference}/Member/{call}/"
+
+var (
+	confPath = adapter.MustPath("/Account/{account}/Conference/{conference}/")
+	opMute   = verb(http.MethodPost, "Mute/")
+	opUnmute = verb(http.MethodDelete, "Mute/")
+	opDeaf   = verb(http.MethodPost, "Deaf/")
+	opUndeaf = verb(http.MethodDelete, "Deaf/")
+	opPlay   = &adapter.Operation{Method: http.MethodPost, Path: adapter.MustPath(member + "Play/"), Body: adapter.JSONBody,
+		Encode: func(req *participant.UpdateRequest) ([]byte, error) {
+			return json.Marshal(struct {
+				URL string `json:"url"`
+			}{*req.AnnounceURL})
+		}}
+)
+
+// verb is a member action: POST with {} as the docs send, or DELETE.
+func verb(method, action string) *adapter.Operation {
+	op := &adapter.Operation{Method: method, Path: adapter.MustPath(member + action)}
+	if method == http.MethodPost {
+		op.Body, op.Encode = adapter.JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return []byte("{}"), nil }
+	}
+	return op
+}
+
+var verbs = adapter.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
+	DeafenName: "deaf", UndeafenName: "undeaf", PlayName: "play"}
+
+var dialect = adapter.Dialect{
+	Provider: Name,
+	Omits:    participant.Omits{Status: true, Times: true},
+	Wire: map[participant.Field]string{participant.FieldMuted: "Mute", participant.FieldHold: "Deaf",
+		participant.FieldAnnounceURL: "Play"},
+	HoldMutes:      true,
+	Plan:           verbs.Plan,
+	PlanNeedsState: verbs.NeedsState,
+	Fetch:          &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
+	List:           &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
+	Remove:         &adapter.Operation{Method: http.MethodDelete, Path: adapter.MustPath(member)},
+	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+		switch {
+		case !IsAuthID(account):
+			return "Ref.Account", ruleAuthID
+		case ref.Call != "" && !IsMemberID(ref.Call):
+			return "Ref.Call", ruleMember
+		case req.AnnounceURL != nil && isMarkup(*req.AnnounceURL):
+			return "AnnounceURL", ruleAudio
+		}
+		return "", ""
+	},
+	DecodeError: func(body []byte) (string, string, error) {
+		var e APIError
+		if json.Unmarshal(body, &e) != nil || e.Message == "" {
+			return "", "", nil
+		}
+		return "", e.Message, &e
+	},
+}
+
+func isMarkup(u string) bool {
+	u, _, _ = strings.Cut(u, "?")
+	switch strings.ToLower(path.Ext(u)) {
+	case ".xml", ".html", ".htm":
+		return true
+	}
+	return false
+}
+
+// decodeMember decodes one entry of the conference's members.
+func decodeMember(body []byte) (*participant.Participant, error) {
+	var m struct {
+		MemberID json.RawMessage `json:"member_id"`
+		Muted    bool            `json:"muted"`
+		Deaf     bool            `json:"deaf"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	id := strings.Trim(string(m.MemberID), `"`) // a string as documented, or a number
+	return &participant.Participant{CallID: id, Muted: m.Muted, Hold: m.Deaf, Status: participant.StatusUnknown}, nil
+}
+
+// decodeConference splits GET /Conference/{name}/ into its members.
+func decodeConference(body []byte) (adapter.Page, error) {
+	var c struct {
+		Name    string            `json:"conference_name"`
+		Members []json.RawMessage `json:"members"`
+	}
+	if err := json.Unmarshal(body, &c); err != nil {
+		return adapter.Page{}, err
+	}
+	if c.Name == "" {
+		return adapter.Page{}, errors.New("no conference_name in the answer")
+	}
+	return adapter.Page{Items: c.Members}, nil
+}

@@ -1,0 +1,38 @@
+package plivotest
+
+import (
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/plivo"
+)
+
+// The emulator's demo data for Plivo: fixed, and the emulator's own
+// credentials. A member is addressed by its member id: no labels. The ids
+// are eight digits, so none is part of a random six-digit one (NewMemberID).
+const (
+	DemoAuthID         = "MAEMULATOR0000000001"
+	DemoAuthToken      = "emulator-plivo-token-0000000000000001"
+	DemoConference     = "demo-room"
+	DemoAgentMember    = "20000001"
+	DemoCustomerMember = "20000002"
+)
+
+func init() {
+	emulator.Register(emulator.Carrier{
+		Name:   plivo.Name,
+		Prefix: PathPrefix,
+		Root:   "/v1",
+		New: func() (*Server, emulator.Demo) {
+			return New(Config{AuthID: DemoAuthID, AuthToken: DemoAuthToken}), emulator.Demo{
+				Account:      DemoAuthID,
+				Credentials:  map[string]string{plivo.EnvAuthID: DemoAuthID, plivo.EnvAuthToken: DemoAuthToken},
+				Conference:   DemoConference,
+				Participants: []emulator.Seeded{{Call: DemoAgentMember}, {Call: DemoCustomerMember}},
+			}
+		},
+		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+			return &plivo.URLOpener{AuthID: d.Account, AuthToken: d.Credentials[plivo.EnvAuthToken], Options: opts}
+		},
+		CredentialsHelp: plivo.EnvAuthID + " with " + plivo.EnvAuthToken,
+	})
+}

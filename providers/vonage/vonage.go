@@ -1,0 +1,350 @@
+// Package vonage is the carrierkit adapter for Vonage's Voice API, which
+// takes one action per call leg request and signs every request with a
+// JSON Web Token.
+//
+// A participant is a call leg, addressed by its uuid; its conference is the
+// leg's conversation_uuid (CON-…); the account is the Vonage application
+// id. Each request carries a new RS256 token signed with the application's
+// private key: application_id, iat, a short exp (TokenTTL, one minute by
+// default) and a random jti, as Vonage's SDKs mint them. The calls:
+//
+//	Muted=true / false   PUT /v1/calls/{uuid} {"action":"mute"} / {"action":"unmute"}
+//	Hold=true            mute, then {"action":"earmuff"} (muted before deaf: never heard while deaf)
+//	Hold=false           {"action":"unearmuff"}, then unmute
+//	AnnounceURL          PUT /v1/calls/{uuid}/stream {"stream_url":[url],"loop":1}, last (not idempotent)
+//
+// Vonage has one mute flag, as Plivo: unhold also unmutes unless the same
+// request sets Muted=true (the leg stays muted) or Muted=false; Hold=true
+// with Muted=false is sent as asked. A leg's mute and earmuff cannot be
+// read (GET /v1/calls/{uuid} does not report them): Capabilities.Readable
+// leaves Muted and Hold out, an update is not read back and returns the
+// leg as the request set it, Fetch and List leave Muted and Hold false,
+// and a List filter on them is refused. So a Hold=true sent again after a
+// partial failure mutes again (harmless: mute is idempotent).
+//
+// Fetch is GET /v1/calls/{uuid}; List is GET /v1/calls/ (the spec's path) with
+// conversation_uuid, status=answered (the legs in the conversation now:
+// an inference, Vonage documents no "in the room" filter) and Vonage's
+// paging (page_size, at most 100, and the record_index of _links.next).
+// Remove hangs the leg up ({"action":"hangup"}); a transfer to a new NCCO
+// would move the call instead. HoldURL, HoldMethod, AnnounceMethod,
+// WaitURL, WaitMethod, BeepOnExit, EndConferenceOnExit, Coaching and
+// CallToCoach are join-time NCCO options or nothing: refused by
+// capability. Errors are RFC 7807 problem bodies (ProblemError, reached
+// with errors.As); a 429 is rate limited, as everywhere.
+//
+// Signing uses github.com/golang-jwt/jwt/v5, the maintained successor of
+// the JWT library Vonage's own Go SDK uses: it parses PKCS#1 and PKCS#8
+// keys and checks the signing method, which hand-rolled crypto/rsa code
+// would have to repeat.
+package vonage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
+)
+
+// Name is the adapter's provider name.
+const Name = "vonage"
+
+// DefaultTokenTTL is how long a signed token is valid.
+const DefaultTokenTTL = time.Minute
+
+// Hosts are the API hosts by Config.Region ("" is the global host).
+var Hosts = map[string]string{"": "https://api.nexmo.com", "us": "https://api-us.vonage.com",
+	"eu": "https://api-eu.vonage.com", "ap": "https://api-ap.vonage.com"}
+
+// Config configures a Client. Printing it never shows PrivateKey.
+type Config struct {
+	// ApplicationID is the Vonage application (a UUID): the token's
+	// application_id and the account of every ref.
+	ApplicationID string
+	// PrivateKey is the application's private key, PEM (PKCS#1 or #8).
+	PrivateKey []byte `json:"-"`
+	// Region picks the host: "" (api.nexmo.com), "us", "eu" or "ap".
+	Region string
+	// BaseURL overrides the host, for tests and regional hosts not listed.
+	BaseURL string
+	// TokenTTL is each token's lifetime (default DefaultTokenTTL, at most 24h).
+	TokenTTL time.Duration
+	// Now is the clock tokens are dated by (default time.Now), for tests.
+	Now func() time.Time `json:"-"`
+
+	providers.Options
+}
+
+// Format prints c with its secret redacted, for every verb.
+func (c Config) Format(f fmt.State, verb rune) {
+	type plain Config
+	if len(c.PrivateKey) > 0 {
+		c.PrivateKey = []byte(adapter.Redact("key"))
+	}
+	adapter.FormatConfig(f, verb, plain(c), "vonage.Config")
+}
+
+// Client is the Vonage adapter. It implements participant.Updater, Fetcher,
+// Lister, Remover and RefChecker and is safe for concurrent use.
+type Client struct{ core *adapter.Client }
+
+const (
+	ruleUUID = "must be a UUID"
+	ruleConv = "must be a Vonage conversation uuid: CON- and a UUID"
+)
+
+// New checks cfg and returns a Client. Nothing is sent.
+func New(cfg Config) (*Client, error) {
+	key, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.PrivateKey)
+	switch {
+	case !adapter.IsUUID(cfg.ApplicationID):
+		return nil, adapter.ConfigError(Name, "ApplicationID", ruleUUID)
+	case err != nil:
+		return nil, adapter.ConfigError(Name, "PrivateKey", "must be an RSA private key in PEM") // never echoed
+	case Hosts[cfg.Region] == "":
+		return nil, adapter.ConfigError(Name, "Region", `must be "", "us", "eu" or "ap"`)
+	case cfg.TokenTTL < 0 || cfg.TokenTTL > 24*time.Hour:
+		return nil, adapter.ConfigError(Name, "TokenTTL", "must be between 0 (the default) and 24h, Vonage's longest")
+	}
+	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+		return nil, err
+	}
+	base := Hosts[cfg.Region]
+	if cfg.BaseURL != "" {
+		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+			return nil, err
+		}
+		base = cfg.BaseURL
+	}
+	s := signer{app: cfg.ApplicationID, key: key, ttl: cfg.TokenTTL, now: cfg.Now}
+	return &Client{adapter.New(&dialect, adapter.Config{BaseURL: base, Account: cfg.ApplicationID, Authorize: s.sign,
+		Secrets: []scrub.Secret{{Value: string(cfg.PrivateKey)}}, ScrubJWTs: true, HTTP: cfg.Options})}, nil
+}
+
+// signer mints a token per request.
+type signer struct {
+	app string
+	key *rsa.PrivateKey
+	ttl time.Duration
+	now func() time.Time
+}
+
+func (s signer) sign() (string, error) {
+	now := time.Now()
+	if s.now != nil {
+		now = s.now()
+	}
+	jti := make([]byte, 16)
+	_, _ = rand.Read(jti) // crypto/rand.Read never fails
+	ttl := s.ttl
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"application_id": s.app, "iat": now.Unix(),
+		"exp": now.Add(ttl).Unix(), "jti": hex.EncodeToString(jti)}).SignedString(s.key)
+	return "Bearer " + tok, err
+}
+
+// Update sends the actions req needs, in a safe order. A failure after
+// some went through is an *participant.Error whose Applied lists the
+// fields they applied and whose Step names the failed action.
+func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+	return c.core.Update(ctx, ref, req)
+}
+
+// Fetch reads the leg (GET /v1/calls/{uuid}); Muted and Hold are unknown.
+func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
+	return c.core.Fetch(ctx, ref)
+}
+
+// List yields the conversation's answered legs, page by page.
+func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	return c.core.List(ctx, conf, opts)
+}
+
+// Remove hangs the leg up.
+func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+	return c.core.Remove(ctx, ref)
+}
+
+// CheckRef reports whether ref has the shapes of Vonage's ids, sending nothing.
+func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
+
+// CloseIdleConnections closes the idle connections of the client's transport.
+func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
+
+// Capabilities reports Muted, Hold and AnnounceURL (none readable), Fetch,
+// List and Remove, and no labels.
+func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
+
+// ProblemError is Vonage's RFC 7807 error body. errors.As reaches it.
+type ProblemError struct {
+	Type              string           `json:"type"`
+	Title             string           `json:"title"`
+	Detail            string           `json:"detail"`
+	Instance          string           `json:"instance"`
+	InvalidParameters []map[string]any `json:"invalid_parameters,omitempty"`
+}
+
+// Error returns the title and detail.
+func (e *ProblemError) Error() string { return "vonage error: " + e.Title + ": " + e.Detail }
+
+var (
+	callPath = adapter.MustPath("/v1/calls/{call}")
+	opStream = &adapter.Operation{Method: http.MethodPut, Path: adapter.MustPath("/v1/calls/{call}/stream"),
+		Body: adapter.JSONBody, Encode: func(req *participant.UpdateRequest) ([]byte, error) {
+			return json.Marshal(struct {
+				URL  []string `json:"stream_url"`
+				Loop int      `json:"loop"`
+			}{[]string{*req.AnnounceURL}, 1})
+		}}
+)
+
+// action is PUT /v1/calls/{uuid} with {"action": name}.
+func action(name string) *adapter.Operation {
+	body := []byte(`{"action":"` + name + `"}`)
+	return &adapter.Operation{Method: http.MethodPut, Path: callPath, Body: adapter.JSONBody,
+		Encode: func(*participant.UpdateRequest) ([]byte, error) { return body, nil }}
+}
+
+var verbs = adapter.Verbs{Mute: action("mute"), Unmute: action("unmute"), Deafen: action("earmuff"),
+	Undeafen: action("unearmuff"), Play: opStream, DeafenName: "earmuff", UndeafenName: "unearmuff", PlayName: "stream"}
+
+var dialect = adapter.Dialect{
+	Provider:   Name,
+	Omits:      participant.Omits{Times: true},
+	Wire:       map[participant.Field]string{participant.FieldMuted: "mute", participant.FieldHold: "earmuff", participant.FieldAnnounceURL: "stream"},
+	HoldMutes:  true,
+	Plan:       verbs.Plan,
+	NoReadBack: true,
+	Unreadable: participant.NewFieldSet(participant.FieldMuted, participant.FieldHold),
+	Fetch:      &adapter.Operation{Method: http.MethodGet, Path: callPath, Decode: decodeCall},
+	List: &adapter.Operation{Method: http.MethodGet, Path: adapter.MustPath("/v1/calls/?conversation_uuid={conference}&status=answered"),
+		Decode: decodeCall, DecodePage: decodePage, Query: func(opts participant.ListOptions, cursor string) url.Values {
+			q := url.Values{}
+			if opts.PageSize > 0 {
+				q.Set("page_size", strconv.Itoa(min(opts.PageSize, 100)))
+			}
+			if cursor != "" {
+				q.Set("record_index", cursor)
+			}
+			return q
+		}},
+	Remove: action("hangup"),
+	Check: func(account string, ref participant.Ref, _ participant.UpdateRequest) (string, string) {
+		switch {
+		case !adapter.IsUUID(account):
+			return "Ref.Account", "must be the Vonage application id: " + ruleUUID
+		case len(ref.Conference) != 40 || ref.Conference[:4] != "CON-" || !adapter.IsUUID(ref.Conference[4:]):
+			return "Ref.Conference", ruleConv
+		case ref.Call != "" && !adapter.IsUUID(ref.Call):
+			return "Ref.Call", "must be a Vonage call leg uuid: " + ruleUUID
+		}
+		return "", ""
+	},
+	DecodeError: func(body []byte) (string, string, error) {
+		var e ProblemError
+		var general struct {
+			Title string `json:"error_title"` // the gateway's {type, error_title}
+		}
+		if json.Unmarshal(body, &e) != nil || e.Type == "" && e.Title == "" {
+			return "", "", nil
+		}
+		if e.Title == "" && json.Unmarshal(body, &general) == nil {
+			e.Title = general.Title
+		}
+		return code(e.Type), e.Title + prefixed(e.Detail), &e
+	},
+}
+
+// code is the short code a problem type ends in: "unauthorized" of
+// https://developer.vonage.com/api-errors#unauthorized.
+func code(typ string) string {
+	if i := strings.LastIndexAny(typ, "#/"); i >= 0 && i+1 < len(typ) {
+		return typ[i+1:]
+	}
+	return typ
+}
+
+func prefixed(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// decodeCall decodes a call leg (GetCallResponse).
+func decodeCall(body []byte) (*participant.Participant, error) {
+	var c struct {
+		UUID         string `json:"uuid"`
+		Conversation string `json:"conversation_uuid"`
+		Status       string `json:"status"`
+	}
+	if err := json.Unmarshal(body, &c); err != nil {
+		return nil, err
+	}
+	return &participant.Participant{CallID: c.UUID, ConferenceID: c.Conversation, Status: status(c.Status)}, nil
+}
+
+// status maps a leg's status (Vonage's call-flow event values).
+func status(s string) participant.Status {
+	switch s {
+	case "started":
+		return participant.StatusConnecting
+	case "ringing":
+		return participant.StatusRinging
+	case "answered", "machine":
+		return participant.StatusConnected
+	case "completed":
+		return participant.StatusCompleted
+	case "busy", "cancelled", "failed", "rejected", "timeout", "unanswered":
+		return participant.StatusFailed
+	}
+	return participant.StatusUnknown
+}
+
+// decodePage splits GetCallsResponse: _embedded.calls, and the
+// record_index of _links.next as the next page's cursor.
+func decodePage(body []byte) (adapter.Page, error) {
+	var r struct {
+		Embedded *struct {
+			Calls []json.RawMessage `json:"calls"`
+		} `json:"_embedded"`
+		Links struct {
+			Next *struct {
+				Href string `json:"href"`
+			} `json:"next"`
+		} `json:"_links"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return adapter.Page{}, err
+	}
+	if r.Embedded == nil {
+		return adapter.Page{}, errors.New("no _embedded calls in the list answer")
+	}
+	pg := adapter.Page{Items: r.Embedded.Calls}
+	if r.Links.Next != nil {
+		u, err := url.Parse(r.Links.Next.Href)
+		if err != nil || u.Query().Get("record_index") == "" {
+			return adapter.Page{}, errors.New("the next page link has no record_index")
+		}
+		pg.Cursor = u.Query().Get("record_index")
+	}
+	return pg, nil
+}
