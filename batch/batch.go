@@ -230,10 +230,10 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	}
 	// The listing runs ahead of the workers by up to a page (bounded, so
 	// memory does not grow with the conference).
-	jobs := make(chan job, min(max(opts.List.PageSize, lim.Limit()), maxRunAhead))
-	out := make(chan done, lim.Limit())
+	jobs := make(chan job, min(max(opts.List.PageSize, lim.Max()), maxRunAhead))
+	out := make(chan done, lim.Max())
 	var workers sync.WaitGroup
-	for range lim.Limit() {
+	for range lim.Max() {
 		workers.Go(func() {
 			for j := range jobs {
 				out <- done{j.i, guarded(j.p, recovered, func() Result {

@@ -7,8 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -262,20 +262,23 @@ func TestFilter(t *testing.T) {
 
 // TestConcurrencyBound: list pages and updates together stay within the
 // limiter, and one limiter shared by two batches bounds both.
+// The carrier's 1 ms per update runs on the bubble's fake clock
+// (testing/synctest), so the overlap is exact and costs no wall time.
 func TestConcurrencyBound(t *testing.T) {
-	c := newCarrier(60, true)
-	lim := batch.NewLimiter(5)
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Limiter: lim})
-			assert.NoError(t, err)
-			assert.Len(t, rs, 60)
-		})
-	}
-	wg.Wait()
-	assert.LessOrEqual(t, c.maxIn, 5)
-	assert.Greater(t, c.maxIn, 1, "it does run concurrently")
+	synctest.Test(t, func(t *testing.T) {
+		c := newCarrier(60, true)
+		lim := batch.NewLimiter(5)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Limiter: lim})
+				assert.NoError(t, err)
+				assert.Len(t, rs, 60)
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, 5, c.maxIn, "every slot is used, and no more")
+	})
 }
 
 func rateLimited(retryAfter time.Duration) error {
@@ -430,40 +433,41 @@ func (f failingLister) List(ctx context.Context, conf participant.ConferenceRef,
 }
 
 // TestLimiterPause: a rate-limited answer holds back every Acquire of the
-// limiter, for the carrier's Retry-After.
+// limiter, for the carrier's Retry-After (capped at MaxPause).
 func TestLimiterPause(t *testing.T) {
-	lim := batch.NewLimiter(4)
-	assert.Equal(t, 4, lim.Limit())
-	assert.Equal(t, batch.DefaultConcurrency, batch.NewLimiter(0).Limit())
-	require.NoError(t, lim.Acquire(context.Background()))
-	assert.False(t, lim.Observe(nil))
-	assert.False(t, lim.Observe(&participant.Error{Code: participant.CodeUnavailable}))
-	assert.True(t, lim.Observe(rateLimited(time.Hour)), "capped at MaxPause")
-	lim.Release()
+	synctest.Test(t, func(t *testing.T) {
+		lim := batch.NewLimiter(4)
+		assert.Equal(t, 4, lim.Limit())
+		assert.Equal(t, batch.DefaultConcurrency, batch.NewLimiter(0).Limit())
+		require.NoError(t, lim.Acquire(context.Background()))
+		assert.False(t, lim.Observe(nil))
+		assert.False(t, lim.Observe(&participant.Error{Code: participant.CodeUnavailable}))
+		start := time.Now()
+		assert.True(t, lim.Observe(rateLimited(time.Hour)), "capped at MaxPause")
+		lim.Release()
 
-	var blocked atomic.Int32
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			if errors.Is(lim.Acquire(ctx), context.DeadlineExceeded) {
-				blocked.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, int32(3), blocked.Load(), "every worker waits out the pause")
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				require.NoError(t, lim.Acquire(context.Background()))
+				assert.Equal(t, batch.MaxPause, time.Since(start), "every worker waits out the pause, capped")
+				lim.Release()
+			})
+		}
+		wg.Wait()
 
-	// A wait given up during a pause holds no slot: with one slot, the
-	// next Acquire gets it once the pause ends.
-	one := batch.NewLimiter(1)
-	one.Observe(rateLimited(20 * time.Millisecond))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel()
-	require.ErrorIs(t, one.Acquire(ctx), context.DeadlineExceeded)
-	require.NoError(t, one.Acquire(context.Background()))
-	one.Release()
+		// A wait given up during a pause holds no slot: with one slot, the
+		// next Acquire gets it once the pause ends.
+		one := batch.NewLimiter(1)
+		one.Observe(rateLimited(20 * time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		require.ErrorIs(t, one.Acquire(ctx), context.DeadlineExceeded)
+		start = time.Now()
+		require.NoError(t, one.Acquire(context.Background()))
+		assert.Equal(t, 20*time.Millisecond, time.Since(start)+time.Millisecond)
+		one.Release()
+	})
 }
 
 // TestListingNotStarvedByUpdates: the participants of a fetched page are

@@ -1,15 +1,11 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -93,43 +89,10 @@ func inProcess(b *testing.B, n int) *rehearsal {
 // carrier no longer share one scheduler (they still share the machine).
 func emulatorProcess(b *testing.B, n int) *rehearsal {
 	b.Helper()
-	bin := filepath.Join(b.TempDir(), "carrierctl")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/carrierctl")
-	build.Dir = ".." // in the main module: carrierctl's own dependencies are in its go.sum, not this one's
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build carrierctl: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "emulate", "--listen", "127.0.0.1:0", "--output", "jsonl", "--participants", strconv.Itoa(n),
-		"--latency", carrierLatency.String(), "--max-concurrent", strconv.Itoa(carrierLimit))
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
-	// The emulator's first line describes every carrier it serves.
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
-	if err != nil {
-		b.Fatalf("reading the emulator's first line: %v", err)
-	}
-	var info map[string]struct {
-		BaseURL     string            `json:"base_url"`
-		Account     string            `json:"account"`
-		Credentials map[string]string `json:"credentials"`
-		Conference  string            `json:"conference"`
-	}
-	if err := json.Unmarshal(line, &info); err != nil {
-		b.Fatalf("the emulator's first line: %v", err)
-	}
-	tw := info["twilio"]
-	r := newRehearsal(b, tw.BaseURL, tw.Account, tw.Credentials["TWILIO_AUTH_TOKEN"], tw.Conference, n)
-	r.throttled = func() int64 { return emulatorThrottled(b, tw.BaseURL) }
+	e := startEmulator(b, "--participants", strconv.Itoa(n), "--latency", carrierLatency.String(),
+		"--max-concurrent", strconv.Itoa(carrierLimit))
+	r := newRehearsal(b, e.base, e.account, e.token, e.conference, n)
+	r.throttled = func() int64 { return emulatorThrottled(b, e.base) }
 	return r
 }
 

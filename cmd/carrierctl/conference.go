@@ -179,7 +179,13 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 		return err
 	}
 	defer done()
-	lim := batch.NewLimiter(a.concurrency)
+	defer t.closeCoordination()
+	// The --config file's shared limiter (coordination.redis), else one
+	// of this process: the bar shows its current limit either way.
+	lim := t.sharedLimiter(a.concurrency)
+	if lim == nil {
+		lim = batch.NewLimiter(a.concurrency)
+	}
 	counts := &batchCounts{}
 	counted := &countingUpdater{Updater: u, counts: counts}
 	var bar *progress

@@ -123,6 +123,7 @@ type target struct {
 	// noCall: the command acts on the whole conference (list, update
 	// --all), so --call is refused rather than required.
 	noCall bool
+	coord  *coordinated // the --config file's coordination, once opened
 }
 
 // addTarget registers the flags that reach one participant.
@@ -242,7 +243,12 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		}
 		log.Debug("opening carrier", zap.String("carrier", name), zap.Stringer("url", c), zap.Int("endpoints", max(len(c.Endpoints), 1)))
 	}
-	r, err := router.FromConfig(ctx, cfg, router.Options{Logger: log, Observer: &t.attempts}, names...)
+	ropts, err := t.routerOptions(cfg, names, log)
+	if err != nil {
+		return nil, ref, err
+	}
+	ropts.Observer = &t.attempts
+	r, err := router.FromConfig(ctx, cfg, ropts, names...)
 	if err != nil {
 		return nil, ref, err
 	}

@@ -19,7 +19,9 @@
 //	DELETE /_emulator/faults     drop every queued fault
 //	GET    /_emulator/requests   recorded requests, oldest first (?provider=twilio to filter)
 //	DELETE /_emulator/requests   forget them
-//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad)
+//	GET    /_emulator/stats      per provider, the requests answered 429 by the load limit (SetLoad) and the peak in flight
+//	DELETE /_emulator/stats      zero those counters
+//	POST   /_emulator/conferences add a conference to a vendor's demo account, e.g. {"provider":"twilio","conference":"CF…","participants":250}
 //	POST   /_emulator/callbacks  set a conference's status callback URL, e.g. {"provider":"twilio","url":"http://127.0.0.1:9000/hook"}
 //	GET    /_emulator/deliveries the callbacks posted, with their answers
 //
@@ -194,6 +196,11 @@ func New() *Emulator {
 	e.admin = http.NewServeMux()
 	e.admin.HandleFunc("GET "+AdminPrefix+"info", e.handleInfo)
 	e.admin.HandleFunc("GET "+AdminPrefix+"stats", e.handleStats)
+	e.admin.HandleFunc("POST "+AdminPrefix+"conferences", e.handleConference)
+	e.admin.HandleFunc("DELETE "+AdminPrefix+"stats", func(w http.ResponseWriter, _ *http.Request) {
+		e.ResetStats()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	e.admin.HandleFunc("POST "+AdminPrefix+"faults", e.handleFault)
 	e.admin.HandleFunc("POST "+AdminPrefix+"callbacks", e.handleCallback)
 	e.admin.HandleFunc("GET "+AdminPrefix+"deliveries", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, e.Deliveries()) })

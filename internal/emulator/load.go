@@ -50,17 +50,28 @@ func (e *Emulator) SetLoad(l vendorfake.Load) error {
 type Stats struct {
 	// Throttled counts the requests the Load limit answered 429.
 	Throttled int64 `json:"throttled"`
+	// PeakInFlight is the most requests of one account in flight at once
+	// under the Load limit (the ones answered 429 not included): what a
+	// fleet of clients sharing the account held together.
+	PeakInFlight int `json:"peak_in_flight"`
 }
 
 // Stats returns each vendor's counters, keyed by provider name.
 func (e *Emulator) Stats() map[string]Stats {
 	out := make(map[string]Stats, len(e.vendors))
 	for _, v := range e.vendors {
-		out[v.Name] = Stats{Throttled: v.Server.Throttled()}
+		out[v.Name] = Stats{Throttled: v.Server.Throttled(), PeakInFlight: v.Server.PeakInFlight()}
 	}
 	return out
 }
 
 func (e *Emulator) handleStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, e.Stats())
+}
+
+// ResetStats zeroes every vendor's counters (DELETE /_emulator/stats).
+func (e *Emulator) ResetStats() {
+	for _, v := range e.vendors {
+		v.Server.ResetLoadStats()
+	}
 }

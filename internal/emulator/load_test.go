@@ -91,5 +91,45 @@ func TestLoad(t *testing.T) {
 	}
 	r := do(t, http.MethodGet, base+emulator.AdminPrefix+"stats", "", "")
 	require.Equal(t, http.StatusOK, r.status)
-	assert.JSONEq(t, `{"twilio":{"throttled":1},"texml":{"throttled":1}}`, r.body)
+	assert.JSONEq(t, `{"twilio":{"throttled":1,"peak_in_flight":1},"texml":{"throttled":1,"peak_in_flight":1}}`, r.body)
+	require.Equal(t, http.StatusNoContent, do(t, http.MethodDelete, base+emulator.AdminPrefix+"stats", "", "").status)
+	r = do(t, http.MethodGet, base+emulator.AdminPrefix+"stats", "", "")
+	assert.JSONEq(t, `{"twilio":{"throttled":0,"peak_in_flight":0},"texml":{"throttled":0,"peak_in_flight":0}}`, r.body)
+}
+
+// TestPeakInFlight: the emulator counts the most requests of one account
+// in flight at once, the number a fleet's shared limit must hold.
+func TestPeakInFlight(t *testing.T) {
+	e, base := start(t)
+	require.NoError(t, e.SetLoad(vendorfake.Load{MaxConcurrent: 10, Latency: 50 * time.Millisecond}))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			assert.Equal(t, http.StatusOK, do(t, http.MethodGet, base+twilioPath+"agent.json", basicAuth, "").status)
+		})
+	}
+	wg.Wait()
+	peak := e.Stats()["twilio"].PeakInFlight
+	assert.Greater(t, peak, 0)
+	assert.LessOrEqual(t, peak, 4)
+	e.ResetStats()
+	assert.Zero(t, e.Stats()["twilio"].PeakInFlight)
+}
+
+// TestAddConference: a conference added through the admin API is listed
+// beside the demo one, on the same account.
+func TestAddConference(t *testing.T) {
+	e, base := start(t)
+	conf := vendorfake.HexID("CF")
+	body := `{"provider":"twilio","conference":"` + conf + `","participants":3}`
+	require.Equal(t, http.StatusNoContent, do(t, http.MethodPost, base+emulator.AdminPrefix+"conferences", "", body).status)
+	_ = e
+	path := twilioPath[:strings.Index(twilioPath, "/Conferences/")] + "/Conferences/" + conf + "/Participants.json"
+	r := do(t, http.MethodGet, base+path, basicAuth, "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, r.body, `"label":"participant-3"`)
+	for _, bad := range []string{`{"provider":"nope","conference":"CF1","participants":1}`,
+		`{"provider":"twilio","conference":"../x","participants":1}`, `{"provider":"twilio","conference":"CF1","participants":-1}`} {
+		assert.Equal(t, http.StatusBadRequest, do(t, http.MethodPost, base+emulator.AdminPrefix+"conferences", "", bad).status, bad)
+	}
 }

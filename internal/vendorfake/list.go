@@ -46,6 +46,7 @@ type load struct {
 	cfg       Load
 	inFlight  map[string]int // by account in the path
 	throttled atomic.Int64
+	peak      int // the most requests of one account in flight at once
 }
 
 // SetLoad sets the load behaviour for the requests that start after it.
@@ -57,6 +58,22 @@ func (s *Server) SetLoad(l Load) {
 
 // Throttled returns how many requests the Load limit answered 429.
 func (s *Server) Throttled() int64 { return s.load.throttled.Load() }
+
+// PeakInFlight returns the most requests of one account the Load limit
+// saw in flight at once (429s not included), since the last ResetLoadStats.
+func (s *Server) PeakInFlight() int {
+	s.load.mu.Lock()
+	defer s.load.mu.Unlock()
+	return s.load.peak
+}
+
+// ResetLoadStats zeroes Throttled and PeakInFlight.
+func (s *Server) ResetLoadStats() {
+	s.load.mu.Lock()
+	s.load.peak = 0
+	s.load.mu.Unlock()
+	s.load.throttled.Store(0)
+}
 
 // admit applies the Load: it answers 429 when the account is over its
 // limit, else waits the latency. release ends the request's slot; ok false
@@ -82,6 +99,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, path string) (rel
 			return nil, false
 		}
 		s.load.inFlight[account]++
+		s.load.peak = max(s.load.peak, s.load.inFlight[account])
 	}
 	s.load.mu.Unlock()
 	release = func() {

@@ -54,6 +54,9 @@ import (
 type Config struct {
 	// Carriers are the file's carriers by name.
 	Carriers map[string]*Carrier
+	// Coordination is the "coordination" section; nil when absent (each
+	// instance keeps its limits to itself).
+	Coordination *Coordination
 
 	file string
 	mux  *providers.URLMux
@@ -269,8 +272,12 @@ func parse(data []byte, file string, mux *providers.URLMux) (*Config, error) {
 		return nil, ps.err(file)
 	}
 	for _, key := range sortedKeys(top) {
-		if key != "carriers" {
-			ps.fail(key, "unknown key (accepted: carriers)")
+		switch key {
+		case "carriers":
+		case "coordination":
+			cfg.Coordination = ps.coordination(top[key])
+		default:
+			ps.fail(key, "unknown key (accepted: carriers, coordination)")
 		}
 	}
 	carriers, ok := top["carriers"]

@@ -75,5 +75,5 @@ func ExampleError() {
 	// carriers.tx.api_key: unknown parameter (texml accepts account, api_key_env, attempt_timeout, base_url, max_retries, max_retry_after, timeout, wait_max, wait_min)
 	// carriers.tx.credentials.api_key_env: must be an environment variable name (letters, digits and _, not starting with a digit); the value is not repeated here, as it may be a credential
 	// carriers.us.provider: unknown provider "twillio" (registered: texml, twilio)
-	// default: unknown key (accepted: carriers)
+	// default: unknown key (accepted: carriers, coordination)
 }

@@ -309,6 +309,9 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 			if sent == maxAttempts {
 				return q.done(last, requests)
 			}
+			if r.fleetOpen(c, ep, q.op) {
+				continue // another instance holds it open: nothing sent
+			}
 			// The breaker runs the attempt (Execute: no closure per call,
 			// unlike TwoStepCircuitBreaker.Allow) and counts it by the
 			// error settle gives it.
@@ -514,6 +517,9 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 				From: stateOf(from), To: stateOf(to), At: now, LastCode: ep.health.LastCode})
 			ep.undelivered.Add(1)
 			ep.mu.Unlock()
+			if to == gobreaker.StateOpen {
+				r.shareOpened(c, ep)
+			}
 		},
 	})
 	return ep

@@ -84,8 +84,12 @@ type EndpointHealth struct {
 	Answers  int `json:"answers"`
 	Failures int `json:"failures"`
 	Canceled int `json:"canceled"`
-	// Skipped counts the attempts not sent because the breaker was open.
+	// Skipped counts the attempts not sent because the breaker was open
+	// (this instance's or, with Options.Shared, the fleet's).
 	Skipped int `json:"skipped"`
+	// Source says whose verdict State is: SourceInstance (this instance's
+	// breaker) or SourceFleet (another instance's, through Options.Shared).
+	Source string `json:"source,omitempty"`
 }
 
 // endpointHealthJSON is EndpointHealth with its last error's code by name.
@@ -154,6 +158,7 @@ func (r *Router) Health() []CarrierHealth {
 			ep.mu.Lock()
 			ch.Endpoints[j] = ep.health
 			ep.mu.Unlock()
+			r.fleetHealth(c, &ch.Endpoints[j])
 		}
 		out[i] = ch
 	}

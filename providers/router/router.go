@@ -124,6 +124,9 @@ type Options struct {
 	// Logger gets the same facts as debug (attempts) and info (breaker
 	// changes) lines; never credentials. Nil means no logging.
 	Logger *zap.Logger
+	// Shared, when set, shares endpoint health with the app's other
+	// instances (see Shared). Nil: this instance's breakers only.
+	Shared Shared
 }
 
 // Router routes calls to the owning carrier and fails over between its
@@ -133,6 +136,7 @@ type Router struct {
 	caps     participant.Capabilities
 	obs      Observer
 	log      *zap.Logger
+	shared   Shared
 }
 
 var (
@@ -146,7 +150,7 @@ var (
 // naming the field, when a carrier has no name, a duplicate name, no
 // endpoint, a nil updater or an invalid policy.
 func New(opts Options, carriers ...Carrier) (*Router, error) {
-	r := &Router{obs: opts.Observer, log: opts.Logger}
+	r := &Router{obs: opts.Observer, log: opts.Logger, shared: opts.Shared}
 	if r.log == nil {
 		r.log = zap.NewNop()
 	}
