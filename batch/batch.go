@@ -207,7 +207,11 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	if b, ok := participant.RetryBudget(ctx); ok {
 		budget = min(budget, 1+b)
 	}
-	first := participant.WithRetryBudget(ctx, budget-1)
+	// Updates leave their 429s to the batch (participant.WithRateLimitsHandled):
+	// an adapter that waited one out in place would hide it from the shared
+	// limiter, which could then not adapt.
+	sends := participant.WithRateLimitsHandled(ctx)
+	first := participant.WithRetryBudget(sends, budget-1)
 	type done struct {
 		i int
 		r Result
@@ -237,7 +241,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 		workers.Go(func() {
 			for j := range jobs {
 				out <- done{j.i, guarded(j.p, recovered, func() Result {
-					return update(ctx, first, u, conf, j.p, req, lim, budget)
+					return update(ctx, sends, first, u, conf, j.p, req, lim, budget)
 				})}
 			}
 		})
@@ -345,11 +349,12 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 // runs under the budget still left (participant.WithRetryBudget; first is
 // ctx with the whole budget, made once per batch) and counts the requests
 // its error reports (Error.Attempts).
-func update(ctx, first context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
+func update(ctx, sends, first context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
 	req participant.UpdateRequest, lim *Limiter, budget int) Result {
 	r := Result{Call: p.CallID, Label: p.Label}
 	ref := conf.Participant(p.CallID)
 	var applied participant.FieldSet // fields applied by earlier sends
+	maybe := false                   // an earlier send may have acted
 	for sent := 0; ; {
 		if err := lim.Acquire(ctx); err != nil {
 			if r.RateLimited > 0 {
@@ -362,13 +367,30 @@ func update(ctx, first context.Context, u participant.Updater, conf participant.
 		}
 		sctx := first
 		if sent > 0 {
-			sctx = participant.WithRetryBudget(ctx, budget-sent-1)
+			sctx = participant.WithRetryBudget(sends, budget-sent-1)
 		}
 		r.Participant, r.Err = send(sctx, u, ref, req, lim)
 		pe, _ := errors.AsType[*participant.Error](r.Err)
 		if pe != nil {
 			sent += max(pe.Attempts, 1)
-			pe.Applied |= applied
+			d := pe.Delivery
+			switch d {
+			case participant.DeliveryMaybe, participant.DeliveryUnknown:
+				maybe = true
+			case participant.DeliveryNotSent, participant.DeliveryAnswered:
+				if maybe { // this send did not act, but an earlier one may have
+					d = participant.DeliveryMaybe
+				}
+			}
+			if pe.Applied|applied != pe.Applied || d != pe.Delivery {
+				// On a copy: the Updater's error may be shared by many updates.
+				cp := *pe
+				cp.Applied, cp.Delivery = pe.Applied|applied, d
+				if r.Err != error(pe) {
+					cp.Err = r.Err // wrapped by the Updater: the wrapper stays in the chain
+				}
+				pe, r.Err = &cp, &cp
+			}
 		} else {
 			sent++
 		}

@@ -139,3 +139,47 @@ func TestPartlyAppliedSendsOnlyTheRest(t *testing.T) {
 	assert.Nil(t, got[1].AnnounceURL, "the played announcement is not sent again")
 	assert.Equal(t, both.Muted, got[1].Muted)
 }
+
+// TestDeliveryStaysMaybeAcrossSends: the first send of a mute may have
+// acted (a 503, then a 429, behind the Updater), so the batch sends it
+// again; the second is not sent at all (a refused connection). The
+// result must say maybe, not "not sent": the first send may have muted.
+func TestDeliveryStaysMaybeAcrossSends(t *testing.T) {
+	c := newCarrier(1, true)
+	c.fail = func(_ string, n int, _ participant.UpdateRequest) error {
+		if n == 1 {
+			pe := rateLimited(time.Millisecond).(*participant.Error)
+			pe.Delivery = participant.DeliveryMaybe
+			return pe
+		}
+		return &participant.Error{Code: participant.CodeUnavailable, Provider: "mem", Op: "update", Attempts: 1,
+			Delivery: participant.DeliveryNotSent, Message: "connection refused"}
+	}
+	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{})
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	require.ErrorIs(t, rs[0].Err, participant.ErrUnavailable)
+	assert.Equal(t, 1, rs[0].RateLimited, "sent again after the 429")
+	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(rs[0].Err), "%v", rs[0].Err)
+}
+
+// TestSharedErrorNotWritten: an Updater may return the same error value
+// for many updates (a sentinel *participant.Error, a mock's canned
+// answer). The batch's workers must not write to it: under -race, any
+// write from two workers is a data race.
+func TestSharedErrorNotWritten(t *testing.T) {
+	gone := &participant.Error{Code: participant.CodeNotFound, Provider: "mem", Op: "update", Attempts: 1,
+		Delivery: participant.DeliveryAnswered}
+	for range 8 { // a race shows only when two writes meet: give it chances
+		c := newCarrier(64, true)
+		c.fail = func(string, int, participant.UpdateRequest) error { return gone }
+		rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 16})
+		require.NoError(t, err)
+		require.Len(t, rs, 64)
+		for _, r := range rs {
+			require.ErrorIs(t, r.Err, participant.ErrNotFound)
+		}
+	}
+	assert.Equal(t, participant.DeliveryAnswered, gone.Delivery)
+	assert.Zero(t, gone.Applied)
+}

@@ -25,6 +25,30 @@ func WithRetryBudget(parent context.Context, retries int) context.Context {
 	return context.WithValue(parent, budgetKey{}, retries)
 }
 
+// rateLimitsKey is the context key of WithRateLimitsHandled.
+type rateLimitsKey struct{}
+
+// WithRateLimitsHandled returns a copy of parent under which a
+// rate-limited answer (429) is returned at once by every layer below
+// instead of being waited out and sent again there: no adapter retries it
+// in place and no router moves on to another endpoint of the same account
+// (they share its limit). The caller holds a limiter shared by many
+// requests, so it hears of the 429, holds them all back, and sends again
+// from the same retry budget. A batch sets it on its updates.
+func WithRateLimitsHandled(parent context.Context) context.Context {
+	if RateLimitsHandled(parent) {
+		return parent
+	}
+	return context.WithValue(parent, rateLimitsKey{}, true)
+}
+
+// RateLimitsHandled reports whether a layer above handles rate-limited
+// answers (WithRateLimitsHandled).
+func RateLimitsHandled(ctx context.Context) bool {
+	v, _ := ctx.Value(rateLimitsKey{}).(bool)
+	return v
+}
+
 // RetryBudget returns the retries ctx still allows one call (see
 // WithRetryBudget), and whether it carries a budget at all; without one,
 // each layer's own retry settings apply.

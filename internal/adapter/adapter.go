@@ -655,10 +655,13 @@ func (c *Client) send(ctx context.Context, op string, r *httpx.Request) (httpx.R
 	resp, err := c.http.Do(ctx, r)
 	if err != nil {
 		e := c.transportError(ctx, op, resp.Attempts, err)
-		if resp.Ambiguous || !httpx.NotSent(err) {
+		switch {
+		case resp.Ambiguous || resp.Status == 0 && !httpx.NotSent(err) || resp.Status >= 200 && resp.Status <= 299:
 			e.Delivery = participant.DeliveryMaybe
+		case resp.Status != 0: // a refusal that settles it (a 429), then the context ended: nothing more was sent
+			e.Delivery = participant.DeliveryAnswered
 		}
-		if resp.Status != 0 { // an answer came, but its body could not be read
+		if resp.Status != 0 { // an answer came, but its body could not be read, or the context ended after it
 			e.HTTPStatus = resp.Status
 			if resp.Status < 200 || resp.Status > 299 {
 				e.Code = CodeForStatus(resp.Status)

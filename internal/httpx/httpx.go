@@ -412,6 +412,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		resp = nil // the decision is about the failed read, not the status
 	}
 	retry := st.n < st.max
+	if retry && resp != nil && resp.StatusCode == http.StatusTooManyRequests && participant.RateLimitsHandled(ctx) {
+		retry = false // the caller's shared limiter waits it out (a batch)
+	}
 	if retry && c.policy.CheckRetry != nil {
 		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)
 	} else if retry {

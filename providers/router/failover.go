@@ -169,6 +169,9 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 		return vFinal, false // the carrier acted; only what came after failed
 	case participant.DeliveryAnswered:
 		if pe.Code == participant.CodeRateLimited {
+			if participant.RateLimitsHandled(callerCtx) {
+				return vFinal, false // the caller's shared limiter waits it out: every endpoint shares the account's limit
+			}
 			return vNotActed, false // 429: never processed (Twilio 20429, Telnyx 10011)
 		}
 		return vFinal, false // the carrier's answer: every endpoint would give it
@@ -188,6 +191,7 @@ type request struct {
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
 	applied participant.FieldSet      // fields earlier attempts applied (Error.Applied)
+	maybe   bool                      // an earlier attempt may have acted (DeliveryMaybe or unknown)
 }
 
 // idempotent reports whether what is left may be sent again after an
@@ -238,15 +242,22 @@ func (c *carrier) budget(ctx context.Context) int {
 }
 
 // done returns err, the call's last error, saying how many requests the
-// whole call sent and every field its attempts applied.
+// whole call sent, every field its attempts applied, and maybe when an
+// earlier attempt may have acted though the last was refused or not sent.
 func (q *request) done(err error, requests int) error {
-	pe, ok := err.(*participant.Error)
+	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
 		return err
 	}
 	e := *pe // the attempt's error was handed to the Observer as it was
+	if error(pe) != err {
+		e.Err = err // the endpoint's Updater wrapped it: the wrapper stays in the chain
+	}
 	e.Attempts = requests
 	e.Applied |= q.applied
+	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
+		e.Delivery = participant.DeliveryMaybe
+	}
 	return &e
 }
 
@@ -286,14 +297,14 @@ func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.P
 // run makes the attempts of one call: on each endpoint whose breaker lets
 // it through, pass after pass with a backoff between passes, for at most
 // budget attempts. attempt makes one on ep (left: the endpoints left in
-// the pass, this one included) under a context whose retry budget is 0, so
-// the endpoint's adapter sends once: the router does the retrying. (A
-// router allowed one attempt only, Policy.Retry.MaxRetries 0, leaves the
-// caller's budget to the adapter: it retries in place, as its own policy
-// says.) After
-// an attempt fails, moveOn says whether the call may go on. run returns
-// the error of the call (nil when an attempt succeeded), counting in
-// Attempts the requests of every attempt.
+// the pass that the budget can still reach, this one included) under a
+// context whose retry budget is 0, so the endpoint's adapter sends once:
+// the router does the retrying. (A router allowed one attempt only,
+// Policy.Retry.MaxRetries 0, leaves the caller's budget to the adapter: it
+// retries in place, as its own policy says.) After an attempt fails,
+// moveOn says whether the call may go on. run returns the error of the
+// call (nil when an attempt succeeded), counting in Attempts the requests
+// of every attempt.
 func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(ctx context.Context, ep *endpoint, left int) error,
 	moveOn func(err error, v verdict) bool) error {
 	maxAttempts := c.budget(ctx)
@@ -326,7 +337,9 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 				attempted = true
 				sent++
 				start := time.Now()
-				err = attempt(once, ep, len(c.endpoints)-i)
+				// The time is shared with the endpoints this pass may still
+				// try: no more than the budget has attempts left for.
+				err = attempt(once, ep, min(len(c.endpoints)-i, maxAttempts-sent+1))
 				latency = time.Since(start)
 				var counted error
 				v, local, counted = settle(ctx, ep, err)
@@ -342,6 +355,9 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 			tried = true
 			if err != nil {
 				requests += attemptsOf(err)
+				if d := participant.DeliveryOf(err); d == participant.DeliveryMaybe || d == participant.DeliveryUnknown {
+					q.maybe = true
+				}
 			}
 			move := err != nil && moveOn(err, v)
 			outcome := OutcomeOK
@@ -444,32 +460,78 @@ func (c *carrier) backoff(pass int, last error) time.Duration {
 }
 
 // list lists conf on the carrier's endpoints, failing over like an
-// idempotent call as long as no participant was yielded: a listing that
+// idempotent call until the listing's first participant: a listing that
 // fails after yielding some ends with the error (starting over could
-// yield a participant twice). Each page is sent once by the endpoint's
-// adapter; the retries are the router's, from the caller's budget. A
-// listing is one attempt, however many pages it reads.
+// yield a participant twice). The pages up to the first answer are sent
+// once by the endpoint's adapter (the retries are the router's, from the
+// caller's budget); the later ones, which the router cannot retry, the
+// adapter sends again in place as its policy allows, within the caller's
+// budget (pageContext). A listing is one attempt, judged by the breaker on its first answer (the
+// first participant, the end, or an error before either): the caller's
+// loop body runs outside the breaker, so a half-open breaker's probe is
+// not held while the caller works, perhaps updating through this router.
 func (c *carrier) list(ctx context.Context, r *Router, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
-		yielded := false
-		err := c.run(ctx, r, &request{op: "list"}, func(ctx context.Context, ep *endpoint, _ int) error {
-			for p, err := range participant.List(ctx, ep.updater, conf, opts) {
-				if err != nil {
-					return err
-				}
-				yielded = true
-				if !yield(p, nil) {
-					return nil // the caller stopped
-				}
+		var (
+			first *participant.Participant
+			next  func() (*participant.Participant, error, bool)
+			stop  func()
+		)
+		defer func() {
+			if stop != nil {
+				stop()
 			}
+		}()
+		err := c.run(ctx, r, &request{op: "list"}, func(actx context.Context, ep *endpoint, _ int) error {
+			pc := &pageContext{Context: actx, caller: ctx}
+			nx, st := iter.Pull2(participant.List(pc, ep.updater, conf, opts))
+			p, err, ok := nx()
+			if !ok || err != nil {
+				st()
+				return err
+			}
+			pc.later.Store(true)
+			first, next, stop = p, nx, st
 			return nil
 		}, func(_ error, v verdict) bool {
-			return !yielded && (v == vNotActed || v == vAmbiguous)
+			return v == vNotActed || v == vAmbiguous
 		})
 		if err != nil {
 			yield(nil, err)
+			return
+		}
+		for p := first; p != nil; {
+			if !yield(p, nil) {
+				return // the caller stopped
+			}
+			var ok bool
+			if p, err, ok = next(); !ok {
+				return
+			}
+			if err != nil {
+				yield(nil, err) // not started over elsewhere: no participant twice
+				return
+			}
 		}
 	}
+}
+
+// pageContext is the context of a listing on one endpoint: until its
+// first answer, the attempt's (the router retries, the adapter sends each
+// page once); after it, the caller's values, so the pages the router can
+// no longer retry (a participant was yielded) get the caller's retry
+// budget, and the adapter retries them in place as its policy says.
+type pageContext struct {
+	context.Context // the attempt's: its deadline and cancellation throughout
+	caller          context.Context
+	later           atomic.Bool
+}
+
+func (c *pageContext) Value(key any) any {
+	if c.later.Load() {
+		return c.caller.Value(key)
+	}
+	return c.Context.Value(key)
 }
 
 // endpoint is one API root with its breaker and health counters.
@@ -505,7 +567,12 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 		IsSuccessful: func(err error) bool {
 			return !errors.Is(err, errUnhealthy)
 		},
-		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+		// settle gives nil, errUnhealthy or errExcluded; any other error is
+		// a panic of the Updater (gobreaker's), which proves nothing about
+		// the endpoint: not counted, so it closes no half-open breaker.
+		IsExcluded: func(err error) bool {
+			return errors.Is(err, errExcluded) || err != nil && !errors.Is(err, errUnhealthy)
+		},
 		// Called under the breaker's lock: only note the change here; flush
 		// delivers it outside the lock, so an Observer may call Health.
 		OnStateChange: func(_ string, from, to gobreaker.State) {

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -143,9 +144,10 @@ func TestRetryStorm(t *testing.T) {
 
 // TestRateLimitWaitCountsAgainstDeadline: a carrier asking for a 5 s
 // Retry-After under a caller's deadline of 1 s: no layer waits past the
-// deadline (the router gives up at once instead, the batch's limiter holds
-// every request until the deadline), and nothing is sent while the carrier
-// asked to wait.
+// deadline (under a batch the router hands the 429 back at once, without
+// trying the account's other endpoint; the batch's limiter holds every
+// request until the deadline), and nothing is sent while the carrier asked
+// to wait.
 func TestRateLimitWaitCountsAgainstDeadline(t *testing.T) {
 	for _, ctor := range constructors {
 		t.Run(ctor.name, func(t *testing.T) {
@@ -159,7 +161,7 @@ func TestRateLimitWaitCountsAgainstDeadline(t *testing.T) {
 			require.Len(t, results, 1)
 			require.ErrorIs(t, results[0].Err, participant.ErrRateLimited, "the carrier's answer is the result")
 			assert.Equal(t, 5*time.Second, results[0].Err.(*participant.Error).RetryAfter)
-			assert.EqualValues(t, 2, updates.Load(), "one pass over the endpoints; then the 5 s wait did not fit")
+			assert.EqualValues(t, 1, updates.Load(), "one request; then the 5 s wait did not fit")
 		})
 	}
 }
@@ -352,6 +354,68 @@ func TestFetchAndRemoveFailOver(t *testing.T) {
 			_, err = r.Fetch(context.Background(), v.ref)
 			require.ErrorIs(t, err, participant.ErrNotFound, "removed")
 			assert.Equal(t, 3, v.onEndpoint(2))
+		})
+	}
+}
+
+// TestBatchHearsEveryRateLimit: under a batch, a 429 is neither waited
+// out in place by an adapter built with default settings nor carried to
+// another endpoint of the same account by the router: it reaches the
+// batch's shared limiter, which cuts its limit and sends the update again.
+// (Before, the adapter retried it in place, the limiter never heard of it
+// and could not adapt: a batch asking for more than the carrier allows
+// kept bursting into 429s.)
+func TestBatchHearsEveryRateLimit(t *testing.T) {
+	for _, direct := range []bool{true, false} {
+		name := "router"
+		if direct {
+			name = "adapter"
+		}
+		t.Run(name, func(t *testing.T) {
+			v := newTwilio(t, 0)
+			var mu sync.Mutex
+			seen := map[string]bool{}
+			perEndpoint := make([]atomic.Int32, 2)
+			var urls []string
+			for i := range 2 {
+				fake := vendorfake.ForEndpoint(v.fake, i+1)
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost {
+						perEndpoint[i].Add(1)
+						mu.Lock()
+						first := !seen[r.URL.Path]
+						seen[r.URL.Path] = true
+						mu.Unlock()
+						if first { // each participant's first update is refused
+							w.Header().Set("Content-Type", "application/json")
+							w.WriteHeader(http.StatusTooManyRequests)
+							_, _ = w.Write([]byte(`{"code":20429,"message":"Too Many Requests","status":429}`))
+							return
+						}
+					}
+					fake.ServeHTTP(w, r)
+				}))
+				t.Cleanup(srv.Close)
+				urls = append(urls, srv.URL)
+			}
+			var u participant.Updater = defaultsRouter(t, v, urls)
+			if direct {
+				a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: urls[0]})
+				require.NoError(t, err)
+				t.Cleanup(a.CloseIdleConnections)
+				u = a
+			}
+			lim := batch.NewLimiter(8)
+			results, err := batch.UpdateAll(context.Background(), u, v.ref.ConferenceRef(), mute, batch.Options{Limiter: lim})
+			require.NoError(t, err)
+			require.NotEmpty(t, results)
+			for _, r := range results {
+				require.NoError(t, r.Err)
+				assert.Equal(t, 1, r.RateLimited, "%s: the 429 came back to the batch, which sent it again", r.Call)
+			}
+			assert.Less(t, lim.Limit(), lim.Max(), "the shared limiter heard the 429s and cut its limit")
+			assert.Zero(t, perEndpoint[1].Load(), "a 429 is not carried to another endpoint of the same account")
+			assert.Equal(t, 2*len(results), int(perEndpoint[0].Load()), "each update: the 429, then the update sent again")
 		})
 	}
 }

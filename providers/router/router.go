@@ -52,12 +52,14 @@
 // several calls) moves on with only the rest (UpdateRequest.Without), by
 // the same rules applied to what is left: an applied announcement is never
 // sent again, one that may have played neither. The error returned lists
-// every field applied by any attempt.
+// every field applied by any attempt, and its Delivery is maybe when any
+// attempt may have acted, whatever the later ones got.
 //
 // Attempts and retries. Each attempt is one call to an endpoint's adapter,
 // under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
 // a fair share of the caller's remaining deadline when it has one (the
-// remaining time divided by the endpoints left in the pass), so a hung
+// remaining time divided by the endpoints left in the pass that the retry
+// budget can still reach), so a hung
 // endpoint cannot eat the whole deadline. When every endpoint was tried,
 // the router starts over after a backoff (Policy.Retry: exponential
 // WaitMin..WaitMax, or the carrier's Retry-After capped by MaxRetryAfter),
@@ -289,7 +291,10 @@ func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 // an idempotent update as long as no participant was yielded. A listing
 // that fails after yielding participants ends with the error: it is not
 // started over elsewhere, so no participant is ever yielded twice. Each
-// listing is one attempt for the breaker and the Observer.
+// listing is one attempt for the breaker and the Observer, judged on its
+// first answer (the first participant, the end, or an error before
+// either): the loop body runs outside the breaker, so updating each listed
+// participant through the router works while a breaker is half-open.
 func (r *Router) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	c, err := r.route(conf.Participant(""), true)
 	fail := func(err error) iter.Seq2[*participant.Participant, error] {
