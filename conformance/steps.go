@@ -41,6 +41,7 @@ func testStepFaults(t *testing.T, h Harness) {
 	candidates := []participant.UpdateRequest{
 		{Muted: T, Hold: T, AnnounceURL: announce}, {Hold: T}, {Muted: T, AnnounceURL: announce},
 		{Hold: T, AnnounceURL: announce}, {Hold: F}, {Muted: F, Hold: F}, {Muted: T, Hold: F},
+		{Muted: F, Hold: T}, {Muted: F, Hold: T, AnnounceURL: announce},
 	}
 	faults := []struct {
 		name     string
@@ -160,27 +161,31 @@ func runStepFault(t *testing.T, h Harness, req participant.UpdateRequest, start 
 	for i, s := range restSteps {
 		f.checkStep(again[i], s, f.p.Account, f.ref.Conference, f.ref.Call)
 	}
-	caps := f.u.Capabilities()
-	for _, done := range steps[:k] {
-		// A call that completed an applied field is not repeated: an
-		// announcement never, an idempotent call unless the carrier cannot
-		// read the state that would let it skip the call (Vonage repeats a
-		// hold's mute).
-		if done.Fields == 0 || !done.Fields.Has(participant.FieldAnnounceURL) && done.Fields&^caps.Readable != 0 {
-			continue
-		}
-		for _, r := range again {
-			same := r.Method == done.Method && r.Path == done.Path(f.p.Account, f.ref.Conference, f.ref.Call) &&
-				(done.Body.JSON == "" || jsonEqual(done.Body.JSON, string(r.Body)))
-			assert.False(t, same, "the call %s completed %s, applied: it is not sent again", done.Name, done.Fields)
-		}
-	}
+	f.notRepeated(steps[:k], again)
 	final := f.stored()
 	if req.Muted != nil {
 		assert.Equal(t, *req.Muted, final.Muted, "Muted in the end")
 	}
 	if req.Hold != nil {
 		assert.Equal(t, *req.Hold, final.Hold, "Hold in the end")
+	}
+}
+
+// notRepeated checks that no call in sent repeats a call of done that
+// completed an applied field: an announcement never, an idempotent call
+// unless the carrier cannot read the state that would let it skip the
+// call (Vonage repeats a hold's mute).
+func (f *fixture) notRepeated(done []Step, sent []Request) {
+	caps := f.u.Capabilities()
+	for _, d := range done {
+		if d.Fields == 0 || !d.Fields.Has(participant.FieldAnnounceURL) && d.Fields&^caps.Readable != 0 {
+			continue
+		}
+		for _, r := range sent {
+			same := r.Method == d.Method && r.Path == d.Path(f.p.Account, f.ref.Conference, f.ref.Call) &&
+				(d.Body.JSON == "" || jsonEqual(d.Body.JSON, string(r.Body)))
+			assert.False(f.t, same, "the call %s completed %s, applied: it is not sent again", d.Name, d.Fields)
+		}
 	}
 }
 
@@ -226,17 +231,7 @@ func runStepFaultBatch(t *testing.T, h Harness, req participant.UpdateRequest, s
 	}
 	require.NoError(t, rs[0].Err, "the batch sends the rest after the 429")
 	assert.Equal(t, 1, rs[0].RateLimited)
-	caps := f.u.Capabilities()
-	for _, done := range steps[:k] {
-		if done.Fields == 0 || !done.Fields.Has(participant.FieldAnnounceURL) && done.Fields&^caps.Readable != 0 {
-			continue
-		}
-		for _, r := range after {
-			same := r.Method == done.Method && r.Path == done.Path(f.p.Account, f.ref.Conference, f.ref.Call) &&
-				(done.Body.JSON == "" || jsonEqual(done.Body.JSON, string(r.Body)))
-			assert.False(t, same, "the call %s completed %s, applied: the batch does not send it again", done.Name, done.Fields)
-		}
-	}
+	f.notRepeated(steps[:k], after)
 	final := f.stored()
 	if req.Muted != nil {
 		assert.Equal(t, *req.Muted, final.Muted, "Muted in the end")

@@ -156,7 +156,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
-	state, key := h.dedup.begin(keyOf(ev), &ev, h.opts.Now())
+	state, key := h.dedup.begin(keyOf(&ev), &ev, h.opts.Now())
 	switch state {
 	case delivered:
 		w.WriteHeader(h.rcv.Status())
@@ -186,14 +186,14 @@ type dedupKey struct {
 	at                  int64 // Unix nanoseconds
 }
 
-func keyOf(ev Event) dedupKey {
+func keyOf(ev *Event) dedupKey {
 	if ev.HasSequence {
 		return dedupKey{carrier: ev.Carrier, conference: ev.Conference, seq: ev.Sequence, hasSeq: true}
 	}
 	return dedupKey{carrier: ev.Carrier, conference: ev.Conference, typ: ev.Type, call: ev.Call, at: ev.Time.UnixNano()}
 }
 
-type dedupState int
+type dedupState uint8
 
 const (
 	fresh dedupState = iota
@@ -201,97 +201,188 @@ const (
 	delivered
 )
 
-// Entries are found by a hash of their key and hold the key itself: two
-// keys that share a hash are told apart (the newer replaces the older).
-type seenEntry struct {
-	key     dedupKey
-	expires time.Time
-	state   dedupState
-}
-
-type fifoEntry struct {
+// A slot remembers one event: its key's hash, the key itself (two keys
+// that share a hash are told apart; the newer replaces the older), when
+// it is forgotten and how far its delivery got. The key's strings are
+// copied into the slot's own bytes, reused when the slot is: a key must
+// not keep the Event's raw payload alive for the window.
+type slot struct {
 	hash    uint64
-	expires time.Time
-}
-
-type confKey struct{ carrier, conference string }
-
-type highest struct {
-	conf    confKey
+	id      uint64 // the ticket of the begin that filled it
+	expires time.Duration
+	state   dedupState
+	live    bool // seen maps hash to this slot
+	hasSeq  bool
 	seq     uint64
-	expires time.Time
+	at      int64
+	lens    [3]int32 // carrier, conference, typ; call is the rest
+	bytes   []byte
 }
 
-// dedup remembers events for a window, bounded in count.
+func (s *slot) fill(k *dedupKey) {
+	n := len(k.carrier) + len(k.conference) + len(k.typ) + len(k.call)
+	if cap(s.bytes) < n || cap(s.bytes) > 4*n+256 {
+		s.bytes = make([]byte, n)
+	} else {
+		s.bytes = s.bytes[:n] // no pointer stored: no write barrier
+	}
+	b := s.bytes
+	b = b[copy(b, k.carrier):]
+	b = b[copy(b, k.conference):]
+	b = b[copy(b, k.typ):]
+	copy(b, k.call)
+	s.lens = [3]int32{int32(len(k.carrier)), int32(len(k.conference)), int32(len(k.typ))}
+	s.hasSeq, s.seq, s.at = k.hasSeq, k.seq, k.at
+}
+
+func (s *slot) holds(k *dedupKey) bool {
+	if s.hasSeq != k.hasSeq || s.seq != k.seq || s.at != k.at ||
+		s.lens != [3]int32{int32(len(k.carrier)), int32(len(k.conference)), int32(len(k.typ))} ||
+		len(s.bytes) != len(k.carrier)+len(k.conference)+len(k.typ)+len(k.call) {
+		return false
+	}
+	b := s.bytes
+	c, f, t := len(k.carrier), len(k.conference), len(k.typ)
+	return string(b[:c]) == k.carrier && string(b[c:c+f]) == k.conference &&
+		string(b[c+f:c+f+t]) == string(k.typ) && string(b[c+f+t:]) == k.call
+}
+
+// highest is the highest sequence seen of one conference, for OutOfOrder;
+// conf holds the carrier and the conference, carrierLen long the first.
+type highest struct {
+	conf       []byte
+	carrierLen int
+	seq        uint64
+	expires    time.Duration
+}
+
+func (h *highest) of(carrier, conference string) bool {
+	return h.carrierLen == len(carrier) && len(h.conf) == len(carrier)+len(conference) &&
+		string(h.conf[:len(carrier)]) == carrier && string(h.conf[len(carrier):]) == conference
+}
+
+// ticket names the slot a begin filled, for done and abort.
+type ticket struct{ hash, id uint64 }
+
+// dedup remembers events for a window, bounded in count. Times are
+// offsets from the first begin's now (monotonic when the clock's is).
 type dedup struct {
 	window   time.Duration
 	capacity int
 	seed     maphash.Seed
 
 	mu     sync.Mutex
-	seen   map[uint64]seenEntry
-	fifo   []fifoEntry
-	latest map[uint64]highest
+	epoch  time.Time
+	seen   map[uint64]int32 // key hash -> ring index
+	ring   []slot           // remembered events, oldest first from head
+	head   int
+	count  int
+	nextID uint64
+	latest map[uint64]*highest // hash of (carrier, conference)
 }
 
 // begin marks key in flight unless it is known; it sets ev.OutOfOrder.
-// The hash it returns is done's and abort's.
-func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) (dedupState, uint64) {
+// The ticket it returns is done's and abort's.
+func (d *dedup) begin(key dedupKey, ev *Event, now time.Time) (dedupState, ticket) {
 	h := maphash.Comparable(d.seed, key)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.seen == nil {
-		d.seen = make(map[uint64]seenEntry)
-		d.latest = make(map[uint64]highest)
+		d.epoch = now
+		d.seen = make(map[uint64]int32)
+		d.latest = make(map[uint64]*highest)
 	}
-	if e, ok := d.seen[h]; ok && e.key == key && now.Before(e.expires) {
-		return e.state, h
-	}
-	for len(d.fifo) > 0 && (!now.Before(d.fifo[0].expires) || len(d.fifo) >= d.capacity) {
-		head := d.fifo[0]
-		if e, ok := d.seen[head.hash]; ok && e.expires.Equal(head.expires) {
-			delete(d.seen, head.hash)
+	t := now.Sub(d.epoch)
+	if i, ok := d.seen[h]; ok {
+		s := &d.ring[i]
+		if s.holds(&key) && t < s.expires {
+			return s.state, ticket{h, s.id}
 		}
-		d.fifo = d.fifo[1:]
+		s.live = false // replaced below
 	}
-	expires := now.Add(d.window)
-	d.seen[h] = seenEntry{key: key, expires: expires, state: inFlight}
-	d.fifo = append(d.fifo, fifoEntry{h, expires})
+	for d.count > 0 && (d.ring[d.head].expires <= t || d.count >= d.capacity) {
+		d.pop()
+	}
+	if d.count == len(d.ring) {
+		d.grow()
+	}
+	i := (d.head + d.count) % len(d.ring)
+	d.count++
+	d.nextID++
+	s := &d.ring[i]
+	s.fill(&key)
+	s.hash, s.id, s.expires, s.state, s.live = h, d.nextID, t+d.window, inFlight, true
+	d.seen[h] = int32(i)
 	if ev.HasSequence {
-		ck := confKey{ev.Carrier, ev.Conference}
-		ch := maphash.Comparable(d.seed, ck)
-		hi, ok := d.latest[ch]
-		if ok && hi.conf == ck && now.Before(hi.expires) && ev.Sequence < hi.seq {
+		ch := maphash.Comparable(d.seed, [2]string{ev.Carrier, ev.Conference})
+		hi := d.latest[ch]
+		switch {
+		case hi == nil || !hi.of(ev.Carrier, ev.Conference):
+			hi = &highest{carrierLen: len(ev.Carrier), seq: ev.Sequence}
+			hi.conf = append(append(make([]byte, 0, len(ev.Carrier)+len(ev.Conference)), ev.Carrier...), ev.Conference...)
+			d.latest[ch] = hi
+		case t < hi.expires && ev.Sequence < hi.seq:
 			ev.OutOfOrder = true
-		} else {
+		default:
 			hi.seq = ev.Sequence
 		}
-		hi.conf, hi.expires = ck, expires
-		d.latest[ch] = hi
+		hi.expires = t + d.window
 		if len(d.latest) > d.capacity {
 			for k, v := range d.latest {
-				if !now.Before(v.expires) || len(d.latest) > d.capacity {
+				if v.expires <= t || len(d.latest) > d.capacity {
 					delete(d.latest, k)
 				}
 			}
 		}
 	}
-	return fresh, h
+	return fresh, ticket{h, s.id}
 }
 
-func (d *dedup) done(h uint64) {
+// pop forgets the oldest event.
+func (d *dedup) pop() {
+	if s := &d.ring[d.head]; s.live {
+		delete(d.seen, s.hash)
+	}
+	d.head = (d.head + 1) % len(d.ring)
+	d.count--
+}
+
+// grow doubles the ring, up to the capacity, oldest first at 0.
+func (d *dedup) grow() {
+	ring := make([]slot, min(max(2*len(d.ring), 64), d.capacity))
+	for j := range d.count {
+		old := (d.head + j) % len(d.ring)
+		ring[j] = d.ring[old]
+		if ring[j].live {
+			d.seen[ring[j].hash] = int32(j)
+		}
+	}
+	d.ring, d.head = ring, 0
+}
+
+// slotOf returns the slot of t, or nil when it was forgotten.
+func (d *dedup) slotOf(t ticket) *slot {
+	if i, ok := d.seen[t.hash]; ok && d.ring[i].id == t.id {
+		return &d.ring[i]
+	}
+	return nil
+}
+
+func (d *dedup) done(t ticket) {
 	d.mu.Lock()
-	if e, ok := d.seen[h]; ok {
-		e.state = delivered
-		d.seen[h] = e
+	if s := d.slotOf(t); s != nil {
+		s.state = delivered
 	}
 	d.mu.Unlock()
 }
 
 // abort forgets the event, so the carrier's next delivery is delivered.
-func (d *dedup) abort(h uint64) {
+func (d *dedup) abort(t ticket) {
 	d.mu.Lock()
-	delete(d.seen, h)
+	if s := d.slotOf(t); s != nil {
+		delete(d.seen, t.hash)
+		s.live = false
+	}
 	d.mu.Unlock()
 }
 

@@ -281,6 +281,9 @@ func TestHandlerDeliversWhatParseReturns(t *testing.T) {
 		twilioCallback("conference-end", 2, url.Values{"ReasonConferenceEnded": {"last-participant-left"}, "Reason": {"x%y"}, "CallSidEndingConference": {"CA9"}}),
 		twilioCallback("participant-join", 3, url.Values{"CallSid": {"CA2", "CA1"}}), // repeated: the first in the body is used
 		twilioCallback("participant-leave", 4, url.Values{"Muted": {"maybe"}}),
+		// A repeated name the Event does not read, and an empty one; the
+		// values need no unescaping, so they are read from Raw in place.
+		twilioCallback("participant-mute", 5, url.Values{"CallStatus": {"b", "a"}, "Coaching": {""}, "ParticipantLabel": {"plain"}}),
 	} {
 		s := &sink{}
 		h := newTwilioHandler(s, events.HandlerOptions{})

@@ -361,7 +361,7 @@ func ParseBandwidth(method, rawQuery string, body []byte) (Event, error) {
 		Time: t, Raw: raw}, nil
 }
 
-var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+const monthNames = "JanFebMarAprMayJunJulAugSepOctNovDec"
 
 // parseTwilioTime reads Twilio's form, "Thu, 1 Jun 2017 20:48:32 +0000",
 // faster than time.Parse; anything else is left to time.Parse.
@@ -382,9 +382,10 @@ func parseTwilioTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	month := 0
-	for i, m := range months {
-		if rest[1:4] == m {
-			month = i + 1
+	for i := 0; i < len(monthNames); i += 3 {
+		if rest[1] == monthNames[i] && rest[2] == monthNames[i+1] && rest[3] == monthNames[i+2] {
+			month = i/3 + 1
+			break
 		}
 	}
 	num := func(b string) int {
@@ -399,8 +400,37 @@ func parseTwilioTime(s string) (time.Time, bool) {
 	}
 	year, hh, mm, ss := num(rest[5:9]), num(rest[10:12]), num(rest[13:15]), num(rest[16:18])
 	if month == 0 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || day < 1 ||
-		day > time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		day > daysIn(month, year) {
 		return time.Time{}, false
 	}
-	return time.Date(year, time.Month(month), day, hh, mm, ss, 0, time.UTC), true
+	// time.Date's result, without its normalising (the fields are valid).
+	secs := (daysFromCivil(year, month, day)*24+int64(hh))*3600 + int64(mm)*60 + int64(ss)
+	return time.Unix(secs, 0).UTC(), true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to the date in the
+// proleptic Gregorian calendar (H. Hinnant's days_from_civil; year >= 0).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := (y+400)/400 - 1 // floor(y/400), y >= -1
+	yoe := y - era*400     // [0, 399]
+	mp := (m + 9) % 12     // March is 0
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }

@@ -81,7 +81,10 @@ type scratch struct {
 	pairs []pair
 }
 
-type pair struct{ k0, k1, v0, v1 int32 } // offsets in buf
+// pair is one form parameter: its name and value as offsets in buf, and
+// the value's offset in the body when it is verbatim there (no escape),
+// else -1.
+type pair struct{ k0, k1, v0, v1, raw int32 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 
@@ -201,55 +204,68 @@ func (s *scratch) matches() bool {
 // s.buf and s.pairs, sorted by name then value (twilio-python's order for
 // repeated names). It reports false for a malformed escape.
 func (s *scratch) parseForm(body []byte) bool {
-	s.buf, s.pairs = s.buf[:0], s.pairs[:0]
-	for len(body) > 0 {
+	// buf and pairs are locals until the end: a store to s's fields is a
+	// write barrier each while the GC runs.
+	buf, pairs := s.buf[:0], s.pairs[:0]
+	off := 0 // of field in the body
+	for rest := body; len(rest) > 0; {
 		var field []byte
-		field, body, _ = bytes.Cut(body, []byte("&"))
+		start := off
+		field, rest, _ = bytes.Cut(rest, []byte("&"))
+		off += len(field) + 1
 		if len(field) == 0 {
 			continue
 		}
 		k, v, _ := bytes.Cut(field, []byte("="))
 		var p pair
-		var ok bool
-		p.k0 = int32(len(s.buf))
-		if s.buf, ok = unescape(s.buf, k); !ok {
+		var ok, verbatim bool
+		p.k0 = int32(len(buf))
+		if buf, ok, _ = unescape(buf, k); !ok {
 			return false
 		}
-		p.k1 = int32(len(s.buf))
+		p.k1 = int32(len(buf))
 		p.v0 = p.k1
-		if s.buf, ok = unescape(s.buf, v); !ok {
+		if buf, ok, verbatim = unescape(buf, v); !ok {
 			return false
 		}
-		p.v1 = int32(len(s.buf))
-		s.pairs = append(s.pairs, p)
+		p.v1 = int32(len(buf))
+		p.raw = -1
+		if verbatim {
+			p.raw = int32(start + len(k) + 1)
+		}
+		pairs = append(pairs, p)
 	}
-	buf := s.buf
-	slices.SortFunc(s.pairs, func(a, b pair) int {
+	slices.SortFunc(pairs, func(a, b pair) int {
 		if c := bytes.Compare(buf[a.k0:a.k1], buf[b.k0:b.k1]); c != 0 {
 			return c
 		}
 		return bytes.Compare(buf[a.v0:a.v1], buf[b.v0:b.v1])
 	})
+	s.buf, s.pairs = buf, pairs
 	return true
 }
 
 // unescape appends the query-unescaped b ('+' is a space) to dst.
-func unescape(dst, b []byte) ([]byte, bool) {
+// verbatim reports that b held no escape: it is what it unescapes to.
+func unescape(dst, b []byte) (out []byte, ok, verbatim bool) {
+	verbatim = true
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '+':
 			dst = append(dst, ' ')
+			verbatim = false
 		case '%':
 			if i+2 >= len(b) || !ishex(b[i+1]) || !ishex(b[i+2]) {
-				return dst, false
+				return dst, false, false
 			}
 			dst = append(dst, unhex(b[i+1])<<4|unhex(b[i+2]))
 			i += 2
+			verbatim = false
 		default:
 			dst = append(dst, c)
 		}
 	}
-	return dst, true
+	return dst, true, verbatim
 }
 
 func ishex(c byte) bool {

@@ -199,7 +199,8 @@ func New(d *Dialect, cfg Config) *Client {
 	if cfg.ScrubJWTs {
 		sc = sc.WithJWTs()
 	}
-	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc, Options: cfg.HTTP}),
+	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc,
+		Authorize: cfg.Authorize, Options: cfg.HTTP}),
 		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits, HoldMutes: d.HoldMutes}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
 		participant.OpList: d.List != nil, participant.OpRemove: d.Remove != nil} {
@@ -254,7 +255,7 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 		return c.decode("update", op.Decode, resp, account, ref)
 	}
 	// The carrier applied the update and said nothing more: read it back.
-	p, err := c.fetch(ctx, "update", account, ref)
+	p, _, err := c.fetch(ctx, "update", account, ref)
 	if err != nil {
 		pe := err.(*participant.Error)
 		pe.Attempts += resp.Attempts
@@ -307,28 +308,34 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	if err != nil {
 		return nil, err
 	}
-	return c.get(ctx, "fetch", u, account, ref)
+	p, _, err := c.get(ctx, "fetch", u, account, ref)
+	return p, err
 }
 
-// fetch reads back ref (already checked) for op.
-func (c *Client) fetch(ctx context.Context, op, account string, ref participant.Ref) (*participant.Participant, error) {
+// fetch reads back ref (already checked) for op, and says how many
+// requests that took (on failure, the error's Attempts say it too).
+func (c *Client) fetch(ctx context.Context, op, account string, ref participant.Ref) (*participant.Participant, int, error) {
 	return c.get(ctx, op, c.d.Fetch.Path.build(c.cfg.BaseURL, account, ref), account, ref)
 }
 
-func (c *Client) get(ctx context.Context, op, u, account string, ref participant.Ref) (*participant.Participant, error) {
+func (c *Client) get(ctx context.Context, op, u, account string, ref participant.Ref) (*participant.Participant, int, error) {
 	auth, perr := c.authorization(op)
 	if perr != nil {
-		return nil, perr
+		return nil, 0, perr
 	}
 	resp, perr := c.send(ctx, op, &httpx.Request{Method: c.d.Fetch.Method, URL: u,
 		Authorization: auth, Idempotent: true})
 	if perr != nil {
-		return nil, perr
+		return nil, perr.Attempts, perr
 	}
+	var p *participant.Participant
+	var err error
 	if c.d.Fetch.DecodePage != nil {
-		return c.find(op, resp, account, ref)
+		p, err = c.find(op, resp, account, ref)
+	} else {
+		p, err = c.decode(op, c.d.Fetch.Decode, resp, account, ref)
 	}
-	return c.decode(op, c.d.Fetch.Decode, resp, account, ref)
+	return p, resp.Attempts, err
 }
 
 // find picks ref's participant out of a Fetch answer that lists every

@@ -88,10 +88,22 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 	if err != nil {
 		return nil, err
 	}
+	// One retry budget for the whole update, the read first included:
+	// each request gets what the ones before it left
+	// (participant.WithRetryBudget).
+	attempts, budget := 0, c.planBudget(ctx)
 	var current *participant.Participant
 	if c.d.PlanNeedsState != nil && c.d.PlanNeedsState(req) {
-		if current, err = c.fetch(ctx, "update", account, ref); err != nil {
+		var n int
+		current, n, err = c.fetch(participant.WithRetryBudget(ctx, budget), "update", account, ref)
+		attempts += n
+		budget -= max(n-1, 0)
+		if err != nil {
 			pe := err.(*participant.Error)
+			if pe.Delivery != participant.DeliveryAnswered {
+				// However far the read got, no call of the update was sent.
+				pe.Delivery = participant.DeliveryNotSent
+			}
 			pe.Message = "reading the participant's state before updating it failed, nothing was changed" + prefixed(pe.Message)
 			return nil, pe
 		}
@@ -103,10 +115,7 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 			Delivery: participant.DeliveryNotSent, Message: "the dialect planned no step or too many for the request"}
 	}
 	var applied participant.FieldSet
-	attempts, budget := 0, c.planBudget(ctx)
 	for _, s := range steps {
-		// One retry budget for the whole update: each step gets what the
-		// steps before it left (participant.WithRetryBudget).
 		resp, perr := c.sendStep(participant.WithRetryBudget(ctx, budget), account, ref, req, s)
 		attempts += resp.Attempts
 		budget -= max(resp.Attempts-1, 0)
@@ -118,7 +127,7 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 	if c.d.NoReadBack {
 		return c.asSet(account, ref, req), nil
 	}
-	p, err := c.fetch(ctx, "update", account, ref)
+	p, _, err := c.fetch(ctx, "update", account, ref)
 	if err != nil {
 		pe := err.(*participant.Error)
 		pe.Attempts += attempts

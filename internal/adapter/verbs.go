@@ -13,7 +13,8 @@ import "github.com/carrierkit/carrierkit/participant"
 //	                     when the request sets Muted=true)
 //	AnnounceURL          play, last
 //
-// The fields each call completes follow: Hold is applied by its last call.
+// The fields each call completes follow: Hold is applied by its last call,
+// and so is Muted=false sent with Hold=true.
 type Verbs struct {
 	Mute, Unmute, Deafen, Undeafen, Play *Operation
 	// DeafenName, UndeafenName and PlayName name those calls in errors
@@ -46,11 +47,15 @@ func (v Verbs) Plan(req *participant.UpdateRequest, current *participant.Partici
 	case muted != nil && *muted, holding && muted == nil && (current == nil || !current.Muted):
 		steps = append(steps, Step{Name: "mute", Op: v.Mute, Phase: PhaseSafe, Fields: when(muted != nil, M)})
 	case muted != nil || unholding:
+		// Muted=false with Hold=true is "hold without muting": it is applied
+		// with the hold, by the deafen. Reported alone, the rest sent again
+		// (Hold=true without Muted) would mute.
 		steps = append(steps, Step{Name: "unmute", Op: v.Unmute, Phase: PhaseExposing,
-			Fields: when(muted != nil, M) | when(unholding, H)})
+			Fields: when(muted != nil && !holding, M) | when(unholding, H)})
 	}
 	if holding {
-		steps = append(steps, Step{Name: v.DeafenName, Op: v.Deafen, Phase: PhaseExposing, Fields: H})
+		steps = append(steps, Step{Name: v.DeafenName, Op: v.Deafen, Phase: PhaseExposing,
+			Fields: H | when(muted != nil && !*muted, M)})
 	}
 	if req.AnnounceURL != nil {
 		steps = append(steps, Step{Name: v.PlayName, Op: v.Play, Phase: PhaseAudio,

@@ -37,6 +37,10 @@ type Options struct {
 	// returns or logs (a proxy may echo the Authorization header into a
 	// malformed answer). Nil scrubs nothing.
 	Scrub *scrub.Scrubber
+	// Authorize, when set, mints the Authorization value of every attempt
+	// after the first (whose value is Request.Authorization): a token
+	// signed per request is not sent twice.
+	Authorize func() (string, error)
 	providers.Options
 }
 
@@ -122,6 +126,16 @@ func New(opts Options) *Client {
 		CheckRetry:     c.checkRetry,
 		Backoff:        noWait, // checkRetry waits
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+	}
+	if opts.Authorize != nil {
+		c.rc.PrepareRetry = func(req *http.Request) error {
+			v, err := opts.Authorize()
+			if err != nil {
+				return err
+			}
+			req.Header["Authorization"] = []string{v}
+			return nil
+		}
 	}
 	return c
 }

@@ -93,7 +93,7 @@ func steps(req participant.UpdateRequest, before conformance.Participant) []conf
 		out = append(out, call("mute", http.MethodPost, "Mute/", "{}", 0))
 	case muted != nil || unholding:
 		f := participant.FieldSet(0)
-		if muted != nil {
+		if muted != nil && !holding { // with Hold=true, Muted=false is applied with the hold
 			f |= M
 		}
 		if unholding {
@@ -102,7 +102,11 @@ func steps(req participant.UpdateRequest, before conformance.Participant) []conf
 		out = append(out, call("unmute", http.MethodDelete, "Mute/", "", f))
 	}
 	if holding {
-		out = append(out, call("deaf", http.MethodPost, "Deaf/", "{}", H))
+		f := H
+		if muted != nil && !*muted {
+			f |= M
+		}
+		out = append(out, call("deaf", http.MethodPost, "Deaf/", "{}", f))
 	}
 	if req.AnnounceURL != nil {
 		b, _ := json.Marshal(map[string]string{"url": *req.AnnounceURL})

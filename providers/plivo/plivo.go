@@ -16,7 +16,8 @@
 // that field's). Hold=true without Muted reads the member first and skips
 // the mute when it is muted already, so an update sent again after a
 // partial failure never mutes twice. Hold=true with Muted=false is sent
-// as asked: unmute, then deaf.
+// as asked: unmute, then deaf; Muted is applied only with the deaf, so a
+// failed deaf leaves both to send again (the rest would otherwise mute).
 //
 // The member list is the only read: Fetch and every update's read-back GET
 // the conference (…/Conference/{name}/), which lists every member, and

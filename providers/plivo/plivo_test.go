@@ -24,15 +24,19 @@ import (
 
 // onEmulator is the Plivo adapter against the emulator's Plivo fake, with
 // its demo conference.
-func onEmulator(t *testing.T) (*plivo.Client, *emulator.Vendor) {
+func onEmulator(t *testing.T, retry ...providers.RetryPolicy) (*plivo.Client, *emulator.Vendor) {
 	t.Helper()
+	pol := providers.RetryPolicy{MaxRetries: 0}
+	if len(retry) > 0 {
+		pol = retry[0]
+	}
 	e := emulator.New()
 	v, err := e.Vendor(plivo.Name)
 	require.NoError(t, err)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	c, err := plivo.New(plivo.Config{AuthID: v.Account, AuthToken: v.Credentials[plivo.EnvAuthToken], BaseURL: srv.URL + "/v1",
-		Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		Options: providers.Options{Retry: &pol}})
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c, v
@@ -278,6 +282,38 @@ func TestLoadLimitAnswers429(t *testing.T) {
 // account. The first endpoint fails deaf after mute went through; the
 // router sends only what was not applied, on the other endpoint, which
 // reads the member first and so never mutes again.
+// twoEndpoints is a router over two endpoints of one Plivo fake holding
+// the agent.
+func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
+	t.Helper()
+	fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
+	fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
+	var eps []router.Endpoint
+	for n := 1; n <= 2; n++ {
+		srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
+		t.Cleanup(srv.Close)
+		c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
+			BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		require.NoError(t, err)
+		t.Cleanup(c.CloseIdleConnections)
+		eps = append(eps, router.Endpoint{Updater: c})
+	}
+	r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
+	require.NoError(t, err)
+	return r, fake
+}
+
+// writesByEndpoint lists the fake's writes as "endpoint METHOD verb".
+func writesByEndpoint(fake *vendorfake.Server) []string {
+	var writes []string
+	for i, c := range calls(fake.Requests()) {
+		if !strings.HasPrefix(c, "GET") {
+			writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
+		}
+	}
+	return writes
+}
+
 func TestRouterSendsOnlyTheRest(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -291,34 +327,59 @@ func TestRouterSendsOnlyTheRest(t *testing.T) {
 			[]string{"1 POST Mute", "1 POST Deaf", "2 POST Deaf", "2 POST Play"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
-			fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
-			var eps []router.Endpoint
-			for n := 1; n <= 2; n++ {
-				srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
-				t.Cleanup(srv.Close)
-				c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
-					BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
-				require.NoError(t, err)
-				t.Cleanup(c.CloseIdleConnections)
-				eps = append(eps, router.Endpoint{Updater: c})
-			}
-			r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
-			require.NoError(t, err)
+			r, fake := twoEndpoints(t)
 			fake.Fail(vendorfake.Fault{Endpoint: 1, Delay: time.Nanosecond}) // mute goes through
 			fake.Fail(tc.fault)
 			p, err := r.Update(context.Background(), agent, tc.req)
 			require.NoError(t, err)
 			assert.True(t, p.Muted && p.Hold)
-			var writes []string
-			for i, c := range calls(fake.Requests()) {
-				if !strings.HasPrefix(c, "GET") {
-					writes = append(writes, fmt.Sprint(fake.Requests()[i].Endpoint)+" "+c)
-				}
-			}
+			writes := writesByEndpoint(fake)
 			assert.Equal(t, tc.writes, writes, "never mute again")
 		})
 	}
 }
 
 var muteHoldReq = participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true)}
+
+// TestReadFirstFailureIsNotSent: a hold without Muted reads the member
+// first; when that read fails, even ambiguously (a 503, a reset), nothing
+// of the update was sent, and the error says so: a router then moves on
+// to the next endpoint, announcement included.
+func TestReadFirstFailureIsNotSent(t *testing.T) {
+	hold := participant.UpdateRequest{Hold: participant.Bool(true), AnnounceURL: participant.String(announce)}
+	for name, fault := range map[string]vendorfake.Fault{"503": {Status: http.StatusServiceUnavailable}, "Reset": {Drop: true}} {
+		t.Run(name, func(t *testing.T) {
+			c, v := onEmulator(t)
+			v.Server.Fail(fault)
+			_, err := c.Update(context.Background(), agent, hold)
+			require.Error(t, err)
+			assert.Equal(t, []string{"GET conference"}, calls(v.Server.Requests()))
+			assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
+		})
+	}
+	t.Run("Router", func(t *testing.T) {
+		r, fake := twoEndpoints(t)
+		fake.Fail(vendorfake.Fault{Endpoint: 1, Status: http.StatusServiceUnavailable, Times: -1})
+		_, err := r.Update(context.Background(), agent, hold)
+		require.NoError(t, err, "the read failed on endpoint 1, nothing was sent there: endpoint 2 does it all")
+		writes := writesByEndpoint(fake)
+		assert.Equal(t, []string{"2 POST Mute", "2 POST Deaf", "2 POST Play"}, writes)
+	})
+}
+
+// TestReadFirstSpendsThePlanBudget: the read before a hold is part of the
+// update, so its retries come out of the update's one retry budget, and
+// the error counts its requests.
+func TestReadFirstSpendsThePlanBudget(t *testing.T) {
+	c, v := onEmulator(t, providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
+	v.Server.Fail(vendorfake.Fault{Status: http.StatusServiceUnavailable, Times: 2}) // the read, twice
+	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond})                          // the read
+	v.Server.Fail(vendorfake.Fault{Status: http.StatusServiceUnavailable})           // mute: no retry left
+	_, err := c.Update(context.Background(), agent, participant.UpdateRequest{Hold: participant.Bool(true)})
+	require.Error(t, err)
+	assert.Equal(t, []string{"GET conference", "GET conference", "GET conference", "POST Mute"}, calls(v.Server.Requests()),
+		"1+2 requests for the read, then the update's steps get the retries left: none")
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 4, pe.Attempts, "every request of the update, the read included")
+}

@@ -107,3 +107,20 @@ func TestAppliedUpdateIsNotSentAgain(t *testing.T) {
 	assert.Equal(t, participant.DeliveryApplied, pe.Delivery)
 	assert.Equal(t, []int{1, 0}, []int{first, second}, "sent once, on the first endpoint")
 }
+
+// TestCapabilitiesSayHoldMutes: a router over a carrier whose hold uses its
+// one mute flag (Plivo, Vonage) says so, as that carrier's adapter does, so
+// an app and the live checks read the router's Capabilities as they would
+// the adapter's.
+func TestCapabilitiesSayHoldMutes(t *testing.T) {
+	var calls int
+	plain := participant.Capabilities{Provider: "stub", Fields: participant.NewFieldSet(participant.FieldMuted, participant.FieldHold)}
+	oneFlag := plain
+	oneFlag.HoldMutes = true
+	r := newRouter(t, nil,
+		router.Carrier{Name: "a", Account: "A", Endpoints: []router.Endpoint{{Updater: appliedUpdater{plain, &calls}}}},
+		router.Carrier{Name: "b", Account: "B", Endpoints: []router.Endpoint{{Updater: appliedUpdater{oneFlag, &calls}}}})
+	assert.True(t, r.Capabilities().HoldMutes)
+	r = newRouter(t, nil, router.Carrier{Name: "a", Account: "A", Endpoints: []router.Endpoint{{Updater: appliedUpdater{plain, &calls}}}})
+	assert.False(t, r.Capabilities().HoldMutes)
+}

@@ -192,6 +192,7 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 		r.caps.Readable &= c.caps.Readable // read back wherever the call lives
 		r.caps.Ops |= c.caps.Ops
 		r.caps.Labels = r.caps.Labels || c.caps.Labels
+		r.caps.HoldMutes = r.caps.HoldMutes || c.caps.HoldMutes // hold may mute where the call lives
 		if c.caps.Provider != r.caps.Provider {
 			r.caps.Provider = Name
 		}

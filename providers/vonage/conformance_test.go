@@ -138,7 +138,7 @@ func steps(req participant.UpdateRequest, _ conformance.Participant) []conforman
 		out = append(out, put("mute", 0))
 	case muted != nil || unholding:
 		f := participant.FieldSet(0)
-		if muted != nil {
+		if muted != nil && !holding { // with Hold=true, Muted=false is applied with the hold
 			f |= M
 		}
 		if unholding {
@@ -147,7 +147,11 @@ func steps(req participant.UpdateRequest, _ conformance.Participant) []conforman
 		out = append(out, put("unmute", f))
 	}
 	if holding {
-		out = append(out, put("earmuff", H))
+		f := H
+		if muted != nil && !*muted {
+			f |= M
+		}
+		out = append(out, put("earmuff", f))
 	}
 	if req.AnnounceURL != nil {
 		b, _ := json.Marshal(map[string]any{"stream_url": []string{*req.AnnounceURL}, "loop": 1})

@@ -3,9 +3,12 @@ package vonage
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
@@ -121,7 +124,14 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 		file = env.Get("private_key_file", EnvPrivateKeyPath, "or set "+EnvPrivateKey+" to the PEM, or the private_key_file parameter")
 	}
 	if file != "" {
+		if strings.Contains(file, "-----BEGIN") {
+			return nil, adapter.ConfigError(Name, "private_key_file", "must name a PEM file, not hold the key") // never echoed
+		}
 		if cfg.PrivateKey, err = os.ReadFile(file); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is the caller's own: not repeated
+			}
 			return nil, adapter.ConfigError(Name, "private_key_file", "cannot be read: "+err.Error())
 		}
 	}

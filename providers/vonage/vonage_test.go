@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,7 +36,9 @@ func onEmulator(t *testing.T, cfg vonage.Config) (*vonage.Client, *emulator.Vend
 	if cfg.PrivateKey == nil {
 		cfg.PrivateKey = []byte(vonagetest.DemoPrivateKey)
 	}
-	cfg.Options.Retry = &providers.RetryPolicy{MaxRetries: 0}
+	if cfg.Options.Retry == nil {
+		cfg.Options.Retry = &providers.RetryPolicy{MaxRetries: 0}
+	}
 	c, err := vonage.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
@@ -99,6 +102,28 @@ func TestTokenPerRequest(t *testing.T) {
 	var e *participant.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "unauthorized", e.VendorCode)
+}
+
+// TestTokenPerAttempt: a request the adapter sends again (after a 429, a
+// reset) carries a new token, not the first attempt's: a token reused
+// past its short exp would be refused.
+func TestTokenPerAttempt(t *testing.T) {
+	c, v := onEmulator(t, vonage.Config{Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 2,
+		WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
+	v.Server.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
+	v.Server.Fail(vendorfake.Fault{Drop: true})
+	_, err := c.Update(context.Background(), leg, participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.NoError(t, err)
+	reqs := v.Server.Requests()
+	require.Len(t, reqs, 3, "429, reset, then 204")
+	jtis := map[string]bool{}
+	for _, r := range reqs {
+		claims := jwt.MapClaims{}
+		_, _, err := jwt.NewParser().ParseUnverified(r.Header.Get("Authorization")[len("Bearer "):], claims)
+		require.NoError(t, err)
+		jtis[claims["jti"].(string)] = true
+	}
+	assert.Len(t, jtis, 3, "a new token for every attempt")
 }
 
 func TestStateCannotBeReadOrFiltered(t *testing.T) {
@@ -178,6 +203,13 @@ func TestOpenerKeyFromFileOrEnvironment(t *testing.T) {
 	assert.Error(t, err, "no parameter takes the key itself")
 	_, err = providers.Open(context.Background(), "vonage://?account=nope")
 	assert.ErrorContains(t, err, "account")
+
+	// The key put in private_key_file by mistake is refused, never echoed.
+	_, err = providers.Open(context.Background(), "vonage://?account="+app+"&private_key_file="+url.QueryEscape(vonagetest.DemoPrivateKey))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "private_key_file")
+	assert.NotContains(t, err.Error(), "PRIVATE KEY")
+	assert.NotContains(t, fmt.Sprintf("%+v", err), vonagetest.DemoPrivateKey[40:80])
 }
 
 // TestLoadLimitAnswers429: the emulator's per-application limit (read
