@@ -28,6 +28,8 @@ import (
 	"errors"
 	"iter"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/carrierkit/carrierkit/participant"
@@ -83,10 +85,16 @@ func And(filters ...Filter) Filter {
 // Options select the participants and bound the work.
 type Options struct {
 	// Except leaves out these participants, each a call id or a label.
-	// Where the carrier can fetch, each is first looked up (a label
+	// Each is first looked up: fetched where the carrier can fetch (a label
 	// resolves to its call id, for carriers whose list does not report
-	// labels); one not found leaves no one out.
+	// labels), else matched against a listing of the conference. A name
+	// that matches no participant fails the batch with ErrInvalidArgument,
+	// naming each such name, before any update is sent: a typo must not
+	// reach the participant it was meant to spare.
 	Except []string
+	// AllowMissingExcept lets an Except name that matches no participant
+	// leave no one out instead of failing the batch.
+	AllowMissingExcept bool
 	// Filter, when set, must also select a participant.
 	Filter Filter
 	// List narrows and pages the listing (server-side filters where the
@@ -186,7 +194,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	if retries == 0 {
 		retries = DefaultRateLimitRetries
 	}
-	except, err := resolve(ctx, u, conf, opts.Except, lim, retries)
+	except, err := resolve(ctx, u, conf, opts, lim, retries)
 	if err != nil {
 		return err
 	}
@@ -433,13 +441,22 @@ func notAttempted(p *participant.Participant, cause error) Result {
 }
 
 // resolve returns the set of call ids and labels to leave out: each name,
-// and the call id it names where the carrier can fetch it. A rate-limited
-// lookup pauses the limiter and is sent again, up to retries times, as an
-// update is.
-func resolve(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, names []string,
+// and the call id it names. Where the carrier can fetch, each name is
+// looked up; a rate-limited lookup pauses the limiter and is sent again,
+// up to retries times, as an update is. Where it cannot, the names are
+// matched against one listing. A name that matches no participant is an
+// ErrInvalidArgument naming every such name, unless opts allow it.
+func resolve(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
 	lim *Limiter, retries int) (map[string]bool, error) {
-	set := make(map[string]bool, 2*len(names))
-	for _, name := range names {
+	set := make(map[string]bool, 2*len(opts.Except))
+	var missing []string
+	if len(opts.Except) > 0 && !u.Capabilities().Can(participant.OpFetch) {
+		var err error
+		if missing, err = matchListed(ctx, u, conf, opts, lim, set); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range opts.Except {
 		set[name] = true
 		if !u.Capabilities().Can(participant.OpFetch) {
 			continue
@@ -458,11 +475,57 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 		switch {
 		case err == nil:
 			set[p.CallID] = true
-		case !errors.Is(err, participant.ErrNotFound):
+		case errors.Is(err, participant.ErrNotFound):
+			missing = append(missing, name)
+		default:
 			return nil, err
 		}
 	}
+	if len(missing) > 0 && !opts.AllowMissingExcept {
+		quoted := make([]string, len(missing))
+		for i, m := range missing {
+			quoted[i] = strconv.Quote(m)
+		}
+		return nil, &participant.Error{Code: participant.CodeInvalidArgument, Op: "update", Field: "Except",
+			Message: "matches no participant of the conference, by call id or label: " + strings.Join(quoted, ", ") +
+				" (nothing was sent; set AllowMissingExcept to leave no one out for such a name)"}
+	}
 	return set, nil
+}
+
+// matchListed lists conf once (under one limiter slot) and returns the
+// Except names no listed participant has as call id or label; the call ids
+// of the others go into set.
+func matchListed(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
+	lim *Limiter, set map[string]bool) ([]string, error) {
+	if err := lim.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer lim.Release()
+	want := map[string]bool{}
+	for _, name := range opts.Except {
+		want[name] = true
+	}
+	found := map[string]bool{}
+	for p, err := range participant.List(ctx, u, conf, participant.ListOptions{PageSize: opts.List.PageSize}) {
+		if err != nil {
+			lim.Observe(err)
+			return nil, err
+		}
+		for _, k := range []string{p.CallID, p.Label} {
+			if k != "" && want[k] {
+				found[k] = true
+				set[p.CallID] = true
+			}
+		}
+	}
+	var missing []string
+	for _, name := range opts.Except {
+		if !found[name] {
+			missing = append(missing, name)
+		}
+	}
+	return missing, nil
 }
 
 // fetch reads ref under a slot already acquired, and gives the slot back

@@ -188,7 +188,7 @@ func TestUpdateAllExcept(t *testing.T) {
 		t.Run(fmt.Sprintf("list reports labels: %v", labels), func(t *testing.T) {
 			c := newCarrier(10, labels)
 			rs, err := batch.UpdateAll(context.Background(), c, conf, mute,
-				batch.Options{Except: []string{"agent", "CA05", "nobody"}, Concurrency: 4})
+				batch.Options{Except: []string{"agent", "CA05"}, Concurrency: 4})
 			require.NoError(t, err)
 			assert.Equal(t, []string{"CA01", "CA02", "CA03", "CA04", "CA06", "CA07", "CA08", "CA09"}, calls(rs), "listing order")
 			for _, r := range rs {
@@ -200,6 +200,48 @@ func TestUpdateAllExcept(t *testing.T) {
 			assert.False(t, m["CA05"], "by call id")
 			assert.True(t, m["CA09"])
 			assert.Empty(t, batch.Failed(rs))
+		})
+	}
+}
+
+// noFetch is a carrier that can list but not fetch: Except names are
+// matched against a listing.
+type noFetch struct{ *carrier }
+
+func (n noFetch) Capabilities() participant.Capabilities {
+	caps := n.carrier.Capabilities()
+	caps.Ops = participant.NewOpSet(participant.OpList)
+	return caps
+}
+
+// TestExceptTypoFailsBatch: an Except name that matches no participant (a
+// typo of the name to spare) fails the batch before any update is sent,
+// naming each unmatched name; AllowMissingExcept keeps the old behaviour.
+func TestExceptTypoFailsBatch(t *testing.T) {
+	for name, mk := range map[string]func(c *carrier) participant.Updater{
+		"fetch":          func(c *carrier) participant.Updater { return c },
+		"list, no fetch": func(c *carrier) participant.Updater { return noFetch{c} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newCarrier(10, false)
+			rs, err := batch.UpdateAll(context.Background(), mk(c), conf, mute,
+				batch.Options{Except: []string{"agnet", "CA05", "CA99"}, Concurrency: 4})
+			require.ErrorIs(t, err, participant.ErrInvalidArgument)
+			assert.Contains(t, err.Error(), `"agnet"`)
+			assert.Contains(t, err.Error(), `"CA99"`)
+			assert.NotContains(t, err.Error(), `"CA05"`, "CA05 matched")
+			var pe *participant.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "Except", pe.Field)
+			assert.Empty(t, rs)
+			assert.Empty(t, c.updates, "no update sent")
+			assert.False(t, c.muted()["CA00"], "the agent is spared")
+
+			c = newCarrier(10, false)
+			rs, err = batch.UpdateAll(context.Background(), mk(c), conf, mute,
+				batch.Options{Except: []string{"agnet", "CA05"}, AllowMissingExcept: true})
+			require.NoError(t, err)
+			assert.Len(t, rs, 9, "opted in: the typo leaves no one out")
 		})
 	}
 }

@@ -51,7 +51,9 @@ func carrierctl(b *testing.B) string {
 			return
 		}
 		carrierctlBin = filepath.Join(dir, "carrierctl")
-		if out, err := exec.Command("go", "build", "-o", carrierctlBin, "github.com/carrierkit/carrierkit/cmd/carrierctl").CombinedOutput(); err != nil {
+		build := exec.Command("go", "build", "-o", carrierctlBin, "./cmd/carrierctl")
+		build.Dir = ".." // in the main module: carrierctl's own dependencies are in its go.sum, not this one's
+		if out, err := build.CombinedOutput(); err != nil {
 			carrierctlErr = fmt.Errorf("go build carrierctl: %v\n%s", err, out)
 		}
 	})
@@ -68,7 +70,7 @@ type emulator struct {
 
 func startEmulator(b *testing.B, args ...string) *emulator {
 	b.Helper()
-	cmd := exec.Command(carrierctl(b), append([]string{"emulate", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(carrierctl(b), append([]string{"emulate", "--listen", "127.0.0.1:0", "--output", "jsonl"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -164,7 +166,9 @@ func (e *emulator) updateAllLog(b *testing.B, conf string, env []string, args ..
 	}
 	var out struct {
 		Updated, Failed int
-		Results         []struct{ Error string }
+		Results         []struct {
+			Error *struct{ Message string } // carrierctl's error report
+		}
 	}
 	if jerr := json.Unmarshal(stdout.Bytes(), &out); jerr != nil {
 		b.Fatalf("update --all %v: %v, %v\n%s", args, err, jerr, stderr.String())
@@ -172,11 +176,11 @@ func (e *emulator) updateAllLog(b *testing.B, conf string, env []string, args ..
 	surfaced := 0
 	for _, r := range out.Results {
 		switch {
-		case r.Error == "":
-		case strings.Contains(r.Error, "HTTP 429"):
+		case r.Error == nil:
+		case strings.Contains(r.Error.Message, "HTTP 429"):
 			surfaced++
 		default:
-			b.Fatalf("update --all: %s", r.Error)
+			b.Fatalf("update --all: %s", r.Error.Message)
 		}
 	}
 	return took, surfaced, stderr.String()

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
@@ -23,20 +21,24 @@ func conferenceSynopsis() string {
 
 // allFlags are update's whole-conference flags.
 type allFlags struct {
-	fs          *flag.FlagSet
-	all         bool
-	except      []string
-	concurrency int
+	fs           *flag.FlagSet
+	all          bool
+	except       []string
+	allowMissing bool
+	concurrency  int
+	progress     *progressFlags
 }
 
 func addAllFlags(fs *flag.FlagSet) *allFlags {
 	a := &allFlags{fs: fs}
 	fs.BoolVar(&a.all, "all", false, "update every participant of the conference (instead of --call)")
-	fs.Func("except", "with --all, leave out this call `id or label` (repeatable)", func(s string) error {
+	fs.Func("except", "with --all, leave out this call `id or label` (repeatable); one that matches no participant fails the\nbatch before anything is sent", func(s string) error {
 		a.except = append(a.except, s)
 		return nil
 	})
+	fs.BoolVar(&a.allowMissing, "allow-missing-except", false, "with --all, let an --except that matches no participant leave no one out instead of failing")
 	fs.IntVar(&a.concurrency, "concurrency", batch.DefaultConcurrency, "with --all, `N` requests in flight at most")
+	a.progress = addProgressFlags(fs)
 	return a
 }
 
@@ -47,7 +49,7 @@ func (a *allFlags) set(name string) bool {
 	return given
 }
 
-// open opens the carrier for a whole-conference command, with a timeout.
+// openConference opens the carrier for a whole-conference command, with a timeout.
 func (t *target) openConference(ctx context.Context, stderr io.Writer) (participant.Updater, participant.ConferenceRef, context.Context, func(), error) {
 	log := newLogger(t.verbose, stderr)
 	u, ref, err := t.open(ctx, log)
@@ -59,49 +61,61 @@ func (t *target) openConference(ctx context.Context, stderr io.Writer) (particip
 	return u, ref.ConferenceRef(), ctx, func() { cancel(); _ = log.Sync() }, nil
 }
 
+// listPageSize is list's page size when --page-size is not given: few,
+// large pages (Twilio's maximum; an adapter asks for no more than its
+// carrier's).
+const listPageSize = batch.DefaultPageSize
+
 func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("list", "list "+conferenceSynopsis()+" [--muted B] [--hold B] [--coaching B] [--page-size N]\n\n"+
-		"Prints the conference's participants, page after page: a table (--output table) or a\n"+
-		"JSON array. The filters keep only the participants in that state.")
-	t := addTarget(fs)
-	t.noCall = true
+		"Prints the conference's participants as they are listed, page after page: table rows,\n"+
+		"a JSON array (--output json) or one JSON object a line (--output jsonl). The filters keep\n"+
+		"only the participants in that state.")
+	t := addConferenceTarget(fs)
 	var opts participant.ListOptions
 	fs.Var(boolFlag{&opts.Muted}, "muted", "only the muted (`true`) or the unmuted (false)")
 	fs.Var(boolFlag{&opts.Hold}, "hold", "only those on hold (`true`) or not (false)")
 	fs.Var(boolFlag{&opts.Coaching}, "coaching", "only the coaches (`true`) or the others (false)")
-	fs.IntVar(&opts.PageSize, "page-size", 0, "participants a page, where the carrier takes it (`N`; 0: the carrier's default)")
+	fs.IntVar(&opts.PageSize, "page-size", listPageSize, "participants a page, where the carrier takes it (`N`; the carrier's maximum if smaller)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	if opts.PageSize < 0 {
-		return usagef("--page-size must not be negative")
+	if opts.PageSize < 1 {
+		return usagef("--page-size must be at least 1")
 	}
 	u, conf, ctx, done, err := t.openConference(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer done()
-	var ps []*participant.Participant
+	var all []*participant.Participant
+	table := newStreamTable(stdout, []string{"CALL_ID", "LABEL", "STATUS", "MUTED", "HOLD", "COACHING"}, 34, 12, 9, 5, 5)
 	for p, err := range participant.List(ctx, u, conf, opts) {
+		if err != nil {
+			return t.wrap(err)
+		}
+		switch t.output {
+		case outputJSON:
+			all = append(all, p)
+		case outputJSONL:
+			err = writeJSON(stdout, outputJSONL, p)
+		default:
+			err = table.row(p.CallID, p.Label, string(p.Status), strconv.FormatBool(p.Muted), strconv.FormatBool(p.Hold), strconv.FormatBool(p.Coaching))
+		}
 		if err != nil {
 			return err
 		}
-		ps = append(ps, p)
 	}
-	if t.output == "json" {
-		if ps == nil {
-			ps = []*participant.Participant{}
+	switch t.output {
+	case outputJSON:
+		if all == nil {
+			all = []*participant.Participant{}
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ps)
+		return writeJSON(stdout, outputJSON, all)
+	case outputJSONL:
+		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CALL_ID\tLABEL\tSTATUS\tMUTED\tHOLD\tCOACHING")
-	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%t\t%t\n", p.CallID, dash(p.Label), p.Status, p.Muted, p.Hold, p.Coaching)
-	}
-	return tw.Flush()
+	return table.flush()
 }
 
 func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -118,20 +132,47 @@ func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer done()
 	if err := participant.Remove(ctx, u, conf.Participant(t.call)); err != nil {
-		return err
+		return t.wrap(err)
 	}
-	if t.output == "json" {
-		return json.NewEncoder(stdout).Encode(map[string]any{"call": t.call, "removed": true})
+	if t.output.isJSON() {
+		return writeJSON(stdout, t.output, removed{CallID: t.call, Removed: true})
 	}
-	_, err = fmt.Fprintf(stdout, "removed %s\n", t.call)
-	return err
+	return keyValues(stdout, [][2]string{{"call_id", t.call}, {"removed", "true"}})
+}
+
+// removed is what remove prints.
+type removed struct {
+	CallID  string `json:"call_id"`
+	Removed bool   `json:"removed"`
+}
+
+// resultLine is one participant's outcome as update --all prints it.
+type resultLine struct {
+	CallID      string                   `json:"call_id"`
+	Label       string                   `json:"label,omitempty"`
+	OK          bool                     `json:"ok"`
+	RateLimited int                      `json:"rate_limited,omitempty"`
+	Error       *errorReport             `json:"error,omitempty"`
+	Participant *participant.Participant `json:"participant,omitempty"`
+}
+
+// batchSummary ends update --all's output.
+type batchSummary struct {
+	Updated     int          `json:"updated"`
+	Failed      int          `json:"failed"`
+	RateLimited int          `json:"rate_limited"`
+	Results     []resultLine `json:"results,omitempty"`
 }
 
 // updateAll runs update --all: a batch over the conference, one line per
-// participant, an error if any failed.
+// participant as each completes, an error if any failed.
 func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req participant.UpdateRequest, a *allFlags) error {
 	if a.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
+	}
+	show, err := a.progress.enabled(stderr)
+	if err != nil {
+		return err
 	}
 	u, conf, ctx, done, err := t.openConference(ctx, stderr)
 	if err != nil {
@@ -139,63 +180,100 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 	}
 	defer done()
 	defer t.closeCoordination()
-	results, err := batch.UpdateAll(ctx, u, conf, req, batch.Options{Except: a.except, Concurrency: a.concurrency,
-		Limiter: t.sharedLimiter(a.concurrency)})
-	if perr := printResults(stdout, string(t.output), results); perr != nil {
+	// The --config file's shared limiter (coordination.redis), else one
+	// of this process: the bar shows its current limit either way.
+	lim := t.sharedLimiter(a.concurrency)
+	if lim == nil {
+		lim = batch.NewLimiter(a.concurrency)
+	}
+	counts := &batchCounts{}
+	counted := &countingUpdater{Updater: u, counts: counts}
+	var bar *progress
+	if show {
+		bar = newProgress(stderr, stdout, 0, func() string { return "update --all" },
+			func() string { return counts.status(lim.Limit) })
+		counted.listed = func(n int64) { bar.setTotal(n, false) }
+	}
+	out := bar.out(stdout)
+	table := newStreamTable(out, []string{"CALL_ID", "LABEL", "RESULT"}, 34, 14)
+	var (
+		sum       batchSummary
+		firstFail *batch.Result
+		writeErr  error
+	)
+	err = batch.Each(ctx, counted, conf, req, batch.Options{Except: a.except, AllowMissingExcept: a.allowMissing, Limiter: lim},
+		func(_ int, r batch.Result) {
+			counts.done.Add(1)
+			bar.increment()
+			line := resultLine{CallID: r.Call, Label: r.Label, OK: r.Err == nil, RateLimited: r.RateLimited, Participant: r.Participant}
+			sum.RateLimited += r.RateLimited
+			if r.Err != nil {
+				counts.failed.Add(1)
+				sum.Failed++
+				rep := reportOf(explain(r.Err, req))
+				line.Error = &rep
+				if firstFail == nil {
+					firstFail = &r
+				}
+			} else {
+				sum.Updated++
+			}
+			if writeErr != nil {
+				return
+			}
+			switch t.output {
+			case outputJSON:
+				sum.Results = append(sum.Results, line)
+			case outputJSONL:
+				writeErr = writeJSON(out, outputJSONL, struct {
+					Type string `json:"type"`
+					resultLine
+				}{"result", line})
+			default:
+				result := "ok"
+				if line.Error != nil {
+					result = line.Error.Message
+				}
+				writeErr = table.row(line.CallID, line.Label, result)
+			}
+		})
+	bar.stop()
+	table.w = stdout // the bar is gone: what is left goes straight to stdout
+	if writeErr != nil {
+		return writeErr
+	}
+	if err != nil && sum.Updated+sum.Failed == 0 {
+		return t.wrap(err) // refused before anything was sent, or the listing failed at once
+	}
+	if perr := printSummary(stdout, t.output, table, sum); perr != nil {
 		return perr
 	}
 	if err != nil {
-		return err
+		return t.wrap(err)
 	}
-	if failed := batch.Failed(results); len(failed) > 0 {
-		return fmt.Errorf("%d of %d updates failed; first, %s: %w", len(failed), len(results), failed[0].Call, failed[0].Err)
+	if firstFail != nil {
+		return fmt.Errorf("%d of %d updates failed; first, %s: %w", sum.Failed, sum.Failed+sum.Updated, firstFail.Call, explain(firstFail.Err, req))
 	}
 	return nil
 }
 
-// resultLine is one participant's outcome as update --all prints it.
-type resultLine struct {
-	Call        string                   `json:"call"`
-	Label       string                   `json:"label,omitempty"`
-	OK          bool                     `json:"ok"`
-	Error       string                   `json:"error,omitempty"`
-	Participant *participant.Participant `json:"participant,omitempty"`
-}
-
-func printResults(w io.Writer, format string, results []batch.Result) error {
-	lines := make([]resultLine, len(results))
-	failed := 0
-	for i, r := range results {
-		lines[i] = resultLine{Call: r.Call, Label: r.Label, OK: r.Err == nil, Participant: r.Participant}
-		if r.Err != nil {
-			lines[i].Error = r.Err.Error()
-			failed++
+// printSummary ends update --all's output with the counts.
+func printSummary(w io.Writer, format outputFlag, table *streamTable, sum batchSummary) error {
+	switch format {
+	case outputJSON:
+		if sum.Results == nil {
+			sum.Results = []resultLine{}
 		}
+		return writeJSON(w, outputJSON, sum)
+	case outputJSONL:
+		return writeJSON(w, outputJSONL, struct {
+			Type string `json:"type"`
+			batchSummary
+		}{"summary", sum})
 	}
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"updated": len(results) - failed, "failed": failed, "results": lines})
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CALL_ID\tLABEL\tRESULT")
-	for _, l := range lines {
-		result := "ok"
-		if !l.OK {
-			result = l.Error
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", l.Call, dash(l.Label), result)
-	}
-	if err := tw.Flush(); err != nil {
+	if err := table.flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "updated "+strconv.Itoa(len(results)-failed)+", failed "+strconv.Itoa(failed))
+	_, err := fmt.Fprintf(w, "updated %d, failed %d, rate-limited %d\n", sum.Updated, sum.Failed, sum.RateLimited)
 	return err
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

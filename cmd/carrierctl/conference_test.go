@@ -25,7 +25,7 @@ import (
 func startEmulateCommand(t *testing.T, extra ...string) map[string]vendor {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0"}, extra...)...)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0", "--output", "jsonl"}, extra...)...)
 	cmd.Env = cleanEnv(nil)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -73,7 +73,7 @@ func readsMuted(t *testing.T, v vendor) bool {
 
 func listParticipants(t *testing.T, v vendor, extra ...string) []participant.Participant {
 	t.Helper()
-	r := carrierctl(t, v.Credentials, append([]string{"list"}, v.conferenceArgs(extra...)...)...)
+	r := carrierctl(t, v.Credentials, append([]string{"list", "--output", "json"}, v.conferenceArgs(extra...)...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	var ps []participant.Participant
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &ps), r.stdout)
@@ -99,7 +99,7 @@ func TestMuteAllButAgent(t *testing.T) {
 				"--muted", "true", "--output", "table"}, v.conferenceArgs()...)...)
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Empty(t, r.stderr)
-			assert.Contains(t, r.stdout, "updated 199, failed 0")
+			assert.Contains(t, r.stdout, "updated 199, failed 0, rate-limited 0")
 			assert.Equal(t, 1+199+1, strings.Count(r.stdout, "\n"), "a header, one line per participant, the summary")
 			assert.NotContains(t, r.stdout, v.Participants[0].Call, "the agent is not in the summary")
 
@@ -137,10 +137,14 @@ func TestUpdateAllFailures(t *testing.T) {
 	// update is answered 400 21220.
 	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: time.Millisecond}))
 	require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Status: 400, Code: "21220", Times: -1}))
-	r := carrierctl(t, tw.Credentials, append([]string{"update", "--all", "--muted", "true"}, tw.conferenceArgs()...)...)
+	r := carrierctl(t, tw.Credentials, append([]string{"update", "--all", "--muted", "true", "--output", "json"}, tw.conferenceArgs()...)...)
 	assert.Equal(t, exitFailure, r.code, "non-zero when updates failed: %s", r.stderr)
-	assert.Contains(t, r.stderr, "carrierctl update: 5 of 5 updates failed; first, CA")
-	assert.Contains(t, r.stderr, "code 21220")
+	var e1 struct{ Error errorReport }
+	require.NoError(t, json.Unmarshal([]byte(r.stderr), &e1), r.stderr)
+	assert.Contains(t, e1.Error.Message, "5 of 5 updates failed; first, CA")
+	assert.Contains(t, e1.Error.Message, "code 21220")
+	assert.Equal(t, "failed_precondition", e1.Error.Code, "the first failure's code")
+	assert.Equal(t, exitFailure, e1.Error.ExitCode)
 	var out struct {
 		Updated, Failed int
 		Results         []resultLine
@@ -149,7 +153,9 @@ func TestUpdateAllFailures(t *testing.T) {
 	assert.Equal(t, 0, out.Updated)
 	assert.Equal(t, 5, out.Failed)
 	require.Len(t, out.Results, 5)
-	assert.Contains(t, out.Results[0].Error, "21220")
+	require.NotNil(t, out.Results[0].Error)
+	assert.Contains(t, out.Results[0].Error.Message, "21220")
+	assert.NotEmpty(t, out.Results[0].CallID)
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
 }
 
@@ -160,7 +166,7 @@ func TestRemoveCommand(t *testing.T) {
 			args := append([]string{"remove", "--output", "table"}, v.args()...)
 			r := carrierctl(t, v.Credentials, args...)
 			require.Equal(t, 0, r.code, r.stderr)
-			assert.Equal(t, "removed agent\n", r.stdout)
+			assert.Equal(t, "call_id  agent\nremoved  true\n", r.stdout)
 			reqs := requests(t, e, v.name)
 			assert.Equal(t, "DELETE", reqs[len(reqs)-1].Method)
 			assert.Len(t, listParticipants(t, v), 1, "the customer is left")
@@ -177,11 +183,12 @@ func TestConferenceUsageErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{[]string{"list", "--provider", "twilio", "--conference", "c", "--call", "x"}, "--call names one participant"},
-		{[]string{"update", "--provider", "twilio", "--conference", "c", "--except", "agent", "--call", "x", "--muted", "true"}, "--except and --concurrency go with --all"},
+		{[]string{"list", "--provider", "twilio", "--conference", "c", "--call", "x"}, "--call: unknown flag"},
+		{[]string{"update", "--provider", "twilio", "--conference", "c", "--except", "agent", "--call", "x", "--muted", "true"}, "--except goes with --all"},
+		{[]string{"update", "--provider", "twilio", "--conference", "c", "--allow-missing-except", "--call", "x", "--muted", "true"}, "--allow-missing-except goes with --all"},
 		{[]string{"update", "--all", "--provider", "twilio", "--conference", "c", "--call", "x", "--muted", "true"}, "--call names one participant"},
 		{[]string{"update", "--all", "--concurrency", "0", "--provider", "twilio", "--conference", "c", "--muted", "true"}, "--concurrency must be at least 1"},
-		{[]string{"list", "--provider", "twilio", "--conference", "c", "--page-size", "-1"}, "--page-size must not be negative"},
+		{[]string{"list", "--provider", "twilio", "--conference", "c", "--page-size", "0"}, "--page-size must be at least 1"},
 		{[]string{"remove", "--provider", "twilio", "--conference", "c"}, "--call is required"},
 		{[]string{"emulate", "--participants", "-1"}, "participants: want a count >= 0"},
 	}
@@ -190,4 +197,24 @@ func TestConferenceUsageErrors(t *testing.T) {
 		assert.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
 		assert.Contains(t, r.stderr, tc.stderr, tc.args)
 	}
+}
+
+// TestExceptTypo: a typo in --except fails the whole batch with exit 2,
+// naming the name, before any update is sent; --allow-missing-except
+// keeps the old behaviour (the typo leaves no one out).
+func TestExceptTypo(t *testing.T) {
+	e, tw, _ := startEmulator(t)
+	require.NoError(t, e.SeedParticipants(5))
+	r := carrierctl(t, tw.Credentials, append([]string{"update", "--all", "--except", "agnet", "--muted", "true"}, tw.conferenceArgs()...)...)
+	assert.Equal(t, exitInvalid, r.code, r.stderr)
+	assert.Contains(t, r.stderr, `--except: matches no participant of the conference, by call id or label: "agnet"`)
+	assert.Empty(t, r.stdout)
+	for _, req := range requests(t, e, "twilio") {
+		assert.Equal(t, "GET", req.Method, "nothing but the lookup was sent: %s %s", req.Method, req.Path)
+	}
+
+	r = carrierctl(t, tw.Credentials, append([]string{"update", "--all", "--except", "agnet", "--muted", "true",
+		"--allow-missing-except"}, tw.conferenceArgs()...)...)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "updated 5, failed 0")
 }

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -17,6 +21,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/providers/router"
 )
 
 // The example report in docs/conformance-example is generated against the
@@ -36,13 +41,6 @@ func (f *profileFlag) Set(s string) error {
 
 func (f *profileFlag) String() string { return string(*f) }
 
-// checksFailed is the error of a run in which a check failed.
-type checksFailed struct{ ids []string }
-
-func (e checksFailed) Error() string {
-	return fmt.Sprintf("%d check(s) failed: %s", len(e.ids), strings.Join(e.ids, ", "))
-}
-
 // conformanceOptions are the flags beyond the target's.
 type conformanceOptions struct {
 	call2                  string
@@ -52,6 +50,7 @@ type conformanceOptions struct {
 	specs                  string
 	now                    func() time.Time // the report's date; tests fix it
 	transport              http.RoundTripper
+	progress               *progressFlags
 }
 
 func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,7 +60,14 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		"--call (a call id, or a label to also check label addressing) and prints a table. Every change\n"+
 		"is undone and the undo verified; remove runs only with --call2 and --allow-remove. Exit status\n"+
 		"0 only when every check run passed (certification needs every core check to pass); 1 when a\n"+
-		"check failed; 2 for a usage error. --timeout bounds each check.")
+		"check failed; 2 for a usage error; 6 when the endpoint does not answer like the carrier's API\n"+
+		"(reported once, as the cause, before any check). --timeout bounds each check. Rows are\n"+
+		"printed as each check ends (--output jsonl: one JSON line each); the current check is\n"+
+		"shown on stderr when it is a terminal.\n\n"+
+		"With --config, --carrier names the carrier to certify; without it the carrier is the one\n"+
+		"the account or the ids identify, and carrierctl refuses when they fit several.\n"+
+		"The specs are found in --specs, else $CARRIERKIT_SPECS, else shared/specs beside the\n"+
+		"carrierkit module carrierctl was built from (never the current directory alone).")
 	t := addTarget(fs)
 	o := conformanceOptions{profile: profileFlag(live.ProfileCore), now: time.Now}
 	fs.StringVar(&o.call2, "call2", "", "a second participant's call `id` in the conference: coached by the Coaching check, removed with --allow-remove")
@@ -70,7 +76,8 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&o.junit, "junit", "", "write JUnit XML to `file`")
 	fs.StringVar(&o.jsonFile, "json", "", "write JSON lines (manifest, one line per check, latencies) to `file`")
 	fs.StringVar(&o.trans, "transcript", "", "write every request and answer, credentials redacted, to `dir` (one file per check)")
-	fs.StringVar(&o.specs, "specs", "", "`dir` holding the vendors' OpenAPI specs (default $CARRIERKIT_SPECS, else ../shared/specs beside the module)")
+	fs.StringVar(&o.specs, "specs", "", "`dir` holding the vendors' OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl's module)")
+	o.progress = addProgressFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -81,12 +88,26 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 	if o.allowRemove && o.call2 == "" {
 		return usagef("--allow-remove needs --call2 (the participant to remove)")
 	}
+	if o.specs != "" {
+		if st, err := os.Stat(o.specs); err != nil || !st.IsDir() {
+			return usagef("--specs: %s is not a directory", o.specs)
+		}
+	}
+	show, err := o.progress.enabled(stderr)
+	if err != nil {
+		return err
+	}
 	log := newLogger(t.verbose, stderr)
 	defer func() { _ = log.Sync() }()
 	// Open once to check the flags and learn the provider; nothing is sent.
 	u, ref, err := t.open(ctx, log)
 	if err != nil {
 		return err
+	}
+	if t.file != "" && t.carrier == "" {
+		if u, ref, err = o.pickCarrier(ctx, t, u, log); err != nil {
+			return err
+		}
 	}
 	caps := u.Capabilities()
 	if o.profile == profileFlag(live.ProfileFull) && o.call2 == "" && caps.Supports(participant.FieldCoaching) {
@@ -113,45 +134,127 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		env.Second.Call = o.call2
 	}
 	var specs []live.SpecRef
-	env.ValidateResponse, env.SpecNote, specs = o.loadSpec(caps.Provider)
-	run, err := live.RunChecks(ctx, env)
+	if env.ValidateResponse, env.SpecNote, specs, err = o.loadSpec(caps.Provider); err != nil {
+		return err
+	}
+	s, err := live.NewSession(env)
 	if err != nil {
 		return err
 	}
+	checks := s.Checks()
+	run := &live.Run{Profile: s.Profile(), Capabilities: s.Capabilities(), Recorder: s.Recorder()}
 	rep := live.NewReport(run, o.now())
 	rep.Manifest.Carrier = t.carrier
 	rep.Manifest.Specs = specs
-	if err := o.write(rep, run.Recorder, stdout); err != nil {
+	var (
+		bar     *progress
+		current atomic.Value
+		probed  bool
+	)
+	current.Store("")
+	if show {
+		bar = newProgress(stderr, stdout, int64(len(checks)), func() string { return "conformance" },
+			func() string { return current.Load().(string) })
+	}
+	out := bar.out(stdout)
+	scrubbed := func(write func(io.Writer) error) error {
+		var b strings.Builder
+		if err := write(&b); err != nil {
+			return err
+		}
+		_, err := io.WriteString(out, run.Recorder.Scrub(b.String()))
 		return err
 	}
-	if failed := rep.Failed(); len(failed) > 0 {
+	if t.output == outputTable {
+		if err := scrubbed(rep.WriteTableHead); err != nil {
+			return err
+		}
+	}
+	for i, c := range checks {
+		current.Store(fmt.Sprintf("check %d/%d: %s", i+1, len(checks), c.ID))
+		res := s.Run(ctx, c)
+		run.Results = append(run.Results, res)
+		bar.increment()
+		var err error
+		switch t.output {
+		case outputTable:
+			err = scrubbed(func(w io.Writer) error { return live.WriteTableRow(w, res) })
+		case outputJSONL:
+			err = scrubbed(func(w io.Writer) error { return rep.WriteJSONLine(w, res) })
+		}
+		if err != nil {
+			return err
+		}
+		if res.Status == live.Fail && !probed {
+			// An endpoint that does not answer like the carrier is the cause
+			// of every failure after: one request says so, and the run
+			// stops with it, reported once.
+			probed = true
+			pctx, cancel := context.WithTimeout(ctx, t.timeout)
+			_, perr := participant.Fetch(pctx, u, ref)
+			cancel()
+			if isForeignAnswer(perr) {
+				bar.stop()
+				return t.wrap(fmt.Errorf("conformance stopped after %s: %w", c.ID, perr))
+			}
+		}
+	}
+	bar.stop()
+	// The report again, now with what the run learnt: endpoints, latencies.
+	final := live.NewReport(run, o.now())
+	final.Manifest.Carrier, final.Manifest.Specs = t.carrier, specs
+	if err := o.write(final, run.Recorder, stdout, t.output); err != nil {
+		return err
+	}
+	if failed := final.Failed(); len(failed) > 0 {
 		return checksFailed{failed}
 	}
-	log.Debug("conformance passed", zap.Int("checks", len(rep.Results)))
+	log.Debug("conformance passed", zap.Int("checks", len(final.Results)))
 	return nil
 }
 
+// pickCarrier chooses the carrier to certify when --config names several
+// and --carrier is not given: the one the account or the ids identify,
+// opened alone; else a usage error saying why.
+func (o *conformanceOptions) pickCarrier(ctx context.Context, t *target, u participant.Updater, log *zap.Logger) (participant.Updater, participant.Ref, error) {
+	r, ok := u.(*router.Router)
+	if !ok {
+		return nil, participant.Ref{}, errors.New("conformance: --config did not give a router")
+	}
+	name, err := r.Route(participant.Ref{Account: t.account, Conference: t.conference, Call: t.call})
+	if err != nil {
+		return nil, participant.Ref{}, usagef("--carrier: give the carrier of %s to certify (%s)", t.file, flagWords(reportOf(err).Message))
+	}
+	t.carrier = name
+	log.Debug("certifying the carrier the ids identify", zap.String("carrier", name))
+	up, ref, err := t.open(ctx, log)
+	return up, ref, err
+}
+
 // loadSpec finds the provider's OpenAPI spec. Without one the spec check
-// is NA, with the reason.
-func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, http.Header, []byte) error, string, []live.SpecRef) {
+// is NA, with the reason; a --specs given that lacks it is a usage error.
+func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, http.Header, []byte) error, string, []live.SpecRef, error) {
 	spec, ok := spectest.ForProvider(provider)
 	if !ok {
-		return nil, "carrierkit knows no published spec for this provider", nil
+		return nil, "carrierkit knows no published spec for this provider", nil, nil
 	}
 	dir := o.specs
 	if dir == "" {
 		var err error
-		if dir, err = spectest.Dir(); err != nil {
-			return nil, spec.File + " not found (set --specs or $CARRIERKIT_SPECS)", nil
+		if dir, err = defaultSpecsDir(); err != nil {
+			return nil, spec.File + " not found (set --specs or $CARRIERKIT_SPECS): " + err.Error(), nil, nil
 		}
 	}
 	sum, err := spectest.FileSHA256(dir, spec.File)
-	if err != nil {
-		return nil, spec.File + " not readable in --specs: " + err.Error(), nil
+	switch {
+	case err != nil && o.specs != "":
+		return nil, "", nil, usagef("--specs: %s has no readable %s, the %s spec", o.specs, spec.File, provider)
+	case err != nil:
+		return nil, spec.File + " not readable in " + dir + ": " + err.Error(), nil, nil
 	}
 	v, err := spectest.LoadDir(dir, spec.File, spec.Root)
 	if err != nil {
-		return nil, err.Error(), nil
+		return nil, err.Error(), nil, nil
 	}
 	validate := func(r live.Request, status int, header http.Header, body []byte) error {
 		rooted, ok := v.Rooted(r)
@@ -160,17 +263,34 @@ func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, 
 		}
 		return v.ValidateResponse(rooted, status, header, body)
 	}
-	return validate, spec.File, []live.SpecRef{{File: spec.File, SHA256: sum}}
+	return validate, spec.File, []live.SpecRef{{File: spec.File, SHA256: sum}}, nil
 }
 
-// write prints the table and writes the files asked for. Everything goes
-// through the recorder's scrubber as a last guard.
-func (o *conformanceOptions) write(rep *live.Report, rec *live.Recorder, stdout io.Writer) error {
+// write prints what the output format leaves to the end (the table's
+// tail, the JSON document, the jsonl manifest and latencies) and writes
+// the files asked for. Everything goes through the recorder's scrubber as
+// a last guard.
+func (o *conformanceOptions) write(rep *live.Report, rec *live.Recorder, stdout io.Writer, format outputFlag) error {
 	type output struct {
 		file  string
 		write func(io.Writer) error
 	}
-	outs := []output{{"", rep.WriteTable}, {o.jsonFile, rep.WriteJSONLines}, {o.junit, rep.WriteJUnit}}
+	var tail func(io.Writer) error
+	switch format {
+	case outputTable:
+		tail = rep.WriteTableTail
+	case outputJSON:
+		tail = rep.WriteJSON
+	case outputJSONL:
+		tail = func(w io.Writer) error { // the checks were streamed
+			enc := json.NewEncoder(w)
+			if err := enc.Encode(map[string]live.Manifest{"manifest": rep.Manifest}); err != nil {
+				return err
+			}
+			return enc.Encode(map[string][]live.Latency{"latency": rep.Latency})
+		}
+	}
+	outs := []output{{"", tail}, {o.jsonFile, rep.WriteJSONLines}, {o.junit, rep.WriteJUnit}}
 	for i, out := range outs {
 		if i > 0 && out.file == "" {
 			continue
@@ -194,4 +314,30 @@ func (o *conformanceOptions) write(rep *live.Report, rec *live.Recorder, stdout 
 		return rec.WriteTranscript(o.trans)
 	}
 	return nil
+}
+
+// defaultSpecsDir is $CARRIERKIT_SPECS, else shared/specs beside the
+// carrierkit module carrierctl was built from (its source directory, as
+// the build recorded it), else beside a module holding the binary. The
+// current directory alone never decides.
+func defaultSpecsDir() (string, error) {
+	if d := os.Getenv("CARRIERKIT_SPECS"); d != "" {
+		return d, nil
+	}
+	var errs []error
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		d, err := spectest.DirFrom(filepath.Dir(file))
+		if err == nil {
+			return d, nil
+		}
+		errs = append(errs, err)
+	}
+	if exe, err := os.Executable(); err == nil {
+		d, err := spectest.DirFrom(filepath.Dir(exe))
+		if err == nil {
+			return d, nil
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...)
 }

@@ -117,7 +117,7 @@ func readJSONLines(t *testing.T, path string) jsonReport {
 		default:
 			var m map[string]any
 			require.NoError(t, json.Unmarshal(sc.Bytes(), &m))
-			for _, k := range []string{"name", "function", "duration", "status", "args"} {
+			for _, k := range []string{"name", "function", "duration_ms", "status", "args"} {
 				assert.Contains(t, m, k, "mint field on line %d", i+1)
 			}
 			rep.checks = append(rep.checks, m)
@@ -214,7 +214,7 @@ func TestConformanceEveryCarrier(t *testing.T) {
 func TestConformanceBinary(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	emu := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0")
+	emu := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--output", "jsonl")
 	emu.Env = cleanEnv(nil)
 	out, err := emu.StdoutPipe()
 	require.NoError(t, err)

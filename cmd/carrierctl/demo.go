@@ -30,7 +30,7 @@ var demoUpdate = participant.UpdateRequest{
 type demoLeg struct {
 	Provider string           `json:"provider"`
 	URL      string           `json:"url"`
-	Call     string           `json:"call"` // the label, or the call id where the carrier has no labels
+	CallID   string           `json:"call_id"` // the label, or the call id where the carrier has no labels
 	Request  emulator.Request `json:"request"`
 	// Calls are every write of the update, in order: one on most
 	// carriers, one per action verb on Plivo and Vonage.
@@ -55,14 +55,13 @@ type demoReport struct {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "demo [--output table|json] [-v]\n\n"+
+	fs := newFlagSet("demo", "demo [--output table|json|jsonl] [-v]\n\n"+
 		"Starts the emulator in-process on 127.0.0.1 (no setup, no network), sends one neutral\n"+
 		"update through every carrier's adapter and shows the wire request each carrier received\n"+
 		"beside the neutral result; then shows each carrier refusing a field it cannot carry,\n"+
 		"with nothing sent; then a failover: the primary endpoint refuses connections, the\n"+
 		"secondary serves, the breaker opens.")
-	output := outputFlag("table")
-	fs.Var(&output, "output", "output `format`: table or json")
+	output := addOutput(fs)
 	verbose := fs.Bool("v", false, "debug logs to stderr (never credentials)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -73,10 +72,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+	if output.isJSON() {
+		return writeJSON(stdout, *output, rep)
 	}
 	return rep.print(stdout)
 }
@@ -108,7 +105,7 @@ func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
 			return nil, fmt.Errorf("demo: %s: %w", v.Name, err)
 		}
 		reqs, _ := e.Requests(v.Name)
-		rep.Legs = append(rep.Legs, demoLeg{Provider: v.Name, URL: urlstr, Call: ref.Call,
+		rep.Legs = append(rep.Legs, demoLeg{Provider: v.Name, URL: urlstr, CallID: ref.Call,
 			Request: firstUpdate(reqs), Calls: writes(reqs), Result: p})
 
 		refused, ok := unsupportedUpdate(u.Capabilities())

@@ -18,14 +18,18 @@ import (
 // demoFailover is the demo's last act: a carrier with two endpoints whose
 // primary refuses connections.
 type demoFailover struct {
-	Carrier   string             `json:"carrier"`
-	Provider  string             `json:"provider"`
-	Endpoints []string           `json:"endpoints"`
-	Attempts  []demoAttempt      `json:"attempts"`
-	Breaker   []string           `json:"breaker_changes"`
-	Requests  []emulator.Request `json:"wire_requests"`
-	Result    *participant.Participant
-	Health    []router.CarrierHealth `json:"health"`
+	Carrier   string   `json:"carrier"`
+	Provider  string   `json:"provider"`
+	Endpoints []string `json:"endpoints"`
+	// BreakerFailures is the failures that open an endpoint's breaker:
+	// the demo sets 1 (router.DefaultFailures is the default) so one
+	// refused connection shows it opening.
+	BreakerFailures int                      `json:"breaker_failures"`
+	Attempts        []demoAttempt            `json:"attempts"`
+	Breaker         []string                 `json:"breaker_changes"`
+	Requests        []emulator.Request       `json:"wire_requests"`
+	Result          *participant.Participant `json:"result"`
+	Health          []router.CarrierHealth   `json:"health"`
 }
 
 type demoAttempt struct {
@@ -53,7 +57,11 @@ func (o *demoObserver) Attempt(e router.AttemptEvent) {
 
 func (o *demoObserver) StateChange(e router.StateChangeEvent) {
 	o.mu.Lock()
-	o.rep.Breaker = append(o.rep.Breaker, fmt.Sprintf("%s: %s -> %s (last error: %s)", e.Endpoint, e.From, e.To, e.LastCode.String()))
+	change := fmt.Sprintf("%s: %s -> %s", e.Endpoint, e.From, e.To)
+	if e.To == router.StateOpen { // an endpoint opens after an error; other changes need not follow one
+		change += " (last error: " + e.LastCode.String() + ")"
+	}
+	o.rep.Breaker = append(o.rep.Breaker, change)
 	o.mu.Unlock()
 }
 
@@ -92,9 +100,9 @@ func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover
 	// Credentials are set in code on the opener: the demo reads no environment.
 	mux := new(providers.URLMux)
 	mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
-	rep := &demoFailover{Carrier: "us", Provider: v.Name, Endpoints: info.BaseURLs}
+	rep := &demoFailover{Carrier: "us", Provider: v.Name, Endpoints: info.BaseURLs, BreakerFailures: 1}
 	c := router.Carrier{Name: rep.Carrier, Account: info.Account,
-		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1}}}
+		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: rep.BreakerFailures}}}
 	var ref participant.Ref
 	for _, root := range info.BaseURLs {
 		u, err := mux.OpenUpdater(ctx, v.Name+"://?max_retries=0&base_url="+url.QueryEscape(root))
@@ -120,6 +128,8 @@ func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover
 
 func (f *demoFailover) print(w io.Writer) error {
 	fmt.Fprintf(w, "\nfailover: carrier %s (%s) has two endpoints; the primary refuses connections\n", f.Carrier, f.Provider)
+	fmt.Fprintf(w, "the demo sets the breaker to open after %d failure (router.BreakerSettings{Failures: %d}; the default is %d)\n",
+		f.BreakerFailures, f.BreakerFailures, router.DefaultFailures)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, e := range f.Endpoints {
 		fmt.Fprintf(tw, "  endpoint %d\t%s\n", i+1, e)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,9 +21,10 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D] [--callback PROVIDER=URL]...\n\n"+
 		"Serves fakes of every carrier ("+strings.Join(routes, ", ")+") on one\n"+
-		"address, each seeded with a demo conference. Prints one JSON line first: per provider its\n"+
-		"base_url (as --base-url takes it), account, credentials (as environment variables) and\n"+
-		"demo conference and participants. Stops cleanly on SIGINT or SIGTERM.\n\n"+
+		"address, each seeded with a demo conference. Prints first, per provider, its base_url (as\n"+
+		"--base-url takes it), account, credentials (as environment variables), demo conference,\n"+
+		"participant count and demo participants: a table, or with --output json|jsonl the JSON\n"+
+		"object of /_emulator/info. Stops cleanly on SIGINT or SIGTERM.\n\n"+
 		"--endpoints N serves every provider on N listeners sharing one state, as a carrier's edges\n"+
 		"share a region (base_urls in the JSON line); a fault can target one with @N or \"endpoint\":N,\n"+
 		"and refuse@N (or {\"refuse\":true,\"endpoint\":N}) makes one refuse connections until\n"+
@@ -52,7 +55,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	size := fs.Int("participants", 0, "grow each demo conference to `N` participants (labels participant-3, …)")
 	var load vendorfake.Load
 	fs.IntVar(&load.MaxConcurrent, "max-concurrent", 0, "answer 429 (twilio 20429, texml 10011) past `N` requests in flight per account (0: no limit)")
-	fs.DurationVar(&load.Latency, "latency", 0, "add this `duration` to every answer, e.g. 20ms")
+	fs.Var(durationFlag{&load.Latency}, "latency", "add this `duration` to every answer, e.g. 20ms")
+	output := addOutput(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -81,13 +85,13 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *endpoints > 1 {
-		return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout)
+		return emulateEndpoints(ctx, e, *listen, *endpoints, faults, stdout, *output)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	if err := json.NewEncoder(stdout).Encode(e.Info("http://" + ln.Addr().String())); err != nil {
+	if err := printEmulatorInfo(stdout, *output, e.Info("http://"+ln.Addr().String())); err != nil {
 		ln.Close()
 		return err
 	}
@@ -96,7 +100,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // emulateEndpoints serves e on n listeners: --listen's port and the next
 // ones, or n free ports for port 0.
-func emulateEndpoints(ctx context.Context, e *emulator.Emulator, listen string, n int, faults []emulator.Fault, stdout io.Writer) error {
+func emulateEndpoints(ctx context.Context, e *emulator.Emulator, listen string, n int, faults []emulator.Fault, stdout io.Writer, output outputFlag) error {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return usagef("--listen: %v", err)
@@ -140,10 +144,40 @@ func emulateEndpoints(ctx context.Context, e *emulator.Emulator, listen string, 
 			return usagef("--fault: %v", err)
 		}
 	}
-	if err := json.NewEncoder(stdout).Encode(e.InfoEndpoints(bases)); err != nil {
+	if err := printEmulatorInfo(stdout, output, e.InfoEndpoints(bases)); err != nil {
 		cancel()
 		_ = wait()
 		return err
 	}
 	return wait()
+}
+
+// printEmulatorInfo writes what a client needs to reach each fake: as the
+// admin API's info object (json, jsonl), or a table with the credentials
+// as shell assignments.
+func printEmulatorInfo(w io.Writer, format outputFlag, info map[string]emulator.VendorInfo) error {
+	if format.isJSON() {
+		return writeJSON(w, format, info)
+	}
+	names := slices.Sorted(maps.Keys(info))
+	t := newStreamTable(w, []string{"PROVIDER", "BASE_URL", "ACCOUNT", "CONFERENCE", "PARTICIPANTS", "AGENT", "CREDENTIALS"}, 10, 30, 34, 34)
+	for _, name := range names {
+		vi := info[name]
+		base := vi.BaseURL
+		if len(vi.BaseURLs) > 1 {
+			base = strings.Join(vi.BaseURLs, ",")
+		}
+		var creds []string
+		for _, k := range slices.Sorted(maps.Keys(vi.Credentials)) {
+			creds = append(creds, k+"="+vi.Credentials[k])
+		}
+		agent := ""
+		if len(vi.Participants) > 0 {
+			agent = cmp.Or(vi.Participants[0].Label, vi.Participants[0].Call)
+		}
+		if err := t.row(name, base, vi.Account, vi.Conference, strconv.Itoa(vi.ParticipantCount), agent, strings.Join(creds, " ")); err != nil {
+			return err
+		}
+	}
+	return t.flush()
 }

@@ -30,9 +30,10 @@ const (
 )
 
 func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("events", "events [--listen ADDR] [--public-url URL | --trust-forwarded] [--format table|json] [--emulator URL] [--count N]\n\n"+
+	fs := newFlagSet("events", "events [--listen ADDR] [--public-url URL | --trust-forwarded] [--output table|json|jsonl] [--emulator URL] [--count N]\n\n"+
 		"Receives conference callbacks, verifies each as its carrier signs it, and prints the neutral\n"+
-		"events (github.com/carrierkit/carrierkit/events), one line each: a table, or JSON lines.\n"+
+		"events (github.com/carrierkit/carrierkit/events), one line each as they come: table rows, or\n"+
+		"with --output json or jsonl one JSON object a line (the stream has no end to wrap a document).\n"+
 		"Paths: /twilio, /signalwire, /texml, /bandwidth; each is served when its secret is set:\n"+
 		"  "+envTwilioAuthToken+", "+envSignalWireKey+", "+envTelnyxPublicKey+" (base64 Ed25519),\n"+
 		"  "+envBandwidthCbUser+" with "+envBandwidthCbPass+".\n"+
@@ -42,14 +43,11 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	listen := fs.String("listen", "127.0.0.1:9090", "`address` to listen on (port 0 picks a free one)")
 	publicURL := fs.String("public-url", "", "the `URL` the carrier posts to, as signed (default: http://the listen address)")
 	trust := fs.Bool("trust-forwarded", false, "take the signed URL's scheme and host from X-Forwarded-Proto/-Host (only behind your own proxy)")
-	format := fs.String("format", "table", "output `format`: table or json (JSON lines)")
+	output := addOutput(fs)
 	emu := fs.String("emulator", "", "the base `URL` of a carrierctl emulate to take the secrets from and subscribe to")
 	count := fs.Int("count", 0, "stop after `N` events (0: until interrupted)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
-	}
-	if *format != "table" && *format != "json" {
-		return usagef("--format: want table or json, got %q", *format)
 	}
 	if *count < 0 {
 		return usagef("--count: want a count >= 0")
@@ -82,7 +80,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := &eventPrinter{w: stdout, json: *format == "json", limit: *count, done: cancel}
+	p := &eventPrinter{w: stdout, json: output.isJSON(), limit: *count, done: cancel}
 	mux := http.NewServeMux()
 	var paths []string
 	for _, r := range rcvs {
@@ -240,8 +238,8 @@ func (p *eventPrinter) print(_ context.Context, ev events.Event) error {
 		if ev.OutOfOrder {
 			seq += " (out of order)"
 		}
-		fmt.Fprintf(p.w, eventRow, ev.Time.UTC().Format(time.RFC3339), ev.Carrier, ev.Type, dash(ev.Conference), dash(ev.Call),
-			dash(ev.Label), stateText(ev.State), seq)
+		fmt.Fprintf(p.w, eventRow, ev.Time.UTC().Format(time.RFC3339), ev.Carrier, ev.Type, cell(ev.Conference), cell(ev.Call),
+			cell(ev.Label), stateText(ev.State), seq)
 	}
 	if p.limit > 0 && p.n == p.limit {
 		p.done()

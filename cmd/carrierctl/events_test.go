@@ -25,7 +25,7 @@ import (
 // address it printed on stderr, and its stdout (read it after Wait).
 func startEvents(ctx context.Context, t *testing.T, env map[string]string, args ...string) (*exec.Cmd, string, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"events", "--listen", "127.0.0.1:0", "--format", "json"}, args...)...)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"events", "--listen", "127.0.0.1:0", "--output", "jsonl"}, args...)...)
 	cmd.Env = cleanEnv(env)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
@@ -133,12 +133,12 @@ func TestEventsUsage(t *testing.T) {
 	r = carrierctl(t, map[string]string{envTelnyxPublicKey: "not-a-key"}, "events", "--listen", "127.0.0.1:0")
 	assert.Equal(t, 2, r.code)
 	assert.NotContains(t, r.stderr, "not-a-key")
-	r = carrierctl(t, nil, "events", "--format", "xml")
+	r = carrierctl(t, nil, "events", "--output", "xml")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "--format")
+	assert.Contains(t, r.stderr, "--output")
 	r = carrierctl(t, nil, "emulate", "--callback", "twilio")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "callback: want PROVIDER")
+	assert.Contains(t, r.stderr, `--callback: invalid value "twilio": want PROVIDER`)
 }
 
 // carrierctl emulate --callback, for every carrier, to a test server

@@ -44,7 +44,7 @@ func TestFailoverBinary(t *testing.T) {
 	env := map[string]string{"EMU_TWILIO_TOKEN": tw.Credentials["TWILIO_AUTH_TOKEN"], "EMU_TELNYX_KEY": tx.Credentials["TELNYX_API_KEY"]}
 
 	for _, v := range []vendor{tw, tx} {
-		r := carrierctl(t, env, "update", "-v", "--config", path, "--account", v.Account, "--conference", v.Conference,
+		r := carrierctl(t, env, "update", "-v", "--output", "json", "--config", path, "--account", v.Account, "--conference", v.Conference,
 			"--call", emulator.AgentLabel, "--muted", "true", "--announce-url", "https://example.com/"+v.name+".xml")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, `"muted": true`)

@@ -8,13 +8,16 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -74,18 +77,29 @@ func (f methodFlag) String() string {
 	return string(*f.p)
 }
 
-// outputFlag is json or table.
-type outputFlag string
+// durationFlag is a duration whose error says what one looks like.
+type durationFlag struct{ p *time.Duration }
 
-func (f *outputFlag) Set(s string) error {
-	if s != "json" && s != "table" {
-		return errors.New("must be json or table")
+func (f durationFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("want a duration such as 30s, 1m30s or 500ms")
 	}
-	*f = outputFlag(s)
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	*f.p = d
 	return nil
 }
 
-func (f *outputFlag) String() string { return string(*f) }
+func (f durationFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return f.p.String()
+}
+
+func (f durationFlag) Get() any { return *f.p }
 
 // target is how update and get reach a participant.
 type target struct {
@@ -98,7 +112,10 @@ type target struct {
 	attemptTimeout            time.Duration
 	output                    outputFlag
 	verbose                   bool
-	httpClient                *http.Client // set by conformance, to record what is sent
+	// attempts records the router's attempts (with --config), for the
+	// error of a call that failed over.
+	attempts   attemptRecorder
+	httpClient *http.Client // set by conformance, to record what is sent
 	// maxRetryAfter is the smallest cap on Retry-After among the carriers
 	// open found in the --config file (zero: the default policy's), which
 	// conformance judges retries against.
@@ -109,20 +126,31 @@ type target struct {
 	coord  *coordinated // the --config file's coordination, once opened
 }
 
+// addTarget registers the flags that reach one participant.
 func addTarget(fs *flag.FlagSet) *target {
-	t := &target{fs: fs, output: "json"}
+	t := addConferenceTarget(fs)
+	t.noCall = false
+	fs.StringVar(&t.call, "call", "", "participant's call `id`, or label where the carrier has labels")
+	return t
+}
+
+// addConferenceTarget registers the flags that reach a conference (no
+// --call: the command acts on the whole conference).
+func addConferenceTarget(fs *flag.FlagSet) *target {
+	t := &target{fs: fs, noCall: true}
 	fs.StringVar(&t.provider, "provider", "", "carrier API `name`: "+strings.Join(providers.DefaultURLMux().Schemes(), ", ")+" (or use --config)")
 	fs.StringVar(&t.file, "config", "", "JSON config `file` naming carriers, instead of --provider")
 	fs.StringVar(&t.carrier, "carrier", "", "carrier `name` in the --config file (optional when the account or the ids identify it)")
 	fs.StringVar(&t.account, "account", "", "account `id` (default: the carrier's environment variable, or the config file's)")
 	fs.StringVar(&t.conference, "conference", "", "conference `id`, in the carrier's id shape")
-	fs.StringVar(&t.call, "call", "", "participant's call `id`, or label where the carrier has labels")
 	fs.StringVar(&t.baseURL, "base-url", "", "API root `URL`, as carrierctl emulate prints it (e.g. http://127.0.0.1:8080/v2 for texml)")
 	fs.IntVar(&t.maxRetries, "max-retries", 3, "`count` of retries after the first attempt")
-	fs.DurationVar(&t.retryWait, "retry-wait", 0, "backoff between retries (default 100ms doubling to 2s)")
-	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "give up after this long (the whole call, retries included)")
-	fs.DurationVar(&t.attemptTimeout, "attempt-timeout", 0, "give up on one HTTP attempt after this long (default 15s)")
-	fs.Var(&t.output, "output", "output `format`: json or table")
+	fs.Var(durationFlag{&t.retryWait}, "retry-wait", "`duration` of the backoff between retries (default 100ms doubling to 2s)")
+	t.timeout = 30 * time.Second
+	fs.Var(durationFlag{&t.timeout}, "timeout", "give up after this `duration` (the whole call, retries included)")
+	fs.Var(durationFlag{&t.attemptTimeout}, "attempt-timeout", "give up on one HTTP attempt after this `duration` (default 15s)")
+	t.output = defaultOutput
+	fs.Var(&t.output, "output", outputUsage)
 	fs.BoolVar(&t.verbose, "v", false, "debug logs to stderr (never credentials)")
 	return t
 }
@@ -165,6 +193,9 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	if t.file == "" {
 		if !mux.ValidUpdaterScheme(t.provider) {
 			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))
+		}
+		if err := checkBaseURL(t.provider, t.baseURL); err != nil {
+			return nil, ref, err
 		}
 		if t.account != "" {
 			params["account"] = t.account
@@ -216,6 +247,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	if err != nil {
 		return nil, ref, err
 	}
+	ropts.Observer = &t.attempts
 	r, err := router.FromConfig(ctx, cfg, ropts, names...)
 	if err != nil {
 		return nil, ref, err
@@ -235,4 +267,82 @@ func newLogger(verbose bool, w io.Writer) *zap.Logger {
 	}
 	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
 	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), zap.DebugLevel))
+}
+
+// attemptRecorder is a router.Observer that counts the attempts and the
+// endpoints they went to.
+type attemptRecorder struct {
+	mu        sync.Mutex
+	n         int
+	endpoints []string
+}
+
+func (a *attemptRecorder) Attempt(e router.AttemptEvent) {
+	if e.Attempt == 0 {
+		return // skipped: the breaker was open
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	if !slices.Contains(a.endpoints, e.Endpoint) {
+		a.endpoints = append(a.endpoints, e.Endpoint)
+	}
+}
+
+func (a *attemptRecorder) StateChange(router.StateChangeEvent) {}
+
+// note adds to err of one call the attempts it took, when the router
+// tried more than once.
+func (a *attemptRecorder) note(err error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err == nil || a.n < 2 {
+		return err
+	}
+	return &noted{err, attemptsNote(a.n, a.endpoints)}
+}
+
+// wrap turns err from the library into what an operator acts on: an
+// answer that was not the carrier's becomes a hint about the API root
+// (not "not found"), and a call that failed over names its attempts.
+func (t *target) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if isForeignAnswer(err) {
+		nc := &notCarrierError{provider: t.provider, endpoint: t.baseURL, flag: "--base-url", err: err}
+		if pe, ok := errors.AsType[*participant.Error](err); ok && pe.Provider != "" {
+			nc.provider = pe.Provider
+		}
+		switch {
+		case t.file != "":
+			nc.endpoint = "the endpoints of " + t.file
+			nc.flag = "base_url and endpoints in " + t.file
+		case nc.endpoint == "":
+			nc.endpoint = "the carrier's default API root"
+		}
+		return nc
+	}
+	return t.attempts.note(err)
+}
+
+// checkBaseURL refuses a --base-url that already ends with the path the
+// adapter adds itself (Twilio's /2010-04-01, TeXML's /texml): every request
+// would reach a path the carrier does not serve, and its 404 would read as
+// a departed participant. The paths come from the emulator's registry.
+func checkBaseURL(provider, base string) error {
+	if base == "" {
+		return nil
+	}
+	for _, c := range emulator.Carriers() {
+		added := strings.TrimPrefix(c.Prefix, c.Root)
+		if c.Name != provider || added == "" || !strings.HasPrefix(c.Prefix, c.Root) {
+			continue
+		}
+		if u, err := url.Parse(base); err == nil && strings.HasSuffix(strings.TrimRight(u.Path, "/"), added) {
+			return usagef("--base-url: %s ends with %s, which the %s adapter adds itself: give the root before it (as carrierctl emulate prints it, e.g. http://127.0.0.1:8080%s)",
+				base, added, provider, c.Root)
+		}
+	}
+	return nil
 }

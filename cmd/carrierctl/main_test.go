@@ -197,7 +197,7 @@ func TestUpdate(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			args := v.args("--muted", "true", "--hold=true", "--hold-url", "https://example.com/hold.xml",
 				"--hold-method", "get", "--beep-on-exit", "false")
-			r := carrierctl(t, v.Credentials, append([]string{"update"}, args...)...)
+			r := carrierctl(t, v.Credentials, append([]string{"update", "--output", "json"}, args...)...)
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Empty(t, r.stderr)
 			var p participant.Participant
@@ -251,21 +251,27 @@ func TestExitCodes(t *testing.T) {
 		sent   int // requests the emulator must have received; -1: don't check
 	}{
 		{name: "unsupported field", code: 2, vendor: "texml", args: []string{"--wait-url", "https://example.com/w.xml", "--wait-method", "POST"},
-			stderr: "unsupported: WaitMethod: not supported by texml"},
+			stderr: "unsupported: --wait-method: not supported by texml"},
 		{name: "bandwidth unsupported field", code: 2, vendor: "bandwidth", args: []string{"--hold-url", "https://example.com/h.xml"},
-			stderr: "unsupported: HoldURL: not supported by bandwidth"},
+			stderr: "unsupported: --hold-url: not supported by bandwidth"},
 		{name: "bandwidth coaching stop with a call", code: 2, vendor: "bandwidth", args: []string{"--coaching", "false", "--coach-call",
-			bandwidthtest.DemoCustomerCall}, stderr: "invalid argument: CallToCoach: cannot be set with Coaching=false"},
+			bandwidthtest.DemoCustomerCall}, stderr: "invalid argument: --coach-call: cannot be set with --coaching=false"},
 		{name: "bandwidth label", code: 2, vendor: "bandwidth", args: []string{"--call", "agent", "--muted", "true"},
-			stderr: "invalid argument: Ref.Call: must be a Bandwidth call id"},
+			stderr: "invalid argument: --call: must be a Bandwidth call id"},
 		{name: "signalwire unsupported field", code: 2, vendor: "signalwire", args: []string{"--end-conference-on-exit", "true"},
-			stderr: "unsupported: EndConferenceOnExit: not supported by signalwire"},
+			stderr: "unsupported: --end-conference-on-exit: not supported by signalwire"},
 		{name: "bandwidth not found", code: 3, vendor: "bandwidth", args: []string{"--call", "c-0000", "--muted", "true"},
 			stderr: "not found (HTTP 404, code not-found)", sent: 1},
-		{name: "invalid value", code: 2, vendor: "twilio", args: []string{"--hold-url", "not a url"}, stderr: "invalid argument: HoldURL"},
+		{name: "invalid value", code: 2, vendor: "twilio", args: []string{"--hold-url", "not a url"}, stderr: "invalid argument: --hold-url: must be an absolute http or https URL"},
 		{name: "nothing to update", code: 2, vendor: "twilio", stderr: "nothing to update"},
 		{name: "bad flag value", code: 2, vendor: "twilio", args: []string{"--muted", "maybe"},
-			stderr: `invalid value "maybe" for flag -muted: must be true or false`},
+			stderr: `--muted: invalid value "maybe": must be true or false`},
+		{name: "bad duration", code: 2, vendor: "twilio", args: []string{"--muted", "true", "--timeout", "abc"},
+			stderr: `--timeout: invalid value "abc": want a duration such as 30s, 1m30s or 500ms`},
+		{name: "bad count", code: 2, vendor: "twilio", args: []string{"--muted", "true", "--max-retries", "x"},
+			stderr: `--max-retries: invalid value "x": want a whole number`},
+		{name: "coaching without its call", code: 2, vendor: "twilio", args: []string{"--coaching", "true"},
+			stderr: "invalid argument: --coaching: true needs --coach-call"},
 		{name: "missing credentials", code: 2, vendor: "texml", env: map[string]string{"TELNYX_API_KEY": ""}, args: []string{"--muted", "true"},
 			stderr: "api_key_env: environment variable TELNYX_API_KEY is not set"},
 		{name: "carrier rejects", code: 2, vendor: "texml", fault: &emulator.Fault{Status: 422, Code: "10015"},
@@ -333,9 +339,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"update", "--conference", "c", "--call", "x"}, "--provider or --config is required"},
 		{[]string{"update", "--provider", "sip", "--conference", "c", "--call", "x"}, `--provider: unknown provider "sip" (want ` + strings.Join(providers.DefaultURLMux().Schemes(), " or ") + ")"},
 		{[]string{"update", "--provider", "twilio", "--call", "x"}, "--conference is required"},
-		{[]string{"get", "--provider", "twilio", "--conference", "c", "--call", "x", "--output", "yaml"}, "must be json or table"},
+		{[]string{"get", "--provider", "twilio", "--conference", "c", "--call", "x", "--output", "yaml"}, `--output: invalid value "yaml": must be table, json or jsonl`},
 		{[]string{"get", "--provider", "twilio", "extra"}, `unexpected argument "extra"`},
-		{[]string{"update", "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"update", "--nope"}, "--nope: unknown flag"},
 		{[]string{"emulate", "--fault", "twilio:slow"}, `fault "twilio:slow"`},
 		{[]string{"emulate", "--fault", "sip:503"}, `--fault: unknown provider "sip"`},
 	}
@@ -377,7 +383,7 @@ func TestHelpMatchesRules(t *testing.T) {
 	e, tw, _ := startEmulator(t)
 	r = carrierctl(t, tw.Credentials, append([]string{"update", "--coaching", "true"}, tw.args()...)...)
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "Coaching: true needs CallToCoach")
+	assert.Contains(t, r.stderr, "--coaching: true needs --coach-call")
 	assert.Empty(t, requests(t, e, "twilio"), "refused before sending")
 }
 
@@ -405,7 +411,7 @@ func TestConfigFile(t *testing.T) {
 	env := map[string]string{"EMU_TWILIO_TOKEN": tw.Credentials["TWILIO_AUTH_TOKEN"], "EMU_TELNYX_KEY": tx.Credentials["TELNYX_API_KEY"]}
 
 	for carrier, v := range map[string]vendor{"us": tw, "tx": tx} {
-		r := carrierctl(t, env, "update", "--config", path, "--carrier", carrier, "--conference", v.Conference,
+		r := carrierctl(t, env, "update", "--output", "json", "--config", path, "--carrier", carrier, "--conference", v.Conference,
 			"--call", emulator.AgentLabel, "--coaching", "true", "--coach-call", v.Participants[1].Call)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Contains(t, r.stdout, `"coaching": true`)
@@ -419,7 +425,7 @@ func TestConfigFile(t *testing.T) {
 	assert.Len(t, requests(t, e, "twilio"), before+2)
 
 	// Without --carrier, the account names the carrier.
-	r = carrierctl(t, env, "get", "--config", path, "--account", tx.Account, "--conference", tx.Conference, "--call", "agent")
+	r = carrierctl(t, env, "get", "--output", "json", "--config", path, "--account", tx.Account, "--conference", tx.Conference, "--call", "agent")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `"provider": "texml"`)
 	r = carrierctl(t, env, "get", "--config", path, "--carrier", "eu", "--conference", tw.Conference, "--call", "agent")
@@ -444,7 +450,7 @@ func TestConfigFile(t *testing.T) {
 // after Wait: the child writes it).
 func startEmulate(ctx context.Context, t *testing.T, args ...string) (*exec.Cmd, map[string]emulator.VendorInfo, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0", "--output", "jsonl"}, args...)...)
 	cmd.Env = cleanEnv(nil)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -473,7 +479,7 @@ func TestEmulateCommand(t *testing.T) {
 	for name := range info {
 		v := vendor{name, info[name]}
 		// texml's first answer is the injected 503; the retry succeeds.
-		r := carrierctl(t, v.Credentials, append([]string{"update", "--hold", "true", "--retry-wait", "1ms"}, v.args()...)...)
+		r := carrierctl(t, v.Credentials, append([]string{"update", "--output", "json", "--hold", "true", "--retry-wait", "1ms"}, v.args()...)...)
 		require.Equal(t, 0, r.code, "%s: %s", name, r.stderr)
 		assert.Contains(t, r.stdout, `"hold": true`, name)
 		assert.Contains(t, r.stdout, `"provider": "`+name+`"`)
@@ -490,7 +496,7 @@ func TestEmulateCommand(t *testing.T) {
 	assert.Equal(t, "GET", reqs[1].Method)
 	r := carrierctl(t, bw.Credentials, append([]string{"update", "--muted", "true", "--beep-on-exit", "false"}, bw.args()...)...)
 	assert.Equal(t, 2, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "unsupported: BeepOnExit: not supported by bandwidth")
+	assert.Contains(t, r.stderr, "unsupported: --beep-on-exit: not supported by bandwidth")
 	assert.Len(t, adminRequests(t, bw.BaseURL, "bandwidth"), 2, "nothing sent for a refused update")
 
 	// Faults from the admin endpoint.
@@ -583,7 +589,7 @@ func TestDemoInProcess(t *testing.T) {
 		case "plivo":
 			assert.Equal(t, []string{"POST /Mute/ {}", "POST /Deaf/ {}"}, calls, "mute before deaf")
 		case "vonage":
-			assert.Equal(t, []string{"PUT /" + l.Call + ` {"action":"mute"}`, "PUT /" + l.Call + ` {"action":"earmuff"}`}, calls,
+			assert.Equal(t, []string{"PUT /" + l.CallID + ` {"action":"mute"}`, "PUT /" + l.CallID + ` {"action":"earmuff"}`}, calls,
 				"mute before earmuff")
 		default:
 			assert.Len(t, calls, 1, l.Provider)

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/carrierkit/carrierkit/participant"
@@ -26,8 +23,12 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		"Boolean fields take a value: --muted true, --hold=false.\n"+
 		"Prints the participant as the carrier reports it afterwards.\n\n"+
 		"With --all instead of --call, updates every participant of the conference but those\n"+
-		"named by --except (a call id or label, repeatable), a bounded number at a time, and\n"+
-		"prints one line per participant; it exits non-zero if any update failed.")
+		"named by --except (a call id or label, repeatable; one that matches no participant fails\n"+
+		"the whole batch, exit 2, before anything is sent), a bounded number at a time, and\n"+
+		"prints one line per participant as each completes (--output jsonl: one JSON object a\n"+
+		"line, then a summary line); it exits non-zero if any update failed. Progress (done,\n"+
+		"failed, rate-limited, in flight, the limiter's current limit) is drawn on stderr when\n"+
+		"it is a terminal.")
 	t := addTarget(fs)
 	var req participant.UpdateRequest
 	fs.Var(boolFlag{&req.Muted}, "muted", "mute or unmute (`true|false`)")
@@ -50,11 +51,14 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		t.noCall = true
 		return t.updateAll(ctx, stdout, stderr, req, all)
 	}
-	if len(all.except) > 0 || all.set("concurrency") {
-		return usagef("--except and --concurrency go with --all")
+	for _, name := range []string{"except", "concurrency", "allow-missing-except", "progress", "no-progress"} {
+		if all.set(name) {
+			return usagef("--%s goes with --all", name)
+		}
 	}
 	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
-		return u.Update(ctx, ref, req)
+		p, err := u.Update(ctx, ref, req)
+		return p, explain(err, req)
 	})
 }
 
@@ -82,23 +86,18 @@ func (t *target) do(ctx context.Context, stdout, stderr io.Writer,
 	defer cancel()
 	p, err := op(ctx, u, ref)
 	if err != nil {
-		return err
+		return t.wrap(err)
 	}
 	return printParticipant(stdout, string(t.output), p)
 }
 
-// printParticipant writes p as indented JSON or as a two-column table.
+// printParticipant writes p as JSON (json indented, jsonl one line) or as
+// a two-column table.
 func printParticipant(w io.Writer, format string, p *participant.Participant) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+	if f := outputFlag(format); f.isJSON() {
+		return writeJSON(w, f, p)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range participantRows(p) {
-		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
-	}
-	return tw.Flush()
+	return keyValues(w, participantRows(p))
 }
 
 // participantRows lists p's neutral fields by their JSON names.

@@ -136,7 +136,7 @@ func allChecks() []Check {
 			Description: "the carrier's own answer to an invalid value carries a vendor code that maps to invalid argument; nothing changes",
 			run:         checkCarrierInvalid},
 		Check{ID: "list.participants", Profile: ProfileFull,
-			Description: "list the conference one participant per page; the participant is there once, mapped",
+			Description: fmt.Sprintf("list the conference in pages of %d; the participant is there once, mapped, and no participant twice", listCheckPageSize),
 			na:          opNA(participant.OpList), run: checkList},
 		Check{ID: "remove.participant", Profile: ProfileFull,
 			Description: "remove the second participant (--call2, only with --allow-remove); it is gone afterwards",
@@ -522,7 +522,8 @@ func checkLabel(ctx context.Context, s *Session) (string, error) {
 		label = s.env.Ref.Call
 	}
 	if label == "" {
-		return "", fmt.Errorf("participant %s has no label: certify labels with a participant added with one, addressed by it (--call LABEL)", p.CallID)
+		return "", na("participant %s has no label, so label addressing cannot be checked with it: "+
+			"give a participant added with a label, addressed by it (--call LABEL)", p.CallID)
 	}
 	byID, byLabel := s.env.Ref, s.env.Ref
 	byID.Call, byLabel.Call = p.CallID, label
@@ -601,7 +602,7 @@ func checkList(ctx context.Context, s *Session) (string, error) {
 	seen := map[string]int{}
 	n := 0
 	for q, err := range participant.List(withTag(ctx, func(t *tag) { t.op = "list" }), s.u, s.env.Ref.ConferenceRef(),
-		participant.ListOptions{PageSize: 1}) {
+		participant.ListOptions{PageSize: listCheckPageSize}) {
 		if err != nil {
 			return "", fmt.Errorf("after %d participant(s): %w", n, err)
 		}
@@ -617,8 +618,13 @@ func checkList(ctx context.Context, s *Session) (string, error) {
 	case len(seen) != n:
 		return "", fmt.Errorf("%d participant(s) listed, only %d distinct: paging repeats", n, len(seen))
 	}
-	return fmt.Sprintf("%d participant(s) on pages of one, %s among them", n, p.CallID), nil
+	return fmt.Sprintf("%d participant(s) on pages of up to %d, %s among them", n, listCheckPageSize, p.CallID), nil
 }
+
+// listCheckPageSize is the list check's page size: small enough that a
+// conference of a few hundred spans several pages, large enough that one
+// of thousands is listed within the check's timeout.
+const listCheckPageSize = 50
 
 func checkRemove(ctx context.Context, s *Session) (string, error) {
 	if s.env.Second.Call == "" || !s.env.AllowRemove {

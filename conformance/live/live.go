@@ -116,6 +116,16 @@ func (s *Session) update(ctx context.Context, ref participant.Ref, req participa
 	return s.u.Update(withTag(ctx, func(t *tag) { t.op = "update" }), ref, req)
 }
 
+// Recorder returns the session's recorder (nil when Env.Open was nil),
+// for a caller that runs the checks one by one and builds its own Run.
+func (s *Session) Recorder() *Recorder { return s.rec }
+
+// Capabilities returns the opened adapter's capabilities.
+func (s *Session) Capabilities() participant.Capabilities { return s.caps }
+
+// Profile returns the profile the session runs (Env.Profile, or full).
+func (s *Session) Profile() Profile { return s.env.Profile }
+
 // Checks returns the checks of the session's profile, in order.
 func (s *Session) Checks() []Check { return Checks(s.env.Profile) }
 

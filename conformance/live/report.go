@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,12 +58,41 @@ type SpecRef struct {
 }
 
 // Latency is what one operation took over a run: reported, never judged.
+// Its JSON form is in milliseconds, named so: min_ms, p50_ms, max_ms.
 type Latency struct {
-	Op    string        `json:"op"`
-	Count int           `json:"count"`
-	Min   time.Duration `json:"min"`
-	P50   time.Duration `json:"p50"`
-	Max   time.Duration `json:"max"`
+	Op    string
+	Count int
+	Min   time.Duration
+	P50   time.Duration
+	Max   time.Duration
+}
+
+// latencyJSON is Latency as JSON writes it, in milliseconds.
+type latencyJSON struct {
+	Op    string  `json:"op"`
+	Count int     `json:"count"`
+	Min   float64 `json:"min_ms"`
+	P50   float64 `json:"p50_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+func ms(d time.Duration) float64 { return float64(round(d)) / float64(time.Millisecond) }
+
+func fromMS(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+
+// MarshalJSON writes the latencies in milliseconds.
+func (l Latency) MarshalJSON() ([]byte, error) {
+	return json.Marshal(latencyJSON{Op: l.Op, Count: l.Count, Min: ms(l.Min), P50: ms(l.P50), Max: ms(l.Max)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *Latency) UnmarshalJSON(b []byte) error {
+	var j latencyJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*l = Latency{Op: j.Op, Count: j.Count, Min: fromMS(j.Min), P50: fromMS(j.P50), Max: fromMS(j.Max)}
+	return nil
 }
 
 // Report is a run's manifest, results and latencies.
@@ -160,26 +190,56 @@ func (r *Report) counts() map[Status]int {
 	return m
 }
 
-// WriteTable writes the manifest and one row per check, for a terminal.
+// WriteTable writes the manifest and one row per check, for a terminal:
+// WriteTableHead, a WriteTableRow per result, then WriteTableTail, which
+// a caller can also call apart to print each row as its check ends.
 func (r *Report) WriteTable(w io.Writer) error {
+	if err := r.WriteTableHead(w); err != nil {
+		return err
+	}
+	for _, res := range r.Results {
+		if err := WriteTableRow(w, res); err != nil {
+			return err
+		}
+	}
+	return r.WriteTableTail(w)
+}
+
+// WriteTableHead writes the suite and profile, then the rows' header.
+func (r *Report) WriteTableHead(w io.Writer) error {
+	m := r.Manifest
+	_, err := fmt.Fprintf(w, "%s %s (carrierkit %s), profile %s, provider %s\n\n%s\n", m.Suite, m.SuiteVersion,
+		m.CarrierkitVersion, m.Profile, m.Provider, tableRow("STATUS", "CHECK", "PROFILE", "TIME", "REQS", "DETAIL"))
+	return err
+}
+
+// tableRow lays out a row of the checks table in fixed columns, so rows
+// can be written one at a time.
+func tableRow(status, id, profile, dur, reqs, detail string) string {
+	return fmt.Sprintf("%-6s  %-38s  %-7s  %-8s  %-4s  %s", status, id, profile, dur, reqs, detail)
+}
+
+// WriteTableRow writes one check's row.
+func WriteTableRow(w io.Writer, res Result) error {
+	_, err := fmt.Fprintln(w, tableRow(string(res.Status), res.ID, string(res.Profile),
+		res.Duration.Round(time.Millisecond).String(), strconv.Itoa(res.Requests), oneLine(res.Detail)))
+	return err
+}
+
+// WriteTableTail writes where the checks ran (known once they have), the
+// latencies and the verdict.
+func (r *Report) WriteTableTail(w io.Writer) error {
 	m := r.Manifest
 	target := "carrier endpoint"
 	if m.Emulator {
 		target = "carrierkit emulator"
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s %s (carrierkit %s), profile %s\n", m.Suite, m.SuiteVersion, m.CarrierkitVersion, m.Profile)
-	fmt.Fprintf(tw, "provider %s at %s (%s), %s\n", m.Provider, m.Endpoint, target, m.Date.Format(time.RFC3339))
+	fmt.Fprintf(tw, "\nprovider %s at %s (%s), %s\n", m.Provider, m.Endpoint, target, m.Date.Format(time.RFC3339))
 	fmt.Fprintf(tw, "capabilities: fields %s; ops %s; labels %v\n", strings.Join(m.Capabilities.Fields, ", "),
 		strings.Join(m.Capabilities.Ops, ", "), m.Capabilities.Labels)
 	for _, s := range m.Specs {
 		fmt.Fprintf(tw, "spec %s sha256 %s\n", s.File, s.SHA256)
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "STATUS\tCHECK\tPROFILE\tTIME\tREQS\tDETAIL")
-	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", res.Status, res.ID, res.Profile,
-			res.Duration.Round(time.Millisecond), res.Requests, oneLine(res.Detail))
 	}
 	if len(r.Latency) > 0 {
 		fmt.Fprintln(tw)
@@ -203,7 +263,7 @@ type jsonLine struct {
 	Name     string  `json:"name"`     // the suite
 	Function string  `json:"function"` // the check id
 	Args     jsonArg `json:"args"`
-	Duration int64   `json:"duration"` // milliseconds
+	Duration int64   `json:"duration_ms"`
 	Status   Status  `json:"status"`
 	Message  string  `json:"message,omitempty"` // what passed, or why NA
 	Error    string  `json:"error,omitempty"`   // what failed
@@ -225,18 +285,50 @@ func (r *Report) WriteJSONLines(w io.Writer) error {
 		return err
 	}
 	for _, res := range r.Results {
-		l := jsonLine{Name: r.Manifest.Suite, Function: res.ID, Duration: res.Duration.Milliseconds(), Status: res.Status,
-			Args: jsonArg{Provider: r.Manifest.Provider, Profile: res.Profile, Description: res.Description, Requests: res.Requests}}
-		if res.Status == Fail {
-			l.Error = res.Detail
-		} else {
-			l.Message = res.Detail
-		}
-		if err := enc.Encode(l); err != nil {
+		if err := enc.Encode(r.jsonLine(res)); err != nil {
 			return err
 		}
 	}
 	return enc.Encode(map[string][]Latency{"latency": r.Latency})
+}
+
+// WriteJSONLine writes one check's line, as WriteJSONLines does, for a
+// caller that streams the checks as they end.
+func (r *Report) WriteJSONLine(w io.Writer, res Result) error {
+	return json.NewEncoder(w).Encode(r.jsonLine(res))
+}
+
+// WriteJSON writes the report as one indented JSON document: manifest,
+// checks (the lines of WriteJSONLines), latency and verdict.
+func (r *Report) WriteJSON(w io.Writer) error {
+	lines := make([]jsonLine, len(r.Results))
+	for i, res := range r.Results {
+		lines[i] = r.jsonLine(res)
+	}
+	lat := r.Latency
+	if lat == nil {
+		lat = []Latency{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Manifest  Manifest   `json:"manifest"`
+		Checks    []jsonLine `json:"checks"`
+		Latency   []Latency  `json:"latency"`
+		Certified bool       `json:"certified"`
+		Verdict   string     `json:"verdict"`
+	}{r.Manifest, lines, lat, r.CorePassed(), r.Verdict()})
+}
+
+func (r *Report) jsonLine(res Result) jsonLine {
+	l := jsonLine{Name: r.Manifest.Suite, Function: res.ID, Duration: res.Duration.Milliseconds(), Status: res.Status,
+		Args: jsonArg{Provider: r.Manifest.Provider, Profile: res.Profile, Description: res.Description, Requests: res.Requests}}
+	if res.Status == Fail {
+		l.Error = res.Detail
+	} else {
+		l.Message = res.Detail
+	}
+	return l
 }
 
 // JUnit XML, as CI systems read it.

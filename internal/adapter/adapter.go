@@ -7,6 +7,7 @@
 package adapter
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -744,6 +745,9 @@ func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
 		e.Err = vendorErr
 	} else {
 		e.Err = fmt.Errorf("HTTP %d: %s", resp.Status, http.StatusText(resp.Status))
+		if foreignAnswer(resp, e) {
+			e.Err = fmt.Errorf("HTTP %d: %s: %w", resp.Status, http.StatusText(resp.Status), ErrForeignAnswer)
+		}
 		if e.VendorMessage == "" {
 			e.Message = "unexpected response: " + http.StatusText(resp.Status)
 		}
@@ -760,6 +764,22 @@ func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
 		e.RetryAfter = d
 	}
 	return e
+}
+
+// ErrForeignAnswer is in the chain of an error whose answer was a 404, 405
+// or 501 with a body that is not the carrier's error shape: the request
+// reached something other than the carrier's API (a wrong base URL, a
+// static file server), not a departed participant.
+var ErrForeignAnswer = errors.New("the answer is not the carrier's error shape")
+
+// foreignAnswer reports a 404, 405 or 501 with a body that the dialect
+// decoded as neither a vendor code nor a message.
+func foreignAnswer(resp httpx.Response, e *participant.Error) bool {
+	switch resp.Status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return e.VendorCode == "" && e.VendorMessage == "" && len(bytes.TrimSpace(resp.Body)) > 0
+	}
+	return false
 }
 
 // CodeForStatus maps an HTTP status to a neutral code, for errors whose

@@ -149,6 +149,9 @@ type VendorInfo struct {
 	// emulator serves several (ServeEndpoints, emulate --endpoints N).
 	BaseURLs []string `json:"base_urls,omitempty"`
 	Demo
+	// ParticipantCount is how many participants the demo conference has:
+	// the seeded ones in Participants, and those SeedParticipants added.
+	ParticipantCount int `json:"participant_count"`
 	// WebhookKeys verify the conference callbacks the emulator posts
 	// (WebhookStyle.Keys).
 	WebhookKeys map[string]string `json:"webhook_keys,omitempty"`
@@ -275,7 +278,7 @@ func (e *Emulator) Info(base string) map[string]VendorInfo {
 func (e *Emulator) InfoEndpoints(bases []string) map[string]VendorInfo {
 	out := make(map[string]VendorInfo, len(e.vendors))
 	for _, v := range e.vendors {
-		vi := VendorInfo{Demo: v.Demo}
+		vi := VendorInfo{Demo: v.Demo, ParticipantCount: max(len(v.Participants), v.grown)}
 		if v.Webhooks != nil {
 			vi.WebhookKeys = v.Webhooks.Keys
 		}

@@ -129,7 +129,9 @@ func TestInfo(t *testing.T) {
 	assert.Equal(t, base+"/v2", info["texml"].BaseURL)
 	assert.Equal(t, map[string]string{"TWILIO_ACCOUNT_SID": twiliotest.DemoAccount, "TWILIO_AUTH_TOKEN": twiliotest.DemoAuthToken},
 		info["twilio"].Credentials, "exactly the demo credentials")
-	assert.Equal(t, map[string]string{"TELNYX_API_KEY": texmltest.DemoAPIKey}, info["texml"].Credentials)
+	assert.Equal(t, map[string]string{"TELNYX_API_KEY": texmltest.DemoAPIKey, "TELNYX_ACCOUNT_SID": texmltest.DemoAccount},
+		info["texml"].Credentials, "the account too, as every carrier's block has it")
+	assert.Equal(t, 2, info["twilio"].ParticipantCount)
 	assert.Equal(t, []emulator.Seeded{{Call: twiliotest.DemoAgentCall, Label: "agent"}, {Call: twiliotest.DemoCustomerCall}},
 		info["twilio"].Participants)
 }
@@ -306,4 +308,16 @@ func TestStart(t *testing.T) {
 	stop()
 	_, err = http.Get(base + "/_emulator/info")
 	assert.Error(t, err)
+}
+
+// TestInfoCountsGrownParticipants: the info line's participant count
+// includes the participants SeedParticipants added (it used to show the
+// two demo participants only).
+func TestInfoCountsGrownParticipants(t *testing.T) {
+	e := emulator.New()
+	require.NoError(t, e.SeedParticipants(50))
+	for name, vi := range e.Info("http://127.0.0.1:1") {
+		assert.Equal(t, 50, vi.ParticipantCount, name)
+		assert.Len(t, vi.Participants, 2, "%s: the demo participants are still named", name)
+	}
 }

@@ -37,11 +37,12 @@ const (
 	TelnyxRoot = "https://api.telnyx.com/v2"
 )
 
-// ErrNoSpecs means the spec folder was not found.
+// ErrNoSpecs means the spec folder was not found. The error Dir returns
+// wraps it and names the folders it looked in.
 var ErrNoSpecs = errors.New("spectest: vendor specs not found (set CARRIERKIT_SPECS to the folder holding " + TwilioSpec + ")")
 
-// Dir returns the spec folder: $CARRIERKIT_SPECS, or shared/specs beside
-// the repository root found above the working directory.
+// Dir returns the spec folder: $CARRIERKIT_SPECS, else the one DirFrom
+// finds from the working directory (a test's package directory).
 func Dir() (string, error) {
 	if d := os.Getenv("CARRIERKIT_SPECS"); d != "" {
 		return d, nil
@@ -50,14 +51,35 @@ func Dir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			if p := filepath.Join(d, "..", "shared", "specs"); exists(filepath.Join(p, TwilioSpec)) {
-				return p, nil
-			}
+	return DirFrom(wd)
+}
+
+// DirFrom finds the module root at or above start (the folder holding
+// go.mod) and returns shared/specs beside it, or beside one of the root's
+// parent folders (a git worktree nested under the checkout's parent). The
+// error wraps ErrNoSpecs and names each folder looked in.
+func DirFrom(start string) (string, error) {
+	root := ""
+	for d := filepath.Clean(start); ; d = filepath.Dir(d) {
+		if exists(filepath.Join(d, "go.mod")) {
+			root = d
+			break
 		}
 		if filepath.Dir(d) == d {
-			return "", ErrNoSpecs
+			return "", fmt.Errorf("%w: no go.mod at or above %s", ErrNoSpecs, start)
+		}
+	}
+	var tried []string
+	for d := root; ; d = filepath.Dir(d) {
+		p := filepath.Join(filepath.Dir(d), "shared", "specs")
+		if exists(filepath.Join(p, TwilioSpec)) {
+			return p, nil
+		}
+		if len(tried) == 0 || tried[len(tried)-1] != p {
+			tried = append(tried, p)
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%w: looked in %s", ErrNoSpecs, strings.Join(tried, ", "))
 		}
 	}
 }
@@ -241,6 +263,7 @@ type T interface {
 	Errorf(format string, args ...any)
 	Logf(format string, args ...any)
 	Fatal(args ...any)
+	Skipf(format string, args ...any)
 }
 
 // CheckResponses wraps a fake: every answer it gives to a request the spec
@@ -291,8 +314,10 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(r.ResponseWriter).Hijack()
 }
 
-// Open is Load for tests. Without the spec folder it logs and returns nil
-// (contract checks skipped), except under CI, where it fails the test.
+// Open is Load for tests. Without the spec folder it skips the test,
+// naming the folders it looked in, so request validation is never turned
+// off silently; under CI ($CI set) it fails the test instead. It never
+// returns nil.
 func Open(t T, file, root string) *Validator {
 	t.Helper()
 	v, err := Load(file, root)
@@ -300,7 +325,7 @@ func Open(t T, file, root string) *Validator {
 	case err == nil:
 		return v
 	case errors.Is(err, ErrNoSpecs) && os.Getenv("CI") == "":
-		t.Logf("contract checks skipped: %v", err)
+		t.Skipf("contract checks need the vendor specs: %v", err)
 		return nil
 	}
 	t.Fatal(err)

@@ -1,11 +1,15 @@
 package spectest_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -50,4 +54,45 @@ func TestValidatorRejects(t *testing.T) {
 		wrong.Path = tc.path + "/extra"
 		assert.Error(t, v.ValidateRequest(wrong), "unknown path")
 	}
+}
+
+// fakeT records how Open ended a test.
+type fakeT struct{ skipped, fatal, logged string }
+
+func (f *fakeT) Helper()                           {}
+func (f *fakeT) Errorf(format string, args ...any) { f.fatal = fmt.Sprintf(format, args...) }
+func (f *fakeT) Logf(format string, args ...any)   { f.logged = fmt.Sprintf(format, args...) }
+func (f *fakeT) Fatal(args ...any)                 { f.fatal = fmt.Sprint(args...) }
+func (f *fakeT) Skipf(format string, args ...any)  { f.skipped = fmt.Sprintf(format, args...) }
+
+// TestOpenWithoutSpecsIsLoud: without the spec folder a contract test is
+// skipped, naming the folder looked in, or fails under CI; it is never
+// run with validation quietly off.
+func TestOpenWithoutSpecsIsLoud(t *testing.T) {
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "a", "mod")
+	require.NoError(t, os.MkdirAll(mod, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module x\n"), 0o644))
+	t.Chdir(mod)
+	t.Setenv("CARRIERKIT_SPECS", "")
+
+	t.Setenv("CI", "")
+	f := &fakeT{}
+	spectest.Open(f, spectest.TwilioSpec, spectest.TwilioRoot)
+	assert.Contains(t, f.skipped, filepath.Join(dir, "a", "shared", "specs"), "names the folder looked in")
+	assert.Empty(t, f.fatal)
+
+	t.Setenv("CI", "true")
+	f = &fakeT{}
+	spectest.Open(f, spectest.TwilioSpec, spectest.TwilioRoot)
+	assert.Empty(t, f.skipped)
+	assert.Contains(t, f.fatal, "specs not found")
+
+	// A worktree nested one level deeper finds shared/specs beside its parent.
+	specs := filepath.Join(dir, "a", "..", "shared", "specs")
+	require.NoError(t, os.MkdirAll(specs, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(specs, spectest.TwilioSpec), []byte("{}"), 0o644))
+	got, err := spectest.DirFrom(filepath.Join(mod, "sub"))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Clean(specs), got)
 }

@@ -623,8 +623,9 @@ func (c *Config) Open(ctx context.Context) (map[string]participant.Updater, erro
 // OpenedEndpoint is one endpoint of a carrier, opened.
 type OpenedEndpoint struct {
 	// Name is the host of the API root the endpoint reaches, e.g.
-	// api.dublin.ie1.twilio.com (the root itself where the provider cannot
-	// tell it).
+	// api.dublin.ie1.twilio.com, for one endpoint as for several;
+	// PROVIDER-N (the Nth endpoint) only where neither the provider nor
+	// the file's base_url tells the root.
 	Name    string
 	Updater participant.Updater
 }
@@ -654,7 +655,11 @@ func (c *Config) OpenEndpoints(ctx context.Context, name string, override map[st
 			return nil, ps.err(c.file)
 		}
 		ep := OpenedEndpoint{Name: cr.Provider + "-" + strconv.Itoa(i+1), Updater: up}
-		if root, _, ok, err := c.mux.LocateUpdaterURL(u); ok && err == nil {
+		root := u.Query().Get("base_url") // the root, where the provider cannot locate it
+		if r, _, ok, err := c.mux.LocateUpdaterURL(u); ok && err == nil {
+			root = r
+		}
+		if root != "" {
 			ep.Name = root
 			if pu, err := url.Parse(root); err == nil && pu.Host != "" {
 				ep.Name = pu.Host

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -99,4 +102,29 @@ func TestBreakerBounds(t *testing.T) {
 		"carriers.a.breaker.failures: must be a positive whole number up to 4294967295",
 		"carriers.a.breaker.probes: must be a positive whole number up to 4294967295",
 	}, problems(t, err))
+}
+
+// plainOpener opens URLs without locating them, as Bandwidth's opener.
+type plainOpener struct{}
+
+func (plainOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Updater, error) {
+	return nil, nil
+}
+
+// TestEndpointNamesAreHosts: an endpoint is named by its host, whether the
+// carrier has one root or several, and whether or not its provider can
+// locate a URL.
+func TestEndpointNamesAreHosts(t *testing.T) {
+	for _, file := range []string{
+		`{"carriers": {"bw": {"provider": "plain", "base_url": "http://127.0.0.1:9/api/v2"}}}`,
+		`{"carriers": {"bw": {"provider": "plain", "endpoints": ["http://127.0.0.1:9/api/v2", "http://127.0.0.2:9/api/v2"]}}}`,
+	} {
+		mux := new(providers.URLMux)
+		mux.RegisterUpdater("plain", plainOpener{})
+		cfg, err := config.Load(strings.NewReader(file), mux)
+		require.NoError(t, err)
+		eps, err := cfg.OpenEndpoints(context.Background(), "bw", nil)
+		require.NoError(t, err)
+		assert.Equal(t, "127.0.0.1:9", eps[0].Name, file)
+	}
 }

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 
-	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
-	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 // counters is an Observer that keeps metrics as plain counters; wire a
@@ -42,11 +41,14 @@ func (c *counters) StateChange(e router.StateChangeEvent) {
 // primary endpoint refuses connections.
 func ExampleObserver() {
 	const account, token = "AC00000000000000000000000000000001", "token"
-	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
 	ref := participant.Ref{Account: account, Conference: "CF00000000000000000000000000000001",
 		Call: "CA00000000000000000000000000000001"}
-	fake.Seed(vendorfake.Participant{Account: account, Conference: ref.Conference, CallID: ref.Call})
-	secondary := httptest.NewServer(fake)
+	// The secondary answers like Twilio's participant resource.
+	secondary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"account_sid":%q,"conference_sid":%q,"call_sid":%q,"muted":true,"hold":false,"status":"connected"}`,
+			account, ref.Conference, ref.Call)
+	}))
 	defer secondary.Close()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	primary := "http://" + ln.Addr().String()

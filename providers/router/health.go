@@ -1,8 +1,10 @@
 package router
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -70,7 +72,9 @@ type EndpointHealth struct {
 	// endpoint last answered.
 	ConsecutiveFailures int `json:"consecutive_failures"`
 	// LastCode is the neutral code of the last error, and LastError when
-	// it happened (zero: no error yet).
+	// it happened (zero: no error yet; LastCode is then meaningless, not
+	// "unknown"). JSON writes LastCode as last_code, e.g. "unavailable",
+	// and leaves both out for an endpoint that never failed.
 	LastCode  participant.Code `json:"-"`
 	LastError time.Time        `json:"last_error,omitzero"`
 	// Requests counts the attempts sent; Answers those the endpoint
@@ -86,6 +90,42 @@ type EndpointHealth struct {
 	// Source says whose verdict State is: SourceInstance (this instance's
 	// breaker) or SourceFleet (another instance's, through Options.Shared).
 	Source string `json:"source,omitempty"`
+}
+
+// endpointHealthJSON is EndpointHealth with its last error's code by name.
+type endpointHealthJSON struct {
+	healthFields
+	LastCode string `json:"last_code,omitempty"`
+}
+
+// healthFields has EndpointHealth's fields without its methods.
+type healthFields EndpointHealth
+
+// MarshalJSON writes h with last_code, the name of its last error's code
+// ("unavailable"), when it has failed.
+func (h EndpointHealth) MarshalJSON() ([]byte, error) {
+	j := endpointHealthJSON{healthFields: healthFields(h)}
+	if !h.LastError.IsZero() {
+		j.LastCode = h.LastCode.String()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (h *EndpointHealth) UnmarshalJSON(b []byte) error {
+	var j endpointHealthJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*h = EndpointHealth(j.healthFields)
+	if j.LastCode != "" {
+		c, ok := parseCode(j.LastCode)
+		if !ok {
+			return errors.New("router: unknown last_code " + strconv.Quote(j.LastCode))
+		}
+		h.LastCode = c
+	}
+	return nil
 }
 
 // CarrierHealth is one carrier's endpoints, in order.
@@ -162,4 +202,16 @@ type StateChangeEvent struct {
 type Observer interface {
 	Attempt(AttemptEvent)
 	StateChange(StateChangeEvent)
+}
+
+// parseCode finds the code whose String is name.
+func parseCode(name string) (participant.Code, bool) {
+	for c := participant.Code(0); c < 255; c++ {
+		if s := c.String(); s == name {
+			return c, true
+		} else if strings.HasPrefix(s, "code(") {
+			break
+		}
+	}
+	return 0, false
 }

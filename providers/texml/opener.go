@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
@@ -19,12 +20,17 @@ const Scheme = Name
 // by default.
 const EnvAPIKey = "TELNYX_API_KEY"
 
+// EnvAccount is the environment variable URLOpener reads the default
+// account (the TeXML account SID) from when neither the URL nor the
+// URLOpener gives one. Unlike the API key it is optional.
+const EnvAccount = "TELNYX_ACCOUNT_SID"
+
 func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
 
 // URLOpener opens texml:// URLs, e.g. "texml://?account=…&base_url=http://127.0.0.1:8080/v2".
 // Its query parameters are
 //
-//	account          default account id (default: the Account field)
+//	account          default account id (default: the Account field, else $TELNYX_ACCOUNT_SID)
 //	base_url         API root before /texml, as in Config
 //	max_retries, wait_min, wait_max, max_retry_after   retry policy
 //	attempt_timeout, timeout   time bounds (Options.AttemptTimeout, Options.Timeout)
@@ -70,7 +76,7 @@ var paramOf = map[string]string{"APIKey": "api_key_env", "BaseURL": "base_url"}
 
 func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
 	p := urlparams.New(Name, u)
-	cfg = Config{Account: cmp.Or(p.String("account"), o.Account), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)}
+	cfg = Config{Account: cmp.Or(p.String("account"), o.Account, os.Getenv(EnvAccount)), BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)}
 	named := p.EnvName("api_key_env")
 	keyEnv = cmp.Or(named, EnvAPIKey)
 	if named != "" && o.APIKey != "" {

@@ -26,7 +26,7 @@ func init() {
 		New: func() (*Server, emulator.Demo) {
 			return New(Config{APIKey: DemoAPIKey}), emulator.Demo{
 				Account:      DemoAccount,
-				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey},
+				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey, texml.EnvAccount: DemoAccount},
 				Conference:   DemoConference,
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
@@ -35,6 +35,6 @@ func init() {
 			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
 		},
 		Webhooks:        emulator.TeXMLWebhooks(emulator.TeXMLSeed(DemoWebhookKeyPhrase)),
-		CredentialsHelp: texml.EnvAPIKey,
+		CredentialsHelp: texml.EnvAPIKey + " (and optionally " + texml.EnvAccount + ", the default account)",
 	})
 }
