@@ -183,8 +183,18 @@ func Open(url string, opts Options) (*Client, error) {
 }
 
 // New returns a Client over rdb (a *goredis.Client, ClusterClient or
-// Ring). Closing the Client closes rdb.
+// Ring). Closing the Client closes rdb. So that Options.Timeout bounds
+// every call, New makes a *goredis.Client or ClusterClient honour context
+// deadlines and not retry (go-redis's defaults ignore them: a stalled
+// Redis held each call for its read timeouts and retries); give it rdb
+// before using rdb elsewhere.
 func New(rdb goredis.UniversalClient, opts Options) *Client {
+	switch r := rdb.(type) {
+	case *goredis.Client:
+		r.Options().ContextTimeoutEnabled, r.Options().MaxRetries = true, 0 // 0: -1 is only read by NewClient
+	case *goredis.ClusterClient:
+		r.Options().ContextTimeoutEnabled, r.Options().MaxRetries = true, 0 // 0: -1 is only read by NewClient
+	}
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
