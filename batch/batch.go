@@ -487,7 +487,7 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 			quoted[i] = strconv.Quote(m)
 		}
 		return nil, &participant.Error{Code: participant.CodeInvalidArgument, Op: "update", Field: "Except",
-			Message: "matches no participant of the conference, by call id or label: " + strings.Join(quoted, ", ") +
+			Delivery: participant.DeliveryNotSent, Message: "matches no participant of the conference, by call id or label: " + strings.Join(quoted, ", ") +
 				" (nothing was sent; set AllowMissingExcept to leave no one out for such a name)"}
 	}
 	return set, nil

@@ -233,6 +233,7 @@ func TestExceptTypoFailsBatch(t *testing.T) {
 			var pe *participant.Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, "Except", pe.Field)
+			assert.Equal(t, participant.DeliveryNotSent, pe.Delivery, "no update was sent")
 			assert.Empty(t, rs)
 			assert.Empty(t, c.updates, "no update sent")
 			assert.False(t, c.muted()["CA00"], "the agent is spared")
