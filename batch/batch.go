@@ -437,7 +437,7 @@ func send(ctx context.Context, u participant.Updater, ref participant.Ref, req p
 
 func notAttempted(p *participant.Participant, cause error) Result {
 	return Result{Call: p.CallID, Label: p.Label, Err: &participant.Error{Code: participant.CodeCanceled,
-		Message: "not attempted: the batch was canceled", Err: errors.Join(ErrNotAttempted, cause)}}
+		Delivery: participant.DeliveryNotSent, Message: "not attempted: the batch was canceled", Err: errors.Join(ErrNotAttempted, cause)}}
 }
 
 // resolve returns the set of call ids and labels to leave out: each name,

@@ -372,6 +372,7 @@ func TestCancel(t *testing.T) {
 		case errors.Is(r.Err, batch.ErrNotAttempted):
 			notAttempted++
 			assert.ErrorIs(t, r.Err, participant.ErrCanceled)
+			assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(r.Err), "not attempted says not sent")
 			assert.Zero(t, c.updates[r.Call], "never sent")
 		default:
 			inFlight++
