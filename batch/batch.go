@@ -437,7 +437,7 @@ func send(ctx context.Context, u participant.Updater, ref participant.Ref, req p
 
 func notAttempted(p *participant.Participant, cause error) Result {
 	return Result{Call: p.CallID, Label: p.Label, Err: &participant.Error{Code: participant.CodeCanceled,
-		Message: "not attempted: the batch was canceled", Err: errors.Join(ErrNotAttempted, cause)}}
+		Delivery: participant.DeliveryNotSent, Message: "not attempted: the batch was canceled", Err: errors.Join(ErrNotAttempted, cause)}}
 }
 
 // resolve returns the set of call ids and labels to leave out: each name,
@@ -487,7 +487,7 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 			quoted[i] = strconv.Quote(m)
 		}
 		return nil, &participant.Error{Code: participant.CodeInvalidArgument, Op: "update", Field: "Except",
-			Message: "matches no participant of the conference, by call id or label: " + strings.Join(quoted, ", ") +
+			Delivery: participant.DeliveryNotSent, Message: "matches no participant of the conference, by call id or label: " + strings.Join(quoted, ", ") +
 				" (nothing was sent; set AllowMissingExcept to leave no one out for such a name)"}
 	}
 	return set, nil

@@ -233,6 +233,7 @@ func TestExceptTypoFailsBatch(t *testing.T) {
 			var pe *participant.Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, "Except", pe.Field)
+			assert.Equal(t, participant.DeliveryNotSent, pe.Delivery, "no update was sent")
 			assert.Empty(t, rs)
 			assert.Empty(t, c.updates, "no update sent")
 			assert.False(t, c.muted()["CA00"], "the agent is spared")
@@ -371,6 +372,7 @@ func TestCancel(t *testing.T) {
 		case errors.Is(r.Err, batch.ErrNotAttempted):
 			notAttempted++
 			assert.ErrorIs(t, r.Err, participant.ErrCanceled)
+			assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(r.Err), "not attempted says not sent")
 			assert.Zero(t, c.updates[r.Call], "never sent")
 		default:
 			inFlight++

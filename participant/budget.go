@@ -29,10 +29,12 @@ func WithRetryBudget(parent context.Context, retries int) context.Context {
 type rateLimitsKey struct{}
 
 // WithRateLimitsHandled returns a copy of parent under which a
-// rate-limited answer (429) is returned at once by every layer below
-// instead of being waited out and sent again there: no adapter retries it
-// in place and no router moves on to another endpoint of the same account
-// (they share its limit). The caller holds a limiter shared by many
+// rate-limited answer (429) to an update's write is returned at once by
+// every layer below instead of being waited out and sent again there: no
+// adapter retries it in place and no router moves on to another endpoint
+// of the same account (they share its limit). Reads the adapter makes on
+// its own (a read-back after the update was applied) are still retried in
+// place. The caller holds a limiter shared by many
 // requests, so it hears of the 429, holds them all back, and sends again
 // from the same retry budget. A batch sets it on its updates.
 func WithRateLimitsHandled(parent context.Context) context.Context {

@@ -773,11 +773,17 @@ func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
 var ErrForeignAnswer = errors.New("the answer is not the carrier's error shape")
 
 // foreignAnswer reports a 404, 405 or 501 with a body that the dialect
-// decoded as neither a vendor code nor a message.
+// decoded as neither a vendor code nor a message. An empty body, or an
+// empty JSON value ({} or null: Plivo's bare 404 for a member that left),
+// is the carrier's own terse answer, not a foreign one.
 func foreignAnswer(resp httpx.Response, e *participant.Error) bool {
 	switch resp.Status {
 	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
-		return e.VendorCode == "" && e.VendorMessage == "" && len(bytes.TrimSpace(resp.Body)) > 0
+		body := bytes.TrimSpace(resp.Body)
+		if string(body) == "{}" || string(body) == "null" {
+			return false
+		}
+		return e.VendorCode == "" && e.VendorMessage == "" && len(body) > 0
 	}
 	return false
 }

@@ -31,6 +31,10 @@ func TestForeignAnswer(t *testing.T) {
 		{"not implemented", "not implemented", http.StatusNotImplemented, true},
 		{"the carrier's error", `{"code":"not-found","message":"no such member"}`, http.StatusNotFound, false},
 		{"empty", "", http.StatusNotFound, false},
+		// plivo-go: "A 404 whose body is {} becomes Resource not found"
+		// (action-verb-carriers.md): Plivo's bare 404 for a member that left.
+		{"the carrier's bare JSON 404", "{}\n", http.StatusNotFound, false},
+		{"a JSON null 404", "null", http.StatusNotFound, false},
 		{"a 400 is the carrier refusing", "bad", http.StatusBadRequest, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -508,8 +508,13 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		resp = nil // the decision is about the failed read, not the status
 	}
 	retry := st.n < st.max
-	if retry && resp != nil && resp.StatusCode == http.StatusTooManyRequests && participant.RateLimitsHandled(ctx) {
-		retry = false // the caller's shared limiter waits it out (a batch)
+	if retry && resp != nil && resp.StatusCode == http.StatusTooManyRequests && st.method != http.MethodGet &&
+		participant.RateLimitsHandled(ctx) {
+		// The caller's shared limiter waits out a write's 429 (a batch
+		// sends the update again). A read (a read-back after the update
+		// was applied, a read before the first call) is retried here: the
+		// caller cannot send it again on its own.
+		retry = false
 	}
 	if retry && c.policy.CheckRetry != nil {
 		retry = c.policy.CheckRetry(ctx, st.idempotent, resp, err)

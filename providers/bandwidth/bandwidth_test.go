@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,4 +303,45 @@ func TestReadBackFailureSaysApplied(t *testing.T) {
 	_, err = c.Fetch(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID})
 	require.ErrorAs(t, err, &pe)
 	assert.NotEqual(t, participant.DeliveryApplied, pe.Delivery)
+}
+
+// TestReadBackRetriedUnderABatch: under a batch, which takes its updates'
+// 429s to its shared limiter (participant.WithRateLimitsHandled), the
+// update itself is the batch's to send again, but a read-back answered 429
+// after the update was applied is still retried in place: handing it back
+// would turn an applied update into a failed result that nothing may send
+// again.
+func TestReadBackRetriedUnderABatch(t *testing.T) {
+	account := bandwidthtest.NewAccountID()
+	fake := bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: testUser, Password: testPassword})
+	var gets, puts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPut:
+			puts.Add(1)
+		case http.MethodGet:
+			if gets.Add(1) == 1 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = w.Write([]byte(`{"type":"rate-limit","description":"Too many requests","id":null}`))
+				return
+			}
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p := bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
+	fake.Seed(p)
+	c, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: testPassword,
+		BaseURL: srv.URL + bandwidthtest.PathPrefix})
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+
+	ctx := participant.WithRateLimitsHandled(context.Background())
+	got, err := c.Update(ctx, participant.Ref{Conference: p.Conference, Call: p.CallID},
+		participant.UpdateRequest{Muted: participant.Bool(true)})
+	require.NoError(t, err)
+	assert.True(t, got.Muted)
+	assert.EqualValues(t, 1, puts.Load(), "the update was sent once")
+	assert.EqualValues(t, 2, gets.Load(), "the read-back answered 429, then read again in place")
 }
