@@ -3,7 +3,7 @@
 // github.com/redis/go-redis/v9. Import it only where several instances
 // share a carrier account: the rest of carrierkit does not depend on it.
 //
-//	c, err := redis.Open(ctx, os.Getenv("CARRIERKIT_REDIS_URL"), redis.Options{Instances: 4})
+//	c, err := redis.Open(os.Getenv("CARRIERKIT_REDIS_URL"), redis.Options{Instances: 4})
 //	lim := batch.NewSharedLimiter(50, c.Account("AC…"))      // 50 in flight across all instances
 //	r, err := router.New(router.Options{Shared: c}, carriers…) // endpoint health shared too
 //
