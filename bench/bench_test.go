@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/driver"
 )
 
 // BenchmarkUpdate is one participant update (Muted=true) at a time, over a
@@ -116,7 +116,7 @@ func BenchmarkClientOnlyPaired(b *testing.B) {
 //
 // Every client uses its default pool (256 idle connections per host, no
 // cap on connections). carrierkit-twilio-maxconns is carrierkit with
-// providers.Options.MaxConnsPerHost = g, which sets the transport's
+// driver.Options.MaxConnsPerHost = g, which sets the transport's
 // MaxConnsPerHost: the only setting with which net/http never opens more
 // connections than goroutines, even from cold.
 func BenchmarkParallel(b *testing.B) {
@@ -125,7 +125,7 @@ func BenchmarkParallel(b *testing.B) {
 		if g == 64 {
 			kinds = append(kinds, clientKind{"carrierkit-twilio-maxconns", twilioBody,
 				func(tb testing.TB, base string, _ http.RoundTripper) updateFunc {
-					return newCarrierkitTwilioWith(tb, base, providers.Options{MaxConnsPerHost: g})
+					return newCarrierkitTwilioWith(tb, base, driver.Options{MaxConnsPerHost: g})
 				}})
 		}
 		for _, k := range kinds {

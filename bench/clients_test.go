@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	twclient "github.com/twilio/twilio-go/client"
@@ -194,7 +194,7 @@ func newCarrierkitTwilio(tb testing.TB, base string, rt http.RoundTripper) updat
 }
 
 // newCarrierkitTwilioWith is carrierkit's Twilio adapter with opts.
-func newCarrierkitTwilioWith(tb testing.TB, base string, opts providers.Options) updateFunc {
+func newCarrierkitTwilioWith(tb testing.TB, base string, opts driver.Options) updateFunc {
 	c, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: base, Options: opts})
 	if err != nil {
 		tb.Fatal(err)
@@ -233,9 +233,9 @@ func orPooled(rt http.RoundTripper) http.RoundTripper {
 }
 
 // options are carrierkit's defaults, with rt as the transport when set.
-func options(rt http.RoundTripper) providers.Options {
+func options(rt http.RoundTripper) driver.Options {
 	if rt == nil {
-		return providers.Options{}
+		return driver.Options{}
 	}
-	return providers.Options{HTTPClient: &http.Client{Transport: rt}}
+	return driver.Options{HTTPClient: &http.Client{Transport: rt}}
 }

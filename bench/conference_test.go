@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -51,7 +51,7 @@ type rehearsal struct {
 func newRehearsal(b *testing.B, base, account, token, conference string, n int) *rehearsal {
 	b.Helper()
 	u, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: base,
-		Options: providers.Options{MaxConnsPerHost: 2 * loopInFlight}})
+		Options: driver.Options{MaxConnsPerHost: 2 * loopInFlight}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,9 +25,9 @@ import (
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/redistest"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -382,7 +382,7 @@ func BenchmarkRedisCost(b *testing.B) {
 	srv := httptest.NewServer(fake)
 	b.Cleanup(srv.Close)
 	u, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: srv.URL,
-		Options: providers.Options{MaxConnsPerHost: 4 * carrierLimit}})
+		Options: driver.Options{MaxConnsPerHost: 4 * carrierLimit}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -144,7 +144,7 @@ func newBenchRouter(tb testing.TB, primary, secondary string, coolDown time.Dura
 
 func twilioAdapter(tb testing.TB, base string) *twilio.Client {
 	c, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: base,
-		Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 	if err != nil {
 		tb.Fatal(err)
 	}

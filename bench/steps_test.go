@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/plivo"
 	"github.com/carrierkit/carrierkit/providers/vonage"
 )
@@ -80,7 +80,7 @@ func BenchmarkSteps(b *testing.B) { benchSteps(b) }
 func BenchmarkStepsRatio(b *testing.B) { benchSteps(b) }
 
 func benchSteps(b *testing.B) {
-	opts := providers.Options{HTTPClient: &http.Client{Transport: stepTransport{get: []byte(plivoConference)}}}
+	opts := driver.Options{HTTPClient: &http.Client{Transport: stepTransport{get: []byte(plivoConference)}}}
 	pl, err := plivo.New(plivo.Config{AuthID: "MAXXXXXXXXXXXXXXXXXX", AuthToken: "token", BaseURL: "http://api.invalid/v1", Options: opts})
 	if err != nil {
 		b.Fatal(err)

@@ -24,8 +24,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/carrierkit/carrierkit/conformance/internal/sample"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Run runs every conformance case against h. Each case is a subtest with
@@ -66,8 +66,8 @@ func Run(t *testing.T, h Harness) {
 }
 
 // fastRetry keeps retry cases quick: 2 retries, 1–5ms backoff.
-func fastRetry() *providers.RetryPolicy {
-	return &providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond,
+func fastRetry() *driver.RetryPolicy {
+	return &driver.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond,
 		MaxRetryAfter: 2 * time.Second}
 }
 
@@ -82,7 +82,7 @@ type fixture struct {
 	ref participant.Ref
 }
 
-func setup(t *testing.T, h Harness, opts providers.Options) *fixture {
+func setup(t *testing.T, h Harness, opts driver.Options) *fixture {
 	t.Helper()
 	f := &fixture{t: t, h: h, c: h.Contract(), env: h.MakeEnv(t)}
 	if opts.Retry == nil {
@@ -262,7 +262,7 @@ func isBool(field participant.Field) bool {
 }
 
 func testCapabilities(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	caps := f.u.Capabilities()
 	assert.Equal(t, f.c.Provider, caps.Provider)
 	for _, field := range participant.AllFields() {
@@ -295,7 +295,7 @@ func testFields(t *testing.T, h Harness) {
 		}
 		for _, b := range values {
 			t.Run(fmt.Sprintf("%v=%v", field, b), func(t *testing.T) {
-				f := setup(t, h, providers.Options{})
+				f := setup(t, h, driver.Options{})
 				var req participant.UpdateRequest
 				f.sampleValue(&req, field, b)
 				if !f.c.Fields.Has(field) {
@@ -311,7 +311,7 @@ func testFields(t *testing.T, h Harness) {
 }
 
 func testFalseSentNilOmitted(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	f.env.Backend.Seed(func() Participant { p := f.p; p.Muted, p.Hold = true, true; return p }())
 	req := participant.UpdateRequest{Muted: participant.Bool(false)}
 	got, _ := f.update(req) // false is sent; nil fields are omitted
@@ -328,7 +328,7 @@ func testFalseSentNilOmitted(t *testing.T, h Harness) {
 }
 
 func testWaitURLOff(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	if !f.c.Fields.Has(participant.FieldWaitURL) {
 		t.Skip("the vendor has no wait music")
 	}
@@ -340,7 +340,7 @@ func testWaitURLOff(t *testing.T, h Harness) {
 }
 
 func testAllFields(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	var req participant.UpdateRequest
 	for _, field := range participant.AllFields() { // in order: CallToCoach's sample overrides Coaching's
 		if f.c.Fields.Has(field) {
@@ -377,7 +377,7 @@ func testAllFields(t *testing.T, h Harness) {
 }
 
 func testRequestShape(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	require.True(t, f.c.Steps != nil || f.c.Update.Method != "", "Contract.Update.Method")
 	for _, req := range []participant.UpdateRequest{{Hold: participant.Bool(true)}, {Muted: participant.Bool(true)}} {
 		_, r := f.update(req) // each call checked against the contract
@@ -409,7 +409,7 @@ var escapingLabels = []string{
 func testEscaping(t *testing.T, h Harness) {
 	for _, label := range escapingLabels {
 		t.Run(fmt.Sprintf("%q", label), func(t *testing.T) {
-			f := setup(t, h, providers.Options{})
+			f := setup(t, h, driver.Options{})
 			if !f.u.Capabilities().Labels {
 				t.Skip("the carrier has no participant labels")
 			}
@@ -452,7 +452,7 @@ func checkMapped(t *testing.T, c Contract, p Participant, got *participant.Parti
 }
 
 func testResponseMapping(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	req := participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true)}
 	if f.c.Fields.Has(participant.FieldEndConferenceOnExit) {
 		req.EndConferenceOnExit = participant.Bool(true)
@@ -489,7 +489,7 @@ func testResponseMapping(t *testing.T, h Harness) {
 }
 
 func testFetch(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	if !f.u.Capabilities().Can(participant.OpFetch) {
 		_, err := participant.Fetch(context.Background(), f.u, f.ref)
 		f.refused(err, participant.CodeUnsupported, "")
@@ -543,12 +543,12 @@ func vendorFailure(t *testing.T, c Contract, err error, status int, code partici
 	return pe
 }
 
-func noRetry() *providers.RetryPolicy { return &providers.RetryPolicy{MaxRetries: 0} }
+func noRetry() *driver.RetryPolicy { return &driver.RetryPolicy{MaxRetries: 0} }
 
 func testErrors(t *testing.T, h Harness) {
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
 	t.Run("NotFound", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		ref := f.ref
 		ref.Call = f.env.NewParticipant().CallID
 		_, err := f.u.Update(context.Background(), ref, mute)
@@ -556,8 +556,8 @@ func testErrors(t *testing.T, h Harness) {
 		assert.Equal(t, 1, pe.Attempts)
 	})
 	t.Run("BadCredentials", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
-		u, err := f.env.NewBadAuthUpdater(providers.Options{Retry: noRetry()})
+		f := setup(t, h, driver.Options{})
+		u, err := f.env.NewBadAuthUpdater(driver.Options{Retry: noRetry()})
 		require.NoError(t, err)
 		_, err = u.Update(context.Background(), f.ref, mute)
 		vendorFailure(t, f.c, err, http.StatusUnauthorized, participant.CodeUnauthenticated)
@@ -566,7 +566,7 @@ func testErrors(t *testing.T, h Harness) {
 	})
 	for _, ec := range h.Contract().Errors {
 		t.Run(fmt.Sprintf("%s_%d_%s", ec.Name, ec.Status, ec.Code), func(t *testing.T) {
-			f := setup(t, h, providers.Options{Retry: noRetry()})
+			f := setup(t, h, driver.Options{Retry: noRetry()})
 			f.env.Backend.Fail(Fault{Status: ec.Status, Code: ec.Code})
 			_, err := f.u.Update(context.Background(), f.ref, mute)
 			pe := vendorFailure(t, f.c, err, ec.Status, ec.Want)
@@ -575,7 +575,7 @@ func testErrors(t *testing.T, h Harness) {
 		})
 	}
 	t.Run("NotVendorShaped", func(t *testing.T) {
-		f := setup(t, h, providers.Options{Retry: noRetry()})
+		f := setup(t, h, driver.Options{Retry: noRetry()})
 		f.env.Backend.Fail(Fault{Status: http.StatusBadGateway, Body: "<html>bad gateway</html>"})
 		_, err := f.u.Update(context.Background(), f.ref, mute)
 		assert.ErrorIs(t, err, participant.ErrUnavailable)
@@ -585,7 +585,7 @@ func testErrors(t *testing.T, h Harness) {
 		assert.Equal(t, http.StatusBadGateway, pe.HTTPStatus)
 	})
 	t.Run("MalformedSuccessBody", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		if f.u.Capabilities().Readable == 0 {
 			t.Skip("the carrier's update answers carry nothing the adapter reads, and it cannot read the participant back")
 		}
@@ -617,7 +617,7 @@ func testValidation(t *testing.T, h Harness) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := setup(t, h, providers.Options{})
+			f := setup(t, h, driver.Options{})
 			f.reset()
 			_, err := f.u.Update(context.Background(), f.ref, tc.req)
 			if extra := tc.req.Fields() &^ f.c.Fields; extra != 0 {
@@ -637,7 +637,7 @@ func testValidation(t *testing.T, h Harness) {
 	}, h.Contract().InvalidRefs...)
 	for _, rc := range refs {
 		t.Run("Ref"+rc.Name, func(t *testing.T) {
-			f := setup(t, h, providers.Options{})
+			f := setup(t, h, driver.Options{})
 			f.reset()
 			_, err := f.u.Update(context.Background(), rc.Ref(f.ref), participant.UpdateRequest{Muted: participant.Bool(true)})
 			f.refused(err, participant.CodeInvalidArgument, rc.Field)
@@ -688,7 +688,7 @@ func testRetries(t *testing.T, h Harness) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := setup(t, h, providers.Options{HTTPClient: tc.client})
+			f := setup(t, h, driver.Options{HTTPClient: tc.client})
 			if !f.c.Fields.Has(participant.FieldAnnounceURL) && tc.req.AnnounceURL != nil {
 				t.Skip("the carrier has no announcements")
 			}
@@ -723,7 +723,7 @@ func testRetries(t *testing.T, h Harness) {
 func testRetryAfter(t *testing.T, h Harness) {
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
 	t.Run("Honoured", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.reset()
 		f.env.Backend.Fail(Fault{Status: 429, RetryAfter: "1"})
 		if !fakeClockFits(f.env) { // tokens minted per request: the real clock
@@ -742,7 +742,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 		synctest.Test(t, func(t *testing.T) {
 			hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 			defer hc.CloseIdleConnections()
-			u, err := f.env.NewUpdater(providers.Options{Retry: fastRetry(), HTTPClient: hc})
+			u, err := f.env.NewUpdater(driver.Options{Retry: fastRetry(), HTTPClient: hc})
 			require.NoError(t, err)
 			start := time.Now()
 			_, err = u.Update(context.Background(), f.ref, mute)
@@ -756,7 +756,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 	t.Run("Capped", func(t *testing.T) {
 		pol := fastRetry()
 		pol.MaxRetryAfter = time.Millisecond
-		f := setup(t, h, providers.Options{Retry: pol})
+		f := setup(t, h, driver.Options{Retry: pol})
 		f.reset()
 		f.env.Backend.Fail(Fault{Status: 503, RetryAfter: "3600"})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -768,7 +768,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 	t.Run("NotPastDeadline", func(t *testing.T) {
 		pol := fastRetry()
 		pol.MaxRetryAfter = time.Minute
-		f := setup(t, h, providers.Options{Retry: pol})
+		f := setup(t, h, driver.Options{Retry: pol})
 		f.reset()
 		f.env.Backend.Fail(Fault{Status: 429, RetryAfter: "30"})
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -784,7 +784,7 @@ func testRetryAfter(t *testing.T, h Harness) {
 func testContext(t *testing.T, h Harness) {
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
 	t.Run("CanceledBeforeSend", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.reset()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -794,7 +794,7 @@ func testContext(t *testing.T, h Harness) {
 		assert.Empty(t, f.env.Backend.Requests())
 	})
 	t.Run("DeadlineWhileWaiting", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.env.Backend.Fail(Fault{Delay: 10 * time.Second})
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -803,7 +803,7 @@ func testContext(t *testing.T, h Harness) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 	t.Run("CanceledWhileWaiting", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.env.Backend.Fail(Fault{Delay: 10 * time.Second})
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(50*time.Millisecond, cancel)
@@ -815,7 +815,7 @@ func testContext(t *testing.T, h Harness) {
 
 func testSecrets(t *testing.T, h Harness) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	f := setup(t, h, providers.Options{Logger: zap.New(core), Retry: &providers.RetryPolicy{MaxRetries: 1,
+	f := setup(t, h, driver.Options{Logger: zap.New(core), Retry: &driver.RetryPolicy{MaxRetries: 1,
 		WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
 	require.NotEmpty(t, f.env.Secrets)
 	// A carrier (or a proxy) that echoes credentials back in its error.
@@ -843,7 +843,7 @@ func testSecrets(t *testing.T, h Harness) {
 }
 
 func testConcurrent(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	const n = 32
 	ps := make([]Participant, n)
 	for i := range ps {

@@ -26,10 +26,10 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // The fault matrix: what a flaky network, a hostile server or proxy, and
@@ -72,7 +72,7 @@ type faultRow struct {
 	proxy      proxyFunc
 	proxyConns int
 	refuse     int // dials refused before any connects
-	opts       providers.Options
+	opts       driver.Options
 	ctxTimeout time.Duration // a context deadline; 0: context.Background()
 	want       participant.Code
 	// delivery is the Delivery the error must report (want's row); a
@@ -130,7 +130,7 @@ func faultRows() []faultRow {
 		faultRow{name: "429/RetryAfterNegative", fault: Fault{Status: 429, RetryAfter: "-5"}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterGarbage", fault: Fault{Status: 429, RetryAfter: "soon\x01"}, ok: true, reached: 2},
 		faultRow{name: "429/RetryAfterPastDeadline", fault: Fault{Status: 429, RetryAfter: "3600"},
-			opts: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 2, MaxRetryAfter: time.Hour}},
+			opts: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 2, MaxRetryAfter: time.Hour}},
 			want: participant.CodeRateLimited, reached: 1, delivery: participant.DeliveryAnswered},
 	)
 	// 5xx, vendor-shaped and HTML.
@@ -153,17 +153,17 @@ func faultRows() []faultRow {
 	bothKinds("ResetAfterHeaders", faultRow{proxy: resetMidBody, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
 	bothKinds("ClosedWithoutAnswer", faultRow{fault: Fault{Drop: true}, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
 	bothKinds("ClosedAfterRequest", faultRow{proxy: closeProxy, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
-	hang := faultRow{proxy: hangProxy, opts: providers.Options{AttemptTimeout: 100 * time.Millisecond}, delivery: participant.DeliveryMaybe,
+	hang := faultRow{proxy: hangProxy, opts: driver.Options{AttemptTimeout: 100 * time.Millisecond}, delivery: participant.DeliveryMaybe,
 		fakeClock: true}
 	bothKinds("HangAttemptTimeout", hang, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
-	add(faultRow{name: "HangCallTimeout", proxy: hangProxy, opts: providers.Options{AttemptTimeout: -1, Timeout: 150 * time.Millisecond},
+	add(faultRow{name: "HangCallTimeout", proxy: hangProxy, opts: driver.Options{AttemptTimeout: -1, Timeout: 150 * time.Millisecond},
 		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe, fakeClock: true})
-	add(faultRow{name: "HangContextDeadline", proxy: hangProxy, opts: providers.Options{AttemptTimeout: -1}, ctxTimeout: 150 * time.Millisecond,
+	add(faultRow{name: "HangContextDeadline", proxy: hangProxy, opts: driver.Options{AttemptTimeout: -1}, ctxTimeout: 150 * time.Millisecond,
 		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe, fakeClock: true})
-	trickle := faultRow{proxy: trickleProxy, opts: providers.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe,
+	trickle := faultRow{proxy: trickleProxy, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe,
 		fakeClock: true}
 	bothKinds("Trickle", trickle, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
-	bothKinds("TrickleThenOK", faultRow{proxy: trickleProxy, proxyConns: 1, opts: providers.Options{AttemptTimeout: 150 * time.Millisecond},
+	bothKinds("TrickleThenOK", faultRow{proxy: trickleProxy, proxyConns: 1, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond},
 		delivery: participant.DeliveryMaybe, fakeClock: true},
 		true, 2, 0, participant.CodeDeadlineExceeded)
 	// Bodies: truncated, not JSON, oversized.
@@ -172,9 +172,9 @@ func faultRows() []faultRow {
 		faultRow{name: "Body/NotJSON", readBody: true, fault: Fault{Status: 200, Body: "<html>OK</html>"}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/Empty", readBody: true, fault: Fault{Status: 200, Body: " "}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/Oversized2xx", readBody: true, fault: Fault{Status: 200, Body: `{"x":"` + strings.Repeat("a", 4096) + `"}`},
-			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
+			opts: driver.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/OversizedError", fault: Fault{Status: 500, Body: strings.Repeat("e", 4096), Times: -1},
-			opts: providers.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1, delivery: participant.DeliveryMaybe},
+			opts: driver.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/ShorterThanContentLength", proxy: shortBody, want: participant.CodeUnavailable, reached: 3, delivery: participant.DeliveryMaybe},
 	)
 	// Redirects are never followed.
@@ -297,7 +297,7 @@ func runFaultRowIn(t *testing.T, h Harness, env *Env, row faultRow) {
 	opts := row.opts
 	opts.Logger = zap.New(core)
 	if opts.Retry == nil {
-		opts.Retry = &providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond,
+		opts.Retry = &driver.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond,
 			MaxRetryAfter: 20 * time.Millisecond}
 	} else if opts.Retry.WaitMin == 0 {
 		p := *opts.Retry

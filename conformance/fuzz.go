@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // FuzzAnswers feeds an adapter arbitrary carrier answers (status and body)
@@ -17,7 +17,7 @@ import (
 // panic, must succeed only on a 2xx it could decode, and must otherwise
 // return a *participant.Error that keeps the status. seeds are bodies to
 // start from, e.g. the vendor's real answers.
-func FuzzAnswers(f *testing.F, newUpdater func(opts providers.Options) (participant.Updater, error),
+func FuzzAnswers(f *testing.F, newUpdater func(opts driver.Options) (participant.Updater, error),
 	ref participant.Ref, seeds ...string) {
 	for _, s := range append(seeds, "", "{}", "null", `{"errors":[]}`, `{"code":"x"}`, "<html>") {
 		for _, status := range []int{200, 404, 429, 500} {
@@ -30,8 +30,8 @@ func FuzzAnswers(f *testing.F, newUpdater func(opts providers.Options) (particip
 			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 		})
-		u, err := newUpdater(providers.Options{HTTPClient: &http.Client{Transport: rt},
-			Retry: &providers.RetryPolicy{MaxRetries: 0}})
+		u, err := newUpdater(driver.Options{HTTPClient: &http.Client{Transport: rt},
+			Retry: &driver.RetryPolicy{MaxRetries: 0}})
 		if err != nil {
 			t.Fatal(err)
 		}

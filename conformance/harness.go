@@ -31,9 +31,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // The backend's types, shared with the vendor fakes (twiliotest, texmltest).
@@ -75,9 +75,9 @@ type Env struct {
 	// vendor-style ids (conference and call), status connected.
 	NewParticipant func() Participant
 	// NewUpdater returns the adapter, authenticated, using opts.
-	NewUpdater func(opts providers.Options) (participant.Updater, error)
+	NewUpdater func(opts driver.Options) (participant.Updater, error)
 	// NewBadAuthUpdater returns the adapter with wrong credentials.
-	NewBadAuthUpdater func(opts providers.Options) (participant.Updater, error)
+	NewBadAuthUpdater func(opts driver.Options) (participant.Updater, error)
 	// Authorization is the header value NewUpdater's credentials produce.
 	// Empty when the adapter mints a token per request: CheckAuthorization
 	// then checks each request's.

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // manyParticipants is more than a carrier's default page (Telnyx: 20), so
@@ -75,7 +75,7 @@ func (f *fixture) listAll(ctx context.Context, opts participant.ListOptions) ([]
 
 func testList(t *testing.T, h Harness) {
 	t.Run("SeveralPages", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		ps := append([]Participant{f.p}, f.seedConference(manyParticipants-1)...)
 		other := f.seed("") // another conference: not listed
@@ -106,7 +106,7 @@ func testList(t *testing.T, h Harness) {
 		}
 	})
 	t.Run("Filters", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		ps := f.seedConference(9) // p0, p3, p6 muted
 		if !f.reads(participant.FieldMuted) {
@@ -128,7 +128,7 @@ func testList(t *testing.T, h Harness) {
 		assert.Len(t, got, 7, "f.p and the six unmuted")
 	})
 	t.Run("EmptyConference", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		empty := f.env.NewParticipant().Conference
 		switch a, ok := f.env.Backend.(conferenceAdder); {
@@ -151,7 +151,7 @@ func testList(t *testing.T, h Harness) {
 		assert.Len(t, f.env.Backend.Requests(), 1)
 	})
 	t.Run("ConferenceNotFound", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		missing := participant.ConferenceRef{Conference: f.env.NewParticipant().Conference}
 		var errs []error
@@ -167,7 +167,7 @@ func testList(t *testing.T, h Harness) {
 		vendorFailure(t, f.c, errs[0], http.StatusNotFound, participant.CodeNotFound)
 	})
 	t.Run("StopEarly", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		f.seedConference(manyParticipants)
 		f.reset()
@@ -181,7 +181,7 @@ func testList(t *testing.T, h Harness) {
 		assert.Len(t, f.env.Backend.Requests(), 1, "no page is fetched after the caller stops")
 	})
 	t.Run("CanceledBetweenPages", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		if f.c.SinglePageList {
 			t.Skip("the carrier answers a list in one page: nothing lies between pages")
@@ -207,7 +207,7 @@ func testList(t *testing.T, h Harness) {
 		assert.Len(t, f.env.Backend.Requests(), 1, "no page is fetched after the cancel")
 	})
 	t.Run("InvalidConference", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpList)
 		f.reset()
 		var errs []error
@@ -222,7 +222,7 @@ func testList(t *testing.T, h Harness) {
 
 func testRemove(t *testing.T, h Harness) {
 	t.Run("RemoveTwice", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpRemove)
 		other := f.seed("")
 		f.reset()
@@ -244,7 +244,7 @@ func testRemove(t *testing.T, h Harness) {
 		vendorFailure(t, f.c, err, http.StatusNotFound, participant.CodeNotFound)
 	})
 	t.Run("ByLabel", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpRemove)
 		if !f.u.Capabilities().Labels {
 			t.Skip("the carrier addresses participants by call id only")
@@ -255,7 +255,7 @@ func testRemove(t *testing.T, h Harness) {
 		assert.False(t, ok)
 	})
 	t.Run("Refused", func(t *testing.T) {
-		f := setup(t, h, providers.Options{})
+		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpRemove)
 		f.reset()
 		err := participant.Remove(context.Background(), f.u, participant.Ref{Conference: f.p.Conference})
@@ -266,7 +266,7 @@ func testRemove(t *testing.T, h Harness) {
 // testUpdateMany mutes a conference but one participant through the batch
 // package, in the carrier's own pages.
 func testUpdateMany(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	f.skipUnless(participant.OpList)
 	agent := f.env.NewParticipant()
 	agent.Conference, agent.Label = f.p.Conference, "agent"

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/carrierkit/carrierkit/conformance/live"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // RunLive runs the live checks (package live) of env.Profile as subtests named by check
@@ -50,7 +50,7 @@ func RunLive(t *testing.T, env live.Env) {
 // open builds the adapter; get reads prefix plus a name, so open can also
 // take optional ones such as BASE_URL.
 func RunLiveFromEnv(t *testing.T, prefix string, required []string,
-	open func(get func(name string) string, opts providers.Options) (participant.Updater, error)) {
+	open func(get func(name string) string, opts driver.Options) (participant.Updater, error)) {
 	t.Helper()
 	get := func(name string) string { return os.Getenv(prefix + name) }
 	need := append(append([]string(nil), required...), "CONFERENCE", "CALL")
@@ -62,7 +62,7 @@ func RunLiveFromEnv(t *testing.T, prefix string, required []string,
 	}
 	conference := get("CONFERENCE")
 	env := live.Env{
-		Open:    func(opts providers.Options) (participant.Updater, error) { return open(get, opts) },
+		Open:    func(opts driver.Options) (participant.Updater, error) { return open(get, opts) },
 		Ref:     participant.Ref{Conference: conference, Call: get("CALL")},
 		Profile: live.ProfileCore,
 	}
@@ -76,7 +76,7 @@ func RunLiveFromEnv(t *testing.T, prefix string, required []string,
 // checks for real endpoints are themselves checked: the full profile with
 // a labelled participant and a second one to coach and remove.
 func testLiveChecks(t *testing.T, h Harness) {
-	f := setup(t, h, providers.Options{})
+	f := setup(t, h, driver.Options{})
 	label := "live-agent"
 	if !f.u.Capabilities().Labels {
 		label = ""
@@ -86,7 +86,7 @@ func testLiveChecks(t *testing.T, h Harness) {
 	f.reset()
 	call := cmp.Or(p.Label, p.CallID)
 	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
+		Open: func(opts driver.Options) (participant.Updater, error) {
 			opts.Retry = fastRetry()
 			return f.env.NewUpdater(opts)
 		},

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // testStepFaults runs, for a carrier whose update can be several calls
@@ -105,7 +105,7 @@ func writes(steps []Step) int {
 
 func runStepFault(t *testing.T, h Harness, req participant.UpdateRequest, start Participant, steps []Step, k int,
 	fault Fault, code participant.Code, delivery participant.Delivery) {
-	f := setup(t, h, providers.Options{Retry: noRetry()})
+	f := setup(t, h, driver.Options{Retry: noRetry()})
 	p := f.p
 	p.Muted, p.Hold = start.Muted, start.Hold
 	f.env.Backend.Seed(p)
@@ -196,7 +196,7 @@ func (f *fixture) notRepeated(done []Step, sent []Request) {
 // an announcement.
 func runStepFaultBatch(t *testing.T, h Harness, req participant.UpdateRequest, start Participant, steps []Step, k int,
 	fault Fault) {
-	f := setup(t, h, providers.Options{Retry: noRetry()})
+	f := setup(t, h, driver.Options{Retry: noRetry()})
 	f.skipUnless(participant.OpList)
 	p := f.p
 	p.Muted, p.Hold = start.Muted, start.Hold

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/events"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
@@ -89,7 +90,7 @@ func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			mux := new(providers.URLMux)
-			mux.RegisterUpdater(v.Name, v.Opener(v.Demo, providers.Options{}))
+			mux.RegisterUpdater(v.Name, v.Opener(v.Demo, driver.Options{}))
 			u, err := mux.OpenUpdater(ctx, v.Name+"://?base_url="+url.QueryEscape(info[v.Name].BaseURL))
 			if err != nil {
 				t.Fatal(err)

@@ -86,43 +86,58 @@ func (s FieldSet) String() string {
 	return b.String()
 }
 
-// Op is an operation on participants beyond Update, which every adapter has.
-type Op uint8
+// Op names an operation: the four on participants (update, fetch, list,
+// remove), and the ones an *Error can also report: check (CheckRef),
+// config (a bad setting when an adapter is created or opened), and acquire
+// (waiting for a shared rate limit). Its value is its name, so it prints,
+// logs and marshals as that word.
+type Op string
 
-// The optional operations. Each has an interface (Fetcher, Lister, Remover)
-// and a helper (Fetch, List, Remove) that reports ErrUnsupported when the
-// adapter's carrier cannot do it.
+// Operations. Fetch, list and remove are optional: Capabilities.Ops says
+// which a carrier offers, and the portable client refuses the others with
+// ErrUnsupported, nothing sent.
 const (
-	OpFetch Op = iota
-	OpList
-	OpRemove
-	numOps
+	OpUpdate  Op = "update"
+	OpFetch   Op = "fetch"
+	OpList    Op = "list"
+	OpRemove  Op = "remove"
+	OpCheck   Op = "check"
+	OpConfig  Op = "config"
+	OpAcquire Op = "acquire"
 )
 
-var opNames = [numOps]string{"fetch", "list", "remove"}
-
 // String returns the operation's name, e.g. "list".
-func (o Op) String() string {
-	if o < numOps {
-		return opNames[o]
+func (o Op) String() string { return string(o) }
+
+// bit is o's place in an OpSet: the optional operations have one, every
+// other operation none (0).
+func (o Op) bit() OpSet {
+	switch o {
+	case OpFetch:
+		return 1
+	case OpList:
+		return 2
+	case OpRemove:
+		return 4
 	}
-	return "op(" + strconv.Itoa(int(o)) + ")"
+	return 0
 }
 
-// OpSet is a set of operations.
+// OpSet is a set of the optional operations (fetch, list, remove).
 type OpSet uint8
 
-// NewOpSet returns the set of ops.
+// NewOpSet returns the set of ops; operations that are not optional are
+// left out.
 func NewOpSet(ops ...Op) OpSet {
 	var s OpSet
 	for _, o := range ops {
-		s |= 1 << o
+		s |= o.bit()
 	}
 	return s
 }
 
 // Has reports whether o is in the set.
-func (s OpSet) Has(o Op) bool { return o < numOps && s&(1<<o) != 0 }
+func (s OpSet) Has(o Op) bool { return o.bit() != 0 && s&o.bit() != 0 }
 
 // Capabilities says what an adapter can carry to its carrier. An adapter's
 // Go type may implement an optional interface (Fetcher, Lister, Remover) for

@@ -78,10 +78,10 @@ var (
 type Error struct {
 	Code     Code
 	Provider string // adapter name, e.g. "twilio"
-	// Op is the operation that failed: "update", "fetch", "list" or
-	// "remove"; "check" for CheckRef; "config" for a bad setting when an
+	// Op is the operation that failed: OpUpdate, OpFetch, OpList or
+	// OpRemove; OpCheck for CheckRef; OpConfig for a bad setting when an
 	// adapter is created or opened from a URL or a config file.
-	Op string
+	Op Op
 	// Field is the request field a validation or capability rule refused.
 	Field string
 	// Message says what went wrong when there is no vendor message.
@@ -173,7 +173,7 @@ func (e *Error) Error() string {
 	}
 	if e.Op != "" {
 		b.WriteString(" ")
-		b.WriteString(e.Op)
+		b.WriteString(string(e.Op))
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Code.String())

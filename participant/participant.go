@@ -223,6 +223,6 @@ func Remove(ctx context.Context, u Updater, ref Ref) error {
 
 func unsupportedOp(u Updater, o Op) *Error {
 	p := u.Capabilities().Provider
-	return &Error{Code: CodeUnsupported, Provider: p, Op: o.String(), Delivery: DeliveryNotSent,
+	return &Error{Code: CodeUnsupported, Provider: p, Op: o, Delivery: DeliveryNotSent,
 		Message: "the " + p + " adapter cannot " + o.String() + " participants"}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -30,7 +31,7 @@ func ExampleURLMux() {
 	mux.RegisterUpdater(twilio.Scheme, &twilio.URLOpener{
 		AccountSID: "AC0123456789abcdef0123456789abcdef",
 		AuthToken:  "your-auth-token",
-		Options:    providers.Options{UserAgent: "my-app/1.0"},
+		Options:    driver.Options{UserAgent: "my-app/1.0"},
 	})
 	u, err := mux.OpenUpdater(context.Background(), "twilio://?region=ie1&edge=dublin&max_retries=5")
 	if err != nil {

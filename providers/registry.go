@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -40,7 +41,7 @@ type UpdaterURLLocator interface {
 // themselves with other HTTP options (a logger, a User-Agent, …), so a
 // tool can open any registered scheme with its own options.
 type UpdaterURLOpenerWithOptions interface {
-	WithOptions(opts Options) UpdaterURLOpener
+	WithOptions(opts driver.Options) UpdaterURLOpener
 }
 
 // URLMux maps URL schemes to openers. The zero value is an empty mux, ready
@@ -87,7 +88,7 @@ func (m *URLMux) Schemes() []string {
 
 // WithOptions returns a new mux with m's schemes, each opener replaced by
 // its copy using opts when it implements UpdaterURLOpenerWithOptions.
-func (m *URLMux) WithOptions(opts Options) *URLMux {
+func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers))}
@@ -167,9 +168,9 @@ func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
 	}
 	registered := "(registered: " + strings.Join(m.Schemes(), ", ") + ")"
 	if u.Scheme == "" {
-		return nil, configError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
+		return nil, driver.ConfigError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
 	}
-	return nil, configError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
+	return nil, driver.ConfigError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
 }
 
 // parseURL parses urlstr without ever echoing it: a URL may hold a
@@ -177,7 +178,7 @@ func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
 func parseURL(urlstr string) (*url.URL, error) {
 	u, err := url.Parse(urlstr)
 	if err != nil {
-		return nil, configError("", "url", "is not a valid URL")
+		return nil, driver.ConfigError("", "url", "is not a valid URL")
 	}
 	return u, nil
 }
@@ -194,10 +195,4 @@ func DefaultURLMux() *URLMux { return defaultMux }
 // environment, or from its URLOpener's fields when registered by hand.
 func Open(ctx context.Context, urlstr string) (participant.Updater, error) {
 	return defaultMux.OpenUpdater(ctx, urlstr)
-}
-
-// configError reports a bad URL: CodeInvalidArgument naming the field.
-func configError(provider, field, rule string) error {
-	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
-		Field: field, Message: rule}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -24,7 +24,7 @@ import (
 // stub is an opener that reads a few parameters through urlparams.Params.
 type stub struct {
 	got   map[string]string
-	retry *providers.RetryPolicy
+	retry *driver.RetryPolicy
 }
 
 func (s *stub) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.Updater, error) {
@@ -99,7 +99,7 @@ func TestParams(t *testing.T) {
 	_, err := m.OpenUpdater(ctx, "stub://?account=a1&token_env=MY_TOKEN&max_retries=1&wait_min=5ms")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"account": "a1", "token_env": "MY_TOKEN"}, s.got)
-	want := providers.DefaultRetryPolicy()
+	want := driver.DefaultRetryPolicy()
 	want.MaxRetries, want.WaitMin = 1, 5*time.Millisecond
 	assert.Equal(t, &want, s.retry)
 
@@ -107,7 +107,7 @@ func TestParams(t *testing.T) {
 	// plainly, and passes RetryPolicy.Check.
 	_, err = m.OpenUpdater(ctx, "stub://?account=a1&max_retries=0&wait_min=5ms")
 	require.NoError(t, err)
-	assert.Equal(t, &providers.RetryPolicy{}, s.retry)
+	assert.Equal(t, &driver.RetryPolicy{}, s.retry)
 	assert.NoError(t, s.retry.Check())
 
 	_, err = m.OpenUpdater(ctx, "stub://?account=a1")
@@ -143,7 +143,7 @@ func TestURLShape(t *testing.T) {
 }
 
 func TestRenameField(t *testing.T) {
-	err := adapter.ConfigError("twilio", "Region", "bad")
+	err := driver.ConfigError("twilio", "Region", "bad")
 	renamed := urlparams.RenameField(err, map[string]string{"Region": "region"})
 	assert.Equal(t, "carrierkit twilio config: invalid argument: region: bad", renamed.Error())
 	assert.Equal(t, "Region", err.(*participant.Error).Field, "the original is not changed")
@@ -163,11 +163,11 @@ func TestGetenv(t *testing.T) {
 // TestRetryPolicyCheck: a policy that sets waits or functions but leaves
 // MaxRetries 0 would never retry; it is refused, naming the field.
 func TestRetryPolicyCheck(t *testing.T) {
-	var nilPolicy *providers.RetryPolicy
-	for _, ok := range []*providers.RetryPolicy{nilPolicy, {}, {MaxRetries: 2, WaitMin: time.Second}, {MaxRetries: 1}} {
+	var nilPolicy *driver.RetryPolicy
+	for _, ok := range []*driver.RetryPolicy{nilPolicy, {}, {MaxRetries: 2, WaitMin: time.Second}, {MaxRetries: 1}} {
 		assert.NoError(t, ok.Check(), "%+v", ok)
 	}
-	err := (&providers.RetryPolicy{WaitMin: time.Second, Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration {
+	err := (&driver.RetryPolicy{WaitMin: time.Second, Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration {
 		return 0
 	}}).Check()
 	var pe *participant.Error
@@ -183,7 +183,7 @@ func TestWithOptions(t *testing.T) {
 	var m providers.URLMux
 	m.RegisterUpdater("stub", &optsOpener{})
 	m.RegisterUpdater("plain", &stub{})
-	opts := providers.Options{UserAgent: "tool/1"}
+	opts := driver.Options{UserAgent: "tool/1"}
 	c := m.WithOptions(opts)
 	assert.Equal(t, m.Schemes(), c.Schemes())
 	_, err := c.OpenUpdater(context.Background(), "stub://?account=a")
@@ -196,7 +196,7 @@ func TestWithOptions(t *testing.T) {
 }
 
 // optsOpener records the User-Agent of the options it opens with.
-type optsOpener struct{ opts providers.Options }
+type optsOpener struct{ opts driver.Options }
 
 var userAgents []string
 
@@ -205,7 +205,7 @@ func (o *optsOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Upda
 	return nil, nil
 }
 
-func (o *optsOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+func (o *optsOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener {
 	return &optsOpener{opts: opts}
 }
 
@@ -214,10 +214,10 @@ func (o *optsOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpe
 // --timeout and --attempt-timeout to any of them).
 func TestEveryOpenerTakesTheHTTPParams(t *testing.T) {
 	q := url.Values{}
-	for _, p := range append(providers.RetryParams(), providers.TimeoutParams()...) {
+	for _, p := range append(driver.RetryParams(), driver.TimeoutParams()...) {
 		q.Set(p, "2s")
 	}
-	q.Set(providers.ParamMaxRetries, "1")
+	q.Set(driver.ParamMaxRetries, "1")
 	mux := providers.DefaultURLMux()
 	for _, scheme := range mux.Schemes() {
 		u := &url.URL{Scheme: scheme, RawQuery: q.Encode()}

@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // startEmulateCommand runs the built binary's emulate with extra flags and
@@ -61,7 +61,7 @@ func readsMuted(t *testing.T, v vendor) bool {
 	for _, c := range emulator.Carriers() {
 		if c.Name == name {
 			_, demo := c.New()
-			u, err := c.Opener(demo, providers.Options{}).OpenUpdaterURL(context.Background(),
+			u, err := c.Opener(demo, driver.Options{}).OpenUpdaterURL(context.Background(),
 				&url.URL{Scheme: name, RawQuery: "base_url=" + url.QueryEscape(v.BaseURL)})
 			require.NoError(t, err)
 			return u.Capabilities().CanRead(participant.FieldMuted)

@@ -17,10 +17,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carrierkit/carrierkit/conformance/live"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
@@ -114,7 +114,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 		return usagef("--profile full needs --call2: the Coaching check coaches that participant")
 	}
 	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
+		Open: func(opts driver.Options) (participant.Updater, error) {
 			t.httpClient = opts.HTTPClient
 			u, _, err := t.open(ctx, log)
 			return u, err

@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance/live"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -183,7 +184,7 @@ func TestConformanceEveryCarrier(t *testing.T) {
 			assert.Equal(t, scheme, rep.manifest.Provider)
 			assert.True(t, rep.manifest.Emulator)
 			assert.Equal(t, live.SuiteVersion, rep.manifest.SuiteVersion)
-			assert.Equal(t, providers.Version, rep.manifest.CarrierkitVersion)
+			assert.Equal(t, driver.Version, rep.manifest.CarrierkitVersion)
 			u, _ := url.Parse(srv.URL)
 			assert.Equal(t, u.Host, rep.manifest.Endpoint, "host only")
 			require.Len(t, rep.checks, len(live.Checks(live.ProfileFull)))

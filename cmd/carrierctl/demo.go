@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -68,7 +69,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := newLogger(*verbose, stderr)
 	defer func() { _ = log.Sync() }()
-	rep, err := demo(ctx, providers.Options{Logger: log, UserAgent: "carrierctl-demo"})
+	rep, err := demo(ctx, driver.Options{Logger: log, UserAgent: "carrierctl-demo"})
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // demo starts an emulator, walks demoUpdate through every carrier, has
 // each refuse a field it cannot carry, and stops it.
-func demo(ctx context.Context, opts providers.Options) (*demoReport, error) {
+func demo(ctx context.Context, opts driver.Options) (*demoReport, error) {
 	e := emulator.New()
 	base, stop, err := e.Start("127.0.0.1:0")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -68,7 +69,7 @@ func (o *demoObserver) StateChange(e router.StateChangeEvent) {
 // demoFailoverRun serves a second emulator on two endpoints, makes the
 // first refuse connections, and sends the demo update to the first
 // registered carrier through a router.
-func demoFailoverRun(ctx context.Context, opts providers.Options) (*demoFailover, error) {
+func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, error) {
 	e := emulator.New()
 	var lns []net.Listener
 	var bases []string

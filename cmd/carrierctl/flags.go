@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -179,17 +180,17 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		case "base-url":
 			params["base_url"] = t.baseURL
 		case "max-retries":
-			params[providers.ParamMaxRetries] = strconv.Itoa(t.maxRetries)
+			params[driver.ParamMaxRetries] = strconv.Itoa(t.maxRetries)
 		case "attempt-timeout":
-			params[providers.ParamAttemptTimeout] = t.attemptTimeout.String()
+			params[driver.ParamAttemptTimeout] = t.attemptTimeout.String()
 		case "timeout": // else the adapter's own bound (default 60s) would cut a longer one
-			params[providers.ParamTimeout] = t.timeout.String()
+			params[driver.ParamTimeout] = t.timeout.String()
 		case "retry-wait":
-			params[providers.ParamWaitMin] = t.retryWait.String()
-			params[providers.ParamWaitMax] = t.retryWait.String()
+			params[driver.ParamWaitMin] = t.retryWait.String()
+			params[driver.ParamWaitMax] = t.retryWait.String()
 		}
 	})
-	mux := newMux(providers.Options{Logger: log, UserAgent: "carrierctl", HTTPClient: t.httpClient})
+	mux := newMux(driver.Options{Logger: log, UserAgent: "carrierctl", HTTPClient: t.httpClient})
 	if t.file == "" {
 		if !mux.ValidUpdaterScheme(t.provider) {
 			return nil, ref, usagef("--provider: unknown provider %q (want %s)", t.provider, strings.Join(mux.Schemes(), " or "))
@@ -234,7 +235,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			return nil, ref, usagef("--base-url: carrier %s lists its endpoints in %s", name, t.file)
 		}
 		maps.Copy(c.Params, params)
-		limit := providers.DefaultRetryPolicy().MaxRetryAfter
+		limit := driver.DefaultRetryPolicy().MaxRetryAfter
 		if pol := router.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
 			limit = pol.MaxRetryAfter
 		}
@@ -256,7 +257,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 }
 
 // newMux returns a mux with every registered adapter, using opts.
-func newMux(opts providers.Options) *providers.URLMux {
+func newMux(opts driver.Options) *providers.URLMux {
 	return providers.DefaultURLMux().WithOptions(opts)
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"go.uber.org/goleak"
 
@@ -318,15 +319,15 @@ func TestExitCodes(t *testing.T) {
 }
 
 // TestTimeoutFlagReachesTheAdapter: --timeout longer than the adapter's
-// default bound (providers.DefaultTimeout) is passed to the adapter, which
+// default bound (driver.DefaultTimeout) is passed to the adapter, which
 // would otherwise cut the call short of it.
 func TestTimeoutFlagReachesTheAdapter(t *testing.T) {
 	_, vendors := startAll(t)
 	v := vendors["twilio"]
-	long := 2 * providers.DefaultTimeout
+	long := 2 * driver.DefaultTimeout
 	r := carrierctl(t, v.Credentials, append([]string{"get", "-v", "--timeout", long.String()}, v.args()...)...)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stderr, providers.ParamTimeout+"="+url.QueryEscape(long.String()), "the adapter's URL carries the bound")
+	assert.Contains(t, r.stderr, driver.ParamTimeout+"="+url.QueryEscape(long.String()), "the adapter's URL carries the bound")
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Env points the live checks at a real endpoint: a carrier's API, or
@@ -24,7 +24,7 @@ type Env struct {
 	// with opts. The checks set opts.HTTPClient to record and count what is
 	// sent, and open it a second time with a transport that replaces the
 	// secret by a wrong one, for the bad-credentials check.
-	Open func(opts providers.Options) (participant.Updater, error)
+	Open func(opts driver.Options) (participant.Updater, error)
 	// Updater and BadAuth are used when Open is nil; the checks that need
 	// the recording transport then fail, saying so.
 	Updater, BadAuth participant.Updater
@@ -76,15 +76,15 @@ type Session struct {
 func NewSession(env Env) (*Session, error) {
 	env.Profile = cmp.Or(env.Profile, ProfileFull)
 	env.CheckTimeout = cmp.Or(env.CheckTimeout, time.Minute)
-	env.MaxRetryAfter = cmp.Or(env.MaxRetryAfter, providers.DefaultRetryPolicy().MaxRetryAfter)
+	env.MaxRetryAfter = cmp.Or(env.MaxRetryAfter, driver.DefaultRetryPolicy().MaxRetryAfter)
 	s := &Session{env: env, u: env.Updater, bad: env.BadAuth}
 	if env.Open != nil {
 		s.rec = NewRecorder(env.Transport)
 		var err error
-		if s.u, err = env.Open(providers.Options{HTTPClient: &http.Client{Transport: s.rec}}); err != nil {
+		if s.u, err = env.Open(driver.Options{HTTPClient: &http.Client{Transport: s.rec}}); err != nil {
 			return nil, err
 		}
-		if s.bad, err = env.Open(providers.Options{HTTPClient: &http.Client{
+		if s.bad, err = env.Open(driver.Options{HTTPClient: &http.Client{
 			Transport: wrongCredentials{rec: s.rec, next: s.rec}}}); err != nil {
 			return nil, err
 		}

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance/live"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -72,7 +72,7 @@ func runWithOps(t *testing.T, tweak func(*withOps)) map[string]live.Result {
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: agent, Label: "agent"})
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: second})
 	env := live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
+		Open: func(opts driver.Options) (participant.Updater, error) {
 			c, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: hs.URL, Options: opts})
 			if err != nil {
 				return nil, err
@@ -125,7 +125,7 @@ func TestCoreChecksAreNeverNA(t *testing.T) {
 	conf, call := twiliotest.NewConferenceSID(), twiliotest.NewCallSID()
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: call})
 	run, err := live.RunChecks(context.Background(), live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
+		Open: func(opts driver.Options) (participant.Updater, error) {
 			c, err := twilio.New(twilio.Config{AccountSID: account, AuthToken: "t0ken", BaseURL: hs.URL, Options: opts})
 			return noFetch{c}, err
 		},

@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Manifest says what was certified, with what, and when.
@@ -106,7 +106,7 @@ type Report struct {
 // hosts, emulator and latencies come from the run itself.
 func NewReport(run *Run, date time.Time) *Report {
 	r := &Report{Results: run.Results, Manifest: Manifest{
-		Suite: "carrierkit-conformance", SuiteVersion: SuiteVersion, CarrierkitVersion: providers.Version,
+		Suite: "carrierkit-conformance", SuiteVersion: SuiteVersion, CarrierkitVersion: driver.Version,
 		Provider: run.Capabilities.Provider, Profile: run.Profile, Date: date.UTC().Truncate(time.Second),
 		Capabilities: CapsOf(run.Capabilities),
 	}}

@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance/live"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -27,8 +27,8 @@ func TestRetryAfterNothingRetried(t *testing.T) {
 	srv.Seed(vendorfake.Participant{Account: account, Conference: conf, CallID: call})
 	srv.Fail(vendorfake.Fault{Status: 429, Code: "20429", RetryAfter: "1"}) // the first request only
 	run, err := live.RunChecks(context.Background(), live.Env{
-		Open: func(opts providers.Options) (participant.Updater, error) {
-			opts.Retry = &providers.RetryPolicy{MaxRetries: 0} // the 429 is the answer
+		Open: func(opts driver.Options) (participant.Updater, error) {
+			opts.Retry = &driver.RetryPolicy{MaxRetries: 0} // the 429 is the answer
 			return twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: hs.URL, Options: opts})
 		},
 		Ref: participant.Ref{Conference: conf, Call: call},

@@ -22,10 +22,10 @@ import (
 
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/redistest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -479,7 +479,7 @@ func TestOutageMidBatch(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: "tok0123456789abcdef0123456789abcd",
-		BaseURL: srv.URL, Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+		BaseURL: srv.URL, Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 	require.NoError(t, err)
 	t.Cleanup(u.CloseIdleConnections)
 	var ev events
@@ -526,7 +526,7 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 		c := router.Carrier{Name: "tw", Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 2, CoolDown: time.Minute}}}
 		for i, root := range roots {
 			u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: token, BaseURL: root,
-				Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+				Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 			require.NoError(t, err)
 			t.Cleanup(u.CloseIdleConnections)
 			c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + strconv.Itoa(i+1), Updater: u})

@@ -19,10 +19,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Body says how an operation's request body is built from the request.
@@ -152,7 +152,7 @@ type Config struct {
 	// tokens minted per request (Authorize), which Secrets cannot list.
 	ScrubJWTs bool
 	// HTTP are the caller's HTTP options (client, logger, retries, …).
-	HTTP providers.Options
+	HTTP driver.Options
 }
 
 // Client implements participant.Updater, Fetcher, Lister, Remover and
@@ -318,11 +318,11 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 
 // fetch reads back ref (already checked) for op, and says how many
 // requests that took (on failure, the error's Attempts say it too).
-func (c *Client) fetch(ctx context.Context, op, account string, ref participant.Ref) (*participant.Participant, int, error) {
+func (c *Client) fetch(ctx context.Context, op participant.Op, account string, ref participant.Ref) (*participant.Participant, int, error) {
 	return c.get(ctx, op, c.d.Fetch.Path.build(c.cfg.BaseURL, account, ref), account, ref)
 }
 
-func (c *Client) get(ctx context.Context, op, u, account string, ref participant.Ref) (*participant.Participant, int, error) {
+func (c *Client) get(ctx context.Context, op participant.Op, u, account string, ref participant.Ref) (*participant.Participant, int, error) {
 	auth, perr := c.authorization(op)
 	if perr != nil {
 		return nil, 0, perr
@@ -345,7 +345,7 @@ func (c *Client) get(ctx context.Context, op, u, account string, ref participant
 // find picks ref's participant out of a Fetch answer that lists every
 // participant of the conference (a Fetch operation with DecodePage,
 // Plivo's GET /Conference/{name}/): one missing from it is not found.
-func (c *Client) find(op string, resp httpx.Response, account string, ref participant.Ref) (*participant.Participant, error) {
+func (c *Client) find(op participant.Op, resp httpx.Response, account string, ref participant.Ref) (*participant.Participant, error) {
 	pg, err := c.d.Fetch.DecodePage(resp.Body)
 	if err != nil {
 		return nil, c.decodeError(op, resp, err)
@@ -570,12 +570,12 @@ func (c *Client) CheckRef(ref participant.Ref) error {
 }
 
 func (c *Client) unsupported(o participant.Op) error {
-	return &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: o.String(),
+	return &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: o,
 		Delivery: participant.DeliveryNotSent, Message: "the " + c.d.Provider + " adapter cannot " + o.String() + " participants"}
 }
 
 // url checks ref (and req) and returns op's URL and the account used.
-func (c *Client) url(opName string, op *Operation, ref participant.Ref, req *participant.UpdateRequest) (string, string, error) {
+func (c *Client) url(opName participant.Op, op *Operation, ref participant.Ref, req *participant.UpdateRequest) (string, string, error) {
 	account, err := c.check(opName, ref, req)
 	if err != nil {
 		return "", "", err
@@ -584,7 +584,7 @@ func (c *Client) url(opName string, op *Operation, ref participant.Ref, req *par
 }
 
 // check runs ValidateRef (a list's ref has no call) and the dialect's Check.
-func (c *Client) check(op string, ref participant.Ref, req *participant.UpdateRequest) (string, error) {
+func (c *Client) check(op participant.Op, ref participant.Ref, req *participant.UpdateRequest) (string, error) {
 	probe := ref
 	if op == "list" {
 		probe.Call = "-" // a list names no call; ValidateRef checks account and conference
@@ -659,7 +659,7 @@ func boolString(v bool) string {
 
 // send sends r; any answer but a 2xx, and any failure to get one, is an
 // *participant.Error.
-func (c *Client) send(ctx context.Context, op string, r *httpx.Request) (httpx.Response, *participant.Error) {
+func (c *Client) send(ctx context.Context, op participant.Op, r *httpx.Request) (httpx.Response, *participant.Error) {
 	if err := ctx.Err(); err != nil {
 		return httpx.Response{}, c.transportError(ctx, op, 0, err)
 	}
@@ -688,7 +688,7 @@ func (c *Client) send(ctx context.Context, op string, r *httpx.Request) (httpx.R
 
 // decode turns a participant resource into a participant, filling what
 // the carrier's resource leaves out from the request.
-func (c *Client) decode(op string, decode func([]byte) (*participant.Participant, error), resp httpx.Response,
+func (c *Client) decode(op participant.Op, decode func([]byte) (*participant.Participant, error), resp httpx.Response,
 	account string, ref participant.Ref) (*participant.Participant, error) {
 	p, err := decode(resp.Body)
 	if err == nil && p.CallID == "" {
@@ -708,13 +708,13 @@ func (c *Client) decode(op string, decode func([]byte) (*participant.Participant
 	return p, nil
 }
 
-func (c *Client) decodeError(op string, resp httpx.Response, err error) *participant.Error {
+func (c *Client) decodeError(op participant.Op, resp httpx.Response, err error) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
 		HTTPStatus: resp.Status, Attempts: resp.Attempts, Delivery: participant.DeliveryMaybe,
 		Message: "cannot decode response body: " + c.scrub.String(err.Error()), Err: err}
 }
 
-func (c *Client) transportError(ctx context.Context, op string, attempts int, err error) *participant.Error {
+func (c *Client) transportError(ctx context.Context, op participant.Op, attempts int, err error) *participant.Error {
 	code := participant.CodeUnavailable
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
@@ -728,7 +728,7 @@ func (c *Client) transportError(ctx context.Context, op string, attempts int, er
 		Delivery: participant.DeliveryNotSent, Message: c.scrub.String(err.Error()), Err: err}
 }
 
-func (c *Client) apiError(op string, resp httpx.Response) *participant.Error {
+func (c *Client) apiError(op participant.Op, resp httpx.Response) *participant.Error {
 	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts,
 		Delivery: participant.DeliveryAnswered}
 	if resp.Status >= 500 || resp.Ambiguous { // this answer, or an earlier attempt's, settles nothing

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // member is the JSON resource of the test carrier: a JSON API that answers
@@ -150,7 +150,7 @@ func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int
 	t.Cleanup(srv.Close)
 	c.url = srv.URL
 	return adapter.New(jsonDialect(byLink), adapter.Config{BaseURL: srv.URL, Account: "9900000",
-		HTTP: providers.Options{Retry: &providers.RetryPolicy{}}}), c
+		HTTP: driver.Options{Retry: &driver.RetryPolicy{}}}), c
 }
 
 // cursorPages gives cursors 1, 2, … until the members run out.
@@ -199,7 +199,7 @@ func TestUpdateReadBackFails(t *testing.T) {
 	assert.ErrorIs(t, err, participant.ErrUnavailable)
 	var pe *participant.Error
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, "update", pe.Op)
+	assert.Equal(t, participant.Op("update"), pe.Op)
 	assert.Equal(t, 2, pe.Attempts, "the PUT and the GET")
 	assert.Contains(t, err.Error(), "the update was applied")
 	assert.True(t, srv.members[1].Mute)
@@ -321,7 +321,7 @@ func TestListRefChecks(t *testing.T) {
 	var pe *participant.Error
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "Ref.Conference", pe.Field)
-	assert.Equal(t, "list", pe.Op)
+	assert.Equal(t, participant.Op("list"), pe.Op)
 	_, err = collect(t, cl.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{PageSize: -1}), -1)
 	assert.ErrorIs(t, err, participant.ErrInvalidArgument)
 	assert.Empty(t, srv.log)

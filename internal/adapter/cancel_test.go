@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // TestCanceledWhileWaitingToRetry: an update answered 429, then the caller
@@ -29,14 +29,14 @@ func TestCanceledWhileWaitingToRetry(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	policy := &providers.RetryPolicy{MaxRetries: 1, Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+	policy := &driver.RetryPolicy{MaxRetries: 1, Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
 		cancel()           // the caller gives up while the client waits
 		return time.Second // within the client's Timeout, so it is waited
 	}}
 	d := jsonDialect(false)
 	d.Update.NoContent = false
 	d.Update.Decode = decodeMember
-	c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+	c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 	_, err := c.Update(ctx, participant.Ref{Conference: "conf-1", Call: "c-1"},
 		participant.UpdateRequest{Muted: participant.Bool(true)})
 	require.Error(t, err)

@@ -1,22 +1,16 @@
 package adapter
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"reflect"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
-
-// ConfigError reports a bad adapter setting: an *participant.Error with
-// CodeInvalidArgument, Op "config" and the setting's name as Field.
-func ConfigError(provider, field, rule string) error {
-	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
-		Field: field, Message: rule}
-}
 
 // CheckSecret checks a credential: set, valid UTF-8, and without control
 // characters (C0 such as CR, LF and NUL, DEL, C1), which no carrier issues
@@ -24,20 +18,20 @@ func ConfigError(provider, field, rule string) error {
 // repeat the value.
 func CheckSecret(provider, field, v string) error {
 	if v == "" {
-		return ConfigError(provider, field, "must be set")
+		return driver.ConfigError(provider, field, "must be set")
 	}
 	if rule := participant.TextRule(v); rule != "" {
-		return ConfigError(provider, field, rule)
+		return driver.ConfigError(provider, field, rule)
 	}
 	return nil
 }
 
 // CheckOptions checks the HTTP options an adapter is created with (see
-// providers.RetryPolicy.Check), naming the provider.
-func CheckOptions(provider string, opts providers.Options) error {
-	if err := opts.Retry.Check(); err != nil {
-		err.(*participant.Error).Provider = provider
-		return err
+// driver.RetryPolicy.Check), naming the provider.
+func CheckOptions(provider string, opts driver.Options) error {
+	if pe, ok := errors.AsType[*participant.Error](opts.Retry.Check()); ok {
+		pe.Provider = provider
+		return pe
 	}
 	return nil
 }
@@ -48,15 +42,15 @@ func CheckBaseURL(provider, field, s string) error {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return ConfigError(provider, field, "is not a valid URL")
+		return driver.ConfigError(provider, field, "is not a valid URL")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return ConfigError(provider, field, fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme))
+		return driver.ConfigError(provider, field, fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme))
 	case u.Host == "":
-		return ConfigError(provider, field, "must be an absolute http or https URL; it has no host")
+		return driver.ConfigError(provider, field, "must be an absolute http or https URL; it has no host")
 	case u.User != nil:
-		return ConfigError(provider, field, "must not hold credentials; set them in the adapter config")
+		return driver.ConfigError(provider, field, "must not hold credentials; set them in the adapter config")
 	case u.RawQuery != "" || u.Fragment != "":
-		return ConfigError(provider, field, "must not have a query or fragment") // not echoed: it may hold a key
+		return driver.ConfigError(provider, field, "must not have a query or fragment") // not echoed: it may hold a key
 	}
 	return nil
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Each failure says how far the update got, set where it is known.
@@ -26,7 +26,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>proxy</html>")) })
 	ref := participant.Ref{Conference: "conf-1", Call: "c-1"}
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
-	policy := &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}
+	policy := &driver.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}
 	d := jsonDialect(false)
 	d.Update.NoContent = false // the answer is the participant
 	d.Update.Decode = decodeMember
@@ -37,7 +37,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 			srv = httptest.NewTLSServer(h) // a certificate the client does not trust
 		}
 		t.Cleanup(srv.Close)
-		return adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+		return adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 	}
 	for _, tc := range []struct {
 		name string
@@ -71,7 +71,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 		require.NoError(t, err)
 		base := "http://" + ln.Addr().String()
 		require.NoError(t, ln.Close())
-		c := adapter.New(d, adapter.Config{BaseURL: base, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+		c := adapter.New(d, adapter.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 		_, err = c.Update(context.Background(), ref, mute)
 		assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
 		_, ok := errors.AsType[*net.OpError](err)
@@ -89,7 +89,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 			w.WriteHeader(503)
 		}))
 		defer srv.Close()
-		c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: providers.Options{Retry: policy}})
+		c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 		_, err := c.Update(context.Background(), ref, mute)
 		require.Error(t, err)
 		assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
@@ -116,6 +116,6 @@ func TestCheckRefOfAConference(t *testing.T) {
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)
 	pe, _ := errors.AsType[*participant.Error](err)
 	assert.Equal(t, "Ref.Conference", pe.Field)
-	assert.Equal(t, "check", pe.Op)
+	assert.Equal(t, participant.Op("check"), pe.Op)
 	assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
 }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // TestForeignAnswer: a 404, 405 or 501 whose body is not the carrier's
@@ -52,7 +52,7 @@ func TestForeignAnswer(t *testing.T) {
 				return e.Code, e.Message, nil
 			}
 			cl := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000",
-				HTTP: providers.Options{Retry: &providers.RetryPolicy{}}})
+				HTTP: driver.Options{Retry: &driver.RetryPolicy{}}})
 			_, err := cl.Fetch(context.Background(), ref)
 			assert.Equal(t, c.foreign, errors.Is(err, adapter.ErrForeignAnswer), "%v", err)
 			if c.status == http.StatusNotFound {

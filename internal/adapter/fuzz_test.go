@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // recorder is an in-memory carrier: it records the one request it gets and
@@ -39,8 +39,8 @@ const fuzzBase = "http://carrier.invalid:8080/root"
 // returns the request the carrier saw (nil when none was sent) and the error.
 func fuzzUpdate(t *testing.T, a hardAdapter, ref participant.Ref, req participant.UpdateRequest) (*recorder, error) {
 	rec := &recorder{call: ref.Call}
-	u, err := a.open(fuzzBase, providers.Options{HTTPClient: &http.Client{Transport: rec},
-		Retry: &providers.RetryPolicy{MaxRetries: 0}})
+	u, err := a.open(fuzzBase, driver.Options{HTTPClient: &http.Client{Transport: rec},
+		Retry: &driver.RetryPolicy{MaxRetries: 0}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +216,8 @@ func FuzzListAnswers(f *testing.F) {
 			return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/json"}},
 				Body: io.NopCloser(strings.NewReader(string(body))), ContentLength: int64(len(body)), Request: r}, nil
 		})
-		u, err := a.open(fuzzBase, providers.Options{HTTPClient: &http.Client{Transport: rt},
-			Retry: &providers.RetryPolicy{MaxRetries: 0}})
+		u, err := a.open(fuzzBase, driver.Options{HTTPClient: &http.Client{Transport: rt},
+			Retry: &driver.RetryPolicy{MaxRetries: 0}})
 		if err != nil {
 			t.Fatal(err)
 		}

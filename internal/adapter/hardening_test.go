@@ -24,9 +24,9 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -43,7 +43,7 @@ const (
 // hardAdapter is one adapter under test.
 type hardAdapter struct {
 	name    string
-	open    func(base string, opts providers.Options) (participant.Updater, error)
+	open    func(base string, opts driver.Options) (participant.Updater, error)
 	secrets []string // every credential, raw
 	ref     participant.Ref
 	coach   string // a valid CallToCoach
@@ -54,7 +54,7 @@ type hardAdapter struct {
 var hardAdapters = []hardAdapter{
 	{
 		name: "twilio",
-		open: func(base string, opts providers.Options) (participant.Updater, error) {
+		open: func(base string, opts driver.Options) (participant.Updater, error) {
 			return twilio.New(twilio.Config{AccountSID: twAccount, APIKeySID: twKeySID, APISecret: twSecret,
 				BaseURL: base, Options: opts})
 		},
@@ -67,7 +67,7 @@ var hardAdapters = []hardAdapter{
 	},
 	{
 		name: "texml",
-		open: func(base string, opts providers.Options) (participant.Updater, error) {
+		open: func(base string, opts driver.Options) (participant.Updater, error) {
 			return texml.New(texml.Config{APIKey: txKey, Account: txAccount, BaseURL: base + "/v2", Options: opts})
 		},
 		secrets: []string{txKey},
@@ -80,11 +80,11 @@ var hardAdapters = []hardAdapter{
 	},
 }
 
-func fastPolicy(retries int) *providers.RetryPolicy {
+func fastPolicy(retries int) *driver.RetryPolicy {
 	if retries == 0 {
-		return &providers.RetryPolicy{} // no retries (waits with MaxRetries 0 are refused)
+		return &driver.RetryPolicy{} // no retries (waits with MaxRetries 0 are refused)
 	}
-	return &providers.RetryPolicy{MaxRetries: retries, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}
+	return &driver.RetryPolicy{MaxRetries: retries, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}
 }
 
 // jsonUnicodeEscape spells every letter of s as \u00XX, as a JSON encoder may.
@@ -141,7 +141,7 @@ func TestSecretJSONEscapedInVendorErrorIsScrubbed(t *testing.T) {
 			}))
 			defer srv.Close()
 			core, logs := observer.New(zapcore.DebugLevel)
-			u, err := a.open(srv.URL, providers.Options{Logger: zap.New(core), Retry: fastPolicy(0)})
+			u, err := a.open(srv.URL, driver.Options{Logger: zap.New(core), Retry: fastPolicy(0)})
 			require.NoError(t, err)
 			_, err = u.Update(context.Background(), a.ref, participant.UpdateRequest{Muted: participant.Bool(true)})
 			require.ErrorIs(t, err, participant.ErrUnauthenticated)
@@ -208,7 +208,7 @@ func TestReflectedAuthorizationIsScrubbedEverywhere(t *testing.T) {
 				fmt.Fprintf(c, "HTTP/1.1 200 OK\r\n%s\r\nContent-Length: 0\r\n\r\n", r.Header.Get("Authorization"))
 			})
 			core, logs := observer.New(zapcore.DebugLevel)
-			u, err := a.open(base, providers.Options{Logger: zap.New(core), Retry: fastPolicy(1)})
+			u, err := a.open(base, driver.Options{Logger: zap.New(core), Retry: fastPolicy(1)})
 			require.NoError(t, err)
 			_, err = u.Update(context.Background(), a.ref, participant.UpdateRequest{Muted: participant.Bool(true)})
 			require.ErrorIs(t, err, participant.ErrUnavailable)
@@ -261,7 +261,7 @@ func TestHostileIDsAreRefused(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(a.name+"/"+tc.name, func(t *testing.T) {
 				base, sent := countingServer(t, a)
-				u, err := a.open(base, providers.Options{Retry: fastPolicy(0)})
+				u, err := a.open(base, driver.Options{Retry: fastPolicy(0)})
 				require.NoError(t, err)
 				ref, req := a.ref, participant.UpdateRequest{Muted: participant.Bool(true)}
 				tc.edit(&ref, &req)
@@ -282,7 +282,7 @@ func TestHostileIDsAreRefused(t *testing.T) {
 func TestTeXMLIDShapes(t *testing.T) {
 	a := hardAdapters[1]
 	base, sent := countingServer(t, a)
-	u, err := a.open(base, providers.Options{Retry: fastPolicy(0)})
+	u, err := a.open(base, driver.Options{Retry: fastPolicy(0)})
 	require.NoError(t, err)
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
 	for _, tc := range []struct {
@@ -324,7 +324,7 @@ func TestHostileURLsAreRefused(t *testing.T) {
 			for _, f := range []participant.Field{participant.FieldHoldURL, participant.FieldAnnounceURL, participant.FieldWaitURL} {
 				t.Run(a.name+"/"+f.String()+"/"+bad.name, func(t *testing.T) {
 					base, sent := countingServer(t, a)
-					u, err := a.open(base, providers.Options{Retry: fastPolicy(0)})
+					u, err := a.open(base, driver.Options{Retry: fastPolicy(0)})
 					require.NoError(t, err)
 					req := participant.UpdateRequest{}
 					*map[participant.Field]**string{participant.FieldHoldURL: &req.HoldURL,
@@ -362,15 +362,15 @@ func TestDefaultTimeBoundsWithoutDeadline(t *testing.T) {
 		for _, tc := range []struct {
 			name     string
 			req      participant.UpdateRequest
-			opts     providers.Options
+			opts     driver.Options
 			attempts int32
 		}{
 			{"IdempotentRetriedPerAttempt", participant.UpdateRequest{Muted: participant.Bool(true)},
-				providers.Options{AttemptTimeout: 50 * time.Millisecond, Timeout: 5 * time.Second, Retry: fastPolicy(2)}, 3},
+				driver.Options{AttemptTimeout: 50 * time.Millisecond, Timeout: 5 * time.Second, Retry: fastPolicy(2)}, 3},
 			{"AnnounceNotReplayed", participant.UpdateRequest{AnnounceURL: participant.String("https://x.example/a.xml")},
-				providers.Options{AttemptTimeout: 50 * time.Millisecond, Timeout: 5 * time.Second, Retry: fastPolicy(2)}, 1},
+				driver.Options{AttemptTimeout: 50 * time.Millisecond, Timeout: 5 * time.Second, Retry: fastPolicy(2)}, 1},
 			{"WholeCallBound", participant.UpdateRequest{Muted: participant.Bool(true)},
-				providers.Options{AttemptTimeout: -1, Timeout: 100 * time.Millisecond, Retry: fastPolicy(2)}, 1},
+				driver.Options{AttemptTimeout: -1, Timeout: 100 * time.Millisecond, Retry: fastPolicy(2)}, 1},
 		} {
 			t.Run(a.name+"/"+tc.name, func(t *testing.T) {
 				base, conns := hangServer(t)
@@ -422,7 +422,7 @@ func TestResetMidBodyIsRetriedWhenIdempotent(t *testing.T) {
 					}
 					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 				})
-				u, err := a.open(base, providers.Options{Retry: fastPolicy(2)})
+				u, err := a.open(base, driver.Options{Retry: fastPolicy(2)})
 				require.NoError(t, err)
 				p, err := u.Update(context.Background(), a.ref, tc.req)
 				assert.Equal(t, tc.attempts, conns.Load())
@@ -450,7 +450,7 @@ func TestRedirectIsExplained(t *testing.T) {
 					w.WriteHeader(status)
 				}))
 				defer srv.Close()
-				u, err := a.open(srv.URL, providers.Options{Retry: fastPolicy(0)})
+				u, err := a.open(srv.URL, driver.Options{Retry: fastPolicy(0)})
 				require.NoError(t, err)
 				_, err = u.Update(context.Background(), a.ref, participant.UpdateRequest{Muted: participant.Bool(true)})
 				require.Error(t, err)

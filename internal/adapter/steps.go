@@ -3,9 +3,9 @@ package adapter
 import (
 	"context"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // An update is a plan: ordered steps, each one HTTP call carrying some of
@@ -67,7 +67,7 @@ type AuthorizeFunc func() (string, error)
 // authorization is the Authorization value of the next request: the
 // static one, or one minted by Config.Authorize. Nothing is sent when
 // minting fails.
-func (c *Client) authorization(op string) (string, *participant.Error) {
+func (c *Client) authorization(op participant.Op) (string, *participant.Error) {
 	if c.cfg.Authorize == nil {
 		return c.cfg.Authorization, nil
 	}
@@ -141,7 +141,7 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 // planBudget is the retries one planned update may spend in all, across
 // its steps: the adapter's policy's, within the caller's budget.
 func (c *Client) planBudget(ctx context.Context) int {
-	pol := providers.DefaultRetryPolicy()
+	pol := driver.DefaultRetryPolicy()
 	if c.cfg.HTTP.Retry != nil {
 		pol = c.cfg.HTTP.Retry.WithDefaults()
 	}

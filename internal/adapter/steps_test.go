@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // stepServer records "METHOD path" and answers 204, or the status of fail
@@ -44,7 +44,7 @@ func op(method, verb string) *adapter.Operation {
 
 // plannedClient is a carrier whose plan lists the steps in the wrong
 // order on purpose: audio first, the exposing call before the safe one.
-func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.AuthorizeFunc, pol ...providers.RetryPolicy) *adapter.Client {
+func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.AuthorizeFunc, pol ...driver.RetryPolicy) *adapter.Client {
 	t.Helper()
 	M, H, A := participant.NewFieldSet(participant.FieldMuted), participant.NewFieldSet(participant.FieldHold),
 		participant.NewFieldSet(participant.FieldAnnounceURL)
@@ -67,12 +67,12 @@ func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.Authori
 		NoReadBack:  true,
 		DecodeError: func([]byte) (string, string, error) { return "", "", nil },
 	}
-	retry := &providers.RetryPolicy{MaxRetries: 0}
+	retry := &driver.RetryPolicy{MaxRetries: 0}
 	if len(pol) > 0 {
 		retry = &pol[0]
 	}
 	cfg := adapter.Config{BaseURL: srv.URL, Account: "a", Authorization: "Static x", Authorize: authorize,
-		HTTP: providers.Options{Retry: retry}}
+		HTTP: driver.Options{Retry: retry}}
 	c := adapter.New(d, cfg)
 	t.Cleanup(c.CloseIdleConnections)
 	return c
@@ -176,7 +176,7 @@ func TestOneRetryBudgetForThePlan(t *testing.T) {
 			f := &flaky{left: map[string]int{"/c/c1/m/m1/mute": 1, "/c/c1/m/m1/deaf": tc.deaf503}}
 			srv := httptest.NewServer(f)
 			defer srv.Close()
-			c := plannedClient(t, srv, nil, providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
+			c := plannedClient(t, srv, nil, driver.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
 			_, err := c.Update(tc.ctx(context.Background()), participant.Ref{Conference: "c1", Call: "m1"},
 				participant.UpdateRequest{Muted: participant.Bool(true), Hold: participant.Bool(true)})
 			assert.Equal(t, tc.ok, err == nil, "%v", err)

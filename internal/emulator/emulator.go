@@ -49,6 +49,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -97,7 +98,7 @@ type Carrier struct {
 	New func() (*vendorfake.Server, Demo)
 	// Opener returns the adapter's URL opener holding the demo's
 	// credentials and opts, so the demo reads no environment.
-	Opener func(d Demo, opts providers.Options) providers.UpdaterURLOpener
+	Opener func(d Demo, opts driver.Options) providers.UpdaterURLOpener
 	// CredentialsHelp says, for carrierctl --help, where the adapter reads its
 	// credentials, e.g. "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN".
 	CredentialsHelp string
@@ -245,7 +246,7 @@ func (e *Emulator) Vendor(provider string) (*Vendor, error) {
 // labels reach the fakes exactly as sent.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
-	w.Header().Set(Header, providers.Version)
+	w.Header().Set(Header, driver.Version)
 	if e.Logger != nil {
 		e.Logger.Debug("emulator request", zap.String("method", r.Method), zap.String("path", path))
 	}

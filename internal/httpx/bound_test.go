@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/driver"
 )
 
 // A call's bound (no watchdog) behaves as context.WithTimeout would: the
@@ -135,7 +135,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func optionsFor(rt http.RoundTripper, attempt, call time.Duration) providers.Options {
-	return providers.Options{HTTPClient: &http.Client{Transport: rt}, AttemptTimeout: attempt, Timeout: call,
-		Retry: &providers.RetryPolicy{MaxRetries: 5, Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }}}
+func optionsFor(rt http.RoundTripper, attempt, call time.Duration) driver.Options {
+	return driver.Options{HTTPClient: &http.Client{Transport: rt}, AttemptTimeout: attempt, Timeout: call,
+		Retry: &driver.RetryPolicy{MaxRetries: 5, Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }}}
 }

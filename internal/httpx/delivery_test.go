@@ -15,14 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
-func fast(retries int) *providers.RetryPolicy {
-	return &providers.RetryPolicy{MaxRetries: retries, WaitMin: time.Millisecond, WaitMax: time.Millisecond}
+func fast(retries int) *driver.RetryPolicy {
+	return &driver.RetryPolicy{MaxRetries: retries, WaitMin: time.Millisecond, WaitMax: time.Millisecond}
 }
 
 // A certificate the client does not trust: nothing was sent, the cause is
@@ -32,7 +32,7 @@ func TestUntrustedCertificateIsNotSentAndKeptInChain(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	c := httpx.New(httpx.Options{Options: providers.Options{Retry: fast(3)}})
+	c := httpx.New(httpx.Options{Options: driver.Options{Retry: fast(3)}})
 	defer c.CloseIdleConnections()
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL + "/x", Body: []byte("a=b")})
 	require.Error(t, err)
@@ -54,7 +54,7 @@ func TestDNSFailureIsNotSent(t *testing.T) {
 	}}
 	tr := httpx.NewTransport()
 	tr.DialContext = (&net.Dialer{Resolver: noDNS}).DialContext
-	c := httpx.New(httpx.Options{Options: providers.Options{HTTPClient: &http.Client{Transport: tr}, Retry: fast(0)}})
+	c := httpx.New(httpx.Options{Options: driver.Options{HTTPClient: &http.Client{Transport: tr}, Retry: fast(0)}})
 	defer c.CloseIdleConnections()
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: "http://carrier.example/x", Body: []byte("a=b")})
 	require.Error(t, err)
@@ -72,13 +72,13 @@ func TestDNSFailureIsNotSent(t *testing.T) {
 // scrubbed).
 func TestOpErrorKeptUnlessItHoldsASecret(t *testing.T) {
 	url := refusedURL(t)
-	c := httpx.New(httpx.Options{Options: providers.Options{Retry: fast(0)}})
+	c := httpx.New(httpx.Options{Options: driver.Options{Retry: fast(0)}})
 	_, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: url})
 	op, ok := errors.AsType[*net.OpError](err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, "dial", op.Op)
 
-	c = httpx.New(httpx.Options{Scrub: scrub.New(scrub.Secret{Value: "127.0.0.1"}), Options: providers.Options{Retry: fast(0)}})
+	c = httpx.New(httpx.Options{Scrub: scrub.New(scrub.Secret{Value: "127.0.0.1"}), Options: driver.Options{Retry: fast(0)}})
 	_, err = c.Do(context.Background(), &httpx.Request{Method: "GET", URL: url})
 	_, ok = errors.AsType[*net.OpError](err)
 	assert.False(t, ok, "an error whose text holds a secret is not kept")
@@ -105,7 +105,7 @@ func TestRetryBudgetBoundsAttempts(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	defer srv.Close()
-	c := httpx.New(httpx.Options{Options: providers.Options{Retry: fast(3)}})
+	c := httpx.New(httpx.Options{Options: driver.Options{Retry: fast(3)}})
 	for budget, want := range map[int]int{0: 1, 1: 2, 9: 4} {
 		hits.Store(0)
 		ctx := participant.WithRetryBudget(context.Background(), budget)
@@ -129,7 +129,7 @@ func TestAmbiguousStaysSet(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	defer srv.Close()
-	c := httpx.New(httpx.Options{Options: providers.Options{Retry: fast(1)}})
+	c := httpx.New(httpx.Options{Options: driver.Options{Retry: fast(1)}})
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL, Idempotent: true})
 	require.NoError(t, err)
 	assert.Equal(t, 429, resp.Status)

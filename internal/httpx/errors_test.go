@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
 	"github.com/carrierkit/carrierkit/internal/scrub"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // A transport error is replaced by a scrubbed *httpx.Error that keeps what
@@ -27,7 +27,7 @@ func TestTransportErrorKeepsWhatCallersTestFor(t *testing.T) {
 	ln.Close() // nothing listens: connection refused
 
 	c := httpx.New(httpx.Options{Scrub: scrub.New(scrub.Secret{Value: "127.0.0.1"}),
-		Options: providers.Options{Retry: &providers.RetryPolicy{}}})
+		Options: driver.Options{Retry: &driver.RetryPolicy{}}})
 	_, err = c.Do(context.Background(), &httpx.Request{Method: http.MethodGet, URL: "http://" + addr + "/x"})
 	require.Error(t, err)
 	var he *httpx.Error
@@ -52,7 +52,7 @@ func TestTransportErrorKeepsWhatCallersTestFor(t *testing.T) {
 			conn.Close()
 		}
 	}()
-	c = httpx.New(httpx.Options{Options: providers.Options{Retry: &providers.RetryPolicy{}, AttemptTimeout: 50 * time.Millisecond}})
+	c = httpx.New(httpx.Options{Options: driver.Options{Retry: &driver.RetryPolicy{}, AttemptTimeout: 50 * time.Millisecond}})
 	_, err = c.Do(context.Background(), &httpx.Request{Method: http.MethodGet, URL: "http://" + hang.Addr().String() + "/x"})
 	var ne net.Error
 	require.ErrorAs(t, err, &ne)

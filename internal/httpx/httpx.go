@@ -20,17 +20,17 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/wait"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // DefaultMaxBodyBytes bounds how much of a response body is read.
 const DefaultMaxBodyBytes = 1 << 20
 
 // Options configure a Client: the adapter's name plus the options every
-// adapter takes, so a new option is added in one place (providers.Options).
+// adapter takes, so a new option is added in one place (driver.Options).
 type Options struct {
 	// Provider names the adapter in logs ("twilio", "texml").
 	Provider string
@@ -42,7 +42,7 @@ type Options struct {
 	// after the first (whose value is Request.Authorization): a token
 	// signed per request is not sent twice.
 	Authorize func() (string, error)
-	providers.Options
+	driver.Options
 }
 
 // Client sends requests with retries. It is safe for concurrent use.
@@ -53,7 +53,7 @@ type Client struct {
 	provider string
 	ua       string
 	maxBody  int64
-	policy   providers.RetryPolicy
+	policy   driver.RetryPolicy
 	scrub    *scrub.Scrubber
 	timeout  time.Duration // whole-call bound (the context's deadline wins when sooner); 0: none
 }
@@ -74,11 +74,11 @@ func New(opts Options) *Client {
 	c := &Client{
 		log:      opts.Logger,
 		provider: opts.Provider,
-		ua:       "carrierkit/" + providers.Version,
+		ua:       "carrierkit/" + driver.Version,
 		maxBody:  opts.MaxBodyBytes,
-		policy:   providers.DefaultRetryPolicy(),
+		policy:   driver.DefaultRetryPolicy(),
 		scrub:    opts.Scrub,
-		timeout:  orDefault(opts.Timeout, providers.DefaultTimeout),
+		timeout:  orDefault(opts.Timeout, driver.DefaultTimeout),
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -110,7 +110,7 @@ func New(opts Options) *Client {
 	// AttemptTimeout is left zero.
 	var attemptTimeout time.Duration
 	if opts.AttemptTimeout != 0 || hc.Timeout == 0 {
-		attemptTimeout, hc.Timeout = orDefault(opts.AttemptTimeout, providers.DefaultAttemptTimeout), 0
+		attemptTimeout, hc.Timeout = orDefault(opts.AttemptTimeout, driver.DefaultAttemptTimeout), 0
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	rt := hc.Transport
@@ -592,7 +592,7 @@ func (c *Client) backoff(i int, resp *http.Response) time.Duration {
 
 // Backoff is p's wait before retry number i (0-based) when the carrier
 // named none (wait.Backoff).
-func Backoff(p *providers.RetryPolicy, i int, resp *http.Response) time.Duration {
+func Backoff(p *driver.RetryPolicy, i int, resp *http.Response) time.Duration {
 	return wait.Backoff(p, i, resp)
 }
 

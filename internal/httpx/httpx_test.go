@@ -20,8 +20,8 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -80,14 +80,14 @@ func TestDoHeadersAndLogs(t *testing.T) {
 	}))
 	defer srv.Close()
 	core, logs := observer.New(zapcore.DebugLevel)
-	c := httpx.New(httpx.Options{Provider: "p", Options: providers.Options{Logger: zap.New(core), UserAgent: "myapp/2"}})
+	c := httpx.New(httpx.Options{Provider: "p", Options: driver.Options{Logger: zap.New(core), UserAgent: "myapp/2"}})
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL + "/a%2Fb?q=1",
 		Authorization: "Basic c2VjcmV0", Body: []byte("Muted=true"), Idempotent: true})
 	require.NoError(t, err)
 	assert.Equal(t, 201, resp.Status)
 	assert.Equal(t, `{"ok":true}`, string(resp.Body))
 	assert.Equal(t, 1, resp.Attempts)
-	assert.Equal(t, "carrierkit/"+providers.Version+" myapp/2", got.Get("User-Agent"))
+	assert.Equal(t, "carrierkit/"+driver.Version+" myapp/2", got.Get("User-Agent"))
 	assert.Equal(t, "application/json", got.Get("Accept"))
 	assert.Equal(t, "application/x-www-form-urlencoded", got.Get("Content-Type"))
 	assert.Equal(t, "Basic c2VjcmV0", got.Get("Authorization"))
@@ -106,10 +106,10 @@ func TestBodyBound(t *testing.T) {
 		fmt.Fprint(w, strings.Repeat("x", 2048))
 	}))
 	defer srv.Close()
-	c := httpx.New(httpx.Options{Options: providers.Options{MaxBodyBytes: 1024}})
+	c := httpx.New(httpx.Options{Options: driver.Options{MaxBodyBytes: 1024}})
 	_, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL})
 	assert.ErrorIs(t, err, httpx.ErrBodyTooLarge)
-	c = httpx.New(httpx.Options{Options: providers.Options{MaxBodyBytes: 2048}})
+	c = httpx.New(httpx.Options{Options: driver.Options{MaxBodyBytes: 2048}})
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL})
 	require.NoError(t, err)
 	assert.Len(t, resp.Body, 2048)
@@ -134,9 +134,9 @@ func TestPolicyHooksAndInjectedClient(t *testing.T) {
 	defer srv.Close()
 	tr := &countingTransport{base: http.DefaultTransport}
 	var backoffs atomic.Int32
-	c := httpx.New(httpx.Options{Options: providers.Options{
+	c := httpx.New(httpx.Options{Options: driver.Options{
 		HTTPClient: &http.Client{Transport: tr},
-		Retry: &providers.RetryPolicy{MaxRetries: 2,
+		Retry: &driver.RetryPolicy{MaxRetries: 2,
 			CheckRetry: func(_ context.Context, idempotent bool, resp *http.Response, err error) bool {
 				return resp != nil && resp.StatusCode == 418
 			},
@@ -153,7 +153,7 @@ func TestPolicyHooksAndInjectedClient(t *testing.T) {
 	assert.EqualValues(t, 3, tr.n.Load(), "the injected client carried every attempt")
 	assert.EqualValues(t, 2, backoffs.Load(), "Backoff runs once per retry")
 
-	c = httpx.New(httpx.Options{Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+	c = httpx.New(httpx.Options{Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 	hits.Store(0)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.WriteHeader(503) })
 	resp, err = c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL, Idempotent: true})
@@ -167,7 +167,7 @@ func TestTransportErrorKeepsContext(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // now refused
-	c := httpx.New(httpx.Options{Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
+	c := httpx.New(httpx.Options{Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
 	resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: "http://" + addr + "/x", Body: []byte("a=b")})
 	require.Error(t, err)
 	assert.True(t, httpx.NotSent(err))
@@ -187,7 +187,7 @@ func TestMaxConnsPerHost(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	c := httpx.New(httpx.Options{Options: providers.Options{MaxConnsPerHost: 2}})
+	c := httpx.New(httpx.Options{Options: driver.Options{MaxConnsPerHost: 2}})
 	done := make(chan error, 16)
 	for range 16 {
 		go func() {
@@ -216,8 +216,8 @@ func TestPoolKeptAfterFailures(t *testing.T) {
 	}))
 	defer srv.Close()
 	tr := &closeCounter{RoundTripper: http.DefaultTransport}
-	c := httpx.New(httpx.Options{Options: providers.Options{HTTPClient: &http.Client{Transport: tr},
-		Retry: &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
+	c := httpx.New(httpx.Options{Options: driver.Options{HTTPClient: &http.Client{Transport: tr},
+		Retry: &driver.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
 	_, err := c.Do(context.Background(), &httpx.Request{Method: "GET", URL: srv.URL, Idempotent: true})
 	require.Error(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -240,7 +240,7 @@ func TestRedirectsNotFollowed(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, hc := range []*http.Client{nil, {}} { // the default client and an injected one
-		c := httpx.New(httpx.Options{Options: providers.Options{HTTPClient: hc}})
+		c := httpx.New(httpx.Options{Options: driver.Options{HTTPClient: hc}})
 		resp, err := c.Do(context.Background(), &httpx.Request{Method: "POST", URL: srv.URL + "/moved",
 			Authorization: "Basic c2VjcmV0", Body: []byte("Muted=true")})
 		require.NoError(t, err)
@@ -251,7 +251,7 @@ func TestRedirectsNotFollowed(t *testing.T) {
 
 // TestBackoffAndWait: the shared pieces the client and the router wait with.
 func TestBackoffAndWait(t *testing.T) {
-	p := providers.RetryPolicy{WaitMin: 100 * time.Millisecond, WaitMax: time.Second}.WithDefaults()
+	p := driver.RetryPolicy{WaitMin: 100 * time.Millisecond, WaitMax: time.Second}.WithDefaults()
 	for i, want := range []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
 		800 * time.Millisecond, time.Second} {
 		assert.Equal(t, want, httpx.Backoff(&p, i, nil), "retry %d", i)

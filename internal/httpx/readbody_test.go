@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // bodyClient answers every request with body, announcing its length or not.
@@ -26,8 +26,8 @@ func bodyClient(body []byte, announce bool) *httpx.Client {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: n, Request: r,
 			Body: io.NopCloser(onlyReader{bytes.NewReader(body)})}, nil
 	})
-	return httpx.New(httpx.Options{Options: providers.Options{HTTPClient: &http.Client{Transport: rt},
-		Retry: &providers.RetryPolicy{}, MaxBodyBytes: 2 << 20}})
+	return httpx.New(httpx.Options{Options: driver.Options{HTTPClient: &http.Client{Transport: rt},
+		Retry: &driver.RetryPolicy{}, MaxBodyBytes: 2 << 20}})
 }
 
 type roundTripper func(*http.Request) (*http.Response, error)

@@ -15,9 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Params reads the query of an opener URL for adapter packages. It collects
@@ -92,16 +91,16 @@ func (p *Params) EnvName(name string) string {
 
 // Retry reads the retry parameters over base (nil: DefaultRetryPolicy). It
 // returns base itself when none is given.
-func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
-	r := providers.DefaultRetryPolicy()
+func (p *Params) Retry(base *driver.RetryPolicy) *driver.RetryPolicy {
+	r := driver.DefaultRetryPolicy()
 	if base != nil {
 		r = *base
 	}
 	set := false
-	if s := p.String(providers.ParamMaxRetries); s != "" {
+	if s := p.String(driver.ParamMaxRetries); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 || n > 100 {
-			p.Fail(providers.ParamMaxRetries, fmt.Sprintf("must be a whole number from 0 to 100, got %q", s))
+			p.Fail(driver.ParamMaxRetries, fmt.Sprintf("must be a whole number from 0 to 100, got %q", s))
 		}
 		r.MaxRetries, set = n, true
 	}
@@ -110,8 +109,8 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 		name string
 		v    *time.Duration
 		ok   *bool
-	}{{providers.ParamWaitMin, &r.WaitMin, &minOK}, {providers.ParamWaitMax, &r.WaitMax, &maxOK},
-		{providers.ParamMaxRetryAfter, &r.MaxRetryAfter, new(bool)}} {
+	}{{driver.ParamWaitMin, &r.WaitMin, &minOK}, {driver.ParamWaitMax, &r.WaitMax, &maxOK},
+		{driver.ParamMaxRetryAfter, &r.MaxRetryAfter, new(bool)}} {
 		v, given, ok := p.duration(d.name, false)
 		if !given {
 			continue
@@ -126,12 +125,12 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 	// bound meets the base policy's other one as the client's defaults do:
 	// a WaitMax below WaitMin (or left zero) is raised to WaitMin.
 	if minOK && maxOK && r.WaitMax < r.WaitMin {
-		p.Fail(providers.ParamWaitMax, fmt.Sprintf("must not be less than %s (%s)", providers.ParamWaitMin, r.WaitMin))
+		p.Fail(driver.ParamWaitMax, fmt.Sprintf("must not be less than %s (%s)", driver.ParamWaitMin, r.WaitMin))
 	}
 	if r.MaxRetries == 0 {
 		// max_retries=0 says no retries: the waits have nothing to bound
 		// (and would make the policy fail RetryPolicy.Check).
-		return &providers.RetryPolicy{}
+		return &driver.RetryPolicy{}
 	}
 	return &r
 }
@@ -139,7 +138,7 @@ func (p *Params) Retry(base *providers.RetryPolicy) *providers.RetryPolicy {
 // HTTPOptions returns base with the URL's HTTP parameters applied: the
 // retry policy (over base.Retry) and the time bounds. Every opener reads
 // them through here, so every adapter accepts all of them.
-func (p *Params) HTTPOptions(base providers.Options) providers.Options {
+func (p *Params) HTTPOptions(base driver.Options) driver.Options {
 	base.Retry = p.Retry(base.Retry)
 	p.Timeouts(&base)
 	return base
@@ -147,11 +146,11 @@ func (p *Params) HTTPOptions(base providers.Options) providers.Options {
 
 // Timeouts reads the time bound parameters into o (AttemptTimeout,
 // Timeout); an absent parameter leaves o's value.
-func (p *Params) Timeouts(o *providers.Options) {
+func (p *Params) Timeouts(o *driver.Options) {
 	for _, d := range [...]struct {
 		name string
 		v    *time.Duration
-	}{{providers.ParamAttemptTimeout, &o.AttemptTimeout}, {providers.ParamTimeout, &o.Timeout}} {
+	}{{driver.ParamAttemptTimeout, &o.AttemptTimeout}, {driver.ParamTimeout, &o.Timeout}} {
 		if v, _, ok := p.duration(d.name, true); ok {
 			*d.v = v
 		}
@@ -182,7 +181,7 @@ func (p *Params) duration(name string, zeroOK bool) (v time.Duration, given, ok 
 
 // Fail records a problem with parameter name.
 func (p *Params) Fail(name, rule string) {
-	p.errs = append(p.errs, adapter.ConfigError(p.provider, name, rule))
+	p.errs = append(p.errs, driver.ConfigError(p.provider, name, rule))
 }
 
 // Add records err, e.g. an adapter check's error passed through RenameField.
@@ -263,5 +262,5 @@ func Getenv(provider, param, name, hint string) (string, error) {
 	if hint != "" {
 		msg += " (" + hint + ")"
 	}
-	return "", adapter.ConfigError(provider, param, msg)
+	return "", driver.ConfigError(provider, param, msg)
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // retry reads query's retry parameters over base and returns the policy and
 // the Field of each problem.
-func retry(t *testing.T, query string, base *providers.RetryPolicy) (*providers.RetryPolicy, []string) {
+func retry(t *testing.T, query string, base *driver.RetryPolicy) (*driver.RetryPolicy, []string) {
 	t.Helper()
 	p := urlparams.New("test", &url.URL{Scheme: "test", RawQuery: query})
 	r := p.Retry(base)
@@ -33,7 +33,7 @@ func retry(t *testing.T, query string, base *providers.RetryPolicy) (*providers.
 }
 
 func TestRetryWaitBounds(t *testing.T) {
-	def := providers.DefaultRetryPolicy()
+	def := driver.DefaultRetryPolicy()
 
 	// wait_min alone above the default wait_max: the client raises WaitMax
 	// to it; wait_max, which the URL does not give, is not blamed.
@@ -44,7 +44,7 @@ func TestRetryWaitBounds(t *testing.T) {
 	assert.Equal(t, def.WaitMax, r.WaitMax, "left to the client's defaults")
 
 	// A base policy that leaves WaitMax to the defaults.
-	base := &providers.RetryPolicy{MaxRetries: 1}
+	base := &driver.RetryPolicy{MaxRetries: 1}
 	r, fields = retry(t, "wait_min=50ms", base)
 	assert.Empty(t, fields)
 	require.NotNil(t, r)
@@ -53,22 +53,22 @@ func TestRetryWaitBounds(t *testing.T) {
 	assert.Zero(t, base.WaitMin, "the base policy is not changed")
 
 	// wait_max alone below the base's WaitMin.
-	_, fields = retry(t, "wait_max=10ms", &providers.RetryPolicy{WaitMin: time.Second})
+	_, fields = retry(t, "wait_max=10ms", &driver.RetryPolicy{WaitMin: time.Second})
 	assert.Empty(t, fields)
 
 	// Both given and contradicting each other.
 	_, fields = retry(t, "wait_min=2s&wait_max=1s", nil)
-	assert.Equal(t, []string{providers.ParamWaitMax}, fields)
+	assert.Equal(t, []string{driver.ParamWaitMax}, fields)
 
 	// A bad bound is reported once, not compared.
 	_, fields = retry(t, "wait_min=soon&wait_max=1s", nil)
-	assert.Equal(t, []string{providers.ParamWaitMin}, fields)
+	assert.Equal(t, []string{driver.ParamWaitMin}, fields)
 	_, fields = retry(t, "wait_min=1s&wait_max=-1s", nil)
-	assert.Equal(t, []string{providers.ParamWaitMax}, fields)
+	assert.Equal(t, []string{driver.ParamWaitMax}, fields)
 
 	r, fields = retry(t, "wait_min=1s&wait_max=1s&max_retries=2&max_retry_after=5s", nil)
 	assert.Empty(t, fields)
-	assert.Equal(t, &providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Second, WaitMax: time.Second,
+	assert.Equal(t, &driver.RetryPolicy{MaxRetries: 2, WaitMin: time.Second, WaitMax: time.Second,
 		MaxRetryAfter: 5 * time.Second}, r)
 
 	r, fields = retry(t, "", base)
@@ -102,7 +102,7 @@ func TestTimeouts(t *testing.T) {
 		{"attempt_timeout=-1s&timeout=soon", 7, 9, []string{"attempt_timeout", "timeout"}},
 	} {
 		p := urlparams.New("test", &url.URL{Scheme: "test", RawQuery: tc.query})
-		o := providers.Options{AttemptTimeout: 7, Timeout: 9}
+		o := driver.Options{AttemptTimeout: 7, Timeout: 9}
 		p.Timeouts(&o)
 		assert.Equal(t, tc.attempt, o.AttemptTimeout, tc.query)
 		assert.Equal(t, tc.timeout, o.Timeout, tc.query)

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/driver"
 )
 
 // Fits reports whether a wait of d ends before ctx's deadline (always,
@@ -38,7 +38,7 @@ func For(ctx context.Context, d time.Duration) error {
 // Backoff is p's wait before retry number i (0-based) when the carrier
 // named none: p.Backoff when set (given resp, which may be nil), else
 // exponential from WaitMin, capped at WaitMax. p has its defaults applied.
-func Backoff(p *providers.RetryPolicy, i int, resp *http.Response) time.Duration {
+func Backoff(p *driver.RetryPolicy, i int, resp *http.Response) time.Duration {
 	if p.Backoff != nil {
 		return p.Backoff(p.WaitMin, p.WaitMax, i, resp)
 	}

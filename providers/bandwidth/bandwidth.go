@@ -46,10 +46,10 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the adapter's provider name.
@@ -71,7 +71,7 @@ type Config struct {
 	// and Bandwidth-compatible hosts. Default DefaultBaseURL.
 	BaseURL string
 
-	providers.Options
+	driver.Options
 }
 
 // Format prints c with its secret redacted, for every verb.
@@ -106,7 +106,7 @@ const (
 func New(cfg Config) (*Client, error) {
 	switch {
 	case !IsAccountID(cfg.AccountID):
-		return nil, adapter.ConfigError(Name, "AccountID", ruleAccount)
+		return nil, driver.ConfigError(Name, "AccountID", ruleAccount)
 	}
 	for _, c := range [...]struct{ field, v string }{{"Username", cfg.Username}, {"Password", cfg.Password}} {
 		if err := adapter.CheckSecret(Name, c.field, c.v); err != nil {

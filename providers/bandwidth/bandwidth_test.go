@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
 )
@@ -35,7 +35,7 @@ func serve(t *testing.T) (fake *bandwidthtest.Server, base string, p bandwidthte
 func start(t *testing.T) (*bandwidth.Client, *bandwidthtest.Server, participant.Ref) {
 	fake, base, p := serve(t)
 	c, err := bandwidth.New(bandwidth.Config{AccountID: p.Account, Username: testUser, Password: testPassword,
-		BaseURL: base, Options: providers.Options{Retry: &providers.RetryPolicy{}}})
+		BaseURL: base, Options: driver.Options{Retry: &driver.RetryPolicy{}}})
 	require.NoError(t, err)
 	return c, fake, participant.Ref{Conference: p.Conference, Call: p.CallID}
 }
@@ -138,13 +138,13 @@ func TestNewChecks(t *testing.T) {
 		"BaseURL":   {AccountID: "1", Username: "u", Password: "p", BaseURL: "voice.bandwidth.com"},
 		// Waits with MaxRetries 0 would never be used: refused, not ignored.
 		"Retry.MaxRetries": {AccountID: "1", Username: "u", Password: "p",
-			Options: providers.Options{Retry: &providers.RetryPolicy{WaitMin: time.Second}}},
+			Options: driver.Options{Retry: &driver.RetryPolicy{WaitMin: time.Second}}},
 	} {
 		_, err := bandwidth.New(cfg)
 		var pe *participant.Error
 		require.ErrorAs(t, err, &pe, field)
 		assert.Equal(t, field, pe.Field)
-		assert.Equal(t, "config", pe.Op)
+		assert.Equal(t, participant.Op("config"), pe.Op)
 		assert.Equal(t, bandwidth.Name, pe.Provider)
 	}
 	c, err := bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p"})
@@ -159,7 +159,7 @@ func TestNewChecks(t *testing.T) {
 // profile, else the core one.
 func TestLive(t *testing.T) {
 	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_BANDWIDTH_", []string{"USERNAME", "PASSWORD", "ACCOUNT"},
-		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+		func(get func(string) string, opts driver.Options) (participant.Updater, error) {
 			return bandwidth.New(bandwidth.Config{AccountID: get("ACCOUNT"), Username: get("USERNAME"),
 				Password: get("PASSWORD"), BaseURL: get("BASE_URL"), Options: opts})
 		})
@@ -168,7 +168,7 @@ func TestLive(t *testing.T) {
 // FuzzAnswers: whatever Bandwidth (or a proxy) answers, to the PUT and to
 // its read-back, the adapter returns a participant or a *participant.Error.
 func FuzzAnswers(f *testing.F) {
-	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+	conformance.FuzzAnswers(f, func(opts driver.Options) (participant.Updater, error) {
 		return bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p",
 			BaseURL: "http://carrier.invalid", Options: opts})
 	}, participant.Ref{Conference: "conf-fe23a767-a75a5b77-20c5-4cca-b581-cbbf0776eca9", Call: "c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85"},
@@ -283,7 +283,7 @@ func TestReadBackFailureSaysApplied(t *testing.T) {
 	p := bandwidthtest.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(), CallID: bandwidthtest.NewCallID()}
 	fake.Seed(p)
 	c, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: testPassword,
-		BaseURL: srv.URL + bandwidthtest.PathPrefix, Options: providers.Options{Retry: &providers.RetryPolicy{}}})
+		BaseURL: srv.URL + bandwidthtest.PathPrefix, Options: driver.Options{Retry: &driver.RetryPolicy{}}})
 	require.NoError(t, err)
 
 	_, err = c.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},

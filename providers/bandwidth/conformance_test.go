@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
 )
@@ -40,11 +40,11 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 			return conformance.Participant{Account: account, Conference: bandwidthtest.NewConferenceID(),
 				CallID: bandwidthtest.NewCallID(), Status: "connected"}
 		},
-		NewUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: testPassword,
 				BaseURL: srv.URL + bandwidthtest.PathPrefix, Options: opts})
 		},
-		NewBadAuthUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewBadAuthUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: "wrong",
 				BaseURL: srv.URL + bandwidthtest.PathPrefix, Options: opts})
 		},

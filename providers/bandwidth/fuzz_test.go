@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 )
 
@@ -46,8 +46,8 @@ func FuzzJSONEncoding(f *testing.F) {
 		bit := func(i int) bool { return set&(1<<i) != 0 }
 		tr := &capture{}
 		c, err := bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p",
-			BaseURL: "http://carrier.invalid", Options: providers.Options{HTTPClient: &http.Client{Transport: tr},
-				Retry: &providers.RetryPolicy{}}})
+			BaseURL: "http://carrier.invalid", Options: driver.Options{HTTPClient: &http.Client{Transport: tr},
+				Retry: &driver.RetryPolicy{}}})
 		if err != nil {
 			t.Fatal(err)
 		}

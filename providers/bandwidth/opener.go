@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
@@ -47,7 +48,7 @@ type URLOpener struct {
 	Password  string `json:"-"`
 	// Options are the HTTP settings. The URL's retry and time parameters
 	// are applied over them.
-	Options providers.Options
+	Options driver.Options
 }
 
 var (
@@ -57,7 +58,7 @@ var (
 )
 
 // WithOptions returns a copy of o using opts.
-func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener {
 	c := *o
 	c.Options = opts
 	return &c

@@ -46,6 +46,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -146,9 +147,9 @@ func (c *Carrier) path(param string) string {
 		return base
 	case strings.HasSuffix(param, "_env"):
 		return base + ".credentials." + param
-	case slices.Contains(providers.RetryParams(), param):
+	case slices.Contains(driver.RetryParams(), param):
 		return base + ".retry." + param
-	case slices.Contains(providers.TimeoutParams(), param):
+	case slices.Contains(driver.TimeoutParams(), param):
 		return base + ".timeouts." + param
 	}
 	return base + "." + param
@@ -330,9 +331,9 @@ func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URL
 		case key == "retry":
 			ps.section(path, v, func(k, p string, v json.RawMessage) {
 				switch {
-				case !slices.Contains(providers.RetryParams(), k):
-					ps.fail(p, "unknown key (accepted: "+strings.Join(providers.RetryParams(), ", ")+")")
-				case k == providers.ParamMaxRetries:
+				case !slices.Contains(driver.RetryParams(), k):
+					ps.fail(p, "unknown key (accepted: "+strings.Join(driver.RetryParams(), ", ")+")")
+				case k == driver.ParamMaxRetries:
 					if jsonKind(v) != '0' {
 						ps.fail(p, "must be a number")
 					} else {
@@ -346,8 +347,8 @@ func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URL
 			})
 		case key == "timeouts":
 			ps.section(path, v, func(k, p string, v json.RawMessage) {
-				if !slices.Contains(providers.TimeoutParams(), k) {
-					ps.fail(p, "unknown key (accepted: "+strings.Join(providers.TimeoutParams(), ", ")+")")
+				if !slices.Contains(driver.TimeoutParams(), k) {
+					ps.fail(p, "unknown key (accepted: "+strings.Join(driver.TimeoutParams(), ", ")+")")
 				} else if s, ok := ps.str(p, v); ok {
 					c.Params[k] = s
 				}
@@ -380,9 +381,9 @@ func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URL
 			})
 		case strings.HasSuffix(key, "_env"):
 			ps.fail(path, "belongs in credentials")
-		case slices.Contains(providers.RetryParams(), key):
+		case slices.Contains(driver.RetryParams(), key):
 			ps.fail(path, "belongs in retry")
-		case slices.Contains(providers.TimeoutParams(), key):
+		case slices.Contains(driver.TimeoutParams(), key):
 			ps.fail(path, "belongs in timeouts")
 		default:
 			if s, ok := ps.str(path, v); ok {

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/plivo"
 	"github.com/carrierkit/carrierkit/providers/plivo/plivotest"
 )
@@ -32,8 +32,8 @@ func newFake(t *testing.T) (*plivotest.Server, string, string) {
 func (harness) MakeEnv(t *testing.T) *conformance.Env {
 	fake, base, authID := newFake(t)
 	token := base64.StdEncoding.EncodeToString([]byte(authID + ":" + testToken))
-	open := func(tok string) func(providers.Options) (participant.Updater, error) {
-		return func(opts providers.Options) (participant.Updater, error) {
+	open := func(tok string) func(driver.Options) (participant.Updater, error) {
+		return func(opts driver.Options) (participant.Updater, error) {
 			return plivo.New(plivo.Config{AuthID: authID, AuthToken: tok, BaseURL: base, Options: opts})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
@@ -38,7 +39,7 @@ type URLOpener struct {
 	AuthID    string
 	AuthToken string `json:"-"`
 	// Options are the HTTP settings; the URL's parameters apply over them.
-	Options providers.Options
+	Options driver.Options
 }
 
 var (
@@ -48,7 +49,7 @@ var (
 )
 
 // WithOptions returns a copy of o using opts.
-func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener {
 	c := *o
 	c.Options = opts
 	return &c

@@ -52,10 +52,10 @@ import (
 	"path"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the adapter's provider name.
@@ -73,7 +73,7 @@ type Config struct {
 	// BaseURL overrides the API root, for tests. Default DefaultBaseURL.
 	BaseURL string
 
-	providers.Options
+	driver.Options
 }
 
 // Format prints c with its secret redacted, for every verb.
@@ -96,7 +96,7 @@ const (
 // New checks cfg and returns a Client. Nothing is sent.
 func New(cfg Config) (*Client, error) {
 	if !IsAuthID(cfg.AuthID) {
-		return nil, adapter.ConfigError(Name, "AuthID", ruleAuthID)
+		return nil, driver.ConfigError(Name, "AuthID", ruleAuthID)
 	}
 	if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
 		return nil, err

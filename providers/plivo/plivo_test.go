@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
@@ -24,9 +25,9 @@ import (
 
 // onEmulator is the Plivo adapter against the emulator's Plivo fake, with
 // its demo conference.
-func onEmulator(t *testing.T, retry ...providers.RetryPolicy) (*plivo.Client, *emulator.Vendor) {
+func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*plivo.Client, *emulator.Vendor) {
 	t.Helper()
-	pol := providers.RetryPolicy{MaxRetries: 0}
+	pol := driver.RetryPolicy{MaxRetries: 0}
 	if len(retry) > 0 {
 		pol = retry[0]
 	}
@@ -36,7 +37,7 @@ func onEmulator(t *testing.T, retry ...providers.RetryPolicy) (*plivo.Client, *e
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	c, err := plivo.New(plivo.Config{AuthID: v.Account, AuthToken: v.Credentials[plivo.EnvAuthToken], BaseURL: srv.URL + "/v1",
-		Options: providers.Options{Retry: &pol}})
+		Options: driver.Options{Retry: &pol}})
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c, v
@@ -293,7 +294,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
 		srv := httptest.NewServer(vendorfake.ForEndpoint(fake, n))
 		t.Cleanup(srv.Close)
 		c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
-			BaseURL: srv.URL + "/v1", Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+			BaseURL: srv.URL + "/v1", Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		require.NoError(t, err)
 		t.Cleanup(c.CloseIdleConnections)
 		eps = append(eps, router.Endpoint{Updater: c})
@@ -371,7 +372,7 @@ func TestReadFirstFailureIsNotSent(t *testing.T) {
 // update, so its retries come out of the update's one retry budget, and
 // the error counts its requests.
 func TestReadFirstSpendsThePlanBudget(t *testing.T) {
-	c, v := onEmulator(t, providers.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
+	c, v := onEmulator(t, driver.RetryPolicy{MaxRetries: 2, WaitMin: time.Millisecond, WaitMax: time.Millisecond})
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusServiceUnavailable, Times: 2}) // the read, twice
 	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond})                          // the read
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusServiceUnavailable})           // mute: no retry left

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
 )
 
@@ -23,7 +23,7 @@ func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...
 	var carriers []Carrier
 	var all *config.Error
 	for _, name := range names {
-		eps, err := cfg.OpenEndpoints(ctx, name, map[string]string{providers.ParamMaxRetries: "0"})
+		eps, err := cfg.OpenEndpoints(ctx, name, map[string]string{driver.ParamMaxRetries: "0"})
 		var ce *config.Error
 		switch {
 		case errors.As(err, &ce) && all == nil:

@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -30,7 +30,7 @@ func TestDeliveryStaysMaybeAcrossAttempts(t *testing.T) {
 	v := newTwilio(t, 0)
 	storm, updates := stormEndpoints(t, v, 1, http.StatusServiceUnavailable, "")
 	c := router.Carrier{Name: "us", Account: v.account,
-		Policy: router.Policy{Retry: &providers.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
+		Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
 	for i, u := range []string{storm[0], refusingURL(t)} {
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: v.newEP(t, u)})
 	}
@@ -64,7 +64,7 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 	v := newTwilio(t, 0)
 	urls, updates := stormEndpoints(t, v, 2, http.StatusTooManyRequests, "")
 	c := router.Carrier{Name: "us", Account: v.account,
-		Policy: router.Policy{Retry: &providers.RetryPolicy{MaxRetries: 3, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
+		Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 3, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
 	for i, u := range urls {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)

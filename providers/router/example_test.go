@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -56,7 +56,7 @@ func ExampleObserver() {
 
 	endpoint := func(root string) router.Endpoint {
 		u, _ := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: root,
-			Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+			Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		return router.Endpoint{Name: root, Updater: u}
 	}
 	metrics := new(counters)

@@ -13,9 +13,9 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/wait"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Defaults of Policy and BreakerSettings.
@@ -49,11 +49,11 @@ type Policy struct {
 	// Retry bounds the attempts (1+MaxRetries, across all endpoints,
 	// within the caller's participant.RetryBudget) and the waits between
 	// passes over the endpoints; nil means
-	// providers.DefaultRetryPolicy (4 attempts, 100ms–2s, Retry-After up to
+	// driver.DefaultRetryPolicy (4 attempts, 100ms–2s, Retry-After up to
 	// 30s). Its CheckRetry must be nil: what may be sent again is decided
 	// by the rules of the package documentation. Backoff, when set, gives
 	// the wait before pass number attempt (0-based).
-	Retry *providers.RetryPolicy
+	Retry *driver.RetryPolicy
 }
 
 func (p Policy) withDefaults() Policy {
@@ -187,7 +187,7 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 // request is one logical call on a carrier: what is left to send, and what
 // earlier attempts certainly applied.
 type request struct {
-	op      string // "update", "fetch", "remove"
+	op      participant.Op // "update", "fetch", "remove"
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
 	applied participant.FieldSet      // fields earlier attempts applied (Error.Applied)
@@ -663,7 +663,7 @@ func (r *Router) attempt(e AttemptEvent) {
 	}
 	if ce := r.log.Check(zap.DebugLevel, "carrier attempt"); ce != nil {
 		fields := []zap.Field{zap.String("carrier", e.Carrier), zap.String("endpoint", e.Endpoint),
-			zap.String("op", e.Op), zap.Int("attempt", e.Attempt), zap.String("outcome", string(e.Outcome)),
+			zap.String("op", string(e.Op)), zap.Int("attempt", e.Attempt), zap.String("outcome", string(e.Outcome)),
 			zap.Duration("latency", e.Latency)}
 		if e.Err != nil {
 			fields = append(fields, zap.String("code", e.Code.String()))

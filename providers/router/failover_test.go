@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
@@ -267,7 +267,7 @@ func TestBreakerLifecycle(t *testing.T) {
 func TestAllBreakersOpen(t *testing.T) {
 	v := newTwilio(t, 1)
 	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 1},
-		Retry: &providers.RetryPolicy{MaxRetries: 0}}))
+		Retry: &driver.RetryPolicy{MaxRetries: 0}}))
 	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1, Times: -1})
 	_, err := r.Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrUnavailable)
@@ -309,7 +309,7 @@ func TestAttemptsBounded(t *testing.T) {
 	v := newTwilio(t, 2)
 	v.fake.Fail(vendorfake.Fault{Status: 503, Times: -1})
 	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 100},
-		Retry: &providers.RetryPolicy{MaxRetries: 4, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}))
+		Retry: &driver.RetryPolicy{MaxRetries: 4, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}))
 	_, err := r.Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrUnavailable)
 	assert.Len(t, v.fake.Requests(), 5)

@@ -29,9 +29,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -208,7 +208,7 @@ func TestTLSFailover(t *testing.T) {
 	c := router.Carrier{Name: "us", Account: v.account}
 	for i, u := range []string{untrusted.URL, trusted.URL} {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u,
-			Options: providers.Options{HTTPClient: client}}) // default retries
+			Options: driver.Options{HTTPClient: client}}) // default retries
 		require.NoError(t, err)
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: a})
 	}
@@ -247,7 +247,7 @@ func TestDNSFailover(t *testing.T) {
 	c := router.Carrier{Name: "us", Account: v.account}
 	for i, u := range []string{"http://ep1.carrier.test", v.urls[0]} {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u,
-			Options: providers.Options{HTTPClient: &http.Client{Transport: tr}}})
+			Options: driver.Options{HTTPClient: &http.Client{Transport: tr}}})
 		require.NoError(t, err)
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: a})
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
@@ -56,7 +56,7 @@ func TestListIsNoLongProbe(t *testing.T) {
 		u := &recovering{calls: []string{"c1", "c2", "c3"}}
 		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Updater: u}},
 			Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1, CoolDown: time.Second},
-				Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+				Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		conf := participant.ConferenceRef{Conference: "conf"}
 		u.down.Store(true)
 		_, err := r.Update(context.Background(), conf.Participant("c1"), mute)
@@ -137,7 +137,7 @@ func TestPanicIsNoSuccessfulProbe(t *testing.T) {
 		u := &panicking{}
 		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Updater: u}},
 			Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1, CoolDown: time.Second},
-				Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+				Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		ref := participant.Ref{Conference: "conf", Call: "c1"}
 		u.down.Store(true)
 		_, err := r.Update(context.Background(), ref, mute)

@@ -172,7 +172,7 @@ type AttemptEvent struct {
 	// Endpoint is the endpoint's name, its host for endpoints from a
 	// config file.
 	Endpoint string
-	Op       string // "update", "fetch", "remove", "list"
+	Op       participant.Op // "update", "fetch", "remove", "list"
 	// Attempt numbers the requests sent in this call, from 1 (0: skipped).
 	Attempt int
 	Outcome Outcome

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
@@ -96,7 +96,7 @@ func TestPartlyAppliedUpdateMovesOnWithTheRest(t *testing.T) {
 				Delivery: participant.DeliveryNotSent, Applied: participant.NewFieldSet(applied)}
 		}
 	}
-	r := newRouter(t, nil, router.Carrier{Name: "c", Policy: router.Policy{Retry: &providers.RetryPolicy{MaxRetries: 1}}, Endpoints: []router.Endpoint{
+	r := newRouter(t, nil, router.Carrier{Name: "c", Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 1}}, Endpoints: []router.Endpoint{
 		{Name: "ep1", Updater: stepUpdater{got: &first, answer: step(participant.FieldMuted)}},
 		{Name: "ep2", Updater: stepUpdater{got: &second, answer: step(participant.FieldHold)}}}})
 	_, err := r.Update(context.Background(), ref, three)

@@ -11,10 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
@@ -69,7 +69,7 @@ func (v *vendor) inMemory(t *testing.T, n int) {
 }
 
 // opts are the endpoint adapters' options: once, over v.client if set.
-func (v *vendor) opts() providers.Options {
+func (v *vendor) opts() driver.Options {
 	o := once
 	if v.client != nil {
 		o.HTTPClient = v.client
@@ -96,7 +96,7 @@ func contains(xs []int, x int) bool {
 }
 
 // once sends every request once: the router does the retrying.
-var once = providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 0}}
+var once = driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}
 
 func newTwilio(t *testing.T, n int, refused ...int) *vendor {
 	acct := vendorfake.HexID("AC")

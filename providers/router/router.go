@@ -87,8 +87,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the Router's provider name in its Capabilities and errors.
@@ -382,16 +382,16 @@ func invalid(field, msg string) *participant.Error {
 }
 
 func unsupported(c *carrier, o participant.Op) *participant.Error {
-	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o.String(),
+	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o,
 		Delivery: participant.DeliveryNotSent,
 		Message:  "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
 }
 
-// retryPolicy is p as applied (providers.RetryPolicy.WithDefaults), or
-// providers.DefaultRetryPolicy for nil.
-func retryPolicy(p *providers.RetryPolicy) providers.RetryPolicy {
+// retryPolicy is p as applied (driver.RetryPolicy.WithDefaults), or
+// driver.DefaultRetryPolicy for nil.
+func retryPolicy(p *driver.RetryPolicy) driver.RetryPolicy {
 	if p == nil {
-		return providers.DefaultRetryPolicy()
+		return driver.DefaultRetryPolicy()
 	}
 	return p.WithDefaults()
 }

@@ -154,7 +154,7 @@ func TestListRouting(t *testing.T) {
 	var pe *participant.Error
 	require.ErrorAs(t, errs[0], &pe)
 	assert.Equal(t, "Ref.Carrier", pe.Field)
-	assert.Equal(t, "list", pe.Op)
+	assert.Equal(t, participant.Op("list"), pe.Op)
 	assert.Empty(t, us.fake.Requests())
 	assert.Empty(t, tx.fake.Requests())
 

@@ -30,7 +30,7 @@ const (
 
 // fleetOpen reports whether another instance holds ep open: then the
 // attempt is skipped, nothing sent, as for an open breaker.
-func (r *Router) fleetOpen(c *carrier, ep *endpoint, op string) bool {
+func (r *Router) fleetOpen(c *carrier, ep *endpoint, op participant.Op) bool {
 	if r.shared == nil || !time.Now().Before(r.shared.OpenUntil(c.name, ep.name)) {
 		return false
 	}

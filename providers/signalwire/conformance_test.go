@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
 	"github.com/carrierkit/carrierkit/providers/signalwire/signalwiretest"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -33,11 +33,11 @@ func (harness) MakeEnv(t *testing.T) *conformance.Env {
 			return conformance.Participant{Account: project, Conference: signalwiretest.NewID(),
 				CallID: signalwiretest.NewID(), Status: "in-progress"}
 		},
-		NewUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return signalwire.New(signalwire.Config{ProjectID: project, APIToken: testToken,
 				BaseURL: srv.URL + signalwiretest.Root, Options: opts})
 		},
-		NewBadAuthUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewBadAuthUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return signalwire.New(signalwire.Config{ProjectID: project, APIToken: "wrong",
 				BaseURL: srv.URL + signalwiretest.Root, Options: opts})
 		},

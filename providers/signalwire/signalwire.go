@@ -25,11 +25,11 @@ import (
 	"iter"
 	"strconv"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the adapter's provider name.
@@ -50,7 +50,7 @@ type Config struct {
 	// tests. It wins over Space.
 	BaseURL string
 
-	providers.Options
+	driver.Options
 }
 
 // Format prints c with its secret redacted, for every verb.
@@ -81,7 +81,7 @@ const ruleUUID = "must be a UUID such as b3877c40-da60-4998-90ad-b792e98472af"
 func New(cfg Config) (*Client, error) {
 	switch {
 	case !IsUUID(cfg.ProjectID):
-		return nil, adapter.ConfigError(Name, "ProjectID", ruleUUID)
+		return nil, driver.ConfigError(Name, "ProjectID", ruleUUID)
 	}
 	if err := adapter.CheckSecret(Name, "APIToken", cfg.APIToken); err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func baseURL(cfg Config) (string, error) {
 		}
 		return cfg.BaseURL, nil
 	case !adapter.IsHostLabel(cfg.Space):
-		return "", adapter.ConfigError(Name, "Space", "must be a SignalWire space name (a DNS label such as example), got "+strconv.Quote(cfg.Space))
+		return "", driver.ConfigError(Name, "Space", "must be a SignalWire space name (a DNS label such as example), got "+strconv.Quote(cfg.Space))
 	}
 	return "https://" + cfg.Space + ".signalwire.com/api/laml", nil
 }

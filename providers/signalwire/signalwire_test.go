@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
@@ -80,7 +81,7 @@ func TestURLOpener(t *testing.T) {
 // one.
 func TestLive(t *testing.T) {
 	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_SIGNALWIRE_", []string{"SPACE", "PROJECT", "API_TOKEN"},
-		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+		func(get func(string) string, opts driver.Options) (participant.Updater, error) {
 			return signalwire.New(signalwire.Config{Space: get("SPACE"), ProjectID: get("PROJECT"),
 				APIToken: get("API_TOKEN"), Options: opts})
 		})
@@ -90,7 +91,7 @@ func TestLive(t *testing.T) {
 // returns a participant or a *participant.Error.
 func FuzzAnswers(f *testing.F) {
 	project := "b3877c40-da60-4998-90ad-b792e98472af"
-	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+	conformance.FuzzAnswers(f, func(opts driver.Options) (participant.Updater, error) {
 		return signalwire.New(signalwire.Config{ProjectID: project, APIToken: "t", BaseURL: "http://carrier.invalid", Options: opts})
 	}, participant.Ref{Conference: "b3877c40-da60-4998-90ad-b792e98472cf", Call: "b3877c40-da60-4998-90ad-b792e98472ca"},
 		`{"account_sid":"b3877c40-da60-4998-90ad-b792e98472af","call_sid":"b3877c40-da60-4998-90ad-b792e98472ca","muted":true,"status":"in-progress","date_created":"Mon, 24 Sep 2018 21:00:00 +0000"}`,

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
@@ -31,10 +31,10 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 			return conformance.Participant{Account: account, Conference: texmltest.NewConferenceID(),
 				CallID: texmltest.NewCallID(), Status: "connected"}
 		},
-		NewUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return texml.New(texml.Config{APIKey: testKey, Account: account, BaseURL: srv.URL + "/v2", Options: opts})
 		},
-		NewBadAuthUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewBadAuthUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return texml.New(texml.Config{APIKey: "KEYwrong", Account: account, BaseURL: srv.URL + "/v2", Options: opts})
 		},
 		Authorization: "Bearer " + testKey,

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 )
 
@@ -16,7 +16,7 @@ import (
 // profile, else the core one. carrierctl conformance runs the same checks.
 func TestLive(t *testing.T) {
 	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_TELNYX_", []string{"API_KEY", "ACCOUNT"},
-		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+		func(get func(string) string, opts driver.Options) (participant.Updater, error) {
 			return texml.New(texml.Config{APIKey: get("API_KEY"), Account: get("ACCOUNT"),
 				BaseURL: get("BASE_URL"), Options: opts})
 		})

@@ -22,11 +22,11 @@ import (
 	"iter"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the adapter's provider name.
@@ -47,7 +47,7 @@ type Config struct {
 	// TeXML-compatible hosts. Default DefaultBaseURL.
 	BaseURL string
 
-	providers.Options
+	driver.Options
 }
 
 // Format prints c with its secret redacted, for every verb.

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 )
 
@@ -42,7 +42,7 @@ func TestNewRefusesControlCharactersInAPIKey(t *testing.T) {
 		var pe *participant.Error
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, "APIKey", pe.Field)
-		assert.Equal(t, "config", pe.Op)
+		assert.Equal(t, participant.Op("config"), pe.Op)
 		assert.NotContains(t, err.Error(), "KEY")
 	}
 }
@@ -61,7 +61,7 @@ func TestConfigNeverShowsSecrets(t *testing.T) {
 const fuzzAccount = "0f4d2a9e-1c3b-4e5f-8a7b-6c5d4e3f2a1b"
 
 func FuzzAnswers(f *testing.F) {
-	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+	conformance.FuzzAnswers(f, func(opts driver.Options) (participant.Updater, error) {
 		return texml.New(texml.Config{APIKey: "k", Account: fuzzAccount, BaseURL: "http://carrier.invalid/v2", Options: opts})
 	}, participant.Ref{Conference: "6c1d1f3e-93b2-4c43-b6e5-0f7b1d2c9a10", Call: "v3:abc"},
 		`{"account_sid":"acct","call_sid":"v3:abc","muted":true,"status":"completed","date_updated":"Fri, 18 Feb 2011 21:07:19 +0000"}`,

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
@@ -40,10 +40,10 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 			return conformance.Participant{Account: account, Conference: twiliotest.NewConferenceSID(),
 				CallID: twiliotest.NewCallSID(), Status: "connected"}
 		},
-		NewUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return twilio.New(twilio.Config{AccountSID: account, AuthToken: testToken, BaseURL: srv.URL, Options: opts})
 		},
-		NewBadAuthUpdater: func(opts providers.Options) (participant.Updater, error) {
+		NewBadAuthUpdater: func(opts driver.Options) (participant.Updater, error) {
 			return twilio.New(twilio.Config{AccountSID: account, AuthToken: "wrong", BaseURL: srv.URL, Options: opts})
 		},
 		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(account+":"+testToken)),
@@ -117,14 +117,14 @@ type routerHarness struct{ *harness }
 
 func (h routerHarness) MakeEnv(t *testing.T) *conformance.Env {
 	env := h.harness.MakeEnv(t)
-	wrap := func(open func(providers.Options) (participant.Updater, error)) func(providers.Options) (participant.Updater, error) {
-		return func(opts providers.Options) (participant.Updater, error) {
+	wrap := func(open func(driver.Options) (participant.Updater, error)) func(driver.Options) (participant.Updater, error) {
+		return func(opts driver.Options) (participant.Updater, error) {
 			u, err := open(opts)
 			if err != nil {
 				return nil, err
 			}
 			return router.New(router.Options{Logger: opts.Logger}, router.Carrier{Name: "us", Account: env.Account,
-				Endpoints: []router.Endpoint{{Updater: u}}, Policy: router.Policy{Retry: &providers.RetryPolicy{MaxRetries: 0}}})
+				Endpoints: []router.Endpoint{{Updater: u}}, Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		}
 	}
 	env.NewUpdater, env.NewBadAuthUpdater = wrap(env.NewUpdater), wrap(env.NewBadAuthUpdater)

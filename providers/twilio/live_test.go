@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -22,7 +22,7 @@ import (
 // profile, else the core one. carrierctl conformance runs the same checks.
 func TestLive(t *testing.T) {
 	conformance.RunLiveFromEnv(t, "CARRIERKIT_LIVE_TWILIO_", []string{"ACCOUNT_SID", "AUTH_TOKEN"},
-		func(get func(string) string, opts providers.Options) (participant.Updater, error) {
+		func(get func(string) string, opts driver.Options) (participant.Updater, error) {
 			return twilio.New(twilio.Config{AccountSID: get("ACCOUNT_SID"), AuthToken: get("AUTH_TOKEN"),
 				BaseURL: get("BASE_URL"), Options: opts})
 		})

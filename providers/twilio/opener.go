@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
@@ -61,7 +62,7 @@ type URLOpener struct {
 	APISecret  string `json:"-"`
 	// Options are the HTTP settings. The URL's retry and time parameters
 	// are applied over them.
-	Options providers.Options
+	Options driver.Options
 }
 
 var (
@@ -72,7 +73,7 @@ var (
 )
 
 // WithOptions returns a copy of o using opts.
-func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener {
 	c := *o
 	c.Options = opts
 	return &c

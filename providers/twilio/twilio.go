@@ -16,11 +16,11 @@ import (
 	"iter"
 	"strconv"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the adapter's provider name.
@@ -53,7 +53,7 @@ type Config struct {
 	// tests and Twilio-compatible hosts. It wins over Region and Edge.
 	BaseURL string
 
-	providers.Options
+	driver.Options
 }
 
 // Format prints c with its secrets redacted, for every verb.
@@ -81,26 +81,26 @@ var (
 // New checks cfg and returns a Client. Nothing is sent.
 func New(cfg Config) (*Client, error) {
 	if !IsSID(cfg.AccountSID, "AC") {
-		return nil, adapter.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
+		return nil, driver.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
 	}
 	user, secret := cfg.AccountSID, cfg.AuthToken
 	switch {
 	case cfg.APIKeySID != "" || cfg.APISecret != "":
 		if cfg.AuthToken != "" {
-			return nil, adapter.ConfigError(Name, "AuthToken", "set AuthToken or APIKeySID and APISecret, not both")
+			return nil, driver.ConfigError(Name, "AuthToken", "set AuthToken or APIKeySID and APISecret, not both")
 		}
 		if !IsSID(cfg.APIKeySID, "SK") {
-			return nil, adapter.ConfigError(Name, "APIKeySID", `must match ^SK[0-9a-fA-F]{32}$`)
+			return nil, driver.ConfigError(Name, "APIKeySID", `must match ^SK[0-9a-fA-F]{32}$`)
 		}
 		if cfg.APISecret == "" {
-			return nil, adapter.ConfigError(Name, "APISecret", "must be set with APIKeySID")
+			return nil, driver.ConfigError(Name, "APISecret", "must be set with APIKeySID")
 		}
 		if err := adapter.CheckSecret(Name, "APISecret", cfg.APISecret); err != nil {
 			return nil, err
 		}
 		user, secret = cfg.APIKeySID, cfg.APISecret
 	case cfg.AuthToken == "":
-		return nil, adapter.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
+		return nil, driver.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
 	default:
 		if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
 			return nil, err
@@ -143,7 +143,7 @@ func baseURL(cfg Config) (string, error) {
 	if edge == "" {
 		var ok bool
 		if edge, ok = DefaultEdge(region); !ok {
-			return "", adapter.ConfigError(Name, "Edge", "must be set with Region "+strconv.Quote(region)+
+			return "", driver.ConfigError(Name, "Edge", "must be set with Region "+strconv.Quote(region)+
 				" (it has no known default edge); see Twilio's list of edge locations, e.g. dublin for ie1")
 		}
 	}
@@ -168,7 +168,7 @@ var defaultEdges = map[string]string{
 // labelError checks a Region or Edge value: empty, or one DNS label.
 func labelError(field, v string) error {
 	if v != "" && !adapter.IsHostLabel(v) {
-		return adapter.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
+		return driver.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carrierkit/carrierkit/conformance"
-	"github.com/carrierkit/carrierkit/providers"
+	"github.com/carrierkit/carrierkit/driver"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,7 +53,7 @@ func TestNewConfigErrors(t *testing.T) {
 			var pe *participant.Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tc.field, pe.Field)
-			assert.Equal(t, "config", pe.Op)
+			assert.Equal(t, participant.Op("config"), pe.Op)
 			assert.NotContains(t, err.Error(), "pw")
 		})
 	}
@@ -87,7 +87,7 @@ func TestConfigNeverShowsSecrets(t *testing.T) {
 	}
 	assert.Contains(t, fmt.Sprintf("%+v", cfg), "AuthToken:[redacted]")
 	assert.True(t, strings.HasPrefix(fmt.Sprintf("%#v", cfg), "twilio.Config{"), "%#v", cfg)
-	cfg.Options = providers.Options{Retry: &providers.RetryPolicy{Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }},
+	cfg.Options = driver.Options{Retry: &driver.RetryPolicy{Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }},
 		HTTPClient: http.DefaultClient, Logger: zap.NewNop()}
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err)
@@ -128,7 +128,7 @@ func TestCallToCoachPattern(t *testing.T) {
 }
 
 func FuzzAnswers(f *testing.F) {
-	conformance.FuzzAnswers(f, func(opts providers.Options) (participant.Updater, error) {
+	conformance.FuzzAnswers(f, func(opts driver.Options) (participant.Updater, error) {
 		return twilio.New(twilio.Config{AccountSID: acct, AuthToken: "t", BaseURL: "http://carrier.invalid", Options: opts})
 	}, participant.Ref{Conference: "CF0123456789abcdef0123456789abcdef", Call: "agent"},
 		`{"account_sid":"AC0123456789abcdef0123456789abcdef","call_sid":"CA0123456789abcdef0123456789abcdef","muted":true,"status":"connected","date_created":"Fri, 18 Feb 2011 21:07:19 +0000"}`,
@@ -151,7 +151,7 @@ func TestNewRefusesControlCharactersInCredentials(t *testing.T) {
 			var pe *participant.Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tc.field, pe.Field)
-			assert.Equal(t, "config", pe.Op)
+			assert.Equal(t, participant.Op("config"), pe.Op)
 			assert.NotContains(t, err.Error(), "tok")
 		}
 	}

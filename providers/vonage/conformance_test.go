@@ -17,10 +17,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/carrierkit/carrierkit/conformance"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/vonage"
 	"github.com/carrierkit/carrierkit/providers/vonage/vonagetest"
 )
@@ -56,8 +56,8 @@ func (h *harness) MakeEnv(t *testing.T) *conformance.Env {
 	}
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	open := func(k *rsa.PrivateKey) func(providers.Options) (participant.Updater, error) {
-		return func(opts providers.Options) (participant.Updater, error) {
+	open := func(k *rsa.PrivateKey) func(driver.Options) (participant.Updater, error) {
+		return func(opts driver.Options) (participant.Updater, error) {
 			return vonage.New(vonage.Config{ApplicationID: app, PrivateKey: pemOf(k), BaseURL: srv.URL, Options: opts})
 		}
 	}

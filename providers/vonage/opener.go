@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
@@ -46,7 +47,7 @@ type URLOpener struct {
 	ApplicationID string
 	PrivateKey    []byte `json:"-"`
 	// Options are the HTTP settings; the URL's parameters apply over them.
-	Options providers.Options
+	Options driver.Options
 }
 
 var (
@@ -56,7 +57,7 @@ var (
 )
 
 // WithOptions returns a copy of o using opts.
-func (o *URLOpener) WithOptions(opts providers.Options) providers.UpdaterURLOpener {
+func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener {
 	c := *o
 	c.Options = opts
 	return &c
@@ -125,14 +126,14 @@ func (o *URLOpener) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.U
 	}
 	if file != "" {
 		if strings.Contains(file, "-----BEGIN") {
-			return nil, adapter.ConfigError(Name, "private_key_file", "must name a PEM file, not hold the key") // never echoed
+			return nil, driver.ConfigError(Name, "private_key_file", "must name a PEM file, not hold the key") // never echoed
 		}
 		if cfg.PrivateKey, err = os.ReadFile(file); err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
 				err = pe.Err // the path is the caller's own: not repeated
 			}
-			return nil, adapter.ConfigError(Name, "private_key_file", "cannot be read: "+err.Error())
+			return nil, driver.ConfigError(Name, "private_key_file", "cannot be read: "+err.Error())
 		}
 	}
 	if err := env.Err(); err != nil {

@@ -56,10 +56,10 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // Name is the adapter's provider name.
@@ -88,7 +88,7 @@ type Config struct {
 	// Now is the clock tokens are dated by (default time.Now), for tests.
 	Now func() time.Time `json:"-"`
 
-	providers.Options
+	driver.Options
 }
 
 // Format prints c with its secret redacted, for every verb.
@@ -114,13 +114,13 @@ func New(cfg Config) (*Client, error) {
 	key, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.PrivateKey)
 	switch {
 	case !adapter.IsUUID(cfg.ApplicationID):
-		return nil, adapter.ConfigError(Name, "ApplicationID", ruleUUID)
+		return nil, driver.ConfigError(Name, "ApplicationID", ruleUUID)
 	case err != nil:
-		return nil, adapter.ConfigError(Name, "PrivateKey", "must be an RSA private key in PEM") // never echoed
+		return nil, driver.ConfigError(Name, "PrivateKey", "must be an RSA private key in PEM") // never echoed
 	case Hosts[cfg.Region] == "":
-		return nil, adapter.ConfigError(Name, "Region", `must be "", "us", "eu" or "ap"`)
+		return nil, driver.ConfigError(Name, "Region", `must be "", "us", "eu" or "ap"`)
 	case cfg.TokenTTL < 0 || cfg.TokenTTL > 24*time.Hour:
-		return nil, adapter.ConfigError(Name, "TokenTTL", "must be between 0 (the default) and 24h, Vonage's longest")
+		return nil, driver.ConfigError(Name, "TokenTTL", "must be between 0 (the default) and 24h, Vonage's longest")
 	}
 	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
@@ -37,7 +38,7 @@ func onEmulator(t *testing.T, cfg vonage.Config) (*vonage.Client, *emulator.Vend
 		cfg.PrivateKey = []byte(vonagetest.DemoPrivateKey)
 	}
 	if cfg.Options.Retry == nil {
-		cfg.Options.Retry = &providers.RetryPolicy{MaxRetries: 0}
+		cfg.Options.Retry = &driver.RetryPolicy{MaxRetries: 0}
 	}
 	c, err := vonage.New(cfg)
 	require.NoError(t, err)
@@ -108,7 +109,7 @@ func TestTokenPerRequest(t *testing.T) {
 // reset) carries a new token, not the first attempt's: a token reused
 // past its short exp would be refused.
 func TestTokenPerAttempt(t *testing.T) {
-	c, v := onEmulator(t, vonage.Config{Options: providers.Options{Retry: &providers.RetryPolicy{MaxRetries: 2,
+	c, v := onEmulator(t, vonage.Config{Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 2,
 		WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
 	v.Server.Fail(vendorfake.Fault{Drop: true})
@@ -159,7 +160,7 @@ func TestRegionsAndConfig(t *testing.T) {
 			return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
 		})}
 		c, err := vonage.New(vonage.Config{ApplicationID: app, PrivateKey: key, Region: region,
-			Options: providers.Options{HTTPClient: hc}})
+			Options: driver.Options{HTTPClient: hc}})
 		require.NoError(t, err)
 		_, err = c.Update(context.Background(), leg, participant.UpdateRequest{Muted: participant.Bool(true)})
 		require.NoError(t, err)

@@ -1,6 +1,7 @@
 package bandwidthtest
 
 import (
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/providers"
@@ -44,7 +45,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
 			return &bandwidth.URLOpener{AccountID: d.Account, Username: d.Credentials[bandwidth.EnvUsername],
 				Password: d.Credentials[bandwidth.EnvPassword], Options: opts}
 		},

@@ -1,6 +1,7 @@
 package signalwiretest
 
 import (
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
@@ -32,7 +33,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
 			return &signalwire.URLOpener{ProjectID: d.Account, APIToken: d.Credentials[signalwire.EnvAPIToken], Options: opts}
 		},
 		Webhooks:        emulator.SignalWireWebhooks(DemoSigningKey),

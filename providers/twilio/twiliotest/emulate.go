@@ -1,6 +1,7 @@
 package twiliotest
 
 import (
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -28,7 +29,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
 			return &twilio.URLOpener{AccountSID: d.Account, AuthToken: d.Credentials[twilio.EnvAuthToken], Options: opts}
 		},
 		Webhooks:        emulator.TwilioWebhooks(DemoAuthToken), // Twilio signs with the auth token

@@ -3,6 +3,7 @@ package vonagetest
 import (
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/providers"
@@ -76,7 +77,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentLeg}, {Call: DemoCustomerLeg}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts providers.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
 			return &vonage.URLOpener{ApplicationID: d.Account, PrivateKey: []byte(d.Credentials[vonage.EnvPrivateKey]), Options: opts}
 		},
 		CredentialsHelp: vonage.EnvApplicationID + " with " + vonage.EnvPrivateKey + " (PEM) or " + vonage.EnvPrivateKeyPath,

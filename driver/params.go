@@ -1,4 +1,4 @@
-package providers
+package driver
 
 // Retry parameters, the same for every adapter's URL and in config files.
 const (

@@ -1,7 +1,4 @@
-// Package providers holds what every carrierkit adapter shares in its
-// configuration: HTTP options, the retry policy, and the registry that opens
-// an adapter from a URL string.
-package providers
+package driver
 
 import (
 	"context"
@@ -10,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/carrierkit/carrierkit/participant"
 )
 
 // Version is carrierkit's version, sent as "User-Agent: carrierkit/<Version>".
@@ -72,7 +71,7 @@ func (p *RetryPolicy) Check() error {
 	if len(set) == 0 {
 		return nil
 	}
-	return configError("", "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
+	return ConfigError("", "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
 		" is set: set MaxRetries to the retries wanted, or use &RetryPolicy{} for none")
 }
 
@@ -148,3 +147,11 @@ const (
 	DefaultAttemptTimeout = 15 * time.Second
 	DefaultTimeout        = 60 * time.Second
 )
+
+// ConfigError reports a bad setting: a *participant.Error with
+// CodeInvalidArgument, Op config, NotSent, and the setting's name as Field.
+// Errors never repeat the setting's value, which may be a credential.
+func ConfigError(provider, field, rule string) error {
+	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
+		Field: field, Message: rule, Delivery: participant.DeliveryNotSent}
+}
