@@ -21,6 +21,7 @@ type countingDriver struct {
 }
 
 func (d *countingDriver) Capabilities() participant.Capabilities { return d.caps }
+
 //go:noinline
 func (d *countingDriver) Update(_ context.Context, ref participant.Ref, _ participant.UpdateRequest) (*participant.Participant, error) {
 	d.updates++
