@@ -53,8 +53,8 @@ type RetryPolicy struct {
 }
 
 // Check reports a policy that would silently never retry: MaxRetries 0 with
-// another field set. The error names Retry.MaxRetries.
-func (p *RetryPolicy) Check() error {
+// another field set. The error names provider and Retry.MaxRetries.
+func (p *RetryPolicy) Check(provider string) error {
 	if p == nil || p.MaxRetries != 0 {
 		return nil
 	}
@@ -71,7 +71,7 @@ func (p *RetryPolicy) Check() error {
 	if len(set) == 0 {
 		return nil
 	}
-	return ConfigError("", "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
+	return ConfigError(provider, "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
 		" is set: set MaxRetries to the retries wanted, or use &RetryPolicy{} for none")
 }
 
@@ -138,6 +138,10 @@ type Options struct {
 	// that comes later is cut to Timeout (raise Timeout for longer calls).
 	Timeout time.Duration
 }
+
+// Check checks the options an adapter of provider is created with: the
+// retry policy (RetryPolicy.Check). The error names provider.
+func (o Options) Check(provider string) error { return o.Retry.Check(provider) }
 
 // Default time bounds, so that no call waits forever even with
 // context.Background(): Twilio's SDKs time a request out after 10–30 s;

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -38,9 +39,16 @@ func ExampleURLMux() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(u.Capabilities().Provider, u.(*twilio.Client).BaseURL())
+	fmt.Println(u.Capabilities().Provider, rootOf(u))
 	fmt.Println(u.Capabilities().Supports(participant.FieldWaitMethod))
 	// Output:
 	// twilio https://api.dublin.ie1.twilio.com
 	// true
+}
+
+// rootOf returns the API root of the adapter under c.
+func rootOf(c *carrierkit.Client) string {
+	var d driver.Driver
+	c.As(&d)
+	return d.(interface{ BaseURL() string }).BaseURL()
 }

@@ -9,23 +9,21 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/driver/settings"
 )
 
-// UpdaterURLOpener opens an Updater from a URL, in the style of gocloud's
+// UpdaterURLOpener opens a client from a URL, in the style of gocloud's
 // URL openers: the scheme picks the opener, the query holds its settings.
-// Adapters register one under their scheme in init.
-type UpdaterURLOpener interface {
-	OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error)
-}
+// Adapters register one under their scheme in init; most are built on
+// package settings, whose Opener also opens a config file's carriers.
+type UpdaterURLOpener = settings.URLOpener
 
 // UpdaterURLChecker is implemented by openers that can check a URL without
 // opening it: no credential is read and nothing is sent. Config files use it
 // to report every problem when they are loaded.
-type UpdaterURLChecker interface {
-	CheckUpdaterURL(u *url.URL) error
-}
+type UpdaterURLChecker = settings.URLChecker
 
 // UpdaterURLLocator is implemented by openers that can tell, without
 // opening anything or reading credentials, which API root a URL reaches and
@@ -33,15 +31,17 @@ type UpdaterURLChecker interface {
 // through another region's endpoints (Twilio's us1, ie1, au1); region is ""
 // when the carrier has no such regions or the host is not the carrier's
 // own. A router fails over only between endpoints of one region.
-type UpdaterURLLocator interface {
-	LocateUpdaterURL(u *url.URL) (root, region string, err error)
-}
+type UpdaterURLLocator = settings.URLLocator
 
 // UpdaterURLOpenerWithOptions is implemented by openers that can copy
 // themselves with other HTTP options (a logger, a User-Agent, …), so a
 // tool can open any registered scheme with its own options.
-type UpdaterURLOpenerWithOptions interface {
-	WithOptions(opts driver.Options) UpdaterURLOpener
+type UpdaterURLOpenerWithOptions = settings.URLOpenerWithOptions
+
+// settingsOpener is an adapter's URLOpener built on package settings: it
+// gives the generic opener with the credentials and options set on it.
+type settingsOpener interface {
+	Opener() settings.Opener
 }
 
 // URLMux maps URL schemes to openers. The zero value is an empty mux, ready
@@ -87,12 +87,16 @@ func (m *URLMux) Schemes() []string {
 }
 
 // WithOptions returns a new mux with m's schemes, each opener replaced by
-// its copy using opts when it implements UpdaterURLOpenerWithOptions.
+// its copy using opts when it implements UpdaterURLOpenerWithOptions or is
+// built on package settings.
 func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers))}
 	for scheme, o := range m.openers {
+		if so, ok := o.(settingsOpener); ok {
+			o = so.Opener()
+		}
 		if w, ok := o.(UpdaterURLOpenerWithOptions); ok {
 			o = w.WithOptions(opts)
 		}
@@ -113,7 +117,7 @@ func (m *URLMux) ValidUpdaterScheme(scheme string) bool {
 // "twilio://?region=ie1&edge=dublin". Errors are *participant.Error values
 // with CodeInvalidArgument (several are joined) naming the parameter; they
 // never repeat the URL, so a credential put in it by mistake is not shown.
-func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (participant.Updater, error) {
+func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (*carrierkit.Client, error) {
 	u, err := parseURL(urlstr)
 	if err != nil {
 		return nil, err
@@ -122,7 +126,7 @@ func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (participant.Up
 }
 
 // OpenUpdaterURL opens the Updater u's scheme names.
-func (m *URLMux) OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error) {
+func (m *URLMux) OpenUpdaterURL(ctx context.Context, u *url.URL) (*carrierkit.Client, error) {
 	o, err := m.opener(u)
 	if err != nil {
 		return nil, err
@@ -138,6 +142,9 @@ func (m *URLMux) CheckUpdaterURL(u *url.URL) error {
 	if err != nil {
 		return err
 	}
+	if so, ok := o.(settingsOpener); ok {
+		o = so.Opener()
+	}
 	if c, ok := o.(UpdaterURLChecker); ok {
 		return c.CheckUpdaterURL(u)
 	}
@@ -151,6 +158,13 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	if err != nil {
 		return "", "", false, err
 	}
+	if so, ok := o.(settingsOpener); ok {
+		v, err := settings.ParseURL(u.Scheme, u)
+		if err != nil {
+			return "", "", false, settings.Join(err, so.Opener().CheckSettings(v))
+		}
+		return so.Opener().LocateSettings(v)
+	}
 	l, ok := o.(UpdaterURLLocator)
 	if !ok {
 		return "", "", false, nil
@@ -159,18 +173,39 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	return root, region, true, err
 }
 
-func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
+// Settings returns the settings opener of scheme: the one its adapter
+// builds on package settings, with the credentials and options set on it.
+// A config file's carriers are opened through it; carrierctl describes a
+// provider's parameters with its Table. The error names path (a config
+// file's provider key, or "scheme").
+func (m *URLMux) Settings(scheme, path string) (settings.Opener, error) {
+	o, err := m.lookup(scheme, path)
+	if err != nil {
+		return nil, err
+	}
+	switch o := o.(type) {
+	case settingsOpener:
+		return o.Opener(), nil
+	case settings.Opener:
+		return o, nil
+	}
+	return nil, driver.ConfigError("", path, fmt.Sprintf("provider %q does not describe its settings (its opener is not built on package settings): open it with a URL", scheme))
+}
+
+func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) { return m.lookup(u.Scheme, "scheme") }
+
+func (m *URLMux) lookup(scheme, path string) (UpdaterURLOpener, error) {
 	m.mu.RLock()
-	o, ok := m.openers[u.Scheme]
+	o, ok := m.openers[scheme]
 	m.mu.RUnlock()
 	if ok {
 		return o, nil
 	}
 	registered := "(registered: " + strings.Join(m.Schemes(), ", ") + ")"
-	if u.Scheme == "" {
-		return nil, driver.ConfigError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
+	if scheme == "" {
+		return nil, driver.ConfigError("", path, "is missing "+registered+", e.g. twilio://?region=ie1")
 	}
-	return nil, driver.ConfigError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
+	return nil, driver.ConfigError("", path, fmt.Sprintf("unknown scheme %q %s", scheme, registered))
 }
 
 // parseURL parses urlstr without ever echoing it: a URL may hold a
@@ -193,6 +228,6 @@ func DefaultURLMux() *URLMux { return defaultMux }
 // "twilio://?region=ie1&edge=dublin" or "texml://?base_url=http://127.0.0.1:8080/v2".
 // Credentials never go in the URL: each adapter reads them from the
 // environment, or from its URLOpener's fields when registered by hand.
-func Open(ctx context.Context, urlstr string) (participant.Updater, error) {
+func Open(ctx context.Context, urlstr string) (*carrierkit.Client, error) {
 	return defaultMux.OpenUpdater(ctx, urlstr)
 }

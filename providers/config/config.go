@@ -46,6 +46,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -603,8 +604,8 @@ func (c *Config) Names() []string { return sortedKeys(c.Carriers) }
 // Open reads every carrier's credentials and opens it. It returns every
 // problem (an unset environment variable, a malformed credential) in one
 // *Error, each at the JSON path that would fix it.
-func (c *Config) Open(ctx context.Context) (map[string]participant.Updater, error) {
-	out := make(map[string]participant.Updater, len(c.Carriers))
+func (c *Config) Open(ctx context.Context) (map[string]*carrierkit.Client, error) {
+	out := make(map[string]*carrierkit.Client, len(c.Carriers))
 	var ps problems
 	for _, name := range c.Names() {
 		cr := c.Carriers[name]
@@ -628,7 +629,7 @@ type OpenedEndpoint struct {
 	// PROVIDER-N (the Nth endpoint) only where neither the provider nor
 	// the file's base_url tells the root.
 	Name    string
-	Updater participant.Updater
+	Updater *carrierkit.Client
 }
 
 // OpenEndpoints opens one adapter per endpoint of carrier name (one for a
@@ -672,7 +673,7 @@ func (c *Config) OpenEndpoints(ctx context.Context, name string, override map[st
 }
 
 // OpenCarrier opens the carrier name only.
-func (c *Config) OpenCarrier(ctx context.Context, name string) (participant.Updater, error) {
+func (c *Config) OpenCarrier(ctx context.Context, name string) (*carrierkit.Client, error) {
 	cr, ok := c.Carriers[name]
 	var ps problems
 	if !ok {
