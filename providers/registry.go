@@ -173,6 +173,13 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	return root, region, true, err
 }
 
+// Opener returns the opener registered under scheme, or nil.
+func (m *URLMux) Opener(scheme string) UpdaterURLOpener {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.openers[scheme]
+}
+
 // Settings returns the settings opener of scheme: the one its adapter
 // builds on package settings, with the credentials and options set on it.
 // A config file's carriers are opened through it; carrierctl describes a

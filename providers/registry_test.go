@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	_ "github.com/carrierkit/carrierkit/providers/bandwidth"

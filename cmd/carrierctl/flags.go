@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -234,7 +233,11 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		if _, ok := params["base_url"]; ok && len(c.Endpoints) > 0 {
 			return nil, ref, usagef("--base-url: carrier %s lists its endpoints in %s", name, t.file)
 		}
-		maps.Copy(c.Params, params)
+		for k, v := range params {
+			if err := c.Set(k, v); err != nil {
+				return nil, ref, err
+			}
+		}
 		limit := driver.DefaultRetryPolicy().MaxRetryAfter
 		if pol := router.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
 			limit = pol.MaxRetryAfter

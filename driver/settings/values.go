@@ -97,10 +97,10 @@ func (r Retry) Over(base *driver.RetryPolicy) *driver.RetryPolicy {
 	return &p
 }
 
-// check reports a retry section that contradicts itself. Only a section
+// Check reports a retry section that contradicts itself. Only a section
 // that gives both waits can: given alone, either meets the base policy's
 // other one as the client's defaults do.
-func (r Retry) check(provider string) error {
+func (r Retry) Check(provider string) error {
 	if r.WaitMin != nil && r.WaitMax != nil && r.WaitMax.D < r.WaitMin.D {
 		return driver.ConfigError(provider, r.WaitMax.Path, fmt.Sprintf("must not be less than %s (%s)", driver.ParamWaitMin, r.WaitMin.D))
 	}
@@ -141,7 +141,7 @@ func ParseURL(provider string, u *url.URL) (*Values, error) {
 			errs = append(errs, v.Set(provider, name, s, name))
 		}
 	}
-	errs = append(errs, v.Retry.check(provider))
+	errs = append(errs, v.Retry.Check(provider))
 	return v, errors.Join(errs...)
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/providers/config"
 )
 
@@ -23,7 +21,7 @@ func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...
 	var carriers []Carrier
 	var all *config.Error
 	for _, name := range names {
-		eps, err := cfg.OpenEndpoints(ctx, name, map[string]string{driver.ParamMaxRetries: "0"})
+		eps, err := cfg.OpenEndpoints(ctx, name, true)
 		var ce *config.Error
 		switch {
 		case errors.As(err, &ce) && all == nil:
@@ -36,7 +34,7 @@ func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...
 			return nil, err
 		}
 		cr := cfg.Carriers[name]
-		c := Carrier{Name: name, Account: cr.Params["account"], Policy: PolicyOf(cr)}
+		c := Carrier{Name: name, Account: cr.Account(), Policy: PolicyOf(cr)}
 		for _, e := range eps {
 			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Updater: e.Updater})
 		}
@@ -49,12 +47,12 @@ func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...
 }
 
 // PolicyOf returns the failover policy a config file gives carrier c: its
-// "breaker", "failover" and "retry" settings (checked when the file was
-// loaded).
+// "breaker", "failover" and "retry" settings, as the file was read (and
+// checked) when loaded.
 func PolicyOf(c *config.Carrier) Policy {
 	return Policy{
 		Breaker:        BreakerSettings{Failures: c.Breaker.Failures, CoolDown: c.Breaker.CoolDown, Probes: c.Breaker.Probes},
 		AttemptTimeout: c.AttemptTimeout,
-		Retry:          urlparams.New(Name, c.URL()).Retry(nil),
+		Retry:          c.Retry(),
 	}
 }
