@@ -57,8 +57,12 @@ func schemaDoc(mux *providers.URLMux) (obj, error) {
 		mux = providers.DefaultURLMux()
 	}
 	str := func(desc string) obj { return obj{"type": "string", "description": desc} }
-	count := func(desc string) obj { return obj{"type": "integer", "minimum": 1, "maximum": maxCount, "description": desc} }
-	duration := func(desc string) obj { return obj{"type": "string", "description": desc + ", a Go duration such as 500ms or 30s"} }
+	count := func(desc string) obj {
+		return obj{"type": "integer", "minimum": 1, "maximum": maxCount, "description": desc}
+	}
+	duration := func(desc string) obj {
+		return obj{"type": "string", "description": desc + ", a Go duration such as 500ms or 30s"}
+	}
 	defs := obj{
 		"retry": obj{"type": "object", "additionalProperties": false, "description": "the retry policy", "properties": obj{
 			driver.ParamMaxRetries:    obj{"type": "integer", "minimum": 0, "maximum": 100, "description": "retries after the first attempt"},
@@ -357,4 +361,3 @@ func acceptedAt(doc obj, url string) []string {
 	slices.Sort(keys)
 	return keys
 }
-
