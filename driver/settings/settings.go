@@ -252,17 +252,19 @@ func (o *opener[C]) CheckSettings(v *Values) error {
 		if !given {
 			continue
 		}
+		// One problem a parameter: a bad value, else a conflict.
+		rule := ""
 		switch {
 		case isEnvParam(p.Name) && !envNamePattern.MatchString(val):
-			fail(p.Name, "must be an environment variable name (letters, digits and _, not starting with a digit); "+
-				"the value is not repeated here, as it may be a credential")
+			rule = "must be an environment variable name (letters, digits and _, not starting with a digit); " +
+				"the value is not repeated here, as it may be a credential"
 		case !isEnvParam(p.Name) && p.Check != nil:
-			if rule := p.Check(val); rule != "" {
-				fail(p.Name, rule)
-			}
+			rule = p.Check(val)
 		}
 		// A parameter that would be ignored is reported, as unknown ones are.
-		if q := o.conflict(v, o.p.Params[:i], p); q != "" {
+		if rule != "" {
+			fail(p.Name, rule)
+		} else if q := o.conflict(v, o.p.Params[:i], p); q != "" {
 			fail(p.Name, "conflicts with "+q+": set one or the other")
 		} else if p.indirect() && o.presetGives(p.key()) {
 			fail(p.Name, "conflicts with the "+p.key()+" set on the URLOpener: drop one")
@@ -573,4 +575,37 @@ func CheckBaseURL(s string) string {
 		return "must not have a query or fragment" // not echoed: it may hold a key
 	}
 	return ""
+}
+
+// Help describes the table's parameters for --help, one line each, e.g.
+//
+//	account          account SID (default $TWILIO_ACCOUNT_SID)
+//	auth_token_env   variable holding the auth token (default TWILIO_AUTH_TOKEN; secret)
+//
+// followed by the parameters every provider accepts (Common).
+func (t Table) Help() string {
+	var b strings.Builder
+	line := func(name, help string) { fmt.Fprintf(&b, "  %-18s %s\n", name, help) }
+	for _, p := range t.Params {
+		var notes []string
+		switch {
+		case p.Env != "" && isEnvParam(p.Name):
+			notes = append(notes, "default "+p.Env)
+		case p.Env != "" && p.Unless != "":
+			notes = append(notes, "default $"+p.Env+" unless "+p.Unless+" is given")
+		case p.Env != "":
+			notes = append(notes, "default $"+p.Env)
+		}
+		if p.Secret {
+			notes = append(notes, "secret: named, never given")
+		}
+		help := p.Help
+		if len(notes) > 0 {
+			help += " (" + strings.Join(notes, "; ") + ")"
+		}
+		line(p.Name, help)
+	}
+	line(strings.Join(driver.RetryParams(), ", "), "retry policy")
+	line(strings.Join(driver.TimeoutParams(), ", "), "time bounds (Go durations)")
+	return b.String()
 }

@@ -1,4 +1,4 @@
-package urlparams_test
+package settings_test
 
 import (
 	"testing"
