@@ -545,6 +545,17 @@ func Must(ok func(v string) bool, rule string) func(string) string {
 	}
 }
 
+// Excludes returns a Rules hook that refuses a and b given together,
+// naming a.
+func Excludes(a, b string) func(v *Values, fail func(name, rule string)) {
+	return func(v *Values, fail func(name, rule string)) {
+		_, ga := v.Given(a)
+		if _, gb := v.Given(b); ga && gb {
+			fail(a, "conflicts with "+b+": set one or the other")
+		}
+	}
+}
+
 // Rule returns the rule err states, for a Check built on a function that
 // returns an error: a *participant.Error's Message, else its text; "" for
 // nil.

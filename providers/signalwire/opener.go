@@ -27,17 +27,11 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // (signalwire://?space=example) and config file keys.
 var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
 	{Name: "space", Field: "Space", Env: EnvSpace, Unless: "base_url", Help: "the SignalWire space",
-		Check: func(v string) string { return settings.Rule(baseURLError(Config{Space: v})) }},
+		Check: func(v string) string { _, err := baseURL(Config{Space: v}); return settings.Rule(err) }},
 	{Name: "account", Field: "ProjectID", Env: EnvProjectID, Check: settings.Must(IsUUID, ruleUUID), Help: "project id"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "API root before /2010-04-01, for tests"},
 	{Name: "api_token_env", Field: "APIToken", Env: EnvAPIToken, Secret: true, Help: "variable holding the API token"},
-}, Rules: func(v *settings.Values, fail func(name, rule string)) {
-	if _, space := v.Given("space"); space {
-		if _, base := v.Given("base_url"); base {
-			fail("space", "conflicts with base_url: set one or the other")
-		}
-	}
-}})
+}, Rules: settings.Excludes("space", "base_url")})
 
 // URLOpener opens signalwire:// URLs with the parameters of Settings.
 // Fields set here are used instead of the environment (the account
@@ -63,9 +57,4 @@ func (o *URLOpener) OpenUpdaterURL(ctx context.Context, u *url.URL) (*carrierkit
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
 	Settings.FormatRedacted(f, verb, plain(o), "URLOpener")
-}
-
-func baseURLError(c Config) error {
-	_, err := baseURL(c)
-	return err
 }
