@@ -2,7 +2,9 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -158,4 +160,24 @@ const (
 func ConfigError(provider, field, rule string) error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
 		Field: field, Message: rule, Delivery: participant.DeliveryNotSent}
+}
+
+// BaseURLRule returns the rule an API root override s breaks, or "": it
+// must be an absolute http(s) URL with no credentials, query or fragment.
+// The rule never repeats the URL, which may hold a key.
+func BaseURLRule(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a valid URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme)
+	case u.Host == "":
+		return "must be an absolute http or https URL; it has no host"
+	case u.User != nil:
+		return "must not hold credentials; set them in the adapter config"
+	case u.RawQuery != "" || u.Fragment != "":
+		return "must not have a query or fragment"
+	}
+	return ""
 }

@@ -569,24 +569,10 @@ func Rule(err error) string {
 	return ""
 }
 
-// CheckBaseURL is the Check of an API root override: an absolute http(s)
-// URL with no credentials, query or fragment. It never repeats the URL.
-func CheckBaseURL(s string) string {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return "is not a valid URL"
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme)
-	case u.Host == "":
-		return "must be an absolute http or https URL; it has no host"
-	case u.User != nil:
-		return "must not hold credentials; set them in the adapter config"
-	case u.RawQuery != "" || u.Fragment != "":
-		return "must not have a query or fragment" // not echoed: it may hold a key
-	}
-	return ""
-}
+// CheckBaseURL is the Check of an API root override
+// (driver.BaseURLRule): an absolute http(s) URL with no credentials, query
+// or fragment. It never repeats the URL.
+func CheckBaseURL(s string) string { return driver.BaseURLRule(s) }
 
 // Help describes the table's parameters for --help, one line each, e.g.
 //

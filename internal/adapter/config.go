@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -29,11 +28,11 @@ func CheckSecret(provider, field, v string) error {
 // driver.Options.Check), naming the provider.
 func CheckOptions(provider string, opts driver.Options) error { return opts.Check(provider) }
 
-// CheckBaseURL checks an API root override (settings.CheckBaseURL): an
+// CheckBaseURL checks an API root override (driver.BaseURLRule): an
 // absolute http(s) URL with no credentials, query or fragment. Errors
 // never repeat the URL.
 func CheckBaseURL(provider, field, s string) error {
-	if rule := settings.CheckBaseURL(s); rule != "" {
+	if rule := driver.BaseURLRule(s); rule != "" {
 		return driver.ConfigError(provider, field, rule)
 	}
 	return nil
