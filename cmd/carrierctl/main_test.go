@@ -441,8 +441,8 @@ func TestConfigFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte(`{"carriers": {"eu": {"provider": "twilio", "retry": {"wait_min": "5x"}, "regoin": "ie1"}}}`), 0o600))
 	r = carrierctl(t, nil, "get", "--config", bad, "--conference", "c", "--call", "x")
 	assert.Equal(t, 2, r.code)
-	assert.Equal(t, "carrierctl get: config "+bad+`: carriers.eu.regoin: unknown parameter (twilio accepts account, account_sid_env, `+
-		`api_key_env, api_secret_env, attempt_timeout, auth_token_env, base_url, edge, max_retries, max_retry_after, region, timeout, wait_max, wait_min); `+
+	assert.Equal(t, "carrierctl get: config "+bad+`: carriers.eu.regoin: unknown key (accepted: account, base_url, breaker, `+
+		`credentials, edge, edges, endpoints, failover, provider, region, retry, timeouts); `+
 		`carriers.eu.retry.wait_min: invalid duration "5x"`+"\n", r.stderr)
 }
 
