@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"reflect"
@@ -543,6 +544,20 @@ func Must(ok func(v string) bool, rule string) func(string) string {
 		}
 		return rule
 	}
+}
+
+// ReadFile is the Load of a parameter that names a file holding the
+// field's content (a private key): its error never repeats the path, which
+// is the caller's own.
+func ReadFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	if err != nil {
+		return nil, errors.New("cannot be read: " + err.Error())
+	}
+	return b, nil
 }
 
 // Excludes returns a Rules hook that refuses a and b given together,

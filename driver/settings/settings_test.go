@@ -267,3 +267,11 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, h, "  token_env          token (default DEMO_TOKEN; secret: named, never given)\n")
 	assert.Contains(t, h, "max_retries, wait_min, wait_max, max_retry_after")
 }
+
+func TestReadFile(t *testing.T) {
+	path := t.TempDir() + "/no-such-key.pem"
+	_, err := settings.ReadFile(path)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "no-such-key", "the path is the caller's own: not repeated")
+	assert.Contains(t, err.Error(), "cannot be read")
+}

@@ -2,11 +2,8 @@ package vonage
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/carrierkit/carrierkit"
@@ -39,22 +36,9 @@ var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []set
 		Help: "API host: us, eu or ap (default the global host)"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "the API host, overriding region"},
 	{Name: "private_key_env", Field: "PrivateKey", Env: EnvPrivateKey, Alt: "pem", Secret: true, Help: "variable holding the private key's PEM"},
-	{Name: "private_key_file", Field: "PrivateKey", Env: EnvPrivateKeyPath, Alt: "file", Load: readKey, Help: "a PEM file holding the private key",
+	{Name: "private_key_file", Field: "PrivateKey", Env: EnvPrivateKeyPath, Alt: "file", Load: settings.ReadFile, Help: "a PEM file holding the private key",
 		Check: settings.Must(func(v string) bool { return !strings.Contains(v, "-----BEGIN") }, "must name a PEM file, not hold the key")},
 }})
-
-// readKey reads a PEM file; the error never repeats the path (the
-// caller's own).
-func readKey(file string) ([]byte, error) {
-	b, err := os.ReadFile(file)
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
-		err = pe.Err
-	}
-	if err != nil {
-		return nil, errors.New("cannot be read: " + err.Error())
-	}
-	return b, nil
-}
 
 // URLOpener opens vonage:// URLs with the parameters of Settings. Fields
 // set here are used instead of the environment. Printing a URLOpener never
