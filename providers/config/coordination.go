@@ -62,7 +62,6 @@ func (r *Redis) URL() (string, error) {
 		Field: "coordination.redis.url_env", Message: "environment variable " + r.URLEnv + " is not set"}}}
 }
 
-// coordination reads the "coordination" section.
 // redisSection is the "redis" section as the schema lets it be.
 type redisSection struct {
 	URLEnv    string  `json:"url_env"`
