@@ -47,7 +47,7 @@ import (
 	"net/http"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -77,14 +77,14 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.Password = adapter.Redact(c.Password)
-	adapter.FormatConfig(f, verb, plain(c), "bandwidth.Config")
+	c.Password = httpdriver.Redact(c.Password)
+	httpdriver.FormatConfig(f, verb, plain(c), "bandwidth.Config")
 }
 
 // Client is the Bandwidth adapter. It implements participant.Updater,
 // Fetcher, Lister and RefChecker and is safe for concurrent use.
 type Client struct {
-	core    *adapter.Client
+	core    *httpdriver.Client
 	baseURL string
 }
 
@@ -109,22 +109,22 @@ func New(cfg Config) (*Client, error) {
 		return nil, driver.ConfigError(Name, "AccountID", ruleAccount)
 	}
 	for _, c := range [...]struct{ field, v string }{{"Username", cfg.Username}, {"Password", cfg.Password}} {
-		if err := adapter.CheckSecret(Name, c.field, c.v); err != nil {
+		if err := httpdriver.CheckSecret(Name, c.field, c.v); err != nil {
 			return nil, err
 		}
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + cfg.Password))
-	core := adapter.New(&dialect, adapter.Config{
+	core := httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.AccountID,
 		Authorization: "Basic " + token,
@@ -210,11 +210,11 @@ type APIError struct {
 func (e *APIError) Error() string { return "bandwidth error " + e.Type + ": " + e.Description }
 
 var (
-	memberPath     = adapter.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
-	conferencePath = adapter.MustPath("/accounts/{account}/conferences/{conference}")
+	memberPath     = httpdriver.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
+	conferencePath = httpdriver.MustPath("/accounts/{account}/conferences/{conference}")
 )
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider: Name,
 	Labels:   false,
 	Omits:    participant.Omits{Status: true, Times: true},
@@ -224,10 +224,10 @@ var dialect = adapter.Dialect{
 		participant.FieldCoaching:    "callIdsToCoach",
 		participant.FieldCallToCoach: "callIdsToCoach",
 	},
-	Update: &adapter.Operation{Method: http.MethodPut, Path: memberPath, Body: adapter.JSONBody,
+	Update: &httpdriver.Operation{Method: http.MethodPut, Path: memberPath, Body: httpdriver.JSONBody,
 		Encode: encodeUpdate, NoContent: true},
-	Fetch: &adapter.Operation{Method: http.MethodGet, Path: memberPath, Decode: decodeMember},
-	List: &adapter.Operation{Method: http.MethodGet, Path: conferencePath, Decode: decodeMember,
+	Fetch: &httpdriver.Operation{Method: http.MethodGet, Path: memberPath, Decode: decodeMember},
+	List: &httpdriver.Operation{Method: http.MethodGet, Path: conferencePath, Decode: decodeMember,
 		DecodePage: decodeConference},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
@@ -296,16 +296,16 @@ func decodeMember(body []byte) (*participant.Participant, error) {
 // activeMembers: one page, linking to no other. Null or absent
 // activeMembers (the spec makes them nullable) is nobody; a body without
 // the conference's id is not a conference.
-func decodeConference(body []byte) (adapter.Page, error) {
+func decodeConference(body []byte) (httpdriver.Page, error) {
 	var c struct {
 		ID            string            `json:"id"`
 		ActiveMembers []json.RawMessage `json:"activeMembers"`
 	}
 	if err := json.Unmarshal(body, &c); err != nil {
-		return adapter.Page{}, err
+		return httpdriver.Page{}, err
 	}
 	if c.ID == "" {
-		return adapter.Page{}, errors.New("no conference id in the answer")
+		return httpdriver.Page{}, errors.New("no conference id in the answer")
 	}
-	return adapter.Page{Items: c.ActiveMembers}, nil
+	return httpdriver.Page{Items: c.ActiveMembers}, nil
 }

@@ -53,7 +53,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -79,13 +79,13 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config
-	c.AuthToken = adapter.Redact(c.AuthToken)
-	adapter.FormatConfig(f, verb, plain(c), "plivo.Config")
+	c.AuthToken = httpdriver.Redact(c.AuthToken)
+	httpdriver.FormatConfig(f, verb, plain(c), "plivo.Config")
 }
 
 // Client is the Plivo adapter. It implements participant.Updater, Fetcher,
 // Lister, Remover and RefChecker and is safe for concurrent use.
-type Client struct{ core *adapter.Client }
+type Client struct{ core *httpdriver.Client }
 
 const (
 	ruleAuthID = "must be a Plivo auth id: MA or SA and 18 upper-case letters or digits"
@@ -98,20 +98,20 @@ func New(cfg Config) (*Client, error) {
 	if !IsAuthID(cfg.AuthID) {
 		return nil, driver.ConfigError(Name, "AuthID", ruleAuthID)
 	}
-	if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+	if err := httpdriver.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
 		return nil, err
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
-	return &Client{adapter.New(&dialect, adapter.Config{BaseURL: base, Account: cfg.AuthID,
+	return &Client{httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.AuthID,
 		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.AuthID+":"+cfg.AuthToken)),
 		Secrets:       []scrub.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})}, nil
 }
@@ -174,12 +174,12 @@ func (e *APIError) Error() string { return "plivo error: " + e.Message }
 const member = "/Account/{account}/Conference/{conference}/Member/{call}/"
 
 var (
-	confPath = adapter.MustPath("/Account/{account}/Conference/{conference}/")
+	confPath = httpdriver.MustPath("/Account/{account}/Conference/{conference}/")
 	opMute   = verb(http.MethodPost, "Mute/")
 	opUnmute = verb(http.MethodDelete, "Mute/")
 	opDeaf   = verb(http.MethodPost, "Deaf/")
 	opUndeaf = verb(http.MethodDelete, "Deaf/")
-	opPlay   = &adapter.Operation{Method: http.MethodPost, Path: adapter.MustPath(member + "Play/"), Body: adapter.JSONBody,
+	opPlay   = &httpdriver.Operation{Method: http.MethodPost, Path: httpdriver.MustPath(member + "Play/"), Body: httpdriver.JSONBody,
 		Encode: func(req *participant.UpdateRequest) ([]byte, error) {
 			return json.Marshal(struct {
 				URL string `json:"url"`
@@ -188,18 +188,18 @@ var (
 )
 
 // verb is a member action: POST with {} as the docs send, or DELETE.
-func verb(method, action string) *adapter.Operation {
-	op := &adapter.Operation{Method: method, Path: adapter.MustPath(member + action)}
+func verb(method, action string) *httpdriver.Operation {
+	op := &httpdriver.Operation{Method: method, Path: httpdriver.MustPath(member + action)}
 	if method == http.MethodPost {
-		op.Body, op.Encode = adapter.JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return []byte("{}"), nil }
+		op.Body, op.Encode = httpdriver.JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return []byte("{}"), nil }
 	}
 	return op
 }
 
-var verbs = adapter.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
+var verbs = httpdriver.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
 	DeafenName: "deaf", UndeafenName: "undeaf", PlayName: "play"}
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider: Name,
 	Omits:    participant.Omits{Status: true, Times: true},
 	Wire: map[participant.Field]string{participant.FieldMuted: "Mute", participant.FieldHold: "Deaf",
@@ -207,9 +207,9 @@ var dialect = adapter.Dialect{
 	HoldMutes:      true,
 	Plan:           verbs.Plan,
 	PlanNeedsState: verbs.NeedsState,
-	Fetch:          &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
-	List:           &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
-	Remove:         &adapter.Operation{Method: http.MethodDelete, Path: adapter.MustPath(member)},
+	Fetch:          &httpdriver.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
+	List:           &httpdriver.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
+	Remove:         &httpdriver.Operation{Method: http.MethodDelete, Path: httpdriver.MustPath(member)},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsAuthID(account):
@@ -254,16 +254,16 @@ func decodeMember(body []byte) (*participant.Participant, error) {
 }
 
 // decodeConference splits GET /Conference/{name}/ into its members.
-func decodeConference(body []byte) (adapter.Page, error) {
+func decodeConference(body []byte) (httpdriver.Page, error) {
 	var c struct {
 		Name    string            `json:"conference_name"`
 		Members []json.RawMessage `json:"members"`
 	}
 	if err := json.Unmarshal(body, &c); err != nil {
-		return adapter.Page{}, err
+		return httpdriver.Page{}, err
 	}
 	if c.Name == "" {
-		return adapter.Page{}, errors.New("no conference_name in the answer")
+		return httpdriver.Page{}, errors.New("no conference_name in the answer")
 	}
-	return adapter.Page{Items: c.Members}, nil
+	return httpdriver.Page{Items: c.Members}, nil
 }

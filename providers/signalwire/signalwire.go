@@ -26,7 +26,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
@@ -56,14 +56,14 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIToken = adapter.Redact(c.APIToken)
-	adapter.FormatConfig(f, verb, plain(c), "signalwire.Config")
+	c.APIToken = httpdriver.Redact(c.APIToken)
+	httpdriver.FormatConfig(f, verb, plain(c), "signalwire.Config")
 }
 
 // Client is the SignalWire adapter. It implements participant.Updater,
 // Fetcher, Lister, Remover and RefChecker and is safe for concurrent use.
 type Client struct {
-	core    *adapter.Client
+	core    *httpdriver.Client
 	baseURL string
 }
 
@@ -83,10 +83,10 @@ func New(cfg Config) (*Client, error) {
 	case !IsUUID(cfg.ProjectID):
 		return nil, driver.ConfigError(Name, "ProjectID", ruleUUID)
 	}
-	if err := adapter.CheckSecret(Name, "APIToken", cfg.APIToken); err != nil {
+	if err := httpdriver.CheckSecret(Name, "APIToken", cfg.APIToken); err != nil {
 		return nil, err
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base, err := baseURL(cfg)
@@ -94,7 +94,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(cfg.ProjectID + ":" + cfg.APIToken))
-	core := adapter.New(&dialect, adapter.Config{
+	core := httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.ProjectID,
 		Authorization: "Basic " + token,
@@ -107,11 +107,11 @@ func New(cfg Config) (*Client, error) {
 func baseURL(cfg Config) (string, error) {
 	switch {
 	case cfg.BaseURL != "":
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return "", err
 		}
 		return cfg.BaseURL, nil
-	case !adapter.IsHostLabel(cfg.Space):
+	case !httpdriver.IsHostLabel(cfg.Space):
 		return "", driver.ConfigError(Name, "Space", "must be a SignalWire space name (a DNS label such as example), got "+strconv.Quote(cfg.Space))
 	}
 	return "https://" + cfg.Space + ".signalwire.com/api/laml", nil
@@ -157,9 +157,9 @@ func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabil
 type APIError = twiliofamily.APIError
 
 // IsUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
-func IsUUID(s string) bool { return adapter.IsUUID(s) }
+func IsUUID(s string) bool { return httpdriver.IsUUID(s) }
 
-var dialect = func() adapter.Dialect {
+var dialect = func() httpdriver.Dialect {
 	d := twiliofamily.Dialect(Name,
 		func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 			switch {

@@ -23,7 +23,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
@@ -53,14 +53,14 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIKey = adapter.Redact(c.APIKey)
-	adapter.FormatConfig(f, verb, plain(c), "texml.Config")
+	c.APIKey = httpdriver.Redact(c.APIKey)
+	httpdriver.FormatConfig(f, verb, plain(c), "texml.Config")
 }
 
 // Client is the TeXML adapter. It implements participant.Updater, Fetcher,
 // Lister, Remover and RefChecker, and is safe for concurrent use.
 type Client struct {
-	core    *adapter.Client
+	core    *httpdriver.Client
 	baseURL string
 }
 
@@ -74,20 +74,20 @@ var (
 
 // New checks cfg and returns a Client. Nothing is sent.
 func New(cfg Config) (*Client, error) {
-	if err := adapter.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
+	if err := httpdriver.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
 		return nil, err
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
-	core := adapter.New(&dialect, adapter.Config{
+	core := httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.Account,
 		Authorization: "Bearer " + cfg.APIKey,
@@ -147,7 +147,7 @@ const callIDPrefix = "v3:"
 // IsUUID reports whether s is a UUID in its canonical text form
 // (8-4-4-4-12 hex digits, either case), as Telnyx account and conference
 // ids are.
-func IsUUID(s string) bool { return adapter.IsUUID(s) }
+func IsUUID(s string) bool { return httpdriver.IsUUID(s) }
 
 // IsCallID reports whether s is a Telnyx call control id: "v3:" followed
 // by URL-safe base64 characters.
@@ -211,7 +211,7 @@ func (o *ErrorObject) message() string {
 
 var participantPath = twiliofamily.ParticipantPath("/texml", "")
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider: Name,
 	Labels:   true,
 	Wire:     twiliofamily.Wire(participant.FieldWaitMethod),

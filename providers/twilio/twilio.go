@@ -17,7 +17,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
@@ -59,14 +59,14 @@ type Config struct {
 // Format prints c with its secrets redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.AuthToken, c.APISecret = adapter.Redact(c.AuthToken), adapter.Redact(c.APISecret)
-	adapter.FormatConfig(f, verb, plain(c), "twilio.Config")
+	c.AuthToken, c.APISecret = httpdriver.Redact(c.AuthToken), httpdriver.Redact(c.APISecret)
+	httpdriver.FormatConfig(f, verb, plain(c), "twilio.Config")
 }
 
 // Client is the Twilio adapter. It implements participant.Updater, Fetcher,
 // Lister, Remover and RefChecker, and is safe for concurrent use.
 type Client struct {
-	core    *adapter.Client
+	core    *httpdriver.Client
 	baseURL string
 }
 
@@ -95,18 +95,18 @@ func New(cfg Config) (*Client, error) {
 		if cfg.APISecret == "" {
 			return nil, driver.ConfigError(Name, "APISecret", "must be set with APIKeySID")
 		}
-		if err := adapter.CheckSecret(Name, "APISecret", cfg.APISecret); err != nil {
+		if err := httpdriver.CheckSecret(Name, "APISecret", cfg.APISecret); err != nil {
 			return nil, err
 		}
 		user, secret = cfg.APIKeySID, cfg.APISecret
 	case cfg.AuthToken == "":
 		return nil, driver.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
 	default:
-		if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+		if err := httpdriver.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
 			return nil, err
 		}
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base, err := baseURL(cfg)
@@ -114,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
-	core := adapter.New(&dialect, adapter.Config{
+	core := httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.AccountSID,
 		Authorization: "Basic " + token,
@@ -127,7 +127,7 @@ func New(cfg Config) (*Client, error) {
 func baseURL(cfg Config) (string, error) {
 	switch {
 	case cfg.BaseURL != "":
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return "", err
 		}
 		return cfg.BaseURL, nil
@@ -167,7 +167,7 @@ var defaultEdges = map[string]string{
 
 // labelError checks a Region or Edge value: empty, or one DNS label.
 func labelError(field, v string) error {
-	if v != "" && !adapter.IsHostLabel(v) {
+	if v != "" && !httpdriver.IsHostLabel(v) {
 		return driver.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
 	}
 	return nil
@@ -244,7 +244,7 @@ var dialect = withListAndRemove(twiliofamily.Dialect(Name,
 // withListAndRemove adds ListParticipant (GET …/Participants.json with
 // PageSize, the Muted/Hold/Coaching filters and next_page_uri) and
 // DeleteParticipant (DELETE, 204) to d.
-func withListAndRemove(d adapter.Dialect) adapter.Dialect {
+func withListAndRemove(d httpdriver.Dialect) httpdriver.Dialect {
 	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, true)
 	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
 	return d

@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -30,14 +30,14 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 	d := jsonDialect(false)
 	d.Update.NoContent = false // the answer is the participant
 	d.Update.Decode = decodeMember
-	open := func(t *testing.T, h http.Handler, tlsServer bool) *adapter.Client {
+	open := func(t *testing.T, h http.Handler, tlsServer bool) *httpdriver.Client {
 		srv := httptest.NewServer(h)
 		if tlsServer {
 			srv.Close()
 			srv = httptest.NewTLSServer(h) // a certificate the client does not trust
 		}
 		t.Cleanup(srv.Close)
-		return adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		return httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 	}
 	for _, tc := range []struct {
 		name string
@@ -71,7 +71,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 		require.NoError(t, err)
 		base := "http://" + ln.Addr().String()
 		require.NoError(t, ln.Close())
-		c := adapter.New(d, adapter.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		c := httpdriver.New(d, httpdriver.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 		_, err = c.Update(context.Background(), ref, mute)
 		assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
 		_, ok := errors.AsType[*net.OpError](err)
@@ -89,7 +89,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 			w.WriteHeader(503)
 		}))
 		defer srv.Close()
-		c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		c := httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
 		_, err := c.Update(context.Background(), ref, mute)
 		require.Error(t, err)
 		assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
@@ -110,7 +110,7 @@ func TestCheckRefOfAConference(t *testing.T) {
 		}
 		return "", ""
 	}
-	c := adapter.New(d, adapter.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"})
+	c := httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"})
 	assert.NoError(t, c.CheckRef(participant.ConferenceRef{Conference: "conf-1"}.Participant("")))
 	err := c.CheckRef(participant.ConferenceRef{Conference: "CF1"}.Participant(""))
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)

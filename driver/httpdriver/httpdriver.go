@@ -4,7 +4,7 @@
 // package supplies only a Dialect: the operations its carrier offers (each
 // with its method, path, body, success shape and decoder), its id rules,
 // its error body and its error codes.
-package adapter
+package httpdriver
 
 import (
 	"bytes"
