@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -30,14 +31,14 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 	d := jsonDialect(false)
 	d.Update.NoContent = false // the answer is the participant
 	d.Update.Decode = decodeMember
-	open := func(t *testing.T, h http.Handler, tlsServer bool) *httpdriver.Client {
+	open := func(t *testing.T, h http.Handler, tlsServer bool) *carrierkit.Client {
 		srv := httptest.NewServer(h)
 		if tlsServer {
 			srv.Close()
 			srv = httptest.NewTLSServer(h) // a certificate the client does not trust
 		}
 		t.Cleanup(srv.Close)
-		return httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		return carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 	}
 	for _, tc := range []struct {
 		name string
@@ -71,7 +72,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 		require.NoError(t, err)
 		base := "http://" + ln.Addr().String()
 		require.NoError(t, ln.Close())
-		c := httpdriver.New(d, httpdriver.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 		_, err = c.Update(context.Background(), ref, mute)
 		assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
 		_, ok := errors.AsType[*net.OpError](err)
@@ -89,7 +90,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 			w.WriteHeader(503)
 		}))
 		defer srv.Close()
-		c := httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 		_, err := c.Update(context.Background(), ref, mute)
 		require.Error(t, err)
 		assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
@@ -110,7 +111,7 @@ func TestCheckRefOfAConference(t *testing.T) {
 		}
 		return "", ""
 	}
-	c := httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"})
+	c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"}))
 	assert.NoError(t, c.CheckRef(participant.ConferenceRef{Conference: "conf-1"}.Participant("")))
 	err := c.CheckRef(participant.ConferenceRef{Conference: "CF1"}.Participant(""))
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)

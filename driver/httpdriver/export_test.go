@@ -4,7 +4,7 @@ import "github.com/carrierkit/carrierkit/participant"
 
 // Prepare is what Update does before sending: the neutral validation, the
 // ref and vendor id checks with URL building, and the body encoding.
-func (c *Client) Prepare(ref participant.Ref, req *participant.UpdateRequest) (url string, body []byte, err error) {
+func (c *Driver) Prepare(ref participant.Ref, req *participant.UpdateRequest) (url string, body []byte, err error) {
 	if err := participant.Validate(req, c.caps); err != nil {
 		return "", nil, err
 	}

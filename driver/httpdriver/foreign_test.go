@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -51,8 +52,8 @@ func TestForeignAnswer(t *testing.T) {
 				}
 				return e.Code, e.Message, nil
 			}
-			cl := httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000",
-				HTTP: driver.Options{Retry: &driver.RetryPolicy{}}})
+			cl := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000",
+				HTTP: driver.Options{Retry: &driver.RetryPolicy{}}}))
 			_, err := cl.Fetch(context.Background(), ref)
 			assert.Equal(t, c.foreign, errors.Is(err, httpdriver.ErrForeignAnswer), "%v", err)
 			if c.status == http.StatusNotFound {

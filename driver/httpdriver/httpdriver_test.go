@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -141,7 +142,7 @@ func (c *carrier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int) string) (*httpdriver.Client, *carrier) {
+func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int) string) (*carrierkit.Client, *carrier) {
 	c := &carrier{next: next}
 	for i := range n {
 		c.members = append(c.members, member{CallID: "c-" + strconv.Itoa(i), Mute: i%2 == 0})
@@ -149,8 +150,8 @@ func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
 	c.url = srv.URL
-	return httpdriver.New(jsonDialect(byLink), httpdriver.Config{BaseURL: srv.URL, Account: "9900000",
-		HTTP: driver.Options{Retry: &driver.RetryPolicy{}}}), c
+	return carrierkit.New(httpdriver.New(jsonDialect(byLink), httpdriver.Config{BaseURL: srv.URL, Account: "9900000",
+		HTTP: driver.Options{Retry: &driver.RetryPolicy{}}})), c
 }
 
 // cursorPages gives cursors 1, 2, … until the members run out.
@@ -213,12 +214,12 @@ func TestCapabilitiesOps(t *testing.T) {
 	}
 	d := jsonDialect(false)
 	d.List, d.Remove = nil, nil
-	bare := httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "1"})
+	bare := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "1"}))
 	assert.True(t, bare.Capabilities().Can(participant.OpFetch))
 	assert.False(t, bare.Capabilities().Can(participant.OpList))
 	assert.False(t, bare.Capabilities().Can(participant.OpRemove))
-	err := participant.Remove(context.Background(), bare, ref)
-	assert.ErrorIs(t, err, participant.ErrUnsupported)
+	raw := httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "1"})
+	assert.ErrorIs(t, raw.Remove(context.Background(), ref), participant.ErrUnsupported, "the driver alone refuses too")
 	assert.ErrorIs(t, bare.Remove(context.Background(), ref), participant.ErrUnsupported)
 	var errs []error
 	for _, err := range bare.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -44,7 +45,7 @@ func op(method, verb string) *httpdriver.Operation {
 
 // plannedClient is a carrier whose plan lists the steps in the wrong
 // order on purpose: audio first, the exposing call before the safe one.
-func plannedClient(t *testing.T, srv *httptest.Server, authorize httpdriver.AuthorizeFunc, pol ...driver.RetryPolicy) *httpdriver.Client {
+func plannedClient(t *testing.T, srv *httptest.Server, authorize httpdriver.AuthorizeFunc, pol ...driver.RetryPolicy) *carrierkit.Client {
 	t.Helper()
 	M, H, A := participant.NewFieldSet(participant.FieldMuted), participant.NewFieldSet(participant.FieldHold),
 		participant.NewFieldSet(participant.FieldAnnounceURL)
@@ -73,8 +74,8 @@ func plannedClient(t *testing.T, srv *httptest.Server, authorize httpdriver.Auth
 	}
 	cfg := httpdriver.Config{BaseURL: srv.URL, Account: "a", Authorization: "Static x", Authorize: authorize,
 		HTTP: driver.Options{Retry: retry}}
-	c := httpdriver.New(d, cfg)
-	t.Cleanup(c.CloseIdleConnections)
+	c := carrierkit.New(httpdriver.New(d, cfg))
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 

@@ -39,22 +39,28 @@
 // capability, naming the field, nothing sent. Plivo's answers disagree
 // with its docs (204 with a body, member_id a string or a list): any 2xx
 // is success and its body is not read. A 429 is rate limited, as everywhere.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Its Capabilities report Muted, Hold and AnnounceURL (Muted and Hold
+// readable), fetch, list and remove, and no labels. A failed update is a
+// *participant.Error whose Applied lists the fields the calls before it
+// applied and whose Step names the failed call (mute, unmute, deaf,
+// undeaf, play). Client.As supports **http.Client (the client requests go
+// through) and **httpdriver.Driver, whose BaseURL is the API root.
 package plivo
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"path"
 	"strings"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
-	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -64,7 +70,7 @@ const Name = "plivo"
 // DefaultBaseURL is the API root (the part before /Account).
 const DefaultBaseURL = "https://api.plivo.com/v1"
 
-// Config configures a Client. Printing it never shows AuthToken.
+// Config configures the adapter (New). Printing it never shows AuthToken.
 type Config struct {
 	// AuthID is the account (MA… or SA…), the default of refs that leave
 	// Ref.Account empty, and the Basic user.
@@ -83,18 +89,15 @@ func (c Config) Format(f fmt.State, verb rune) {
 	httpdriver.FormatConfig(f, verb, plain(c), "plivo.Config")
 }
 
-// Client is the Plivo adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker and is safe for concurrent use.
-type Client struct{ core *httpdriver.Client }
-
 const (
 	ruleAuthID = "must be a Plivo auth id: MA or SA and 18 upper-case letters or digits"
 	ruleMember = "must be a Plivo member id: digits (not all, not a list: one update is for one member)"
 	ruleAudio  = "must be an audio file (mp3 or wav): Plivo's Play cannot play markup"
 )
 
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Plivo driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	if !IsAuthID(cfg.AuthID) {
 		return nil, driver.ConfigError(Name, "AuthID", ruleAuthID)
 	}
@@ -111,43 +114,10 @@ func New(cfg Config) (*Client, error) {
 		}
 		base = cfg.BaseURL
 	}
-	return &Client{httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.AuthID,
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.AuthID,
 		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.AuthID+":"+cfg.AuthToken)),
-		Secrets:       []scrub.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})}, nil
+		Secrets:       []httpdriver.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})), nil
 }
-
-// Update sends the calls req needs, in a safe order, and returns the
-// member as read back. A failure after some calls went through is an
-// *participant.Error whose Applied lists the fields they applied and whose
-// Step names the failed call (mute, unmute, deaf, undeaf, play).
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the member from the conference's member list.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields every member of the conference, from one answer.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove hangs the member's call up (not Kick; see the package comment).
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of Plivo's ids, sending nothing.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports Muted, Hold and AnnounceURL (Muted and Hold
-// readable), Fetch, List and Remove, and no labels.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsAuthID reports whether s has the shape of a Plivo auth id.
 func IsAuthID(s string) bool {

@@ -5,20 +5,39 @@
 // key SID and secret acting for the account), sends updates to
 // {root}/2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA or label}.json
 // as a form with only the fields set, and maps Twilio's error codes
-// (20404, 20003, 20429, …) to neutral participant codes.
+// (20404, 20003, 20429, …) to neutral participant codes. It carries every
+// UpdateRequest field, and fetch, list and remove.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Errors are *participant.Error values; errors.As reaches Twilio's error
+// body as *APIError.
+//
+// List follows next_page_uri (ListParticipant). ListOptions.PageSize is
+// sent as PageSize (at most 1000; default 50) and Muted, Hold and Coaching
+// as Twilio's own filters. Twilio lists only participants connecting to or
+// connected to a conference in progress.
+//
+// Remove takes the participant out of the conference (DeleteParticipant,
+// 204); one already gone gives participant.ErrNotFound. Removing ends the
+// call's <Dial><Conference>: as for any <Dial>, Twilio then requests the
+// <Dial action> URL if there is one, else runs the TwiML verb after
+// <Dial>, and hangs up when there is none (so a participant added with the
+// Participants API, which has no TwiML of its own, is hung up). To keep a
+// caller on the line, give the <Dial> an action or a following verb.
+//
+// Client.As supports **http.Client (the client requests go through) and
+// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
 package twilio
 
 import (
 	"cmp"
-	"context"
 	"encoding/base64"
 	"fmt"
-	"iter"
 	"strconv"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
-	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -29,7 +48,7 @@ const Name = "twilio"
 // DefaultBaseURL is the API root used without Region, Edge or BaseURL.
 const DefaultBaseURL = "https://api.twilio.com"
 
-// Config configures a Client. Printing it with any fmt verb, or marshalling
+// Config configures the adapter (New). Printing it with any fmt verb, or marshalling
 // it to JSON, never shows AuthToken or APISecret.
 type Config struct {
 	// AccountSID (AC…) is the account; it is also the default account of
@@ -63,23 +82,9 @@ func (c Config) Format(f fmt.State, verb rune) {
 	httpdriver.FormatConfig(f, verb, plain(c), "twilio.Config")
 }
 
-// Client is the Twilio adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker, and is safe for concurrent use.
-type Client struct {
-	core    *httpdriver.Client
-	baseURL string
-}
-
-var (
-	_ participant.Updater    = (*Client)(nil)
-	_ participant.Fetcher    = (*Client)(nil)
-	_ participant.Lister     = (*Client)(nil)
-	_ participant.Remover    = (*Client)(nil)
-	_ participant.RefChecker = (*Client)(nil)
-)
-
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Twilio driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	if !IsSID(cfg.AccountSID, "AC") {
 		return nil, driver.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
 	}
@@ -114,14 +119,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
-	core := httpdriver.New(&dialect, httpdriver.Config{
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.AccountSID,
 		Authorization: "Basic " + token,
-		Secrets:       []scrub.Secret{{User: user, Value: secret}},
+		Secrets:       []httpdriver.Secret{{User: user, Value: secret}},
 		HTTP:          cfg.Options,
-	})
-	return &Client{core: core, baseURL: base}, nil
+	})), nil
 }
 
 func baseURL(cfg Config) (string, error) {
@@ -172,52 +176,6 @@ func labelError(field, v string) error {
 	}
 	return nil
 }
-
-// BaseURL returns the API root the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
-
-// Update applies req to the participant. See participant.Updater.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the participant. See participant.Fetcher.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields the conference's participants, following next_page_uri
-// (ListParticipant). ListOptions.PageSize is sent as PageSize (at most
-// 1000; default 50) and Muted, Hold and Coaching as Twilio's own filters.
-// Twilio lists only participants connecting to or connected to a
-// conference in progress. Stopping early fetches no further page. See
-// participant.Lister.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove takes the participant out of the conference (DeleteParticipant,
-// 204); one already gone gives participant.ErrNotFound. Removing ends the
-// call's <Dial><Conference>: as for any <Dial>, Twilio then requests the
-// <Dial action> URL if there is one, else runs the TwiML verb after
-// <Dial>, and hangs up when there is none (so a participant added with the
-// Participants API, which has no TwiML of its own, is hung up). To keep a
-// caller on the line, give the <Dial> an action or a following verb. See
-// participant.Remover.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of this carrier's ids,
-// without sending anything. See participant.RefChecker.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports every UpdateRequest field, and the fetch, list and
-// remove operations.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
 // the prefix and 32 hex digits.

@@ -37,17 +37,23 @@
 // the JWT library Vonage's own Go SDK uses: it parses PKCS#1 and PKCS#8
 // keys and checks the signing method, which hand-rolled crypto/rsa code
 // would have to repeat.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Its Capabilities report Muted, Hold and AnnounceURL (none readable),
+// fetch, list and remove, and no labels. A failed update is a
+// *participant.Error whose Applied lists the fields the actions before it
+// applied and whose Step names the failed action. Client.As supports
+// **http.Client (the client requests go through) and **httpdriver.Driver,
+// whose BaseURL is the API host.
 package vonage
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,9 +62,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
-	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -72,7 +78,7 @@ const DefaultTokenTTL = time.Minute
 var Hosts = map[string]string{"": "https://api.nexmo.com", "us": "https://api-us.vonage.com",
 	"eu": "https://api-eu.vonage.com", "ap": "https://api-ap.vonage.com"}
 
-// Config configures a Client. Printing it never shows PrivateKey.
+// Config configures the adapter (New). Printing it never shows PrivateKey.
 type Config struct {
 	// ApplicationID is the Vonage application (a UUID): the token's
 	// application_id and the account of every ref.
@@ -100,17 +106,14 @@ func (c Config) Format(f fmt.State, verb rune) {
 	httpdriver.FormatConfig(f, verb, plain(c), "vonage.Config")
 }
 
-// Client is the Vonage adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker and is safe for concurrent use.
-type Client struct{ core *httpdriver.Client }
-
 const (
 	ruleUUID = "must be a UUID"
 	ruleConv = "must be a Vonage conversation uuid: CON- and a UUID"
 )
 
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Vonage driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	key, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.PrivateKey)
 	switch {
 	case !httpdriver.IsUUID(cfg.ApplicationID):
@@ -133,8 +136,9 @@ func New(cfg Config) (*Client, error) {
 		base = cfg.BaseURL
 	}
 	s := signer{app: cfg.ApplicationID, key: key, ttl: cfg.TokenTTL, now: cfg.Now}
-	return &Client{httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.ApplicationID, Authorize: s.sign,
-		Secrets: []scrub.Secret{{Value: string(cfg.PrivateKey)}}, ScrubJWTs: true, HTTP: cfg.Options})}, nil
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.ApplicationID,
+		Authorize: s.sign, Secrets: []httpdriver.Secret{{Value: string(cfg.PrivateKey)}}, ScrubJWTs: true,
+		HTTP: cfg.Options})), nil
 }
 
 // signer mints a token per request.
@@ -160,38 +164,6 @@ func (s signer) sign() (string, error) {
 		"exp": now.Add(ttl).Unix(), "jti": hex.EncodeToString(jti)}).SignedString(s.key)
 	return "Bearer " + tok, err
 }
-
-// Update sends the actions req needs, in a safe order. A failure after
-// some went through is an *participant.Error whose Applied lists the
-// fields they applied and whose Step names the failed action.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the leg (GET /v1/calls/{uuid}); Muted and Hold are unknown.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields the conversation's answered legs, page by page.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove hangs the leg up.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of Vonage's ids, sending nothing.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports Muted, Hold and AnnounceURL (none readable), Fetch,
-// List and Remove, and no labels.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // ProblemError is Vonage's RFC 7807 error body. errors.As reaches it.
 type ProblemError struct {
