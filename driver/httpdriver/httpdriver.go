@@ -45,7 +45,8 @@ type Operation struct {
 	// an action such as Vonage's hangup; other operations send none).
 	Body Body
 	// Encode builds a JSONBody from the request, which the engine has
-	// already validated against the capabilities and the dialect's Check.
+	// checked with the dialect's Check, and carrierkit.Client against the
+	// neutral rules and the capabilities.
 	Encode func(req *participant.UpdateRequest) ([]byte, error)
 	// Query returns the query of a List page: the first page's with an
 	// empty cursor, the next one's with the cursor the previous page gave.
@@ -196,18 +197,18 @@ var (
 func New(d *Dialect, cfg Config) *Driver {
 	switch {
 	case d.Update == nil && d.Plan == nil:
-		panic("adapter: dialect " + d.Provider + " has no Update operation")
+		panic("httpdriver: dialect " + d.Provider + " has no Update operation")
 	case d.Plan != nil && !d.NoReadBack && d.Fetch == nil:
-		panic("adapter: dialect " + d.Provider + ": a planned update needs a Fetch operation to read back, or NoReadBack")
+		panic("httpdriver: dialect " + d.Provider + ": a planned update needs a Fetch operation to read back, or NoReadBack")
 	case d.PlanNeedsState != nil && d.Fetch == nil:
-		panic("adapter: dialect " + d.Provider + ": PlanNeedsState needs a Fetch operation")
+		panic("httpdriver: dialect " + d.Provider + ": PlanNeedsState needs a Fetch operation")
 	case d.Update == nil:
 	case d.Update.NoContent && d.Fetch == nil:
-		panic("adapter: dialect " + d.Provider + ": a NoContent Update needs a Fetch operation to read back")
+		panic("httpdriver: dialect " + d.Provider + ": a NoContent Update needs a Fetch operation to read back")
 	case d.Update.Body == JSONBody && d.Update.Encode == nil:
-		panic("adapter: dialect " + d.Provider + ": a JSONBody Update needs Encode")
+		panic("httpdriver: dialect " + d.Provider + ": a JSONBody Update needs Encode")
 	case d.List != nil && (d.List.DecodePage == nil || d.List.Decode == nil):
-		panic("adapter: dialect " + d.Provider + ": List needs DecodePage and Decode")
+		panic("httpdriver: dialect " + d.Provider + ": List needs DecodePage and Decode")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	var accountRule string
