@@ -2,8 +2,9 @@ package httpdriver
 
 import "github.com/carrierkit/carrierkit/participant"
 
-// Prepare is what Update does before sending: the neutral validation, the
-// ref and vendor id checks with URL building, and the body encoding.
+// Prepare is what an update costs before sending: the neutral validation
+// (carrierkit.Client's), then the driver's account and vendor id checks
+// with URL building, and the body encoding.
 func (c *Driver) Prepare(ref participant.Ref, req *participant.UpdateRequest) (url string, body []byte, err error) {
 	if err := participant.Validate(req, c.caps); err != nil {
 		return "", nil, err
