@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -39,16 +39,14 @@ func ExampleURLMux() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(u.Capabilities().Provider, rootOf(u))
+	// As reaches what is under the portable client: here the driver, for
+	// the API root it sends to.
+	var d *httpdriver.Driver
+	if u.As(&d) {
+		fmt.Println(u.Capabilities().Provider, d.BaseURL())
+	}
 	fmt.Println(u.Capabilities().Supports(participant.FieldWaitMethod))
 	// Output:
 	// twilio https://api.dublin.ie1.twilio.com
 	// true
-}
-
-// rootOf returns the API root of the adapter under c.
-func rootOf(c *carrierkit.Client) string {
-	var d driver.Driver
-	c.As(&d)
-	return d.(interface{ BaseURL() string }).BaseURL()
 }

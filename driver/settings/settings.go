@@ -422,6 +422,9 @@ func (o *opener[C]) OpenSettings(_ context.Context, v *Values) (*carrierkit.Clie
 	if err != nil {
 		return nil, o.rename(v, err, source)
 	}
+	if c, ok := d.(*carrierkit.Client); ok {
+		return c, nil
+	}
 	return carrierkit.New(d), nil
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit"
-	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/config"
 	"github.com/carrierkit/carrierkit/providers/texml"
@@ -63,9 +63,9 @@ func TestOpenAll(t *testing.T) {
 	all, err := cfg.Open(context.Background())
 	require.NoError(t, err)
 	require.Len(t, all, 3)
-	assert.Equal(t, "https://api.dublin.ie1.twilio.com", rootOf(all["eu"]))
-	assert.Equal(t, twilio.DefaultBaseURL, rootOf(all["us"]))
-	assert.Equal(t, texml.DefaultBaseURL, rootOf(all["tx"]))
+	assert.Equal(t, "https://api.dublin.ie1.twilio.com", baseURL(t, all["eu"]))
+	assert.Equal(t, twilio.DefaultBaseURL, baseURL(t, all["us"]))
+	assert.Equal(t, texml.DefaultBaseURL, baseURL(t, all["tx"]))
 	for _, s := range []string{fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg.Carriers["us"])} {
 		assert.NotContains(t, s, token)
 		assert.NotContains(t, s, apiKey)
@@ -228,11 +228,11 @@ func TestSecretPastedForAnEnvNameIsNotEchoed(t *testing.T) {
 	assert.Contains(t, err.Error(), "carriers.us.credentials.auth_token_env: the environment variable it names is not set")
 }
 
-// rootOf returns the API root of the adapter under c.
-func rootOf(c *carrierkit.Client) string {
-	var d driver.Driver
-	c.As(&d)
-	return d.(interface{ BaseURL() string }).BaseURL()
+// baseURL is the API root u sends to, reached through As.
+func baseURL(t *testing.T, u participant.Updater) string {
+	var d *httpdriver.Driver
+	require.True(t, u.(*carrierkit.Client).As(&d), "As(**httpdriver.Driver)")
+	return d.BaseURL()
 }
 
 // TestSchemaKey: a file may name the published schema in "$schema", for

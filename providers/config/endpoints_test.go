@@ -43,7 +43,7 @@ func TestEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, eps, 2)
 	assert.Equal(t, "api.ashburn.us1.twilio.com", eps[0].Name)
-	assert.Equal(t, "https://api.umatilla.us1.twilio.com", rootOf(eps[1].Updater))
+	assert.Equal(t, "https://api.umatilla.us1.twilio.com", baseURL(t, eps[1].Updater))
 	eps, err = cfg.OpenEndpoints(context.Background(), "telnyx", false)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api.telnyx.com", "api.telnyx.eu"}, []string{eps[0].Name, eps[1].Name})
@@ -51,7 +51,7 @@ func TestEndpoints(t *testing.T) {
 	// The single-adapter API opens the first endpoint.
 	all, err := cfg.Open(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, "https://api.ashburn.us1.twilio.com", rootOf(all["us"]))
+	assert.Equal(t, "https://api.ashburn.us1.twilio.com", baseURL(t, all["us"]))
 }
 
 func TestEndpointProblems(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/driver/settings"
-	"github.com/carrierkit/carrierkit/internal/adapter"
 	"github.com/carrierkit/carrierkit/providers"
 )
 
@@ -31,7 +31,7 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 // URLOpener's PrivateKey, else the file named, else $VONAGE_PRIVATE_KEY,
 // else the file $VONAGE_PRIVATE_KEY_PATH names.
 var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
-	{Name: "account", Field: "ApplicationID", Env: EnvApplicationID, Check: settings.Must(adapter.IsUUID, ruleUUID), Help: "the application id"},
+	{Name: "account", Field: "ApplicationID", Env: EnvApplicationID, Check: settings.Must(httpdriver.IsUUID, ruleUUID), Help: "the application id"},
 	{Name: "region", Field: "Region", Check: settings.Must(func(v string) bool { return Hosts[v] != "" }, `must be "", "us", "eu" or "ap"`),
 		Help: "API host: us, eu or ap (default the global host)"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "the API host, overriding region"},
