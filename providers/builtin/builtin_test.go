@@ -40,7 +40,7 @@ func TestSchemaIsPublished(t *testing.T) {
 // describes its settings, each parameter with help text and a Config field.
 func TestEveryBuiltinHasATable(t *testing.T) {
 	mux := providers.DefaultURLMux()
-	assert.Equal(t, []string{"bandwidth", "plivo", "signalwire", "texml", "twilio", "vonage"}, mux.Schemes())
+	require.NotEmpty(t, mux.Schemes())
 	for _, scheme := range mux.Schemes() {
 		o, err := mux.Settings(scheme, "provider")
 		require.NoError(t, err, scheme)
