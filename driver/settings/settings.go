@@ -620,7 +620,7 @@ func (t Table) Help() string {
 		}
 		line(p.Name, help)
 	}
-	line(strings.Join(driver.RetryParams(), ", "), "retry policy")
-	line(strings.Join(driver.TimeoutParams(), ", "), "time bounds (Go durations)")
+	fmt.Fprintf(&b, "  %s: the retry policy\n", strings.Join(driver.RetryParams(), ", "))
+	fmt.Fprintf(&b, "  %s: time bounds (Go durations)\n", strings.Join(driver.TimeoutParams(), ", "))
 	return b.String()
 }

@@ -275,3 +275,11 @@ func TestReadFile(t *testing.T) {
 	assert.NotContains(t, err.Error(), "no-such-key", "the path is the caller's own: not repeated")
 	assert.Contains(t, err.Error(), "cannot be read")
 }
+
+func mustParse(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
