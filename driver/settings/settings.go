@@ -169,6 +169,8 @@ type URLOpenerWithOptions interface {
 type Table struct {
 	Name   string
 	Params []Param
+	// Config is the type of the Config the table fills.
+	Config reflect.Type
 }
 
 // Opener returns p's opener with what preset sets in code: preset is the
@@ -193,7 +195,9 @@ type opener[C any] struct {
 	opts   driver.Options
 }
 
-func (o *opener[C]) Table() Table { return Table{Name: o.p.Name, Params: o.p.Params} }
+func (o *opener[C]) Table() Table {
+	return Table{Name: o.p.Name, Params: o.p.Params, Config: reflect.TypeFor[C]()}
+}
 
 func (o *opener[C]) WithOptions(opts driver.Options) URLOpener {
 	c := *o

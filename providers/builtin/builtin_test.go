@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/providers"
 	_ "github.com/carrierkit/carrierkit/providers/builtin"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -55,39 +56,48 @@ func TestEveryBuiltinHasATable(t *testing.T) {
 	}
 }
 
-// TestOpenersNeverPrintSecrets: each built-in URLOpener with every secret
-// field of its table set prints, with every verb and as JSON, none of them.
-func TestOpenersNeverPrintSecrets(t *testing.T) {
+// TestNeverPrintSecrets: each built-in URLOpener and Config with every
+// secret field of its table set prints, with every verb and as JSON, none
+// of them.
+func TestNeverPrintSecrets(t *testing.T) {
 	const secret = "s3cr3t-VALUE"
 	for _, scheme := range providers.DefaultURLMux().Schemes() {
 		o, err := providers.DefaultURLMux().Settings(scheme, "provider")
 		require.NoError(t, err)
 		opener := providers.DefaultURLMux().Opener(scheme)
 		require.NotNil(t, opener, scheme)
-		v := reflect.New(reflect.TypeOf(opener).Elem()) // a new URLOpener of the adapter
-		redacted := 0
-		for _, p := range o.Table().Params {
-			f := v.Elem().FieldByName(p.Field)
-			if !p.Secret || !f.IsValid() {
-				continue
-			}
-			redacted++
-			if f.Kind() == reflect.Slice {
-				f.SetBytes([]byte(secret))
-			} else {
-				f.SetString(secret)
-			}
+		for _, typ := range []reflect.Type{reflect.TypeOf(opener).Elem(), o.Table().Config} {
+			neverPrinted(t, scheme+" "+typ.Name(), reflect.New(typ), o.Table().Params, secret)
 		}
-		require.NotZero(t, redacted, "%s: its opener takes a secret in code", scheme)
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-			for _, x := range []any{v.Interface(), v.Elem().Interface()} {
-				s := fmt.Sprintf(verb, x)
-				assert.NotContains(t, s, secret, "%s %s", scheme, verb)
-				assert.NotContains(t, s, fmt.Sprintf("%x", secret), "%s %s", scheme, verb)
-			}
-		}
-		b, err := json.Marshal(v.Interface())
-		require.NoError(t, err)
-		assert.NotContains(t, string(b), secret, scheme)
 	}
+}
+
+// neverPrinted sets v's secret fields to secret and checks no form of v
+// shows it.
+func neverPrinted(t *testing.T, what string, v reflect.Value, params []settings.Param, secret string) {
+	t.Helper()
+	redacted := 0
+	for _, p := range params {
+		f := v.Elem().FieldByName(p.Field)
+		if !p.Secret || !f.IsValid() {
+			continue
+		}
+		redacted++
+		if f.Kind() == reflect.Slice {
+			f.SetBytes([]byte(secret))
+		} else {
+			f.SetString(secret)
+		}
+	}
+	require.NotZero(t, redacted, "%s takes a secret", what)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		for _, x := range []any{v.Interface(), v.Elem().Interface()} {
+			s := fmt.Sprintf(verb, x)
+			assert.NotContains(t, s, secret, "%s %s", what, verb)
+			assert.NotContains(t, s, fmt.Sprintf("%x", secret), "%s %s", what, verb)
+		}
+	}
+	b, err := json.Marshal(v.Interface())
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), secret, what)
 }
