@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -169,20 +170,7 @@ func schemaDoc(mux *providers.URLMux) (obj, error) {
 // validate checks data against mux's schema, reporting each problem at its
 // JSON path in words of this package.
 func validate(data []byte, mux *providers.URLMux, ps *problems) (ok bool) {
-	doc, err := schemaDoc(mux)
-	if err != nil {
-		ps.fail("", err.Error())
-		return false
-	}
-	// Round-trip the document so the compiler sees plain JSON values.
-	b, _ := json.Marshal(doc)
-	plain, _ := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(SchemaFile, plain); err != nil {
-		ps.fail("", "schema: "+err.Error())
-		return false
-	}
-	sch, err := c.Compile(SchemaFile)
+	doc, sch, err := compiled(mux)
 	if err != nil {
 		ps.fail("", "schema: "+err.Error())
 		return false
@@ -221,6 +209,40 @@ func validate(data []byte, mux *providers.URLMux, ps *problems) (ok bool) {
 type problem struct {
 	path, msg string
 	rank      int
+}
+
+// schemas caches the compiled schemas by their text: compiling checks a
+// schema against its metaschema, which costs far more than generating it.
+var schemas sync.Map // string (the schema's JSON) -> *jsonschema.Schema
+
+// compiled returns mux's schema document and its compiled form.
+func compiled(mux *providers.URLMux) (obj, *jsonschema.Schema, error) {
+	doc, err := schemaDoc(mux)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sch, ok := schemas.Load(string(b)); ok {
+		return doc, sch.(*jsonschema.Schema), nil
+	}
+	// The compiler takes the document as plain JSON values.
+	plain, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(SchemaFile, plain); err != nil {
+		return nil, nil, err
+	}
+	sch, err := c.Compile(SchemaFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	schemas.Store(string(b), sch)
+	return doc, sch, nil
 }
 
 // leaves calls f for each innermost error of e: the keyword that failed.
