@@ -316,30 +316,28 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// chosen returns the alternative read for each group that has several.
+// chosen returns the alternative read for each group that has several:
+// the one with a parameter given, else the first whose first variable is
+// set, else the last.
 func (o *opener[C]) chosen(v *Values) map[string]string {
-	alts := map[string][]Param{} // group: the first row of each alternative
+	firsts := map[string][]Param{} // group: the first row of each alternative
 	for _, p := range o.p.Params {
-		if p.Alt != "" && !slices.ContainsFunc(alts[p.Group], func(q Param) bool { return q.Alt == p.Alt }) {
-			alts[p.Group] = append(alts[p.Group], p)
+		if p.Alt != "" && !slices.ContainsFunc(firsts[p.Group], func(q Param) bool { return q.Alt == p.Alt }) {
+			firsts[p.Group] = append(firsts[p.Group], p)
 		}
 	}
 	out := map[string]string{}
-	for group, firsts := range alts {
-		out[group] = firsts[len(firsts)-1].Alt
-		for _, p := range o.p.Params {
-			if _, given := v.Given(p.Name); given && p.Group == group && p.Alt != "" {
-				out[group] = p.Alt
-				goto next
-			}
+	for group, alts := range firsts {
+		out[group] = alts[len(alts)-1].Alt
+		if i := slices.IndexFunc(alts, func(p Param) bool { return p.Env != "" && os.Getenv(p.Env) != "" }); i >= 0 {
+			out[group] = alts[i].Alt
 		}
-		for _, p := range firsts {
-			if p.Env != "" && os.Getenv(p.Env) != "" {
-				out[group] = p.Alt
-				break
-			}
+		if i := slices.IndexFunc(o.p.Params, func(p Param) bool {
+			_, given := v.Given(p.Name)
+			return given && p.Group == group && p.Alt != ""
+		}); i >= 0 {
+			out[group] = o.p.Params[i].Alt
 		}
-	next:
 	}
 	return out
 }
@@ -388,8 +386,7 @@ func (o *opener[C]) OpenSettings(_ context.Context, v *Values) (*carrierkit.Clie
 		}
 		path, val := v.path(p.Name), ""
 		given, isGiven := v.Given(p.Name)
-		unless, skip := v.Given(p.Unless)
-		skip = skip && unless != ""
+		_, skip := v.Given(p.Unless)
 		switch {
 		case isGiven && isEnvParam(p.Name):
 			val = getenv(&errs, o.p.Name, path, given, "")
