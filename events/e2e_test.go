@@ -59,7 +59,7 @@ type step struct {
 func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	api := httptest.NewServer(e)
 	defer api.Close()
 	defer e.Close()

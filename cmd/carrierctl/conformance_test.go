@@ -26,10 +26,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
-	"github.com/carrierkit/carrierkit/internal/spectest"
+	"github.com/carrierkit/carrierkit/internal/specdir"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
@@ -143,7 +144,7 @@ func (r jsonReport) status(id string) string {
 // JUnit file parses with no failure, the JSON lines parse, and the exit
 // status is 0.
 func TestConformanceEveryCarrier(t *testing.T) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	schemes := providers.DefaultURLMux().Schemes()
@@ -327,7 +328,7 @@ func TestConformanceCatchesNonConformingServers(t *testing.T) {
 	for _, name := range []string{"twilio", "texml"} {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
-				e := emulator.New()
+				e := emulated.New()
 				v, err := e.Vendor(name)
 				require.NoError(t, err)
 				if tc.setup != nil {
@@ -460,7 +461,7 @@ func TestConformanceExample(t *testing.T) {
 	if *updateExample {
 		return
 	}
-	_, noSpecs := spectest.Dir()
+	_, noSpecs := specdir.Dir()
 	outcomes := func(p string) []string {
 		var out []string
 		for _, c := range readJSONLines(t, p).checks {
@@ -498,7 +499,7 @@ func TestConformanceUsage(t *testing.T) {
 // twilioEmulator serves an in-process emulator with the Twilio vendor's
 // credentials in the environment.
 func twilioEmulator(t *testing.T) (*emulator.Emulator, *emulator.Vendor, string) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	v, err := e.Vendor("twilio")

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
@@ -82,7 +83,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // demo starts an emulator, walks demoUpdate through every carrier, has
 // each refuse a field it cannot carry, and stops it.
 func demo(ctx context.Context, opts driver.Options) (*demoReport, error) {
-	e := emulator.New()
+	e := emulated.New()
 	base, stop, err := e.Start("127.0.0.1:0")
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
@@ -70,7 +71,7 @@ func (o *demoObserver) StateChange(e router.StateChangeEvent) {
 // first refuse connections, and sends the demo update to the first
 // registered carrier through a router.
 func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, error) {
-	e := emulator.New()
+	e := emulated.New()
 	var lns []net.Listener
 	var bases []string
 	for range 2 {

@@ -10,13 +10,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var routes []string
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		routes = append(routes, c.Name+" under "+c.Prefix+"/")
 	}
 	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D] [--callback PROVIDER=URL]...\n\n"+
@@ -60,7 +61,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	e := emulator.New()
+	e := emulated.New()
 	defer e.Close()
 	e.Logger = newLogger(*verbose, stderr)
 	if *endpoints < 1 || *endpoints > 64 {

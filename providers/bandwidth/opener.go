@@ -23,7 +23,9 @@ const (
 	EnvPassword  = "BANDWIDTH_PASSWORD"
 )
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // URLOpener opens bandwidth:// URLs, e.g. "bandwidth://?account=9900000".
 // Its query parameters are

@@ -31,7 +31,7 @@ func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*plivo.Client, *emul
 	if len(retry) > 0 {
 		pol = retry[0]
 	}
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	v, err := e.Vendor(plivo.Name)
 	require.NoError(t, err)
 	srv := httptest.NewServer(e)

@@ -26,7 +26,9 @@ const EnvAPIKey = "TELNYX_API_KEY"
 // URLOpener gives one. Unlike the API key it is optional.
 const EnvAccount = "TELNYX_ACCOUNT_SID"
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // URLOpener opens texml:// URLs, e.g. "texml://?account=…&base_url=http://127.0.0.1:8080/v2".
 // Its query parameters are

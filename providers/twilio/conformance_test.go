@@ -101,11 +101,11 @@ func participantPath(a, c, call string) string {
 }
 
 func TestConformance(t *testing.T) {
-	spec := spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot)
+	spec := spectest.Open(t, twilio.SpecFile, twilio.SpecRoot)
 	h := &harness{spec: spec}
 	conformance.Run(t, h)
 	if spec != nil {
-		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), spectest.TwilioSpec)
+		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), twilio.SpecFile)
 	}
 }
 
@@ -132,5 +132,5 @@ func (h routerHarness) MakeEnv(t *testing.T) *conformance.Env {
 }
 
 func TestConformanceThroughRouter(t *testing.T) {
-	conformance.Run(t, routerHarness{&harness{spec: spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot)}})
+	conformance.Run(t, routerHarness{&harness{spec: spectest.Open(t, twilio.SpecFile, twilio.SpecRoot)}})
 }

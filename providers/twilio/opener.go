@@ -31,7 +31,9 @@ const (
 	EnvEdge   = "TWILIO_EDGE"
 )
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // URLOpener opens twilio:// URLs, e.g. "twilio://?region=ie1&edge=dublin".
 // Its query parameters are

@@ -28,7 +28,9 @@ const (
 	EnvPrivateKeyPath = "VONAGE_PRIVATE_KEY_PATH"
 )
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // URLOpener opens vonage:// URLs, e.g. "vonage://?account=…&region=eu".
 // Its query parameters are

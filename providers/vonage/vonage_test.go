@@ -28,7 +28,7 @@ var leg = participant.Ref{Conference: vonagetest.DemoConversation, Call: vonaget
 
 func onEmulator(t *testing.T, cfg vonage.Config) (*vonage.Client, *emulator.Vendor) {
 	t.Helper()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	v, err := e.Vendor(vonage.Name)
 	require.NoError(t, err)
 	srv := httptest.NewServer(e)

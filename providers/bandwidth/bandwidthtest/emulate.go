@@ -3,7 +3,6 @@ package bandwidthtest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
-	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 )
@@ -23,17 +22,8 @@ const (
 	DemoCallbackPassword = "emulator-callback-password-00001"
 )
 
-// The published spec the fake and the adapter are checked against
-// (internal/spectest), and the API root it declares.
-const (
-	SpecFile = "bandwidth_voice.yml"
-	SpecRoot = "https://voice.bandwidth.com/api/v2"
-)
-
 func init() {
-	spectest.Register(bandwidth.Name, spectest.Spec{File: SpecFile, Root: SpecRoot})
-	emulator.Register(emulator.Carrier{
-		Name:   bandwidth.Name,
+	emulator.Attach(providers.DefaultURLMux(), bandwidth.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   PathPrefix,
 		New: func() (*Server, emulator.Demo) {
@@ -45,7 +35,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
 			return &bandwidth.URLOpener{AccountID: d.Account, Username: d.Credentials[bandwidth.EnvUsername],
 				Password: d.Credentials[bandwidth.EnvPassword], Options: opts}
 		},

@@ -19,8 +19,7 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   plivo.Name,
+	emulator.Attach(providers.DefaultURLMux(), plivo.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "/v1",
 		New: func() (*Server, emulator.Demo) {
@@ -31,7 +30,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentMember}, {Call: DemoCustomerMember}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
 			return &plivo.URLOpener{AuthID: d.Account, AuthToken: d.Credentials[plivo.EnvAuthToken], Options: opts}
 		},
 		CredentialsHelp: plivo.EnvAuthID + " with " + plivo.EnvAuthToken,

@@ -21,8 +21,7 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   signalwire.Name,
+	emulator.Attach(providers.DefaultURLMux(), signalwire.Name, emulator.Carrier{
 		Prefix: Root + "/2010-04-01",
 		Root:   Root,
 		New: func() (*Server, emulator.Demo) {
@@ -33,7 +32,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
 			return &signalwire.URLOpener{ProjectID: d.Account, APIToken: d.Credentials[signalwire.EnvAPIToken], Options: opts}
 		},
 		Webhooks:        emulator.SignalWireWebhooks(DemoSigningKey),

@@ -20,8 +20,7 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   texml.Name,
+	emulator.Attach(providers.DefaultURLMux(), texml.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "/v2",
 		New: func() (*Server, emulator.Demo) {
@@ -32,7 +31,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
 			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
 		},
 		Webhooks:        emulator.TeXMLWebhooks(emulator.TeXMLSeed(DemoWebhookKeyPhrase)),

@@ -18,8 +18,7 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   twilio.Name,
+	emulator.Attach(providers.DefaultURLMux(), twilio.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		New: func() (*Server, emulator.Demo) {
 			return New(Config{AccountSID: DemoAccount, AuthToken: DemoAuthToken}), emulator.Demo{
@@ -29,7 +28,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
 			return &twilio.URLOpener{AccountSID: d.Account, AuthToken: d.Credentials[twilio.EnvAuthToken], Options: opts}
 		},
 		Webhooks:        emulator.TwilioWebhooks(DemoAuthToken), // Twilio signs with the auth token
