@@ -67,8 +67,11 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		"shown on stderr when it is a terminal.\n\n"+
 		"With --config, --carrier names the carrier to certify; without it the carrier is the one\n"+
 		"the account or the ids identify, and carrierctl refuses when they fit several.\n"+
-		"The specs are found in --specs, else $CARRIERKIT_SPECS, else shared/specs beside the\n"+
-		"carrierkit module carrierctl was built from (never the current directory alone).")
+		"The check spec.response-shape validates the answers against the vendor's OpenAPI spec in\n"+
+		"a carrierctl built with it ("+specBuild+"); the released\n"+
+		"build links no OpenAPI library and reports the check NA, saying so. The specs are found in\n"+
+		"--specs, else $CARRIERKIT_SPECS, else shared/specs beside the carrierkit module carrierctl\n"+
+		"was built from (never the current directory alone).")
 	t := addTarget(fs)
 	o := conformanceOptions{profile: profileFlag(live.ProfileCore), now: time.Now}
 	fs.StringVar(&o.call2, "call2", "", "a second participant's call `id` in the conference: coached by the Coaching check, removed with --allow-remove")
@@ -77,7 +80,7 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&o.junit, "junit", "", "write JUnit XML to `file`")
 	fs.StringVar(&o.jsonFile, "json", "", "write JSON lines (manifest, one line per check, latencies) to `file`")
 	fs.StringVar(&o.trans, "transcript", "", "write every request and answer, credentials redacted, to `dir` (one file per check)")
-	fs.StringVar(&o.specs, "specs", "", "`dir` holding the vendors' OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl's module)")
+	fs.StringVar(&o.specs, "specs", "", "`dir` holding the vendors' OpenAPI specs, for a carrierctl built with -tags carrierkit_spec (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl's module)")
 	o.progress = addProgressFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err

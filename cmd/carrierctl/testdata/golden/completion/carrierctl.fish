@@ -119,7 +119,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l profile -
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l progress -d 'draw progress on stderr even when it is not a terminal'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l specs -d 'dir holding the vendors\' OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl\'s module)' -r -F
+complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l specs -d 'dir holding the vendors\' OpenAPI specs, for a carrierctl built with -tags carrierkit_spec (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl\'s module)' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l transcript -d 'write every request and answer, credentials redacted, to dir (one file per check)' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -o v -d 'debug logs to stderr (never credentials)'

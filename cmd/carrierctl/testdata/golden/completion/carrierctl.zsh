@@ -146,7 +146,7 @@ _carrierctl() {
         '--progress[draw progress on stderr even when it is not a terminal]' \
         '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
-        '--specs[dir holding the vendors OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctls module)]:dir:_files -/' \
+        '--specs[dir holding the vendors OpenAPI specs, for a carrierctl built with -tags carrierkit_spec (default $CARRIERKIT_SPECS, else shared/specs beside carrierctls module)]:dir:_files -/' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \
         '--transcript[write every request and answer, credentials redacted, to dir (one file per check)]:dir:_files -/' \
         '-v[debug logs to stderr (never credentials)]' ;;
