@@ -85,7 +85,27 @@ func LoadDir(dir, file, root string) (*Validator, error) {
 	u, _ := url.Parse(root)
 	v := &Validator{router: r, root: u}
 	loaded[key] = v
+	addAPIPrefixes(u.Path, doc)
 	return v, nil
+}
+
+// apiPrefixes are the paths the loaded specs' operations start with,
+// under their API roots: /2010-04-01/ for Twilio's, /v2/texml/ (and the
+// rest of Telnyx's) for Telnyx's.
+var (
+	prefixMu    sync.RWMutex
+	apiPrefixes = map[string]bool{}
+)
+
+func addAPIPrefixes(rootPath string, doc *openapi3.T) {
+	prefixMu.Lock()
+	defer prefixMu.Unlock()
+	for p := range doc.Paths.Map() {
+		first, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+		if first != "" && !strings.Contains(first, "{") {
+			apiPrefixes[strings.TrimRight(rootPath, "/")+"/"+first+"/"] = true
+		}
+	}
 }
 
 var defineFormats sync.Once
@@ -106,14 +126,23 @@ var errata = map[string]func(*openapi3.T){
 	},
 }
 
-// isAPIPath reports whether s is a path under one of the vendors' API
-// roots, as Twilio's list envelopes (first_page_uri, next_page_uri, …) give
-// them: relative to the API host although the spec says format uri, and
-// so do the spec's own examples.
+// isAPIPath reports whether s is a path under the API of a loaded spec, as
+// Twilio's list envelopes (first_page_uri, next_page_uri, …) give them:
+// relative to the API host although the spec says format uri, and so do
+// the spec's own examples.
 func isAPIPath(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && u.Scheme == "" && u.Host == "" &&
-		(strings.HasPrefix(u.Path, "/2010-04-01/") || strings.HasPrefix(u.Path, "/v2/texml/"))
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return false
+	}
+	prefixMu.RLock()
+	defer prefixMu.RUnlock()
+	for p := range apiPrefixes {
+		if strings.HasPrefix(u.Path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // defineStringFormats makes kin-openapi check the formats the participant

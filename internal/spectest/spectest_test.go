@@ -54,6 +54,8 @@ func TestValidatorRejects(t *testing.T) {
 		}
 		if tc.spec == twilioSpec { // Telnyx sets no format on HoldUrl
 			bads["uri"] = url.Values{"HoldUrl": {"not a uri"}}
+			// Relative is allowed only under the API (list envelopes).
+			bads["relative uri"] = url.Values{"HoldUrl": {"/music/hold.mp3"}}
 		}
 		for name, bad := range bads {
 			r := form(bad)
