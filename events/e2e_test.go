@@ -90,7 +90,7 @@ func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			mux := new(providers.URLMux)
-			mux.RegisterUpdater(v.Name, v.Opener(v.Demo, driver.Options{}))
+			mux.RegisterUpdater(v.Name, v.Opener(v.Demo, driver.Options{}).(providers.UpdaterURLOpener))
 			u, err := mux.OpenUpdater(ctx, v.Name+"://?base_url="+url.QueryEscape(info[v.Name].BaseURL))
 			if err != nil {
 				t.Fatal(err)

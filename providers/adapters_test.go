@@ -44,7 +44,9 @@ func TestAdapterEntry(t *testing.T) {
 	assert.False(t, ok, "attachments are per entry")
 	assert.PanicsWithValue(t, "providers: providers_test.keyA attached to alpha twice", func() { m.Attach("alpha", keyA{}, 2) })
 	assert.PanicsWithValue(t, "providers: attach to gamma: no adapter registered under that name", func() { m.Attach("gamma", keyA{}, 1) })
-	assert.Panics(t, func() { m.Register(providers.Adapter{Name: "delta", Opener: &stub{}, Spec: providers.Spec{File: "d.yml"}}) },
+	assert.Panics(t, func() {
+		m.Register(providers.Adapter{Name: "delta", Opener: &stub{}, Spec: providers.Spec{File: "d.yml"}})
+	},
 		"a spec file without its root")
 
 	c := m.WithOptions(driver.Options{UserAgent: "x"})

@@ -62,7 +62,9 @@ func readsMuted(t *testing.T, v vendor) bool {
 	for _, c := range emulated.Carriers() {
 		if c.Name == name {
 			_, demo := c.New()
-			u, err := c.Opener(demo, driver.Options{}).OpenUpdaterURL(context.Background(),
+			mux, err := emulated.DemoMux(c, demo, driver.Options{})
+			require.NoError(t, err)
+			u, err := mux.OpenUpdaterURL(context.Background(),
 				&url.URL{Scheme: name, RawQuery: "base_url=" + url.QueryEscape(v.BaseURL)})
 			require.NoError(t, err)
 			return u.Capabilities().CanRead(participant.FieldMuted)

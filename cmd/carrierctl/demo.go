@@ -18,7 +18,6 @@ import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // demoUpdate is the neutral update the demo sends to every carrier: the
@@ -94,8 +93,10 @@ func demo(ctx context.Context, opts driver.Options) (*demoReport, error) {
 	for _, v := range e.Vendors() {
 		// Credentials are set in code on the adapter's URLOpener: the demo
 		// reads no environment.
-		mux := new(providers.URLMux)
-		mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
+		mux, err := emulated.DemoMux(v.Carrier, v.Demo, opts)
+		if err != nil {
+			return nil, err
+		}
 		urlstr := v.Name + "://?base_url=" + url.QueryEscape(info[v.Name].BaseURL)
 		u, err := mux.OpenUpdater(ctx, urlstr)
 		if err != nil {

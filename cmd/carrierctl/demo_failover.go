@@ -13,7 +13,6 @@ import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
@@ -100,8 +99,10 @@ func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, e
 	v := e.Vendors()[0]
 	info := e.InfoEndpoints(bases)[v.Name]
 	// Credentials are set in code on the opener: the demo reads no environment.
-	mux := new(providers.URLMux)
-	mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
+	mux, err := emulated.DemoMux(v.Carrier, v.Demo, opts)
+	if err != nil {
+		return nil, err
+	}
 	rep := &demoFailover{Carrier: "us", Provider: v.Name, Endpoints: info.BaseURLs, BreakerFailures: 1}
 	c := router.Carrier{Name: rep.Carrier, Account: info.Account,
 		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: rep.BreakerFailures}}}

@@ -43,7 +43,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -54,7 +53,6 @@ import (
 
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
-	"github.com/carrierkit/carrierkit/participant"
 )
 
 // AdminPrefix is the root of the admin API.
@@ -101,21 +99,17 @@ type Carrier struct {
 	// New returns a fresh fake and its demo data; the emulator seeds the
 	// demo participants.
 	New func() (*vendorfake.Server, Demo)
-	// Opener returns the adapter's URL opener holding the demo's
-	// credentials and opts, so the demo reads no environment.
-	Opener func(d Demo, opts driver.Options) Opener
+	// Opener returns the adapter's URL opener (a providers.UpdaterURLOpener,
+	// which this package does not name: it imports no providers package)
+	// holding the demo's credentials and opts, so the demo reads no
+	// environment.
+	Opener func(d Demo, opts driver.Options) any
 	// CredentialsHelp says, for carrierctl --help, where the adapter reads its
 	// credentials, e.g. "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN".
 	CredentialsHelp string
 	// Webhooks, when set, is how the carrier posts conference callbacks
 	// (SetCallback).
 	Webhooks *WebhookStyle
-}
-
-// Opener is an adapter's URL opener, as the demo opens the adapter on the
-// emulator; every providers.UpdaterURLOpener is one.
-type Opener interface {
-	OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error)
 }
 
 // Registry is what the emulator uses of the registry of adapters;

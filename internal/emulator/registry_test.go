@@ -26,7 +26,7 @@ func fakeCarrier(prefix string) emulator.Carrier {
 		New: func() (*vendorfake.Server, emulator.Demo) {
 			return vendorfake.NewServer(&vendorfake.Dialect{PathPrefix: prefix}), emulator.Demo{Account: "acct"}
 		},
-		Opener: func(emulator.Demo, driver.Options) emulator.Opener { return nopOpener{} }}
+		Opener: func(emulator.Demo, driver.Options) any { return nopOpener{} }}
 }
 
 // The emulator serves the fakes attached to the registry's adapters and

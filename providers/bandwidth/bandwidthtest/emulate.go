@@ -35,7 +35,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &bandwidth.URLOpener{AccountID: d.Account, Username: d.Credentials[bandwidth.EnvUsername],
 				Password: d.Credentials[bandwidth.EnvPassword], Options: opts}
 		},

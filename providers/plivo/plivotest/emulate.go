@@ -30,7 +30,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentMember}, {Call: DemoCustomerMember}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &plivo.URLOpener{AuthID: d.Account, AuthToken: d.Credentials[plivo.EnvAuthToken], Options: opts}
 		},
 		CredentialsHelp: plivo.EnvAuthID + " with " + plivo.EnvAuthToken,

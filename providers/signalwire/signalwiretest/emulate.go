@@ -32,7 +32,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &signalwire.URLOpener{ProjectID: d.Account, APIToken: d.Credentials[signalwire.EnvAPIToken], Options: opts}
 		},
 		Webhooks:        emulator.SignalWireWebhooks(DemoSigningKey),

@@ -31,7 +31,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
 		},
 		Webhooks:        emulator.TeXMLWebhooks(emulator.TeXMLSeed(DemoWebhookKeyPhrase)),

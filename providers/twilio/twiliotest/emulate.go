@@ -28,7 +28,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &twilio.URLOpener{AccountSID: d.Account, AuthToken: d.Credentials[twilio.EnvAuthToken], Options: opts}
 		},
 		Webhooks:        emulator.TwilioWebhooks(DemoAuthToken), // Twilio signs with the auth token

@@ -67,7 +67,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentLeg}, {Call: DemoCustomerLeg}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) emulator.Opener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &vonage.URLOpener{ApplicationID: d.Account, PrivateKey: []byte(d.Credentials[vonage.EnvPrivateKey]), Options: opts}
 		},
 		CredentialsHelp: vonage.EnvApplicationID + " with " + vonage.EnvPrivateKey + " (PEM) or " + vonage.EnvPrivateKeyPath,

@@ -13,10 +13,12 @@ package emulated
 //go:generate go test -run ^TestBundle$ . -update
 
 import (
-	_ "github.com/carrierkit/carrierkit/providers/builtin" // the adapters the fakes attach to
+	"fmt"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/providers"
+	_ "github.com/carrierkit/carrierkit/providers/builtin" // the adapters the fakes attach to
 )
 
 // Carriers returns the fakes attached to the adapters of
@@ -25,3 +27,15 @@ func Carriers() []emulator.Carrier { return emulator.Registered(providers.Defaul
 
 // New returns an emulator of Carriers, seeded with the demo data.
 func New() *emulator.Emulator { return emulator.New(Carriers()...) }
+
+// DemoMux returns a mux holding only c's adapter, its opener set in code
+// with the demo's credentials and opts, so opening reads no environment.
+func DemoMux(c emulator.Carrier, d emulator.Demo, opts driver.Options) (*providers.URLMux, error) {
+	o, ok := c.Opener(d, opts).(providers.UpdaterURLOpener)
+	if !ok {
+		return nil, fmt.Errorf("emulator: the demo opener of %s is a %T, not a URL opener", c.Name, c.Opener(d, opts))
+	}
+	mux := new(providers.URLMux)
+	mux.RegisterUpdater(c.Name, o)
+	return mux, nil
+}

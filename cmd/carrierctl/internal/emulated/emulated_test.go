@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/providers"
 )
 
@@ -79,5 +80,8 @@ func TestBundle(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	assert.Equal(t, providers.DefaultURLMux().Schemes(), names, "every built-in adapter has its fake attached")
-	assert.Len(t, emulated.New().Vendors(), len(names))
+	for _, v := range emulated.New().Vendors() {
+		_, err := emulated.DemoMux(v.Carrier, v.Demo, driver.Options{})
+		assert.NoError(t, err, "the demo opens %s", v.Name)
+	}
 }
