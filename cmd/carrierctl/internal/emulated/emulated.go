@@ -6,7 +6,7 @@
 //
 // fakes.go is generated from providers/builtin: one import of
 // providers/<name>/<name>test per built-in adapter. Adding a carrier adds
-// its line to providers/builtin; `go generate ./cmd/carrierctl/...`
+// its line to providers/builtin; `go generate ./cmd/carrierctl/internal/emulated`
 // brings the bundle along, and TestBundle fails until it does.
 package emulated
 
