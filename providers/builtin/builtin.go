@@ -1,11 +1,10 @@
-// Package builtin registers every adapter carrierkit ships with
-// providers.DefaultURLMux, for programs that open any of them by URL or
-// from a config file (carrierctl does):
+// Package builtin registers every provider built into carrierkit with
+// providers.DefaultURLMux: import it for its side effect, as applications
+// and carrierctl do, to open any built-in scheme.
 //
 //	import _ "github.com/carrierkit/carrierkit/providers/builtin"
 //
-// It is the registry of built-ins: one import per adapter, and adding a
-// carrier adds its line here. It links no fake and no test code.
+// Adding a provider is one import line here.
 package builtin
 
 import (
