@@ -1,8 +1,6 @@
 package emulator_test
 
 import (
-	"context"
-	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,32 +9,26 @@ import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
-	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
-
-type nopOpener struct{}
-
-func (nopOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Updater, error) {
-	return nil, nil
-}
 
 func fakeCarrier(prefix string) emulator.Carrier {
 	return emulator.Carrier{Prefix: prefix,
 		New: func() (*vendorfake.Server, emulator.Demo) {
 			return vendorfake.NewServer(&vendorfake.Dialect{PathPrefix: prefix}), emulator.Demo{Account: "acct"}
 		},
-		Opener: func(emulator.Demo, driver.Options) any { return nopOpener{} }}
+		Opener: func(emulator.Demo, driver.Options) any { return nil }}
 }
 
 // The emulator serves the fakes attached to the registry's adapters and
 // none other: an adapter without a fake is left out, a fake without an
 // adapter cannot attach, and no fake attaches twice.
 func TestRegistered(t *testing.T) {
+	opener := providers.DefaultURLMux().Adapters()[0].Opener // any opener: none is opened
 	mux := new(providers.URLMux)
-	mux.Register(providers.Adapter{Name: "alpha", Opener: nopOpener{}})
-	mux.Register(providers.Adapter{Name: "beta", Opener: nopOpener{}})
-	mux.Register(providers.Adapter{Name: "nofake", Opener: nopOpener{}})
+	mux.Register(providers.Adapter{Name: "alpha", Opener: opener})
+	mux.Register(providers.Adapter{Name: "beta", Opener: opener})
+	mux.Register(providers.Adapter{Name: "nofake", Opener: opener})
 	emulator.Attach(mux, "beta", fakeCarrier("/b"))
 	emulator.Attach(mux, "alpha", fakeCarrier("/a"))
 
