@@ -259,7 +259,7 @@ func (o *conformanceOptions) loadSpec(provider string) (func(live.Request, int, 
 	case openSpecCheck == nil && o.specs != "":
 		return nil, "", nil, usagef("--specs: this carrierctl is built without the OpenAPI check; build it with %s", specBuild)
 	case openSpecCheck == nil:
-		return nil, "this carrierctl is built without the OpenAPI check (" + specBuild + ")", nil, nil
+		return nil, "the OpenAPI check is not built into this carrierctl (" + specBuild + ")", nil, nil
 	}
 	dir := o.specs
 	if dir == "" {
