@@ -37,3 +37,25 @@ func TestBuiltinLinksNoFake(t *testing.T) {
 		assert.False(t, strings.HasPrefix(dep, "github.com/carrierkit/") && strings.HasSuffix(dep, "test"), "links %s", dep)
 	}
 }
+
+// The vendor fakes, which carrierctl's emulator links, link no test
+// library and no OpenAPI library themselves: their spec checks live in
+// their tests.
+func TestFakesLinkNoTestLibrary(t *testing.T) {
+	out, err := exec.Command("go", "list", "github.com/carrierkit/carrierkit/providers/...").Output()
+	require.NoError(t, err)
+	var fakes []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasSuffix(p, "test") {
+			fakes = append(fakes, p)
+		}
+	}
+	require.GreaterOrEqual(t, len(fakes), 6)
+	out, err = exec.Command("go", append([]string{"list", "-deps"}, fakes...)...).Output()
+	require.NoError(t, err)
+	for _, dep := range strings.Fields(string(out)) {
+		for _, b := range []string{"github.com/stretchr/testify/", "github.com/getkin/", "github.com/gorilla/", "/internal/spectest", "/vendorfake/faketest"} {
+			assert.NotContains(t, dep, b)
+		}
+	}
+}
