@@ -130,8 +130,9 @@ func (m *URLMux) Lookup(name string) (Adapter, bool) {
 
 // Adapters returns the registered adapters, by name.
 func (m *URLMux) Adapters() []Adapter {
-	out := make([]Adapter, 0, len(m.Schemes()))
-	for _, s := range m.Schemes() {
+	schemes := m.Schemes()
+	out := make([]Adapter, 0, len(schemes))
+	for _, s := range schemes {
 		if a, ok := m.Lookup(s); ok {
 			out = append(out, a)
 		}
