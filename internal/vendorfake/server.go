@@ -32,10 +32,7 @@ const malformedBody = `{"account_sid":"`
 // Server is an in-memory vendor fake; it is an http.Handler. Safe for
 // concurrent use.
 type Server struct {
-	// MaxRequests caps the request log: only the newest MaxRequests requests
-	// are kept (0: DefaultMaxRequests; negative: no cap). Set it before the
-	// first request.
-	MaxRequests int
+	maxRequests int // SetMaxRequests
 
 	d *Dialect
 
@@ -155,16 +152,24 @@ func (s *Server) find(account, conference, callOrLabel string) int {
 }
 
 // Requests returns a copy of the recorded requests, oldest first: the
-// newest MaxRequests (by default DefaultMaxRequests) since the last
+// newest SetMaxRequests (by default DefaultMaxRequests) since the last
 // ResetRequests, older ones having been dropped.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
-		out[i] = r.clone()
+		out[i] = r.Clone()
 	}
 	return out
+}
+
+// SetMaxRequests caps the request log: only the newest n requests are
+// kept (0: DefaultMaxRequests; negative: no cap).
+func (s *Server) SetMaxRequests(n int) {
+	s.mu.Lock()
+	s.maxRequests = n
+	s.mu.Unlock()
 }
 
 // ResetRequests forgets the recorded requests.
@@ -175,8 +180,16 @@ func (s *Server) ResetRequests() {
 	s.mu.Unlock()
 }
 
-// Fail queues a fault (FIFO).
+// Fail queues a fault (FIFO). It panics on a fault that Validate refuses,
+// and on Refuse: a fake has accepted the connection already (refuse
+// connections at the conformance proxy or an emulator endpoint).
 func (s *Server) Fail(f Fault) {
+	if err := f.Validate(); err != nil {
+		panic("vendor fake: Fail: " + err.Error())
+	}
+	if f.Refuse {
+		panic("vendor fake: Fail: a fake cannot refuse connections it has accepted; refuse them at a proxy or an emulator endpoint")
+	}
 	if f.Times == 0 {
 		f.Times = 1
 	}
@@ -248,7 +261,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// Hijack lets Fault.Drop close the connection.
+// Hijack lets Fault.Drop and Fault.Reset close the connection.
 func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
@@ -303,12 +316,12 @@ func (s *Server) setStatus(seq, status int) {
 	}
 }
 
-// record appends rec to the log, dropping the oldest beyond MaxRequests,
+// record appends rec to the log, dropping the oldest beyond maxRequests,
 // and returns its sequence number.
 func (s *Server) record(rec Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	limit := s.MaxRequests
+	limit := s.maxRequests
 	if limit == 0 {
 		limit = DefaultMaxRequests
 	}
@@ -342,7 +355,9 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, path string, f Fa
 	}
 	switch {
 	case f.Drop:
-		drop(w)
+		drop(w, false)
+	case f.Reset:
+		drop(w, true)
 	case f.Malformed:
 		writeRaw(w, http.StatusOK, []byte(malformedBody))
 	case f.Body != "":
@@ -362,10 +377,14 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, path string, f Fa
 	return true
 }
 
-// drop closes the connection without a response.
-func drop(w http.ResponseWriter) {
+// drop closes the connection without a response; reset makes a TCP
+// connection's close a reset (RST).
+func drop(w http.ResponseWriter, reset bool) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok && reset {
+				_ = tc.SetLinger(0)
+			}
 			_ = conn.Close()
 			return
 		}

@@ -148,7 +148,7 @@ func TestIDs(t *testing.T) {
 
 func TestRequestLogCap(t *testing.T) {
 	s := NewServer(testDialect("", false))
-	s.MaxRequests = 3
+	s.SetMaxRequests(3)
 	for i := range 5 {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x?i="+strconv.Itoa(i), nil))
 	}
@@ -158,7 +158,7 @@ func TestRequestLogCap(t *testing.T) {
 	}
 	assert.Equal(t, []string{"i=2", "i=3", "i=4"}, got, "the newest, oldest first")
 
-	s = NewServer(testDialect("", false)) // MaxRequests 0: the default cap
+	s = NewServer(testDialect("", false)) // no SetMaxRequests: the default cap
 	for i := range DefaultMaxRequests + 2 {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x?i="+strconv.Itoa(i), nil))
 	}
@@ -167,7 +167,7 @@ func TestRequestLogCap(t *testing.T) {
 	assert.Equal(t, "i=2", reqs[0].RawQuery)
 	assert.Equal(t, "i="+strconv.Itoa(DefaultMaxRequests+1), reqs[len(reqs)-1].RawQuery)
 
-	s.MaxRequests = -1
+	s.SetMaxRequests(-1)
 	s.ResetRequests()
 	for range 3 {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x", nil))

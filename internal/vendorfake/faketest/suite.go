@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -31,7 +33,7 @@ import (
 
 // Vendor describes one dialect to the shared suite.
 type Vendor struct {
-	New         func() *vendorfake.Server           // a fake with known credentials
+	New         func() *fake.Server                 // a fake with known credentials
 	Prefix      string                              // path prefix, e.g. "/2010-04-01"
 	Suffix      string                              // participant segment suffix, "" or ".json"
 	ListSuffix  string                              // list segment suffix: "Participants" + ListSuffix
@@ -55,7 +57,7 @@ type Vendor struct {
 type Fake struct {
 	t   *testing.T
 	v   *Vendor
-	Srv *vendorfake.Server
+	Srv *fake.Server
 	HTS *httptest.Server
 	// Unchecked turns the spec check off (for deliberately broken answers).
 	Unchecked bool
@@ -769,18 +771,29 @@ func testDelay(t *testing.T, v *Vendor) {
 }
 
 func testDrop(t *testing.T, v *Vendor) {
-	f, p, path := v.Begin(t, nil)
-	f.Srv.Fail(vendorfake.Fault{Drop: true})
-	// POST: the client does not retry it on a dropped connection.
-	req, _ := http.NewRequest(http.MethodPost, f.HTS.URL+path, strings.NewReader("Muted=true"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	v.Authorize(req)
-	_, err := f.HTS.Client().Do(req)
-	require.Error(t, err)
-	got, _ := f.Srv.Participant(p.Account, p.Conference, p.CallID)
-	assert.False(t, got.Muted, "a dropped request changes nothing")
-	assert.Len(t, f.Srv.Requests(), 1, "but it is recorded")
-	assert.Equal(t, http.StatusOK, f.Get(path).Status, "next request is served")
+	for _, c := range []struct {
+		name  string
+		fault vendorfake.Fault
+		want  error // nil: any error
+	}{{"Drop", vendorfake.Fault{Drop: true}, nil}, {"Reset", vendorfake.Fault{Reset: true}, syscall.ECONNRESET}} {
+		t.Run(c.name, func(t *testing.T) {
+			f, p, path := v.Begin(t, nil)
+			f.Srv.Fail(c.fault)
+			// POST: the client does not retry it on a dropped connection.
+			req, _ := http.NewRequest(http.MethodPost, f.HTS.URL+path, strings.NewReader("Muted=true"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			v.Authorize(req)
+			_, err := f.HTS.Client().Do(req)
+			require.Error(t, err)
+			if c.want != nil {
+				assert.ErrorIs(t, err, c.want)
+			}
+			got, _ := f.Srv.Participant(p.Account, p.Conference, p.CallID)
+			assert.False(t, got.Muted, "a dropped request changes nothing")
+			assert.Len(t, f.Srv.Requests(), 1, "but it is recorded")
+			assert.Equal(t, http.StatusOK, f.Get(path).Status, "next request is served")
+		})
+	}
 }
 
 func testConcurrent(t *testing.T, v *Vendor) {
