@@ -30,6 +30,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/scrub"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers/twilio/twilioapi"
 )
 
 // Name is the adapter's provider name.
@@ -154,7 +155,7 @@ func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
 func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // APIError is the Twilio-shaped error body SignalWire answers with.
-type APIError = twiliofamily.APIError
+type APIError = twilioapi.Error
 
 // IsUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
 func IsUUID(s string) bool { return adapter.IsUUID(s) }
