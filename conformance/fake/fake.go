@@ -15,14 +15,6 @@ import (
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
-// MaxBody is the largest request body a fake reads. A larger update is
-// answered 413 in the vendor's error shape and changes nothing; its first
-// MaxBody bytes are recorded, with Request.Truncated set.
-const MaxBody = vendorfake.MaxBody
-
-// DefaultMaxRequests is how many requests a Server keeps by default.
-const DefaultMaxRequests = vendorfake.DefaultMaxRequests
-
 func init() {
 	vendorfake.SetPublic(
 		func(e *vendorfake.Server) any { return &Server{e: e} },
@@ -32,6 +24,11 @@ func init() {
 // Server is an in-memory vendor fake; it is an http.Handler. Safe for
 // concurrent use. Mount it directly (httptest.NewServer(srv)), not under a
 // mux that cleans paths: labels may hold "/", "?", "#", "%" or "..".
+//
+// A fake reads request bodies up to 1 MiB: a larger update is answered 413
+// in the vendor's error shape and changes nothing, and its first MiB is
+// recorded with Request.Truncated set. It keeps the newest 10,000 requests
+// unless SetMaxRequests says otherwise.
 //
 // Each request is recorded, then the Load applies (429 past an account's
 // limit, then the latency), then a queued fault, then authentication,
@@ -83,15 +80,14 @@ func (s *Server) Hangup(account, conference, callOrLabel string) bool {
 func (s *Server) NewCallID() string { return s.e.NewCallID() }
 
 // Requests returns a copy of the recorded requests, oldest first: the
-// newest SetMaxRequests (by default DefaultMaxRequests) since the last
-// ResetRequests.
+// newest SetMaxRequests (by default 10,000) since the last ResetRequests.
 func (s *Server) Requests() []record.Request { return s.e.Requests() }
 
 // ResetRequests forgets the recorded requests.
 func (s *Server) ResetRequests() { s.e.ResetRequests() }
 
-// SetMaxRequests caps the request log at the newest n requests (0:
-// DefaultMaxRequests; negative: no cap).
+// SetMaxRequests caps the request log at the newest n requests (0: the
+// default, 10,000; negative: no cap).
 func (s *Server) SetMaxRequests(n int) { s.e.SetMaxRequests(n) }
 
 // Fail queues f (FIFO) for the next requests. It panics on a fault that

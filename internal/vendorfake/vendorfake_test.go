@@ -108,6 +108,30 @@ func TestFaultQueue(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// TestFailRefusesWhatItCannotApply: a fault Validate refuses, and
+// Refuse (a fake has accepted the connection), panic with the reason
+// instead of queueing a fault that would do something else.
+func TestFailRefusesWhatItCannotApply(t *testing.T) {
+	s := NewServer(testDialect("", false))
+	for f, msg := range map[Fault]string{
+		{}:                       "fault does nothing",
+		{Status: 99}:             "status 99",
+		{Drop: true, Hang: true}: "drop and hang",
+		{Refuse: true}:           "cannot refuse connections",
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				require.NotNil(t, r, "%+v", f)
+				assert.Contains(t, r, msg, "%+v", f)
+			}()
+			s.Fail(f)
+		}()
+	}
+	_, ok := s.nextFault(0)
+	assert.False(t, ok, "nothing was queued")
+}
+
 func TestDescribeFallback(t *testing.T) {
 	d := testDialect("", false)
 	assert.Equal(t, Error{Status: 429, Code: "X429", Title: "Too Many Requests"}, d.describe(Problem{Kind: Injected, Status: 429}))
