@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit/conformance/fault"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/scrub"
@@ -155,7 +156,7 @@ func faultRows() []faultRow {
 			}},
 	)
 	bothKinds("ResetBeforeHeaders", faultRow{fault: Fault{Reset: true}, atProxy: true, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("ResetAfterHeaders", faultRow{proxy: resetMidBody, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("ResetAfterHeaders", faultRow{fault: Fault{Truncate: true, Reset: true}, atProxy: true, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
 	bothKinds("ClosedWithoutAnswer", faultRow{fault: Fault{Drop: true}, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
 	bothKinds("ClosedAfterRequest", faultRow{fault: Fault{Drop: true}, atProxy: true, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
 	hangs := Fault{Hang: true, Times: -1}
@@ -166,10 +167,11 @@ func faultRows() []faultRow {
 		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe, fakeClock: true})
 	add(faultRow{name: "HangContextDeadline", fault: hangs, atProxy: true, opts: driver.Options{AttemptTimeout: -1}, ctxTimeout: 150 * time.Millisecond,
 		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe, fakeClock: true})
-	trickle := faultRow{proxy: trickleProxy, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe,
+	trickles := Fault{Trickle: 20 * time.Millisecond, Times: -1}
+	trickle := faultRow{fault: trickles, atProxy: true, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe,
 		fakeClock: true}
 	bothKinds("Trickle", trickle, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
-	bothKinds("TrickleThenOK", faultRow{proxy: trickleProxy, proxyConns: 1, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond},
+	bothKinds("TrickleThenOK", faultRow{fault: Fault{Trickle: 20 * time.Millisecond}, atProxy: true, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond},
 		delivery: participant.DeliveryMaybe, fakeClock: true},
 		true, 2, 0, participant.CodeDeadlineExceeded)
 	// Bodies: truncated, not JSON, oversized.
@@ -181,7 +183,7 @@ func faultRows() []faultRow {
 			opts: driver.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/OversizedError", fault: Fault{Status: 500, Body: strings.Repeat("e", 4096), Times: -1},
 			opts: driver.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1, delivery: participant.DeliveryMaybe},
-		faultRow{name: "Body/ShorterThanContentLength", proxy: shortBody, want: participant.CodeUnavailable, reached: 3, delivery: participant.DeliveryMaybe},
+		faultRow{name: "Body/ShorterThanContentLength", fault: Fault{Truncate: true, Times: -1}, atProxy: true, want: participant.CodeUnavailable, reached: 3, delivery: participant.DeliveryMaybe},
 	)
 	// Redirects are never followed.
 	for _, status := range []int{300, 301, 302, 303, 304, 305, 307, 308} {
@@ -546,9 +548,12 @@ func refusedDial(network string) error {
 }
 
 // inject applies the row's connection fault f to c, whose request was
-// read: after f.Delay (or until the row ends), Drop closes c, Reset
-// resets it, Hang reads until the client gives up or the row ends.
-func (px *proxy) inject(c net.Conn, f Fault) {
+// read, as a fake applies it: after f.Delay (or until the row ends), Drop
+// closes c, Reset resets it, Hang reads until the client gives up or the
+// row ends, Truncate forwards the request and sends its answer cut short
+// (fault.Truncated), then closes or resets c, and Trickle sends headers and
+// a space every f.Trickle, never the whole body.
+func (px *proxy) inject(c net.Conn, f Fault, call proxyCall) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
@@ -558,16 +563,45 @@ func (px *proxy) inject(c net.Conn, f Fault) {
 			return
 		}
 	}
-	switch {
-	case f.Reset:
+	reset := func() {
 		if tc, ok := c.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0) // RST, not FIN
 		}
+	}
+	switch {
+	case f.Truncate && f.Status == 0 && f.Body == "":
+		resp := call.forward()
+		if resp == nil {
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_, _ = c.Write(fault.Truncated(resp.StatusCode, resp.Header, b))
+		if f.Reset {
+			reset()
+		}
+	case f.Reset:
+		reset()
 	case f.Hang:
 		_, _ = io.Copy(io.Discard, c) // until the client gives up or the row ends
+	case f.Trickle > 0:
+		if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", 1<<20); err != nil {
+			return
+		}
+		t := time.NewTicker(f.Trickle)
+		defer t.Stop()
+		for range 1<<20 - 1 {
+			select {
+			case <-px.done:
+				return
+			case <-t.C:
+			}
+			if _, err := c.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
 	case f.Drop:
 	default:
-		px.t.Errorf("the proxy injects the connection kinds of a Fault (drop, reset, hang); inject %+v at the backend", f)
+		px.t.Errorf("the proxy injects the connection kinds of a Fault (drop, reset, hang, truncate, trickle); inject %+v at the backend", f)
 	}
 }
 
@@ -601,11 +635,11 @@ func (px *proxy) serveConn(c net.Conn) {
 		return
 	}
 	n := int(px.requests.Add(1))
+	call := proxyCall{creds: px.creds, forward: func() *http.Response { return px.forward(r, body) }}
 	if px.row.atProxy && take(&px.uses) {
-		px.inject(c, px.row.fault)
+		px.inject(c, px.row.fault, call)
 		return
 	}
-	call := proxyCall{creds: px.creds, forward: func() *http.Response { return px.forward(r, body) }}
 	if px.row.proxy != nil && (px.row.proxyConns == 0 || n <= px.row.proxyConns) {
 		px.row.proxy(c, r, call)
 		return
@@ -660,47 +694,6 @@ func forwardRewritingSecrets(enc func(scrub.Secret) string) proxyFunc {
 		b = bytes.ReplaceAll(b, []byte(secretMarker), []byte("token "+strings.Join(encoded, " ")))
 		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
 		writeResponse(c, resp)
-	}
-}
-
-func resetMidBody(c net.Conn, _ *http.Request, call proxyCall) {
-	resp := call.forward()
-	if resp == nil {
-		return
-	}
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b)+100, b[:len(b)/2])
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-}
-
-func shortBody(c net.Conn, _ *http.Request, call proxyCall) {
-	resp := call.forward()
-	if resp == nil {
-		return
-	}
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b)+100, b)
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
-}
-
-func trickleProxy(c net.Conn, _ *http.Request, call proxyCall) {
-	resp := call.forward()
-	if resp == nil {
-		return
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(b)+1<<20); err != nil {
-		return
-	}
-	for {
-		if _, err := c.Write([]byte(" ")); err != nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

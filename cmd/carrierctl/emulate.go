@@ -38,7 +38,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
 	endpoints := fs.Int("endpoints", 1, "`count` of listeners (endpoints) serving the same state; with a fixed port, the next ports")
 	var faults []emulator.Fault
-	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|reset|malformed|hang[:TIMES|always][@ENDPOINT]\nor refuse@ENDPOINT, e.g. twilio:503:2, twilio:hang:always@1, refuse@1",
+	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|reset|malformed|hang|truncate|trickle[:TIMES|always][@ENDPOINT]\nor refuse@ENDPOINT, e.g. twilio:503:2, twilio:hang:always@1, refuse@1",
 		func(s string) error {
 			f, err := emulator.ParseFault(s)
 			faults = append(faults, f)
