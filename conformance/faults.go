@@ -68,7 +68,8 @@ type faultRow struct {
 	// edit changes the valid ref and request into hostile ones.
 	edit func(ref *participant.Ref, req *participant.UpdateRequest)
 	// fault, when set, is injected into the backend, or by the proxy when
-	// atProxy (the connection kinds: Drop, Reset, Hang, after any Delay);
+	// atProxy (the connection kinds: Drop, Reset, Hang, Truncate, Trickle,
+	// after any Delay);
 	// a Refuse fault is always the proxy's, which refuses the adapter's
 	// next Times dials.
 	fault   Fault
