@@ -69,9 +69,8 @@ type faultRow struct {
 	edit func(ref *participant.Ref, req *participant.UpdateRequest)
 	// fault, when set, is injected into the backend, or by the proxy when
 	// atProxy (the connection kinds: Drop, Reset, Hang, Truncate, Trickle,
-	// after any Delay);
-	// a Refuse fault is always the proxy's, which refuses the adapter's
-	// next Times dials.
+	// after any Delay); a Refuse fault is always the proxy's, which
+	// refuses the adapter's next Times dials.
 	fault   Fault
 	atProxy bool
 	// proxy is a hostile server's script, beyond what a Fault describes: it
