@@ -22,7 +22,7 @@ const manyParticipants = 45
 const listPageSize = 20
 
 // conferenceAdder is a Backend that can hold a conference with no
-// participants (vendorfake.Server can).
+// participants (fake.Server can).
 type conferenceAdder interface {
 	AddConference(account, conference string)
 }

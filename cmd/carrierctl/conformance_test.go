@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
@@ -365,7 +366,7 @@ func TestConformanceNoSecretInArtefacts(t *testing.T) {
 	txAccount := "0b0c0d0e-0000-4000-8000-0000000000a1"
 	const twSecond, txSecond = "CA0123456789abcdef0123456789abcde2", "v3:second-call"
 	for _, s := range []struct {
-		srv                        *vendorfake.Server
+		srv                        *fake.Server
 		account, conf, who, second string
 	}{{tw, account, twConf, "CA0123456789abcdef0123456789abcde1", twSecond}, {tx, txAccount, txConf, "v3:agent-call", txSecond}} {
 		s.srv.Seed(vendorfake.Participant{Account: s.account, Conference: s.conf, CallID: s.who, Label: "agent", Status: "connected"})
@@ -388,7 +389,7 @@ func TestConformanceNoSecretInArtefacts(t *testing.T) {
 		base64.StdEncoding.EncodeToString([]byte(account + ":" + secret))}
 	for _, c := range []struct {
 		name string
-		srv  *vendorfake.Server
+		srv  *fake.Server
 		env  map[string]string
 		args []string
 	}{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -286,7 +287,7 @@ func TestLoadLimitAnswers429(t *testing.T) {
 // reads the member first and so never mutes again.
 // twoEndpoints is a router over two endpoints of one Plivo fake holding
 // the agent.
-func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
+func twoEndpoints(t *testing.T) (*router.Router, *fake.Server) {
 	t.Helper()
 	fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
 	fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
@@ -306,7 +307,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
 }
 
 // writesByEndpoint lists the fake's writes as "endpoint METHOD verb".
-func writesByEndpoint(fake *vendorfake.Server) []string {
+func writesByEndpoint(fake *fake.Server) []string {
 	var writes []string
 	for i, c := range calls(fake.Requests()) {
 		if !strings.HasPrefix(c, "GET") {

@@ -331,7 +331,7 @@ func TestFetchFailsOver(t *testing.T) {
 // adds up with the fake's request log.
 func TestConcurrent(t *testing.T) {
 	v := newTwilio(t, 2)
-	v.fake.MaxRequests = -1
+	v.fake.SetMaxRequests(-1)
 	obs := new(recorder)
 	r := newRouter(t, obs, v.carrier(t, "c", router.Policy{
 		Breaker: router.BreakerSettings{Failures: 5, CoolDown: 20 * time.Millisecond, Probes: 2}}))

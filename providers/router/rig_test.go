@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -26,7 +27,7 @@ import (
 // state and its request log, as a carrier's edges share a region.
 type vendor struct {
 	name    string
-	fake    *vendorfake.Server
+	fake    *fake.Server
 	account string
 	ref     participant.Ref // a seeded participant
 	absent  string          // a call id of the vendor's shape that is not seeded
@@ -40,7 +41,7 @@ const texmlKey = "KEY0123456789ABCDEF0123456789ABC"
 
 // startEndpoints serves fake on n loopback endpoints; those listed in
 // refused get an address that refuses connections.
-func startEndpoints(t *testing.T, fake *vendorfake.Server, n int, refused ...int) []string {
+func startEndpoints(t *testing.T, fake *fake.Server, n int, refused ...int) []string {
 	t.Helper()
 	var urls []string
 	for i := 1; i <= n; i++ {

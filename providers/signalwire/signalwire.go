@@ -36,6 +36,7 @@ import (
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers/twilio/twilioapi"
 )
 
 // Name is the adapter's provider name.
@@ -109,7 +110,7 @@ func baseURL(cfg Config) (string, error) {
 }
 
 // APIError is the Twilio-shaped error body SignalWire answers with.
-type APIError = twiliofamily.APIError
+type APIError = twilioapi.Error
 
 // IsUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
 func IsUUID(s string) bool { return httpdriver.IsUUID(s) }

@@ -3,6 +3,7 @@ package bandwidthtest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 )
@@ -26,8 +27,8 @@ func init() {
 	emulator.Attach(providers.DefaultURLMux(), bandwidth.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   PathPrefix,
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{AccountID: DemoAccount, Username: DemoUsername, Password: DemoPassword}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{AccountID: DemoAccount, Username: DemoUsername, Password: DemoPassword})), emulator.Demo{
 				Account: DemoAccount,
 				Credentials: map[string]string{bandwidth.EnvAccountID: DemoAccount, bandwidth.EnvUsername: DemoUsername,
 					bandwidth.EnvPassword: DemoPassword},

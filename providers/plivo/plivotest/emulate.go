@@ -3,6 +3,7 @@ package plivotest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/plivo"
 )
@@ -22,8 +23,8 @@ func init() {
 	emulator.Attach(providers.DefaultURLMux(), plivo.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "/v1",
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{AuthID: DemoAuthID, AuthToken: DemoAuthToken}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{AuthID: DemoAuthID, AuthToken: DemoAuthToken})), emulator.Demo{
 				Account:      DemoAuthID,
 				Credentials:  map[string]string{plivo.EnvAuthID: DemoAuthID, plivo.EnvAuthToken: DemoAuthToken},
 				Conference:   DemoConference,

@@ -3,6 +3,7 @@ package texmltest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 )
@@ -23,8 +24,8 @@ func init() {
 	emulator.Attach(providers.DefaultURLMux(), texml.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "/v2",
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{APIKey: DemoAPIKey}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{APIKey: DemoAPIKey})), emulator.Demo{
 				Account:      DemoAccount,
 				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey, texml.EnvAccount: DemoAccount},
 				Conference:   DemoConference,

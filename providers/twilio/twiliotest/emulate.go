@@ -3,6 +3,7 @@ package twiliotest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -20,8 +21,8 @@ const (
 func init() {
 	emulator.Attach(providers.DefaultURLMux(), twilio.Name, emulator.Carrier{
 		Prefix: PathPrefix,
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{AccountSID: DemoAccount, AuthToken: DemoAuthToken}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{AccountSID: DemoAccount, AuthToken: DemoAuthToken})), emulator.Demo{
 				Account:      DemoAccount,
 				Credentials:  map[string]string{twilio.EnvAccountSID: DemoAccount, twilio.EnvAuthToken: DemoAuthToken},
 				Conference:   DemoConference,

@@ -5,6 +5,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/vonage"
 )
@@ -58,8 +59,8 @@ func init() {
 	emulator.Attach(providers.DefaultURLMux(), vonage.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "",
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{ApplicationID: DemoApplicationID, PublicKey: &key.PublicKey}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{ApplicationID: DemoApplicationID, PublicKey: &key.PublicKey})), emulator.Demo{
 				Account: DemoApplicationID,
 				Credentials: map[string]string{vonage.EnvApplicationID: DemoApplicationID,
 					vonage.EnvPrivateKey: DemoPrivateKey},

@@ -86,7 +86,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l timeout -d 'gi
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l callback -d 'post a conference\'s status callbacks to a URL (repeatable): PROVIDER[:CONFERENCE]=[GET:]URL,' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l endpoints -d 'count of listeners (endpoints) serving the same state; with a fixed port, the next ports' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l fault -d 'inject a fault (repeatable): PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT]' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l fault -d 'inject a fault (repeatable): PROVIDER:STATUS|drop|reset|malformed|hang|truncate|trickle[:TIMES|always][@ENDPOINT]' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l latency -d 'add this duration to every answer, e.g. 20ms' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l listen -d 'address to serve on (port 0 picks a free one)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l max-concurrent -d 'answer 429 (twilio 20429, texml 10011) past N requests in flight per account (0: no limit)' -x

@@ -107,7 +107,7 @@ _carrierctl() {
       _arguments \
         '--callback[post a conferences status callbacks to a URL (repeatable) - PROVIDER( -CONFERENCE)=(GET -)URL,]:value: ' \
         '--endpoints[count of listeners (endpoints) serving the same state; with a fixed port, the next ports]:value: ' \
-        '--fault[inject a fault (repeatable) - PROVIDER -STATUS|drop|malformed|hang( -TIMES|always)(@ENDPOINT)]:value: ' \
+        '--fault[inject a fault (repeatable) - PROVIDER -STATUS|drop|reset|malformed|hang|truncate|trickle( -TIMES|always)(@ENDPOINT)]:value: ' \
         '--latency[add this duration to every answer, e.g. 20ms]:value: ' \
         '--listen[address to serve on (port 0 picks a free one)]:value: ' \
         '--max-concurrent[answer 429 (twilio 20429, texml 10011) past N requests in flight per account (0 - no limit)]:value: ' \
