@@ -15,8 +15,8 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
+	"github.com/carrierkit/carrierkit/driver/twilioapi"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers/twilio/twilioapi"
 )
 
 // Wire returns the form names Twilio's API uses for every field (Muted,

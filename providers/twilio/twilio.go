@@ -38,9 +38,9 @@ import (
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
+	"github.com/carrierkit/carrierkit/driver/twilioapi"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers/twilio/twilioapi"
 )
 
 // Name is the adapter's provider name.
