@@ -32,10 +32,10 @@ func TestDeliveryStaysMaybeAcrossAttempts(t *testing.T) {
 	c := router.Carrier{Name: "us", Account: v.account,
 		Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
 	for i, u := range []string{storm[0], refusingURL(t)} {
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: v.newEP(t, u)})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: v.newEP(t, u)})
 	}
 	r := newRouter(t, nil, c)
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	assert.EqualValues(t, 1, updates.Load(), "the 503 reached the carrier")
 	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
 }
@@ -69,11 +69,11 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)
 		t.Cleanup(a.CloseIdleConnections)
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: wrapping{a}})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: wrapping{a}})
 	}
 	r := newRouter(t, nil, c)
 
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrRateLimited)
 	pe, _ := errors.AsType[*participant.Error](err)
 	require.NotNil(t, pe)
@@ -101,7 +101,7 @@ func TestListLaterPageRetriedInPlace(t *testing.T) {
 	}
 	r := defaultsRouter(t, v, v.urls)
 	seen := map[string]int{}
-	for p, err := range r.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
+	for p, err := range r.Client().List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
 		require.NoError(t, err)
 		seen[p.CallID]++
 		if len(seen) == 1 {

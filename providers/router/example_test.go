@@ -57,7 +57,7 @@ func ExampleObserver() {
 	endpoint := func(root string) router.Endpoint {
 		u, _ := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: root,
 			Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
-		return router.Endpoint{Name: root, Updater: u}
+		return router.Endpoint{Name: root, Driver: u}
 	}
 	metrics := new(counters)
 	r, err := router.New(router.Options{Observer: metrics}, router.Carrier{
@@ -69,7 +69,7 @@ func ExampleObserver() {
 		panic(err)
 	}
 	for range 4 {
-		if _, err := r.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)}); err != nil {
+		if _, err := r.Client().Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)}); err != nil {
 			panic(err)
 		}
 	}
