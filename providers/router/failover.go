@@ -410,8 +410,8 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 		if !tried {
 			if last == nil {
 				return &participant.Error{Code: participant.CodeUnavailable, Delivery: participant.DeliveryNotSent,
-					Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-					Err:      gobreaker.ErrOpenState}
+					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
+					Err:     gobreaker.ErrOpenState}
 			}
 			return q.done(last, requests)
 		}
