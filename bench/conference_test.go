@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -284,7 +285,7 @@ func benchUpdateAll(b *testing.B, r *rehearsal) {
 	measure(b, r, func() int {
 		start := time.Now()
 		results, surfaced := 0, 0
-		err := batch.Each(context.Background(), r.u, r.conf, mute, batch.Options{Limiter: lim}, func(_ int, res batch.Result) {
+		err := batch.Each(context.Background(), carrierkit.New(r.u), r.conf, mute, batch.Options{Limiter: lim}, func(_ int, res batch.Result) {
 			if results == 0 {
 				toFirst += time.Since(start)
 			}

@@ -23,6 +23,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/driver"
@@ -426,7 +427,7 @@ func BenchmarkRedisCost(b *testing.B) {
 		var wg sync.WaitGroup
 		for i, conf := range confs {
 			wg.Go(func() {
-				rs, err := batch.UpdateAll(context.Background(), u, conf, mute, batch.Options{Limiter: limiters[i]})
+				rs, err := batch.UpdateAll(context.Background(), carrierkit.New(u), conf, mute, batch.Options{Limiter: limiters[i]})
 				if err != nil {
 					b.Error(err)
 				}

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/driver"
@@ -488,7 +489,7 @@ func TestOutageMidBatch(t *testing.T) {
 	for _, conf := range confs {
 		lim := batch.NewSharedLimiter(limit, open(t, addr, opts).Account(twiliotest.DemoAccount))
 		wg.Go(func() {
-			rs, err := batch.UpdateAll(context.Background(), u, conf, participant.UpdateRequest{Muted: participant.Bool(true)},
+			rs, err := batch.UpdateAll(context.Background(), carrierkit.New(u), conf, participant.UpdateRequest{Muted: participant.Bool(true)},
 				batch.Options{Limiter: lim})
 			assert.NoError(t, err)
 			assert.Len(t, rs, 150)

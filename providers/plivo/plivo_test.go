@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
@@ -98,7 +99,7 @@ func TestPlayAnswered500SaysMutedAndHoldApplied(t *testing.T) {
 	v.Server.ResetRequests()
 	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond, Times: 3}) // the list, mute, deaf
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusInternalServerError})
-	rs, err := batch.UpdateAll(context.Background(), c, solo(v), full, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), solo(v), full, batch.Options{Concurrency: 1})
 	require.NoError(t, err)
 	require.Len(t, batch.Failed(rs), 1)
 	plays := 0
@@ -118,7 +119,7 @@ func TestDeaf429BatchSendsDeafAndPlayOnly(t *testing.T) {
 	c, v := onEmulator(t)
 	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond, Times: 2}) // the list, mute
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
-	rs, err := batch.UpdateAll(context.Background(), c, solo(v), full, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), solo(v), full, batch.Options{Concurrency: 1})
 	require.NoError(t, err)
 	require.Empty(t, batch.Failed(rs))
 	require.Len(t, rs, 1)

@@ -81,7 +81,7 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 	assert.Contains(t, err.Error(), "storm")
 
 	updates.Store(0)
-	results, err := batch.UpdateAll(context.Background(), r, v.ref.ConferenceRef(), mute, batch.Options{})
+	results, err := batch.UpdateAll(context.Background(), r.Client(), v.ref.ConferenceRef(), mute, batch.Options{})
 	require.NoError(t, err)
 	require.Len(t, results, 1)
 	require.ErrorIs(t, results[0].Err, participant.ErrRateLimited)

@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -398,12 +399,12 @@ func TestBatchHearsEveryRateLimit(t *testing.T) {
 				t.Cleanup(srv.Close)
 				urls = append(urls, srv.URL)
 			}
-			var u participant.Updater = defaultsRouter(t, v, urls)
+			var u batch.Client = defaultsRouter(t, v, urls).Client()
 			if direct {
 				a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: urls[0]})
 				require.NoError(t, err)
 				t.Cleanup(a.CloseIdleConnections)
-				u = a
+				u = carrierkit.New(a)
 			}
 			lim := batch.NewLimiter(8)
 			results, err := batch.UpdateAll(context.Background(), u, v.ref.ConferenceRef(), mute, batch.Options{Limiter: lim})
