@@ -114,7 +114,7 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 	if c.obs != nil {
 		start = time.Now()
 	}
-	caps, err := c.prepare(participant.OpUpdate, ref)
+	caps, err := c.prepare(ctx, participant.OpUpdate, ref)
 	if err == nil {
 		err = participant.Validate(&req, caps)
 	}
@@ -139,7 +139,7 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	if c.obs != nil {
 		start = time.Now()
 	}
-	caps, err := c.prepare(participant.OpFetch, ref)
+	caps, err := c.prepare(ctx, participant.OpFetch, ref)
 	var p *participant.Participant
 	if err == nil {
 		p, err = c.fetcher.Fetch(ctx, ref)
@@ -161,7 +161,7 @@ func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
 	if c.obs != nil {
 		start = time.Now()
 	}
-	caps, err := c.prepare(participant.OpRemove, ref)
+	caps, err := c.prepare(ctx, participant.OpRemove, ref)
 	if err == nil {
 		if err = c.remover.Remove(ctx, ref); err != nil {
 			err = stamp(err, participant.OpRemove, caps.Provider)
@@ -186,7 +186,7 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 			start = time.Now()
 		}
 		ref := conf.Participant("")
-		caps, err := c.prepare(participant.OpList, ref)
+		caps, err := c.prepare(ctx, participant.OpList, ref)
 		if err == nil {
 			err = participant.ValidateListOptions(opts, caps)
 		}
@@ -271,9 +271,9 @@ func (c *Client) As(target any) bool {
 
 // prepare checks what every operation on ref needs before anything is
 // sent: an open client, an operation the carrier offers, the neutral id
-// rules and the carrier's id shapes. It returns the capabilities the
+// rules, the carrier's id shapes, and a context that has not ended. It returns the capabilities the
 // request is validated against.
-func (c *Client) prepare(op participant.Op, ref participant.Ref) (participant.Capabilities, error) {
+func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant.Ref) (participant.Capabilities, error) {
 	if c.refCaps != nil {
 		// The neutral id rules need no carrier: a ref they refuse (a call
 		// operation without a call) is not routed, which would name the
@@ -302,6 +302,10 @@ func (c *Client) prepare(op participant.Op, ref participant.Ref) (participant.Ca
 		if err := c.checker.CheckRef(ref); err != nil {
 			return caps, restamp(stamp(err, op, caps.Provider), op)
 		}
+	}
+	if err := ctx.Err(); err != nil { // ended before anything was sent
+		return caps, &participant.Error{Code: participant.CodeOf(err), Provider: caps.Provider, Op: op,
+			Delivery: participant.DeliveryNotSent, Err: err}
 	}
 	return caps, nil
 }

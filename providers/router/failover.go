@@ -298,10 +298,8 @@ func attemptsOf(err error) int {
 // do runs q on the carrier's endpoints until one answers, by the rules of
 // the package documentation.
 func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.Participant, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &participant.Error{Code: participant.CodeOf(err), Delivery: participant.DeliveryNotSent,
-			Message: "not sent: " + err.Error(), Err: err}
-	}
+	// A context that ended before the call is the client's to refuse
+	// (nothing sent); one that ends during it, the attempt's (vCallerEnded).
 	var p *participant.Participant
 	err := c.run(ctx, r, q, func(ctx context.Context, ep *endpoint, left int) error {
 		actx, cancel := c.attemptContext(ctx, left)
