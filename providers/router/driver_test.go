@@ -113,6 +113,8 @@ func TestClientStampsRouterErrors(t *testing.T) {
 	require.True(t, ok, "%T", err)
 	assert.Equal(t, participant.OpFetch, pe.Op)
 	assert.Equal(t, "twilio", pe.Provider, "the owning carrier's provider")
+	assert.Equal(t, "us", pe.Carrier, "the carrier, the router's own fact")
+	assert.Equal(t, 2, pe.Attempts, "both endpoints' requests")
 	assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
 
 	_, err = r.Client().Update(context.Background(), participant.Ref{Carrier: "eu", Conference: v.ref.Conference, Call: v.ref.Call}, mute)

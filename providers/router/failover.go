@@ -210,6 +210,7 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 // request is one logical call on a carrier: what is left to send, and what
 // earlier attempts certainly applied.
 type request struct {
+	carrier string
 	op      participant.Op // update, fetch, remove or list
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
@@ -265,10 +266,10 @@ func (c *carrier) budget(ctx context.Context) int {
 	return n
 }
 
-// done returns err, the call's last error, saying how many requests the
-// whole call sent, every field its attempts applied, and maybe when an
-// earlier attempt may have acted though the last was refused or not sent:
-// the facts only the router knows. The portable client stamps the
+// done returns err, the call's last error, saying which carrier it went
+// to, how many requests the whole call sent, every field its attempts
+// applied, and maybe when an earlier attempt may have acted though the
+// last was refused or not sent: the facts only the router knows. The portable client stamps the
 // operation and the provider.
 func (q *request) done(err error, requests int) error {
 	pe, ok := errors.AsType[*participant.Error](err)
@@ -279,6 +280,7 @@ func (q *request) done(err error, requests int) error {
 	if error(pe) != err {
 		e.Err = err // the endpoint's driver wrapped it: the wrapper stays in the chain
 	}
+	e.Carrier = q.carrier
 	e.Attempts = requests
 	e.Applied |= q.applied
 	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
@@ -407,7 +409,7 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 		}
 		if !tried {
 			if last == nil {
-				return &participant.Error{Code: participant.CodeUnavailable, Delivery: participant.DeliveryNotSent,
+				return &participant.Error{Code: participant.CodeUnavailable, Carrier: c.name, Delivery: participant.DeliveryNotSent,
 					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
 					Err:     gobreaker.ErrOpenState}
 			}
@@ -508,7 +510,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				stop()
 			}
 		}()
-		err := c.run(ctx, r, &request{op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
+		err := c.run(ctx, r, &request{carrier: c.name, op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
 			pc := &pageContext{Context: actx, caller: ctx}
 			nx, st := iter.Pull2(ep.lister.List(pc, conf, opts))
 			p, err, ok := nx()

@@ -24,8 +24,8 @@
 // *carrierkit.Client is used through the driver under it (Client.As), so
 // nothing validates twice. The client stamps the operation and the
 // provider on every error; the router adds what only it knows: the
-// requests of every attempt (Error.Attempts), the fields any attempt
-// applied and the delivery fact across endpoints, and, on every
+// carrier (Error.Carrier), the requests of every attempt (Error.Attempts),
+// the fields any attempt applied and the delivery fact across endpoints, and, on every
 // participant it returns, the Carrier that reached it, so p.Ref() routes
 // back to the same carrier.
 //
@@ -295,7 +295,7 @@ func (r *Router) Update(ctx context.Context, ref participant.Ref, req participan
 	if err != nil {
 		return nil, err
 	}
-	return c.do(ctx, r, &request{op: participant.OpUpdate, ref: ref, req: req})
+	return c.do(ctx, r, &request{carrier: c.name, op: participant.OpUpdate, ref: ref, req: req})
 }
 
 // Fetch reads ref from the carrier that owns it, failing over like an
@@ -308,7 +308,7 @@ func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	if !c.caps.Can(participant.OpFetch) {
 		return nil, unsupported(c, participant.OpFetch)
 	}
-	return c.do(ctx, r, &request{op: participant.OpFetch, ref: ref})
+	return c.do(ctx, r, &request{carrier: c.name, op: participant.OpFetch, ref: ref})
 }
 
 // Remove takes ref out of its conference on the owning carrier. It is not
@@ -322,7 +322,7 @@ func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 	if !c.caps.Can(participant.OpRemove) {
 		return unsupported(c, participant.OpRemove)
 	}
-	_, err = c.do(ctx, r, &request{op: participant.OpRemove, ref: ref})
+	_, err = c.do(ctx, r, &request{carrier: c.name, op: participant.OpRemove, ref: ref})
 	return err
 }
 
@@ -472,7 +472,7 @@ func invalid(field, msg string) *participant.Error {
 // unsupported is the error of an operation the owning carrier lacks, for
 // a Router called without the portable client (which refuses it first).
 func unsupported(c *carrier, o participant.Op) *participant.Error {
-	return &participant.Error{Code: participant.CodeUnsupported, Delivery: participant.DeliveryNotSent,
+	return &participant.Error{Code: participant.CodeUnsupported, Carrier: c.name, Delivery: participant.DeliveryNotSent,
 		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
 }
 
