@@ -269,8 +269,8 @@ func (c *carrier) budget(ctx context.Context) int {
 // done returns err, the call's last error, saying which carrier it went
 // to, how many requests the whole call sent, every field its attempts
 // applied, and maybe when an earlier attempt may have acted though the
-// last was refused or not sent: the facts only the router knows. The portable client stamps the
-// operation and the provider.
+// last was refused or not sent: the facts only the router knows. The
+// portable client stamps the operation and the provider.
 func (q *request) done(err error, requests int) error {
 	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
