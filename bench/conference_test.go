@@ -34,7 +34,7 @@ const (
 // rehearsal is a carrier holding one conference of n participants behind
 // the latency and the limit, and a Twilio adapter pointed at it.
 type rehearsal struct {
-	u     *twilio.Client
+	u     *carrierkit.Client
 	conf  participant.ConferenceRef
 	calls []string // the conference's call ids, listed beforehand
 
@@ -56,7 +56,7 @@ func newRehearsal(b *testing.B, base, account, token, conference string, n int) 
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(u.CloseIdleConnections)
+	b.Cleanup(func() { _ = u.Close() })
 	r := &rehearsal{u: u, conf: participant.ConferenceRef{Conference: conference}, base: base, account: account,
 		auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(account+":"+token))}
 	r.calls = listCalls(b, u, r.conf)
@@ -212,7 +212,7 @@ func measure(b *testing.B, r *rehearsal, run func() int) {
 }
 
 // listCalls lists the conference's call ids in one page.
-func listCalls(b *testing.B, u *twilio.Client, conf participant.ConferenceRef) []string {
+func listCalls(b *testing.B, u *carrierkit.Client, conf participant.ConferenceRef) []string {
 	var calls []string
 	for p, err := range u.List(context.Background(), conf, participant.ListOptions{PageSize: maxPage}) {
 		if err != nil {
@@ -285,7 +285,7 @@ func benchUpdateAll(b *testing.B, r *rehearsal) {
 	measure(b, r, func() int {
 		start := time.Now()
 		results, surfaced := 0, 0
-		err := batch.Each(context.Background(), carrierkit.New(r.u), r.conf, mute, batch.Options{Limiter: lim}, func(_ int, res batch.Result) {
+		err := batch.Each(context.Background(), r.u, r.conf, mute, batch.Options{Limiter: lim}, func(_ int, res batch.Result) {
 			if results == 0 {
 				toFirst += time.Since(start)
 			}

@@ -23,7 +23,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/driver"
@@ -387,7 +386,7 @@ func BenchmarkRedisCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(u.CloseIdleConnections)
+	b.Cleanup(func() { _ = u.Close() })
 	prefix := benchPrefix(b)
 	var timer scriptTimer
 	var limiters []*batch.Limiter
@@ -427,7 +426,7 @@ func BenchmarkRedisCost(b *testing.B) {
 		var wg sync.WaitGroup
 		for i, conf := range confs {
 			wg.Go(func() {
-				rs, err := batch.UpdateAll(context.Background(), carrierkit.New(u), conf, mute, batch.Options{Limiter: limiters[i]})
+				rs, err := batch.UpdateAll(context.Background(), u, conf, mute, batch.Options{Limiter: limiters[i]})
 				if err != nil {
 					b.Error(err)
 				}

@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/driver"
@@ -482,14 +481,14 @@ func TestOutageMidBatch(t *testing.T) {
 	u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: "tok0123456789abcdef0123456789abcd",
 		BaseURL: srv.URL, Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 	require.NoError(t, err)
-	t.Cleanup(u.CloseIdleConnections)
+	t.Cleanup(func() { _ = u.Close() })
 	var ev events
 	opts := redis.Options{Instances: 2, Timeout: 400 * time.Millisecond, RetryEvery: 200 * time.Millisecond, Observer: &ev}
 	var wg sync.WaitGroup
 	for _, conf := range confs {
 		lim := batch.NewSharedLimiter(limit, open(t, addr, opts).Account(twiliotest.DemoAccount))
 		wg.Go(func() {
-			rs, err := batch.UpdateAll(context.Background(), carrierkit.New(u), conf, participant.UpdateRequest{Muted: participant.Bool(true)},
+			rs, err := batch.UpdateAll(context.Background(), u, conf, participant.UpdateRequest{Muted: participant.Bool(true)},
 				batch.Options{Limiter: lim})
 			assert.NoError(t, err)
 			assert.Len(t, rs, 150)
@@ -529,7 +528,7 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 			u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: token, BaseURL: root,
 				Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 			require.NoError(t, err)
-			t.Cleanup(u.CloseIdleConnections)
+			t.Cleanup(func() { _ = u.Close() })
 			c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + strconv.Itoa(i+1), Driver: u})
 		}
 		r, err := router.New(router.Options{Shared: shared}, c)

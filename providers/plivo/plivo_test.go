@@ -26,7 +26,7 @@ import (
 
 // onEmulator is the Plivo adapter against the emulator's Plivo fake, with
 // its demo conference.
-func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*plivo.Client, *emulator.Vendor) {
+func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*carrierkit.Client, *emulator.Vendor) {
 	t.Helper()
 	pol := driver.RetryPolicy{MaxRetries: 0}
 	if len(retry) > 0 {
@@ -40,7 +40,7 @@ func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*plivo.Client, *emul
 	c, err := plivo.New(plivo.Config{AuthID: v.Account, AuthToken: v.Credentials[plivo.EnvAuthToken], BaseURL: srv.URL + "/v1",
 		Options: driver.Options{Retry: &pol}})
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(func() { _ = c.Close() })
 	return c, v
 }
 
@@ -99,7 +99,7 @@ func TestPlayAnswered500SaysMutedAndHoldApplied(t *testing.T) {
 	v.Server.ResetRequests()
 	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond, Times: 3}) // the list, mute, deaf
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusInternalServerError})
-	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), solo(v), full, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(context.Background(), c, solo(v), full, batch.Options{Concurrency: 1})
 	require.NoError(t, err)
 	require.Len(t, batch.Failed(rs), 1)
 	plays := 0
@@ -119,7 +119,7 @@ func TestDeaf429BatchSendsDeafAndPlayOnly(t *testing.T) {
 	c, v := onEmulator(t)
 	v.Server.Fail(vendorfake.Fault{Delay: time.Nanosecond, Times: 2}) // the list, mute
 	v.Server.Fail(vendorfake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"})
-	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), solo(v), full, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(context.Background(), c, solo(v), full, batch.Options{Concurrency: 1})
 	require.NoError(t, err)
 	require.Empty(t, batch.Failed(rs))
 	require.Len(t, rs, 1)
@@ -297,7 +297,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
 		c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
 			BaseURL: srv.URL + "/v1", Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		require.NoError(t, err)
-		t.Cleanup(c.CloseIdleConnections)
+		t.Cleanup(func() { _ = c.Close() })
 		eps = append(eps, router.Endpoint{Driver: c})
 	}
 	r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})

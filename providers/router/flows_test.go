@@ -28,7 +28,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -75,7 +74,7 @@ func defaultsRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	for i, u := range urls {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)
-		t.Cleanup(a.CloseIdleConnections)
+		t.Cleanup(func() { _ = a.Close() })
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: a})
 	}
 	return newRouter(t, nil, c)
@@ -403,8 +402,8 @@ func TestBatchHearsEveryRateLimit(t *testing.T) {
 			if direct {
 				a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: urls[0]})
 				require.NoError(t, err)
-				t.Cleanup(a.CloseIdleConnections)
-				u = carrierkit.New(a)
+				t.Cleanup(func() { _ = a.Close() })
+				u = a
 			}
 			lim := batch.NewLimiter(8)
 			results, err := batch.UpdateAll(context.Background(), u, v.ref.ConferenceRef(), mute, batch.Options{Limiter: lim})

@@ -1,9 +1,9 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"testing"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -33,7 +33,7 @@ var (
 // network benchmarks send; "all-fields" sets every field, so three URLs are
 // parsed and checked and the form holds escaped values.
 func BenchmarkPrepare(b *testing.B) {
-	c := adapter.New(&benchDialect, adapter.Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	c := httpdriver.New(&benchDialect, httpdriver.Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		Authorization: "Basic x"})
 	ref := participant.Ref{Conference: "CFaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Call: "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
 	yes, no := true, false

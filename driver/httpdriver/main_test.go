@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"testing"
