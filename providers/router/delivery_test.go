@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -40,20 +40,17 @@ func TestDeliveryStaysMaybeAcrossAttempts(t *testing.T) {
 	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
 }
 
-// wrapping is an app's decorator over an endpoint's adapter (logging,
-// metrics) that wraps every error it passes on, as Go code does.
-type wrapping struct{ participant.Updater }
+// wrapping is an app's decorator over an endpoint's client (logging,
+// metrics) that wraps every error it passes on, as Go code does. It is not
+// a *carrierkit.Client, so the router calls it as it is.
+type wrapping struct{ *carrierkit.Client }
 
 func (w wrapping) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	p, err := w.Updater.Update(ctx, ref, req)
+	p, err := w.Client.Update(ctx, ref, req)
 	if err != nil {
 		return nil, fmt.Errorf("app: update %s: %w", ref.Call, err)
 	}
 	return p, nil
-}
-
-func (w wrapping) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return participant.List(ctx, w.Updater, conf, opts)
 }
 
 // TestWrappedEndpointErrorsKeepTheBudget: endpoints whose adapters are
