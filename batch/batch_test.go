@@ -17,6 +17,7 @@ import (
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -219,9 +220,9 @@ func (n noFetch) Capabilities() participant.Capabilities {
 // typo of the name to spare) fails the batch before any update is sent,
 // naming each unmatched name; AllowMissingExcept keeps the old behaviour.
 func TestExceptTypoFailsBatch(t *testing.T) {
-	for name, mk := range map[string]func(c *carrier) participant.Updater{
-		"fetch":          func(c *carrier) participant.Updater { return c },
-		"list, no fetch": func(c *carrier) participant.Updater { return noFetch{c} },
+	for name, mk := range map[string]func(c *carrier) driver.Driver{
+		"fetch":          func(c *carrier) driver.Driver { return c },
+		"list, no fetch": func(c *carrier) driver.Driver { return noFetch{c} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := newCarrier(10, false)
