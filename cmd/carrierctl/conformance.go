@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/httpx"
@@ -221,8 +222,8 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 // and --carrier is not given: the one the account or the ids identify,
 // opened alone; else a usage error saying why.
 func (o *conformanceOptions) pickCarrier(ctx context.Context, t *target, u participant.Updater, log *zap.Logger) (participant.Updater, participant.Ref, error) {
-	r, ok := u.(*router.Router)
-	if !ok {
+	var r *router.Router
+	if c, ok := u.(*carrierkit.Client); !ok || !c.As(&r) {
 		return nil, participant.Ref{}, errors.New("conformance: --config did not give a router")
 	}
 	name, err := r.Route(participant.Ref{Account: t.account, Conference: t.conference, Call: t.call})

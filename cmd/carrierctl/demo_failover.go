@@ -114,13 +114,13 @@ func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, e
 		}
 		ref = demoRef(v, u.Capabilities())
 		pu, _ := url.Parse(root)
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: pu.Host, Updater: u})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: pu.Host, Driver: u})
 	}
 	r, err := router.New(router.Options{Observer: &demoObserver{rep: rep}, Logger: opts.Logger}, c)
 	if err != nil {
 		return nil, err
 	}
-	rep.Result, err = r.Update(ctx, ref, demoUpdate)
+	rep.Result, err = r.Client().Update(ctx, ref, demoUpdate)
 	if err != nil {
 		return nil, err
 	}

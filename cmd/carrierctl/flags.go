@@ -253,7 +253,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	if err != nil {
 		return nil, ref, err
 	}
-	return r, ref, nil
+	return r.Client(), ref, nil
 }
 
 // newMux returns a mux with every registered adapter, using opts.

@@ -299,7 +299,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *fake.Server) {
 			BaseURL: srv.URL + "/v1", Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.Close() })
-		eps = append(eps, router.Endpoint{Updater: c})
+		eps = append(eps, router.Endpoint{Driver: c})
 	}
 	r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
 	require.NoError(t, err)
@@ -333,7 +333,7 @@ func TestRouterSendsOnlyTheRest(t *testing.T) {
 			r, fake := twoEndpoints(t)
 			fake.Fail(vendorfake.Fault{Endpoint: 1, Delay: time.Nanosecond}) // mute goes through
 			fake.Fail(tc.fault)
-			p, err := r.Update(context.Background(), agent, tc.req)
+			p, err := r.Client().Update(context.Background(), agent, tc.req)
 			require.NoError(t, err)
 			assert.True(t, p.Muted && p.Hold)
 			writes := writesByEndpoint(fake)
@@ -363,7 +363,7 @@ func TestReadFirstFailureIsNotSent(t *testing.T) {
 	t.Run("Router", func(t *testing.T) {
 		r, fake := twoEndpoints(t)
 		fake.Fail(vendorfake.Fault{Endpoint: 1, Status: http.StatusServiceUnavailable, Times: -1})
-		_, err := r.Update(context.Background(), agent, hold)
+		_, err := r.Client().Update(context.Background(), agent, hold)
 		require.NoError(t, err, "the read failed on endpoint 1, nothing was sent there: endpoint 2 does it all")
 		writes := writesByEndpoint(fake)
 		assert.Equal(t, []string{"2 POST Mute", "2 POST Deaf", "2 POST Play"}, writes)

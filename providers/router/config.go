@@ -38,7 +38,7 @@ func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...
 		cr := cfg.Carriers[name]
 		c := Carrier{Name: name, Account: cr.Params["account"], Policy: PolicyOf(cr)}
 		for _, e := range eps {
-			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Updater: e.Updater})
+			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Driver: e.Updater})
 		}
 		carriers = append(carriers, c)
 	}

@@ -123,8 +123,12 @@ func (h routerHarness) MakeEnv(t *testing.T) *conformance.Env {
 			if err != nil {
 				return nil, err
 			}
-			return router.New(router.Options{Logger: opts.Logger}, router.Carrier{Name: "us", Account: env.Account,
-				Endpoints: []router.Endpoint{{Updater: u}}, Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
+			r, err := router.New(router.Options{Logger: opts.Logger}, router.Carrier{Name: "us", Account: env.Account,
+				Endpoints: []router.Endpoint{{Driver: u}}, Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
+			if err != nil {
+				return nil, err
+			}
+			return r.Client(), nil
 		}
 	}
 	env.NewUpdater, env.NewBadAuthUpdater = wrap(env.NewUpdater), wrap(env.NewBadAuthUpdater)
