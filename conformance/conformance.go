@@ -8,11 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -654,7 +653,7 @@ func testErrors(t *testing.T, h Harness) {
 			t.Skip("the carrier's update answers carry nothing the adapter reads, and it cannot read the participant back")
 		}
 		if f.c.ReadBack {
-			f.env.Backend.Fail(Fault{}) // the update passes; its read-back gets the bad body
+			f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; its read-back gets the bad body
 		}
 		f.env.Backend.Fail(Fault{Malformed: true})
 		_, err := f.u.Update(context.Background(), f.ref, mute)
@@ -709,16 +708,16 @@ func testValidation(t *testing.T, h Harness) {
 	}
 }
 
-// refuseFirstDial fails the first dial as connection refused, then dials normally.
-func refuseFirstDial() *http.Client {
-	var once sync.Once
+// refusingClient returns a client whose dials f (a Fault.Refuse) refuses
+// for its Times, as the fault rows' proxy does; later dials go through.
+func refusingClient(f Fault) *http.Client {
+	var left atomic.Int32
+	left.Store(int32(uses(f)))
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	base := (&net.Dialer{}).DialContext
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		refused := false
-		once.Do(func() { refused = true })
-		if refused {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+		if take(&left) {
+			return nil, refusedDial(network)
 		}
 		return base(ctx, network, addr)
 	}
@@ -731,33 +730,36 @@ func testRetries(t *testing.T, h Harness) {
 	cases := []struct {
 		name     string
 		req      participant.UpdateRequest
-		fault    Fault
-		client   *http.Client
+		fault    Fault // injected into the backend; a Refuse by the client's dialer
 		attempts int
 		want     participant.Code // CodeUnknown: success
 	}{
-		{"Idempotent503ThenOK", mute, Fault{Status: 503}, nil, 2, 0},
-		{"Idempotent500ThenOK", mute, Fault{Status: 500}, nil, 2, 0},
-		{"IdempotentDroppedThenOK", mute, Fault{Drop: true}, nil, 2, 0},
-		{"Idempotent500Exhausted", mute, Fault{Status: 500, Times: -1}, nil, 3, participant.CodeUnavailable},
-		{"Idempotent400NotRetried", mute, Fault{Status: 400}, nil, 1, participant.CodeInvalidArgument},
-		{"Idempotent404NotRetried", mute, Fault{Status: 404}, nil, 1, participant.CodeNotFound},
-		{"Announce429Retried", announce, Fault{Status: 429, RetryAfter: "0"}, nil, 2, 0},
-		{"Announce429Exhausted", announce, Fault{Status: 429, Times: -1}, nil, 3, participant.CodeRateLimited},
-		{"Announce500NotRetried", announce, Fault{Status: 500}, nil, 1, participant.CodeUnavailable},
-		{"Announce503NotRetried", announce, Fault{Status: 503}, nil, 1, participant.CodeUnavailable},
-		{"AnnounceDroppedNotRetried", announce, Fault{Drop: true}, nil, 1, participant.CodeUnavailable},
-		{"AnnounceRefusedRetried", announce, Fault{}, refuseFirstDial(), 1, 0},
-		{"IdempotentRefusedRetried", mute, Fault{}, refuseFirstDial(), 1, 0},
+		{"Idempotent503ThenOK", mute, Fault{Status: 503}, 2, 0},
+		{"Idempotent500ThenOK", mute, Fault{Status: 500}, 2, 0},
+		{"IdempotentDroppedThenOK", mute, Fault{Drop: true}, 2, 0},
+		{"Idempotent500Exhausted", mute, Fault{Status: 500, Times: -1}, 3, participant.CodeUnavailable},
+		{"Idempotent400NotRetried", mute, Fault{Status: 400}, 1, participant.CodeInvalidArgument},
+		{"Idempotent404NotRetried", mute, Fault{Status: 404}, 1, participant.CodeNotFound},
+		{"Announce429Retried", announce, Fault{Status: 429, RetryAfter: "0"}, 2, 0},
+		{"Announce429Exhausted", announce, Fault{Status: 429, Times: -1}, 3, participant.CodeRateLimited},
+		{"Announce500NotRetried", announce, Fault{Status: 500}, 1, participant.CodeUnavailable},
+		{"Announce503NotRetried", announce, Fault{Status: 503}, 1, participant.CodeUnavailable},
+		{"AnnounceDroppedNotRetried", announce, Fault{Drop: true}, 1, participant.CodeUnavailable},
+		{"AnnounceRefusedRetried", announce, Fault{Refuse: true}, 1, 0},
+		{"IdempotentRefusedRetried", mute, Fault{Refuse: true}, 1, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := setup(t, h, driver.Options{HTTPClient: tc.client})
+			var client *http.Client
+			if tc.fault.Refuse {
+				client = refusingClient(tc.fault)
+			}
+			f := setup(t, h, driver.Options{HTTPClient: client})
 			if !f.c.Fields.Has(participant.FieldAnnounceURL) && tc.req.AnnounceURL != nil {
 				t.Skip("the carrier has no announcements")
 			}
 			f.reset()
-			if tc.fault != (Fault{}) {
+			if !tc.fault.Refuse {
 				f.env.Backend.Fail(tc.fault)
 			}
 			got, err := f.u.Update(context.Background(), f.ref, tc.req)

@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -46,32 +47,132 @@ type settingsOpener interface {
 
 // URLMux maps URL schemes to openers. The zero value is an empty mux, ready
 // to use; it is safe for concurrent use.
+//
+// It is the one registry of adapters: each entry (Adapter) holds the
+// adapter's opener and the OpenAPI spec that describes its API, and
+// companion packages attach what they know of an adapter to its entry
+// (Attach): its fake attaches what the emulator needs to serve it. The
+// CLI, the emulator and the spec checks all look adapters up here.
 type URLMux struct {
-	mu      sync.RWMutex
-	openers map[string]UpdaterURLOpener
+	mu       sync.RWMutex
+	openers  map[string]UpdaterURLOpener
+	adapters map[string]*entry
+}
+
+// Spec names the published OpenAPI document that describes an adapter's
+// API: its file in the folder of vendor specs ($CARRIERKIT_SPECS) and the
+// API root the adapter's requests are checked against. The zero Spec
+// means no published spec describes the API.
+type Spec struct {
+	File, Root string
+}
+
+// Adapter is an adapter's entry in a URLMux.
+type Adapter struct {
+	// Name is the provider name, and the URL scheme it registers.
+	Name   string
+	Opener UpdaterURLOpener
+	// Spec is the OpenAPI document of the adapter's API, if any.
+	Spec Spec
+}
+
+// entry is a registered adapter with what companions attached to it.
+type entry struct {
+	Adapter
+	attached map[any]any
 }
 
 var schemePattern = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
 
-// RegisterUpdater registers opener under scheme. It panics if the scheme is
-// not a lower-case URL scheme, if opener is nil or if the scheme is taken,
-// as registration happens in init.
+// RegisterUpdater registers opener under scheme: Register with no Spec.
 func (m *URLMux) RegisterUpdater(scheme string, opener UpdaterURLOpener) {
-	if !schemePattern.MatchString(scheme) {
-		panic(fmt.Sprintf("providers: invalid scheme %q", scheme))
+	m.Register(Adapter{Name: scheme, Opener: opener})
+}
+
+// Register registers an adapter under its name. It panics if the name is
+// not a lower-case URL scheme, if the opener is nil, if the name is taken
+// or if the Spec has a File but no Root, as registration happens in init.
+func (m *URLMux) Register(a Adapter) {
+	if !schemePattern.MatchString(a.Name) {
+		panic(fmt.Sprintf("providers: invalid scheme %q", a.Name))
 	}
-	if opener == nil {
-		panic("providers: nil opener for scheme " + scheme)
+	if a.Opener == nil {
+		panic("providers: nil opener for scheme " + a.Name)
+	}
+	if (a.Spec.File == "") != (a.Spec.Root == "") {
+		panic("providers: the spec of " + a.Name + " needs both a file and a root")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, dup := m.openers[scheme]; dup {
-		panic("providers: scheme " + scheme + " registered twice")
+	if _, dup := m.openers[a.Name]; dup {
+		panic("providers: scheme " + a.Name + " registered twice")
 	}
 	if m.openers == nil {
 		m.openers = make(map[string]UpdaterURLOpener)
 	}
-	m.openers[scheme] = opener
+	if m.adapters == nil {
+		m.adapters = make(map[string]*entry)
+	}
+	m.openers[a.Name] = a.Opener
+	m.adapters[a.Name] = &entry{Adapter: a}
+}
+
+// Lookup returns the entry of the adapter registered as name.
+func (m *URLMux) Lookup(name string) (Adapter, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.adapters[name]
+	if !ok {
+		return Adapter{}, false
+	}
+	return e.Adapter, true
+}
+
+// Adapters returns the registered adapters, by name.
+func (m *URLMux) Adapters() []Adapter {
+	schemes := m.Schemes()
+	out := make([]Adapter, 0, len(schemes))
+	for _, s := range schemes {
+		if a, ok := m.Lookup(s); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Attach attaches value to the entry of the adapter registered as name,
+// under key: a comparable value of the attaching package's own type, as
+// with context keys, so packages never collide. An adapter's fake attaches
+// what the emulator needs to serve it. It panics if no adapter is
+// registered as name or if key is taken on its entry, as attaching happens
+// in init (after the adapter's, since the attaching package imports it).
+func (m *URLMux) Attach(name string, key, value any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.adapters[name]
+	if !ok {
+		panic("providers: attach to " + name + ": no adapter registered under that name")
+	}
+	if _, dup := e.attached[key]; dup {
+		panic(fmt.Sprintf("providers: %T attached to %s twice", key, name))
+	}
+	if e.attached == nil {
+		e.attached = make(map[any]any)
+	}
+	e.attached[key] = value
+}
+
+// Attachment returns the value attached under key to the adapter
+// registered as name.
+func (m *URLMux) Attachment(name string, key any) (any, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.adapters[name]
+	if !ok {
+		return nil, false
+	}
+	v, ok := e.attached[key]
+	return v, ok
 }
 
 // Schemes returns the registered schemes, sorted.
@@ -92,7 +193,7 @@ func (m *URLMux) Schemes() []string {
 func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers))}
+	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers)), adapters: make(map[string]*entry, len(m.adapters))}
 	for scheme, o := range m.openers {
 		if so, ok := o.(settingsOpener); ok {
 			o = so.Opener()
@@ -101,6 +202,10 @@ func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 			o = w.WithOptions(opts)
 		}
 		out.openers[scheme] = o
+		e := m.adapters[scheme]
+		c := &entry{Adapter: e.Adapter, attached: maps.Clone(e.attached)}
+		c.Opener = o
+		out.adapters[scheme] = c
 	}
 	return out
 }
@@ -171,13 +276,6 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	}
 	root, region, err = l.LocateUpdaterURL(u)
 	return root, region, true, err
-}
-
-// Opener returns the opener registered under scheme, or nil.
-func (m *URLMux) Opener(scheme string) UpdaterURLOpener {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.openers[scheme]
 }
 
 // Settings returns the settings opener of scheme: the one its adapter

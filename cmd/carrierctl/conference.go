@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -187,7 +188,7 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 		lim = batch.NewLimiter(a.concurrency)
 	}
 	counts := &batchCounts{}
-	counted := &countingUpdater{Updater: u, counts: counts}
+	counted := &countingClient{Client: carrierkit.New(u), counts: counts}
 	var bar *progress
 	if show {
 		bar = newProgress(stderr, stdout, 0, func() string { return "update --all" },

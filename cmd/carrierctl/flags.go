@@ -16,8 +16,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -256,7 +256,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 	if err != nil {
 		return nil, ref, err
 	}
-	return r, ref, nil
+	return r.Client(), ref, nil
 }
 
 // newMux returns a mux with every registered adapter, using opts.
@@ -338,7 +338,7 @@ func checkBaseURL(provider, base string) error {
 	if base == "" {
 		return nil
 	}
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		added := strings.TrimPrefix(c.Prefix, c.Root)
 		if c.Name != provider || added == "" || !strings.HasPrefix(c.Prefix, c.Root) {
 			continue

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -60,7 +60,7 @@ type Env struct {
 
 // Request is the request an answer validated by Env.ValidateResponse was
 // for (the same type as conformance.Request).
-type Request = vendorfake.Request
+type Request = record.Request
 
 // Session is one run of the checks against an Env: the adapter opened
 // (twice, with the bad-credentials transport) and the recorder.

@@ -21,7 +21,9 @@ const (
 	EnvPassword  = "BANDWIDTH_PASSWORD"
 )
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // Settings is the table of bandwidth:// parameters
 // (bandwidth://?account=9900000) and config file keys.

@@ -36,7 +36,7 @@ func FromConfig(ctx context.Context, cfg *config.Config, opts Options, names ...
 		cr := cfg.Carriers[name]
 		c := Carrier{Name: name, Account: cr.Account(), Policy: PolicyOf(cr)}
 		for _, e := range eps {
-			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Updater: e.Updater})
+			c.Endpoints = append(c.Endpoints, Endpoint{Name: e.Name, Driver: e.Updater})
 		}
 		carriers = append(carriers, c)
 	}

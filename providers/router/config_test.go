@@ -37,9 +37,9 @@ func TestFromConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"telnyx", "us"}, r.Carriers())
 
-	_, err = r.Update(context.Background(), tw.ref, mute) // routed by account
+	_, err = r.Client().Update(context.Background(), tw.ref, mute) // routed by account
 	require.NoError(t, err)
-	_, err = r.Update(context.Background(), tx.ref, mute)
+	_, err = r.Client().Update(context.Background(), tx.ref, mute)
 	require.NoError(t, err)
 	h := r.Health()
 	require.Len(t, h, 2)

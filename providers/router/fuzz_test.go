@@ -41,9 +41,9 @@ func FuzzRoute(f *testing.F) {
 		f.Fatal(err)
 	}
 	carriers := []router.Carrier{
-		{Name: "us", Account: acUS, Endpoints: []router.Endpoint{{Updater: us}}},
-		{Name: "eu", Account: acEU, Endpoints: []router.Endpoint{{Updater: eu}}},
-		{Name: "tx", Account: txAC, Endpoints: []router.Endpoint{{Updater: tx}}},
+		{Name: "us", Account: acUS, Endpoints: []router.Endpoint{{Driver: us}}},
+		{Name: "eu", Account: acEU, Endpoints: []router.Endpoint{{Driver: eu}}},
+		{Name: "tx", Account: txAC, Endpoints: []router.Endpoint{{Driver: tx}}},
 	}
 	r, err := router.New(router.Options{}, carriers...)
 	if err != nil {

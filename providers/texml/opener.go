@@ -24,7 +24,9 @@ const EnvAPIKey = "TELNYX_API_KEY"
 // URLOpener gives one. Unlike the API key it is optional.
 const EnvAccount = "TELNYX_ACCOUNT_SID"
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // Settings is the table of texml:// parameters
 // (texml://?account=…&base_url=http://127.0.0.1:8080/v2) and config file

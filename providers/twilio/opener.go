@@ -27,7 +27,9 @@ const (
 	EnvEdge       = "TWILIO_EDGE"
 )
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // Settings is the table of twilio:// parameters (twilio://?region=ie1&edge=dublin)
 // and config file keys. Credentials are read from the environment:

@@ -24,7 +24,9 @@ const (
 	EnvPrivateKeyPath = "VONAGE_PRIVATE_KEY_PATH"
 )
 
-func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) }
+func init() {
+	providers.DefaultURLMux().Register(providers.Adapter{Name: Scheme, Opener: new(URLOpener), Spec: providers.Spec{File: SpecFile, Root: SpecRoot}})
+}
 
 // Settings is the table of vonage:// parameters (vonage://?account=…&region=eu)
 // and config file keys. The key itself never goes in the URL: it is the
