@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance/internal/sample"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -91,7 +92,7 @@ type fixture struct {
 	h   Harness
 	c   Contract
 	env *Env
-	u   participant.Updater
+	u   *carrierkit.Client
 	p   Participant
 	ref participant.Ref
 }
@@ -102,9 +103,9 @@ func setup(t *testing.T, h Harness, opts driver.Options) *fixture {
 	if opts.Retry == nil {
 		opts.Retry = fastRetry()
 	}
-	var err error
-	f.u, err = f.env.NewUpdater(opts)
+	u, err := f.env.NewUpdater(opts)
 	require.NoError(t, err)
+	f.u = carrierkit.New(u) // the portable client over the adapter, as apps hold it
 	f.p = f.seed("")
 	f.ref = participant.Ref{Conference: f.p.Conference, Call: f.p.CallID}
 	t.Cleanup(f.validate)
@@ -319,9 +320,11 @@ func testCapabilities(t *testing.T, h Harness) {
 	for _, field := range participant.AllFields() {
 		assert.Equal(t, f.c.Fields.Has(field), caps.Supports(field), "Capabilities().Supports(%v)", field)
 	}
-	_, isFetcher := f.u.(participant.Fetcher)
-	_, isLister := f.u.(participant.Lister)
-	_, isRemover := f.u.(participant.Remover)
+	var d driver.Driver
+	require.True(t, f.u.As(&d), "the client gives its driver")
+	_, isFetcher := d.(driver.Fetcher)
+	_, isLister := d.(driver.Lister)
+	_, isRemover := d.(driver.Remover)
 	for _, o := range []struct {
 		op     participant.Op
 		has    bool
@@ -329,7 +332,7 @@ func testCapabilities(t *testing.T, h Harness) {
 	}{{participant.OpFetch, isFetcher, "Fetcher"}, {participant.OpList, isLister, "Lister"},
 		{participant.OpRemove, isRemover, "Remover"}} {
 		if caps.Can(o.op) {
-			assert.True(t, o.has, "Capabilities().Ops has %v, so the adapter implements %s", o.op, o.method)
+			assert.True(t, o.has, "Capabilities().Ops has %v, so the driver implements driver.%s", o.op, o.method)
 		}
 	}
 	if f.c.ReadBack {
@@ -542,7 +545,7 @@ func testResponseMapping(t *testing.T, h Harness) {
 func testFetch(t *testing.T, h Harness) {
 	f := setup(t, h, driver.Options{})
 	if !f.u.Capabilities().Can(participant.OpFetch) {
-		_, err := participant.Fetch(context.Background(), f.u, f.ref)
+		_, err := f.u.Fetch(context.Background(), f.ref)
 		f.refused(err, participant.CodeUnsupported, "")
 		return
 	}
@@ -553,7 +556,7 @@ func testFetch(t *testing.T, h Harness) {
 	f.env.Backend.Seed(done)
 	f.reset()
 
-	got, err := participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: done.CallID})
+	got, err := f.u.Fetch(context.Background(), participant.Ref{Conference: done.Conference, Call: done.CallID})
 	require.NoError(t, err)
 	checkMapped(t, f.c, done, got)
 	if f.reads(participant.FieldMuted) {
@@ -577,7 +580,7 @@ func testFetch(t *testing.T, h Harness) {
 	if !f.u.Capabilities().Labels {
 		missing = f.env.NewParticipant().CallID
 	}
-	_, err = participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: missing})
+	_, err = f.u.Fetch(context.Background(), participant.Ref{Conference: done.Conference, Call: missing})
 	assert.ErrorIs(t, err, participant.ErrNotFound)
 }
 
