@@ -239,7 +239,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			}
 		}
 		limit := driver.DefaultRetryPolicy().MaxRetryAfter
-		if pol := router.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
+		if pol := config.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
 			limit = pol.MaxRetryAfter
 		}
 		if t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
@@ -252,7 +252,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		return nil, ref, err
 	}
 	ropts.Observer = &t.attempts
-	r, err := router.FromConfig(ctx, cfg, ropts, names...)
+	r, err := config.OpenRouter(ctx, cfg, ropts, names...)
 	if err != nil {
 		return nil, ref, err
 	}
