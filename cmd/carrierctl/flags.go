@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -156,7 +157,7 @@ func addConferenceTarget(fs *flag.FlagSet) *target {
 }
 
 // open checks the flags, opens the carrier and returns it with the ref.
-func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater, participant.Ref, error) {
+func (t *target) open(ctx context.Context, log *zap.Logger) (*carrierkit.Client, participant.Ref, error) {
 	ref := participant.Ref{Account: t.account, Conference: t.conference, Call: t.call}
 	switch {
 	case t.provider == "" && t.file == "":
