@@ -270,6 +270,7 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // hooks find it with a type assertion instead of a Value walk.
 type attempt struct {
 	n          int
+	base       int // attempts sent before retryablehttp's loop took over
 	max        int // attempts allowed: 1+MaxRetries, within the context's retry budget
 	start      time.Time
 	idempotent bool
@@ -293,7 +294,6 @@ type attemptCtx struct {
 	req     retryablehttp.Request
 	reqBody []byte
 	rd      bytes.Reader // the first attempt's body reader
-	reads   int
 }
 
 // releaseAttempt ends the bound of the attempt under way, if any.
@@ -304,20 +304,82 @@ func (st *attemptCtx) releaseAttempt() {
 	}
 }
 
-// bodyReader is the request's retryablehttp.ReaderFunc. retryablehttp calls
-// it once to learn the length, then once per attempt. The length check and
-// the first attempt read the reader held in st; later attempts get a
-// reader of their own, since net/http may still be reading the previous
-// one (it can close a request body after RoundTrip returns). A
-// *bytes.Reader lets net/http send headers and body in one write.
+// bodyReader is the request's retryablehttp.ReaderFunc, once the request
+// is handed to retryablehttp for its retries: it calls it once to learn the
+// length, then once per attempt. Each gets a reader of its own, since
+// net/http may still be reading the first attempt's (it can close a
+// request body after RoundTrip returns). A *bytes.Reader lets net/http
+// send headers and body in one write.
 func (st *attemptCtx) bodyReader() (io.Reader, error) {
-	st.reads++
-	if st.reads > 2 {
-		return bytes.NewReader(st.reqBody), nil
-	}
-	st.rd.Reset(st.reqBody)
-	return &st.rd, nil
+	return bytes.NewReader(st.reqBody), nil
 }
+
+// newBody is the first attempt's GetBody, for net/http to send the body
+// again on a fresh connection.
+func (st *attemptCtx) newBody() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(st.reqBody)), nil
+}
+
+// attempts sends st's request until it succeeds or checkRetry stops it.
+// The first attempt is sent here with the steps retryablehttp's loop takes
+// for each one (the RequestLogHook, the request, CheckRetry), without its
+// per-request setup (SetBody's probe and closure, the loop's bookkeeping),
+// which was 3-4% of an update's client-side time. When that attempt asks
+// for a retry, the steps retryablehttp takes before a retry are taken
+// here, and the request goes on through retryablehttp.Client.Do, which
+// sends and paces every further attempt: go-retryablehttp stays the
+// mechanism that retries.
+func (c *Client) attempts(st *attemptCtx) (*http.Response, error) {
+	hr := st.req.Request
+	if st.reqBody != nil {
+		st.rd.Reset(st.reqBody)
+		hr.Body, hr.ContentLength, hr.GetBody = io.NopCloser(&st.rd), int64(len(st.reqBody)), st.newBody
+	}
+	c.startAttempt(nil, hr, 0)
+	resp, doErr := c.rc.HTTPClient.Do(hr)
+	retry, checkErr := c.checkRetry(hr.Context(), resp, doErr)
+	if !retry || c.rc.RetryMax <= 0 {
+		// What retryablehttp returns then, with PassthroughErrorHandler
+		// (its CloseIdleConnections reaches no pool: keepPool hides it).
+		if checkErr != nil {
+			return resp, checkErr
+		}
+		return resp, doErr
+	}
+	// Before a retry, retryablehttp drains the answer (checkRetry has read
+	// it), waits (checkRetry has waited; a call that ended meanwhile ends
+	// here), copies the request (net/http may still hold the first) and
+	// calls PrepareRetry.
+	if doErr == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, respReadLimit))
+		resp.Body.Close()
+	}
+	if err := st.Err(); err != nil {
+		return nil, err
+	}
+	next := *st.req.Request
+	st.req.Request = &next
+	if c.rc.PrepareRetry != nil {
+		if err := c.rc.PrepareRetry(st.req.Request); err != nil {
+			return resp, err
+		}
+	}
+	var err error
+	if st.reqBody != nil {
+		err = st.req.SetBody(retryablehttp.ReaderFunc(st.bodyReader))
+	} else {
+		err = st.req.SetBody(nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.base = 1 // retryablehttp counts its attempts from 0 again
+	return c.rc.Do(&st.req)
+}
+
+// respReadLimit is how much of an answer retryablehttp drains before a
+// retry.
+const respReadLimit = 4096
 
 // Do sends r. A non-nil error means no usable response arrived; resp.Attempts
 // is set either way. Non-2xx responses are returned, not turned into errors.
@@ -359,15 +421,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	}
 	req := &st.req
 	req.Request = hr
-	if r.Body != nil {
-		st.reqBody = r.Body
-		err = req.SetBody(retryablehttp.ReaderFunc(st.bodyReader))
-	} else {
-		err = req.SetBody(nil)
-	}
-	if err != nil {
-		return Response{}, c.transportError(err)
-	}
+	st.reqBody = r.Body
 	st.url = req.URL
 	// The header values share one backing array: one allocation, not one
 	// per header. Each slice is capped, so an append cannot overwrite its
@@ -385,7 +439,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		}
 		h["Content-Type"] = shared[3:4:4]
 	}
-	resp, err := c.rc.Do(req)
+	resp, err := c.attempts(st)
 	out := Response{Attempts: st.n, Ambiguous: st.ambiguous}
 	if resp != nil {
 		resp.Body.Close() // read (or drained) by checkRetry
@@ -521,7 +575,7 @@ func stateOf(ctx context.Context) *attemptCtx {
 
 func (c *Client) startAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 	if st := stateOf(req.Context()); st != nil {
-		st.n = i + 1
+		st.n = st.base + i + 1
 		if c.log.Core().Enabled(zapcore.DebugLevel) {
 			st.start = time.Now() // for the log line's latency only
 		}
