@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -33,7 +34,7 @@ const (
 // rehearsal is a carrier holding one conference of n participants behind
 // the latency and the limit, and a Twilio adapter pointed at it.
 type rehearsal struct {
-	u     *twilio.Client
+	u     *carrierkit.Client
 	conf  participant.ConferenceRef
 	calls []string // the conference's call ids, listed beforehand
 
@@ -55,7 +56,7 @@ func newRehearsal(b *testing.B, base, account, token, conference string, n int) 
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(u.CloseIdleConnections)
+	b.Cleanup(func() { _ = u.Close() })
 	r := &rehearsal{u: u, conf: participant.ConferenceRef{Conference: conference}, base: base, account: account,
 		auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(account+":"+token))}
 	r.calls = listCalls(b, u, r.conf)
@@ -211,7 +212,7 @@ func measure(b *testing.B, r *rehearsal, run func() int) {
 }
 
 // listCalls lists the conference's call ids in one page.
-func listCalls(b *testing.B, u *twilio.Client, conf participant.ConferenceRef) []string {
+func listCalls(b *testing.B, u *carrierkit.Client, conf participant.ConferenceRef) []string {
 	var calls []string
 	for p, err := range u.List(context.Background(), conf, participant.ListOptions{PageSize: maxPage}) {
 		if err != nil {

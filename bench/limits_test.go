@@ -386,7 +386,7 @@ func BenchmarkRedisCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(u.CloseIdleConnections)
+	b.Cleanup(func() { _ = u.Close() })
 	prefix := benchPrefix(b)
 	var timer scriptTimer
 	var limiters []*batch.Limiter

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/router"
@@ -142,7 +143,7 @@ func newBenchRouter(tb testing.TB, primary, secondary string, coolDown time.Dura
 	return r
 }
 
-func twilioAdapter(tb testing.TB, base string) *twilio.Client {
+func twilioAdapter(tb testing.TB, base string) *carrierkit.Client {
 	c, err := twilio.New(twilio.Config{AccountSID: twAccount, AuthToken: twToken, BaseURL: base,
 		Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 	if err != nil {

@@ -100,9 +100,11 @@ func testList(t *testing.T, h Harness) {
 			assert.GreaterOrEqual(t, len(reqs), 3, "%d participants, %d a page: several pages", len(ps), listPageSize)
 		}
 		for _, r := range reqs {
-			assert.Equal(t, http.MethodGet, r.Method)
-			assert.Empty(t, r.Body)
-			f.checkAuth(r)
+			if f.c.wire() {
+				assert.Equal(t, http.MethodGet, r.Method)
+				assert.Empty(t, r.Body)
+				f.checkAuth(r)
+			}
 		}
 	})
 	t.Run("Filters", func(t *testing.T) {
@@ -164,6 +166,10 @@ func testList(t *testing.T, h Harness) {
 			return
 		}
 		require.Len(t, errs, 1, "one error ends the sequence")
+		if !f.c.wire() {
+			assert.ErrorIs(t, errs[0], participant.ErrNotFound)
+			return
+		}
 		vendorFailure(t, f.c, errs[0], http.StatusNotFound, participant.CodeNotFound)
 	})
 	t.Run("StopEarly", func(t *testing.T) {
@@ -233,6 +239,10 @@ func testRemove(t *testing.T, h Harness) {
 		assert.True(t, ok, "only that one")
 		reqs := f.env.Backend.Requests()
 		require.Len(t, reqs, 1)
+		if !f.c.wire() {
+			assert.ErrorIs(t, participant.Remove(context.Background(), f.u, f.ref), participant.ErrNotFound, "removing twice")
+			return
+		}
 		require.NotNil(t, f.c.Remove.Path, "Contract.Remove: the carrier can remove")
 		if f.c.RemoveBody.JSON == "" && f.c.RemoveBody.Form == nil {
 			assert.Equal(t, http.MethodDelete, reqs[0].Method)
@@ -300,6 +310,9 @@ func testUpdateMany(t *testing.T, h Harness) {
 	stored, _ := f.env.Backend.Participant(agent.Account, agent.Conference, agent.CallID)
 	assert.False(t, stored.Muted, "the agent is left as is")
 	for _, r := range f.env.Backend.Requests() {
+		if !f.c.wire() {
+			break // the stored state above says it
+		}
 		for _, s := range f.c.plan(participant.UpdateRequest{Muted: participant.Bool(true)}, agent) {
 			if r.Method == s.Method {
 				assert.NotEqual(t, s.Path(agent.Account, agent.Conference, agent.CallID), r.Path, "nothing sent to the agent")

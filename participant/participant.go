@@ -92,6 +92,10 @@ const (
 
 // Participant is the neutral view of a carrier's participant resource.
 type Participant struct {
+	// Carrier is the configured carrier the participant was reached
+	// through, set by a driver that serves several (a router); empty
+	// otherwise.
+	Carrier      string `json:"carrier,omitempty"`
 	Provider     string `json:"provider"`
 	AccountID    string `json:"account_id"`
 	ConferenceID string `json:"conference_id"`
@@ -114,6 +118,12 @@ type Participant struct {
 
 	// Raw is the carrier's response body, for fields not mapped here.
 	Raw json.RawMessage `json:"raw,omitempty"`
+}
+
+// Ref returns the ref that reaches p again through the client that
+// returned it: its carrier, account, conference and call.
+func (p *Participant) Ref() Ref {
+	return Ref{Carrier: p.Carrier, Account: p.AccountID, Conference: p.ConferenceID, Call: p.CallID}
 }
 
 // Updater updates live conference participants on one carrier. Adapters are

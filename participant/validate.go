@@ -244,3 +244,47 @@ func invalid(caps Capabilities, field, msg string) *Error {
 	return &Error{Code: CodeInvalidArgument, Provider: caps.Provider, Op: "update", Field: field, Message: msg,
 		Delivery: DeliveryNotSent}
 }
+
+// CheckRef applies the neutral id rules to ref for op, as the portable
+// client does before any operation: Conference (and, except for a listing,
+// Call) must be set, and every id that is set follows the rules of
+// ValidateRef. An empty Account is allowed: the driver uses its default.
+// The error names the field, with Op op.
+func CheckRef(ref Ref, op Op, caps Capabilities) error {
+	ids := [...]struct {
+		field, v string
+		need     bool
+	}{{"Ref.Account", ref.Account, false}, {"Ref.Conference", ref.Conference, true}, {"Ref.Call", ref.Call, op != OpList}}
+	for _, id := range ids {
+		if id.v == "" && !id.need {
+			continue
+		}
+		if err := checkID(caps, id.field, id.v); err != nil {
+			pe := err.(*Error)
+			pe.Op = op
+			return pe
+		}
+	}
+	return nil
+}
+
+// ValidateListOptions checks a listing's options against caps: PageSize is
+// not negative, and no filter is on a field the carrier accepts but does
+// not report (it could not be honoured). The error names the option.
+func ValidateListOptions(opts ListOptions, caps Capabilities) error {
+	if opts.PageSize < 0 {
+		return &Error{Code: CodeInvalidArgument, Provider: caps.Provider, Op: OpList,
+			Field: "ListOptions.PageSize", Message: "must not be negative", Delivery: DeliveryNotSent}
+	}
+	for _, f := range [...]struct {
+		f   Field
+		set bool
+	}{{FieldMuted, opts.Muted != nil}, {FieldHold, opts.Hold != nil}, {FieldCoaching, opts.Coaching != nil}} {
+		if f.set && caps.Fields.Has(f.f) && !caps.CanRead(f.f) {
+			return &Error{Code: CodeUnsupported, Provider: caps.Provider, Op: OpList, Field: "ListOptions." + f.f.String(),
+				Message: "the " + caps.Provider + " participant resource does not report " + f.f.String() +
+					", so a list cannot filter on it", Delivery: DeliveryNotSent}
+		}
+	}
+	return nil
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
@@ -38,7 +40,12 @@ func ExampleURLMux() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(u.Capabilities().Provider, u.(*twilio.Client).BaseURL())
+	// As reaches what is under the portable client: here the driver, for
+	// the API root it sends to.
+	var d *httpdriver.Driver
+	if u.(*carrierkit.Client).As(&d) {
+		fmt.Println(u.Capabilities().Provider, d.BaseURL())
+	}
 	fmt.Println(u.Capabilities().Supports(participant.FieldWaitMethod))
 	// Output:
 	// twilio https://api.dublin.ie1.twilio.com

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -108,7 +108,7 @@ func expectedRoot(provider string) string {
 }
 
 // isForeignAnswer reports an error whose answer was not the carrier's.
-func isForeignAnswer(err error) bool { return errors.Is(err, adapter.ErrForeignAnswer) }
+func isForeignAnswer(err error) bool { return errors.Is(err, httpdriver.ErrForeignAnswer) }
 
 // checksFailed is the error of a run in which a check failed.
 type checksFailed struct{ ids []string }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -20,7 +21,7 @@ import (
 // withOps gives an adapter list and remove over the fake's store, to run
 // the checks that go by Capabilities.Ops before any adapter has them.
 type withOps struct {
-	*twilio.Client
+	*carrierkit.Client
 	srv          *vendorfake.Server
 	account      string
 	calls        []string
@@ -109,7 +110,7 @@ func TestListAndRemoveGoByCapabilities(t *testing.T) {
 
 // noFetch hides Fetch from the capabilities: a core check is then a
 // failure, never NA.
-type noFetch struct{ *twilio.Client }
+type noFetch struct{ *carrierkit.Client }
 
 func (n noFetch) Capabilities() participant.Capabilities {
 	c := n.Client.Capabilities()

@@ -481,7 +481,7 @@ func TestOutageMidBatch(t *testing.T) {
 	u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: "tok0123456789abcdef0123456789abcd",
 		BaseURL: srv.URL, Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 	require.NoError(t, err)
-	t.Cleanup(u.CloseIdleConnections)
+	t.Cleanup(func() { _ = u.Close() })
 	var ev events
 	opts := redis.Options{Instances: 2, Timeout: 400 * time.Millisecond, RetryEvery: 200 * time.Millisecond, Observer: &ev}
 	var wg sync.WaitGroup
@@ -528,7 +528,7 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 			u, err := twilio.New(twilio.Config{AccountSID: twiliotest.DemoAccount, AuthToken: token, BaseURL: root,
 				Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 			require.NoError(t, err)
-			t.Cleanup(u.CloseIdleConnections)
+			t.Cleanup(func() { _ = u.Close() })
 			c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + strconv.Itoa(i+1), Updater: u})
 		}
 		r, err := router.New(router.Options{Shared: shared}, c)

@@ -233,6 +233,10 @@ func noWait(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 
 // transport (the caller's, when Options.HTTPClient was set).
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
+// HTTPClient returns the caller's or the default client (not the copy
+// requests are sent with, which never follows redirects).
+func (c *Client) HTTPClient() *http.Client { return c.hc }
+
 // Request is one logical request; it may take several attempts.
 type Request struct {
 	Method string

@@ -14,7 +14,7 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -44,26 +44,26 @@ func Wire(except ...participant.Field) map[participant.Field]string {
 
 // ParticipantPath is the participant path under root (e.g. "/2010-04-01"),
 // the call segment ending in suffix (e.g. ".json").
-func ParticipantPath(root, suffix string) adapter.Path {
-	return adapter.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants/{call}" + suffix)
+func ParticipantPath(root, suffix string) httpdriver.Path {
+	return httpdriver.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants/{call}" + suffix)
 }
 
 // UpdateOp is the update of a Twilio-shaped API: a form POST answered 200
 // with the participant.
-func UpdateOp(path adapter.Path, decode func([]byte) (*participant.Participant, error)) *adapter.Operation {
-	return &adapter.Operation{Method: http.MethodPost, Path: path, Body: adapter.FormBody, Decode: decode}
+func UpdateOp(path httpdriver.Path, decode func([]byte) (*participant.Participant, error)) *httpdriver.Operation {
+	return &httpdriver.Operation{Method: http.MethodPost, Path: path, Body: httpdriver.FormBody, Decode: decode}
 }
 
 // FetchOp is the fetch of a Twilio-shaped API: GET answered 200 with the
 // participant.
-func FetchOp(path adapter.Path, decode func([]byte) (*participant.Participant, error)) *adapter.Operation {
-	return &adapter.Operation{Method: http.MethodGet, Path: path, Decode: decode}
+func FetchOp(path httpdriver.Path, decode func([]byte) (*participant.Participant, error)) *httpdriver.Operation {
+	return &httpdriver.Operation{Method: http.MethodGet, Path: path, Decode: decode}
 }
 
 // ListPath is the conference's participant list under root, the last
 // segment ending in suffix.
-func ListPath(root, suffix string) adapter.Path {
-	return adapter.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants" + suffix)
+func ListPath(root, suffix string) httpdriver.Path {
+	return httpdriver.MustPath(root + "/Accounts/{account}/Conferences/{conference}/Participants" + suffix)
 }
 
 // MaxPageSize is the largest PageSize Twilio's list takes.
@@ -74,8 +74,8 @@ const MaxPageSize = 1000
 // the first page asks for opts.PageSize (at most MaxPageSize) and for the
 // carrier's own filters on Muted, Hold and Coaching (Twilio's
 // ListParticipant); the engine filters on them again either way.
-func ListOp(path adapter.Path, decode func([]byte) (*participant.Participant, error), query bool) *adapter.Operation {
-	op := &adapter.Operation{Method: http.MethodGet, Path: path, Decode: decode, DecodePage: DecodePage}
+func ListOp(path httpdriver.Path, decode func([]byte) (*participant.Participant, error), query bool) *httpdriver.Operation {
+	op := &httpdriver.Operation{Method: http.MethodGet, Path: path, Decode: decode, DecodePage: DecodePage}
 	if query {
 		op.Query = listQuery
 	}
@@ -106,18 +106,18 @@ func ListQuery(filters ...string) func(participant.ListOptions, string) url.Valu
 // DecodePage splits the paging envelope Twilio's and TeXML's lists share:
 // participants, and next_page_uri, relative to the API host (null or
 // absent on the last page).
-func DecodePage(body []byte) (adapter.Page, error) {
+func DecodePage(body []byte) (httpdriver.Page, error) {
 	var w struct {
 		Participants *[]json.RawMessage `json:"participants"`
 		NextPageURI  *string            `json:"next_page_uri"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
-		return adapter.Page{}, err
+		return httpdriver.Page{}, err
 	}
 	if w.Participants == nil {
-		return adapter.Page{}, errors.New("no participants in the list answer")
+		return httpdriver.Page{}, errors.New("no participants in the list answer")
 	}
-	pg := adapter.Page{Items: *w.Participants}
+	pg := httpdriver.Page{Items: *w.Participants}
 	if w.NextPageURI != nil {
 		pg.Next = *w.NextPageURI
 	}
@@ -125,8 +125,8 @@ func DecodePage(body []byte) (adapter.Page, error) {
 }
 
 // RemoveOp is the remove of a Twilio-shaped API: DELETE answered 204.
-func RemoveOp(path adapter.Path) *adapter.Operation {
-	return &adapter.Operation{Method: http.MethodDelete, Path: path}
+func RemoveOp(path httpdriver.Path) *httpdriver.Operation {
+	return &httpdriver.Operation{Method: http.MethodDelete, Path: path}
 }
 
 // Dialect returns the dialect of a carrier that speaks Twilio's API under
@@ -134,9 +134,9 @@ func RemoveOp(path adapter.Path) *adapter.Operation {
 // fields it does not take, Twilio's resource, error body and codes, and
 // check for the carrier's id rules.
 func Dialect(provider string, check func(string, participant.Ref, participant.UpdateRequest) (string, string),
-	except ...participant.Field) adapter.Dialect {
+	except ...participant.Field) httpdriver.Dialect {
 	path := ParticipantPath("/2010-04-01", ".json")
-	return adapter.Dialect{
+	return httpdriver.Dialect{
 		Provider:    provider,
 		Labels:      true,
 		Wire:        Wire(except...),
@@ -191,8 +191,8 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
 		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
 		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: cmp.Or(w.CallSIDToCoach, w.CoachingCallSID),
-		Status:  adapter.ParseStatus(w.Status),
-		Created: adapter.ParseTime(w.DateCreated), Updated: adapter.ParseTime(w.DateUpdated),
+		Status:  httpdriver.ParseStatus(w.Status),
+		Created: httpdriver.ParseTime(w.DateCreated), Updated: httpdriver.ParseTime(w.DateUpdated),
 	}, nil
 }
 

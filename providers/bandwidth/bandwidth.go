@@ -32,23 +32,29 @@
 // activeMembers. Bandwidth answers every member at once: there is no
 // paging, so ListOptions.PageSize (a paging hint, not a filter) is ignored,
 // and no server-side filter, so Muted, Hold and Coaching are applied to the
-// members as they are read. Bandwidth has no operation to remove a member
-// (a member leaves when its call does or its BXML moves on): Capabilities
-// leave out OpRemove and Remove is refused with ErrUnsupported.
+// members as they are read. An unknown conference gives
+// participant.ErrNotFound; one with nobody left yields nothing. Bandwidth
+// has no operation to remove a member (a member leaves when its call does
+// or its BXML moves on): Capabilities leave out OpRemove and Remove is
+// refused with ErrUnsupported.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Its Capabilities report Muted, Hold, Coaching and CallToCoach, fetch
+// (getConferenceMember) and list, and no labels. Client.As supports
+// **http.Client (the client requests go through) and
+// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
 package bandwidth
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
-	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -58,7 +64,7 @@ const Name = "bandwidth"
 // DefaultBaseURL is the API root (the part before /accounts).
 const DefaultBaseURL = "https://voice.bandwidth.com/api/v2"
 
-// Config configures a Client. Printing it with any fmt verb, or marshalling
+// Config configures the adapter (New). Printing it with any fmt verb, or marshalling
 // it to JSON, never shows Password.
 type Config struct {
 	// AccountID (digits, e.g. 9900000) is the default account of refs that
@@ -77,23 +83,9 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.Password = adapter.Redact(c.Password)
-	adapter.FormatConfig(f, verb, plain(c), "bandwidth.Config")
+	c.Password = httpdriver.Redact(c.Password)
+	httpdriver.FormatConfig(f, verb, plain(c), "bandwidth.Config")
 }
-
-// Client is the Bandwidth adapter. It implements participant.Updater,
-// Fetcher, Lister and RefChecker and is safe for concurrent use.
-type Client struct {
-	core    *adapter.Client
-	baseURL string
-}
-
-var (
-	_ participant.Updater    = (*Client)(nil)
-	_ participant.Fetcher    = (*Client)(nil)
-	_ participant.Lister     = (*Client)(nil)
-	_ participant.RefChecker = (*Client)(nil)
-)
 
 // The id rules, as Bandwidth documents its ids.
 const (
@@ -102,71 +94,37 @@ const (
 	ruleCall       = "must be a Bandwidth call id: c- followed by hex digits and dashes"
 )
 
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Bandwidth
+// driver. Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	switch {
 	case !IsAccountID(cfg.AccountID):
 		return nil, driver.ConfigError(Name, "AccountID", ruleAccount)
 	}
 	for _, c := range [...]struct{ field, v string }{{"Username", cfg.Username}, {"Password", cfg.Password}} {
-		if err := adapter.CheckSecret(Name, c.field, c.v); err != nil {
+		if err := httpdriver.CheckSecret(Name, c.field, c.v); err != nil {
 			return nil, err
 		}
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + cfg.Password))
-	core := adapter.New(&dialect, adapter.Config{
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.AccountID,
 		Authorization: "Basic " + token,
-		Secrets:       []scrub.Secret{{User: cfg.Username, Value: cfg.Password}},
+		Secrets:       []httpdriver.Secret{{User: cfg.Username, Value: cfg.Password}},
 		HTTP:          cfg.Options,
-	})
-	return &Client{core: core, baseURL: base}, nil
+	})), nil
 }
-
-// BaseURL returns the API root the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
-
-// Update applies req to the member and returns it as read back. See
-// participant.Updater.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the member (getConferenceMember). See participant.Fetcher.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields the conference's active members (getConference), in one
-// request: PageSize is ignored, and the Muted, Hold and Coaching filters
-// are applied here, as Bandwidth takes none. An unknown conference gives
-// participant.ErrNotFound; one with nobody left yields nothing. See
-// participant.Lister.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// CheckRef reports whether ref has the shapes of Bandwidth's ids, without
-// sending anything. See participant.RefChecker.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports Muted, Hold, Coaching and CallToCoach, Fetch and
-// List (no Remove), and no labels.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsAccountID reports whether s is a Bandwidth account id: digits.
 func IsAccountID(s string) bool {
@@ -210,11 +168,11 @@ type APIError struct {
 func (e *APIError) Error() string { return "bandwidth error " + e.Type + ": " + e.Description }
 
 var (
-	memberPath     = adapter.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
-	conferencePath = adapter.MustPath("/accounts/{account}/conferences/{conference}")
+	memberPath     = httpdriver.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
+	conferencePath = httpdriver.MustPath("/accounts/{account}/conferences/{conference}")
 )
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider: Name,
 	Labels:   false,
 	Omits:    participant.Omits{Status: true, Times: true},
@@ -224,10 +182,10 @@ var dialect = adapter.Dialect{
 		participant.FieldCoaching:    "callIdsToCoach",
 		participant.FieldCallToCoach: "callIdsToCoach",
 	},
-	Update: &adapter.Operation{Method: http.MethodPut, Path: memberPath, Body: adapter.JSONBody,
+	Update: &httpdriver.Operation{Method: http.MethodPut, Path: memberPath, Body: httpdriver.JSONBody,
 		Encode: encodeUpdate, NoContent: true},
-	Fetch: &adapter.Operation{Method: http.MethodGet, Path: memberPath, Decode: decodeMember},
-	List: &adapter.Operation{Method: http.MethodGet, Path: conferencePath, Decode: decodeMember,
+	Fetch: &httpdriver.Operation{Method: http.MethodGet, Path: memberPath, Decode: decodeMember},
+	List: &httpdriver.Operation{Method: http.MethodGet, Path: conferencePath, Decode: decodeMember,
 		DecodePage: decodeConference},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
@@ -296,16 +254,16 @@ func decodeMember(body []byte) (*participant.Participant, error) {
 // activeMembers: one page, linking to no other. Null or absent
 // activeMembers (the spec makes them nullable) is nobody; a body without
 // the conference's id is not a conference.
-func decodeConference(body []byte) (adapter.Page, error) {
+func decodeConference(body []byte) (httpdriver.Page, error) {
 	var c struct {
 		ID            string            `json:"id"`
 		ActiveMembers []json.RawMessage `json:"activeMembers"`
 	}
 	if err := json.Unmarshal(body, &c); err != nil {
-		return adapter.Page{}, err
+		return httpdriver.Page{}, err
 	}
 	if c.ID == "" {
-		return adapter.Page{}, errors.New("no conference id in the answer")
+		return httpdriver.Page{}, errors.New("no conference id in the answer")
 	}
-	return adapter.Page{Items: c.ActiveMembers}, nil
+	return httpdriver.Page{Items: c.ActiveMembers}, nil
 }

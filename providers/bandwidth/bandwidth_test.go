@@ -13,8 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
@@ -32,7 +34,7 @@ func serve(t *testing.T) (fake *bandwidthtest.Server, base string, p bandwidthte
 }
 
 // start runs a fake with one seeded member and returns a client for it.
-func start(t *testing.T) (*bandwidth.Client, *bandwidthtest.Server, participant.Ref) {
+func start(t *testing.T) (*carrierkit.Client, *bandwidthtest.Server, participant.Ref) {
 	fake, base, p := serve(t)
 	c, err := bandwidth.New(bandwidth.Config{AccountID: p.Account, Username: testUser, Password: testPassword,
 		BaseURL: base, Options: driver.Options{Retry: &driver.RetryPolicy{}}})
@@ -149,7 +151,7 @@ func TestNewChecks(t *testing.T) {
 	}
 	c, err := bandwidth.New(bandwidth.Config{AccountID: "9900000", Username: "u", Password: "p"})
 	require.NoError(t, err)
-	assert.Equal(t, bandwidth.DefaultBaseURL, c.BaseURL())
+	assert.Equal(t, bandwidth.DefaultBaseURL, baseURL(t, c))
 }
 
 // TestLive runs the live checks against a real Bandwidth account, or any
@@ -176,10 +178,10 @@ func FuzzAnswers(f *testing.F) {
 		`{"type":"validation","description":"Invalid answerUrl: only http and https are allowed.","id":null}`)
 }
 
-func listAll(t *testing.T, c *bandwidth.Client, conf string, opts participant.ListOptions) ([]*participant.Participant, error) {
+func listAll(t *testing.T, c *carrierkit.Client, conf string, opts participant.ListOptions) ([]*participant.Participant, error) {
 	t.Helper()
 	var out []*participant.Participant
-	for p, err := range participant.List(context.Background(), c, participant.ConferenceRef{Conference: conf}, opts) {
+	for p, err := range c.List(context.Background(), participant.ConferenceRef{Conference: conf}, opts) {
 		if err != nil {
 			return out, err
 		}
@@ -215,7 +217,7 @@ func TestList(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got, 2, "the member who left is not listed")
 
-	err = participant.Remove(context.Background(), c, ref)
+	err = c.Remove(context.Background(), ref)
 	assert.ErrorIs(t, err, participant.ErrUnsupported)
 	assert.False(t, c.Capabilities().Can(participant.OpRemove))
 }
@@ -335,7 +337,7 @@ func TestReadBackRetriedUnderABatch(t *testing.T) {
 	c, err := bandwidth.New(bandwidth.Config{AccountID: account, Username: testUser, Password: testPassword,
 		BaseURL: srv.URL + bandwidthtest.PathPrefix})
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(func() { _ = c.Close() })
 
 	ctx := participant.WithRateLimitsHandled(context.Background())
 	got, err := c.Update(ctx, participant.Ref{Conference: p.Conference, Call: p.CallID},
@@ -344,4 +346,11 @@ func TestReadBackRetriedUnderABatch(t *testing.T) {
 	assert.True(t, got.Muted)
 	assert.EqualValues(t, 1, puts.Load(), "the update was sent once")
 	assert.EqualValues(t, 2, gets.Load(), "the read-back answered 429, then read again in place")
+}
+
+// baseURL is the API root u sends to, reached through As.
+func baseURL(t *testing.T, u participant.Updater) string {
+	var d *httpdriver.Driver
+	require.True(t, u.(*carrierkit.Client).As(&d), "As(**httpdriver.Driver)")
+	return d.BaseURL()
 }

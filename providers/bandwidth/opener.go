@@ -7,7 +7,7 @@ import (
 	"net/url"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -67,7 +67,7 @@ func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener 
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.Password = adapter.Redact(o.Password)
+	o.Password = httpdriver.Redact(o.Password)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 
@@ -98,7 +98,7 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 		}
 	}
 	if s.cfg.BaseURL != "" {
-		p.Add(adapter.CheckBaseURL(Name, "base_url", s.cfg.BaseURL))
+		p.Add(httpdriver.CheckBaseURL(Name, "base_url", s.cfg.BaseURL))
 	}
 	return s, p.Err()
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
-	"github.com/carrierkit/carrierkit/providers/twilio"
 )
 
 const endpointsFile = `{
@@ -44,7 +43,7 @@ func TestEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, eps, 2)
 	assert.Equal(t, "api.ashburn.us1.twilio.com", eps[0].Name)
-	assert.Equal(t, "https://api.umatilla.us1.twilio.com", eps[1].Updater.(*twilio.Client).BaseURL())
+	assert.Equal(t, "https://api.umatilla.us1.twilio.com", baseURL(t, eps[1].Updater))
 	eps, err = cfg.OpenEndpoints(context.Background(), "telnyx", nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api.telnyx.com", "api.telnyx.eu"}, []string{eps[0].Name, eps[1].Name})
@@ -52,7 +51,7 @@ func TestEndpoints(t *testing.T) {
 	// The single-adapter API opens the first endpoint.
 	all, err := cfg.Open(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, "https://api.ashburn.us1.twilio.com", all["us"].(*twilio.Client).BaseURL())
+	assert.Equal(t, "https://api.ashburn.us1.twilio.com", baseURL(t, all["us"]))
 }
 
 func TestEndpointProblems(t *testing.T) {

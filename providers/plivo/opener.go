@@ -7,7 +7,7 @@ import (
 	"net/url"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -58,7 +58,7 @@ func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener 
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.AuthToken = adapter.Redact(o.AuthToken)
+	o.AuthToken = httpdriver.Redact(o.AuthToken)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 
@@ -73,7 +73,7 @@ func (o *URLOpener) parse(u *url.URL) (Config, string, error) {
 		p.Fail("auth_token_env", "conflicts with the token set on the URLOpener: drop one")
 	}
 	if cfg.BaseURL != "" {
-		p.Add(adapter.CheckBaseURL(Name, "base_url", cfg.BaseURL))
+		p.Add(httpdriver.CheckBaseURL(Name, "base_url", cfg.BaseURL))
 	}
 	return cfg, tokenEnv, p.Err()
 }

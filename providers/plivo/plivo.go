@@ -39,22 +39,28 @@
 // capability, naming the field, nothing sent. Plivo's answers disagree
 // with its docs (204 with a body, member_id a string or a list): any 2xx
 // is success and its body is not read. A 429 is rate limited, as everywhere.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Its Capabilities report Muted, Hold and AnnounceURL (Muted and Hold
+// readable), fetch, list and remove, and no labels. A failed update is a
+// *participant.Error whose Applied lists the fields the calls before it
+// applied and whose Step names the failed call (mute, unmute, deaf,
+// undeaf, play). Client.As supports **http.Client (the client requests go
+// through) and **httpdriver.Driver, whose BaseURL is the API root.
 package plivo
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"path"
 	"strings"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
-	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -64,7 +70,7 @@ const Name = "plivo"
 // DefaultBaseURL is the API root (the part before /Account).
 const DefaultBaseURL = "https://api.plivo.com/v1"
 
-// Config configures a Client. Printing it never shows AuthToken.
+// Config configures the adapter (New). Printing it never shows AuthToken.
 type Config struct {
 	// AuthID is the account (MA… or SA…), the default of refs that leave
 	// Ref.Account empty, and the Basic user.
@@ -79,13 +85,9 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config
-	c.AuthToken = adapter.Redact(c.AuthToken)
-	adapter.FormatConfig(f, verb, plain(c), "plivo.Config")
+	c.AuthToken = httpdriver.Redact(c.AuthToken)
+	httpdriver.FormatConfig(f, verb, plain(c), "plivo.Config")
 }
-
-// Client is the Plivo adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker and is safe for concurrent use.
-type Client struct{ core *adapter.Client }
 
 const (
 	ruleAuthID = "must be a Plivo auth id: MA or SA and 18 upper-case letters or digits"
@@ -93,61 +95,29 @@ const (
 	ruleAudio  = "must be an audio file (mp3 or wav): Plivo's Play cannot play markup"
 )
 
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Plivo driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	if !IsAuthID(cfg.AuthID) {
 		return nil, driver.ConfigError(Name, "AuthID", ruleAuthID)
 	}
-	if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+	if err := httpdriver.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
 		return nil, err
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
-	return &Client{adapter.New(&dialect, adapter.Config{BaseURL: base, Account: cfg.AuthID,
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.AuthID,
 		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.AuthID+":"+cfg.AuthToken)),
-		Secrets:       []scrub.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})}, nil
+		Secrets:       []httpdriver.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})), nil
 }
-
-// Update sends the calls req needs, in a safe order, and returns the
-// member as read back. A failure after some calls went through is an
-// *participant.Error whose Applied lists the fields they applied and whose
-// Step names the failed call (mute, unmute, deaf, undeaf, play).
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the member from the conference's member list.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields every member of the conference, from one answer.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove hangs the member's call up (not Kick; see the package comment).
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of Plivo's ids, sending nothing.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports Muted, Hold and AnnounceURL (Muted and Hold
-// readable), Fetch, List and Remove, and no labels.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsAuthID reports whether s has the shape of a Plivo auth id.
 func IsAuthID(s string) bool {
@@ -174,12 +144,12 @@ func (e *APIError) Error() string { return "plivo error: " + e.Message }
 const member = "/Account/{account}/Conference/{conference}/Member/{call}/"
 
 var (
-	confPath = adapter.MustPath("/Account/{account}/Conference/{conference}/")
+	confPath = httpdriver.MustPath("/Account/{account}/Conference/{conference}/")
 	opMute   = verb(http.MethodPost, "Mute/")
 	opUnmute = verb(http.MethodDelete, "Mute/")
 	opDeaf   = verb(http.MethodPost, "Deaf/")
 	opUndeaf = verb(http.MethodDelete, "Deaf/")
-	opPlay   = &adapter.Operation{Method: http.MethodPost, Path: adapter.MustPath(member + "Play/"), Body: adapter.JSONBody,
+	opPlay   = &httpdriver.Operation{Method: http.MethodPost, Path: httpdriver.MustPath(member + "Play/"), Body: httpdriver.JSONBody,
 		Encode: func(req *participant.UpdateRequest) ([]byte, error) {
 			return json.Marshal(struct {
 				URL string `json:"url"`
@@ -188,18 +158,18 @@ var (
 )
 
 // verb is a member action: POST with {} as the docs send, or DELETE.
-func verb(method, action string) *adapter.Operation {
-	op := &adapter.Operation{Method: method, Path: adapter.MustPath(member + action)}
+func verb(method, action string) *httpdriver.Operation {
+	op := &httpdriver.Operation{Method: method, Path: httpdriver.MustPath(member + action)}
 	if method == http.MethodPost {
-		op.Body, op.Encode = adapter.JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return []byte("{}"), nil }
+		op.Body, op.Encode = httpdriver.JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return []byte("{}"), nil }
 	}
 	return op
 }
 
-var verbs = adapter.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
+var verbs = httpdriver.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
 	DeafenName: "deaf", UndeafenName: "undeaf", PlayName: "play"}
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider: Name,
 	Omits:    participant.Omits{Status: true, Times: true},
 	Wire: map[participant.Field]string{participant.FieldMuted: "Mute", participant.FieldHold: "Deaf",
@@ -207,9 +177,9 @@ var dialect = adapter.Dialect{
 	HoldMutes:      true,
 	Plan:           verbs.Plan,
 	PlanNeedsState: verbs.NeedsState,
-	Fetch:          &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
-	List:           &adapter.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
-	Remove:         &adapter.Operation{Method: http.MethodDelete, Path: adapter.MustPath(member)},
+	Fetch:          &httpdriver.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
+	List:           &httpdriver.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
+	Remove:         &httpdriver.Operation{Method: http.MethodDelete, Path: httpdriver.MustPath(member)},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 		switch {
 		case !IsAuthID(account):
@@ -254,16 +224,16 @@ func decodeMember(body []byte) (*participant.Participant, error) {
 }
 
 // decodeConference splits GET /Conference/{name}/ into its members.
-func decodeConference(body []byte) (adapter.Page, error) {
+func decodeConference(body []byte) (httpdriver.Page, error) {
 	var c struct {
 		Name    string            `json:"conference_name"`
 		Members []json.RawMessage `json:"members"`
 	}
 	if err := json.Unmarshal(body, &c); err != nil {
-		return adapter.Page{}, err
+		return httpdriver.Page{}, err
 	}
 	if c.Name == "" {
-		return adapter.Page{}, errors.New("no conference_name in the answer")
+		return httpdriver.Page{}, errors.New("no conference_name in the answer")
 	}
-	return adapter.Page{Items: c.Members}, nil
+	return httpdriver.Page{Items: c.Members}, nil
 }

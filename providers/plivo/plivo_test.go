@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
@@ -25,7 +26,7 @@ import (
 
 // onEmulator is the Plivo adapter against the emulator's Plivo fake, with
 // its demo conference.
-func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*plivo.Client, *emulator.Vendor) {
+func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*carrierkit.Client, *emulator.Vendor) {
 	t.Helper()
 	pol := driver.RetryPolicy{MaxRetries: 0}
 	if len(retry) > 0 {
@@ -39,7 +40,7 @@ func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*plivo.Client, *emul
 	c, err := plivo.New(plivo.Config{AuthID: v.Account, AuthToken: v.Credentials[plivo.EnvAuthToken], BaseURL: srv.URL + "/v1",
 		Options: driver.Options{Retry: &pol}})
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(func() { _ = c.Close() })
 	return c, v
 }
 
@@ -296,7 +297,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
 		c, err := plivo.New(plivo.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken,
 			BaseURL: srv.URL + "/v1", Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		require.NoError(t, err)
-		t.Cleanup(c.CloseIdleConnections)
+		t.Cleanup(func() { _ = c.Close() })
 		eps = append(eps, router.Endpoint{Updater: c})
 	}
 	r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})

@@ -68,7 +68,7 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 	for i, u := range urls {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)
-		t.Cleanup(a.CloseIdleConnections)
+		t.Cleanup(func() { _ = a.Close() })
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: wrapping{a}})
 	}
 	r := newRouter(t, nil, c)

@@ -74,7 +74,7 @@ func defaultsRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	for i, u := range urls {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)
-		t.Cleanup(a.CloseIdleConnections)
+		t.Cleanup(func() { _ = a.Close() })
 		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: a})
 	}
 	return newRouter(t, nil, c)
@@ -402,7 +402,7 @@ func TestBatchHearsEveryRateLimit(t *testing.T) {
 			if direct {
 				a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: urls[0]})
 				require.NoError(t, err)
-				t.Cleanup(a.CloseIdleConnections)
+				t.Cleanup(func() { _ = a.Close() })
 				u = a
 			}
 			lim := batch.NewLimiter(8)

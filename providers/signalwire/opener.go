@@ -7,7 +7,7 @@ import (
 	"net/url"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -66,7 +66,7 @@ func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener 
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.APIToken = adapter.Redact(o.APIToken)
+	o.APIToken = httpdriver.Redact(o.APIToken)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 

@@ -14,20 +14,26 @@
 //     CallSidToCoach; BeepOnExit and EndConferenceOnExit are not among them
 //     and are refused with participant.ErrUnsupported before sending.
 //
+// New returns the portable *carrierkit.Client over the adapter's driver,
+// with fetch, list (paged by next_page_uri; Muted and Hold are sent as
+// SignalWire's documented filters, Coaching is filtered by carrierkit) and
+// remove (DELETE, 204).
+//
 // Errors are Twilio's body ({code, message, more_info, status}), reached
 // with errors.As as *APIError (the same type as twilio.APIError).
+//
+// Client.As supports **http.Client (the client requests go through) and
+// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
 package signalwire
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
-	"iter"
 	"strconv"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
-	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -35,7 +41,7 @@ import (
 // Name is the adapter's provider name.
 const Name = "signalwire"
 
-// Config configures a Client. Printing it with any fmt verb, or marshalling
+// Config configures the adapter (New). Printing it with any fmt verb, or marshalling
 // it to JSON, never shows APIToken.
 type Config struct {
 	// Space is the SignalWire space: the root is
@@ -56,37 +62,23 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIToken = adapter.Redact(c.APIToken)
-	adapter.FormatConfig(f, verb, plain(c), "signalwire.Config")
+	c.APIToken = httpdriver.Redact(c.APIToken)
+	httpdriver.FormatConfig(f, verb, plain(c), "signalwire.Config")
 }
-
-// Client is the SignalWire adapter. It implements participant.Updater,
-// Fetcher, Lister, Remover and RefChecker and is safe for concurrent use.
-type Client struct {
-	core    *adapter.Client
-	baseURL string
-}
-
-var (
-	_ participant.Updater    = (*Client)(nil)
-	_ participant.Fetcher    = (*Client)(nil)
-	_ participant.Lister     = (*Client)(nil)
-	_ participant.Remover    = (*Client)(nil)
-	_ participant.RefChecker = (*Client)(nil)
-)
 
 const ruleUUID = "must be a UUID such as b3877c40-da60-4998-90ad-b792e98472af"
 
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the SignalWire
+// driver. Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	switch {
 	case !IsUUID(cfg.ProjectID):
 		return nil, driver.ConfigError(Name, "ProjectID", ruleUUID)
 	}
-	if err := adapter.CheckSecret(Name, "APIToken", cfg.APIToken); err != nil {
+	if err := httpdriver.CheckSecret(Name, "APIToken", cfg.APIToken); err != nil {
 		return nil, err
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base, err := baseURL(cfg)
@@ -94,72 +86,35 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(cfg.ProjectID + ":" + cfg.APIToken))
-	core := adapter.New(&dialect, adapter.Config{
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.ProjectID,
 		Authorization: "Basic " + token,
-		Secrets:       []scrub.Secret{{User: cfg.ProjectID, Value: cfg.APIToken}},
+		Secrets:       []httpdriver.Secret{{User: cfg.ProjectID, Value: cfg.APIToken}},
 		HTTP:          cfg.Options,
-	})
-	return &Client{core: core, baseURL: base}, nil
+	})), nil
 }
 
 func baseURL(cfg Config) (string, error) {
 	switch {
 	case cfg.BaseURL != "":
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return "", err
 		}
 		return cfg.BaseURL, nil
-	case !adapter.IsHostLabel(cfg.Space):
+	case !httpdriver.IsHostLabel(cfg.Space):
 		return "", driver.ConfigError(Name, "Space", "must be a SignalWire space name (a DNS label such as example), got "+strconv.Quote(cfg.Space))
 	}
 	return "https://" + cfg.Space + ".signalwire.com/api/laml", nil
 }
 
-// BaseURL returns the API root the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
-
-// Update applies req to the participant. See participant.Updater.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the participant. See participant.Fetcher.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of SignalWire's ids, without
-// sending anything. See participant.RefChecker.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// List yields the conference's participants, following next_page_uri.
-// See participant.Lister.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove takes the participant out of the conference (DELETE). See
-// participant.Remover.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports every field but BeepOnExit and EndConferenceOnExit,
-// fetch, list and remove, and no labels.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
-
 // APIError is the Twilio-shaped error body SignalWire answers with.
 type APIError = twiliofamily.APIError
 
 // IsUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
-func IsUUID(s string) bool { return adapter.IsUUID(s) }
+func IsUUID(s string) bool { return httpdriver.IsUUID(s) }
 
-var dialect = func() adapter.Dialect {
+var dialect = func() httpdriver.Dialect {
 	d := twiliofamily.Dialect(Name,
 		func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
 			switch {

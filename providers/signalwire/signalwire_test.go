@@ -11,8 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
@@ -23,7 +25,7 @@ func TestBaseURL(t *testing.T) {
 	project := signalwiretest.NewID()
 	c, err := signalwire.New(signalwire.Config{Space: "example", ProjectID: project, APIToken: "t"})
 	require.NoError(t, err)
-	assert.Equal(t, "https://example.signalwire.com/api/laml", c.BaseURL())
+	assert.Equal(t, "https://example.signalwire.com/api/laml", baseURL(t, c))
 	for field, cfg := range map[string]signalwire.Config{
 		"Space":     {Space: "ex.ample", ProjectID: project, APIToken: "t"},
 		"ProjectID": {Space: "example", ProjectID: "AC0123456789abcdef0123456789abcdef", APIToken: "t"},
@@ -63,7 +65,7 @@ func TestURLOpener(t *testing.T) {
 
 	s, err := providers.Open(context.Background(), "signalwire://?space=example")
 	require.NoError(t, err)
-	assert.Equal(t, "https://example.signalwire.com/api/laml", s.(*signalwire.Client).BaseURL())
+	assert.Equal(t, "https://example.signalwire.com/api/laml", baseURL(t, s))
 
 	t.Setenv(signalwire.EnvSpace, "")
 	_, err = providers.Open(context.Background(), "signalwire://?space=ex.ample&base_url=http://x&account=nope")
@@ -144,4 +146,11 @@ func TestErrorNamesSignalWire(t *testing.T) {
 	assert.Equal(t, signalwire.Name, apiErr.Provider)
 	assert.True(t, strings.HasPrefix(apiErr.Error(), "signalwire error "), apiErr.Error())
 	assert.NotContains(t, err.Error(), "twilio")
+}
+
+// baseURL is the API root u sends to, reached through As.
+func baseURL(t *testing.T, u participant.Updater) string {
+	var d *httpdriver.Driver
+	require.True(t, u.(*carrierkit.Client).As(&d), "As(**httpdriver.Driver)")
+	return d.BaseURL()
 }

@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -68,7 +68,7 @@ func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener 
 // Format prints o with its secret redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.APIKey = adapter.Redact(o.APIKey)
+	o.APIKey = httpdriver.Redact(o.APIKey)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 
@@ -85,7 +85,7 @@ func (o *URLOpener) parse(u *url.URL) (cfg Config, keyEnv string, err error) {
 		p.Fail("api_key_env", "conflicts with the API key set on the URLOpener: drop one")
 	}
 	if cfg.BaseURL != "" {
-		p.Add(adapter.CheckBaseURL(Name, "base_url", cfg.BaseURL))
+		p.Add(httpdriver.CheckBaseURL(Name, "base_url", cfg.BaseURL))
 	}
 	return cfg, keyEnv, p.Err()
 }

@@ -13,18 +13,36 @@
 // control id ("v3:" and URL-safe base64 characters) or a participant label
 // (any other text within participant's id rules); CallToCoach is a call
 // control id.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// It carries every UpdateRequest field but WaitMethod, and fetch, list and
+// remove. Errors are *participant.Error values; errors.As reaches
+// Telnyx's error body as *APIError.
+//
+// List (GetTexmlConferenceParticipants) follows next_page_uri. The
+// operation takes no query parameters: the page size is Telnyx's, and
+// Muted, Hold and Coaching are filtered by carrierkit. Telnyx lists only
+// participants whose call is active in a conference in progress; its list
+// does not report labels.
+//
+// Remove takes the participant out of the conference
+// (DeleteTexmlConferenceParticipant, 204); one already gone gives
+// participant.ErrNotFound. TeXML follows TwiML's <Dial> rules: the call
+// leaves its <Dial><Conference> and continues with the <Dial action> URL or
+// the next verb, and is hung up when there is none.
+//
+// Client.As supports **http.Client (the client requests go through) and
+// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
 package texml
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"iter"
 	"strings"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
-	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -35,7 +53,7 @@ const Name = "texml"
 // DefaultBaseURL is the API root (the part before /texml).
 const DefaultBaseURL = "https://api.telnyx.com/v2"
 
-// Config configures a Client. Printing it with any fmt verb, or marshalling
+// Config configures the adapter (New). Printing it with any fmt verb, or marshalling
 // it to JSON, never shows APIKey.
 type Config struct {
 	// APIKey is the Telnyx API key sent as a Bearer token.
@@ -53,101 +71,41 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIKey = adapter.Redact(c.APIKey)
-	adapter.FormatConfig(f, verb, plain(c), "texml.Config")
+	c.APIKey = httpdriver.Redact(c.APIKey)
+	httpdriver.FormatConfig(f, verb, plain(c), "texml.Config")
 }
 
-// Client is the TeXML adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker, and is safe for concurrent use.
-type Client struct {
-	core    *adapter.Client
-	baseURL string
-}
-
-var (
-	_ participant.Updater    = (*Client)(nil)
-	_ participant.Fetcher    = (*Client)(nil)
-	_ participant.Lister     = (*Client)(nil)
-	_ participant.Remover    = (*Client)(nil)
-	_ participant.RefChecker = (*Client)(nil)
-)
-
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
-	if err := adapter.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
+// New checks cfg and returns the portable client over the TeXML driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
+	if err := httpdriver.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
 		return nil, err
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := DefaultBaseURL
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
-	core := adapter.New(&dialect, adapter.Config{
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.Account,
 		Authorization: "Bearer " + cfg.APIKey,
-		Secrets:       []scrub.Secret{{Value: cfg.APIKey}},
+		Secrets:       []httpdriver.Secret{{Value: cfg.APIKey}},
 		HTTP:          cfg.Options,
-	})
-	return &Client{core: core, baseURL: base}, nil
+	})), nil
 }
-
-// BaseURL returns the API root the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
-
-// Update applies req to the participant. See participant.Updater.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the participant. See participant.Fetcher.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields the conference's participants
-// (GetTexmlConferenceParticipants), following next_page_uri. The
-// operation takes no query parameters: the page size is Telnyx's, and
-// Muted, Hold and Coaching are filtered here. Telnyx lists only
-// participants whose call is active in a conference in progress; its list
-// does not report labels. Stopping early fetches no further page. See
-// participant.Lister.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove takes the participant out of the conference
-// (DeleteTexmlConferenceParticipant, 204); one already gone gives
-// participant.ErrNotFound. TeXML follows TwiML's <Dial> rules: the call
-// leaves its <Dial><Conference> and continues with the <Dial action> URL or
-// the next verb, and is hung up when there is none. See
-// participant.Remover.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of this carrier's ids,
-// without sending anything. See participant.RefChecker.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports every UpdateRequest field but WaitMethod, and the
-// fetch, list and remove operations.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 const callIDPrefix = "v3:"
 
 // IsUUID reports whether s is a UUID in its canonical text form
 // (8-4-4-4-12 hex digits, either case), as Telnyx account and conference
 // ids are.
-func IsUUID(s string) bool { return adapter.IsUUID(s) }
+func IsUUID(s string) bool { return httpdriver.IsUUID(s) }
 
 // IsCallID reports whether s is a Telnyx call control id: "v3:" followed
 // by URL-safe base64 characters.
@@ -211,7 +169,7 @@ func (o *ErrorObject) message() string {
 
 var participantPath = twiliofamily.ParticipantPath("/texml", "")
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider: Name,
 	Labels:   true,
 	Wire:     twiliofamily.Wire(participant.FieldWaitMethod),

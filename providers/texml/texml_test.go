@@ -8,8 +8,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/texml"
 )
@@ -17,7 +19,7 @@ import (
 func TestNewConfig(t *testing.T) {
 	c, err := texml.New(texml.Config{APIKey: "k"})
 	require.NoError(t, err)
-	assert.Equal(t, "https://api.telnyx.com/v2", c.BaseURL())
+	assert.Equal(t, "https://api.telnyx.com/v2", baseURL(t, c))
 	assert.False(t, c.Capabilities().Supports(participant.FieldWaitMethod))
 	assert.True(t, c.Capabilities().Supports(participant.FieldWaitURL))
 
@@ -66,4 +68,11 @@ func FuzzAnswers(f *testing.F) {
 	}, participant.Ref{Conference: "6c1d1f3e-93b2-4c43-b6e5-0f7b1d2c9a10", Call: "v3:abc"},
 		`{"account_sid":"acct","call_sid":"v3:abc","muted":true,"status":"completed","date_updated":"Fri, 18 Feb 2011 21:07:19 +0000"}`,
 		`{"errors":[{"code":"90019","title":"Conference has already ended","detail":"gone"}]}`)
+}
+
+// baseURL is the API root u sends to, reached through As.
+func baseURL(t *testing.T, u participant.Updater) string {
+	var d *httpdriver.Driver
+	require.True(t, u.(*carrierkit.Client).As(&d), "As(**httpdriver.Driver)")
+	return d.BaseURL()
 }

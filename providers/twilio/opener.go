@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -82,7 +82,7 @@ func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener 
 // Format prints o with its secrets redacted, for every verb.
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
-	o.AuthToken, o.APISecret = adapter.Redact(o.AuthToken), adapter.Redact(o.APISecret)
+	o.AuthToken, o.APISecret = httpdriver.Redact(o.AuthToken), httpdriver.Redact(o.APISecret)
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
 
@@ -134,7 +134,7 @@ func (o *URLOpener) parse(u *url.URL) (urlSettings, error) {
 	// Whether a region needs an edge is known only when opening, after
 	// TWILIO_EDGE is read.
 	if s.cfg.BaseURL != "" {
-		p.Add(urlparams.RenameField(adapter.CheckBaseURL(Name, "BaseURL", s.cfg.BaseURL), paramOf))
+		p.Add(urlparams.RenameField(httpdriver.CheckBaseURL(Name, "BaseURL", s.cfg.BaseURL), paramOf))
 	}
 	p.Add(urlparams.RenameField(labelError("Region", s.cfg.Region), paramOf))
 	p.Add(urlparams.RenameField(labelError("Edge", s.cfg.Edge), paramOf))

@@ -5,20 +5,39 @@
 // key SID and secret acting for the account), sends updates to
 // {root}/2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA or label}.json
 // as a form with only the fields set, and maps Twilio's error codes
-// (20404, 20003, 20429, …) to neutral participant codes.
+// (20404, 20003, 20429, …) to neutral participant codes. It carries every
+// UpdateRequest field, and fetch, list and remove.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Errors are *participant.Error values; errors.As reaches Twilio's error
+// body as *APIError.
+//
+// List follows next_page_uri (ListParticipant). ListOptions.PageSize is
+// sent as PageSize (at most 1000; default 50) and Muted, Hold and Coaching
+// as Twilio's own filters. Twilio lists only participants connecting to or
+// connected to a conference in progress.
+//
+// Remove takes the participant out of the conference (DeleteParticipant,
+// 204); one already gone gives participant.ErrNotFound. Removing ends the
+// call's <Dial><Conference>: as for any <Dial>, Twilio then requests the
+// <Dial action> URL if there is one, else runs the TwiML verb after
+// <Dial>, and hangs up when there is none (so a participant added with the
+// Participants API, which has no TwiML of its own, is hung up). To keep a
+// caller on the line, give the <Dial> an action or a following verb.
+//
+// Client.As supports **http.Client (the client requests go through) and
+// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
 package twilio
 
 import (
 	"cmp"
-	"context"
 	"encoding/base64"
 	"fmt"
-	"iter"
 	"strconv"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
-	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -29,7 +48,7 @@ const Name = "twilio"
 // DefaultBaseURL is the API root used without Region, Edge or BaseURL.
 const DefaultBaseURL = "https://api.twilio.com"
 
-// Config configures a Client. Printing it with any fmt verb, or marshalling
+// Config configures the adapter (New). Printing it with any fmt verb, or marshalling
 // it to JSON, never shows AuthToken or APISecret.
 type Config struct {
 	// AccountSID (AC…) is the account; it is also the default account of
@@ -59,27 +78,13 @@ type Config struct {
 // Format prints c with its secrets redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.AuthToken, c.APISecret = adapter.Redact(c.AuthToken), adapter.Redact(c.APISecret)
-	adapter.FormatConfig(f, verb, plain(c), "twilio.Config")
+	c.AuthToken, c.APISecret = httpdriver.Redact(c.AuthToken), httpdriver.Redact(c.APISecret)
+	httpdriver.FormatConfig(f, verb, plain(c), "twilio.Config")
 }
 
-// Client is the Twilio adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker, and is safe for concurrent use.
-type Client struct {
-	core    *adapter.Client
-	baseURL string
-}
-
-var (
-	_ participant.Updater    = (*Client)(nil)
-	_ participant.Fetcher    = (*Client)(nil)
-	_ participant.Lister     = (*Client)(nil)
-	_ participant.Remover    = (*Client)(nil)
-	_ participant.RefChecker = (*Client)(nil)
-)
-
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Twilio driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	if !IsSID(cfg.AccountSID, "AC") {
 		return nil, driver.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
 	}
@@ -95,18 +100,18 @@ func New(cfg Config) (*Client, error) {
 		if cfg.APISecret == "" {
 			return nil, driver.ConfigError(Name, "APISecret", "must be set with APIKeySID")
 		}
-		if err := adapter.CheckSecret(Name, "APISecret", cfg.APISecret); err != nil {
+		if err := httpdriver.CheckSecret(Name, "APISecret", cfg.APISecret); err != nil {
 			return nil, err
 		}
 		user, secret = cfg.APIKeySID, cfg.APISecret
 	case cfg.AuthToken == "":
 		return nil, driver.ConfigError(Name, "AuthToken", "must be set (or APIKeySID and APISecret)")
 	default:
-		if err := adapter.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+		if err := httpdriver.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
 			return nil, err
 		}
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base, err := baseURL(cfg)
@@ -114,20 +119,19 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	token := base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
-	core := adapter.New(&dialect, adapter.Config{
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
 		BaseURL:       base,
 		Account:       cfg.AccountSID,
 		Authorization: "Basic " + token,
-		Secrets:       []scrub.Secret{{User: user, Value: secret}},
+		Secrets:       []httpdriver.Secret{{User: user, Value: secret}},
 		HTTP:          cfg.Options,
-	})
-	return &Client{core: core, baseURL: base}, nil
+	})), nil
 }
 
 func baseURL(cfg Config) (string, error) {
 	switch {
 	case cfg.BaseURL != "":
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return "", err
 		}
 		return cfg.BaseURL, nil
@@ -167,57 +171,11 @@ var defaultEdges = map[string]string{
 
 // labelError checks a Region or Edge value: empty, or one DNS label.
 func labelError(field, v string) error {
-	if v != "" && !adapter.IsHostLabel(v) {
+	if v != "" && !httpdriver.IsHostLabel(v) {
 		return driver.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
 	}
 	return nil
 }
-
-// BaseURL returns the API root the client sends to.
-func (c *Client) BaseURL() string { return c.baseURL }
-
-// Update applies req to the participant. See participant.Updater.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the participant. See participant.Fetcher.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields the conference's participants, following next_page_uri
-// (ListParticipant). ListOptions.PageSize is sent as PageSize (at most
-// 1000; default 50) and Muted, Hold and Coaching as Twilio's own filters.
-// Twilio lists only participants connecting to or connected to a
-// conference in progress. Stopping early fetches no further page. See
-// participant.Lister.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove takes the participant out of the conference (DeleteParticipant,
-// 204); one already gone gives participant.ErrNotFound. Removing ends the
-// call's <Dial><Conference>: as for any <Dial>, Twilio then requests the
-// <Dial action> URL if there is one, else runs the TwiML verb after
-// <Dial>, and hangs up when there is none (so a participant added with the
-// Participants API, which has no TwiML of its own, is hung up). To keep a
-// caller on the line, give the <Dial> an action or a following verb. See
-// participant.Remover.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of this carrier's ids,
-// without sending anything. See participant.RefChecker.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports every UpdateRequest field, and the fetch, list and
-// remove operations.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
 
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
 // the prefix and 32 hex digits.
@@ -244,7 +202,7 @@ var dialect = withListAndRemove(twiliofamily.Dialect(Name,
 // withListAndRemove adds ListParticipant (GET …/Participants.json with
 // PageSize, the Muted/Hold/Coaching filters and next_page_uri) and
 // DeleteParticipant (DELETE, 204) to d.
-func withListAndRemove(d adapter.Dialect) adapter.Dialect {
+func withListAndRemove(d httpdriver.Dialect) httpdriver.Dialect {
 	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, true)
 	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
 	return d

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/urlparams"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
@@ -67,7 +67,7 @@ func (o *URLOpener) WithOptions(opts driver.Options) providers.UpdaterURLOpener 
 func (o URLOpener) Format(f fmt.State, verb rune) {
 	type plain URLOpener
 	if len(o.PrivateKey) > 0 {
-		o.PrivateKey = []byte(adapter.Redact("key"))
+		o.PrivateKey = []byte(httpdriver.Redact("key"))
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), plain(o))
 }
@@ -82,7 +82,7 @@ func (o *URLOpener) parse(u *url.URL) (settings, error) {
 	s := settings{cfg: Config{ApplicationID: p.String("account"), Region: p.String("region"),
 		BaseURL: p.String("base_url"), Options: p.HTTPOptions(o.Options)},
 		file: p.String("private_key_file"), keyEnv: p.EnvName("private_key_env")}
-	if s.cfg.ApplicationID != "" && !adapter.IsUUID(s.cfg.ApplicationID) {
+	if s.cfg.ApplicationID != "" && !httpdriver.IsUUID(s.cfg.ApplicationID) {
 		p.Fail("account", ruleUUID)
 	}
 	if Hosts[s.cfg.Region] == "" {
@@ -92,7 +92,7 @@ func (o *URLOpener) parse(u *url.URL) (settings, error) {
 		p.Fail("private_key_file", "give the key one way: the URLOpener's PrivateKey, private_key_file or private_key_env")
 	}
 	if s.cfg.BaseURL != "" {
-		p.Add(adapter.CheckBaseURL(Name, "base_url", s.cfg.BaseURL))
+		p.Add(httpdriver.CheckBaseURL(Name, "base_url", s.cfg.BaseURL))
 	}
 	return s, p.Err()
 }

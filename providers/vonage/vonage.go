@@ -37,17 +37,23 @@
 // the JWT library Vonage's own Go SDK uses: it parses PKCS#1 and PKCS#8
 // keys and checks the signing method, which hand-rolled crypto/rsa code
 // would have to repeat.
+//
+// New returns the portable *carrierkit.Client over the adapter's driver.
+// Its Capabilities report Muted, Hold and AnnounceURL (none readable),
+// fetch, list and remove, and no labels. A failed update is a
+// *participant.Error whose Applied lists the fields the actions before it
+// applied and whose Step names the failed action. Client.As supports
+// **http.Client (the client requests go through) and **httpdriver.Driver,
+// whose BaseURL is the API host.
 package vonage
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,9 +62,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
-	"github.com/carrierkit/carrierkit/internal/scrub"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -72,7 +78,7 @@ const DefaultTokenTTL = time.Minute
 var Hosts = map[string]string{"": "https://api.nexmo.com", "us": "https://api-us.vonage.com",
 	"eu": "https://api-eu.vonage.com", "ap": "https://api-ap.vonage.com"}
 
-// Config configures a Client. Printing it never shows PrivateKey.
+// Config configures the adapter (New). Printing it never shows PrivateKey.
 type Config struct {
 	// ApplicationID is the Vonage application (a UUID): the token's
 	// application_id and the account of every ref.
@@ -95,25 +101,22 @@ type Config struct {
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config
 	if len(c.PrivateKey) > 0 {
-		c.PrivateKey = []byte(adapter.Redact("key"))
+		c.PrivateKey = []byte(httpdriver.Redact("key"))
 	}
-	adapter.FormatConfig(f, verb, plain(c), "vonage.Config")
+	httpdriver.FormatConfig(f, verb, plain(c), "vonage.Config")
 }
-
-// Client is the Vonage adapter. It implements participant.Updater, Fetcher,
-// Lister, Remover and RefChecker and is safe for concurrent use.
-type Client struct{ core *adapter.Client }
 
 const (
 	ruleUUID = "must be a UUID"
 	ruleConv = "must be a Vonage conversation uuid: CON- and a UUID"
 )
 
-// New checks cfg and returns a Client. Nothing is sent.
-func New(cfg Config) (*Client, error) {
+// New checks cfg and returns the portable client over the Vonage driver.
+// Nothing is sent.
+func New(cfg Config) (*carrierkit.Client, error) {
 	key, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.PrivateKey)
 	switch {
-	case !adapter.IsUUID(cfg.ApplicationID):
+	case !httpdriver.IsUUID(cfg.ApplicationID):
 		return nil, driver.ConfigError(Name, "ApplicationID", ruleUUID)
 	case err != nil:
 		return nil, driver.ConfigError(Name, "PrivateKey", "must be an RSA private key in PEM") // never echoed
@@ -122,19 +125,20 @@ func New(cfg Config) (*Client, error) {
 	case cfg.TokenTTL < 0 || cfg.TokenTTL > 24*time.Hour:
 		return nil, driver.ConfigError(Name, "TokenTTL", "must be between 0 (the default) and 24h, Vonage's longest")
 	}
-	if err := adapter.CheckOptions(Name, cfg.Options); err != nil {
+	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
 		return nil, err
 	}
 	base := Hosts[cfg.Region]
 	if cfg.BaseURL != "" {
-		if err := adapter.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
+		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
 			return nil, err
 		}
 		base = cfg.BaseURL
 	}
 	s := signer{app: cfg.ApplicationID, key: key, ttl: cfg.TokenTTL, now: cfg.Now}
-	return &Client{adapter.New(&dialect, adapter.Config{BaseURL: base, Account: cfg.ApplicationID, Authorize: s.sign,
-		Secrets: []scrub.Secret{{Value: string(cfg.PrivateKey)}}, ScrubJWTs: true, HTTP: cfg.Options})}, nil
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.ApplicationID,
+		Authorize: s.sign, Secrets: []httpdriver.Secret{{Value: string(cfg.PrivateKey)}}, ScrubJWTs: true,
+		HTTP: cfg.Options})), nil
 }
 
 // signer mints a token per request.
@@ -161,38 +165,6 @@ func (s signer) sign() (string, error) {
 	return "Bearer " + tok, err
 }
 
-// Update sends the actions req needs, in a safe order. A failure after
-// some went through is an *participant.Error whose Applied lists the
-// fields they applied and whose Step names the failed action.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	return c.core.Update(ctx, ref, req)
-}
-
-// Fetch reads the leg (GET /v1/calls/{uuid}); Muted and Hold are unknown.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return c.core.Fetch(ctx, ref)
-}
-
-// List yields the conversation's answered legs, page by page.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return c.core.List(ctx, conf, opts)
-}
-
-// Remove hangs the leg up.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
-	return c.core.Remove(ctx, ref)
-}
-
-// CheckRef reports whether ref has the shapes of Vonage's ids, sending nothing.
-func (c *Client) CheckRef(ref participant.Ref) error { return c.core.CheckRef(ref) }
-
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.core.CloseIdleConnections() }
-
-// Capabilities reports Muted, Hold and AnnounceURL (none readable), Fetch,
-// List and Remove, and no labels.
-func (c *Client) Capabilities() participant.Capabilities { return c.core.Capabilities() }
-
 // ProblemError is Vonage's RFC 7807 error body. errors.As reaches it.
 type ProblemError struct {
 	Type              string           `json:"type"`
@@ -206,9 +178,9 @@ type ProblemError struct {
 func (e *ProblemError) Error() string { return "vonage error: " + e.Title + ": " + e.Detail }
 
 var (
-	callPath = adapter.MustPath("/v1/calls/{call}")
-	opStream = &adapter.Operation{Method: http.MethodPut, Path: adapter.MustPath("/v1/calls/{call}/stream"),
-		Body: adapter.JSONBody, Encode: func(req *participant.UpdateRequest) ([]byte, error) {
+	callPath = httpdriver.MustPath("/v1/calls/{call}")
+	opStream = &httpdriver.Operation{Method: http.MethodPut, Path: httpdriver.MustPath("/v1/calls/{call}/stream"),
+		Body: httpdriver.JSONBody, Encode: func(req *participant.UpdateRequest) ([]byte, error) {
 			return json.Marshal(struct {
 				URL  []string `json:"stream_url"`
 				Loop int      `json:"loop"`
@@ -217,16 +189,16 @@ var (
 )
 
 // action is PUT /v1/calls/{uuid} with {"action": name}.
-func action(name string) *adapter.Operation {
+func action(name string) *httpdriver.Operation {
 	body := []byte(`{"action":"` + name + `"}`)
-	return &adapter.Operation{Method: http.MethodPut, Path: callPath, Body: adapter.JSONBody,
+	return &httpdriver.Operation{Method: http.MethodPut, Path: callPath, Body: httpdriver.JSONBody,
 		Encode: func(*participant.UpdateRequest) ([]byte, error) { return body, nil }}
 }
 
-var verbs = adapter.Verbs{Mute: action("mute"), Unmute: action("unmute"), Deafen: action("earmuff"),
+var verbs = httpdriver.Verbs{Mute: action("mute"), Unmute: action("unmute"), Deafen: action("earmuff"),
 	Undeafen: action("unearmuff"), Play: opStream, DeafenName: "earmuff", UndeafenName: "unearmuff", PlayName: "stream"}
 
-var dialect = adapter.Dialect{
+var dialect = httpdriver.Dialect{
 	Provider:   Name,
 	Omits:      participant.Omits{Times: true},
 	Wire:       map[participant.Field]string{participant.FieldMuted: "mute", participant.FieldHold: "earmuff", participant.FieldAnnounceURL: "stream"},
@@ -234,8 +206,8 @@ var dialect = adapter.Dialect{
 	Plan:       verbs.Plan,
 	NoReadBack: true,
 	Unreadable: participant.NewFieldSet(participant.FieldMuted, participant.FieldHold),
-	Fetch:      &adapter.Operation{Method: http.MethodGet, Path: callPath, Decode: decodeCall},
-	List: &adapter.Operation{Method: http.MethodGet, Path: adapter.MustPath("/v1/calls/?conversation_uuid={conference}&status=answered"),
+	Fetch:      &httpdriver.Operation{Method: http.MethodGet, Path: callPath, Decode: decodeCall},
+	List: &httpdriver.Operation{Method: http.MethodGet, Path: httpdriver.MustPath("/v1/calls/?conversation_uuid={conference}&status=answered"),
 		Decode: decodeCall, DecodePage: decodePage, Query: func(opts participant.ListOptions, cursor string) url.Values {
 			q := url.Values{}
 			if opts.PageSize > 0 {
@@ -249,11 +221,11 @@ var dialect = adapter.Dialect{
 	Remove: action("hangup"),
 	Check: func(account string, ref participant.Ref, _ participant.UpdateRequest) (string, string) {
 		switch {
-		case !adapter.IsUUID(account):
+		case !httpdriver.IsUUID(account):
 			return "Ref.Account", "must be the Vonage application id: " + ruleUUID
-		case len(ref.Conference) != 40 || ref.Conference[:4] != "CON-" || !adapter.IsUUID(ref.Conference[4:]):
+		case len(ref.Conference) != 40 || ref.Conference[:4] != "CON-" || !httpdriver.IsUUID(ref.Conference[4:]):
 			return "Ref.Conference", ruleConv
-		case ref.Call != "" && !adapter.IsUUID(ref.Call):
+		case ref.Call != "" && !httpdriver.IsUUID(ref.Call):
 			return "Ref.Call", "must be a Vonage call leg uuid: " + ruleUUID
 		}
 		return "", ""
@@ -321,7 +293,7 @@ func status(s string) participant.Status {
 
 // decodePage splits GetCallsResponse: _embedded.calls, and the
 // record_index of _links.next as the next page's cursor.
-func decodePage(body []byte) (adapter.Page, error) {
+func decodePage(body []byte) (httpdriver.Page, error) {
 	var r struct {
 		Embedded *struct {
 			Calls []json.RawMessage `json:"calls"`
@@ -333,16 +305,16 @@ func decodePage(body []byte) (adapter.Page, error) {
 		} `json:"_links"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
-		return adapter.Page{}, err
+		return httpdriver.Page{}, err
 	}
 	if r.Embedded == nil {
-		return adapter.Page{}, errors.New("no _embedded calls in the list answer")
+		return httpdriver.Page{}, errors.New("no _embedded calls in the list answer")
 	}
-	pg := adapter.Page{Items: r.Embedded.Calls}
+	pg := httpdriver.Page{Items: r.Embedded.Calls}
 	if r.Links.Next != nil {
 		u, err := url.Parse(r.Links.Next.Href)
 		if err != nil || u.Query().Get("record_index") == "" {
-			return adapter.Page{}, errors.New("the next page link has no record_index")
+			return httpdriver.Page{}, errors.New("the next page link has no record_index")
 		}
 		pg.Cursor = u.Query().Get("record_index")
 	}

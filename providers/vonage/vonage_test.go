@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -26,7 +27,7 @@ import (
 
 var leg = participant.Ref{Conference: vonagetest.DemoConversation, Call: vonagetest.DemoAgentLeg}
 
-func onEmulator(t *testing.T, cfg vonage.Config) (*vonage.Client, *emulator.Vendor) {
+func onEmulator(t *testing.T, cfg vonage.Config) (*carrierkit.Client, *emulator.Vendor) {
 	t.Helper()
 	e := emulator.New()
 	v, err := e.Vendor(vonage.Name)
@@ -42,7 +43,7 @@ func onEmulator(t *testing.T, cfg vonage.Config) (*vonage.Client, *emulator.Vend
 	}
 	c, err := vonage.New(cfg)
 	require.NoError(t, err)
-	t.Cleanup(c.CloseIdleConnections)
+	t.Cleanup(func() { _ = c.Close() })
 	return c, v
 }
 

@@ -5,7 +5,7 @@
 //	cd bench && go run ./cmd/benchtable
 //
 // It builds the benchmark binaries once (this module's and the main
-// module's internal/adapter), then runs them -count times, one full round
+// module's driver/httpdriver), then runs them -count times, one full round
 // after another, so every client is measured as often and as close in time
 // as the floor (go test -count N would run each benchmark N times back to
 // back, and a shared machine's load drifting between them would leak into
@@ -35,7 +35,7 @@ func main() {
 	count := flag.Int("count", 6, "rounds: how many times each benchmark runs")
 	benchtime := flag.String("benchtime", "1s", "-test.benchtime for each benchmark")
 	bench := flag.String("bench", ".", "-test.bench regexp")
-	adapter := flag.Bool("adapter", true, "also run the main module's internal/adapter benchmarks (no network)")
+	adapter := flag.Bool("adapter", true, "also run the main module's driver/httpdriver benchmarks (no network)")
 	raw := flag.String("raw", "", "write the raw benchmark output to this file")
 	in := flag.String("in", "", "read raw benchmark output from this file instead of running")
 	flag.Parse()
@@ -90,7 +90,7 @@ func run(count int, benchtime, bench string, adapter bool) []byte {
 	benchDir := filepath.Dir(mod)
 	build(benchDir, ".", "bench.test")
 	if adapter {
-		build(filepath.Dir(benchDir), "./internal/adapter", "adapter.test")
+		build(filepath.Dir(benchDir), "./driver/httpdriver", "httpdriver.test")
 	}
 
 	var all bytes.Buffer
@@ -299,7 +299,7 @@ func report(w io.Writer, rs *results) {
 	}
 
 	if len(other) > 0 {
-		fmt.Fprintln(w, "No network: validation, URL building and form encoding only (main module, internal/adapter):")
+		fmt.Fprintln(w, "No network: validation, URL building and form encoding only (main module, driver/httpdriver):")
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "| benchmark | ns/op | B/op | allocs/op |")
 		fmt.Fprintln(w, "|---|---:|---:|---:|")

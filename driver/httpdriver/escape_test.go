@@ -1,10 +1,10 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"net/url"
 	"testing"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 )
 
 var seeds = []string{"", "CA0123", "v3:abc-DEF_9", "a b", "a/b", "../../x", "..", ".", "...", "who?x=1#f",
@@ -17,7 +17,7 @@ func FuzzAppendPathSegment(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		seg := string(adapter.AppendPathSegment(nil, s))
+		seg := string(httpdriver.AppendPathSegment(nil, s))
 		for _, c := range []byte(seg) {
 			if c == '/' || c == '?' || c == '#' || c <= ' ' || c >= 0x7f {
 				t.Fatalf("%q escaped to %q: byte %q left raw", s, seg, c)
@@ -43,7 +43,7 @@ func FuzzAppendQueryEscape(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := string(adapter.AppendQueryEscape(nil, s))
+		got := string(httpdriver.AppendQueryEscape(nil, s))
 		if want := url.QueryEscape(s); got != want {
 			t.Fatalf("AppendQueryEscape(%q) = %q, url.QueryEscape = %q", s, got, want)
 		}

@@ -1,4 +1,4 @@
-package adapter
+package httpdriver
 
 const upperhex = "0123456789ABCDEF"
 

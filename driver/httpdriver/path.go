@@ -1,4 +1,4 @@
-package adapter
+package httpdriver
 
 import (
 	"fmt"
@@ -49,11 +49,11 @@ func MustPath(tmpl string) Path {
 		}
 		j := strings.IndexByte(rest[i:], '}')
 		if j < 0 {
-			panic(fmt.Sprintf("adapter: path %q: unclosed placeholder", tmpl))
+			panic(fmt.Sprintf("httpdriver: path %q: unclosed placeholder", tmpl))
 		}
 		id, ok := placeholders[rest[i:i+j+1]]
 		if !ok {
-			panic(fmt.Sprintf("adapter: path %q: unknown placeholder %s", tmpl, rest[i:i+j+1]))
+			panic(fmt.Sprintf("httpdriver: path %q: unknown placeholder %s", tmpl, rest[i:i+j+1]))
 		}
 		p.add(pathPart{id: id})
 		rest = rest[i+j+1:]

@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -200,7 +200,7 @@ func FuzzListAnswers(f *testing.F) {
 		if texml {
 			a = hardAdapters[1]
 		}
-		// A list that keeps linking ends at adapter.MaxPages (tested in
+		// A list that keeps linking ends at httpdriver.MaxPages (tested in
 		// adapter_test); here the context ends it sooner, to keep each
 		// input fast.
 		ctx, cancel := context.WithCancel(context.Background())

@@ -1,4 +1,4 @@
-package adapter
+package httpdriver
 
 import (
 	"context"
@@ -67,7 +67,7 @@ type AuthorizeFunc func() (string, error)
 // authorization is the Authorization value of the next request: the
 // static one, or one minted by Config.Authorize. Nothing is sent when
 // minting fails.
-func (c *Client) authorization(op participant.Op) (string, *participant.Error) {
+func (c *Driver) authorization(op participant.Op) (string, *participant.Error) {
 	if c.cfg.Authorize == nil {
 		return c.cfg.Authorization, nil
 	}
@@ -83,7 +83,7 @@ func (c *Client) authorization(op participant.Op) (string, *participant.Error) {
 // state first when the plan needs it, runs the steps in phase order,
 // then reads the participant back (or, for a carrier whose state cannot
 // be read, returns it as the request set it).
-func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *participant.UpdateRequest) (*participant.Participant, error) {
+func (c *Driver) updatePlan(ctx context.Context, ref participant.Ref, req *participant.UpdateRequest) (*participant.Participant, error) {
 	account, err := c.check("update", ref, req)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (c *Client) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 
 // planBudget is the retries one planned update may spend in all, across
 // its steps: the adapter's policy's, within the caller's budget.
-func (c *Client) planBudget(ctx context.Context) int {
+func (c *Driver) planBudget(ctx context.Context) int {
 	pol := driver.DefaultRetryPolicy()
 	if c.cfg.HTTP.Retry != nil {
 		pol = c.cfg.HTTP.Retry.WithDefaults()
@@ -174,7 +174,7 @@ func order(steps []Step) []Step {
 }
 
 // sendStep sends one step.
-func (c *Client) sendStep(ctx context.Context, account string, ref participant.Ref, req *participant.UpdateRequest, s Step) (httpx.Response, *participant.Error) {
+func (c *Driver) sendStep(ctx context.Context, account string, ref participant.Ref, req *participant.UpdateRequest, s Step) (httpx.Response, *participant.Error) {
 	auth, perr := c.authorization("update")
 	if perr != nil {
 		return httpx.Response{}, perr
@@ -195,7 +195,7 @@ func (c *Client) sendStep(ctx context.Context, account string, ref participant.R
 // stepFailed completes the error of step s, which failed after the steps
 // before it applied the fields in applied (rest being the others): the
 // step's name, the applied fields and the attempts of every step.
-func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied, rest participant.FieldSet, attempts int) *participant.Error {
+func (c *Driver) stepFailed(pe *participant.Error, s Step, steps []Step, applied, rest participant.FieldSet, attempts int) *participant.Error {
 	pe.Attempts = attempts // pe.Delivery, set by send, says how far the failed step, so the rest, got
 	pe.Applied = applied
 	if len(steps) > 1 {
@@ -219,7 +219,7 @@ func (c *Client) stepFailed(pe *participant.Error, s Step, steps []Step, applied
 // its state (Dialect.NoReadBack): the ref's ids, and Muted and Hold as the
 // request set them (Hold implies Muted); Capabilities.Readable says these
 // are not read from the carrier.
-func (c *Client) asSet(account string, ref participant.Ref, req *participant.UpdateRequest) *participant.Participant {
+func (c *Driver) asSet(account string, ref participant.Ref, req *participant.UpdateRequest) *participant.Participant {
 	p := &participant.Participant{Provider: c.d.Provider, AccountID: account, ConferenceID: ref.Conference,
 		CallID: ref.Call, Status: participant.StatusUnknown}
 	if req.Muted != nil {

@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -38,29 +39,29 @@ func (s *stepServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func op(method, verb string) *adapter.Operation {
-	return &adapter.Operation{Method: method, Path: adapter.MustPath("/c/{conference}/m/{call}/" + verb)}
+func op(method, verb string) *httpdriver.Operation {
+	return &httpdriver.Operation{Method: method, Path: httpdriver.MustPath("/c/{conference}/m/{call}/" + verb)}
 }
 
 // plannedClient is a carrier whose plan lists the steps in the wrong
 // order on purpose: audio first, the exposing call before the safe one.
-func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.AuthorizeFunc, pol ...driver.RetryPolicy) *adapter.Client {
+func plannedClient(t *testing.T, srv *httptest.Server, authorize httpdriver.AuthorizeFunc, pol ...driver.RetryPolicy) *carrierkit.Client {
 	t.Helper()
 	M, H, A := participant.NewFieldSet(participant.FieldMuted), participant.NewFieldSet(participant.FieldHold),
 		participant.NewFieldSet(participant.FieldAnnounceURL)
-	d := &adapter.Dialect{
+	d := &httpdriver.Dialect{
 		Provider: "verbs",
 		Wire: map[participant.Field]string{participant.FieldMuted: "mute", participant.FieldHold: "deaf",
 			participant.FieldAnnounceURL: "play"},
-		Plan: func(req *participant.UpdateRequest, _ *participant.Participant, steps []adapter.Step) []adapter.Step {
+		Plan: func(req *participant.UpdateRequest, _ *participant.Participant, steps []httpdriver.Step) []httpdriver.Step {
 			if req.AnnounceURL != nil {
-				steps = append(steps, adapter.Step{Name: "play", Op: op(http.MethodPost, "play"), Fields: A}) // Phase left zero
+				steps = append(steps, httpdriver.Step{Name: "play", Op: op(http.MethodPost, "play"), Fields: A}) // Phase left zero
 			}
 			if req.Hold != nil {
-				steps = append(steps, adapter.Step{Name: "deaf", Op: op(http.MethodPost, "deaf"), Fields: H, Phase: adapter.PhaseExposing})
+				steps = append(steps, httpdriver.Step{Name: "deaf", Op: op(http.MethodPost, "deaf"), Fields: H, Phase: httpdriver.PhaseExposing})
 			}
 			if req.Muted != nil {
-				steps = append(steps, adapter.Step{Name: "mute", Op: op(http.MethodPost, "mute"), Fields: M, Phase: adapter.PhaseSafe})
+				steps = append(steps, httpdriver.Step{Name: "mute", Op: op(http.MethodPost, "mute"), Fields: M, Phase: httpdriver.PhaseSafe})
 			}
 			return steps
 		},
@@ -71,10 +72,10 @@ func plannedClient(t *testing.T, srv *httptest.Server, authorize adapter.Authori
 	if len(pol) > 0 {
 		retry = &pol[0]
 	}
-	cfg := adapter.Config{BaseURL: srv.URL, Account: "a", Authorization: "Static x", Authorize: authorize,
+	cfg := httpdriver.Config{BaseURL: srv.URL, Account: "a", Authorization: "Static x", Authorize: authorize,
 		HTTP: driver.Options{Retry: retry}}
-	c := adapter.New(d, cfg)
-	t.Cleanup(c.CloseIdleConnections)
+	c := carrierkit.New(httpdriver.New(d, cfg))
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 

@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 // Tests for the defects of issue 8 ("Hardening"), run against both
 // adapters. Each fails on the code before the fix.

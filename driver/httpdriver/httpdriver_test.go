@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -37,20 +38,20 @@ func decodeMember(b []byte) (*participant.Participant, error) {
 
 // jsonDialect declares every operation: PUT JSON answered 204, GET, a list
 // paged by cursor or link, DELETE.
-func jsonDialect(byLink bool) *adapter.Dialect {
-	member := adapter.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
-	return &adapter.Dialect{
+func jsonDialect(byLink bool) *httpdriver.Dialect {
+	member := httpdriver.MustPath("/accounts/{account}/conferences/{conference}/members/{call}")
+	return &httpdriver.Dialect{
 		Provider: "jsoncarrier",
 		Wire:     map[participant.Field]string{participant.FieldMuted: "mute", participant.FieldHold: "hold"},
-		Update: &adapter.Operation{Method: http.MethodPut, Path: member, Body: adapter.JSONBody, NoContent: true,
+		Update: &httpdriver.Operation{Method: http.MethodPut, Path: member, Body: httpdriver.JSONBody, NoContent: true,
 			Encode: func(req *participant.UpdateRequest) ([]byte, error) {
 				return json.Marshal(struct {
 					Mute *bool `json:"mute,omitempty"`
 					Hold *bool `json:"hold,omitempty"`
 				}{req.Muted, req.Hold})
 			}},
-		Fetch: &adapter.Operation{Method: http.MethodGet, Path: member, Decode: decodeMember},
-		List: &adapter.Operation{Method: http.MethodGet, Path: adapter.MustPath("/accounts/{account}/conferences/{conference}/members"),
+		Fetch: &httpdriver.Operation{Method: http.MethodGet, Path: member, Decode: decodeMember},
+		List: &httpdriver.Operation{Method: http.MethodGet, Path: httpdriver.MustPath("/accounts/{account}/conferences/{conference}/members"),
 			Query: func(opts participant.ListOptions, cursor string) url.Values {
 				q := url.Values{}
 				if opts.PageSize > 0 {
@@ -62,18 +63,18 @@ func jsonDialect(byLink bool) *adapter.Dialect {
 				return q
 			},
 			Decode: decodeMember,
-			DecodePage: func(b []byte) (adapter.Page, error) {
+			DecodePage: func(b []byte) (httpdriver.Page, error) {
 				var pg struct {
 					Members []json.RawMessage `json:"members"`
 					Next    string            `json:"next"`
 				}
 				err := json.Unmarshal(b, &pg)
 				if byLink {
-					return adapter.Page{Items: pg.Members, Next: pg.Next}, err
+					return httpdriver.Page{Items: pg.Members, Next: pg.Next}, err
 				}
-				return adapter.Page{Items: pg.Members, Cursor: pg.Next}, err
+				return httpdriver.Page{Items: pg.Members, Cursor: pg.Next}, err
 			}},
-		Remove: &adapter.Operation{Method: http.MethodDelete, Path: member, NoContent: true},
+		Remove: &httpdriver.Operation{Method: http.MethodDelete, Path: member, NoContent: true},
 		DecodeError: func(b []byte) (string, string, error) {
 			return "", "", nil
 		},
@@ -141,7 +142,7 @@ func (c *carrier) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int) string) (*adapter.Client, *carrier) {
+func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int) string) (*carrierkit.Client, *carrier) {
 	c := &carrier{next: next}
 	for i := range n {
 		c.members = append(c.members, member{CallID: "c-" + strconv.Itoa(i), Mute: i%2 == 0})
@@ -149,8 +150,8 @@ func start(t *testing.T, n int, byLink bool, next func(r *http.Request, page int
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
 	c.url = srv.URL
-	return adapter.New(jsonDialect(byLink), adapter.Config{BaseURL: srv.URL, Account: "9900000",
-		HTTP: driver.Options{Retry: &driver.RetryPolicy{}}}), c
+	return carrierkit.New(httpdriver.New(jsonDialect(byLink), httpdriver.Config{BaseURL: srv.URL, Account: "9900000",
+		HTTP: driver.Options{Retry: &driver.RetryPolicy{}}})), c
 }
 
 // cursorPages gives cursors 1, 2, … until the members run out.
@@ -213,12 +214,12 @@ func TestCapabilitiesOps(t *testing.T) {
 	}
 	d := jsonDialect(false)
 	d.List, d.Remove = nil, nil
-	bare := adapter.New(d, adapter.Config{BaseURL: "http://127.0.0.1:1", Account: "1"})
+	bare := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "1"}))
 	assert.True(t, bare.Capabilities().Can(participant.OpFetch))
 	assert.False(t, bare.Capabilities().Can(participant.OpList))
 	assert.False(t, bare.Capabilities().Can(participant.OpRemove))
-	err := participant.Remove(context.Background(), bare, ref)
-	assert.ErrorIs(t, err, participant.ErrUnsupported)
+	raw := httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "1"})
+	assert.ErrorIs(t, raw.Remove(context.Background(), ref), participant.ErrUnsupported, "the driver alone refuses too")
 	assert.ErrorIs(t, bare.Remove(context.Background(), ref), participant.ErrUnsupported)
 	var errs []error
 	for _, err := range bare.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {
@@ -342,7 +343,7 @@ func TestListPageBound(t *testing.T) {
 	}
 	assert.ErrorIs(t, err, participant.ErrUnknown)
 	assert.ErrorContains(t, err, "past 10000")
-	assert.Len(t, srv.log, adapter.MaxPages)
+	assert.Len(t, srv.log, httpdriver.MaxPages)
 }
 
 // TestListLinkCycle: a carrier whose links lead back to a page already

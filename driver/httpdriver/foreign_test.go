@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -51,10 +52,10 @@ func TestForeignAnswer(t *testing.T) {
 				}
 				return e.Code, e.Message, nil
 			}
-			cl := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000",
-				HTTP: driver.Options{Retry: &driver.RetryPolicy{}}})
+			cl := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000",
+				HTTP: driver.Options{Retry: &driver.RetryPolicy{}}}))
 			_, err := cl.Fetch(context.Background(), ref)
-			assert.Equal(t, c.foreign, errors.Is(err, adapter.ErrForeignAnswer), "%v", err)
+			assert.Equal(t, c.foreign, errors.Is(err, httpdriver.ErrForeignAnswer), "%v", err)
 			if c.status == http.StatusNotFound {
 				assert.ErrorIs(t, err, participant.ErrNotFound)
 			}

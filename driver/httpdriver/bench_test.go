@@ -1,10 +1,10 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -34,7 +34,7 @@ var (
 // network benchmarks send; "all-fields" sets every field, so three URLs are
 // parsed and checked and the form holds escaped values.
 func BenchmarkPrepare(b *testing.B) {
-	c := adapter.New(&benchDialect, adapter.Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	c := httpdriver.New(&benchDialect, httpdriver.Config{BaseURL: "https://api.twilio.com", Account: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		Authorization: "Basic x"})
 	ref := participant.Ref{Conference: "CFaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Call: "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
 	yes, no := true, false
@@ -70,6 +70,6 @@ var benchTime time.Time
 func BenchmarkParseTime(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		benchTime = adapter.ParseTime("Fri, 18 Feb 2011 21:07:19 +0000")
+		benchTime = httpdriver.ParseTime("Fri, 18 Feb 2011 21:07:19 +0000")
 	}
 }

@@ -1,4 +1,4 @@
-package adapter_test
+package carrierkit_test
 
 import (
 	"testing"

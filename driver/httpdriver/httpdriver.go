@@ -1,13 +1,8 @@
-// Package adapter is the engine behind every carrierkit HTTP adapter:
-// validation, capability checks, URL building with per-segment escaping,
-// body encoding, paging, error mapping and decoding live here once. A vendor
-// package supplies only a Dialect: the operations its carrier offers (each
-// with its method, path, body, success shape and decoder), its id rules,
-// its error body and its error codes.
-package adapter
+package httpdriver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +45,8 @@ type Operation struct {
 	// an action such as Vonage's hangup; other operations send none).
 	Body Body
 	// Encode builds a JSONBody from the request, which the engine has
-	// already validated against the capabilities and the dialect's Check.
+	// checked with the dialect's Check, and carrierkit.Client against the
+	// neutral rules and the capabilities.
 	Encode func(req *participant.UpdateRequest) ([]byte, error)
 	// Query returns the query of a List page: the first page's with an
 	// empty cursor, the next one's with the cursor the previous page gave.
@@ -145,9 +141,11 @@ type Config struct {
 	// Authorize, when set, mints the Authorization value of each request
 	// (a token signed per request).
 	Authorize AuthorizeFunc
-	// Secrets are scrubbed, in every form they can take (scrub.Forms), from
-	// every error, vendor error value and log line.
-	Secrets []scrub.Secret
+	// Secrets are scrubbed, in every form they can take (raw, base64,
+	// percent-, JSON- and Go-escaped, and inside the Basic token of
+	// User:Value), from every error, vendor error value and log line. List
+	// every credential the Authorization value is made from.
+	Secrets []Secret
 	// ScrubJWTs also scrubs every JSON Web Token from errors and logs, for
 	// tokens minted per request (Authorize), which Secrets cannot list.
 	ScrubJWTs bool
@@ -155,51 +153,82 @@ type Config struct {
 	HTTP driver.Options
 }
 
-// Client implements participant.Updater, Fetcher, Lister, Remover and
-// RefChecker; Capabilities().Ops says which optional operations the
-// carrier really offers.
-type Client struct {
+// Secret is a credential to keep out of errors and logs (Config.Secrets).
+type Secret struct {
+	// User is the Basic user name the credential goes with, or "".
+	User string
+	// Value is the secret itself: a password, an API key or token.
+	Value string
+}
+
+// Driver is a driver.Driver speaking one Dialect over HTTP. It implements
+// every optional operation interface of package driver;
+// Capabilities().Ops says which ones the carrier really offers, and the
+// others fail with participant.ErrUnsupported, nothing sent. It is safe for
+// concurrent use.
+//
+// A Driver trusts its caller to have validated what carrierkit.Client
+// validates (participant.Validate, the neutral id rules, the list
+// options): wrap it with carrierkit.New rather than calling it directly.
+type Driver struct {
 	d     *Dialect
 	cfg   Config
 	caps  participant.Capabilities
 	wire  []string // indexed by participant.Field
 	http  *httpx.Client
 	scrub *scrub.Scrubber
+	// accountRule is the neutral id rule the default account breaks, or "".
+	accountRule string
 }
 
 var (
-	_ participant.Updater    = (*Client)(nil)
-	_ participant.Fetcher    = (*Client)(nil)
-	_ participant.Lister     = (*Client)(nil)
-	_ participant.Remover    = (*Client)(nil)
-	_ participant.RefChecker = (*Client)(nil)
+	_ driver.Driver     = (*Driver)(nil)
+	_ driver.Fetcher    = (*Driver)(nil)
+	_ driver.Lister     = (*Driver)(nil)
+	_ driver.Remover    = (*Driver)(nil)
+	_ driver.RefChecker = (*Driver)(nil)
+	_ driver.Closer     = (*Driver)(nil)
+	_ driver.Aser       = (*Driver)(nil)
 )
 
-// New returns a Client speaking d with cfg. It panics if d is not a usable
+// New returns a Driver speaking d with cfg. It panics if d is not a usable
 // dialect (no Update, a NoContent update without Fetch, a list without
 // DecodePage), as dialects are fixed at compile time.
-func New(d *Dialect, cfg Config) *Client {
+func New(d *Dialect, cfg Config) *Driver {
 	switch {
 	case d.Update == nil && d.Plan == nil:
-		panic("adapter: dialect " + d.Provider + " has no Update operation")
+		panic("httpdriver: dialect " + d.Provider + " has no Update operation")
 	case d.Plan != nil && !d.NoReadBack && d.Fetch == nil:
-		panic("adapter: dialect " + d.Provider + ": a planned update needs a Fetch operation to read back, or NoReadBack")
+		panic("httpdriver: dialect " + d.Provider + ": a planned update needs a Fetch operation to read back, or NoReadBack")
 	case d.PlanNeedsState != nil && d.Fetch == nil:
-		panic("adapter: dialect " + d.Provider + ": PlanNeedsState needs a Fetch operation")
+		panic("httpdriver: dialect " + d.Provider + ": PlanNeedsState needs a Fetch operation")
 	case d.Update == nil:
 	case d.Update.NoContent && d.Fetch == nil:
-		panic("adapter: dialect " + d.Provider + ": a NoContent Update needs a Fetch operation to read back")
+		panic("httpdriver: dialect " + d.Provider + ": a NoContent Update needs a Fetch operation to read back")
 	case d.Update.Body == JSONBody && d.Update.Encode == nil:
-		panic("adapter: dialect " + d.Provider + ": a JSONBody Update needs Encode")
+		panic("httpdriver: dialect " + d.Provider + ": a JSONBody Update needs Encode")
 	case d.List != nil && (d.List.DecodePage == nil || d.List.Decode == nil):
-		panic("adapter: dialect " + d.Provider + ": List needs DecodePage and Decode")
+		panic("httpdriver: dialect " + d.Provider + ": List needs DecodePage and Decode")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	sc := scrub.New(cfg.Secrets...)
+	var accountRule string
+	if cfg.Account != "" {
+		// Checked as a ref's account would be, once: refs that leave
+		// Account empty use it.
+		if err := participant.CheckRef(participant.Ref{Account: cfg.Account, Conference: "-"}, participant.OpList,
+			participant.Capabilities{}); err != nil {
+			accountRule = "is empty and the adapter's default account " + err.(*participant.Error).Message
+		}
+	}
+	secrets := make([]scrub.Secret, len(cfg.Secrets))
+	for i, s := range cfg.Secrets {
+		secrets[i] = scrub.Secret{User: s.User, Value: s.Value}
+	}
+	sc := scrub.New(secrets...)
 	if cfg.ScrubJWTs {
 		sc = sc.WithJWTs()
 	}
-	c := &Client{d: d, cfg: cfg, scrub: sc, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc,
+	c := &Driver{d: d, cfg: cfg, scrub: sc, accountRule: accountRule, http: httpx.New(httpx.Options{Provider: d.Provider, Scrub: sc,
 		Authorize: cfg.Authorize, Options: cfg.HTTP}),
 		caps: participant.Capabilities{Provider: d.Provider, Labels: d.Labels, Omits: d.Omits, HoldMutes: d.HoldMutes}}
 	for op, declared := range map[participant.Op]bool{participant.OpFetch: d.Fetch != nil,
@@ -226,20 +255,42 @@ func New(d *Dialect, cfg Config) *Client {
 var reported = participant.NewFieldSet(participant.FieldMuted, participant.FieldHold, participant.FieldCoaching,
 	participant.FieldCallToCoach, participant.FieldEndConferenceOnExit)
 
-// CloseIdleConnections closes the idle connections of the client's transport.
-func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+// Close closes the idle connections of the driver's HTTP client
+// (carrierkit.Client.Close calls it). A request made after Close opens a
+// new connection: the portable client is what refuses calls once closed.
+func (c *Driver) Close() error {
+	c.http.CloseIdleConnections()
+	return nil
+}
+
+// As supports two targets: a **http.Client gets the client requests go
+// through (Options.HTTPClient, or the default pooled one), and a **Driver
+// gets d itself (for BaseURL).
+func (c *Driver) As(target any) bool {
+	switch t := target.(type) {
+	case **http.Client:
+		*t = c.http.HTTPClient()
+	case **Driver:
+		*t = c
+	default:
+		return false
+	}
+	return true
+}
+
+// BaseURL returns the API root the driver sends to (Config.BaseURL without
+// a trailing slash).
+func (c *Driver) BaseURL() string { return c.cfg.BaseURL }
 
 // Capabilities reports the fields the dialect carries and the operations
 // it declares.
-func (c *Client) Capabilities() participant.Capabilities { return c.caps }
+func (c *Driver) Capabilities() participant.Capabilities { return c.caps }
 
-// Update validates req, sends it as the dialect's Update operation says,
-// and returns the participant from the answer, or read back with Fetch
-// when the answer carries none.
-func (c *Client) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	if err := participant.Validate(&req, c.caps); err != nil {
-		return nil, err // DeliveryNotSent
-	}
+// Update checks ref and req against the dialect's id rules (Check), sends
+// req as the dialect's Update operation says, and returns the participant
+// from the answer, or read back with Fetch when the answer carries none.
+// req is validated by carrierkit.Client already.
+func (c *Driver) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	if c.d.Plan != nil {
 		plan := req // updatePlan keeps what it is given: only this path pays for req on the heap
 		return c.updatePlan(ctx, ref, &plan)
@@ -270,7 +321,7 @@ func (c *Client) Update(ctx context.Context, ref participant.Ref, req participan
 // prepareUpdate checks ref and the validated req and builds the request.
 // The request is returned by value and req is not kept, so that neither
 // escapes to the heap on the update path.
-func (c *Client) prepareUpdate(ref participant.Ref, req *participant.UpdateRequest) (httpx.Request, string, error) {
+func (c *Driver) prepareUpdate(ref participant.Ref, req *participant.UpdateRequest) (httpx.Request, string, error) {
 	op := c.d.Update
 	u, account, err := c.url("update", op, ref, req)
 	if err != nil {
@@ -304,7 +355,7 @@ func prefixed(s string) string {
 }
 
 // Fetch reads the participant with the dialect's Fetch operation.
-func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
+func (c *Driver) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
 	if c.d.Fetch == nil {
 		return nil, c.unsupported(participant.OpFetch)
 	}
@@ -318,11 +369,11 @@ func (c *Client) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 
 // fetch reads back ref (already checked) for op, and says how many
 // requests that took (on failure, the error's Attempts say it too).
-func (c *Client) fetch(ctx context.Context, op participant.Op, account string, ref participant.Ref) (*participant.Participant, int, error) {
+func (c *Driver) fetch(ctx context.Context, op participant.Op, account string, ref participant.Ref) (*participant.Participant, int, error) {
 	return c.get(ctx, op, c.d.Fetch.Path.build(c.cfg.BaseURL, account, ref), account, ref)
 }
 
-func (c *Client) get(ctx context.Context, op participant.Op, u, account string, ref participant.Ref) (*participant.Participant, int, error) {
+func (c *Driver) get(ctx context.Context, op participant.Op, u, account string, ref participant.Ref) (*participant.Participant, int, error) {
 	auth, perr := c.authorization(op)
 	if perr != nil {
 		return nil, 0, perr
@@ -345,7 +396,7 @@ func (c *Client) get(ctx context.Context, op participant.Op, u, account string, 
 // find picks ref's participant out of a Fetch answer that lists every
 // participant of the conference (a Fetch operation with DecodePage,
 // Plivo's GET /Conference/{name}/): one missing from it is not found.
-func (c *Client) find(op participant.Op, resp httpx.Response, account string, ref participant.Ref) (*participant.Participant, error) {
+func (c *Driver) find(op participant.Op, resp httpx.Response, account string, ref participant.Ref) (*participant.Participant, error) {
 	pg, err := c.d.Fetch.DecodePage(resp.Body)
 	if err != nil {
 		return nil, c.decodeError(op, resp, err)
@@ -369,7 +420,7 @@ func (c *Client) find(op participant.Op, resp httpx.Response, account string, re
 // Remove operation. Remove is retried like any idempotent request, so a
 // retry after an ambiguous failure may report ErrNotFound for a
 // participant the first attempt removed.
-func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
+func (c *Driver) Remove(ctx context.Context, ref participant.Ref) error {
 	op := c.d.Remove
 	if op == nil {
 		return c.unsupported(participant.OpRemove)
@@ -399,22 +450,11 @@ func (c *Client) Remove(ctx context.Context, ref participant.Ref) error {
 // List yields the participants of conf page by page with the dialect's
 // List operation, keeping those that match opts' filters (also when the
 // carrier filtered already). Stopping early fetches no further page.
-func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+func (c *Driver) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
 		op := c.d.List
 		if op == nil {
 			yield(nil, c.unsupported(participant.OpList))
-			return
-		}
-		if opts.PageSize < 0 {
-			yield(nil, &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider, Op: "list",
-				Field: "ListOptions.PageSize", Message: "must not be negative", Delivery: participant.DeliveryNotSent})
-			return
-		}
-		if f, ok := c.unreadableFilter(opts); ok {
-			yield(nil, &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: "list",
-				Field: "ListOptions." + f.String(), Message: "the " + c.d.Provider + " participant resource does not report " +
-					f.String() + ", so a list cannot filter on it", Delivery: participant.DeliveryNotSent})
 			return
 		}
 		ref := conf.Participant("")
@@ -478,7 +518,7 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 const MaxPages = 10_000
 
 // pageURL is the list URL with the query for cursor.
-func (c *Client) pageURL(u string, op *Operation, opts participant.ListOptions, cursor string) string {
+func (c *Driver) pageURL(u string, op *Operation, opts participant.ListOptions, cursor string) string {
 	if op.Query == nil {
 		return u
 	}
@@ -508,7 +548,7 @@ func pageKey(u string) string {
 // nextPage returns the URL of the page after current, or "" after the
 // last. A link must stay on the base URL's scheme and host (it gets the
 // credentials); List refuses one naming a page already read.
-func (c *Client) nextPage(current, first string, op *Operation, opts participant.ListOptions, pg Page) (string, error) {
+func (c *Driver) nextPage(current, first string, op *Operation, opts participant.ListOptions, pg Page) (string, error) {
 	var next string
 	switch {
 	case pg.Next != "":
@@ -533,49 +573,28 @@ func (c *Client) nextPage(current, first string, op *Operation, opts participant
 	return next, nil
 }
 
-// unreadableFilter returns the first filter of opts on a field the
-// carrier accepts but does not report (Dialect.Unreadable).
-func (c *Client) unreadableFilter(opts participant.ListOptions) (participant.Field, bool) {
-	for _, f := range [...]struct {
-		f   participant.Field
-		set bool
-	}{{participant.FieldMuted, opts.Muted != nil}, {participant.FieldHold, opts.Hold != nil},
-		{participant.FieldCoaching, opts.Coaching != nil}} {
-		if f.set && c.d.Unreadable.Has(f.f) {
-			return f.f, true
-		}
-	}
-	return 0, false
-}
-
 // matches reports whether p passes opts' filters.
 func matches(p *participant.Participant, opts participant.ListOptions) bool {
 	is := func(want *bool, got bool) bool { return want == nil || *want == got }
 	return is(opts.Muted, p.Muted) && is(opts.Hold, p.Hold) && is(opts.Coaching, p.Coaching)
 }
 
-// CheckRef reports whether ref fits the dialect's id rules, sending nothing.
-// A ref without a call (ConferenceRef.Participant("")) is checked as a
-// listing's: its account and conference only.
-func (c *Client) CheckRef(ref participant.Ref) error {
-	if ref.Call == "" {
-		_, err := c.check("list", ref, nil)
-		if err != nil {
-			err.(*participant.Error).Op = "check"
-		}
-		return err
-	}
-	_, err := c.check("check", ref, nil)
+// CheckRef reports whether ref fits the dialect's id rules (Check),
+// sending nothing, and whether it has an account or the driver a default
+// one. A ref without a call (ConferenceRef.Participant("")) is checked as
+// a listing's. The neutral id rules are carrierkit.Client's.
+func (c *Driver) CheckRef(ref participant.Ref) error {
+	_, err := c.check(participant.OpCheck, ref, nil)
 	return err
 }
 
-func (c *Client) unsupported(o participant.Op) error {
+func (c *Driver) unsupported(o participant.Op) error {
 	return &participant.Error{Code: participant.CodeUnsupported, Provider: c.d.Provider, Op: o,
 		Delivery: participant.DeliveryNotSent, Message: "the " + c.d.Provider + " adapter cannot " + o.String() + " participants"}
 }
 
 // url checks ref (and req) and returns op's URL and the account used.
-func (c *Client) url(opName participant.Op, op *Operation, ref participant.Ref, req *participant.UpdateRequest) (string, string, error) {
+func (c *Driver) url(opName participant.Op, op *Operation, ref participant.Ref, req *participant.UpdateRequest) (string, string, error) {
 	account, err := c.check(opName, ref, req)
 	if err != nil {
 		return "", "", err
@@ -583,17 +602,16 @@ func (c *Client) url(opName participant.Op, op *Operation, ref participant.Ref, 
 	return op.Path.build(c.cfg.BaseURL, account, ref), account, nil
 }
 
-// check runs ValidateRef (a list's ref has no call) and the dialect's Check.
-func (c *Client) check(op participant.Op, ref participant.Ref, req *participant.UpdateRequest) (string, error) {
-	probe := ref
-	if op == "list" {
-		probe.Call = "-" // a list names no call; ValidateRef checks account and conference
-	}
-	account, err := participant.ValidateRef(probe, c.cfg.Account, c.caps)
-	if err != nil {
-		pe := err.(*participant.Error)
-		pe.Op, pe.Delivery = op, participant.DeliveryNotSent
-		return "", err
+// check picks the account (ref's, else the default) and runs the
+// dialect's Check. The neutral id rules on ref are carrierkit.Client's.
+func (c *Driver) check(op participant.Op, ref participant.Ref, req *participant.UpdateRequest) (string, error) {
+	account := ref.Account
+	if account == "" {
+		if account = c.cfg.Account; account == "" || c.accountRule != "" {
+			return "", &participant.Error{Code: participant.CodeInvalidArgument, Provider: c.d.Provider, Op: op,
+				Field: "Ref.Account", Message: cmp.Or(c.accountRule, "is empty and the adapter has no default account"),
+				Delivery: participant.DeliveryNotSent}
+		}
 	}
 	if c.d.Check != nil {
 		var r participant.UpdateRequest
@@ -610,7 +628,7 @@ func (c *Client) check(op participant.Op, ref participant.Ref, req *participant.
 
 // Encode returns the form body for req: only the fields it sets, in Field
 // order, booleans as true/false.
-func (c *Client) Encode(req *participant.UpdateRequest) []byte {
+func (c *Driver) Encode(req *participant.UpdateRequest) []byte {
 	b := make([]byte, 0, 160)
 	add := func(f participant.Field, v string) {
 		if len(b) > 0 {
@@ -659,7 +677,7 @@ func boolString(v bool) string {
 
 // send sends r; any answer but a 2xx, and any failure to get one, is an
 // *participant.Error.
-func (c *Client) send(ctx context.Context, op participant.Op, r *httpx.Request) (httpx.Response, *participant.Error) {
+func (c *Driver) send(ctx context.Context, op participant.Op, r *httpx.Request) (httpx.Response, *participant.Error) {
 	if err := ctx.Err(); err != nil {
 		return httpx.Response{}, c.transportError(ctx, op, 0, err)
 	}
@@ -688,7 +706,7 @@ func (c *Client) send(ctx context.Context, op participant.Op, r *httpx.Request) 
 
 // decode turns a participant resource into a participant, filling what
 // the carrier's resource leaves out from the request.
-func (c *Client) decode(op participant.Op, decode func([]byte) (*participant.Participant, error), resp httpx.Response,
+func (c *Driver) decode(op participant.Op, decode func([]byte) (*participant.Participant, error), resp httpx.Response,
 	account string, ref participant.Ref) (*participant.Participant, error) {
 	p, err := decode(resp.Body)
 	if err == nil && p.CallID == "" {
@@ -708,13 +726,13 @@ func (c *Client) decode(op participant.Op, decode func([]byte) (*participant.Par
 	return p, nil
 }
 
-func (c *Client) decodeError(op participant.Op, resp httpx.Response, err error) *participant.Error {
+func (c *Driver) decodeError(op participant.Op, resp httpx.Response, err error) *participant.Error {
 	return &participant.Error{Code: participant.CodeUnknown, Provider: c.d.Provider, Op: op,
 		HTTPStatus: resp.Status, Attempts: resp.Attempts, Delivery: participant.DeliveryMaybe,
 		Message: "cannot decode response body: " + c.scrub.String(err.Error()), Err: err}
 }
 
-func (c *Client) transportError(ctx context.Context, op participant.Op, attempts int, err error) *participant.Error {
+func (c *Driver) transportError(ctx context.Context, op participant.Op, attempts int, err error) *participant.Error {
 	code := participant.CodeUnavailable
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
@@ -728,7 +746,7 @@ func (c *Client) transportError(ctx context.Context, op participant.Op, attempts
 		Delivery: participant.DeliveryNotSent, Message: c.scrub.String(err.Error()), Err: err}
 }
 
-func (c *Client) apiError(op participant.Op, resp httpx.Response) *participant.Error {
+func (c *Driver) apiError(op participant.Op, resp httpx.Response) *participant.Error {
 	e := &participant.Error{Provider: c.d.Provider, Op: op, HTTPStatus: resp.Status, Attempts: resp.Attempts,
 		Delivery: participant.DeliveryAnswered}
 	if resp.Status >= 500 || resp.Ambiguous { // this answer, or an earlier attempt's, settles nothing

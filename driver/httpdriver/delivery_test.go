@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -7,14 +7,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -30,14 +32,14 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 	d := jsonDialect(false)
 	d.Update.NoContent = false // the answer is the participant
 	d.Update.Decode = decodeMember
-	open := func(t *testing.T, h http.Handler, tlsServer bool) *adapter.Client {
+	open := func(t *testing.T, h http.Handler, tlsServer bool) *carrierkit.Client {
 		srv := httptest.NewServer(h)
 		if tlsServer {
 			srv.Close()
 			srv = httptest.NewTLSServer(h) // a certificate the client does not trust
 		}
 		t.Cleanup(srv.Close)
-		return adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		return carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 	}
 	for _, tc := range []struct {
 		name string
@@ -71,7 +73,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 		require.NoError(t, err)
 		base := "http://" + ln.Addr().String()
 		require.NoError(t, ln.Close())
-		c := adapter.New(d, adapter.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: base, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 		_, err = c.Update(context.Background(), ref, mute)
 		assert.Equal(t, participant.DeliveryNotSent, participant.DeliveryOf(err), "%v", err)
 		_, ok := errors.AsType[*net.OpError](err)
@@ -89,7 +91,7 @@ func TestErrorsSayHowFarTheRequestGot(t *testing.T) {
 			w.WriteHeader(503)
 		}))
 		defer srv.Close()
-		c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+		c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 		_, err := c.Update(context.Background(), ref, mute)
 		require.Error(t, err)
 		assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
@@ -110,7 +112,7 @@ func TestCheckRefOfAConference(t *testing.T) {
 		}
 		return "", ""
 	}
-	c := adapter.New(d, adapter.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"})
+	c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: "http://127.0.0.1:1", Account: "9900000"}))
 	assert.NoError(t, c.CheckRef(participant.ConferenceRef{Conference: "conf-1"}.Participant("")))
 	err := c.CheckRef(participant.ConferenceRef{Conference: "CF1"}.Participant(""))
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)
@@ -118,4 +120,71 @@ func TestCheckRefOfAConference(t *testing.T) {
 	assert.Equal(t, "Ref.Conference", pe.Field)
 	assert.Equal(t, participant.Op("check"), pe.Op)
 	assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
+}
+
+// The driver, called without carrierkit.Client, still refuses with nothing
+// sent what only it can know: a ref without an account when it has no
+// default, a default account that breaks the neutral id rules, and the
+// dialect's id rules.
+func TestDriverChecksWhatOnlyItKnows(t *testing.T) {
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		sent.Add(1)
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	t.Cleanup(srv.Close)
+	d := jsonDialect(false)
+	d.Check = func(account string, ref participant.Ref, _ participant.UpdateRequest) (string, string) {
+		if account != "9900000" {
+			return "Ref.Account", "must be 9900000"
+		}
+		return "", ""
+	}
+	muted := participant.UpdateRequest{Muted: participant.Bool(true)}
+	for _, tc := range []struct {
+		name, account, refAccount, field, rule string
+	}{
+		{"NoAccount", "", "", "Ref.Account", "no default account"},
+		{"BadDefault", "99\n00", "", "Ref.Account", "default account must not contain control characters"},
+		{"DialectCheck", "9900001", "", "Ref.Account", "must be 9900000"},
+		{"DialectCheckOfRefAccount", "9900000", "9900001", "Ref.Account", "must be 9900000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			drv := httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: tc.account})
+			ref := participant.Ref{Account: tc.refAccount, Conference: "conf-1", Call: "c-1"}
+			_, uerr := drv.Update(context.Background(), ref, muted)
+			_, ferr := drv.Fetch(context.Background(), ref)
+			for _, err := range []error{uerr, ferr, drv.Remove(context.Background(), ref), drv.CheckRef(ref)} {
+				require.ErrorIs(t, err, participant.ErrInvalidArgument)
+				pe, _ := errors.AsType[*participant.Error](err)
+				assert.Equal(t, tc.field, pe.Field)
+				assert.Contains(t, pe.Message, tc.rule)
+				assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
+				assert.NotContains(t, pe.Error(), "99\n00", "the value is not echoed")
+			}
+		})
+	}
+	assert.Zero(t, sent.Load(), "nothing was sent")
+	drv := httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000"})
+	_, err := drv.Update(context.Background(), participant.Ref{Conference: "conf-1", Call: "c-1"}, muted)
+	assert.ErrorIs(t, err, participant.ErrNotFound, "a ref that passes is sent (to a carrier without that member)")
+	assert.Equal(t, int32(1), sent.Load())
+}
+
+// As gives the HTTP client requests go through and the driver itself.
+func TestAs(t *testing.T) {
+	hc := &http.Client{}
+	c := carrierkit.New(httpdriver.New(jsonDialect(false), httpdriver.Config{BaseURL: "http://127.0.0.1:1/",
+		Account: "9900000", HTTP: driver.Options{HTTPClient: hc}}))
+	var got *http.Client
+	require.True(t, c.As(&got))
+	assert.Same(t, hc, got)
+	var d *httpdriver.Driver
+	require.True(t, c.As(&d))
+	assert.Equal(t, "http://127.0.0.1:1", d.BaseURL(), "without the trailing slash")
+	var other *string
+	assert.False(t, c.As(&other))
+	require.NoError(t, c.Close())
+	_, err := c.Fetch(context.Background(), participant.Ref{Conference: "conf-1", Call: "c-1"})
+	assert.ErrorIs(t, err, participant.ErrFailedPrecondition, "closed")
 }

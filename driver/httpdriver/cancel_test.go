@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"context"
@@ -11,8 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -36,7 +37,7 @@ func TestCanceledWhileWaitingToRetry(t *testing.T) {
 	d := jsonDialect(false)
 	d.Update.NoContent = false
 	d.Update.Decode = decodeMember
-	c := adapter.New(d, adapter.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}})
+	c := carrierkit.New(httpdriver.New(d, httpdriver.Config{BaseURL: srv.URL, Account: "9900000", HTTP: driver.Options{Retry: policy}}))
 	_, err := c.Update(ctx, participant.Ref{Conference: "conf-1", Call: "c-1"},
 		participant.UpdateRequest{Muted: participant.Bool(true)})
 	require.Error(t, err)

@@ -1,4 +1,4 @@
-package adapter_test
+package httpdriver_test
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carrierkit/carrierkit/internal/adapter"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 )
 
 // parseTimeSlow is ParseTime as it was before its fast path: the three
@@ -41,7 +41,7 @@ func FuzzParseTime(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, want := adapter.ParseTime(s), parseTimeSlow(s)
+		got, want := httpdriver.ParseTime(s), parseTimeSlow(s)
 		if !reflect.DeepEqual(got, want) || got.Location().String() != want.Location().String() {
 			t.Fatalf("ParseTime(%q) = %v (%v), time.Parse gives %v (%v)", s, got, got.Location(), want, want.Location())
 		}

@@ -1,0 +1,128 @@
+package carrierkit_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carrierkit/carrierkit"
+	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/participant"
+)
+
+// countingDriver records what reaches it; it implements only Update.
+type countingDriver struct {
+	caps    participant.Capabilities
+	updates int
+	err     error
+}
+
+func (d *countingDriver) Capabilities() participant.Capabilities { return d.caps }
+
+//go:noinline
+func (d *countingDriver) Update(_ context.Context, ref participant.Ref, _ participant.UpdateRequest) (*participant.Participant, error) {
+	d.updates++
+	if d.err != nil {
+		return nil, d.err
+	}
+	return &participant.Participant{Provider: d.caps.Provider, ConferenceID: ref.Conference, CallID: ref.Call}, nil
+}
+
+func newCounting() *countingDriver {
+	return &countingDriver{caps: participant.Capabilities{Provider: "counting",
+		Fields: participant.NewFieldSet(participant.FieldMuted)}}
+}
+
+var ref = participant.Ref{Conference: "conf", Call: "call"}
+
+func TestClientRefusesBeforeTheDriver(t *testing.T) {
+	d := newCounting()
+	c := carrierkit.New(d)
+	for name, tc := range map[string]struct {
+		ref   participant.Ref
+		req   participant.UpdateRequest
+		code  error
+		field string
+	}{
+		"unsupported field": {ref, participant.UpdateRequest{Hold: participant.Bool(true)}, participant.ErrUnsupported, "Hold"},
+		"empty request":     {ref, participant.UpdateRequest{}, participant.ErrInvalidArgument, ""},
+		"no call":           {participant.Ref{Conference: "conf"}, participant.UpdateRequest{Muted: participant.Bool(false)}, participant.ErrInvalidArgument, "Ref.Call"},
+		"control character": {participant.Ref{Conference: "c\n", Call: "x"}, participant.UpdateRequest{Muted: participant.Bool(false)}, participant.ErrInvalidArgument, "Ref.Conference"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.Update(context.Background(), tc.ref, tc.req)
+			require.ErrorIs(t, err, tc.code)
+			pe, _ := errors.AsType[*participant.Error](err)
+			assert.Equal(t, tc.field, pe.Field)
+			assert.Equal(t, participant.OpUpdate, pe.Op)
+			assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
+		})
+	}
+	assert.Zero(t, d.updates, "nothing reached the driver")
+}
+
+func TestClientRefusesOperationsTheDriverLacks(t *testing.T) {
+	c := carrierkit.New(newCounting())
+	_, err := c.Fetch(context.Background(), ref)
+	assert.ErrorIs(t, err, participant.ErrUnsupported)
+	assert.ErrorIs(t, c.Remove(context.Background(), ref), participant.ErrUnsupported)
+	for _, err := range c.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {
+		assert.ErrorIs(t, err, participant.ErrUnsupported)
+	}
+}
+
+func TestClientStampsPlainErrors(t *testing.T) {
+	d := newCounting()
+	d.err = context.DeadlineExceeded
+	_, err := carrierkit.New(d).Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)})
+	pe, ok := errors.AsType[*participant.Error](err)
+	require.True(t, ok)
+	assert.Equal(t, participant.CodeDeadlineExceeded, pe.Code)
+	assert.Equal(t, "counting", pe.Provider)
+	assert.Equal(t, participant.OpUpdate, pe.Op)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the cause stays in the chain")
+}
+
+func TestClientObservesAndCloses(t *testing.T) {
+	var events []carrierkit.Event
+	d := newCounting()
+	c := carrierkit.New(d, carrierkit.WithObserver(carrierkit.ObserverFunc(func(e carrierkit.Event) { events = append(events, e) })))
+	_, err := c.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(false)})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	assert.Equal(t, participant.OpUpdate, events[0].Op)
+	assert.Equal(t, participant.NewFieldSet(participant.FieldMuted), events[0].Fields)
+
+	require.NoError(t, c.Close())
+	require.NoError(t, c.Close(), "closing twice is not an error")
+	_, err = c.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(false)})
+	assert.ErrorIs(t, err, participant.ErrFailedPrecondition)
+	assert.Equal(t, 1, d.updates, "a closed client sends nothing")
+}
+
+func TestClientAsGivesTheDriver(t *testing.T) {
+	d := newCounting()
+	c := carrierkit.New(d)
+	var got driver.Driver
+	require.True(t, c.As(&got))
+	assert.Same(t, d, got)
+	var s *string
+	assert.False(t, c.As(&s), "a driver without As supports nothing else")
+	wrapped := carrierkit.New(c)
+	require.True(t, wrapped.As(&got))
+	assert.Same(t, d, got, "New over a Client shares its driver")
+}
+
+func TestClientAddsNoAllocation(t *testing.T) {
+	d := newCounting()
+	c := carrierkit.New(d, carrierkit.WithObserver(carrierkit.ObserverFunc(func(carrierkit.Event) {})))
+	req := participant.UpdateRequest{Muted: participant.Bool(true)}
+	ctx := context.Background()
+	var dd driver.Driver = d // called as the client calls it, through the interface
+	direct := testing.AllocsPerRun(100, func() { _, _ = dd.Update(ctx, ref, req) })
+	through := testing.AllocsPerRun(100, func() { _, _ = c.Update(ctx, ref, req) })
+	assert.Equal(t, direct, through, "the portable layer adds no allocation per update")
+}
