@@ -900,10 +900,31 @@ func isWeekday(s string) bool {
 
 // monthOf returns the month named s ("Jan" … "Dec"), or 0.
 func monthOf(s string) time.Month {
-	for i, name := range [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"} {
-		if s == name {
-			return time.Month(i + 1)
-		}
+	switch s {
+	case "Jan":
+		return time.January
+	case "Feb":
+		return time.February
+	case "Mar":
+		return time.March
+	case "Apr":
+		return time.April
+	case "May":
+		return time.May
+	case "Jun":
+		return time.June
+	case "Jul":
+		return time.July
+	case "Aug":
+		return time.August
+	case "Sep":
+		return time.September
+	case "Oct":
+		return time.October
+	case "Nov":
+		return time.November
+	case "Dec":
+		return time.December
 	}
 	return 0
 }
