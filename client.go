@@ -274,6 +274,14 @@ func (c *Client) As(target any) bool {
 // rules, the carrier's id shapes, and a context that has not ended. It returns the capabilities the
 // request is validated against.
 func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant.Ref) (participant.Capabilities, error) {
+	if c.refCaps != nil {
+		// The neutral id rules need no carrier: a ref they refuse (a call
+		// operation without a call) is not routed, which would name the
+		// wrong problem (a ref without a call routes as a conference's).
+		if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
+			return c.d.Capabilities(), err
+		}
+	}
 	caps, err := c.CapabilitiesFor(ref)
 	if err != nil {
 		return caps, restamp(err, op)

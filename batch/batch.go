@@ -2,8 +2,8 @@
 // the carrier account's limits: "mute everyone but the moderator", "unhold
 // all".
 //
-// UpdateAll lists the conference through any participant.Updater that can
-// list (participant.List), keeps the participants its options select, and
+// UpdateAll lists the conference through a Client (a *carrierkit.Client:
+// an adapter's, or a router's), keeps the participants its options select, and
 // updates them with bounded concurrency, streaming: updates start while
 // later pages are still being fetched, and no page is kept. The
 // concurrency is a Limiter's, shared per carrier account: a
@@ -19,8 +19,9 @@
 // request made for one participant's update, the retries of a router or
 // an adapter below included.
 //
-// It depends only on package participant, so it works with every adapter
-// and with anything that wraps one.
+// It works through the portable client, so it works with every adapter,
+// with a router over several carriers (it validates against the carrier
+// that owns the conference), and with anything that wraps one.
 package batch
 
 import (
@@ -32,6 +33,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -46,6 +48,20 @@ const DefaultPageSize = 1000
 
 // maxRunAhead bounds how many listed participants wait for a worker.
 const maxRunAhead = 1000
+
+// Client is what a batch works through: a *carrierkit.Client, or a
+// decorator of one (counting, logging). The batch checks req against
+// CapabilitiesFor the conference before anything is sent, and relies on
+// the client to refuse, with ErrUnsupported and nothing sent, a fetch or a
+// listing the carrier cannot do.
+type Client interface {
+	CapabilitiesFor(ref participant.Ref) (participant.Capabilities, error)
+	Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error)
+	Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error)
+	List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error]
+}
+
+var _ Client = (*carrierkit.Client)(nil)
 
 // job is one selected participant and its index in listing order.
 type job struct {
@@ -142,10 +158,11 @@ type Result struct {
 // but not yet sent say ErrNotAttempted). Failed updates do not make the
 // error non-nil: see each Result, or Failed.
 //
-// An invalid or unsupported req fails before anything is sent, as for one
-// participant. Canceling ctx stops at once: no further page is fetched and
-// no further update sent; the updates in flight end with the context.
-func UpdateAll(ctx context.Context, u participant.Updater, conf participant.ConferenceRef,
+// An invalid req, or one the carrier that owns conf cannot carry, fails
+// before anything is sent, as for one participant. Canceling ctx stops at
+// once: no further page is fetched and no further update sent; the updates
+// in flight end with the context.
+func UpdateAll(ctx context.Context, u Client, conf participant.ConferenceRef,
 	req participant.UpdateRequest, opts Options) ([]Result, error) {
 	var results []Result
 	err := Each(ctx, u, conf, req, opts, func(i int, r Result) {
@@ -171,16 +188,22 @@ func Failed(results []Result) []Result {
 // Each is UpdateAll without collecting: it calls fn with each result and
 // its index in listing order, from one goroutine at a time, as the results
 // come. Its memory does not grow with the conference. A panic in fn, in
-// a Filter or in the Updater stops the batch and reaches the caller once
+// a Filter or in the Client stops the batch and reaches the caller once
 // every goroutine of the batch has ended and every limiter slot is back.
-func Each(ctx context.Context, u participant.Updater, conf participant.ConferenceRef,
+func Each(ctx context.Context, u Client, conf participant.ConferenceRef,
 	req participant.UpdateRequest, opts Options, fn func(i int, r Result)) error {
-	if err := participant.Validate(&req, u.Capabilities()); err != nil {
+	// The owning carrier's capabilities (a router's carriers differ): a
+	// request it cannot carry fails here, before the listing is sent.
+	caps, err := u.CapabilitiesFor(conf.Participant(""))
+	if err != nil {
 		return err
 	}
-	if _, ok := u.(participant.Lister); !ok || !u.Capabilities().Can(participant.OpList) {
-		for _, err := range participant.List(ctx, u, conf, opts.List) {
-			return err // ErrUnsupported, nothing sent
+	if err := participant.Validate(&req, caps); err != nil {
+		return err
+	}
+	if !caps.Can(participant.OpList) {
+		for _, err := range u.List(ctx, conf, opts.List) {
+			return err // the client's ErrUnsupported, nothing sent
 		}
 	}
 	lim := opts.Limiter
@@ -194,7 +217,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 	if retries == 0 {
 		retries = DefaultRateLimitRetries
 	}
-	except, err := resolve(ctx, u, conf, opts, lim, retries)
+	except, err := resolve(ctx, u, caps, conf, opts, lim, retries)
 	if err != nil {
 		return err
 	}
@@ -216,7 +239,7 @@ func Each(ctx context.Context, u participant.Updater, conf participant.Conferenc
 		i int
 		r Result
 	}
-	// A panic in a Filter, the listing or the Updater stops the batch and
+	// A panic in a Filter, the listing or the Client stops the batch and
 	// is raised again in the caller's goroutine once every goroutine of
 	// the batch has ended.
 	var (
@@ -298,9 +321,9 @@ func guarded(p *participant.Participant, recovered func(any), f func() Result) (
 // the workers (send would block), so in-memory items of a page cost no
 // slot wait and the listing runs ahead of the workers by up to the job
 // queue's length.
-func produce(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
+func produce(ctx context.Context, u Client, conf participant.ConferenceRef, opts Options,
 	except map[string]bool, lim *Limiter, jobs chan<- job, skip func(job)) error {
-	next, stop := iter.Pull2(participant.List(ctx, u, conf, opts.List))
+	next, stop := iter.Pull2(u.List(ctx, conf, opts.List))
 	defer stop()
 	held := false
 	defer func() {
@@ -349,7 +372,7 @@ func produce(ctx context.Context, u participant.Updater, conf participant.Confer
 // runs under the budget still left (participant.WithRetryBudget; first is
 // ctx with the whole budget, made once per batch) and counts the requests
 // its error reports (Error.Attempts).
-func update(ctx, sends, first context.Context, u participant.Updater, conf participant.ConferenceRef, p *participant.Participant,
+func update(ctx, sends, first context.Context, u Client, conf participant.ConferenceRef, p *participant.Participant,
 	req participant.UpdateRequest, lim *Limiter, budget int) Result {
 	r := Result{Call: p.CallID, Label: p.Label}
 	ref := conf.Participant(p.CallID)
@@ -383,11 +406,11 @@ func update(ctx, sends, first context.Context, u participant.Updater, conf parti
 				}
 			}
 			if pe.Applied|applied != pe.Applied || d != pe.Delivery {
-				// On a copy: the Updater's error may be shared by many updates.
+				// On a copy: the Client's error may be shared by many updates.
 				cp := *pe
 				cp.Applied, cp.Delivery = pe.Applied|applied, d
 				if r.Err != error(pe) {
-					cp.Err = r.Err // wrapped by the Updater: the wrapper stays in the chain
+					cp.Err = r.Err // wrapped by the Client: the wrapper stays in the chain
 				}
 				pe, r.Err = &cp, &cp
 			}
@@ -428,8 +451,8 @@ func again(pe *participant.Error, req *participant.UpdateRequest, applied *parti
 }
 
 // send sends one update under a slot already acquired, and gives the
-// slot back even if the Updater panics.
-func send(ctx context.Context, u participant.Updater, ref participant.Ref, req participant.UpdateRequest,
+// slot back even if the Client panics.
+func send(ctx context.Context, u Client, ref participant.Ref, req participant.UpdateRequest,
 	lim *Limiter) (*participant.Participant, error) {
 	defer lim.Release()
 	return u.Update(ctx, ref, req)
@@ -446,11 +469,11 @@ func notAttempted(p *participant.Participant, cause error) Result {
 // up to retries times, as an update is. Where it cannot, the names are
 // matched against one listing. A name that matches no participant is an
 // ErrInvalidArgument naming every such name, unless opts allow it.
-func resolve(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
+func resolve(ctx context.Context, u Client, caps participant.Capabilities, conf participant.ConferenceRef, opts Options,
 	lim *Limiter, retries int) (map[string]bool, error) {
 	set := make(map[string]bool, 2*len(opts.Except))
 	var missing []string
-	if len(opts.Except) > 0 && !u.Capabilities().Can(participant.OpFetch) {
+	if len(opts.Except) > 0 && !caps.Can(participant.OpFetch) {
 		var err error
 		if missing, err = matchListed(ctx, u, conf, opts, lim, set); err != nil {
 			return nil, err
@@ -458,7 +481,7 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 	}
 	for _, name := range opts.Except {
 		set[name] = true
-		if !u.Capabilities().Can(participant.OpFetch) {
+		if !caps.Can(participant.OpFetch) {
 			continue
 		}
 		var p *participant.Participant
@@ -486,7 +509,7 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 		for i, m := range missing {
 			quoted[i] = strconv.Quote(m)
 		}
-		return nil, &participant.Error{Code: participant.CodeInvalidArgument, Op: "update", Field: "Except",
+		return nil, &participant.Error{Code: participant.CodeInvalidArgument, Op: participant.OpUpdate, Field: "Except",
 			Delivery: participant.DeliveryNotSent, Message: "matches no participant of the conference, by call id or label: " + strings.Join(quoted, ", ") +
 				" (nothing was sent; set AllowMissingExcept to leave no one out for such a name)"}
 	}
@@ -496,7 +519,7 @@ func resolve(ctx context.Context, u participant.Updater, conf participant.Confer
 // matchListed lists conf once (under one limiter slot) and returns the
 // Except names no listed participant has as call id or label; the call ids
 // of the others go into set.
-func matchListed(ctx context.Context, u participant.Updater, conf participant.ConferenceRef, opts Options,
+func matchListed(ctx context.Context, u Client, conf participant.ConferenceRef, opts Options,
 	lim *Limiter, set map[string]bool) ([]string, error) {
 	if err := lim.Acquire(ctx); err != nil {
 		return nil, err
@@ -507,7 +530,7 @@ func matchListed(ctx context.Context, u participant.Updater, conf participant.Co
 		want[name] = true
 	}
 	found := map[string]bool{}
-	for p, err := range participant.List(ctx, u, conf, participant.ListOptions{PageSize: opts.List.PageSize}) {
+	for p, err := range u.List(ctx, conf, participant.ListOptions{PageSize: opts.List.PageSize}) {
 		if err != nil {
 			lim.Observe(err)
 			return nil, err
@@ -529,8 +552,8 @@ func matchListed(ctx context.Context, u participant.Updater, conf participant.Co
 }
 
 // fetch reads ref under a slot already acquired, and gives the slot back
-// even if the Updater panics.
-func fetch(ctx context.Context, u participant.Updater, ref participant.Ref, lim *Limiter) (*participant.Participant, error) {
+// even if the Client panics.
+func fetch(ctx context.Context, u Client, ref participant.Ref, lim *Limiter) (*participant.Participant, error) {
 	defer lim.Release()
-	return participant.Fetch(ctx, u, ref)
+	return u.Fetch(ctx, ref)
 }

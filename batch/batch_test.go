@@ -15,7 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -187,7 +189,7 @@ func TestUpdateAllExcept(t *testing.T) {
 	for _, labels := range []bool{true, false} {
 		t.Run(fmt.Sprintf("list reports labels: %v", labels), func(t *testing.T) {
 			c := newCarrier(10, labels)
-			rs, err := batch.UpdateAll(context.Background(), c, conf, mute,
+			rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute,
 				batch.Options{Except: []string{"agent", "CA05"}, Concurrency: 4})
 			require.NoError(t, err)
 			assert.Equal(t, []string{"CA01", "CA02", "CA03", "CA04", "CA06", "CA07", "CA08", "CA09"}, calls(rs), "listing order")
@@ -218,13 +220,13 @@ func (n noFetch) Capabilities() participant.Capabilities {
 // typo of the name to spare) fails the batch before any update is sent,
 // naming each unmatched name; AllowMissingExcept keeps the old behaviour.
 func TestExceptTypoFailsBatch(t *testing.T) {
-	for name, mk := range map[string]func(c *carrier) participant.Updater{
-		"fetch":          func(c *carrier) participant.Updater { return c },
-		"list, no fetch": func(c *carrier) participant.Updater { return noFetch{c} },
+	for name, mk := range map[string]func(c *carrier) driver.Driver{
+		"fetch":          func(c *carrier) driver.Driver { return c },
+		"list, no fetch": func(c *carrier) driver.Driver { return noFetch{c} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := newCarrier(10, false)
-			rs, err := batch.UpdateAll(context.Background(), mk(c), conf, mute,
+			rs, err := batch.UpdateAll(context.Background(), carrierkit.New(mk(c)), conf, mute,
 				batch.Options{Except: []string{"agnet", "CA05", "CA99"}, Concurrency: 4})
 			require.ErrorIs(t, err, participant.ErrInvalidArgument)
 			assert.Contains(t, err.Error(), `"agnet"`)
@@ -239,7 +241,7 @@ func TestExceptTypoFailsBatch(t *testing.T) {
 			assert.False(t, c.muted()["CA00"], "the agent is spared")
 
 			c = newCarrier(10, false)
-			rs, err = batch.UpdateAll(context.Background(), mk(c), conf, mute,
+			rs, err = batch.UpdateAll(context.Background(), carrierkit.New(mk(c)), conf, mute,
 				batch.Options{Except: []string{"agnet", "CA05"}, AllowMissingExcept: true})
 			require.NoError(t, err)
 			assert.Len(t, rs, 9, "opted in: the typo leaves no one out")
@@ -250,12 +252,12 @@ func TestExceptTypoFailsBatch(t *testing.T) {
 func TestFilter(t *testing.T) {
 	c := newCarrier(6, true)
 	c.parts[2].Muted, c.parts[4].Muted = true, true
-	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Filter: batch.NotMuted()})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Filter: batch.NotMuted()})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CA00", "CA01", "CA03", "CA05"}, calls(rs))
 	assert.Zero(t, c.updates["CA02"], "already muted: not sent")
 
-	rs, err = batch.UpdateAll(context.Background(), c, conf, participant.UpdateRequest{Muted: participant.Bool(false)},
+	rs, err = batch.UpdateAll(context.Background(), carrierkit.New(c), conf, participant.UpdateRequest{Muted: participant.Bool(false)},
 		batch.Options{Filter: batch.And(batch.Muted(), func(p *participant.Participant) bool { return p.CallID != "CA05" })})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CA00", "CA01", "CA02", "CA03", "CA04"}, calls(rs))
@@ -272,7 +274,7 @@ func TestConcurrencyBound(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 2 {
 			wg.Go(func() {
-				rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Limiter: lim})
+				rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Limiter: lim})
 				assert.NoError(t, err)
 				assert.Len(t, rs, 60)
 			})
@@ -295,7 +297,7 @@ func TestRateLimitedRetried(t *testing.T) {
 		}
 		return nil
 	}
-	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 2})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Concurrency: 2})
 	require.NoError(t, err)
 	require.Len(t, rs, 4)
 	assert.NoError(t, rs[2].Err)
@@ -303,7 +305,7 @@ func TestRateLimitedRetried(t *testing.T) {
 	assert.Equal(t, 3, c.updates["CA02"])
 
 	c.fail = func(string, int, participant.UpdateRequest) error { return rateLimited(time.Millisecond) }
-	rs, err = batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 2, RateLimitRetries: 1})
+	rs, err = batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Concurrency: 2, RateLimitRetries: 1})
 	require.NoError(t, err, "failed updates are in the results, not the error")
 	require.Len(t, batch.Failed(rs), 4)
 	assert.ErrorIs(t, rs[0].Err, participant.ErrRateLimited)
@@ -324,7 +326,7 @@ func TestAppliedUpdateNotSentAgain(t *testing.T) {
 		return pe
 	}
 	lim := batch.NewLimiter(2)
-	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Limiter: lim})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Limiter: lim})
 	require.NoError(t, err)
 	require.Len(t, rs, 3)
 	assert.ErrorIs(t, rs[1].Err, participant.ErrRateLimited)
@@ -340,7 +342,7 @@ func TestAnnouncementNotRetried(t *testing.T) {
 		return &participant.Error{Code: participant.CodeUnavailable, HTTPStatus: http.StatusServiceUnavailable}
 	}
 	announce := participant.UpdateRequest{AnnounceURL: participant.String("https://example.com/a.xml")}
-	rs, err := batch.UpdateAll(context.Background(), c, conf, announce, batch.Options{})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, announce, batch.Options{})
 	require.NoError(t, err)
 	for _, r := range rs {
 		assert.ErrorIs(t, r.Err, participant.ErrUnavailable)
@@ -359,7 +361,7 @@ func TestCancel(t *testing.T) {
 			cancel()
 		}
 	}
-	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 2})
+	rs, err := batch.UpdateAll(ctx, carrierkit.New(c), conf, mute, batch.Options{Concurrency: 2})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 3, c.pages, "no page after the cancel")
 	require.NotEmpty(t, rs)
@@ -386,9 +388,9 @@ func TestCancel(t *testing.T) {
 
 func TestRefusedBeforeSending(t *testing.T) {
 	c := newCarrier(3, true)
-	_, err := batch.UpdateAll(context.Background(), c, conf, participant.UpdateRequest{}, batch.Options{})
+	_, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, participant.UpdateRequest{}, batch.Options{})
 	assert.ErrorIs(t, err, participant.ErrInvalidArgument)
-	_, err = batch.UpdateAll(context.Background(), updaterOnly{c}, conf, mute, batch.Options{})
+	_, err = batch.UpdateAll(context.Background(), carrierkit.New(updaterOnly{c}), conf, mute, batch.Options{})
 	assert.ErrorIs(t, err, participant.ErrUnsupported)
 	assert.Zero(t, c.pages)
 	assert.Empty(t, c.updates)
@@ -407,7 +409,7 @@ func TestListFailure(t *testing.T) {
 	c := newCarrier(9, true)
 	boom := &participant.Error{Code: participant.CodeUnavailable, Message: "boom"}
 	var l failingLister = failingLister{c, boom, 4}
-	rs, err := batch.UpdateAll(context.Background(), l, conf, mute, batch.Options{})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(l), conf, mute, batch.Options{})
 	assert.ErrorIs(t, err, boom)
 	assert.Len(t, rs, 4, "what was listed before the failure was updated")
 }
@@ -496,7 +498,7 @@ func TestListingNotStarvedByUpdates(t *testing.T) {
 			return &participant.Error{Code: participant.CodeCanceled, Err: ctx.Err()}
 		}
 	}
-	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 2})
+	rs, err := batch.UpdateAll(ctx, carrierkit.New(c), conf, mute, batch.Options{Concurrency: 2})
 	require.NoError(t, err)
 	assert.Len(t, rs, 6)
 	assert.Empty(t, batch.Failed(rs))
@@ -537,7 +539,7 @@ func TestCallbackPanics(t *testing.T) {
 				fn = func(int, batch.Result) {}
 			}
 			assert.PanicsWithValue(t, "boom", func() {
-				_ = batch.Each(context.Background(), c, conf, mute, batch.Options{Limiter: lim, Filter: tc.filter}, fn)
+				_ = batch.Each(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Limiter: lim, Filter: tc.filter}, fn)
 			})
 			// Every slot is free now: a bound, not a measurement.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -561,7 +563,7 @@ func TestExceptLookupRateLimited(t *testing.T) {
 		}
 		return nil
 	}
-	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Except: []string{"agent"}})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Except: []string{"agent"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CA01", "CA02", "CA03"}, calls(rs), "the agent, by label, is left out")
 	assert.Equal(t, 3, c.fetches)
@@ -569,7 +571,7 @@ func TestExceptLookupRateLimited(t *testing.T) {
 	// Past RateLimitRetries the 429 is the batch's error, nothing updated.
 	c = newCarrier(4, false)
 	c.fetchFail = func(string) error { return rateLimited(time.Millisecond) }
-	_, err = batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Except: []string{"agent"}, RateLimitRetries: 1})
+	_, err = batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Except: []string{"agent"}, RateLimitRetries: 1})
 	assert.ErrorIs(t, err, participant.ErrRateLimited)
 	assert.Equal(t, 2, c.fetches)
 	assert.Empty(t, c.updates)
@@ -582,7 +584,7 @@ func TestListRateLimitedPausesLimiter(t *testing.T) {
 	c := newCarrier(9, true)
 	lim := batch.NewLimiter(4)
 	l := failingLister{c, rateLimited(time.Hour), 0} // capped at MaxPause; nothing listed
-	_, err := batch.UpdateAll(context.Background(), l, conf, mute, batch.Options{Limiter: lim})
+	_, err := batch.UpdateAll(context.Background(), carrierkit.New(l), conf, mute, batch.Options{Limiter: lim})
 	require.ErrorIs(t, err, participant.ErrRateLimited)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond) // far within the 30s pause
 	defer cancel()
@@ -602,7 +604,7 @@ func TestCancelAfterRateLimited(t *testing.T) {
 		}
 		return rateLimited(time.Hour)
 	}
-	rs, err := batch.UpdateAll(ctx, c, conf, mute, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(ctx, carrierkit.New(c), conf, mute, batch.Options{Concurrency: 1})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotEmpty(t, rs)
 	require.Equal(t, "CA00", rs[0].Call)

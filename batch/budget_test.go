@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -36,7 +37,7 @@ func TestOneRetryBudget(t *testing.T) {
 			var budgets []int
 			requests := 0
 			u := budgetUpdater{c: c, honours: tc.honours, requests: &requests, budgets: &budgets}
-			rs, err := batch.UpdateAll(context.Background(), u, conf, mute, batch.Options{RateLimitRetries: tc.retries})
+			rs, err := batch.UpdateAll(context.Background(), carrierkit.New(u), conf, mute, batch.Options{RateLimitRetries: tc.retries})
 			require.NoError(t, err)
 			require.Len(t, rs, 1)
 			require.ErrorIs(t, rs[0].Err, participant.ErrRateLimited)
@@ -96,7 +97,7 @@ func TestPartlyAppliedSendsOnlyTheRest(t *testing.T) {
 		}
 		return nil
 	}
-	rs, err := batch.UpdateAll(context.Background(), c, conf, both, batch.Options{})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, both, batch.Options{})
 	require.NoError(t, err)
 	require.NoError(t, rs[0].Err)
 	require.Len(t, got, 2)
@@ -113,7 +114,7 @@ func TestPartlyAppliedSendsOnlyTheRest(t *testing.T) {
 		pe.Delivery, pe.Applied, pe.Step = participant.DeliveryMaybe, mutedOnly, "play"
 		return pe
 	}
-	rs, err = batch.UpdateAll(context.Background(), c, conf, both, batch.Options{})
+	rs, err = batch.UpdateAll(context.Background(), carrierkit.New(c), conf, both, batch.Options{})
 	require.NoError(t, err)
 	require.ErrorIs(t, rs[0].Err, participant.ErrRateLimited)
 	assert.Len(t, got, 1, "a maybe-played announcement is never replayed")
@@ -132,7 +133,7 @@ func TestPartlyAppliedSendsOnlyTheRest(t *testing.T) {
 		}
 		return nil
 	}
-	rs, err = batch.UpdateAll(context.Background(), c, conf, both, batch.Options{})
+	rs, err = batch.UpdateAll(context.Background(), carrierkit.New(c), conf, both, batch.Options{})
 	require.NoError(t, err)
 	require.NoError(t, rs[0].Err)
 	require.Len(t, got, 2)
@@ -155,7 +156,7 @@ func TestDeliveryStaysMaybeAcrossSends(t *testing.T) {
 		return &participant.Error{Code: participant.CodeUnavailable, Provider: "mem", Op: "update", Attempts: 1,
 			Delivery: participant.DeliveryNotSent, Message: "connection refused"}
 	}
-	rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{})
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{})
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	require.ErrorIs(t, rs[0].Err, participant.ErrUnavailable)
@@ -173,7 +174,7 @@ func TestSharedErrorNotWritten(t *testing.T) {
 	for range 8 { // a race shows only when two writes meet: give it chances
 		c := newCarrier(64, true)
 		c.fail = func(string, int, participant.UpdateRequest) error { return gone }
-		rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: 16})
+		rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Concurrency: 16})
 		require.NoError(t, err)
 		require.Len(t, rs, 64)
 		for _, r := range rs {

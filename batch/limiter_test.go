@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -145,7 +146,7 @@ func TestLimiterSettles(t *testing.T) {
 			c := &loadedCarrier{carrier: newCarrier(300, true), limit: 20, latency: 20 * time.Millisecond}
 			c.pageSize = 1000
 			start := time.Now()
-			rs, err := batch.UpdateAll(context.Background(), c, conf, mute, batch.Options{Concurrency: concurrency})
+			rs, err := batch.UpdateAll(context.Background(), carrierkit.New(c), conf, mute, batch.Options{Concurrency: concurrency})
 			require.NoError(t, err)
 			return time.Since(start), c, rs
 		}

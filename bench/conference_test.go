@@ -74,7 +74,7 @@ func inProcess(b *testing.B, n int) *rehearsal {
 	for i := range n {
 		fake.Seed(twiliotest.Participant{Account: twAccount, Conference: twConference, Label: "p" + strconv.Itoa(i)})
 	}
-	fake.MaxRequests = 1 // the request log is not what is measured
+	fake.SetMaxRequests(1) // the request log is not what is measured
 	fake.SetLoad(twiliotest.Load{MaxConcurrent: carrierLimit, Latency: carrierLatency})
 	m := &carrierMeter{Server: fake}
 	srv := httptest.NewServer(m)

@@ -369,7 +369,7 @@ func (s *scriptTimer) ProcessPipelineHook(next goredis.ProcessPipelineHook) gore
 func BenchmarkRedisCost(b *testing.B) {
 	needRedis(b)
 	fake := twiliotest.New(twiliotest.Config{AccountSID: twAccount, AuthToken: twToken})
-	fake.MaxRequests = 1
+	fake.SetMaxRequests(1)
 	fake.SetLoad(twiliotest.Load{MaxConcurrent: carrierLimit, Latency: carrierLatency})
 	var confs []participant.ConferenceRef
 	for i := range 4 {

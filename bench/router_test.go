@@ -48,7 +48,7 @@ func BenchmarkRouter(b *testing.B) {
 			}
 			r := newBenchRouter(b, primary, up.URL, time.Hour)
 			direct := carrierkitUpdate(twilioAdapter(b, up.URL), participant.Ref{Conference: twConference, Call: twCall})
-			routed := carrierkitUpdate(r, participant.Ref{Account: twAccount, Conference: twConference, Call: twCall})
+			routed := carrierkitUpdate(r.Client(), participant.Ref{Account: twAccount, Conference: twConference, Call: twCall})
 			// The caller's context; with a deadline, renewed every 1,000
 			// iterations (untimed), so it never runs out.
 			ctx, cancel := context.Background(), context.CancelFunc(func() {})
@@ -113,7 +113,7 @@ func BenchmarkRouterHungPrimary(b *testing.B) {
 	}))
 	up := newServer(b, fixedHandler(twilioBody))
 	r := newBenchRouter(b, hung.URL, up.URL, 0, attemptTimeout)
-	routed := carrierkitUpdate(r, participant.Ref{Account: twAccount, Conference: twConference, Call: twCall})
+	routed := carrierkitUpdate(r.Client(), participant.Ref{Account: twAccount, Conference: twConference, Call: twCall})
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
@@ -135,8 +135,8 @@ func newBenchRouter(tb testing.TB, primary, secondary string, coolDown time.Dura
 		p.AttemptTimeout = attemptTimeout[0]
 	}
 	r, err := router.New(router.Options{}, router.Carrier{Name: "us", Account: twAccount, Policy: p,
-		Endpoints: []router.Endpoint{{Name: "primary", Updater: twilioAdapter(tb, primary)},
-			{Name: "secondary", Updater: twilioAdapter(tb, secondary)}}})
+		Endpoints: []router.Endpoint{{Name: "primary", Driver: twilioAdapter(tb, primary)},
+			{Name: "secondary", Driver: twilioAdapter(tb, secondary)}}})
 	if err != nil {
 		tb.Fatal(err)
 	}

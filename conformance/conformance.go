@@ -8,11 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/conformance/internal/sample"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -92,7 +92,7 @@ type fixture struct {
 	h   Harness
 	c   Contract
 	env *Env
-	u   participant.Updater
+	u   *carrierkit.Client
 	p   Participant
 	ref participant.Ref
 }
@@ -103,9 +103,9 @@ func setup(t *testing.T, h Harness, opts driver.Options) *fixture {
 	if opts.Retry == nil {
 		opts.Retry = fastRetry()
 	}
-	var err error
-	f.u, err = f.env.NewUpdater(opts)
+	u, err := f.env.NewUpdater(opts)
 	require.NoError(t, err)
+	f.u = carrierkit.New(u) // the portable client over the adapter, as apps hold it
 	f.p = f.seed("")
 	f.ref = participant.Ref{Conference: f.p.Conference, Call: f.p.CallID}
 	t.Cleanup(f.validate)
@@ -320,9 +320,11 @@ func testCapabilities(t *testing.T, h Harness) {
 	for _, field := range participant.AllFields() {
 		assert.Equal(t, f.c.Fields.Has(field), caps.Supports(field), "Capabilities().Supports(%v)", field)
 	}
-	_, isFetcher := f.u.(participant.Fetcher)
-	_, isLister := f.u.(participant.Lister)
-	_, isRemover := f.u.(participant.Remover)
+	var d driver.Driver
+	require.True(t, f.u.As(&d), "the client gives its driver")
+	_, isFetcher := d.(driver.Fetcher)
+	_, isLister := d.(driver.Lister)
+	_, isRemover := d.(driver.Remover)
 	for _, o := range []struct {
 		op     participant.Op
 		has    bool
@@ -330,7 +332,7 @@ func testCapabilities(t *testing.T, h Harness) {
 	}{{participant.OpFetch, isFetcher, "Fetcher"}, {participant.OpList, isLister, "Lister"},
 		{participant.OpRemove, isRemover, "Remover"}} {
 		if caps.Can(o.op) {
-			assert.True(t, o.has, "Capabilities().Ops has %v, so the adapter implements %s", o.op, o.method)
+			assert.True(t, o.has, "Capabilities().Ops has %v, so the driver implements driver.%s", o.op, o.method)
 		}
 	}
 	if f.c.ReadBack {
@@ -543,7 +545,7 @@ func testResponseMapping(t *testing.T, h Harness) {
 func testFetch(t *testing.T, h Harness) {
 	f := setup(t, h, driver.Options{})
 	if !f.u.Capabilities().Can(participant.OpFetch) {
-		_, err := participant.Fetch(context.Background(), f.u, f.ref)
+		_, err := f.u.Fetch(context.Background(), f.ref)
 		f.refused(err, participant.CodeUnsupported, "")
 		return
 	}
@@ -554,7 +556,7 @@ func testFetch(t *testing.T, h Harness) {
 	f.env.Backend.Seed(done)
 	f.reset()
 
-	got, err := participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: done.CallID})
+	got, err := f.u.Fetch(context.Background(), participant.Ref{Conference: done.Conference, Call: done.CallID})
 	require.NoError(t, err)
 	checkMapped(t, f.c, done, got)
 	if f.reads(participant.FieldMuted) {
@@ -578,7 +580,7 @@ func testFetch(t *testing.T, h Harness) {
 	if !f.u.Capabilities().Labels {
 		missing = f.env.NewParticipant().CallID
 	}
-	_, err = participant.Fetch(context.Background(), f.u, participant.Ref{Conference: done.Conference, Call: missing})
+	_, err = f.u.Fetch(context.Background(), participant.Ref{Conference: done.Conference, Call: missing})
 	assert.ErrorIs(t, err, participant.ErrNotFound)
 }
 
@@ -654,7 +656,7 @@ func testErrors(t *testing.T, h Harness) {
 			t.Skip("the carrier's update answers carry nothing the adapter reads, and it cannot read the participant back")
 		}
 		if f.c.ReadBack {
-			f.env.Backend.Fail(Fault{}) // the update passes; its read-back gets the bad body
+			f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; its read-back gets the bad body
 		}
 		f.env.Backend.Fail(Fault{Malformed: true})
 		_, err := f.u.Update(context.Background(), f.ref, mute)
@@ -709,16 +711,16 @@ func testValidation(t *testing.T, h Harness) {
 	}
 }
 
-// refuseFirstDial fails the first dial as connection refused, then dials normally.
-func refuseFirstDial() *http.Client {
-	var once sync.Once
+// refusingClient returns a client whose dials f (a Fault.Refuse) refuses
+// for its Times, as the fault rows' proxy does; later dials go through.
+func refusingClient(f Fault) *http.Client {
+	var left atomic.Int32
+	left.Store(int32(uses(f)))
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	base := (&net.Dialer{}).DialContext
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		refused := false
-		once.Do(func() { refused = true })
-		if refused {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+		if take(&left) {
+			return nil, refusedDial(network)
 		}
 		return base(ctx, network, addr)
 	}
@@ -731,33 +733,36 @@ func testRetries(t *testing.T, h Harness) {
 	cases := []struct {
 		name     string
 		req      participant.UpdateRequest
-		fault    Fault
-		client   *http.Client
+		fault    Fault // injected into the backend; a Refuse by the client's dialer
 		attempts int
 		want     participant.Code // CodeUnknown: success
 	}{
-		{"Idempotent503ThenOK", mute, Fault{Status: 503}, nil, 2, 0},
-		{"Idempotent500ThenOK", mute, Fault{Status: 500}, nil, 2, 0},
-		{"IdempotentDroppedThenOK", mute, Fault{Drop: true}, nil, 2, 0},
-		{"Idempotent500Exhausted", mute, Fault{Status: 500, Times: -1}, nil, 3, participant.CodeUnavailable},
-		{"Idempotent400NotRetried", mute, Fault{Status: 400}, nil, 1, participant.CodeInvalidArgument},
-		{"Idempotent404NotRetried", mute, Fault{Status: 404}, nil, 1, participant.CodeNotFound},
-		{"Announce429Retried", announce, Fault{Status: 429, RetryAfter: "0"}, nil, 2, 0},
-		{"Announce429Exhausted", announce, Fault{Status: 429, Times: -1}, nil, 3, participant.CodeRateLimited},
-		{"Announce500NotRetried", announce, Fault{Status: 500}, nil, 1, participant.CodeUnavailable},
-		{"Announce503NotRetried", announce, Fault{Status: 503}, nil, 1, participant.CodeUnavailable},
-		{"AnnounceDroppedNotRetried", announce, Fault{Drop: true}, nil, 1, participant.CodeUnavailable},
-		{"AnnounceRefusedRetried", announce, Fault{}, refuseFirstDial(), 1, 0},
-		{"IdempotentRefusedRetried", mute, Fault{}, refuseFirstDial(), 1, 0},
+		{"Idempotent503ThenOK", mute, Fault{Status: 503}, 2, 0},
+		{"Idempotent500ThenOK", mute, Fault{Status: 500}, 2, 0},
+		{"IdempotentDroppedThenOK", mute, Fault{Drop: true}, 2, 0},
+		{"Idempotent500Exhausted", mute, Fault{Status: 500, Times: -1}, 3, participant.CodeUnavailable},
+		{"Idempotent400NotRetried", mute, Fault{Status: 400}, 1, participant.CodeInvalidArgument},
+		{"Idempotent404NotRetried", mute, Fault{Status: 404}, 1, participant.CodeNotFound},
+		{"Announce429Retried", announce, Fault{Status: 429, RetryAfter: "0"}, 2, 0},
+		{"Announce429Exhausted", announce, Fault{Status: 429, Times: -1}, 3, participant.CodeRateLimited},
+		{"Announce500NotRetried", announce, Fault{Status: 500}, 1, participant.CodeUnavailable},
+		{"Announce503NotRetried", announce, Fault{Status: 503}, 1, participant.CodeUnavailable},
+		{"AnnounceDroppedNotRetried", announce, Fault{Drop: true}, 1, participant.CodeUnavailable},
+		{"AnnounceRefusedRetried", announce, Fault{Refuse: true}, 1, 0},
+		{"IdempotentRefusedRetried", mute, Fault{Refuse: true}, 1, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := setup(t, h, driver.Options{HTTPClient: tc.client})
+			var client *http.Client
+			if tc.fault.Refuse {
+				client = refusingClient(tc.fault)
+			}
+			f := setup(t, h, driver.Options{HTTPClient: client})
 			if !f.c.Fields.Has(participant.FieldAnnounceURL) && tc.req.AnnounceURL != nil {
 				t.Skip("the carrier has no announcements")
 			}
 			f.reset()
-			if tc.fault != (Fault{}) {
+			if !tc.fault.Refuse {
 				f.env.Backend.Fail(tc.fault)
 			}
 			got, err := f.u.Update(context.Background(), f.ref, tc.req)

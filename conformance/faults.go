@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/carrierkit/carrierkit/conformance/fault"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/scrub"
@@ -65,13 +66,18 @@ type faultRow struct {
 	name     string
 	announce bool // the update plays an announcement: never replayed after an ambiguous failure
 	// edit changes the valid ref and request into hostile ones.
-	edit  func(ref *participant.Ref, req *participant.UpdateRequest)
-	fault Fault // injected into the backend, when set
-	// proxy serves the first proxied connections (all when proxyConns is 0)
+	edit func(ref *participant.Ref, req *participant.UpdateRequest)
+	// fault, when set, is injected into the backend, or by the proxy when
+	// atProxy (the connection kinds: Drop, Reset, Hang, Truncate, Trickle,
+	// after any Delay); a Refuse fault is always the proxy's, which
+	// refuses the adapter's next Times dials.
+	fault   Fault
+	atProxy bool
+	// proxy is a hostile server's script, beyond what a Fault describes: it
+	// serves the first proxied connections (all when proxyConns is 0)
 	// instead of forwarding them.
 	proxy      proxyFunc
 	proxyConns int
-	refuse     int // dials refused before any connects
 	opts       driver.Options
 	ctxTimeout time.Duration // a context deadline; 0: context.Background()
 	want       participant.Code
@@ -142,28 +148,30 @@ func faultRows() []faultRow {
 		delivery: participant.DeliveryMaybe})
 	// The network: refused, reset before and after the headers, hang, trickle.
 	add(
-		faultRow{name: "Refused/Idempotent", refuse: 1, ok: true, reached: 1},
-		faultRow{name: "Refused/Announce", announce: true, refuse: 1, ok: true, reached: 1},
-		faultRow{name: "Refused/Always", refuse: 1 << 20, want: participant.CodeUnavailable, reached: 0, delivery: participant.DeliveryNotSent,
+		faultRow{name: "Refused/Idempotent", fault: Fault{Refuse: true}, ok: true, reached: 1},
+		faultRow{name: "Refused/Announce", announce: true, fault: Fault{Refuse: true}, ok: true, reached: 1},
+		faultRow{name: "Refused/Always", fault: Fault{Refuse: true, Times: -1}, want: participant.CodeUnavailable, reached: 0, delivery: participant.DeliveryNotSent,
 			check: func(t *testing.T, err error) {
 				assert.Equal(t, 3, attemptsOf(err), "every refused dial counts as an attempt")
 			}},
 	)
-	bothKinds("ResetBeforeHeaders", faultRow{proxy: resetBeforeHeaders, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("ResetAfterHeaders", faultRow{proxy: resetMidBody, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("ResetBeforeHeaders", faultRow{fault: Fault{Reset: true}, atProxy: true, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	bothKinds("ResetAfterHeaders", faultRow{fault: Fault{Truncate: true, Reset: true}, atProxy: true, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
 	bothKinds("ClosedWithoutAnswer", faultRow{fault: Fault{Drop: true}, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
-	bothKinds("ClosedAfterRequest", faultRow{proxy: closeProxy, proxyConns: 1, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
-	hang := faultRow{proxy: hangProxy, opts: driver.Options{AttemptTimeout: 100 * time.Millisecond}, delivery: participant.DeliveryMaybe,
+	bothKinds("ClosedAfterRequest", faultRow{fault: Fault{Drop: true}, atProxy: true, delivery: participant.DeliveryMaybe}, true, 2, 0, participant.CodeUnavailable)
+	hangs := Fault{Hang: true, Times: -1}
+	hang := faultRow{fault: hangs, atProxy: true, opts: driver.Options{AttemptTimeout: 100 * time.Millisecond}, delivery: participant.DeliveryMaybe,
 		fakeClock: true}
 	bothKinds("HangAttemptTimeout", hang, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
-	add(faultRow{name: "HangCallTimeout", proxy: hangProxy, opts: driver.Options{AttemptTimeout: -1, Timeout: 150 * time.Millisecond},
+	add(faultRow{name: "HangCallTimeout", fault: hangs, atProxy: true, opts: driver.Options{AttemptTimeout: -1, Timeout: 150 * time.Millisecond},
 		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe, fakeClock: true})
-	add(faultRow{name: "HangContextDeadline", proxy: hangProxy, opts: driver.Options{AttemptTimeout: -1}, ctxTimeout: 150 * time.Millisecond,
+	add(faultRow{name: "HangContextDeadline", fault: hangs, atProxy: true, opts: driver.Options{AttemptTimeout: -1}, ctxTimeout: 150 * time.Millisecond,
 		want: participant.CodeDeadlineExceeded, reached: 1, delivery: participant.DeliveryMaybe, fakeClock: true})
-	trickle := faultRow{proxy: trickleProxy, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe,
+	trickles := Fault{Trickle: 20 * time.Millisecond, Times: -1}
+	trickle := faultRow{fault: trickles, atProxy: true, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond}, delivery: participant.DeliveryMaybe,
 		fakeClock: true}
 	bothKinds("Trickle", trickle, false, 3, participant.CodeDeadlineExceeded, participant.CodeDeadlineExceeded)
-	bothKinds("TrickleThenOK", faultRow{proxy: trickleProxy, proxyConns: 1, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond},
+	bothKinds("TrickleThenOK", faultRow{fault: Fault{Trickle: 20 * time.Millisecond}, atProxy: true, opts: driver.Options{AttemptTimeout: 150 * time.Millisecond},
 		delivery: participant.DeliveryMaybe, fakeClock: true},
 		true, 2, 0, participant.CodeDeadlineExceeded)
 	// Bodies: truncated, not JSON, oversized.
@@ -175,7 +183,7 @@ func faultRows() []faultRow {
 			opts: driver.Options{MaxBodyBytes: 1024}, want: participant.CodeUnknown, reached: 1, delivery: participant.DeliveryMaybe},
 		faultRow{name: "Body/OversizedError", fault: Fault{Status: 500, Body: strings.Repeat("e", 4096), Times: -1},
 			opts: driver.Options{MaxBodyBytes: 1024}, want: participant.CodeUnavailable, reached: 1, delivery: participant.DeliveryMaybe},
-		faultRow{name: "Body/ShorterThanContentLength", proxy: shortBody, want: participant.CodeUnavailable, reached: 3, delivery: participant.DeliveryMaybe},
+		faultRow{name: "Body/ShorterThanContentLength", fault: Fault{Truncate: true, Times: -1}, atProxy: true, want: participant.CodeUnavailable, reached: 3, delivery: participant.DeliveryMaybe},
 	)
 	// Redirects are never followed.
 	for _, status := range []int{300, 301, 302, 303, 304, 305, 307, 308} {
@@ -289,6 +297,9 @@ func runFaultRow(t *testing.T, h Harness, row faultRow) {
 func fakeClockFits(env *Env) bool { return env.CheckAuthorization == nil }
 
 func runFaultRowIn(t *testing.T, h Harness, env *Env, row faultRow) {
+	if row.fault != (Fault{}) {
+		require.NoError(t, row.fault.Validate(), "the row's fault")
+	}
 	creds := credentials(env)
 	require.NotEmpty(t, creds, "the harness names its credentials (Env.Authorization, Env.Secrets)")
 	secrets := credentialForms(creds)
@@ -338,7 +349,7 @@ func runFaultRowIn(t *testing.T, h Harness, env *Env, row faultRow) {
 	if row.edit != nil {
 		row.edit(&ref, &req)
 	}
-	if row.fault != (Fault{}) {
+	if row.fault != (Fault{}) && !row.atProxy && !row.fault.Refuse {
 		env.Backend.Fail(row.fault)
 	}
 	ctx, deadline := context.Background(), opts.Timeout
@@ -369,7 +380,7 @@ func runFaultRowIn(t *testing.T, h Harness, env *Env, row faultRow) {
 		require.Error(t, err)
 		assert.ErrorIs(t, err, row.want, "%v", err)
 		assert.Equal(t, row.want, participant.CodeOf(err), "%v", err)
-		if row.refuse == 0 {
+		if !row.fault.Refuse {
 			assert.Equal(t, row.reached, attemptsOf(err), "attempts in the error")
 		}
 		assert.Equal(t, row.delivery, participant.DeliveryOf(err), "how far the update got (Error.Delivery): %v", err)
@@ -457,7 +468,9 @@ type proxy struct {
 	creds    []scrub.Secret
 	backend  atomic.Value // string: the address the adapter dialled
 	requests atomic.Int32
-	refused  atomic.Int32
+	// uses are the uses left of the row's fault when the proxy injects it
+	// (-1: unlimited).
+	uses     atomic.Int32
 	done     chan struct{}
 	wg       sync.WaitGroup
 	stopOnce sync.Once
@@ -465,6 +478,9 @@ type proxy struct {
 
 func startProxy(t *testing.T, row faultRow, creds []scrub.Secret) *proxy {
 	px := &proxy{t: t, row: row, creds: creds, done: make(chan struct{})}
+	if row.atProxy || row.fault.Refuse {
+		px.uses.Store(int32(uses(row.fault)))
+	}
 	if row.fakeClock {
 		var mn memnet.Network
 		px.ln, px.dial = mn.Listen("proxy.test:80"), mn.Dial
@@ -487,17 +503,106 @@ func (px *proxy) stop() {
 	})
 }
 
-// client returns an HTTP client whose every dial reaches the proxy.
+// client returns an HTTP client whose every dial reaches the proxy, or
+// is refused while the row's Refuse fault lasts.
 func (px *proxy) client() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		px.backend.Store(addr)
-		if int(px.refused.Add(1)) <= px.row.refuse {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+		if px.row.fault.Refuse && take(&px.uses) {
+			return nil, refusedDial(network)
 		}
 		return px.dial(ctx, "tcp", px.ln.Addr().String())
 	}
 	return &http.Client{Transport: tr}
+}
+
+// uses is how many requests (or dials) f serves: Times, 0 meaning 1, -1
+// unlimited.
+func uses(f Fault) int {
+	if f.Times == 0 {
+		return 1
+	}
+	return f.Times
+}
+
+// take takes one use of a fault from left (-1: unlimited), and reports
+// whether there was one.
+func take(left *atomic.Int32) bool {
+	for {
+		n := left.Load()
+		switch {
+		case n < 0:
+			return true
+		case n == 0:
+			return false
+		case left.CompareAndSwap(n, n-1):
+			return true
+		}
+	}
+}
+
+// refusedDial is the error of a dial that a Fault.Refuse refused.
+func refusedDial(network string) error {
+	return &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+}
+
+// inject applies the row's connection fault f to c, whose request was
+// read, as a fake applies it: after f.Delay (or until the row ends), Drop
+// closes c, Reset resets it, Hang reads until the client gives up or the
+// row ends, Truncate forwards the request and sends its answer cut short
+// (fault.Truncated), then closes or resets c, and Trickle sends headers and
+// a space every f.Trickle, never the whole body.
+func (px *proxy) inject(c net.Conn, f Fault, call proxyCall) {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-px.done:
+			return
+		}
+	}
+	reset := func() {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // RST, not FIN
+		}
+	}
+	switch {
+	case f.Truncate && f.Status == 0 && f.Body == "":
+		resp := call.forward()
+		if resp == nil {
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_, _ = c.Write(fault.Truncated(resp.StatusCode, resp.Header, b))
+		if f.Reset {
+			reset()
+		}
+	case f.Reset:
+		reset()
+	case f.Hang:
+		_, _ = io.Copy(io.Discard, c) // until the client gives up or the row ends
+	case f.Trickle > 0:
+		if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", 1<<20); err != nil {
+			return
+		}
+		t := time.NewTicker(f.Trickle)
+		defer t.Stop()
+		for range 1<<20 - 1 {
+			select {
+			case <-px.done:
+				return
+			case <-t.C:
+			}
+			if _, err := c.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	case f.Drop:
+	default:
+		px.t.Errorf("the proxy injects the connection kinds of a Fault (drop, reset, hang, truncate, trickle); inject %+v at the backend", f)
+	}
 }
 
 func (px *proxy) serve() {
@@ -531,6 +636,10 @@ func (px *proxy) serveConn(c net.Conn) {
 	}
 	n := int(px.requests.Add(1))
 	call := proxyCall{creds: px.creds, forward: func() *http.Response { return px.forward(r, body) }}
+	if px.row.atProxy && take(&px.uses) {
+		px.inject(c, px.row.fault, call)
+		return
+	}
 	if px.row.proxy != nil && (px.row.proxyConns == 0 || n <= px.row.proxyConns) {
 		px.row.proxy(c, r, call)
 		return
@@ -585,59 +694,6 @@ func forwardRewritingSecrets(enc func(scrub.Secret) string) proxyFunc {
 		b = bytes.ReplaceAll(b, []byte(secretMarker), []byte("token "+strings.Join(encoded, " ")))
 		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
 		writeResponse(c, resp)
-	}
-}
-
-func closeProxy(net.Conn, *http.Request, proxyCall) {}
-
-func resetBeforeHeaders(c net.Conn, _ *http.Request, call proxyCall) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0) // RST, not FIN
-	}
-}
-
-func resetMidBody(c net.Conn, _ *http.Request, call proxyCall) {
-	resp := call.forward()
-	if resp == nil {
-		return
-	}
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b)+100, b[:len(b)/2])
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-}
-
-func shortBody(c net.Conn, _ *http.Request, call proxyCall) {
-	resp := call.forward()
-	if resp == nil {
-		return
-	}
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(b)+100, b)
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
-}
-
-func hangProxy(c net.Conn, _ *http.Request, call proxyCall) {
-	_, _ = io.Copy(io.Discard, c) // until the client gives up or the row ends
-}
-
-func trickleProxy(c net.Conn, _ *http.Request, call proxyCall) {
-	resp := call.forward()
-	if resp == nil {
-		return
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(b)+1<<20); err != nil {
-		return
-	}
-	for {
-		if _, err := c.Write([]byte(" ")); err != nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

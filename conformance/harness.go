@@ -19,8 +19,10 @@
 // adapter name.
 //
 // carrierkit's adapters live in its module (see the README, "Who writes an
-// adapter"); their fakes are built on an internal engine. The suite can run
-// against any participant.Updater with a Backend of your own, but Harness,
+// adapter"); their fakes share the public fake.Server, whose engine is
+// internal. Backend's records (package record) and the fault model
+// (package fault) are public and import only the standard library. The
+// suite can run against any participant.Updater with a Backend of your own, but Harness,
 // Contract and Backend may still change before v1. To certify an endpoint,
 // use the live checks (RunLive, or package conformance/live and carrierctl
 // conformance, which do not link testing), whose ids are stable.
@@ -31,19 +33,23 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
-// The backend's types, shared with the vendor fakes (twiliotest, texmltest).
+// The backend's types, shared with the vendor fakes (twiliotest, texmltest,
+// ...: their Server is a *fake.Server) and the emulator.
 type (
 	// Participant is a participant as the backend stores it.
-	Participant = vendorfake.Participant
+	Participant = record.Participant
 	// Request is one request the backend received.
-	Request = vendorfake.Request
-	// Fault is a failure the backend injects into its next answers.
-	Fault = vendorfake.Fault
+	Request = record.Request
+	// Fault is a failure the backend injects into its next answers; the
+	// suite's proxy injects the same values for the connection kinds.
+	Fault = fault.Fault
 )
 
 // Backend is the server side of one case: a vendor fake, or anything that
@@ -258,7 +264,7 @@ type RefCase struct {
 	Field string
 }
 
-var _ Backend = (*vendorfake.Server)(nil)
+var _ Backend = (*fake.Server)(nil)
 
 // header names used by the checks.
 const (

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -22,7 +23,7 @@ const manyParticipants = 45
 const listPageSize = 20
 
 // conferenceAdder is a Backend that can hold a conference with no
-// participants (vendorfake.Server can).
+// participants (fake.Server can).
 type conferenceAdder interface {
 	AddConference(account, conference string)
 }
@@ -52,11 +53,11 @@ func (f *fixture) skipUnless(op participant.Op) {
 	var err error
 	switch op {
 	case participant.OpList:
-		for _, e := range participant.List(context.Background(), f.u, f.ref.ConferenceRef(), participant.ListOptions{}) {
+		for _, e := range f.u.List(context.Background(), f.ref.ConferenceRef(), participant.ListOptions{}) {
 			err = e
 		}
 	case participant.OpRemove:
-		err = participant.Remove(context.Background(), f.u, f.ref)
+		err = f.u.Remove(context.Background(), f.ref)
 	}
 	f.refused(err, participant.CodeUnsupported, "")
 	f.t.Skipf("the adapter's capabilities leave out %v", op)
@@ -64,7 +65,7 @@ func (f *fixture) skipUnless(op participant.Op) {
 
 func (f *fixture) listAll(ctx context.Context, opts participant.ListOptions) ([]*participant.Participant, error) {
 	var out []*participant.Participant
-	for p, err := range participant.List(ctx, f.u, f.ref.ConferenceRef(), opts) {
+	for p, err := range f.u.List(ctx, f.ref.ConferenceRef(), opts) {
 		if err != nil {
 			return out, err
 		}
@@ -138,13 +139,13 @@ func testList(t *testing.T, h Harness) {
 			a.AddConference(f.p.Account, empty)
 		case f.u.Capabilities().Can(participant.OpRemove):
 			empty = f.p.Conference
-			require.NoError(t, participant.Remove(context.Background(), f.u, f.ref))
+			require.NoError(t, f.u.Remove(context.Background(), f.ref))
 		default:
 			t.Skip("the backend cannot hold an empty conference")
 		}
 		f.reset()
 		var n int
-		for p, err := range participant.List(context.Background(), f.u, participant.ConferenceRef{Conference: empty}, participant.ListOptions{}) {
+		for p, err := range f.u.List(context.Background(), participant.ConferenceRef{Conference: empty}, participant.ListOptions{}) {
 			require.NoError(t, err)
 			n++
 			_ = p
@@ -157,7 +158,7 @@ func testList(t *testing.T, h Harness) {
 		f.skipUnless(participant.OpList)
 		missing := participant.ConferenceRef{Conference: f.env.NewParticipant().Conference}
 		var errs []error
-		for p, err := range participant.List(context.Background(), f.u, missing, participant.ListOptions{}) {
+		for p, err := range f.u.List(context.Background(), missing, participant.ListOptions{}) {
 			assert.Nil(t, p)
 			errs = append(errs, err)
 		}
@@ -178,7 +179,7 @@ func testList(t *testing.T, h Harness) {
 		f.seedConference(manyParticipants)
 		f.reset()
 		n := 0
-		for _, err := range participant.List(context.Background(), f.u, f.ref.ConferenceRef(), participant.ListOptions{PageSize: listPageSize}) {
+		for _, err := range f.u.List(context.Background(), f.ref.ConferenceRef(), participant.ListOptions{PageSize: listPageSize}) {
 			require.NoError(t, err)
 			n++
 			break
@@ -198,7 +199,7 @@ func testList(t *testing.T, h Harness) {
 		defer cancel()
 		var n int
 		var last error
-		for p, err := range participant.List(ctx, f.u, f.ref.ConferenceRef(), participant.ListOptions{PageSize: listPageSize}) {
+		for p, err := range f.u.List(ctx, f.ref.ConferenceRef(), participant.ListOptions{PageSize: listPageSize}) {
 			if err != nil {
 				last = err
 				break
@@ -217,7 +218,7 @@ func testList(t *testing.T, h Harness) {
 		f.skipUnless(participant.OpList)
 		f.reset()
 		var errs []error
-		for p, err := range participant.List(context.Background(), f.u, participant.ConferenceRef{}, participant.ListOptions{}) {
+		for p, err := range f.u.List(context.Background(), participant.ConferenceRef{}, participant.ListOptions{}) {
 			assert.Nil(t, p)
 			errs = append(errs, err)
 		}
@@ -232,7 +233,7 @@ func testRemove(t *testing.T, h Harness) {
 		f.skipUnless(participant.OpRemove)
 		other := f.seed("")
 		f.reset()
-		require.NoError(t, participant.Remove(context.Background(), f.u, f.ref))
+		require.NoError(t, f.u.Remove(context.Background(), f.ref))
 		_, ok := f.env.Backend.Participant(f.p.Account, f.p.Conference, f.p.CallID)
 		assert.False(t, ok, "removed")
 		_, ok = f.env.Backend.Participant(other.Account, other.Conference, other.CallID)
@@ -240,7 +241,7 @@ func testRemove(t *testing.T, h Harness) {
 		reqs := f.env.Backend.Requests()
 		require.Len(t, reqs, 1)
 		if !f.c.wire() {
-			assert.ErrorIs(t, participant.Remove(context.Background(), f.u, f.ref), participant.ErrNotFound, "removing twice")
+			assert.ErrorIs(t, f.u.Remove(context.Background(), f.ref), participant.ErrNotFound, "removing twice")
 			return
 		}
 		require.NotNil(t, f.c.Remove.Path, "Contract.Remove: the carrier can remove")
@@ -250,7 +251,7 @@ func testRemove(t *testing.T, h Harness) {
 		f.checkStep(reqs[0], Step{Name: "remove", RequestContract: f.c.Remove, Body: f.c.RemoveBody},
 			f.p.Account, f.p.Conference, f.p.CallID)
 
-		err := participant.Remove(context.Background(), f.u, f.ref)
+		err := f.u.Remove(context.Background(), f.ref)
 		vendorFailure(t, f.c, err, http.StatusNotFound, participant.CodeNotFound)
 	})
 	t.Run("ByLabel", func(t *testing.T) {
@@ -260,7 +261,7 @@ func testRemove(t *testing.T, h Harness) {
 			t.Skip("the carrier addresses participants by call id only")
 		}
 		p := f.seed("agent/7")
-		require.NoError(t, participant.Remove(context.Background(), f.u, participant.Ref{Conference: p.Conference, Call: "agent/7"}))
+		require.NoError(t, f.u.Remove(context.Background(), participant.Ref{Conference: p.Conference, Call: "agent/7"}))
 		_, ok := f.env.Backend.Participant(p.Account, p.Conference, p.CallID)
 		assert.False(t, ok)
 	})
@@ -268,7 +269,7 @@ func testRemove(t *testing.T, h Harness) {
 		f := setup(t, h, driver.Options{})
 		f.skipUnless(participant.OpRemove)
 		f.reset()
-		err := participant.Remove(context.Background(), f.u, participant.Ref{Conference: f.p.Conference})
+		err := f.u.Remove(context.Background(), participant.Ref{Conference: f.p.Conference})
 		f.refused(err, participant.CodeInvalidArgument, "Ref.Call")
 	})
 }
@@ -291,7 +292,7 @@ func testUpdateMany(t *testing.T, h Harness) {
 	if !f.reads(participant.FieldMuted) {
 		filter = nil // the carrier does not report mute state: everyone is sent the update
 	}
-	rs, err := batch.UpdateAll(context.Background(), f.u, f.ref.ConferenceRef(), participant.UpdateRequest{Muted: participant.Bool(true)},
+	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(f.u), f.ref.ConferenceRef(), participant.UpdateRequest{Muted: participant.Bool(true)},
 		batch.Options{Except: []string{except}, Filter: filter, Concurrency: 8, List: participant.ListOptions{PageSize: listPageSize}})
 	require.NoError(t, err)
 	assert.Empty(t, batch.Failed(rs))

@@ -2,7 +2,9 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -53,8 +55,8 @@ type RetryPolicy struct {
 }
 
 // Check reports a policy that would silently never retry: MaxRetries 0 with
-// another field set. The error names Retry.MaxRetries.
-func (p *RetryPolicy) Check() error {
+// another field set. The error names provider and Retry.MaxRetries.
+func (p *RetryPolicy) Check(provider string) error {
 	if p == nil || p.MaxRetries != 0 {
 		return nil
 	}
@@ -71,7 +73,7 @@ func (p *RetryPolicy) Check() error {
 	if len(set) == 0 {
 		return nil
 	}
-	return ConfigError("", "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
+	return ConfigError(provider, "Retry.MaxRetries", "is 0, which means no retries, yet "+strings.Join(set, ", ")+
 		" is set: set MaxRetries to the retries wanted, or use &RetryPolicy{} for none")
 }
 
@@ -139,6 +141,10 @@ type Options struct {
 	Timeout time.Duration
 }
 
+// Check checks the options an adapter of provider is created with: the
+// retry policy (RetryPolicy.Check). The error names provider.
+func (o Options) Check(provider string) error { return o.Retry.Check(provider) }
+
 // Default time bounds, so that no call waits forever even with
 // context.Background(): Twilio's SDKs time a request out after 10–30 s;
 // 15 s per attempt and 60 s per call leave room for the default policy's
@@ -154,4 +160,24 @@ const (
 func ConfigError(provider, field, rule string) error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: provider, Op: "config",
 		Field: field, Message: rule, Delivery: participant.DeliveryNotSent}
+}
+
+// BaseURLRule returns the rule an API root override s breaks, or "": it
+// must be an absolute http(s) URL with no credentials, query or fragment.
+// The rule never repeats the URL, which may hold a key.
+func BaseURLRule(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a valid URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme)
+	case u.Host == "":
+		return "must be an absolute http or https URL; it has no host"
+	case u.User != nil:
+		return "must not hold credentials; set them in the adapter config"
+	case u.RawQuery != "" || u.Fragment != "":
+		return "must not have a query or fragment"
+	}
+	return ""
 }

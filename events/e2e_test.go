@@ -59,7 +59,7 @@ type step struct {
 func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	api := httptest.NewServer(e)
 	defer api.Close()
 	defer e.Close()
@@ -90,7 +90,7 @@ func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			mux := new(providers.URLMux)
-			mux.RegisterUpdater(v.Name, v.Opener(v.Demo, driver.Options{}))
+			mux.RegisterUpdater(v.Name, v.Opener(v.Demo, driver.Options{}).(providers.UpdaterURLOpener))
 			u, err := mux.OpenUpdater(ctx, v.Name+"://?base_url="+url.QueryEscape(info[v.Name].BaseURL))
 			if err != nil {
 				t.Fatal(err)
@@ -112,7 +112,7 @@ func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 			}
 			// Removed through carrierkit where the carrier can remove; a
 			// Bandwidth member leaves when its call ends.
-			if err := participant.Remove(ctx, u, ref); err != nil {
+			if err := u.Remove(ctx, ref); err != nil {
 				if v.Name != events.ProviderBandwidth {
 					t.Fatal(err)
 				}

@@ -78,6 +78,9 @@ var (
 type Error struct {
 	Code     Code
 	Provider string // adapter name, e.g. "twilio"
+	// Carrier is the configured carrier a router sent the call to (as
+	// Ref.Carrier names it); empty for a client over one adapter.
+	Carrier string
 	// Op is the operation that failed: OpUpdate, OpFetch, OpList or
 	// OpRemove; OpCheck for CheckRef; OpConfig for a bad setting when an
 	// adapter is created or opened from a URL or a config file.

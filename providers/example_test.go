@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -43,7 +42,7 @@ func ExampleURLMux() {
 	// As reaches what is under the portable client: here the driver, for
 	// the API root it sends to.
 	var d *httpdriver.Driver
-	if u.(*carrierkit.Client).As(&d) {
+	if u.As(&d) {
 		fmt.Println(u.Capabilities().Provider, d.BaseURL())
 	}
 	fmt.Println(u.Capabilities().Supports(participant.FieldWaitMethod))

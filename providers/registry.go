@@ -3,29 +3,28 @@ package providers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/driver/settings"
 )
 
-// UpdaterURLOpener opens an Updater from a URL, in the style of gocloud's
+// UpdaterURLOpener opens a client from a URL, in the style of gocloud's
 // URL openers: the scheme picks the opener, the query holds its settings.
-// Adapters register one under their scheme in init.
-type UpdaterURLOpener interface {
-	OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error)
-}
+// Adapters register one under their scheme in init; most are built on
+// package settings, whose Opener also opens a config file's carriers.
+type UpdaterURLOpener = settings.URLOpener
 
 // UpdaterURLChecker is implemented by openers that can check a URL without
 // opening it: no credential is read and nothing is sent. Config files use it
 // to report every problem when they are loaded.
-type UpdaterURLChecker interface {
-	CheckUpdaterURL(u *url.URL) error
-}
+type UpdaterURLChecker = settings.URLChecker
 
 // UpdaterURLLocator is implemented by openers that can tell, without
 // opening anything or reading credentials, which API root a URL reaches and
@@ -33,45 +32,147 @@ type UpdaterURLChecker interface {
 // through another region's endpoints (Twilio's us1, ie1, au1); region is ""
 // when the carrier has no such regions or the host is not the carrier's
 // own. A router fails over only between endpoints of one region.
-type UpdaterURLLocator interface {
-	LocateUpdaterURL(u *url.URL) (root, region string, err error)
-}
+type UpdaterURLLocator = settings.URLLocator
 
 // UpdaterURLOpenerWithOptions is implemented by openers that can copy
 // themselves with other HTTP options (a logger, a User-Agent, …), so a
 // tool can open any registered scheme with its own options.
-type UpdaterURLOpenerWithOptions interface {
-	WithOptions(opts driver.Options) UpdaterURLOpener
+type UpdaterURLOpenerWithOptions = settings.URLOpenerWithOptions
+
+// settingsOpener is an adapter's URLOpener built on package settings: it
+// gives the generic opener with the credentials and options set on it.
+type settingsOpener interface {
+	Opener() settings.Opener
 }
 
 // URLMux maps URL schemes to openers. The zero value is an empty mux, ready
 // to use; it is safe for concurrent use.
+//
+// It is the one registry of adapters: each entry (Adapter) holds the
+// adapter's opener and the OpenAPI spec that describes its API, and
+// companion packages attach what they know of an adapter to its entry
+// (Attach): its fake attaches what the emulator needs to serve it. The
+// CLI, the emulator and the spec checks all look adapters up here.
 type URLMux struct {
-	mu      sync.RWMutex
-	openers map[string]UpdaterURLOpener
+	mu       sync.RWMutex
+	openers  map[string]UpdaterURLOpener
+	adapters map[string]*entry
+}
+
+// Spec names the published OpenAPI document that describes an adapter's
+// API: its file in the folder of vendor specs ($CARRIERKIT_SPECS) and the
+// API root the adapter's requests are checked against. The zero Spec
+// means no published spec describes the API.
+type Spec struct {
+	File, Root string
+}
+
+// Adapter is an adapter's entry in a URLMux.
+type Adapter struct {
+	// Name is the provider name, and the URL scheme it registers.
+	Name   string
+	Opener UpdaterURLOpener
+	// Spec is the OpenAPI document of the adapter's API, if any.
+	Spec Spec
+}
+
+// entry is a registered adapter with what companions attached to it.
+type entry struct {
+	Adapter
+	attached map[any]any
 }
 
 var schemePattern = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
 
-// RegisterUpdater registers opener under scheme. It panics if the scheme is
-// not a lower-case URL scheme, if opener is nil or if the scheme is taken,
-// as registration happens in init.
+// RegisterUpdater registers opener under scheme: Register with no Spec.
 func (m *URLMux) RegisterUpdater(scheme string, opener UpdaterURLOpener) {
-	if !schemePattern.MatchString(scheme) {
-		panic(fmt.Sprintf("providers: invalid scheme %q", scheme))
+	m.Register(Adapter{Name: scheme, Opener: opener})
+}
+
+// Register registers an adapter under its name. It panics if the name is
+// not a lower-case URL scheme, if the opener is nil, if the name is taken
+// or if the Spec has a File but no Root, as registration happens in init.
+func (m *URLMux) Register(a Adapter) {
+	if !schemePattern.MatchString(a.Name) {
+		panic(fmt.Sprintf("providers: invalid scheme %q", a.Name))
 	}
-	if opener == nil {
-		panic("providers: nil opener for scheme " + scheme)
+	if a.Opener == nil {
+		panic("providers: nil opener for scheme " + a.Name)
+	}
+	if (a.Spec.File == "") != (a.Spec.Root == "") {
+		panic("providers: the spec of " + a.Name + " needs both a file and a root")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, dup := m.openers[scheme]; dup {
-		panic("providers: scheme " + scheme + " registered twice")
+	if _, dup := m.openers[a.Name]; dup {
+		panic("providers: scheme " + a.Name + " registered twice")
 	}
 	if m.openers == nil {
 		m.openers = make(map[string]UpdaterURLOpener)
 	}
-	m.openers[scheme] = opener
+	if m.adapters == nil {
+		m.adapters = make(map[string]*entry)
+	}
+	m.openers[a.Name] = a.Opener
+	m.adapters[a.Name] = &entry{Adapter: a}
+}
+
+// Lookup returns the entry of the adapter registered as name.
+func (m *URLMux) Lookup(name string) (Adapter, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.adapters[name]
+	if !ok {
+		return Adapter{}, false
+	}
+	return e.Adapter, true
+}
+
+// Adapters returns the registered adapters, by name.
+func (m *URLMux) Adapters() []Adapter {
+	schemes := m.Schemes()
+	out := make([]Adapter, 0, len(schemes))
+	for _, s := range schemes {
+		if a, ok := m.Lookup(s); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Attach attaches value to the entry of the adapter registered as name,
+// under key: a comparable value of the attaching package's own type, as
+// with context keys, so packages never collide. An adapter's fake attaches
+// what the emulator needs to serve it. It panics if no adapter is
+// registered as name or if key is taken on its entry, as attaching happens
+// in init (after the adapter's, since the attaching package imports it).
+func (m *URLMux) Attach(name string, key, value any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.adapters[name]
+	if !ok {
+		panic("providers: attach to " + name + ": no adapter registered under that name")
+	}
+	if _, dup := e.attached[key]; dup {
+		panic(fmt.Sprintf("providers: %T attached to %s twice", key, name))
+	}
+	if e.attached == nil {
+		e.attached = make(map[any]any)
+	}
+	e.attached[key] = value
+}
+
+// Attachment returns the value attached under key to the adapter
+// registered as name.
+func (m *URLMux) Attachment(name string, key any) (any, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.adapters[name]
+	if !ok {
+		return nil, false
+	}
+	v, ok := e.attached[key]
+	return v, ok
 }
 
 // Schemes returns the registered schemes, sorted.
@@ -87,16 +188,24 @@ func (m *URLMux) Schemes() []string {
 }
 
 // WithOptions returns a new mux with m's schemes, each opener replaced by
-// its copy using opts when it implements UpdaterURLOpenerWithOptions.
+// its copy using opts when it implements UpdaterURLOpenerWithOptions or is
+// built on package settings.
 func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers))}
+	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers)), adapters: make(map[string]*entry, len(m.adapters))}
 	for scheme, o := range m.openers {
+		if so, ok := o.(settingsOpener); ok {
+			o = so.Opener()
+		}
 		if w, ok := o.(UpdaterURLOpenerWithOptions); ok {
 			o = w.WithOptions(opts)
 		}
 		out.openers[scheme] = o
+		e := m.adapters[scheme]
+		c := &entry{Adapter: e.Adapter, attached: maps.Clone(e.attached)}
+		c.Opener = o
+		out.adapters[scheme] = c
 	}
 	return out
 }
@@ -113,7 +222,7 @@ func (m *URLMux) ValidUpdaterScheme(scheme string) bool {
 // "twilio://?region=ie1&edge=dublin". Errors are *participant.Error values
 // with CodeInvalidArgument (several are joined) naming the parameter; they
 // never repeat the URL, so a credential put in it by mistake is not shown.
-func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (participant.Updater, error) {
+func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (*carrierkit.Client, error) {
 	u, err := parseURL(urlstr)
 	if err != nil {
 		return nil, err
@@ -122,7 +231,7 @@ func (m *URLMux) OpenUpdater(ctx context.Context, urlstr string) (participant.Up
 }
 
 // OpenUpdaterURL opens the Updater u's scheme names.
-func (m *URLMux) OpenUpdaterURL(ctx context.Context, u *url.URL) (participant.Updater, error) {
+func (m *URLMux) OpenUpdaterURL(ctx context.Context, u *url.URL) (*carrierkit.Client, error) {
 	o, err := m.opener(u)
 	if err != nil {
 		return nil, err
@@ -138,6 +247,9 @@ func (m *URLMux) CheckUpdaterURL(u *url.URL) error {
 	if err != nil {
 		return err
 	}
+	if so, ok := o.(settingsOpener); ok {
+		o = so.Opener()
+	}
 	if c, ok := o.(UpdaterURLChecker); ok {
 		return c.CheckUpdaterURL(u)
 	}
@@ -151,6 +263,13 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	if err != nil {
 		return "", "", false, err
 	}
+	if so, ok := o.(settingsOpener); ok {
+		v, err := settings.ParseURL(u.Scheme, u)
+		if err != nil {
+			return "", "", false, settings.Join(err, so.Opener().CheckSettings(v))
+		}
+		return so.Opener().LocateSettings(v)
+	}
 	l, ok := o.(UpdaterURLLocator)
 	if !ok {
 		return "", "", false, nil
@@ -159,18 +278,39 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	return root, region, true, err
 }
 
-func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) {
+// Settings returns the settings opener of scheme: the one its adapter
+// builds on package settings, with the credentials and options set on it.
+// A config file's carriers are opened through it; carrierctl describes a
+// provider's parameters with its Table. The error names path (a config
+// file's provider key, or "scheme").
+func (m *URLMux) Settings(scheme, path string) (settings.Opener, error) {
+	o, err := m.lookup(scheme, path)
+	if err != nil {
+		return nil, err
+	}
+	switch o := o.(type) {
+	case settingsOpener:
+		return o.Opener(), nil
+	case settings.Opener:
+		return o, nil
+	}
+	return nil, driver.ConfigError("", path, fmt.Sprintf("provider %q does not describe its settings (its opener is not built on package settings): open it with a URL", scheme))
+}
+
+func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) { return m.lookup(u.Scheme, "scheme") }
+
+func (m *URLMux) lookup(scheme, path string) (UpdaterURLOpener, error) {
 	m.mu.RLock()
-	o, ok := m.openers[u.Scheme]
+	o, ok := m.openers[scheme]
 	m.mu.RUnlock()
 	if ok {
 		return o, nil
 	}
 	registered := "(registered: " + strings.Join(m.Schemes(), ", ") + ")"
-	if u.Scheme == "" {
-		return nil, driver.ConfigError("", "scheme", "is missing "+registered+", e.g. twilio://?region=ie1")
+	if scheme == "" {
+		return nil, driver.ConfigError("", path, "is missing "+registered+", e.g. twilio://?region=ie1")
 	}
-	return nil, driver.ConfigError("", "scheme", fmt.Sprintf("unknown scheme %q %s", u.Scheme, registered))
+	return nil, driver.ConfigError("", path, fmt.Sprintf("unknown scheme %q %s", scheme, registered))
 }
 
 // parseURL parses urlstr without ever echoing it: a URL may hold a
@@ -193,6 +333,6 @@ func DefaultURLMux() *URLMux { return defaultMux }
 // "twilio://?region=ie1&edge=dublin" or "texml://?base_url=http://127.0.0.1:8080/v2".
 // Credentials never go in the URL: each adapter reads them from the
 // environment, or from its URLOpener's fields when registered by hand.
-func Open(ctx context.Context, urlstr string) (participant.Updater, error) {
+func Open(ctx context.Context, urlstr string) (*carrierkit.Client, error) {
 	return defaultMux.OpenUpdater(ctx, urlstr)
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/urlparams"
+	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	_ "github.com/carrierkit/carrierkit/providers/bandwidth"
@@ -21,17 +22,34 @@ import (
 	_ "github.com/carrierkit/carrierkit/providers/twilio"
 )
 
-// stub is an opener that reads a few parameters through urlparams.Params.
-type stub struct {
-	got   map[string]string
-	retry *driver.RetryPolicy
+// stub is an opener built on package settings that records the Config it
+// is opened with.
+type stub struct{ got stubConfig }
+
+type stubConfig struct {
+	Account, Token string
+	driver.Options
 }
 
-func (s *stub) OpenUpdaterURL(_ context.Context, u *url.URL) (participant.Updater, error) {
-	p := urlparams.New("stub", u)
-	s.got = map[string]string{"account": p.String("account"), "token_env": p.EnvName("token_env")}
-	s.retry = p.Retry(nil)
-	return nil, p.Err()
+var stubSettings = settings.New(func(c stubConfig) (*stubDriver, error) { return &stubDriver{c}, nil },
+	settings.Spec[stubConfig]{Name: "stub", Params: []settings.Param{
+		{Name: "account", Field: "Account"}, {Name: "token_env", Field: "Token", Secret: true}}})
+
+type stubDriver struct{ cfg stubConfig }
+
+func (d *stubDriver) Capabilities() participant.Capabilities { return participant.Capabilities{} }
+func (d *stubDriver) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
+	return nil, nil
+}
+
+func (s *stub) OpenUpdaterURL(ctx context.Context, u *url.URL) (*carrierkit.Client, error) {
+	c, err := stubSettings.Opener(nil).OpenUpdaterURL(ctx, u)
+	if err == nil {
+		var d driver.Driver
+		c.As(&d)
+		s.got = d.(*stubDriver).cfg
+	}
+	return c, err
 }
 
 // problems returns the *participant.Error values joined in err.
@@ -96,68 +114,32 @@ func TestParams(t *testing.T) {
 	m.RegisterUpdater("stub", s)
 	ctx := context.Background()
 
+	t.Setenv("MY_TOKEN", "tok")
 	_, err := m.OpenUpdater(ctx, "stub://?account=a1&token_env=MY_TOKEN&max_retries=1&wait_min=5ms")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"account": "a1", "token_env": "MY_TOKEN"}, s.got)
+	assert.Equal(t, "a1", s.got.Account)
+	assert.Equal(t, "tok", s.got.Token)
 	want := driver.DefaultRetryPolicy()
 	want.MaxRetries, want.WaitMin = 1, 5*time.Millisecond
-	assert.Equal(t, &want, s.retry)
+	assert.Equal(t, &want, s.got.Retry)
 
 	// max_retries=0 is no retries, whatever the waits: the policy says so
 	// plainly, and passes RetryPolicy.Check.
-	_, err = m.OpenUpdater(ctx, "stub://?account=a1&max_retries=0&wait_min=5ms")
+	_, err = m.OpenUpdater(ctx, "stub://?account=a1&token_env=MY_TOKEN&max_retries=0&wait_min=5ms")
 	require.NoError(t, err)
-	assert.Equal(t, &driver.RetryPolicy{}, s.retry)
-	assert.NoError(t, s.retry.Check())
+	assert.Equal(t, &driver.RetryPolicy{}, s.got.Retry)
+	assert.NoError(t, s.got.Retry.Check(""))
 
-	_, err = m.OpenUpdater(ctx, "stub://?account=a1")
+	_, err = m.OpenUpdater(ctx, "stub://?account=a1&token_env=MY_TOKEN")
 	require.NoError(t, err)
-	assert.Nil(t, s.retry, "no retry parameter keeps the opener's policy")
+	assert.Nil(t, s.got.Retry, "no retry parameter keeps the opener's policy")
 
-	// Every problem is reported, each naming its parameter.
+	// Every problem is reported, each naming its parameter: the URL's
+	// own (by name), then the table's.
 	_, err = m.OpenUpdater(ctx, "stub://?acount=x&account=a&account=b&token_env=1BAD&max_retries=-1&wait_min=5x&wait_max=0s&max_retry_after=1s")
 	ps := problems(t, err)
-	assert.Equal(t, []string{"account", "token_env", "max_retries", "wait_min", "wait_max", "acount"}, fields(ps))
-	assert.Equal(t, `invalid duration "5x"`, ps[3].Message)
-	assert.Equal(t, "unknown parameter (stub accepts account, max_retries, max_retry_after, token_env, wait_max, wait_min)", ps[5].Message)
-
-	_, err = m.OpenUpdater(ctx, "stub://?wait_min=2s&wait_max=1s")
-	assert.Equal(t, []string{"wait_max"}, fields(problems(t, err)))
-}
-
-func TestURLShape(t *testing.T) {
-	var m providers.URLMux
-	m.RegisterUpdater("stub", &stub{})
-	for _, urlstr := range []string{
-		"stub://AC123:s3cr3t-token@?account=a",
-		"stub://host?account=a",
-		"stub:///path",
-		"stub://?account=a#frag",
-		"stub://?account=%zz",
-	} {
-		_, err := m.OpenUpdater(context.Background(), urlstr)
-		ps := problems(t, err)
-		assert.Equal(t, "url", ps[0].Field, urlstr)
-		assert.NotContains(t, err.Error(), "s3cr3t", "a credential in the URL is never echoed")
-	}
-}
-
-func TestRenameField(t *testing.T) {
-	err := driver.ConfigError("twilio", "Region", "bad")
-	renamed := urlparams.RenameField(err, map[string]string{"Region": "region"})
-	assert.Equal(t, "carrierkit twilio config: invalid argument: region: bad", renamed.Error())
-	assert.Equal(t, "Region", err.(*participant.Error).Field, "the original is not changed")
-	other := errors.New("other")
-	assert.Same(t, other, urlparams.RenameField(other, nil))
-}
-
-func TestGetenv(t *testing.T) {
-	t.Setenv("CARRIERKIT_TEST_SECRET", "s3cr3t")
-	v, err := urlparams.Getenv("p", "token_env", "CARRIERKIT_TEST_SECRET", "")
-	require.NoError(t, err)
-	assert.Equal(t, "s3cr3t", v)
-	_, err = urlparams.Getenv("p", "token_env", "CARRIERKIT_TEST_UNSET", "or set X")
-	assert.EqualError(t, err, "carrierkit p config: invalid argument: token_env: environment variable CARRIERKIT_TEST_UNSET is not set (or set X)")
+	assert.Equal(t, []string{"account", "max_retries", "wait_max", "wait_min", "acount", "token_env"}, fields(ps))
+	assert.NotContains(t, err.Error(), "1BAD", "an _env value may be a credential")
 }
 
 // TestRetryPolicyCheck: a policy that sets waits or functions but leaves
@@ -165,11 +147,11 @@ func TestGetenv(t *testing.T) {
 func TestRetryPolicyCheck(t *testing.T) {
 	var nilPolicy *driver.RetryPolicy
 	for _, ok := range []*driver.RetryPolicy{nilPolicy, {}, {MaxRetries: 2, WaitMin: time.Second}, {MaxRetries: 1}} {
-		assert.NoError(t, ok.Check(), "%+v", ok)
+		assert.NoError(t, ok.Check(""), "%+v", ok)
 	}
 	err := (&driver.RetryPolicy{WaitMin: time.Second, Backoff: func(time.Duration, time.Duration, int, *http.Response) time.Duration {
 		return 0
-	}}).Check()
+	}}).Check("")
 	var pe *participant.Error
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, participant.CodeInvalidArgument, pe.Code)
@@ -200,7 +182,7 @@ type optsOpener struct{ opts driver.Options }
 
 var userAgents []string
 
-func (o *optsOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Updater, error) {
+func (o *optsOpener) OpenUpdaterURL(context.Context, *url.URL) (*carrierkit.Client, error) {
 	userAgents = append(userAgents, o.opts.UserAgent)
 	return nil, nil
 }

@@ -1,14 +1,11 @@
 package main
 
-// The carriers carrierctl speaks: each import registers a carrier's
-// adapter (its URL scheme) and its fake (for emulate and demo). Adding a
-// carrier is one line here; the commands, --help, the demo and the
-// emulator take it from the registries.
+// The carriers carrierctl speaks: providers/builtin registers every
+// built-in adapter (its URL scheme, its spec) with providers.DefaultURLMux,
+// and the emulator bundle (internal/emulated) attaches their fakes for
+// emulate and demo. The commands, --help, the demo and the emulator take
+// the carriers from that one registry; no list of them is kept here.
 import (
-	_ "github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
-	_ "github.com/carrierkit/carrierkit/providers/plivo/plivotest"
-	_ "github.com/carrierkit/carrierkit/providers/signalwire/signalwiretest"
-	_ "github.com/carrierkit/carrierkit/providers/texml/texmltest"
-	_ "github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
-	_ "github.com/carrierkit/carrierkit/providers/vonage/vonagetest"
+	_ "github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
+	_ "github.com/carrierkit/carrierkit/providers/builtin"
 )

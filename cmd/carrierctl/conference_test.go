@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
@@ -58,10 +59,12 @@ func (v vendor) conferenceArgs(extra ...string) []string {
 func readsMuted(t *testing.T, v vendor) bool {
 	t.Helper()
 	name := v.name
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		if c.Name == name {
 			_, demo := c.New()
-			u, err := c.Opener(demo, driver.Options{}).OpenUpdaterURL(context.Background(),
+			mux, err := emulated.DemoMux(c, demo, driver.Options{})
+			require.NoError(t, err)
+			u, err := mux.OpenUpdaterURL(context.Background(),
 				&url.URL{Scheme: name, RawQuery: "base_url=" + url.QueryEscape(v.BaseURL)})
 			require.NoError(t, err)
 			return u.Capabilities().CanRead(participant.FieldMuted)

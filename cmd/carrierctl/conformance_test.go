@@ -26,10 +26,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
-	"github.com/carrierkit/carrierkit/internal/spectest"
+	"github.com/carrierkit/carrierkit/internal/specdir"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
@@ -143,7 +145,7 @@ func (r jsonReport) status(id string) string {
 // JUnit file parses with no failure, the JSON lines parse, and the exit
 // status is 0.
 func TestConformanceEveryCarrier(t *testing.T) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	schemes := providers.DefaultURLMux().Schemes()
@@ -327,7 +329,7 @@ func TestConformanceCatchesNonConformingServers(t *testing.T) {
 	for _, name := range []string{"twilio", "texml"} {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
-				e := emulator.New()
+				e := emulated.New()
 				v, err := e.Vendor(name)
 				require.NoError(t, err)
 				if tc.setup != nil {
@@ -364,7 +366,7 @@ func TestConformanceNoSecretInArtefacts(t *testing.T) {
 	txAccount := "0b0c0d0e-0000-4000-8000-0000000000a1"
 	const twSecond, txSecond = "CA0123456789abcdef0123456789abcde2", "v3:second-call"
 	for _, s := range []struct {
-		srv                        *vendorfake.Server
+		srv                        *fake.Server
 		account, conf, who, second string
 	}{{tw, account, twConf, "CA0123456789abcdef0123456789abcde1", twSecond}, {tx, txAccount, txConf, "v3:agent-call", txSecond}} {
 		s.srv.Seed(vendorfake.Participant{Account: s.account, Conference: s.conf, CallID: s.who, Label: "agent", Status: "connected"})
@@ -387,7 +389,7 @@ func TestConformanceNoSecretInArtefacts(t *testing.T) {
 		base64.StdEncoding.EncodeToString([]byte(account + ":" + secret))}
 	for _, c := range []struct {
 		name string
-		srv  *vendorfake.Server
+		srv  *fake.Server
 		env  map[string]string
 		args []string
 	}{
@@ -460,7 +462,7 @@ func TestConformanceExample(t *testing.T) {
 	if *updateExample {
 		return
 	}
-	_, noSpecs := spectest.Dir()
+	_, noSpecs := specdir.Dir()
 	outcomes := func(p string) []string {
 		var out []string
 		for _, c := range readJSONLines(t, p).checks {
@@ -498,7 +500,7 @@ func TestConformanceUsage(t *testing.T) {
 // twilioEmulator serves an in-process emulator with the Twilio vendor's
 // credentials in the environment.
 func twilioEmulator(t *testing.T) (*emulator.Emulator, *emulator.Vendor, string) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	v, err := e.Vendor("twilio")

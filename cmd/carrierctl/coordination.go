@@ -41,7 +41,7 @@ func (t *target) routerOptions(cfg *config.Config, names []string, log *zap.Logg
 	account := t.account
 	if len(names) == 1 {
 		account = names[0]
-		if a := cfg.Carriers[names[0]].Params["account"]; a != "" {
+		if a := cfg.Carriers[names[0]].Account(); a != "" {
 			account = a
 		}
 	}

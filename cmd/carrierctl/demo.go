@@ -14,10 +14,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // demoUpdate is the neutral update the demo sends to every carrier: the
@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // demo starts an emulator, walks demoUpdate through every carrier, has
 // each refuse a field it cannot carry, and stops it.
 func demo(ctx context.Context, opts driver.Options) (*demoReport, error) {
-	e := emulator.New()
+	e := emulated.New()
 	base, stop, err := e.Start("127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -93,8 +93,10 @@ func demo(ctx context.Context, opts driver.Options) (*demoReport, error) {
 	for _, v := range e.Vendors() {
 		// Credentials are set in code on the adapter's URLOpener: the demo
 		// reads no environment.
-		mux := new(providers.URLMux)
-		mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
+		mux, err := emulated.DemoMux(v.Carrier, v.Demo, opts)
+		if err != nil {
+			return nil, err
+		}
 		urlstr := v.Name + "://?base_url=" + url.QueryEscape(info[v.Name].BaseURL)
 		u, err := mux.OpenUpdater(ctx, urlstr)
 		if err != nil {

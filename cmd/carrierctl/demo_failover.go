@@ -9,10 +9,10 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
-	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
@@ -70,7 +70,7 @@ func (o *demoObserver) StateChange(e router.StateChangeEvent) {
 // first refuse connections, and sends the demo update to the first
 // registered carrier through a router.
 func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, error) {
-	e := emulator.New()
+	e := emulated.New()
 	var lns []net.Listener
 	var bases []string
 	for range 2 {
@@ -99,8 +99,10 @@ func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, e
 	v := e.Vendors()[0]
 	info := e.InfoEndpoints(bases)[v.Name]
 	// Credentials are set in code on the opener: the demo reads no environment.
-	mux := new(providers.URLMux)
-	mux.RegisterUpdater(v.Name, v.Opener(v.Demo, opts))
+	mux, err := emulated.DemoMux(v.Carrier, v.Demo, opts)
+	if err != nil {
+		return nil, err
+	}
 	rep := &demoFailover{Carrier: "us", Provider: v.Name, Endpoints: info.BaseURLs, BreakerFailures: 1}
 	c := router.Carrier{Name: rep.Carrier, Account: info.Account,
 		Policy: router.Policy{Breaker: router.BreakerSettings{Failures: rep.BreakerFailures}}}
@@ -112,13 +114,13 @@ func demoFailoverRun(ctx context.Context, opts driver.Options) (*demoFailover, e
 		}
 		ref = demoRef(v, u.Capabilities())
 		pu, _ := url.Parse(root)
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: pu.Host, Updater: u})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: pu.Host, Driver: u})
 	}
 	r, err := router.New(router.Options{Observer: &demoObserver{rep: rep}, Logger: opts.Logger}, c)
 	if err != nil {
 		return nil, err
 	}
-	rep.Result, err = r.Update(ctx, ref, demoUpdate)
+	rep.Result, err = r.Client().Update(ctx, ref, demoUpdate)
 	if err != nil {
 		return nil, err
 	}

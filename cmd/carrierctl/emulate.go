@@ -10,13 +10,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var routes []string
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		routes = append(routes, c.Name+" under "+c.Prefix+"/")
 	}
 	fs := newFlagSet("emulate", "emulate [--listen ADDR] [--endpoints N] [--fault SPEC]... [--participants N] [--max-concurrent N] [--latency D] [--callback PROVIDER=URL]...\n\n"+
@@ -31,14 +32,14 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"the faults are cleared.\n\n"+
 		"Admin API: GET /_emulator/info; POST /_emulator/faults with\n"+
 		`{"provider":"twilio","status":503,"code":"20503","message":"…","retry_after":1,`+"\n"+
-		`"delay":"2s","drop":false,"malformed":false,"hang":false,"endpoint":1,"times":2} (times -1: until cleared);`+"\n"+
+		`"delay":"2s","drop":false,"reset":false,"malformed":false,"hang":false,"endpoint":1,"times":2} (times -1: until cleared);`+"\n"+
 		"DELETE /_emulator/faults; GET /_emulator/requests[?provider=twilio]; DELETE /_emulator/requests;\n"+
 		"GET /_emulator/stats (requests answered 429 by --max-concurrent); POST /_emulator/callbacks with\n"+
 		`{"provider":"twilio","url":"http://127.0.0.1:9090/twilio"}`+" (as --callback); GET /_emulator/deliveries.")
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on (port 0 picks a free one)")
 	endpoints := fs.Int("endpoints", 1, "`count` of listeners (endpoints) serving the same state; with a fixed port, the next ports")
 	var faults []emulator.Fault
-	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT]\nor refuse@ENDPOINT, e.g. twilio:503:2, twilio:hang:always@1, refuse@1",
+	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|reset|malformed|hang|truncate|trickle[:TIMES|always][@ENDPOINT]\nor refuse@ENDPOINT, e.g. twilio:503:2, twilio:hang:always@1, refuse@1",
 		func(s string) error {
 			f, err := emulator.ParseFault(s)
 			faults = append(faults, f)
@@ -60,7 +61,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	e := emulator.New()
+	e := emulated.New()
 	defer e.Close()
 	e.Logger = newLogger(*verbose, stderr)
 	if *endpoints < 1 || *endpoints > 64 {

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
-	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/config"
 )
@@ -99,7 +99,7 @@ func (e *notCarrierError) Unwrap() error { return e.err }
 // expectedRoot is what an API root looks like for provider, as carrierctl
 // emulate prints it.
 func expectedRoot(provider string) string {
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		if c.Name == provider {
 			return "http://127.0.0.1:8080" + c.Root + " from carrierctl emulate"
 		}

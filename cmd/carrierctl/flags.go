@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,8 +16,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit"
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -157,7 +157,7 @@ func addConferenceTarget(fs *flag.FlagSet) *target {
 }
 
 // open checks the flags, opens the carrier and returns it with the ref.
-func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater, participant.Ref, error) {
+func (t *target) open(ctx context.Context, log *zap.Logger) (*carrierkit.Client, participant.Ref, error) {
 	ref := participant.Ref{Account: t.account, Conference: t.conference, Call: t.call}
 	switch {
 	case t.provider == "" && t.file == "":
@@ -234,9 +234,13 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		if _, ok := params["base_url"]; ok && len(c.Endpoints) > 0 {
 			return nil, ref, usagef("--base-url: carrier %s lists its endpoints in %s", name, t.file)
 		}
-		maps.Copy(c.Params, params)
+		for k, v := range params {
+			if err := c.Set(k, v); err != nil {
+				return nil, ref, err
+			}
+		}
 		limit := driver.DefaultRetryPolicy().MaxRetryAfter
-		if pol := router.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
+		if pol := config.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
 			limit = pol.MaxRetryAfter
 		}
 		if t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
@@ -249,11 +253,11 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		return nil, ref, err
 	}
 	ropts.Observer = &t.attempts
-	r, err := router.FromConfig(ctx, cfg, ropts, names...)
+	r, err := config.OpenRouter(ctx, cfg, ropts, names...)
 	if err != nil {
 		return nil, ref, err
 	}
-	return r, ref, nil
+	return r.Client(), ref, nil
 }
 
 // newMux returns a mux with every registered adapter, using opts.
@@ -335,7 +339,7 @@ func checkBaseURL(provider, base string) error {
 	if base == "" {
 		return nil
 	}
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		added := strings.TrimPrefix(c.Prefix, c.Root)
 		if c.Name != provider || added == "" || !strings.HasPrefix(c.Prefix, c.Root) {
 			continue

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -136,7 +136,7 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 	// emulate prints its info line through the same printer the command
 	// uses (the command itself is run by TestEmulateCommand).
-	info := emulator.New().Info("http://127.0.0.1:8080")
+	info := emulated.New().Info("http://127.0.0.1:8080")
 	for _, format := range []outputFlag{outputTable, outputJSON} {
 		var b bytes.Buffer
 		require.NoError(t, printEmulatorInfo(&b, format, info))

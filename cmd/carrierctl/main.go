@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/providers"
 )
 
@@ -165,7 +165,7 @@ func version() string {
 // per line: every adapter scheme, with its emulator's credentials help.
 func carrierList() string {
 	help := map[string]string{}
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		help[c.Name] = c.CredentialsHelp
 	}
 	var b strings.Builder

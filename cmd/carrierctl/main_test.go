@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"go.uber.org/goleak"
@@ -91,7 +92,7 @@ func carrierctl(t *testing.T, env map[string]string, args ...string) result {
 // environment variables (TWILIO_, BANDWIDTH_, …).
 func credentialPrefixes() []string {
 	var out []string
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		_, d := c.New()
 		for k := range d.Credentials {
 			prefix, _, _ := strings.Cut(k, "_")
@@ -157,7 +158,7 @@ func (v vendor) secrets() []string {
 
 // startEmulator serves an in-process emulator and returns its vendors.
 func startEmulator(t *testing.T) (*emulator.Emulator, vendor, vendor) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	info := e.Info(srv.URL)
@@ -166,7 +167,7 @@ func startEmulator(t *testing.T) (*emulator.Emulator, vendor, vendor) {
 
 // startAll serves an in-process emulator and returns every vendor by name.
 func startAll(t *testing.T) (*emulator.Emulator, map[string]vendor) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	out := map[string]vendor{}
@@ -441,8 +442,8 @@ func TestConfigFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte(`{"carriers": {"eu": {"provider": "twilio", "retry": {"wait_min": "5x"}, "regoin": "ie1"}}}`), 0o600))
 	r = carrierctl(t, nil, "get", "--config", bad, "--conference", "c", "--call", "x")
 	assert.Equal(t, 2, r.code)
-	assert.Equal(t, "carrierctl get: config "+bad+`: carriers.eu.regoin: unknown parameter (twilio accepts account, account_sid_env, `+
-		`api_key_env, api_secret_env, attempt_timeout, auth_token_env, base_url, edge, max_retries, max_retry_after, region, timeout, wait_max, wait_min); `+
+	assert.Equal(t, "carrierctl get: config "+bad+`: carriers.eu.regoin: unknown key (accepted: account, base_url, breaker, `+
+		`credentials, edge, edges, endpoints, failover, provider, region, retry, timeouts); `+
 		`carriers.eu.retry.wait_min: invalid duration "5x"`+"\n", r.stderr)
 }
 
@@ -631,7 +632,7 @@ func TestDemoInProcess(t *testing.T) {
 func TestRegistry(t *testing.T) {
 	schemes := providers.DefaultURLMux().Schemes()
 	var fakes []string
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		fakes = append(fakes, c.Name)
 	}
 	assert.Equal(t, schemes, fakes, "each adapter has a fake registered with the emulator, and no fake lacks an adapter")
@@ -649,7 +650,7 @@ func TestRegistry(t *testing.T) {
 		legs = append(legs, l.Provider)
 	}
 	assert.Equal(t, schemes, legs, "the demo walks every carrier")
-	for _, c := range emulator.Carriers() {
+	for _, c := range emulated.Carriers() {
 		assert.Regexp(t, `(?m)^  `+c.Name+`\s+\S`, help, "--help lists %s with its credentials", c.Name)
 		assert.Contains(t, update, c.Name, "update --help names %s", c.Name)
 		assert.Contains(t, emulate, c.Name+" under "+c.Prefix+"/")

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 )
 
@@ -132,7 +133,7 @@ func TestConformanceConfigWithoutCarrier(t *testing.T) {
 // TestLabelAddressingNAWithoutLabel: label.addressing with a --call that
 // has no label is NA, with the reason, not a failure.
 func TestLabelAddressingNAWithoutLabel(t *testing.T) {
-	e := emulator.New()
+	e := emulated.New()
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	v, err := e.Vendor("texml")

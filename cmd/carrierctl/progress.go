@@ -20,6 +20,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -109,7 +110,7 @@ func (pr *progress) stop() {
 	pr.p.Wait()
 }
 
-// batchCounts are update --all's live counts, kept by countingUpdater.
+// batchCounts are update --all's live counts, kept by countingClient.
 type batchCounts struct {
 	listed, done, failed, rateLimited, inFlight atomic.Int64
 }
@@ -119,32 +120,28 @@ func (c *batchCounts) status(limit func() int) string {
 		c.done.Load(), c.listed.Load(), c.failed.Load(), c.rateLimited.Load(), c.inFlight.Load(), limit())
 }
 
-// countingUpdater counts what a batch sends: the participants listed, the
+// countingClient counts what a batch sends: the participants listed, the
 // updates in flight and the rate-limited answers, as they happen.
-type countingUpdater struct {
-	participant.Updater
+type countingClient struct {
+	*carrierkit.Client
 	counts *batchCounts
 	// listed is called with the count after each participant listed.
 	listed func(n int64)
 }
 
-func (u *countingUpdater) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
+func (u *countingClient) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	u.counts.inFlight.Add(1)
 	defer u.counts.inFlight.Add(-1)
-	p, err := u.Updater.Update(ctx, ref, req)
+	p, err := u.Client.Update(ctx, ref, req)
 	if participant.CodeOf(err) == participant.CodeRateLimited {
 		u.counts.rateLimited.Add(1)
 	}
 	return p, err
 }
 
-func (u *countingUpdater) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return participant.Fetch(ctx, u.Updater, ref)
-}
-
-func (u *countingUpdater) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+func (u *countingClient) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	return func(yield func(*participant.Participant, error) bool) {
-		for p, err := range participant.List(ctx, u.Updater, conf, opts) {
+		for p, err := range u.Client.List(ctx, conf, opts) {
 			if err == nil && u.listed != nil {
 				u.listed(u.counts.listed.Add(1))
 			}

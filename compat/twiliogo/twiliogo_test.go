@@ -16,6 +16,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/participant"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -42,7 +43,7 @@ func (c rebased) SendRequest(method, rawURL string, data url.Values, headers map
 // twilio-go client for its demo account, authenticated with token.
 func start(t *testing.T, token string) (*emulator.Emulator, *api.ApiService) {
 	t.Helper()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	base, err := url.Parse(srv.URL)

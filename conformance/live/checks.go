@@ -601,7 +601,7 @@ func checkList(ctx context.Context, s *Session) (string, error) {
 	}
 	seen := map[string]int{}
 	n := 0
-	for q, err := range participant.List(withTag(ctx, func(t *tag) { t.op = "list" }), s.u, s.env.Ref.ConferenceRef(),
+	for q, err := range s.u.List(withTag(ctx, func(t *tag) { t.op = "list" }), s.env.Ref.ConferenceRef(),
 		participant.ListOptions{PageSize: listCheckPageSize}) {
 		if err != nil {
 			return "", fmt.Errorf("after %d participant(s): %w", n, err)
@@ -630,7 +630,7 @@ func checkRemove(ctx context.Context, s *Session) (string, error) {
 	if s.env.Second.Call == "" || !s.env.AllowRemove {
 		return "", na("removing a participant cannot be undone: give --call2 and --allow-remove (live.Env.Second, AllowRemove) to run it")
 	}
-	if err := participant.Remove(withTag(ctx, func(t *tag) { t.op = "remove" }), s.u, s.env.Second); err != nil {
+	if err := s.u.Remove(withTag(ctx, func(t *tag) { t.op = "remove" }), s.env.Second); err != nil {
 		return "", err
 	}
 	p, err := s.fetch(ctx, s.env.Second)

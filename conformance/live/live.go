@@ -8,8 +8,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/driver"
-	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -60,13 +61,13 @@ type Env struct {
 
 // Request is the request an answer validated by Env.ValidateResponse was
 // for (the same type as conformance.Request).
-type Request = vendorfake.Request
+type Request = record.Request
 
 // Session is one run of the checks against an Env: the adapter opened
 // (twice, with the bad-credentials transport) and the recorder.
 type Session struct {
 	env    Env
-	u, bad participant.Updater
+	u, bad *carrierkit.Client // the portable client over what Env opened
 	caps   participant.Capabilities
 	rec    *Recorder // nil without Open
 }
@@ -77,20 +78,25 @@ func NewSession(env Env) (*Session, error) {
 	env.Profile = cmp.Or(env.Profile, ProfileFull)
 	env.CheckTimeout = cmp.Or(env.CheckTimeout, time.Minute)
 	env.MaxRetryAfter = cmp.Or(env.MaxRetryAfter, driver.DefaultRetryPolicy().MaxRetryAfter)
-	s := &Session{env: env, u: env.Updater, bad: env.BadAuth}
+	u, bad := env.Updater, env.BadAuth
+	s := &Session{env: env}
 	if env.Open != nil {
 		s.rec = NewRecorder(env.Transport)
 		var err error
-		if s.u, err = env.Open(driver.Options{HTTPClient: &http.Client{Transport: s.rec}}); err != nil {
+		if u, err = env.Open(driver.Options{HTTPClient: &http.Client{Transport: s.rec}}); err != nil {
 			return nil, err
 		}
-		if s.bad, err = env.Open(driver.Options{HTTPClient: &http.Client{
+		if bad, err = env.Open(driver.Options{HTTPClient: &http.Client{
 			Transport: wrongCredentials{rec: s.rec, next: s.rec}}}); err != nil {
 			return nil, err
 		}
 	}
-	if s.u == nil {
+	if u == nil {
 		return nil, errors.New("live: Env needs Open or Updater")
+	}
+	s.u = carrierkit.New(u)
+	if bad != nil {
+		s.bad = carrierkit.New(bad)
 	}
 	s.caps = s.u.Capabilities()
 	if s.caps.Provider == "" {
@@ -109,7 +115,7 @@ func (s *Session) sent() int {
 }
 
 func (s *Session) fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
-	return participant.Fetch(withTag(ctx, func(t *tag) { t.op = "fetch" }), s.u, ref)
+	return s.u.Fetch(withTag(ctx, func(t *tag) { t.op = "fetch" }), ref)
 }
 
 func (s *Session) update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {

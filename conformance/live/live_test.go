@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit"
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/conformance/live"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -22,7 +23,7 @@ import (
 // the checks that go by Capabilities.Ops before any adapter has them.
 type withOps struct {
 	*carrierkit.Client
-	srv          *vendorfake.Server
+	srv          *fake.Server
 	account      string
 	calls        []string
 	repeatPage   bool // a broken pager: the first participant twice

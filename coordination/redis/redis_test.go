@@ -529,7 +529,7 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 				Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = u.Close() })
-			c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + strconv.Itoa(i+1), Updater: u})
+			c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + strconv.Itoa(i+1), Driver: u})
 		}
 		r, err := router.New(router.Options{Shared: shared}, c)
 		require.NoError(t, err)
@@ -539,12 +539,12 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 	bc := open(t, addr, redis.Options{Prefix: prefix})
 	b := newRouter(bc)
 	mute := participant.UpdateRequest{Muted: participant.Bool(true)}
-	_, err := b.Update(context.Background(), ref, mute) // b asks about its endpoints: they are watched
+	_, err := b.Client().Update(context.Background(), ref, mute) // b asks about its endpoints: they are watched
 	require.NoError(t, err)
 
 	fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: 2})
 	for range 2 {
-		_, err := a.Update(context.Background(), ref, mute)
+		_, err := a.Client().Update(context.Background(), ref, mute)
 		require.NoError(t, err, "failed over to endpoint 2")
 	}
 	require.Eventually(t, func() bool { return time.Now().Before(bc.OpenUntil("tw", "ep1")) }, 5*time.Second, 5*time.Millisecond)
@@ -558,7 +558,7 @@ func TestSharedHealthThroughRedis(t *testing.T) {
 		return n
 	}
 	before := onEndpoint1()
-	_, err = b.Update(context.Background(), ref, mute)
+	_, err = b.Client().Update(context.Background(), ref, mute)
 	require.NoError(t, err)
 	assert.Equal(t, before, onEndpoint1(), "b sent nothing to the endpoint the fleet holds open")
 	h := b.Health()[0].Endpoints[0]

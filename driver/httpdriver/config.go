@@ -1,10 +1,8 @@
 package httpdriver
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"reflect"
 	"strings"
 
@@ -27,30 +25,15 @@ func CheckSecret(provider, field, v string) error {
 }
 
 // CheckOptions checks the HTTP options an adapter is created with (see
-// driver.RetryPolicy.Check), naming the provider.
-func CheckOptions(provider string, opts driver.Options) error {
-	if pe, ok := errors.AsType[*participant.Error](opts.Retry.Check()); ok {
-		pe.Provider = provider
-		return pe
-	}
-	return nil
-}
+// driver.Options.Check), naming the provider.
+func CheckOptions(provider string, opts driver.Options) error { return opts.Check(provider) }
 
-// CheckBaseURL checks an API root override: an absolute http(s) URL with no
-// credentials, query or fragment. Errors never repeat the URL.
+// CheckBaseURL checks an API root override (driver.BaseURLRule): an
+// absolute http(s) URL with no credentials, query or fragment. Errors
+// never repeat the URL.
 func CheckBaseURL(provider, field, s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return driver.ConfigError(provider, field, "is not a valid URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return driver.ConfigError(provider, field, fmt.Sprintf("must be an absolute http or https URL; its scheme is %q", u.Scheme))
-	case u.Host == "":
-		return driver.ConfigError(provider, field, "must be an absolute http or https URL; it has no host")
-	case u.User != nil:
-		return driver.ConfigError(provider, field, "must not hold credentials; set them in the adapter config")
-	case u.RawQuery != "" || u.Fragment != "":
-		return driver.ConfigError(provider, field, "must not have a query or fragment") // not echoed: it may hold a key
+	if rule := driver.BaseURLRule(s); rule != "" {
+		return driver.ConfigError(provider, field, rule)
 	}
 	return nil
 }

@@ -7,10 +7,12 @@
 // requests. carrierctl emulate and carrierctl demo run it; tests mount it on
 // httptest.
 //
-// Carriers register their fake in init with Register, from their own
-// folder (providers/twilio/twiliotest/emulate.go and the like), so the
-// emulator holds no list of carriers: a program serves the carriers whose
-// fake packages it imports.
+// The emulator holds no list of carriers. Each fake attaches itself to its
+// adapter's entry in the one registry of adapters (providers.URLMux) with
+// Attach, from its own folder (providers/twilio/twiliotest/emulate.go and
+// the like), and Registered reads the fakes back from the registry: a
+// program serves the carriers whose fake packages it imports. This package
+// does not import providers; the registry is passed in (Registry).
 //
 // Admin API:
 //
@@ -51,7 +53,6 @@ import (
 
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
-	"github.com/carrierkit/carrierkit/providers"
 )
 
 // AdminPrefix is the root of the admin API.
@@ -84,9 +85,11 @@ type Seeded struct {
 	Label string `json:"label,omitempty"`
 }
 
-// Carrier is one carrier's fake, as it registers with the emulator.
+// Carrier is one carrier's fake, as it attaches to its adapter's registry
+// entry (Attach) and the emulator serves it.
 type Carrier struct {
-	// Name is the adapter's provider name and URL scheme.
+	// Name is the adapter's provider name and URL scheme; Registered sets
+	// it from the registry entry.
 	Name string
 	// Prefix is the path the fake serves under, e.g. /2010-04-01.
 	Prefix string
@@ -96,9 +99,11 @@ type Carrier struct {
 	// New returns a fresh fake and its demo data; the emulator seeds the
 	// demo participants.
 	New func() (*vendorfake.Server, Demo)
-	// Opener returns the adapter's URL opener holding the demo's
-	// credentials and opts, so the demo reads no environment.
-	Opener func(d Demo, opts driver.Options) providers.UpdaterURLOpener
+	// Opener returns the adapter's URL opener (a providers.UpdaterURLOpener,
+	// which this package does not name: it imports no providers package)
+	// holding the demo's credentials and opts, so the demo reads no
+	// environment.
+	Opener func(d Demo, opts driver.Options) any
 	// CredentialsHelp says, for carrierctl --help, where the adapter reads its
 	// credentials, e.g. "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN".
 	CredentialsHelp string
@@ -107,31 +112,50 @@ type Carrier struct {
 	Webhooks *WebhookStyle
 }
 
-var (
-	regMu    sync.Mutex
-	carriers []Carrier
-)
-
-// Register adds a carrier's fake. It panics on a missing field or a name
-// registered twice, as registration happens in init.
-func Register(c Carrier) {
-	if c.Name == "" || c.Prefix == "" || c.New == nil || c.Opener == nil {
-		panic("emulator: incomplete carrier " + c.Name)
-	}
-	regMu.Lock()
-	defer regMu.Unlock()
-	if slices.ContainsFunc(carriers, func(o Carrier) bool { return o.Name == c.Name }) {
-		panic("emulator: carrier " + c.Name + " registered twice")
-	}
-	carriers = append(carriers, c)
-	slices.SortFunc(carriers, func(a, b Carrier) int { return strings.Compare(a.Name, b.Name) })
+// Registry is what the emulator uses of the registry of adapters;
+// providers.DefaultURLMux() is the one carrierkit's adapters register with.
+type Registry interface {
+	// Schemes returns the registered adapters' names, sorted.
+	Schemes() []string
+	// Attach attaches value under key to the adapter registered as name,
+	// panicking if there is none or key is taken.
+	Attach(name string, key, value any)
+	// Attachment returns what was attached under key to name.
+	Attachment(name string, key any) (any, bool)
 }
 
-// Carriers returns the registered carriers, by name.
-func Carriers() []Carrier {
-	regMu.Lock()
-	defer regMu.Unlock()
-	return slices.Clone(carriers)
+// carrierKey is the key fakes attach under.
+type carrierKey struct{}
+
+// Attach attaches c, the fake of the adapter registered in r as name, to
+// the adapter's entry; a fake package does so in init. It panics on a
+// missing field, an adapter r does not hold or a second fake, as
+// attaching happens in init.
+func Attach(r Registry, name string, c Carrier) {
+	c.Name = name
+	if err := c.check(); err != nil {
+		panic(err.Error())
+	}
+	r.Attach(name, carrierKey{}, c)
+}
+
+// Registered returns the fakes attached to r's adapters, by name. An
+// adapter no imported fake attached to is left out.
+func Registered(r Registry) []Carrier {
+	var out []Carrier
+	for _, name := range r.Schemes() {
+		if v, ok := r.Attachment(name, carrierKey{}); ok {
+			out = append(out, v.(Carrier))
+		}
+	}
+	return out
+}
+
+func (c Carrier) check() error {
+	if c.Name == "" || c.Prefix == "" || c.New == nil || c.Opener == nil {
+		return errors.New("emulator: incomplete carrier " + c.Name)
+	}
+	return nil
 }
 
 // Vendor is one carrier's running fake.
@@ -179,11 +203,20 @@ type Emulator struct {
 // DefaultShutdownGrace is the default Emulator.ShutdownGrace.
 const DefaultShutdownGrace = 5 * time.Second
 
-// New returns an emulator of every registered carrier, seeded with the
-// demo data.
-func New() *Emulator {
+// New returns an emulator of the carriers (Registered gives those attached
+// to the registry), seeded with the demo data. It panics on an incomplete
+// carrier or two of one name: carriers are code, not input.
+func New(carriers ...Carrier) *Emulator {
 	e := &Emulator{}
-	for _, c := range Carriers() {
+	carriers = slices.Clone(carriers)
+	slices.SortFunc(carriers, func(a, b Carrier) int { return strings.Compare(a.Name, b.Name) })
+	for i, c := range carriers {
+		if err := c.check(); err != nil {
+			panic(err.Error())
+		}
+		if i > 0 && carriers[i-1].Name == c.Name {
+			panic("emulator: carrier " + c.Name + " given twice")
+		}
 		srv, demo := c.New()
 		e.vendors = append(e.vendors, &Vendor{Carrier: c, Server: srv, Demo: demo})
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
@@ -33,7 +34,7 @@ var (
 
 func start(t *testing.T) (*emulator.Emulator, string) {
 	t.Helper()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return e, srv.URL
@@ -55,7 +56,7 @@ func do(t *testing.T, method, url, auth, body string) reply {
 func startInMemory(t *testing.T) (*emulator.Emulator, string, *http.Client) {
 	t.Helper()
 	var mn memnet.Network
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	srv := mn.Server(t, "emulator.test:80", e)
 	c := mn.Client()
 	t.Cleanup(c.CloseIdleConnections)
@@ -226,7 +227,7 @@ func TestParseFault(t *testing.T) {
 // sleep, and the delay passes on the fake clock.
 func TestServeShutsDownGracefully(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := emulator.New()
+		e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 		const delay = 2 * time.Second
 		require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: delay}))
 		var mn memnet.Network
@@ -270,7 +271,7 @@ func get(client *http.Client, url string) int {
 // it was asked for as a clean exit, when the grace ends (synctest's clock).
 func TestServeCutsShortAfterGrace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := emulator.New()
+		e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 		const grace = 100 * time.Millisecond
 		e.ShutdownGrace = grace
 		require.NoError(t, e.Inject(emulator.Fault{Provider: "twilio", Delay: 30 * time.Second}))
@@ -301,7 +302,7 @@ func TestServeCutsShortAfterGrace(t *testing.T) {
 }
 
 func TestStart(t *testing.T) {
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	base, stop, err := e.Start("127.0.0.1:0")
 	require.NoError(t, err)
 	assert.Equal(t, 200, do(t, "GET", base+"/_emulator/info", "", "").status)
@@ -314,7 +315,7 @@ func TestStart(t *testing.T) {
 // includes the participants SeedParticipants added (it used to show the
 // two demo participants only).
 func TestInfoCountsGrownParticipants(t *testing.T) {
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	require.NoError(t, e.SeedParticipants(50))
 	for name, vi := range e.Info("http://127.0.0.1:1") {
 		assert.Equal(t, 50, vi.ParticipantCount, name)

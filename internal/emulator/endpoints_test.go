@@ -13,12 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/providers"
 )
 
 // startEndpoints serves a new emulator on n endpoints.
 func startEndpoints(t *testing.T, n int) (*emulator.Emulator, []string) {
 	t.Helper()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	var lns []net.Listener
 	var bases []string
 	for range n {

@@ -1,162 +1,41 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
 )
 
 // Fault is a failure injected into a vendor's next answers, as POST
-// /_emulator/faults and carrierctl emulate --fault take it. Faults queue per
-// vendor; the head fault serves requests until its Times run out.
-type Fault struct {
-	Provider string `json:"provider"`
-	// Status answers with this HTTP status and the vendor's error body;
-	// Code and Message override the vendor code and text.
-	Status  int    `json:"status,omitempty"`
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message,omitempty"`
-	// RetryAfter is sent as the Retry-After header: seconds or an HTTP date.
-	RetryAfter string `json:"retry_after,omitempty"`
-	// Delay waits before answering (a Go duration in JSON, e.g. "2s").
-	Delay time.Duration `json:"delay,omitempty"`
-	// Drop closes the connection without an answer.
-	Drop bool `json:"drop,omitempty"`
-	// Malformed answers 200 with a truncated JSON body.
-	Malformed bool `json:"malformed,omitempty"`
-	// Hang accepts the request and never answers (until the client gives
-	// up or the emulator stops).
-	Hang bool `json:"hang,omitempty"`
-	// Refuse closes endpoint Endpoint's listener, so connections to it are
-	// refused, for every provider, until the faults are cleared. It needs
-	// ServeEndpoints (emulate --endpoints N) and takes no provider.
-	Refuse bool `json:"refuse,omitempty"`
-	// Endpoint, when not 0, limits the fault to the endpoint of that
-	// number (1-based) of an emulator serving several.
-	Endpoint int `json:"endpoint,omitempty"`
-	// Times is how many requests the fault serves: 0 means 1, -1 until
-	// the faults are cleared.
-	Times int `json:"times,omitempty"`
-}
+// /_emulator/faults and carrierctl emulate --fault take it: the one fault
+// model of the fakes and the conformance suite. Faults queue per vendor;
+// the head fault serves requests until its Times run out. Refuse closes
+// an endpoint's listener instead.
+type Fault = fault.Fault
 
-// UnmarshalJSON reads delay as a Go duration and retry_after as a string
-// or a number of seconds; unknown keys are errors.
-func (f *Fault) UnmarshalJSON(b []byte) error {
-	type plain Fault
-	var w struct {
-		plain
-		RetryAfter json.RawMessage `json:"retry_after,omitempty"`
-		Delay      string          `json:"delay,omitempty"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return err
-	}
-	*f = Fault(w.plain)
-	if len(w.RetryAfter) > 0 {
-		var n json.Number
-		if json.Unmarshal(w.RetryAfter, &f.RetryAfter) != nil {
-			if err := json.Unmarshal(w.RetryAfter, &n); err != nil {
-				return errors.New("retry_after: want seconds or an HTTP date")
-			}
-			f.RetryAfter = n.String()
-		}
-	}
-	if w.Delay != "" {
-		d, err := time.ParseDuration(w.Delay)
-		if err != nil {
-			return fmt.Errorf("delay: invalid duration %q", w.Delay)
-		}
-		f.Delay = d
-	}
-	return nil
-}
-
-// ParseFault parses the --fault flag: PROVIDER:KIND[:TIMES][@ENDPOINT],
-// where KIND is an HTTP status (503), "drop", "malformed" or "hang", TIMES
-// a count or "always", and ENDPOINT the 1-based endpoint the fault is
-// limited to; or refuse@ENDPOINT, which makes one endpoint refuse
-// connections until the faults are cleared. Examples: twilio:503:2,
-// texml:malformed, twilio:429:always, twilio:hang:always@1, refuse@1.
-func ParseFault(s string) (Fault, error) {
-	spec, at, hasAt := strings.Cut(s, "@")
-	var f Fault
-	if hasAt {
-		n, err := strconv.Atoi(at)
-		if err != nil || n < 1 {
-			return Fault{}, fmt.Errorf("fault %q: the endpoint after @ must be a number from 1", s)
-		}
-		f.Endpoint = n
-	}
-	if spec == "refuse" {
-		if !hasAt {
-			return Fault{}, fmt.Errorf("fault %q: refuse needs an endpoint, e.g. refuse@1", s)
-		}
-		f.Refuse = true
-		return f, nil
-	}
-	parts := strings.Split(spec, ":")
-	if len(parts) < 2 || len(parts) > 3 {
-		return Fault{}, fmt.Errorf("fault %q: want PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT] or refuse@ENDPOINT", s)
-	}
-	f.Provider = parts[0]
-	switch kind := parts[1]; kind {
-	case "drop":
-		f.Drop = true
-	case "malformed":
-		f.Malformed = true
-	case "hang":
-		f.Hang = true
-	default:
-		n, err := strconv.Atoi(kind)
-		if err != nil {
-			return Fault{}, fmt.Errorf("fault %q: kind must be an HTTP status, drop, malformed or hang", s)
-		}
-		f.Status = n
-	}
-	if len(parts) == 3 {
-		if parts[2] == "always" {
-			f.Times = -1
-		} else if n, err := strconv.Atoi(parts[2]); err != nil || n < 1 {
-			return Fault{}, fmt.Errorf("fault %q: times must be a positive count or always", s)
-		} else {
-			f.Times = n
-		}
-	}
-	return f, nil
-}
+// ParseFault parses the --fault flag (see fault.Parse):
+// PROVIDER:KIND[:TIMES][@ENDPOINT] or refuse@ENDPOINT.
+func ParseFault(s string) (Fault, error) { return fault.Parse(s) }
 
 // Inject queues f on its vendor, or makes an endpoint refuse connections.
 func (e *Emulator) Inject(f Fault) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
 	if f.Refuse {
 		return e.refuse(f)
 	}
 	v, err := e.Vendor(f.Provider)
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
-	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
-		return fmt.Errorf("status %d: want 200 to 599", f.Status)
-	case f.Times < -1:
-		return errors.New("times: want a count, 0 for once or -1 for until cleared")
-	case f.Status == 0 && !f.Drop && !f.Malformed && !f.Hang && f.Delay <= 0:
-		return errors.New("fault does nothing: set status, drop, malformed, hang or delay")
-	case f.Endpoint < 0:
-		return errors.New("endpoint: want 0 for all or an endpoint number from 1")
 	}
 	if set := e.endpoints.Load(); f.Endpoint > 0 && (set == nil || f.Endpoint > len(set.eps)) {
 		return fmt.Errorf("endpoint %d: the emulator serves %d endpoint(s)", f.Endpoint, e.endpointCount())
 	}
-	v.Server.Fail(vendorfake.Fault{Status: f.Status, Code: f.Code, Message: f.Message, RetryAfter: f.RetryAfter,
-		Delay: f.Delay, Drop: f.Drop, Malformed: f.Malformed, Hang: f.Hang, Endpoint: f.Endpoint, Times: f.Times})
+	v.Server.Fail(f)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
@@ -135,7 +136,7 @@ func TestParseCallback(t *testing.T) {
 
 // Close without any callback set, and twice, is fine.
 func TestWebhookCloseIdle(t *testing.T) {
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	require.NoError(t, e.Close())
 	require.NoError(t, e.Close())
 }

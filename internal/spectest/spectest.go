@@ -1,6 +1,9 @@
 // Package spectest checks requests and responses against the vendors'
 // published OpenAPI specs (../shared/specs beside the repository, or
-// $CARRIERKIT_SPECS), for contract tests.
+// $CARRIERKIT_SPECS; see internal/specdir), for contract tests and the
+// carrierkit_spec build of carrierctl conformance. Which spec describes an
+// adapter is stated in its registry entry (providers.Adapter.Spec); this
+// package knows no provider.
 package spectest
 
 import (
@@ -26,65 +29,9 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/carrierkit/carrierkit/internal/specdir"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
-
-// The vendors' spec files and the API roots they declare.
-const (
-	TwilioSpec = "twilio_api_v2010.json"
-	TwilioRoot = "https://api.twilio.com"
-	TelnyxSpec = "telnyx_spec3.yml"
-	TelnyxRoot = "https://api.telnyx.com/v2"
-)
-
-// ErrNoSpecs means the spec folder was not found. The error Dir returns
-// wraps it and names the folders it looked in.
-var ErrNoSpecs = errors.New("spectest: vendor specs not found (set CARRIERKIT_SPECS to the folder holding " + TwilioSpec + ")")
-
-// Dir returns the spec folder: $CARRIERKIT_SPECS, else the one DirFrom
-// finds from the working directory (a test's package directory).
-func Dir() (string, error) {
-	if d := os.Getenv("CARRIERKIT_SPECS"); d != "" {
-		return d, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	return DirFrom(wd)
-}
-
-// DirFrom finds the module root at or above start (the folder holding
-// go.mod) and returns shared/specs beside it, or beside one of the root's
-// parent folders (a git worktree nested under the checkout's parent). The
-// error wraps ErrNoSpecs and names each folder looked in.
-func DirFrom(start string) (string, error) {
-	root := ""
-	for d := filepath.Clean(start); ; d = filepath.Dir(d) {
-		if exists(filepath.Join(d, "go.mod")) {
-			root = d
-			break
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("%w: no go.mod at or above %s", ErrNoSpecs, start)
-		}
-	}
-	var tried []string
-	for d := root; ; d = filepath.Dir(d) {
-		p := filepath.Join(filepath.Dir(d), "shared", "specs")
-		if exists(filepath.Join(p, TwilioSpec)) {
-			return p, nil
-		}
-		if len(tried) == 0 || tried[len(tried)-1] != p {
-			tried = append(tried, p)
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("%w: looked in %s", ErrNoSpecs, strings.Join(tried, ", "))
-		}
-	}
-}
-
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // Validator checks traffic against one spec.
 type Validator struct {
@@ -101,10 +48,10 @@ var (
 	loaded = map[string]*Validator{}
 )
 
-// Load returns the validator for the spec file name (TwilioSpec,
-// TelnyxSpec) served at root; it loads each spec once per process.
+// Load returns the validator for the spec file name (an adapter's
+// providers.Spec) served at root; it loads each spec once per process.
 func Load(file, root string) (*Validator, error) {
-	dir, err := Dir()
+	dir, err := specdir.Dir()
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +85,27 @@ func LoadDir(dir, file, root string) (*Validator, error) {
 	u, _ := url.Parse(root)
 	v := &Validator{router: r, root: u}
 	loaded[key] = v
+	addAPIPrefixes(u.Path, doc)
 	return v, nil
+}
+
+// apiPrefixes are the paths the loaded specs' operations start with,
+// under their API roots: /2010-04-01/ for Twilio's, /v2/texml/ (and the
+// rest of Telnyx's) for Telnyx's.
+var (
+	prefixMu    sync.RWMutex
+	apiPrefixes = map[string]bool{}
+)
+
+func addAPIPrefixes(rootPath string, doc *openapi3.T) {
+	prefixMu.Lock()
+	defer prefixMu.Unlock()
+	for p := range doc.Paths.Map() {
+		first, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+		if first != "" && !strings.Contains(first, "{") {
+			apiPrefixes[strings.TrimRight(rootPath, "/")+"/"+first+"/"] = true
+		}
+	}
 }
 
 var defineFormats sync.Once
@@ -159,14 +126,23 @@ var errata = map[string]func(*openapi3.T){
 	},
 }
 
-// isAPIPath reports whether s is a path under one of the vendors' API
-// roots, as Twilio's list envelopes (first_page_uri, next_page_uri, …) give
-// them: relative to the API host although the spec says format uri, and
-// so do the spec's own examples.
+// isAPIPath reports whether s is a path under the API of a loaded spec, as
+// Twilio's list envelopes (first_page_uri, next_page_uri, …) give them:
+// relative to the API host although the spec says format uri, and so do
+// the spec's own examples.
 func isAPIPath(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && u.Scheme == "" && u.Host == "" &&
-		(strings.HasPrefix(u.Path, "/2010-04-01/") || strings.HasPrefix(u.Path, "/v2/texml/"))
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return false
+	}
+	prefixMu.RLock()
+	defer prefixMu.RUnlock()
+	for p := range apiPrefixes {
+		if strings.HasPrefix(u.Path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // defineStringFormats makes kin-openapi check the formats the participant
@@ -324,7 +300,7 @@ func Open(t T, file, root string) *Validator {
 	switch {
 	case err == nil:
 		return v
-	case errors.Is(err, ErrNoSpecs) && os.Getenv("CI") == "":
+	case errors.Is(err, specdir.ErrNoSpecs) && os.Getenv("CI") == "":
 		t.Skipf("contract checks need the vendor specs: %v", err)
 		return nil
 	}

@@ -11,8 +11,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/internal/specdir"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+)
+
+// The specs the tests check the validator against, as the Twilio and TeXML
+// adapters' registry entries name them.
+const (
+	twilioSpec = "twilio_api_v2010.json"
+	twilioRoot = "https://api.twilio.com"
+	telnyxSpec = "telnyx_spec3.yml"
+	telnyxRoot = "https://api.telnyx.com/v2"
 )
 
 func form(v url.Values) vendorfake.Request {
@@ -25,9 +35,9 @@ func TestValidatorRejects(t *testing.T) {
 	for _, tc := range []struct {
 		spec, root, path string
 	}{
-		{spectest.TwilioSpec, spectest.TwilioRoot,
+		{twilioSpec, twilioRoot,
 			"/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Conferences/CF0123456789abcdef0123456789abcdef/Participants/agent%2F7.json"},
-		{spectest.TelnyxSpec, spectest.TelnyxRoot,
+		{telnyxSpec, telnyxRoot,
 			"/v2/texml/Accounts/acct/Conferences/conf/Participants/v3:abc"},
 	} {
 		v := spectest.Open(t, tc.spec, tc.root)
@@ -42,8 +52,10 @@ func TestValidatorRejects(t *testing.T) {
 			"enum":    {"HoldMethod": {"BOGUS"}},
 			"boolean": {"Muted": {"maybe"}},
 		}
-		if tc.spec == spectest.TwilioSpec { // Telnyx sets no format on HoldUrl
+		if tc.spec == twilioSpec { // Telnyx sets no format on HoldUrl
 			bads["uri"] = url.Values{"HoldUrl": {"not a uri"}}
+			// Relative is allowed only under the API (list envelopes).
+			bads["relative uri"] = url.Values{"HoldUrl": {"/music/hold.mp3"}}
 		}
 		for name, bad := range bads {
 			r := form(bad)
@@ -78,21 +90,32 @@ func TestOpenWithoutSpecsIsLoud(t *testing.T) {
 
 	t.Setenv("CI", "")
 	f := &fakeT{}
-	spectest.Open(f, spectest.TwilioSpec, spectest.TwilioRoot)
+	spectest.Open(f, twilioSpec, twilioRoot)
 	assert.Contains(t, f.skipped, filepath.Join(dir, "a", "shared", "specs"), "names the folder looked in")
 	assert.Empty(t, f.fatal)
 
 	t.Setenv("CI", "true")
 	f = &fakeT{}
-	spectest.Open(f, spectest.TwilioSpec, spectest.TwilioRoot)
+	spectest.Open(f, twilioSpec, twilioRoot)
 	assert.Empty(t, f.skipped)
 	assert.Contains(t, f.fatal, "specs not found")
+}
 
-	// A worktree nested one level deeper finds shared/specs beside its parent.
-	specs := filepath.Join(dir, "a", "..", "shared", "specs")
-	require.NoError(t, os.MkdirAll(specs, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(specs, spectest.TwilioSpec), []byte("{}"), 0o644))
-	got, err := spectest.DirFrom(filepath.Join(mod, "sub"))
+// ResponseCheck checks a live answer under a host's own path prefix, and
+// names the spec when no operation routes the request.
+func TestResponseCheck(t *testing.T) {
+	if spectest.Open(t, twilioSpec, twilioRoot) == nil {
+		return
+	}
+	dir, err := specdir.Dir()
 	require.NoError(t, err)
-	assert.Equal(t, filepath.Clean(specs), got)
+	check, err := spectest.ResponseCheck(dir, twilioSpec, twilioRoot)
+	require.NoError(t, err)
+	path := "/prefix/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Conferences/CF0123456789abcdef0123456789abcdef/Participants/CA0123456789abcdef0123456789abcdef.json"
+	r := vendorfake.Request{Method: "GET", Path: path}
+	h := http.Header{"Content-Type": {"application/json"}}
+	assert.NoError(t, check(r, 200, h, []byte(`{"muted":true}`)))
+	assert.Error(t, check(r, 200, h, []byte(`{"muted":"maybe"}`)), "a wrong type is caught under the prefix")
+	r.Path = "/nowhere"
+	assert.ErrorContains(t, check(r, 200, h, []byte(`{}`)), "no operation of "+twilioSpec)
 }

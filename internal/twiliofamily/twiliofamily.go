@@ -15,6 +15,7 @@ import (
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
+	"github.com/carrierkit/carrierkit/driver/twilioapi"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
@@ -196,22 +197,10 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 	}, nil
 }
 
-// APIError is Twilio's error body, also used by Twilio-compatible hosts.
-// errors.As reaches it from the *participant.Error an update returns.
-type APIError struct {
-	Code     int    `json:"code"`
-	Message  string `json:"message"`
-	MoreInfo string `json:"more_info"`
-	Status   int    `json:"status"`
-	// Provider is the adapter that received the error ("twilio",
-	// "signalwire"): the body has the same shape on every such host.
-	Provider string `json:"-"`
-}
-
-// Error returns the provider, the carrier's code and its message.
-func (e *APIError) Error() string {
-	return cmp.Or(e.Provider, "twilio") + " error " + strconv.Itoa(e.Code) + ": " + e.Message
-}
+// APIError is Twilio's error body, also used by Twilio-compatible hosts:
+// the public twilioapi.Error, which twilio.APIError and signalwire.APIError
+// name.
+type APIError = twilioapi.Error
 
 // DecodeError returns the Dialect.DecodeError of a provider that answers
 // in Twilio's error shape; its APIErrors name that provider.

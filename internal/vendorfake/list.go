@@ -29,18 +29,6 @@ type Page struct {
 	PrevPageURI         string
 }
 
-// Load makes a fake behave like a carrier under load: every request waits
-// Latency before it is answered, and a request that finds MaxConcurrent
-// requests of its account already in flight is answered 429 at once, in the
-// vendor's shape (Dialect.Describe for RateLimited, plus
-// Dialect.RateLimitHeaders).
-type Load struct {
-	// MaxConcurrent is the per-account limit of requests in flight (0: none).
-	MaxConcurrent int
-	// Latency is added to every answer.
-	Latency time.Duration
-}
-
 type load struct {
 	mu        sync.Mutex
 	cfg       Load

@@ -12,9 +12,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/carrierkit/carrierkit/conformance/fault"
 )
 
 // MaxBody is the largest request body the fake reads. A POST with a larger
@@ -32,10 +35,7 @@ const malformedBody = `{"account_sid":"`
 // Server is an in-memory vendor fake; it is an http.Handler. Safe for
 // concurrent use.
 type Server struct {
-	// MaxRequests caps the request log: only the newest MaxRequests requests
-	// are kept (0: DefaultMaxRequests; negative: no cap). Set it before the
-	// first request.
-	MaxRequests int
+	maxRequests int // SetMaxRequests
 
 	d *Dialect
 
@@ -155,16 +155,24 @@ func (s *Server) find(account, conference, callOrLabel string) int {
 }
 
 // Requests returns a copy of the recorded requests, oldest first: the
-// newest MaxRequests (by default DefaultMaxRequests) since the last
+// newest SetMaxRequests (by default DefaultMaxRequests) since the last
 // ResetRequests, older ones having been dropped.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
-		out[i] = r.clone()
+		out[i] = r.Clone()
 	}
 	return out
+}
+
+// SetMaxRequests caps the request log: only the newest n requests are
+// kept (0: DefaultMaxRequests; negative: no cap).
+func (s *Server) SetMaxRequests(n int) {
+	s.mu.Lock()
+	s.maxRequests = n
+	s.mu.Unlock()
 }
 
 // ResetRequests forgets the recorded requests.
@@ -175,8 +183,16 @@ func (s *Server) ResetRequests() {
 	s.mu.Unlock()
 }
 
-// Fail queues a fault (FIFO).
+// Fail queues a fault (FIFO). It panics on a fault that Validate refuses,
+// and on Refuse: a fake has accepted the connection already (refuse
+// connections at the conformance proxy or an emulator endpoint).
 func (s *Server) Fail(f Fault) {
+	if err := f.Validate(); err != nil {
+		panic("vendor fake: Fail: " + err.Error())
+	}
+	if f.Refuse {
+		panic("vendor fake: Fail: a fake cannot refuse connections it has accepted; refuse them at a proxy or an emulator endpoint")
+	}
 	if f.Times == 0 {
 		f.Times = 1
 	}
@@ -248,7 +264,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// Hijack lets Fault.Drop close the connection.
+// Flush lets Fault.Trickle send each space as it goes.
+func (w *statusWriter) Flush() {
+	if fl, ok := w.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
+}
+
+// Hijack lets Fault.Drop, Reset and Truncate close the connection.
 func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
@@ -284,13 +307,72 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	if f, ok := s.nextFault(rec.Endpoint); ok && s.fault(sw, r, rec.Path, f) {
-		return
+	if f, ok := s.nextFault(rec.Endpoint); ok {
+		if f.Truncate {
+			s.truncate(sw, r, rec, f)
+			return
+		}
+		if s.fault(sw, r, rec.Path, f) {
+			return
+		}
 	}
-	if s.handle(sw, r, rec) {
-		return
+	s.answer(sw, r, rec)
+}
+
+// answer serves rec: the dialect's own handler, else the participant
+// resource.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec Request) {
+	if !s.handle(w, r, rec) {
+		s.serve(w, r, rec)
 	}
-	s.serve(sw, r, rec)
+}
+
+// truncate serves rec (or f's Status answer, after f's Delay) into a
+// buffer, then sends it cut short on the hijacked connection: the headers
+// announce the whole body and half of it is sent (an answer without a body
+// is cut in its headers), and the connection is closed, or reset when
+// f.Reset.
+func (s *Server) truncate(w *statusWriter, r *http.Request, rec Request, f Fault) {
+	buf := &bufferedAnswer{header: http.Header{}}
+	answer := f
+	answer.Truncate, answer.Reset = false, false
+	if !s.fault(buf, r, rec.Path, answer) {
+		s.answer(buf, r, rec)
+	}
+	if buf.status == 0 {
+		return // the delay outlived the request
+	}
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	w.status = buf.status
+	_, _ = conn.Write(fault.Truncated(buf.status, buf.header, buf.body.Bytes()))
+	closeConn(conn, f.Reset)
+}
+
+// bufferedAnswer holds an answer for truncate.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+
+func (b *bufferedAnswer) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
 }
 
 // setStatus notes the answer's status on the logged request seq, if the
@@ -303,12 +385,12 @@ func (s *Server) setStatus(seq, status int) {
 	}
 }
 
-// record appends rec to the log, dropping the oldest beyond MaxRequests,
+// record appends rec to the log, dropping the oldest beyond maxRequests,
 // and returns its sequence number.
 func (s *Server) record(rec Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	limit := s.MaxRequests
+	limit := s.maxRequests
 	if limit == 0 {
 		limit = DefaultMaxRequests
 	}
@@ -342,7 +424,11 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, path string, f Fa
 	}
 	switch {
 	case f.Drop:
-		drop(w)
+		drop(w, false)
+	case f.Reset:
+		drop(w, true)
+	case f.Trickle > 0:
+		trickle(w, r, f.Trickle)
 	case f.Malformed:
 		writeRaw(w, http.StatusOK, []byte(malformedBody))
 	case f.Body != "":
@@ -362,15 +448,47 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, path string, f Fa
 	return true
 }
 
-// drop closes the connection without a response.
-func drop(w http.ResponseWriter) {
+// drop closes the connection without a response; reset makes a TCP
+// connection's close a reset (RST).
+func drop(w http.ResponseWriter, reset bool) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
+			closeConn(conn, reset)
 			return
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// closeConn closes conn, with a reset (RST) when reset and conn is TCP.
+func closeConn(conn net.Conn, reset bool) {
+	if tc, ok := conn.(*net.TCPConn); ok && reset {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// trickle answers 200 with headers announcing a MaxBody body and sends one
+// space every interval, never the whole body, until the client gives up.
+func trickle(w http.ResponseWriter, r *http.Request, every time.Duration) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(MaxBody))
+	w.WriteHeader(http.StatusOK)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for range MaxBody - 1 {
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-t.C:
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	}
 }
 
 type route struct {

@@ -108,6 +108,30 @@ func TestFaultQueue(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// TestFailRefusesWhatItCannotApply: a fault Validate refuses, and
+// Refuse (a fake has accepted the connection), panic with the reason
+// instead of queueing a fault that would do something else.
+func TestFailRefusesWhatItCannotApply(t *testing.T) {
+	s := NewServer(testDialect("", false))
+	for f, msg := range map[Fault]string{
+		{}:                       "fault does nothing",
+		{Status: 99}:             "status 99",
+		{Drop: true, Hang: true}: "drop and hang",
+		{Refuse: true}:           "cannot refuse connections",
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				require.NotNil(t, r, "%+v", f)
+				assert.Contains(t, r, msg, "%+v", f)
+			}()
+			s.Fail(f)
+		}()
+	}
+	_, ok := s.nextFault(0)
+	assert.False(t, ok, "nothing was queued")
+}
+
 func TestDescribeFallback(t *testing.T) {
 	d := testDialect("", false)
 	assert.Equal(t, Error{Status: 429, Code: "X429", Title: "Too Many Requests"}, d.describe(Problem{Kind: Injected, Status: 429}))
@@ -148,7 +172,7 @@ func TestIDs(t *testing.T) {
 
 func TestRequestLogCap(t *testing.T) {
 	s := NewServer(testDialect("", false))
-	s.MaxRequests = 3
+	s.SetMaxRequests(3)
 	for i := range 5 {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x?i="+strconv.Itoa(i), nil))
 	}
@@ -158,7 +182,7 @@ func TestRequestLogCap(t *testing.T) {
 	}
 	assert.Equal(t, []string{"i=2", "i=3", "i=4"}, got, "the newest, oldest first")
 
-	s = NewServer(testDialect("", false)) // MaxRequests 0: the default cap
+	s = NewServer(testDialect("", false)) // no SetMaxRequests: the default cap
 	for i := range DefaultMaxRequests + 2 {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x?i="+strconv.Itoa(i), nil))
 	}
@@ -167,7 +191,7 @@ func TestRequestLogCap(t *testing.T) {
 	assert.Equal(t, "i=2", reqs[0].RawQuery)
 	assert.Equal(t, "i="+strconv.Itoa(DefaultMaxRequests+1), reqs[len(reqs)-1].RawQuery)
 
-	s.MaxRequests = -1
+	s.SetMaxRequests(-1)
 	s.ResetRequests()
 	for range 3 {
 		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x", nil))

@@ -126,10 +126,10 @@ func (h *harness) Contract() conformance.Contract {
 }
 
 func TestConformance(t *testing.T) {
-	spec := spectest.Open(t, bandwidthtest.SpecFile, bandwidthtest.SpecRoot)
+	spec := spectest.Open(t, bandwidth.SpecFile, bandwidth.SpecRoot)
 	conformance.Run(t, &harness{spec: spec})
 	if spec != nil {
 		t.Logf("contract: %d requests and %d fake responses validated against %s",
-			spec.Validated.Load()-spec.Responses.Load(), spec.Responses.Load(), bandwidthtest.SpecFile)
+			spec.Validated.Load()-spec.Responses.Load(), spec.Responses.Load(), bandwidth.SpecFile)
 	}
 }

@@ -105,5 +105,5 @@ func TestConfigFile(t *testing.T) {
 	_, err = config.LoadFile(bad, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "carriers.us.account: must be a Bandwidth account id")
-	assert.Contains(t, err.Error(), "carriers.us.credentials.api_key_env: unknown parameter")
+	assert.Contains(t, err.Error(), "carriers.us.credentials.api_key_env: unknown credential")
 }

@@ -17,17 +17,22 @@
 //	  }
 //	}
 //
-// A carrier is its provider's URL (see providers.Open) written as JSON: the
-// provider is the scheme; "credentials" holds the *_env parameters, which
-// name environment variables (secrets never go in the file); "retry" holds
-// the retry parameters (max_retries a number, the others Go durations);
+// A carrier holds its provider's settings, the parameters of the
+// provider's table (see package settings and providers.Open): "provider"
+// names it; "credentials" holds the *_env parameters, which name
+// environment variables (secrets never go in the file); "retry" holds the
+// retry parameters (max_retries a number, the others Go durations);
 // "timeouts" holds the time bounds (attempt_timeout, timeout: Go durations);
 // every other key is a string parameter of the provider, such as account,
 // base_url, region or edge.
 //
-// Load checks everything it can without reading credentials, through each
-// provider's opener, and reports every problem with its JSON path in one
-// *Error. Open reads the credentials and opens every carrier.
+// The file's structure is checked against a JSON Schema generated from the
+// providers' tables (Schema; the built-ins' is published as
+// carrierkit.schema.json, which a file may name in "$schema" so that
+// editors complete it), then each carrier is read straight into its typed
+// settings and checked by its provider, without reading credentials. Every
+// problem is reported with its JSON path in one *Error. Open reads the
+// credentials and opens every carrier.
 package config
 
 import (
@@ -37,16 +42,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -67,10 +72,10 @@ type Config struct {
 type Carrier struct {
 	Name     string
 	Provider string
-	// Params are the provider's URL query parameters, flattened out of
-	// "credentials" and "retry": account, base_url, auth_token_env,
-	// wait_min, …
-	Params map[string]string
+	// Settings are the provider's settings as the file gives them, typed,
+	// each value at its JSON path: account, base_url, the credentials'
+	// variable names, the retry policy, the time bounds.
+	Settings *settings.Values
 	// Endpoints are the API roots a router fails over between, in order,
 	// from "endpoints" (roots) or "edges" (Twilio edges of "region"). Empty
 	// when the carrier has one root (base_url, region and edge, or the
@@ -86,7 +91,7 @@ type Carrier struct {
 type Endpoint struct {
 	// Path is its JSON path, e.g. carriers.us.endpoints[1].
 	Path string
-	// Param and Value are the URL parameter it sets: base_url=root or
+	// Param and Value are the parameter it sets: base_url=root or
 	// edge=name.
 	Param, Value string
 }
@@ -103,48 +108,30 @@ type Breaker struct {
 	Probes int
 }
 
-// URL returns the carrier as its provider's URL, e.g.
-// twilio://?account=AC…&auth_token_env=US_TWILIO_AUTH_TOKEN; for a carrier
-// with several endpoints, the first one's.
-func (c *Carrier) URL() *url.URL {
-	if len(c.Endpoints) > 0 {
-		return c.endpointURL(0, nil)
-	}
-	return c.urlWith(nil)
+// Account returns the carrier's account parameter, "" when the file
+// leaves it to the environment.
+func (c *Carrier) Account() string {
+	a, _ := c.Settings.Given("account")
+	return a
 }
 
-// endpointURL returns the URL of endpoint i, with override set over the
-// file's parameters.
-func (c *Carrier) endpointURL(i int, override map[string]string) *url.URL {
-	u := c.urlWith(override)
-	q := u.Query()
-	q.Set(c.Endpoints[i].Param, c.Endpoints[i].Value)
-	u.RawQuery = q.Encode()
-	return u
+// Retry returns the carrier's retry policy, nil when the file sets none.
+func (c *Carrier) Retry() *driver.RetryPolicy { return c.Settings.Retry.Over(nil) }
+
+// Set sets parameter name to value over the file's, as a URL would give it
+// (carrierctl's flags: base_url, max_retries, timeout, …).
+func (c *Carrier) Set(name, value string) error {
+	return c.Settings.Set(c.Provider, name, value, c.path(name))
 }
 
-func (c *Carrier) urlWith(override map[string]string) *url.URL {
-	q := make(url.Values, len(c.Params)+len(override))
-	for k, v := range c.Params {
-		q.Set(k, v)
-	}
-	for k, v := range override {
-		q.Set(k, v)
-	}
-	return &url.URL{Scheme: c.Provider, RawQuery: q.Encode()}
-}
+// String returns the carrier as its provider's URL text; it never holds a
+// secret.
+func (c *Carrier) String() string { return c.Provider + "://?" + c.Settings.String() }
 
-// String returns the URL as text; it never holds a secret.
-func (c *Carrier) String() string { return c.Provider + "://?" + c.URL().RawQuery }
-
-// path returns the JSON path of the key that sets URL parameter param.
+// path returns the JSON path of the key that sets parameter param.
 func (c *Carrier) path(param string) string {
 	base := "carriers." + c.Name
 	switch {
-	case param == "scheme":
-		return base + ".provider"
-	case param == "url" || param == "":
-		return base
 	case strings.HasSuffix(param, "_env"):
 		return base + ".credentials." + param
 	case slices.Contains(driver.RetryParams(), param):
@@ -153,6 +140,19 @@ func (c *Carrier) path(param string) string {
 		return base + ".timeouts." + param
 	}
 	return base + "." + param
+}
+
+// endpoint returns the settings of endpoint i: the carrier's, with the
+// endpoint's parameter.
+func (c *Carrier) endpoint(i int) *settings.Values {
+	v := *c.Settings
+	v.Params = make(map[string]settings.Value, len(c.Settings.Params)+1)
+	for k, p := range c.Settings.Params {
+		v.Params[k] = p
+	}
+	e := c.Endpoints[i]
+	v.Params[e.Param] = settings.Value{V: e.Value, Path: e.Path}
+	return &v
 }
 
 // Error reports every problem found in a config file. Each problem is a
@@ -202,23 +202,20 @@ func (ps *problems) fail(path, msg string) {
 		Field: path, Message: msg})
 }
 
-// add records an opener's error (possibly joined), each problem moved to
-// the JSON path of the parameter it names.
-func (ps *problems) add(c *Carrier, err error) {
+// add records a provider's error (possibly joined): its problems already
+// name their JSON paths. Another error is recorded at path.
+func (ps *problems) add(path string, err error) {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			ps.add(c, e)
+			ps.add(path, e)
 		}
 		return
 	}
-	var pe *participant.Error
-	if !errors.As(err, &pe) {
-		ps.fail(c.path(""), err.Error())
-		return
+	if pe, ok := errors.AsType[*participant.Error](err); ok {
+		ps.list = append(ps.list, pe)
+	} else if err != nil {
+		ps.fail(path, err.Error())
 	}
-	moved := *pe
-	moved.Code, moved.Op, moved.Field = participant.CodeInvalidArgument, "config", c.path(pe.Field)
-	ps.list = append(ps.list, &moved)
 }
 
 func (ps *problems) err(file string) error {
@@ -233,8 +230,7 @@ func (ps *problems) err(file string) error {
 func LoadFile(path string, mux *providers.URLMux) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
+		if pe, ok := errors.AsType[*os.PathError](err); ok {
 			err = pe.Err
 		}
 		var ps problems
@@ -245,9 +241,10 @@ func LoadFile(path string, mux *providers.URLMux) (*Config, error) {
 }
 
 // Load reads a config file from r and checks it against mux's providers
-// (nil: providers.DefaultURLMux(); import the adapters to register them).
-// Nothing is opened and no credential is read. On failure the error is an
-// *Error listing every problem.
+// (nil: providers.DefaultURLMux(); import the adapters, or
+// providers/builtin, to register them). Nothing is opened and no
+// credential is read. On failure the error is an *Error listing every
+// problem.
 func Load(r io.Reader, mux *providers.URLMux) (*Config, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -256,166 +253,198 @@ func Load(r io.Reader, mux *providers.URLMux) (*Config, error) {
 	return parse(data, "", mux)
 }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-
-func parse(data []byte, file string, mux *providers.URLMux) (*Config, error) {
+func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 	if mux == nil {
 		mux = providers.DefaultURLMux()
 	}
-	cfg := &Config{Carriers: map[string]*Carrier{}, file: file, mux: mux}
 	var ps problems
-	top, ok := ps.object("", data)
-	if !ok {
-		if err := json.Unmarshal(data, new(any)); err != nil {
-			ps.list = ps.list[:0]
-			ps.fail("", syntaxError(data, err))
+	valid := validate(data, mux, &ps)
+	var f struct {
+		Carriers     map[string]json.RawMessage `json:"carriers"`
+		Coordination map[string]json.RawMessage `json:"coordination"`
+	}
+	top := slices.ContainsFunc(ps.list, func(p *participant.Error) bool { return p.Field == "" || p.Field == "carriers" })
+	if err := json.Unmarshal(data, &f); err != nil || top {
+		if valid { // the schema let through what Go cannot read
+			ps.fail("", "invalid JSON: "+err.Error())
 		}
-		return nil, ps.err(file)
+		return nil, ps.err(path)
 	}
-	for _, key := range sortedKeys(top) {
-		switch key {
-		case "carriers":
-		case "coordination":
-			cfg.Coordination = ps.coordination(top[key])
-		default:
-			ps.fail(key, "unknown key (accepted: carriers, coordination)")
+	// What the schema found fault with is not read further; the rest is,
+	// so that one load reports every problem.
+	bad := make([]string, len(ps.list))
+	for i, p := range ps.list {
+		bad[i] = p.Field
+	}
+	cfg := &Config{Carriers: map[string]*Carrier{}, file: path, mux: mux}
+	if f.Coordination != nil {
+		cfg.Coordination = &Coordination{}
+		var r redisSection
+		if raw, ok := prune(f.Coordination, "coordination", bad)["redis"]; ok && json.Unmarshal(raw, &r) == nil {
+			cfg.Coordination.Redis = r.read(&ps)
 		}
 	}
-	carriers, ok := top["carriers"]
-	if !ok {
-		ps.fail("carriers", "is required: an object of carriers by name")
-		return nil, ps.err(file)
-	}
-	entries, ok := ps.object("carriers", carriers)
-	if ok && len(entries) == 0 {
-		ps.fail("carriers", "names no carrier")
-	}
-	for _, name := range sortedKeys(entries) {
-		if !namePattern.MatchString(name) {
-			ps.fail("carriers."+name, "carrier names are letters, digits, _ and -")
+	for _, name := range sortedKeys(f.Carriers) {
+		var sec map[string]json.RawMessage
+		if json.Unmarshal(f.Carriers[name], &sec) != nil {
 			continue
 		}
-		if c := ps.carrier(name, entries[name], mux); c != nil {
+		if c := ps.carrier(name, prune(sec, "carriers."+name, bad), mux); c != nil && len(bad) == 0 {
 			cfg.Carriers[name] = c
 		}
 	}
-	if err := ps.err(file); err != nil {
+	if err := ps.err(path); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-// carrier reads one entry, then has its provider's opener check it.
-func (ps *problems) carrier(name string, raw json.RawMessage, mux *providers.URLMux) *Carrier {
-	c := &Carrier{Name: name, Params: map[string]string{}}
-	obj, ok := ps.object(c.path(""), raw)
-	if !ok {
+// prune returns obj, at path, without the keys at or in which bad names a
+// problem, keeping what is sound in a section with a problem deeper in.
+func prune(obj map[string]json.RawMessage, path string, bad []string) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(obj))
+	for k, v := range obj {
+		p := path + "." + k
+		below := slices.ContainsFunc(bad, func(b string) bool { return strings.HasPrefix(b, p+".") || strings.HasPrefix(b, p+"[") })
+		var inner map[string]json.RawMessage
+		var items []json.RawMessage
+		switch {
+		case slices.Contains(bad, p):
+		case !below:
+			out[k] = v
+		case json.Unmarshal(v, &inner) == nil:
+			out[k], _ = json.Marshal(prune(inner, p, bad))
+		case json.Unmarshal(v, &items) == nil:
+			for i := range items { // blank the bad items: the others keep their index
+				if slices.Contains(bad, p+"["+strconv.Itoa(i)+"]") {
+					items[i] = json.RawMessage(`""`)
+				}
+			}
+			out[k], _ = json.Marshal(items)
+		}
+	}
+	return out
+}
+
+// carrier reads one entry into its typed settings, then has its provider
+// check them.
+func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *providers.URLMux) *Carrier {
+	c := &Carrier{Name: name, Settings: &settings.Values{Params: map[string]settings.Value{}}}
+	c.Settings.PathOf = c.path
+	base := "carriers." + name
+	before := len(ps.list)
+	var sec struct {
+		Provider    string            `json:"provider"`
+		Credentials map[string]string `json:"credentials"`
+		Retry       *struct {
+			MaxRetries    *int    `json:"max_retries"`
+			WaitMin       *string `json:"wait_min"`
+			WaitMax       *string `json:"wait_max"`
+			MaxRetryAfter *string `json:"max_retry_after"`
+		} `json:"retry"`
+		Timeouts  map[string]string `json:"timeouts"`
+		Endpoints []string          `json:"endpoints"`
+		Edges     []string          `json:"edges"`
+		Breaker   *struct {
+			Failures int     `json:"failures"`
+			Probes   int     `json:"probes"`
+			CoolDown *string `json:"cool_down"`
+		} `json:"breaker"`
+		Failover *struct {
+			AttemptTimeout *string `json:"attempt_timeout"`
+		} `json:"failover"`
+	}
+	if _, ok := raw["provider"]; !ok {
+		return nil // the schema has said why
+	}
+	b, _ := json.Marshal(raw)
+	if err := json.Unmarshal(b, &sec); err != nil {
+		ps.fail(base, err.Error())
 		return nil
 	}
-	before := len(ps.list)
-	for _, key := range sortedKeys(obj) {
-		v, path := obj[key], c.path("")+"."+key
-		switch {
-		case key == "provider":
-			if c.Provider, ok = ps.str(path, v); ok && c.Provider == "" {
-				ps.fail(path, "must not be empty")
-			}
-		case key == "credentials":
-			ps.section(path, v, func(k, p string, v json.RawMessage) {
-				if !strings.HasSuffix(k, "_env") {
-					ps.fail(p, "credentials name environment variables: keys end in _env, e.g. auth_token_env")
-				} else if s, ok := ps.str(p, v); ok {
-					c.Params[k] = s
-				}
-			})
-		case key == "retry":
-			ps.section(path, v, func(k, p string, v json.RawMessage) {
-				switch {
-				case !slices.Contains(driver.RetryParams(), k):
-					ps.fail(p, "unknown key (accepted: "+strings.Join(driver.RetryParams(), ", ")+")")
-				case k == driver.ParamMaxRetries:
-					if jsonKind(v) != '0' {
-						ps.fail(p, "must be a number")
-					} else {
-						c.Params[k] = string(bytes.TrimSpace(v))
-					}
-				default:
-					if s, ok := ps.str(p, v); ok {
-						c.Params[k] = s
-					}
-				}
-			})
-		case key == "timeouts":
-			ps.section(path, v, func(k, p string, v json.RawMessage) {
-				if !slices.Contains(driver.TimeoutParams(), k) {
-					ps.fail(p, "unknown key (accepted: "+strings.Join(driver.TimeoutParams(), ", ")+")")
-				} else if s, ok := ps.str(p, v); ok {
-					c.Params[k] = s
-				}
-			})
-		case key == "endpoints" || key == "edges":
-			param := map[string]string{"endpoints": "base_url", "edges": "edge"}[key]
-			for i, v := range ps.strings(path, v) {
-				c.Endpoints = append(c.Endpoints, Endpoint{Path: path + "[" + strconv.Itoa(i) + "]", Param: param, Value: v})
-			}
-		case key == "breaker":
-			ps.section(path, v, func(k, p string, v json.RawMessage) {
-				switch k {
-				case "failures":
-					c.Breaker.Failures = ps.positive(p, v)
-				case "probes":
-					c.Breaker.Probes = ps.positive(p, v)
-				case "cool_down":
-					c.Breaker.CoolDown = ps.duration(p, v)
-				default:
-					ps.fail(p, "unknown key (accepted: cool_down, failures, probes)")
-				}
-			})
-		case key == "failover":
-			ps.section(path, v, func(k, p string, v json.RawMessage) {
-				if k != "attempt_timeout" {
-					ps.fail(p, "unknown key (accepted: attempt_timeout)")
-					return
-				}
-				c.AttemptTimeout = ps.duration(p, v)
-			})
-		case strings.HasSuffix(key, "_env"):
-			ps.fail(path, "belongs in credentials")
-		case slices.Contains(driver.RetryParams(), key):
-			ps.fail(path, "belongs in retry")
-		case slices.Contains(driver.TimeoutParams(), key):
-			ps.fail(path, "belongs in timeouts")
-		default:
-			if s, ok := ps.str(path, v); ok {
-				c.Params[key] = s
-			}
+	c.Provider = sec.Provider
+	v := c.Settings
+	for key, val := range raw {
+		var s string
+		if json.Unmarshal(val, &s) == nil && key != "provider" {
+			v.Params[key] = settings.Value{V: s, Path: base + "." + key}
 		}
 	}
-	registered := "(registered: " + strings.Join(mux.Schemes(), ", ") + ")"
-	_, given := obj["provider"]
-	switch {
-	case !given:
-		ps.fail(c.path("scheme"), "is required "+registered)
-	case c.Provider == "":
-	case !mux.ValidUpdaterScheme(c.Provider):
-		ps.fail(c.path("scheme"), fmt.Sprintf("unknown provider %q %s", c.Provider, registered))
-	default:
-		ps.endpointConflicts(c, obj)
-		if err := mux.CheckUpdaterURL(c.urlWith(nil)); err != nil {
-			ps.add(c, err)
-		}
-		ps.endpoints(c, mux)
+	for k, s := range sec.Credentials {
+		v.Params[k] = settings.Value{V: s, Path: c.path(k)}
 	}
+	if r := sec.Retry; r != nil {
+		if r.MaxRetries != nil {
+			v.Retry.MaxRetries = &settings.Int{N: *r.MaxRetries, Path: c.path(driver.ParamMaxRetries)}
+		}
+		v.Retry.WaitMin = ps.duration(c, driver.ParamWaitMin, r.WaitMin, false)
+		v.Retry.WaitMax = ps.duration(c, driver.ParamWaitMax, r.WaitMax, false)
+		v.Retry.MaxRetryAfter = ps.duration(c, driver.ParamMaxRetryAfter, r.MaxRetryAfter, false)
+		ps.add(base, v.Retry.Check(c.Provider))
+	}
+	for k, s := range sec.Timeouts {
+		d := ps.duration(c, k, &s, true)
+		if k == driver.ParamTimeout {
+			v.Timeout = d
+		} else {
+			v.AttemptTimeout = d
+		}
+	}
+	for _, l := range [...]struct {
+		key, param string
+		list       []string
+	}{{"endpoints", "base_url", sec.Endpoints}, {"edges", "edge", sec.Edges}} {
+		for i, e := range l.list {
+			c.Endpoints = append(c.Endpoints, Endpoint{Path: base + "." + l.key + "[" + strconv.Itoa(i) + "]", Param: l.param, Value: e})
+		}
+	}
+	if br := sec.Breaker; br != nil {
+		c.Breaker = Breaker{Failures: br.Failures, Probes: br.Probes, CoolDown: ps.positive(base+".breaker.cool_down", br.CoolDown)}
+	}
+	if fo := sec.Failover; fo != nil {
+		c.AttemptTimeout = ps.positive(base+".failover.attempt_timeout", fo.AttemptTimeout)
+	}
+	o, err := mux.Settings(c.Provider, base+".provider")
+	if err != nil {
+		ps.add(base, err)
+		return nil
+	}
+	ps.endpointConflicts(c, raw)
+	ps.add(base, o.CheckSettings(v))
+	ps.endpoints(c, o)
 	if len(ps.list) > before {
 		return nil
 	}
 	return c
 }
 
+// duration reads a retry or time parameter of c given as s (nil: absent).
+func (ps *problems) duration(c *Carrier, param string, s *string, zeroOK bool) *settings.Duration {
+	if s == nil {
+		return nil
+	}
+	d, err := settings.ParseDuration(c.Provider, c.path(param), *s, zeroOK)
+	ps.add(c.path(param), err)
+	return d
+}
+
+// positive reads a router duration: positive, e.g. "30s".
+func (ps *problems) positive(path string, s *string) time.Duration {
+	if s == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(*s)
+	if err != nil || d <= 0 {
+		ps.fail(path, "must be a positive Go duration, e.g. 500ms or 30s")
+		return 0
+	}
+	return d
+}
+
 // endpointConflicts reports keys that would be ignored next to
 // "endpoints" or "edges".
 func (ps *problems) endpointConflicts(c *Carrier, obj map[string]json.RawMessage) {
-	base := c.path("")
+	base := "carriers." + c.Name
 	_, roots := obj["endpoints"]
 	_, edges := obj["edges"]
 	switch {
@@ -434,33 +463,24 @@ func (ps *problems) endpointConflicts(c *Carrier, obj map[string]json.RawMessage
 			}
 		}
 	}
-	if (roots || edges) && len(c.Endpoints) == 0 {
-		key := "endpoints"
-		if edges {
-			key = "edges"
-		}
-		ps.fail(base+"."+key, "must list at least one")
-	}
 }
 
 // endpoints checks each endpoint's root, and that all of a carrier's
 // endpoints reach one region.
-func (ps *problems) endpoints(c *Carrier, mux *providers.URLMux) {
+func (ps *problems) endpoints(c *Carrier, o settings.Opener) {
 	firstRegion, firstPath := "", ""
 	for i, e := range c.Endpoints {
-		u := c.endpointURL(i, nil)
-		if err := mux.CheckUpdaterURL(u); err != nil {
+		v := c.endpoint(i)
+		if err := o.CheckSettings(v); err != nil {
 			// Problems of the other parameters were reported once, above.
 			for _, pe := range flatten(err) {
-				if pe.Field == e.Param || pe.Field == "region" {
-					moved := *pe
-					moved.Code, moved.Op, moved.Field = participant.CodeInvalidArgument, "config", e.Path
-					ps.list = append(ps.list, &moved)
+				if pe.Field == e.Path {
+					ps.list = append(ps.list, pe)
 				}
 			}
 			continue
 		}
-		_, region, _, err := mux.LocateUpdaterURL(u)
+		_, region, _, err := o.LocateSettings(v)
 		switch {
 		case err != nil || region == "":
 		case firstRegion == "":
@@ -482,105 +502,17 @@ func flatten(err error) []*participant.Error {
 		}
 		return out
 	}
-	var pe *participant.Error
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*participant.Error](err); ok {
 		return []*participant.Error{pe}
 	}
 	return nil
 }
 
-// strings reads an array of non-empty strings.
-func (ps *problems) strings(path string, raw json.RawMessage) []string {
-	var items []json.RawMessage
-	if jsonKind(raw) != '[' || json.Unmarshal(raw, &items) != nil {
-		ps.fail(path, "must be an array of strings")
-		return nil
-	}
-	var out []string
-	for i, item := range items {
-		p := path + "[" + strconv.Itoa(i) + "]"
-		if s, ok := ps.str(p, item); ok && s == "" {
-			ps.fail(p, "must not be empty")
-		} else if ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// maxCount is the largest count the router's breaker takes: gobreaker
-// counts in uint32, and the setting is an int (32 bits on some platforms).
-const maxCount = min(math.MaxUint32, math.MaxInt)
-
-// positive reads a positive integer the router's breaker can count
-// (a larger one would wrap around).
-func (ps *problems) positive(path string, raw json.RawMessage) int {
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
-	if jsonKind(raw) != '0' || err != nil || n < 1 || n > maxCount {
-		ps.fail(path, "must be a positive whole number up to "+strconv.FormatInt(maxCount, 10))
-		return 0
-	}
-	return int(n)
-}
-
-// duration reads a positive Go duration string, e.g. "30s".
-func (ps *problems) duration(path string, raw json.RawMessage) time.Duration {
-	s, ok := ps.str(path, raw)
-	if !ok {
-		return 0
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		ps.fail(path, "must be a positive Go duration, e.g. 500ms or 30s")
-		return 0
-	}
-	return d
-}
-
-// section reads an object of settings, calling f for each key in order.
-func (ps *problems) section(path string, raw json.RawMessage, f func(key, path string, v json.RawMessage)) {
-	obj, _ := ps.object(path, raw)
-	for _, k := range sortedKeys(obj) {
-		f(k, path+"."+k, obj[k])
-	}
-}
-
-func (ps *problems) object(path string, raw json.RawMessage) (map[string]json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if jsonKind(raw) != '{' || json.Unmarshal(raw, &m) != nil {
-		ps.fail(path, "must be a JSON object")
-		return nil, false
-	}
-	return m, true
-}
-
-func (ps *problems) str(path string, raw json.RawMessage) (string, bool) {
-	var s string
-	if jsonKind(raw) != '"' || json.Unmarshal(raw, &s) != nil {
-		ps.fail(path, "must be a string")
-		return "", false
-	}
-	return s, true
-}
-
-// jsonKind returns the first byte of a JSON value ('{', '[', '"', 't',
-// 'f', 'n' for null), or '0' for any number.
-func jsonKind(raw json.RawMessage) byte {
-	raw = bytes.TrimSpace(raw)
-	switch {
-	case len(raw) == 0:
-		return 0
-	case raw[0] == '-' || '0' <= raw[0] && raw[0] <= '9':
-		return '0'
-	}
-	return raw[0]
-}
-
 // syntaxError describes a JSON syntax error with its line and column.
 func syntaxError(data []byte, err error) string {
 	var se *json.SyntaxError
-	if !errors.As(err, &se) {
-		return "invalid JSON: " + err.Error()
+	if !errors.As(json.Unmarshal(data, new(any)), &se) {
+		return "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
 	}
 	before := data[:min(int(se.Offset), len(data))]
 	line := bytes.Count(before, []byte("\n")) + 1
@@ -600,17 +532,25 @@ func sortedKeys[V any](m map[string]V) []string {
 // Names returns the carriers' names, sorted.
 func (c *Config) Names() []string { return sortedKeys(c.Carriers) }
 
+// open opens carrier cr with settings v.
+func (c *Config) open(ctx context.Context, cr *Carrier, v *settings.Values) (*carrierkit.Client, error) {
+	o, err := c.mux.Settings(cr.Provider, "carriers."+cr.Name+".provider")
+	if err != nil {
+		return nil, err
+	}
+	return o.OpenSettings(ctx, v)
+}
+
 // Open reads every carrier's credentials and opens it. It returns every
 // problem (an unset environment variable, a malformed credential) in one
 // *Error, each at the JSON path that would fix it.
-func (c *Config) Open(ctx context.Context) (map[string]participant.Updater, error) {
-	out := make(map[string]participant.Updater, len(c.Carriers))
+func (c *Config) Open(ctx context.Context) (map[string]*carrierkit.Client, error) {
+	out := make(map[string]*carrierkit.Client, len(c.Carriers))
 	var ps problems
 	for _, name := range c.Names() {
-		cr := c.Carriers[name]
-		u, err := c.mux.OpenUpdaterURL(ctx, cr.URL())
-		if err != nil {
-			ps.add(cr, err)
+		u, err := c.OpenCarrier(ctx, name)
+		if ce, ok := errors.AsType[*Error](err); ok {
+			ps.list = append(ps.list, ce.Problems...)
 			continue
 		}
 		out[name] = u
@@ -628,36 +568,45 @@ type OpenedEndpoint struct {
 	// PROVIDER-N (the Nth endpoint) only where neither the provider nor
 	// the file's base_url tells the root.
 	Name    string
-	Updater participant.Updater
+	Updater *carrierkit.Client
 }
 
 // OpenEndpoints opens one adapter per endpoint of carrier name (one for a
-// carrier with a single root), with the URL parameters in override set over
-// the file's: a router passes max_retries=0, as it does the retrying.
-func (c *Config) OpenEndpoints(ctx context.Context, name string, override map[string]string) ([]OpenedEndpoint, error) {
-	cr, ok := c.Carriers[name]
-	var ps problems
-	if !ok {
-		ps.fail("carriers", fmt.Sprintf("has no carrier %q (the file names %s)", name, strings.Join(c.Names(), ", ")))
-		return nil, ps.err(c.file)
+// carrier with a single root). With once set, each adapter sends every
+// request once, whatever the file's retry section says: a router does the
+// retrying (Carrier.Retry).
+func (c *Config) OpenEndpoints(ctx context.Context, name string, once bool) ([]OpenedEndpoint, error) {
+	cr, err := c.carrier(name)
+	if err != nil {
+		return nil, err
 	}
-	urls := []*url.URL{cr.urlWith(override)}
+	all := []*settings.Values{cr.Settings}
 	if len(cr.Endpoints) > 0 {
-		urls = urls[:0]
+		all = all[:0]
 		for i := range cr.Endpoints {
-			urls = append(urls, cr.endpointURL(i, override))
+			all = append(all, cr.endpoint(i))
 		}
 	}
-	out := make([]OpenedEndpoint, 0, len(urls))
-	for i, u := range urls {
-		up, err := c.mux.OpenUpdaterURL(ctx, u)
+	o, err := c.mux.Settings(cr.Provider, "carriers."+cr.Name+".provider")
+	var ps problems
+	out := make([]OpenedEndpoint, 0, len(all))
+	for i, v := range all {
+		if once {
+			sent := *v
+			sent.Retry = settings.Retry{MaxRetries: &settings.Int{}}
+			v = &sent
+		}
+		var up *carrierkit.Client
+		if err == nil {
+			up, err = o.OpenSettings(ctx, v)
+		}
 		if err != nil {
-			ps.add(cr, err)
+			ps.add("carriers."+name, err)
 			return nil, ps.err(c.file)
 		}
 		ep := OpenedEndpoint{Name: cr.Provider + "-" + strconv.Itoa(i+1), Updater: up}
-		root := u.Query().Get("base_url") // the root, where the provider cannot locate it
-		if r, _, ok, err := c.mux.LocateUpdaterURL(u); ok && err == nil {
+		root, _ := v.Given("base_url") // the root, where the provider cannot locate it
+		if r, _, ok, err := o.LocateSettings(v); ok && err == nil {
 			root = r
 		}
 		if root != "" {
@@ -671,17 +620,30 @@ func (c *Config) OpenEndpoints(ctx context.Context, name string, override map[st
 	return out, nil
 }
 
-// OpenCarrier opens the carrier name only.
-func (c *Config) OpenCarrier(ctx context.Context, name string) (participant.Updater, error) {
+func (c *Config) carrier(name string) (*Carrier, error) {
 	cr, ok := c.Carriers[name]
-	var ps problems
 	if !ok {
+		var ps problems
 		ps.fail("carriers", fmt.Sprintf("has no carrier %q (the file names %s)", name, strings.Join(c.Names(), ", ")))
 		return nil, ps.err(c.file)
 	}
-	u, err := c.mux.OpenUpdaterURL(ctx, cr.URL())
+	return cr, nil
+}
+
+// OpenCarrier opens the carrier name only.
+func (c *Config) OpenCarrier(ctx context.Context, name string) (*carrierkit.Client, error) {
+	cr, err := c.carrier(name)
 	if err != nil {
-		ps.add(cr, err)
+		return nil, err
+	}
+	v := cr.Settings
+	if len(cr.Endpoints) > 0 {
+		v = cr.endpoint(0)
+	}
+	u, err := c.open(ctx, cr, v)
+	if err != nil {
+		var ps problems
+		ps.add("carriers."+name, err)
 		return nil, ps.err(c.file)
 	}
 	return u, nil

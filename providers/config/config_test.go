@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -142,9 +143,9 @@ func TestLoadProblems(t *testing.T) {
 			"carriers.d.retry: must be a JSON object",
 			"carriers.e.api_key_env: belongs in credentials",
 			"carriers.e.credentials.api_key: credentials name environment variables: keys end in _env, e.g. auth_token_env",
-			"carriers.e.credentials.api_secret_env: unknown parameter (texml accepts account, api_key_env, attempt_timeout, base_url, max_retries, max_retry_after, timeout, wait_max, wait_min)",
-			"carriers.e.retry.backoff: unknown key (accepted: max_retries, wait_min, wait_max, max_retry_after)",
-			"carriers.e.retry.max_retries: must be a whole number from 0 to 100, got \"1.5\"",
+			"carriers.e.credentials.api_secret_env: unknown credential (accepted: api_key_env)",
+			"carriers.e.retry.backoff: unknown key (accepted: max_retries, max_retry_after, wait_max, wait_min)",
+			"carriers.e.retry.max_retries: must be a whole number from 0 to 100",
 			"carriers.e.retry.wait_max: must be a string",
 			"carriers.e.wait_min: belongs in retry",
 		}},
@@ -232,4 +233,30 @@ func baseURL(t *testing.T, u participant.Updater) string {
 	var d *httpdriver.Driver
 	require.True(t, u.(*carrierkit.Client).As(&d), "As(**httpdriver.Driver)")
 	return d.BaseURL()
+}
+
+// TestSchemaKey: a file may name the published schema in "$schema", for
+// editors; Load accepts it and a file that breaks the schema is refused
+// at the JSON path.
+func TestSchemaKey(t *testing.T) {
+	cfg, err := config.Load(strings.NewReader(`{"$schema": "./`+config.SchemaFile+`", "carriers": {"tx": {"provider": "texml"}}}`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"tx"}, cfg.Names())
+	_, err = config.Load(strings.NewReader(`{"$schema": 1, "carriers": {"tx": {"provider": "texml"}}}`), nil)
+	assert.Equal(t, []string{"$schema: must be a string"}, problems(t, err))
+
+	// The schema is generated from the providers' tables: each one's
+	// parameters, its credentials under "credentials".
+	b, err := config.Schema(nil)
+	require.NoError(t, err)
+	var doc struct {
+		Definitions map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"definitions"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	tw := doc.Definitions["twilio"].Properties
+	assert.Contains(t, string(tw["region"]), "$TWILIO_REGION")
+	assert.Contains(t, string(tw["credentials"]), `"auth_token_env"`)
+	assert.NotContains(t, tw, "auth_token_env", "a credential's variable goes under credentials")
 }

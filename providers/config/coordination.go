@@ -1,9 +1,7 @@
 package config
 
 import (
-	"encoding/json"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/carrierkit/carrierkit/participant"
@@ -64,79 +62,31 @@ func (r *Redis) URL() (string, error) {
 		Field: "coordination.redis.url_env", Message: "environment variable " + r.URLEnv + " is not set"}}}
 }
 
-// coordination reads the "coordination" section.
-func (ps *problems) coordination(raw json.RawMessage) *Coordination {
-	c := &Coordination{}
-	ps.section("coordination", raw, func(k, p string, v json.RawMessage) {
-		if k != "redis" {
-			ps.fail(p, "unknown key (accepted: redis)")
-			return
-		}
-		r := &Redis{}
-		ps.section(p, v, func(k, p string, v json.RawMessage) {
-			switch k {
-			case "url_env":
-				if s, ok := ps.str(p, v); ok && s == "" {
-					ps.fail(p, "must name an environment variable")
-				} else {
-					r.URLEnv = s
-				}
-			case "url":
-				ps.fail(p, "the URL may hold a password: put it in an environment variable and name it in url_env")
-			case "prefix":
-				r.Prefix, _ = ps.str(p, v)
-			case "instances":
-				r.Instances = ps.positive(p, v)
-			case "fallback":
-				switch s, _ := ps.str(p, v); s {
-				case "local":
-				case "fail_closed":
-					r.FailClosed = true
-				default:
-					ps.fail(p, `must be "local" or "fail_closed"`)
-				}
-			case "timeout":
-				r.Timeout = ps.duration(p, v)
-			case "lease":
-				r.Lease = ps.duration(p, v)
-			case "rate":
-				r.Rate = &Rate{}
-				ps.section(p, v, func(k, p string, v json.RawMessage) {
-					switch k {
-					case "requests":
-						r.Rate.Requests = ps.positive(p, v)
-					case "burst":
-						r.Rate.Burst = ps.positive(p, v)
-					case "period":
-						r.Rate.Period = ps.duration(p, v)
-					default:
-						ps.fail(p, "unknown key (accepted: burst, period, requests)")
-					}
-				})
-				if r.Rate.Requests == 0 && !ps.failedAt(p+".requests") {
-					ps.fail(p+".requests", "is required: how many requests per period")
-				}
-				if r.Rate.Period == 0 && !ps.failedAt(p+".period") {
-					ps.fail(p+".period", "is required: a duration such as \"1s\"")
-				}
-			default:
-				ps.fail(p, "unknown key (accepted: "+strings.Join([]string{"fallback", "instances", "lease", "prefix", "rate", "timeout", "url_env"}, ", ")+")")
-			}
-		})
-		if _, ok := ps.object(p, v); ok && r.URLEnv == "" && !ps.failedAt(p+".url_env") {
-			ps.fail(p+".url_env", "is required: the environment variable holding the redis:// URL")
-		}
-		c.Redis = r
-	})
-	return c
+// redisSection is the "redis" section as the schema lets it be.
+type redisSection struct {
+	URLEnv    string  `json:"url_env"`
+	Prefix    string  `json:"prefix"`
+	Instances int     `json:"instances"`
+	Fallback  string  `json:"fallback"`
+	Timeout   *string `json:"timeout"`
+	Lease     *string `json:"lease"`
+	Rate      *struct {
+		Requests int     `json:"requests"`
+		Burst    int     `json:"burst"`
+		Period   *string `json:"period"`
+	} `json:"rate"`
 }
 
-// failedAt reports whether a problem was already recorded at path.
-func (ps *problems) failedAt(path string) bool {
-	for _, p := range ps.list {
-		if p.Field == path {
-			return true
-		}
+// read returns the section's settings, its durations parsed.
+func (r *redisSection) read(ps *problems) *Redis {
+	if r == nil {
+		return nil
 	}
-	return false
+	const p = "coordination.redis"
+	out := &Redis{URLEnv: r.URLEnv, Prefix: r.Prefix, Instances: r.Instances, FailClosed: r.Fallback == "fail_closed",
+		Timeout: ps.positive(p+".timeout", r.Timeout), Lease: ps.positive(p+".lease", r.Lease)}
+	if r.Rate != nil {
+		out.Rate = &Rate{Requests: r.Rate.Requests, Burst: r.Rate.Burst, Period: ps.positive(p+".rate.period", r.Rate.Period)}
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package config_test
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -39,12 +39,12 @@ func TestEndpoints(t *testing.T) {
 
 	t.Setenv("CK_US_TOKEN", token)
 	t.Setenv("CK_TX_KEY", apiKey)
-	eps, err := cfg.OpenEndpoints(context.Background(), "us", nil)
+	eps, err := cfg.OpenEndpoints(context.Background(), "us", false)
 	require.NoError(t, err)
 	require.Len(t, eps, 2)
 	assert.Equal(t, "api.ashburn.us1.twilio.com", eps[0].Name)
 	assert.Equal(t, "https://api.umatilla.us1.twilio.com", baseURL(t, eps[1].Updater))
-	eps, err = cfg.OpenEndpoints(context.Background(), "telnyx", nil)
+	eps, err = cfg.OpenEndpoints(context.Background(), "telnyx", false)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api.telnyx.com", "api.telnyx.eu"}, []string{eps[0].Name, eps[1].Name})
 
@@ -103,10 +103,16 @@ func TestBreakerBounds(t *testing.T) {
 	}, problems(t, err))
 }
 
-// plainOpener opens URLs without locating them, as Bandwidth's opener.
-type plainOpener struct{}
+// plain is a provider that cannot locate its settings, as Bandwidth.
+var plain = settings.New(func(plainConfig) (*plainDriver, error) { return &plainDriver{}, nil },
+	settings.Spec[plainConfig]{Name: "plain", Params: []settings.Param{{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL}}})
 
-func (plainOpener) OpenUpdaterURL(context.Context, *url.URL) (participant.Updater, error) {
+type plainConfig struct{ BaseURL string }
+
+type plainDriver struct{}
+
+func (plainDriver) Capabilities() participant.Capabilities { return participant.Capabilities{} }
+func (plainDriver) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
 	return nil, nil
 }
 
@@ -119,10 +125,10 @@ func TestEndpointNamesAreHosts(t *testing.T) {
 		`{"carriers": {"bw": {"provider": "plain", "endpoints": ["http://127.0.0.1:9/api/v2", "http://127.0.0.2:9/api/v2"]}}}`,
 	} {
 		mux := new(providers.URLMux)
-		mux.RegisterUpdater("plain", plainOpener{})
+		mux.RegisterUpdater("plain", plain.Opener(nil))
 		cfg, err := config.Load(strings.NewReader(file), mux)
 		require.NoError(t, err)
-		eps, err := cfg.OpenEndpoints(context.Background(), "bw", nil)
+		eps, err := cfg.OpenEndpoints(context.Background(), "bw", false)
 		require.NoError(t, err)
 		assert.Equal(t, "127.0.0.1:9", eps[0].Name, file)
 	}

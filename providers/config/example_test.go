@@ -10,7 +10,8 @@ import (
 	_ "github.com/carrierkit/carrierkit/providers/twilio" // registers twilio://
 )
 
-// A file naming three carriers; each is its provider's URL written as JSON.
+// A file naming three carriers; each holds its provider's settings, which
+// print as its provider's URL.
 // Load reads no credential: Open reads the environment variables named in
 // "credentials".
 func ExampleLoad() {
@@ -70,10 +71,10 @@ func ExampleError() {
 	}
 	// Output:
 	// carriers.eu.region: must be a lower-case DNS label such as ie1 or dublin, got "IE"
-	// carriers.eu.retry.max_retries: must be a number
+	// carriers.eu.retry.max_retries: must be a whole number from 0 to 100
 	// carriers.eu.retry.wait_min: invalid duration "5x"
-	// carriers.tx.api_key: unknown parameter (texml accepts account, api_key_env, attempt_timeout, base_url, max_retries, max_retry_after, timeout, wait_max, wait_min)
+	// carriers.tx.api_key: unknown key (accepted: account, base_url, breaker, credentials, endpoints, failover, provider, retry, timeouts)
 	// carriers.tx.credentials.api_key_env: must be an environment variable name (letters, digits and _, not starting with a digit); the value is not repeated here, as it may be a credential
 	// carriers.us.provider: unknown provider "twillio" (registered: texml, twilio)
-	// default: unknown key (accepted: carriers, coordination)
+	// default: unknown key (accepted: $schema, carriers, coordination)
 }

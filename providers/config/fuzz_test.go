@@ -11,7 +11,7 @@ import (
 	"github.com/carrierkit/carrierkit/providers/config"
 )
 
-// FuzzLoad: any file either loads, with every carrier a URL its provider
+// FuzzLoad: any file either loads, with every carrier settings its provider
 // accepts, or fails with a *config.Error of invalid-argument problems that
 // never repeats an environment variable's value.
 func FuzzLoad(f *testing.F) {
@@ -39,8 +39,12 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		for name, c := range cfg.Carriers {
-			if err := mux.CheckUpdaterURL(c.URL()); err != nil {
-				t.Fatalf("carrier %s loaded, but its URL %s is refused: %v", name, c, err)
+			o, err := mux.Settings(c.Provider, "provider")
+			if err == nil {
+				err = o.CheckSettings(c.Settings)
+			}
+			if err != nil {
+				t.Fatalf("carrier %s loaded, but its settings %s are refused: %v", name, c, err)
 			}
 		}
 	})

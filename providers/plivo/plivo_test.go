@@ -14,6 +14,7 @@ import (
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -32,7 +33,7 @@ func onEmulator(t *testing.T, retry ...driver.RetryPolicy) (*carrierkit.Client, 
 	if len(retry) > 0 {
 		pol = retry[0]
 	}
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	v, err := e.Vendor(plivo.Name)
 	require.NoError(t, err)
 	srv := httptest.NewServer(e)
@@ -286,7 +287,7 @@ func TestLoadLimitAnswers429(t *testing.T) {
 // reads the member first and so never mutes again.
 // twoEndpoints is a router over two endpoints of one Plivo fake holding
 // the agent.
-func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
+func twoEndpoints(t *testing.T) (*router.Router, *fake.Server) {
 	t.Helper()
 	fake := plivotest.New(plivotest.Config{AuthID: plivotest.DemoAuthID, AuthToken: plivotest.DemoAuthToken})
 	fake.Seed(vendorfake.Participant{Account: plivotest.DemoAuthID, Conference: agent.Conference, CallID: agent.Call})
@@ -298,7 +299,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
 			BaseURL: srv.URL + "/v1", Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.Close() })
-		eps = append(eps, router.Endpoint{Updater: c})
+		eps = append(eps, router.Endpoint{Driver: c})
 	}
 	r, err := router.New(router.Options{}, router.Carrier{Name: "plivo", Endpoints: eps})
 	require.NoError(t, err)
@@ -306,7 +307,7 @@ func twoEndpoints(t *testing.T) (*router.Router, *vendorfake.Server) {
 }
 
 // writesByEndpoint lists the fake's writes as "endpoint METHOD verb".
-func writesByEndpoint(fake *vendorfake.Server) []string {
+func writesByEndpoint(fake *fake.Server) []string {
 	var writes []string
 	for i, c := range calls(fake.Requests()) {
 		if !strings.HasPrefix(c, "GET") {
@@ -332,7 +333,7 @@ func TestRouterSendsOnlyTheRest(t *testing.T) {
 			r, fake := twoEndpoints(t)
 			fake.Fail(vendorfake.Fault{Endpoint: 1, Delay: time.Nanosecond}) // mute goes through
 			fake.Fail(tc.fault)
-			p, err := r.Update(context.Background(), agent, tc.req)
+			p, err := r.Client().Update(context.Background(), agent, tc.req)
 			require.NoError(t, err)
 			assert.True(t, p.Muted && p.Hold)
 			writes := writesByEndpoint(fake)
@@ -362,7 +363,7 @@ func TestReadFirstFailureIsNotSent(t *testing.T) {
 	t.Run("Router", func(t *testing.T) {
 		r, fake := twoEndpoints(t)
 		fake.Fail(vendorfake.Fault{Endpoint: 1, Status: http.StatusServiceUnavailable, Times: -1})
-		_, err := r.Update(context.Background(), agent, hold)
+		_, err := r.Client().Update(context.Background(), agent, hold)
 		require.NoError(t, err, "the read failed on endpoint 1, nothing was sent there: endpoint 2 does it all")
 		writes := writesByEndpoint(fake)
 		assert.Equal(t, []string{"2 POST Mute", "2 POST Deaf", "2 POST Play"}, writes)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -32,28 +32,25 @@ func TestDeliveryStaysMaybeAcrossAttempts(t *testing.T) {
 	c := router.Carrier{Name: "us", Account: v.account,
 		Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}}
 	for i, u := range []string{storm[0], refusingURL(t)} {
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: v.newEP(t, u)})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: v.newEP(t, u)})
 	}
 	r := newRouter(t, nil, c)
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	assert.EqualValues(t, 1, updates.Load(), "the 503 reached the carrier")
 	assert.Equal(t, participant.DeliveryMaybe, participant.DeliveryOf(err), "%v", err)
 }
 
-// wrapping is an app's decorator over an endpoint's adapter (logging,
-// metrics) that wraps every error it passes on, as Go code does.
-type wrapping struct{ participant.Updater }
+// wrapping is an app's decorator over an endpoint's client (logging,
+// metrics) that wraps every error it passes on, as Go code does. It is not
+// a *carrierkit.Client, so the router calls it as it is.
+type wrapping struct{ *carrierkit.Client }
 
 func (w wrapping) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
-	p, err := w.Updater.Update(ctx, ref, req)
+	p, err := w.Client.Update(ctx, ref, req)
 	if err != nil {
 		return nil, fmt.Errorf("app: update %s: %w", ref.Call, err)
 	}
 	return p, nil
-}
-
-func (w wrapping) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	return participant.List(ctx, w.Updater, conf, opts)
 }
 
 // TestWrappedEndpointErrorsKeepTheBudget: endpoints whose adapters are
@@ -69,11 +66,11 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = a.Close() })
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: wrapping{a}})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: wrapping{a}})
 	}
 	r := newRouter(t, nil, c)
 
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrRateLimited)
 	pe, _ := errors.AsType[*participant.Error](err)
 	require.NotNil(t, pe)
@@ -81,7 +78,7 @@ func TestWrappedEndpointErrorsKeepTheBudget(t *testing.T) {
 	assert.Contains(t, err.Error(), "storm")
 
 	updates.Store(0)
-	results, err := batch.UpdateAll(context.Background(), r, v.ref.ConferenceRef(), mute, batch.Options{})
+	results, err := batch.UpdateAll(context.Background(), r.Client(), v.ref.ConferenceRef(), mute, batch.Options{})
 	require.NoError(t, err)
 	require.Len(t, results, 1)
 	require.ErrorIs(t, results[0].Err, participant.ErrRateLimited)
@@ -101,7 +98,7 @@ func TestListLaterPageRetriedInPlace(t *testing.T) {
 	}
 	r := defaultsRouter(t, v, v.urls)
 	seen := map[string]int{}
-	for p, err := range r.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
+	for p, err := range r.Client().List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
 		require.NoError(t, err)
 		seen[p.CallID]++
 		if len(seen) == 1 {

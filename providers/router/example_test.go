@@ -57,7 +57,7 @@ func ExampleObserver() {
 	endpoint := func(root string) router.Endpoint {
 		u, _ := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: root,
 			Options: driver.Options{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
-		return router.Endpoint{Name: root, Updater: u}
+		return router.Endpoint{Name: root, Driver: u}
 	}
 	metrics := new(counters)
 	r, err := router.New(router.Options{Observer: metrics}, router.Carrier{
@@ -69,7 +69,7 @@ func ExampleObserver() {
 		panic(err)
 	}
 	for range 4 {
-		if _, err := r.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)}); err != nil {
+		if _, err := r.Client().Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)}); err != nil {
 			panic(err)
 		}
 	}
@@ -79,4 +79,37 @@ func ExampleObserver() {
 	// Output:
 	// attempts: 6 failovers: 2 skipped: 2 breakers opened: 1
 	// primary: open
+}
+
+// The router's client is what the app calls, as it would one adapter's:
+// it validates each request once, against the owning carrier, and the
+// participants it returns name their carrier, so p.Ref() comes back to it.
+func ExampleRouter_Client() {
+	const account, token = "AC00000000000000000000000000000001", "token"
+	ref := participant.Ref{Account: account, Conference: "CF00000000000000000000000000000001",
+		Call: "CA00000000000000000000000000000001"}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"account_sid":%q,"conference_sid":%q,"call_sid":%q,"muted":true,"hold":false,"status":"connected"}`,
+			account, ref.Conference, ref.Call)
+	}))
+	defer api.Close()
+	us, _ := twilio.New(twilio.Config{AccountSID: account, AuthToken: token, BaseURL: api.URL})
+	r, err := router.New(router.Options{}, router.Carrier{Name: "us", Account: account,
+		Endpoints: []router.Endpoint{{Name: "primary", Driver: us}}})
+	if err != nil {
+		panic(err)
+	}
+	c := r.Client()
+	defer c.Close()
+	p, err := c.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(p.Carrier, p.Muted)
+	_, err = c.Update(context.Background(), p.Ref(), participant.UpdateRequest{})
+	fmt.Println(err)
+	// Output:
+	// us true
+	// carrierkit twilio update: invalid argument: nothing to update: set at least one field
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/wait"
 	"github.com/carrierkit/carrierkit/participant"
@@ -78,7 +79,7 @@ func (p Policy) withDefaults() Policy {
 type carrier struct {
 	name, account string
 	caps          participant.Capabilities
-	checkRef      participant.RefChecker // of the first endpoint; nil when it has none
+	checkRef      driver.RefChecker // of the first endpoint; nil when it has none
 	policy        Policy
 	endpoints     []*endpoint
 }
@@ -95,25 +96,47 @@ func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 		return nil, invalid(field+".Policy.Breaker.Probes", "must be at most "+strconv.FormatInt(math.MaxUint32, 10))
 	}
 	cr := &carrier{name: c.Name, account: c.Account, policy: c.Policy.withDefaults()}
+	var first participant.Capabilities
 	for i, e := range c.Endpoints {
-		if e.Updater == nil {
-			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"].Updater", "must not be nil")
+		d := endpointDriver(e.Driver)
+		if d == nil {
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"].Driver", "must not be nil")
 		}
-		caps := e.Updater.Capabilities()
+		caps := d.Capabilities()
 		if i == 0 {
-			cr.caps = caps
-			cr.checkRef, _ = e.Updater.(participant.RefChecker)
-		} else if caps != cr.caps {
+			first = caps
+			cr.checkRef, _ = d.(driver.RefChecker)
+		} else if caps != first {
 			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
-				cr.caps.Provider+"), with the same capabilities")
+				first.Provider+"), with the same capabilities")
 		}
 		name := e.Name
 		if name == "" {
 			name = "endpoint-" + strconv.Itoa(i+1)
 		}
-		cr.endpoints = append(cr.endpoints, r.newEndpoint(cr, name, e.Updater))
+		cr.endpoints = append(cr.endpoints, r.newEndpoint(cr, name, d))
+	}
+	// The carrier offers the optional operations its drivers both declare
+	// and implement (the endpoints are one adapter: the first tells).
+	cr.caps = first
+	for _, op := range []participant.Op{participant.OpFetch, participant.OpList, participant.OpRemove} {
+		if !cr.endpoints[0].implements(op) {
+			cr.caps.Ops &^= participant.NewOpSet(op)
+		}
 	}
 	return cr, nil
+}
+
+// endpointDriver is the driver an endpoint is called through: the one
+// under a *carrierkit.Client, which the router's own client has already
+// validated for, else d itself. Nil for a nil driver.
+func endpointDriver(d driver.Driver) driver.Driver {
+	if c, ok := d.(*carrierkit.Client); ok {
+		if c == nil || !c.As(&d) {
+			return nil
+		}
+	}
+	return d
 }
 
 // verdict is what one attempt's outcome means.
@@ -187,7 +210,8 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 // request is one logical call on a carrier: what is left to send, and what
 // earlier attempts certainly applied.
 type request struct {
-	op      participant.Op // "update", "fetch", "remove"
+	carrier string
+	op      participant.Op // update, fetch, remove or list
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
 	applied participant.FieldSet      // fields earlier attempts applied (Error.Applied)
@@ -199,23 +223,24 @@ type request struct {
 // is not (a second one finds no one).
 func (q *request) idempotent() bool {
 	switch q.op {
-	case "fetch":
+	case participant.OpFetch:
 		return true
-	case "update":
+	case participant.OpUpdate:
 		return q.req.Idempotent()
 	}
 	return false
 }
 
-// send makes one attempt of q on u.
-func (q *request) send(ctx context.Context, u participant.Updater) (*participant.Participant, error) {
+// send makes one attempt of q on ep. The carrier's capabilities list
+// fetch and remove only when ep's driver implements them.
+func (q *request) send(ctx context.Context, ep *endpoint) (*participant.Participant, error) {
 	switch q.op {
-	case "fetch":
-		return participant.Fetch(ctx, u, q.ref)
-	case "remove":
-		return nil, participant.Remove(ctx, u, q.ref)
+	case participant.OpFetch:
+		return ep.fetcher.Fetch(ctx, q.ref)
+	case participant.OpRemove:
+		return nil, ep.remover.Remove(ctx, q.ref)
 	}
-	return u.Update(ctx, q.ref, q.req)
+	return ep.driver.Update(ctx, q.ref, q.req)
 }
 
 // partial takes note of the fields a failed update certainly applied
@@ -223,7 +248,7 @@ func (q *request) send(ctx context.Context, u participant.Updater) (*participant
 // they are never sent again. It reports false when nothing is left to send.
 func (q *request) partial(err error) bool {
 	pe, ok := errors.AsType[*participant.Error](err)
-	if !ok || q.op != "update" || pe.Applied == 0 {
+	if !ok || q.op != participant.OpUpdate || pe.Applied == 0 {
 		return true
 	}
 	q.applied |= pe.Applied
@@ -241,9 +266,11 @@ func (c *carrier) budget(ctx context.Context) int {
 	return n
 }
 
-// done returns err, the call's last error, saying how many requests the
-// whole call sent, every field its attempts applied, and maybe when an
-// earlier attempt may have acted though the last was refused or not sent.
+// done returns err, the call's last error, saying which carrier it went
+// to, how many requests the whole call sent, every field its attempts
+// applied, and maybe when an earlier attempt may have acted though the
+// last was refused or not sent: the facts only the router knows. The
+// portable client stamps the operation and the provider.
 func (q *request) done(err error, requests int) error {
 	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
@@ -251,8 +278,9 @@ func (q *request) done(err error, requests int) error {
 	}
 	e := *pe // the attempt's error was handed to the Observer as it was
 	if error(pe) != err {
-		e.Err = err // the endpoint's Updater wrapped it: the wrapper stays in the chain
+		e.Err = err // the endpoint's driver wrapped it: the wrapper stays in the chain
 	}
+	e.Carrier = q.carrier
 	e.Attempts = requests
 	e.Applied |= q.applied
 	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
@@ -272,16 +300,14 @@ func attemptsOf(err error) int {
 // do runs q on the carrier's endpoints until one answers, by the rules of
 // the package documentation.
 func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.Participant, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, &participant.Error{Code: participant.CodeOf(err), Provider: Name, Op: q.op,
-			Delivery: participant.DeliveryNotSent, Message: "not sent: " + err.Error(), Err: err}
-	}
+	// A context that ended before the call is the client's to refuse
+	// (nothing sent); one that ends during it, the attempt's (vCallerEnded).
 	var p *participant.Participant
 	err := c.run(ctx, r, q, func(ctx context.Context, ep *endpoint, left int) error {
 		actx, cancel := c.attemptContext(ctx, left)
 		defer cancel()
 		var err error
-		p, err = q.send(actx, ep.updater)
+		p, err = q.send(actx, ep)
 		return err
 	}, func(err error, v verdict) bool {
 		// What is left once the fields the attempt applied are taken out
@@ -290,6 +316,9 @@ func (c *carrier) do(ctx context.Context, r *Router, q *request) (*participant.P
 	})
 	if err != nil {
 		return nil, err
+	}
+	if p != nil {
+		p.Carrier = c.name // p.Ref() comes back to this carrier
 	}
 	return p, nil
 }
@@ -380,10 +409,9 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 		}
 		if !tried {
 			if last == nil {
-				return &participant.Error{Code: participant.CodeUnavailable, Provider: Name, Op: q.op,
-					Delivery: participant.DeliveryNotSent,
-					Message:  "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
-					Err:      gobreaker.ErrOpenState}
+				return &participant.Error{Code: participant.CodeUnavailable, Carrier: c.name, Delivery: participant.DeliveryNotSent,
+					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
+					Err:     gobreaker.ErrOpenState}
 			}
 			return q.done(last, requests)
 		}
@@ -482,9 +510,9 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				stop()
 			}
 		}()
-		err := c.run(ctx, r, &request{op: "list"}, func(actx context.Context, ep *endpoint, _ int) error {
+		err := c.run(ctx, r, &request{carrier: c.name, op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
 			pc := &pageContext{Context: actx, caller: ctx}
-			nx, st := iter.Pull2(participant.List(pc, ep.updater, conf, opts))
+			nx, st := iter.Pull2(ep.lister.List(pc, conf, opts))
 			p, err, ok := nx()
 			if !ok || err != nil {
 				st()
@@ -501,6 +529,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 			return
 		}
 		for p := first; p != nil; {
+			p.Carrier = c.name // p.Ref() comes back to this carrier
 			if !yield(p, nil) {
 				return // the caller stopped
 			}
@@ -538,7 +567,10 @@ func (c *pageContext) Value(key any) any {
 type endpoint struct {
 	carrier string
 	name    string
-	updater participant.Updater
+	driver  driver.Driver
+	fetcher driver.Fetcher // nil when the driver has no such operation
+	lister  driver.Lister
+	remover driver.Remover
 	cb      *gobreaker.CircuitBreaker[struct{}]
 
 	mu      sync.Mutex
@@ -555,8 +587,11 @@ type endpoint struct {
 	delivering sync.Mutex
 }
 
-func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *endpoint {
-	ep := &endpoint{carrier: c.name, name: name, updater: u}
+func (r *Router) newEndpoint(c *carrier, name string, d driver.Driver) *endpoint {
+	ep := &endpoint{carrier: c.name, name: name, driver: d}
+	ep.fetcher, _ = d.(driver.Fetcher)
+	ep.lister, _ = d.(driver.Lister)
+	ep.remover, _ = d.(driver.Remover)
 	ep.health = EndpointHealth{Name: name, State: StateClosed, Since: time.Now()}
 	b := c.policy.Breaker
 	ep.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
@@ -568,7 +603,7 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 			return !errors.Is(err, errUnhealthy)
 		},
 		// settle gives nil, errUnhealthy or errExcluded; any other error is
-		// a panic of the Updater (gobreaker's), which proves nothing about
+		// a panic of the driver (gobreaker's), which proves nothing about
 		// the endpoint: not counted, so it closes no half-open breaker.
 		IsExcluded: func(err error) bool {
 			return errors.Is(err, errExcluded) || err != nil && !errors.Is(err, errUnhealthy)
@@ -590,6 +625,19 @@ func (r *Router) newEndpoint(c *carrier, name string, u participant.Updater) *en
 		},
 	})
 	return ep
+}
+
+// implements reports whether ep's driver has the optional operation op.
+func (ep *endpoint) implements(op participant.Op) bool {
+	switch op {
+	case participant.OpFetch:
+		return ep.fetcher != nil
+	case participant.OpList:
+		return ep.lister != nil
+	case participant.OpRemove:
+		return ep.remover != nil
+	}
+	return true
 }
 
 // record notes an attempt's outcome in the endpoint's counters.

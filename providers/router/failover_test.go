@@ -84,7 +84,7 @@ func TestFailover(t *testing.T) {
 				r := newRouter(t, obs, v.carrier(t, "c", p))
 
 				// An idempotent update moves on to endpoint 2 and succeeds.
-				got, err := r.Update(ctx, v.ref, mute)
+				got, err := r.Client().Update(ctx, v.ref, mute)
 				require.NoError(t, err, obs.outcomes())
 				assert.True(t, got.Muted)
 				assert.Equal(t, 1, v.onEndpoint(2))
@@ -99,7 +99,7 @@ func TestFailover(t *testing.T) {
 
 				// An announcement is delivered at most once.
 				url := "https://example.com/announce-" + f.name + ".xml"
-				_, err = r.Update(ctx, v.ref, announce(url))
+				_, err = r.Client().Update(ctx, v.ref, announce(url))
 				if f.announceServed {
 					require.NoError(t, err)
 					assert.Equal(t, 1, v.mayHaveActed(url))
@@ -122,12 +122,12 @@ func TestSingleEndpointRetryAfter(t *testing.T) {
 			v := vd.make(t, 1)
 			v.fake.Fail(vendorfake.Fault{Status: 503, RetryAfter: "1", Endpoint: 1})
 			r := newRouter(t, nil, v.carrier(t, "c", router.Policy{}))
-			_, err := r.Update(context.Background(), v.ref, mute)
+			_, err := r.Client().Update(context.Background(), v.ref, mute)
 			require.NoError(t, err)
 			assert.Equal(t, 2, v.onEndpoint(1))
 
 			v.fake.Fail(vendorfake.Fault{Status: 503, RetryAfter: "1", Endpoint: 1})
-			_, err = r.Update(context.Background(), v.ref, announce("https://example.com/a.xml"))
+			_, err = r.Client().Update(context.Background(), v.ref, announce("https://example.com/a.xml"))
 			var pe *participant.Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, 503, pe.HTTPStatus)
@@ -138,7 +138,7 @@ func TestSingleEndpointRetryAfter(t *testing.T) {
 			v.fake.Fail(vendorfake.Fault{Status: 503, RetryAfter: "30", Endpoint: 1})
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			_, err = r.Update(ctx, v.ref, mute)
+			_, err = r.Client().Update(ctx, v.ref, mute)
 			require.ErrorIs(t, err, participant.ErrUnavailable)
 			assert.NoError(t, ctx.Err(), "returned before the deadline")
 		})
@@ -154,7 +154,7 @@ func TestOtherClientErrorsReturnAtOnce(t *testing.T) {
 			r := newRouter(t, obs, v.carrier(t, "c", router.Policy{}))
 			ref := v.ref
 			ref.Call = v.absent
-			_, err := r.Update(context.Background(), ref, mute)
+			_, err := r.Client().Update(context.Background(), ref, mute)
 			require.ErrorIs(t, err, participant.ErrNotFound)
 			assert.Equal(t, 0, v.onEndpoint(2))
 			assert.Equal(t, "ep1:ok", obs.outcomes())
@@ -175,7 +175,7 @@ func TestFlappingPrimary(t *testing.T) {
 				if i%2 == 0 {
 					v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1})
 				}
-				_, err := r.Update(context.Background(), v.ref, mute)
+				_, err := r.Client().Update(context.Background(), v.ref, mute)
 				require.NoError(t, err)
 			}
 			h := health(r, "c")
@@ -216,7 +216,7 @@ func TestBreakerLifecycle(t *testing.T) {
 				}
 				v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: -1})
 				for range 3 {
-					_, err := r.Update(context.Background(), v.ref, mute)
+					_, err := r.Client().Update(context.Background(), v.ref, mute)
 					require.NoError(t, err)
 				}
 				h := health(r, "c")
@@ -227,7 +227,7 @@ func TestBreakerLifecycle(t *testing.T) {
 
 				// Open: endpoint 1 gets nothing.
 				for range 3 {
-					_, err := r.Update(context.Background(), v.ref, mute)
+					_, err := r.Client().Update(context.Background(), v.ref, mute)
 					require.NoError(t, err)
 				}
 				assert.Equal(t, 3, v.onEndpoint(1))
@@ -237,12 +237,12 @@ func TestBreakerLifecycle(t *testing.T) {
 				// The primary recovers; after the cool-down a probe closes it.
 				v.fake.ClearFaults()
 				coolsDown()
-				_, err := r.Update(context.Background(), v.ref, mute)
+				_, err := r.Client().Update(context.Background(), v.ref, mute)
 				require.NoError(t, err)
 				assert.Equal(t, router.StateClosed, health(r, "c")[0].State)
 				assert.Equal(t, []string{"closed>open", "open>half-open", "half-open>closed"}, obs.transitions("ep1"))
 				for range 2 {
-					_, err := r.Update(context.Background(), v.ref, mute)
+					_, err := r.Client().Update(context.Background(), v.ref, mute)
 					require.NoError(t, err)
 				}
 				assert.Equal(t, 6, v.onEndpoint(1), "traffic is back on the primary")
@@ -251,11 +251,11 @@ func TestBreakerLifecycle(t *testing.T) {
 				// A failed probe opens it again.
 				v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: -1})
 				for range 3 {
-					_, err := r.Update(context.Background(), v.ref, mute)
+					_, err := r.Client().Update(context.Background(), v.ref, mute)
 					require.NoError(t, err)
 				}
 				coolsDown()
-				_, err = r.Update(context.Background(), v.ref, mute)
+				_, err = r.Client().Update(context.Background(), v.ref, mute)
 				require.NoError(t, err)
 				assert.Equal(t, router.StateOpen, health(r, "c")[0].State)
 			})
@@ -269,9 +269,9 @@ func TestAllBreakersOpen(t *testing.T) {
 	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 1},
 		Retry: &driver.RetryPolicy{MaxRetries: 0}}))
 	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1, Times: -1})
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrUnavailable)
-	_, err = r.Update(context.Background(), v.ref, mute)
+	_, err = r.Client().Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrUnavailable)
 	assert.Contains(t, err.Error(), "circuit breaker is open")
 	assert.Equal(t, 1, v.onEndpoint(1))
@@ -289,7 +289,7 @@ func TestCallerCancellationNotCounted(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error, 1)
 		go func() {
-			_, err := r.Update(ctx, v.ref, mute)
+			_, err := r.Client().Update(ctx, v.ref, mute)
 			errc <- err
 		}()
 		synctest.Wait()
@@ -310,7 +310,7 @@ func TestAttemptsBounded(t *testing.T) {
 	v.fake.Fail(vendorfake.Fault{Status: 503, Times: -1})
 	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 100},
 		Retry: &driver.RetryPolicy{MaxRetries: 4, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}))
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrUnavailable)
 	assert.Len(t, v.fake.Requests(), 5)
 	assert.Equal(t, 3, v.onEndpoint(1))
@@ -321,7 +321,7 @@ func TestAttemptsBounded(t *testing.T) {
 func TestFetchFailsOver(t *testing.T) {
 	v := newTeXML(t, 2, 1)
 	r := newRouter(t, nil, v.carrier(t, "c", router.Policy{}))
-	p, err := participant.Fetch(context.Background(), r, v.ref)
+	p, err := r.Client().Fetch(context.Background(), v.ref)
 	require.NoError(t, err)
 	assert.Equal(t, v.ref.Call, p.CallID)
 }
@@ -331,7 +331,7 @@ func TestFetchFailsOver(t *testing.T) {
 // adds up with the fake's request log.
 func TestConcurrent(t *testing.T) {
 	v := newTwilio(t, 2)
-	v.fake.MaxRequests = -1
+	v.fake.SetMaxRequests(-1)
 	obs := new(recorder)
 	r := newRouter(t, obs, v.carrier(t, "c", router.Policy{
 		Breaker: router.BreakerSettings{Failures: 5, CoolDown: 20 * time.Millisecond, Probes: 2}}))
@@ -344,7 +344,7 @@ func TestConcurrent(t *testing.T) {
 			for i := range each {
 				req := mute
 				req.Muted = participant.Bool((g+i)%2 == 0)
-				if _, err := r.Update(context.Background(), v.ref, req); err != nil {
+				if _, err := r.Client().Update(context.Background(), v.ref, req); err != nil {
 					errs <- err
 				}
 			}
@@ -417,7 +417,7 @@ func TestObserverMayCallHealth(t *testing.T) {
 	obs := &healthCaller{}
 	r := newRouter(t, obs, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 1}}))
 	obs.r = r
-	_, err := r.Update(context.Background(), v.ref, mute)
+	_, err := r.Client().Update(context.Background(), v.ref, mute)
 	require.NoError(t, err)
 	assert.Equal(t, []router.State{router.StateOpen}, obs.seen)
 	assert.Equal(t, 2, obs.calls)
@@ -434,7 +434,7 @@ func TestLastEndpointEndsAtCallerDeadline(t *testing.T) {
 	r := newRouter(t, obs, v.carrier(t, "c", router.Policy{Breaker: router.BreakerSettings{Failures: 100}}))
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
-	_, err := r.Update(ctx, v.ref, mute)
+	_, err := r.Client().Update(ctx, v.ref, mute)
 	require.ErrorIs(t, err, participant.ErrDeadlineExceeded)
 	assert.Equal(t, "ep1:failover ep2:failed", obs.outcomes())
 	h := health(r, "c")

@@ -2,7 +2,7 @@ package router_test
 
 // Whole flows under real carrier faults: a batch over a router over
 // adapters, built the ways users build them (router.New over adapters with
-// default settings, router.FromConfig), with the requests counted where
+// default settings, config.OpenRouter), with the requests counted where
 // they arrive.
 
 import (
@@ -75,12 +75,12 @@ func defaultsRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = a.Close() })
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: a})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: a})
 	}
 	return newRouter(t, nil, c)
 }
 
-// configRouter is router.FromConfig of a file naming urls, with default
+// configRouter is config.OpenRouter of a file naming urls, with default
 // retry, breaker and failover settings.
 func configRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	t.Setenv("CK_FLOW_TOKEN", twilioToken)
@@ -88,7 +88,7 @@ func configRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	  "endpoints": ["` + strings.Join(urls, `", "`) + `"], "credentials": {"auth_token_env": "CK_FLOW_TOKEN"}}}}`
 	cfg, err := config.Load(strings.NewReader(file), nil)
 	require.NoError(t, err)
-	r, err := router.FromConfig(context.Background(), cfg, router.Options{})
+	r, err := config.OpenRouter(context.Background(), cfg, router.Options{})
 	require.NoError(t, err)
 	return r
 }
@@ -131,7 +131,7 @@ func TestRetryStorm(t *testing.T) {
 				assert.LessOrEqual(t, pe.Attempts, n, "the error counts the last send's requests")
 
 				updates.Store(0)
-				_, err = r.Update(ctx, v.ref, mute)
+				_, err = r.Client().Update(ctx, v.ref, mute)
 				require.Equal(t, tc.code, participant.CodeOf(err), "%v", err)
 				assert.LessOrEqual(t, int(updates.Load()), tc.onceN, "one router call")
 				pe, _ = errors.AsType[*participant.Error](err)
@@ -210,11 +210,11 @@ func TestTLSFailover(t *testing.T) {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u,
 			Options: driver.Options{HTTPClient: client}}) // default retries
 		require.NoError(t, err)
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: a})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: a})
 	}
 	r := newRouter(t, obs, c)
 
-	_, err := r.Update(context.Background(), v.ref, announceOnce)
+	_, err := r.Client().Update(context.Background(), v.ref, announceOnce)
 	require.NoError(t, err)
 	assert.Zero(t, untrustedHits.Load(), "nothing reached the untrusted endpoint")
 	assert.Equal(t, 1, v.mayHaveActed(*announceOnce.AnnounceURL), "the announcement was sent once, to the second endpoint")
@@ -249,10 +249,10 @@ func TestDNSFailover(t *testing.T) {
 		a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: u,
 			Options: driver.Options{HTTPClient: &http.Client{Transport: tr}}})
 		require.NoError(t, err)
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: a})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: a})
 	}
 	r := newRouter(t, obs, c)
-	_, err := r.Update(context.Background(), v.ref, announceOnce)
+	_, err := r.Client().Update(context.Background(), v.ref, announceOnce)
 	require.NoError(t, err)
 	assert.Equal(t, 1, v.mayHaveActed(*announceOnce.AnnounceURL))
 	require.NotEmpty(t, obs.attempts)
@@ -269,7 +269,7 @@ func TestListFailsOver(t *testing.T) {
 			v := newTwilio(t, 2, 1)
 			r := ctor.open(t, v, v.urls)
 			var calls []string
-			for p, err := range r.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{}) {
+			for p, err := range r.Client().List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{}) {
 				require.NoError(t, err)
 				calls = append(calls, p.CallID)
 			}
@@ -294,7 +294,7 @@ func TestListFailingMidwayYieldsNoOneTwice(t *testing.T) {
 	r := newRouter(t, nil, v.carrier(t, "us", router.Policy{}))
 	seen := map[string]int{}
 	var last error
-	for p, err := range r.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
+	for p, err := range r.Client().List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{PageSize: 2}) {
 		if err != nil {
 			last = err
 			continue
@@ -326,16 +326,16 @@ func TestListRoutesByIDShape(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, map[string]string{"twilio": "us", "texml": "telnyx"}[v.name], carrier)
 		var calls []string
-		for p, err := range r.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{}) {
+		for p, err := range r.Client().List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{}) {
 			require.NoError(t, err, v.name)
 			calls = append(calls, p.CallID)
 		}
 		assert.Equal(t, []string{v.ref.Call}, calls, v.name)
-		_, err = r.Fetch(context.Background(), v.ref)
+		_, err = r.Client().Fetch(context.Background(), v.ref)
 		require.NoError(t, err, "fetch routes the same ids")
 	}
 	// A call operation still needs a call of the carrier's shape.
-	_, err := r.Update(context.Background(), tw.ref.ConferenceRef().Participant(""), mute)
+	_, err := r.Client().Update(context.Background(), tw.ref.ConferenceRef().Participant(""), mute)
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)
 }
 
@@ -347,11 +347,11 @@ func TestFetchAndRemoveFailOver(t *testing.T) {
 		t.Run(ctor.name, func(t *testing.T) {
 			v := newTwilio(t, 2, 1)
 			r := ctor.open(t, v, v.urls)
-			p, err := r.Fetch(context.Background(), v.ref)
+			p, err := r.Client().Fetch(context.Background(), v.ref)
 			require.NoError(t, err)
 			assert.Equal(t, v.ref.Call, p.CallID)
-			require.NoError(t, r.Remove(context.Background(), v.ref))
-			_, err = r.Fetch(context.Background(), v.ref)
+			require.NoError(t, r.Client().Remove(context.Background(), v.ref))
+			_, err = r.Client().Fetch(context.Background(), v.ref)
 			require.ErrorIs(t, err, participant.ErrNotFound, "removed")
 			assert.Equal(t, 3, v.onEndpoint(2))
 		})
@@ -398,7 +398,7 @@ func TestBatchHearsEveryRateLimit(t *testing.T) {
 				t.Cleanup(srv.Close)
 				urls = append(urls, srv.URL)
 			}
-			var u participant.Updater = defaultsRouter(t, v, urls)
+			var u batch.Client = defaultsRouter(t, v, urls).Client()
 			if direct {
 				a, err := twilio.New(twilio.Config{AccountSID: v.account, AuthToken: twilioToken, BaseURL: urls[0]})
 				require.NoError(t, err)

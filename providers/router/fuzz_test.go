@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/texml"
@@ -41,15 +42,15 @@ func FuzzRoute(f *testing.F) {
 		f.Fatal(err)
 	}
 	carriers := []router.Carrier{
-		{Name: "us", Account: acUS, Endpoints: []router.Endpoint{{Updater: us}}},
-		{Name: "eu", Account: acEU, Endpoints: []router.Endpoint{{Updater: eu}}},
-		{Name: "tx", Account: txAC, Endpoints: []router.Endpoint{{Updater: tx}}},
+		{Name: "us", Account: acUS, Endpoints: []router.Endpoint{{Driver: us}}},
+		{Name: "eu", Account: acEU, Endpoints: []router.Endpoint{{Driver: eu}}},
+		{Name: "tx", Account: txAC, Endpoints: []router.Endpoint{{Driver: tx}}},
 	}
 	r, err := router.New(router.Options{}, carriers...)
 	if err != nil {
 		f.Fatal(err)
 	}
-	checker := map[string]participant.RefChecker{"us": us, "eu": eu, "tx": tx}
+	checker := map[string]driver.RefChecker{"us": us, "eu": eu, "tx": tx}
 	f.Fuzz(func(t *testing.T, carrier, account, conference, call string) {
 		ref := participant.Ref{Carrier: carrier, Account: account, Conference: conference, Call: call}
 		name, err := r.Route(ref)

@@ -54,12 +54,12 @@ func (u *recovering) List(context.Context, participant.ConferenceRef, participan
 func TestListIsNoLongProbe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		u := &recovering{calls: []string{"c1", "c2", "c3"}}
-		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Updater: u}},
+		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Driver: u}},
 			Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1, CoolDown: time.Second},
 				Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		conf := participant.ConferenceRef{Conference: "conf"}
 		u.down.Store(true)
-		_, err := r.Update(context.Background(), conf.Participant("c1"), mute)
+		_, err := r.Client().Update(context.Background(), conf.Participant("c1"), mute)
 		require.ErrorIs(t, err, participant.ErrUnavailable)
 		require.Equal(t, router.StateOpen, health(r, "c")[0].State)
 		u.down.Store(false)
@@ -67,9 +67,9 @@ func TestListIsNoLongProbe(t *testing.T) {
 		require.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
 
 		updated := 0
-		for p, err := range r.List(context.Background(), conf, participant.ListOptions{}) {
+		for p, err := range r.Client().List(context.Background(), conf, participant.ListOptions{}) {
 			require.NoError(t, err)
-			_, err = r.Update(context.Background(), conf.Participant(p.CallID), mute)
+			_, err = r.Client().Update(context.Background(), conf.Participant(p.CallID), mute)
 			if assert.NoError(t, err, p.CallID) {
 				updated++
 			}
@@ -109,10 +109,10 @@ func TestOnlyAttemptGetsTheWholeDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int32
 		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{
-			{Name: "ep1", Updater: slow{6 * time.Second, &calls}}, {Name: "ep2", Updater: slow{6 * time.Second, &calls}}}})
+			{Name: "ep1", Driver: slow{6 * time.Second, &calls}}, {Name: "ep2", Driver: slow{6 * time.Second, &calls}}}})
 		ctx, cancel := context.WithTimeout(participant.WithRetryBudget(context.Background(), 0), 10*time.Second)
 		defer cancel()
-		_, err := r.Update(ctx, participant.Ref{Conference: "conf", Call: "c1"}, mute)
+		_, err := r.Client().Update(ctx, participant.Ref{Conference: "conf", Call: "c1"}, mute)
 		require.NoError(t, err)
 		assert.EqualValues(t, 1, calls.Load())
 	})
@@ -129,23 +129,23 @@ func (p *panicking) Update(ctx context.Context, ref participant.Ref, req partici
 	return p.recovering.Update(ctx, ref, req)
 }
 
-// TestPanicIsNoSuccessfulProbe: a half-open breaker's probe whose Updater
+// TestPanicIsNoSuccessfulProbe: a half-open breaker's probe whose driver
 // panics proves nothing about the endpoint: it must not close the breaker
 // (gobreaker counted the panic's error as a success).
 func TestPanicIsNoSuccessfulProbe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		u := &panicking{}
-		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Updater: u}},
+		r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Name: "ep1", Driver: u}},
 			Policy: router.Policy{Breaker: router.BreakerSettings{Failures: 1, CoolDown: time.Second},
 				Retry: &driver.RetryPolicy{MaxRetries: 0}}})
 		ref := participant.Ref{Conference: "conf", Call: "c1"}
 		u.down.Store(true)
-		_, err := r.Update(context.Background(), ref, mute)
+		_, err := r.Client().Update(context.Background(), ref, mute)
 		require.ErrorIs(t, err, participant.ErrUnavailable)
 		u.down.Store(false)
 		time.Sleep(2 * time.Second)
 		require.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
-		assert.Panics(t, func() { _, _ = r.Update(context.Background(), ref, mute) })
+		assert.Panics(t, func() { _, _ = r.Client().Update(context.Background(), ref, mute) })
 		assert.NotEqual(t, router.StateClosed, health(r, "c")[0].State, "a panic is no successful probe")
 	})
 }

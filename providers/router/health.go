@@ -179,8 +179,10 @@ type AttemptEvent struct {
 	// Code is the error's neutral code; CodeUnknown when Err is nil.
 	Code    participant.Code
 	Latency time.Duration
-	// Err is the attempt's error, nil on success. It never holds
-	// credentials.
+	// Err is the attempt's error as the endpoint's driver returned it,
+	// nil on success; the call's error, which the client stamps with the
+	// operation and the provider, is the carrierkit.Observer's. It never
+	// holds credentials.
 	Err error
 }
 
@@ -195,7 +197,10 @@ type StateChangeEvent struct {
 
 // Observer gets every attempt and every breaker change, so metrics or
 // tracing can hang on the router without carrierkit depending on a
-// metrics library. Methods are called synchronously from the calling
+// metrics library. It sees inside a call: a carrierkit.Observer on the
+// router's client (carrierkit.WithObserver) gets one Event per call of the
+// application, however many attempts the router made for it, and this
+// Observer gets each of those attempts (and each endpoint skipped). Methods are called synchronously from the calling
 // goroutine, and may be called concurrently: keep them fast. One
 // endpoint's state changes arrive in the order they happened. An Observer
 // may call Health.

@@ -31,13 +31,13 @@ func testLocalRefusalIsNoAttempt(t *testing.T) {
 		Breaker: router.BreakerSettings{Failures: 2, CoolDown: coolDown}}))
 	ctx := context.Background()
 	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1})
-	_, err := r.Update(ctx, v.ref, mute)
+	_, err := r.Client().Update(ctx, v.ref, mute)
 	require.NoError(t, err)
 	sent := len(v.fake.Requests())
 
 	bad := v.ref
 	bad.Carrier, bad.Conference = "c", "not-a-conference"
-	_, err = r.Update(ctx, bad, mute)
+	_, err = r.Client().Update(ctx, bad, mute)
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)
 	assert.Len(t, v.fake.Requests(), sent, "nothing sent")
 	h := health(r, "c")[0]
@@ -47,13 +47,13 @@ func testLocalRefusalIsNoAttempt(t *testing.T) {
 
 	// Open the breaker, wait for half-open; a refused listing is no probe.
 	v.fake.Fail(vendorfake.Fault{Status: 503, Endpoint: 1})
-	_, err = r.Update(ctx, v.ref, mute)
+	_, err = r.Client().Update(ctx, v.ref, mute)
 	require.NoError(t, err)
 	require.Equal(t, router.StateOpen, health(r, "c")[0].State)
 	time.Sleep(time.Until(health(r, "c")[0].Since.Add(coolDown)) + time.Nanosecond)
 	require.Equal(t, router.StateHalfOpen, health(r, "c")[0].State)
 	sent = len(v.fake.Requests())
-	for _, err := range r.List(ctx, v.ref.ConferenceRef(), participant.ListOptions{PageSize: -1}) {
+	for _, err := range r.Client().List(ctx, v.ref.ConferenceRef(), participant.ListOptions{PageSize: -1}) {
 		require.ErrorIs(t, err, participant.ErrInvalidArgument)
 	}
 	assert.Len(t, v.fake.Requests(), sent, "nothing sent")
@@ -101,13 +101,13 @@ func (a appliedUpdater) Update(context.Context, participant.Ref, participant.Upd
 // read-back's 429 means "not processed" for the read-back itself.
 func TestAppliedUpdateIsNotSentAgain(t *testing.T) {
 	v := newTwilio(t, 1)
-	caps := v.carrier(t, "x", router.Policy{}).Endpoints[0].Updater.Capabilities()
+	caps := v.carrier(t, "x", router.Policy{}).Endpoints[0].Driver.Capabilities()
 	var first, second int
 	r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{
-		{Updater: appliedUpdater{caps, &first}}, {Updater: appliedUpdater{caps, &second}}}})
+		{Driver: appliedUpdater{caps, &first}}, {Driver: appliedUpdater{caps, &second}}}})
 	ref := v.ref
 	ref.Carrier = "c"
-	_, err := r.Update(context.Background(), ref, mute)
+	_, err := r.Client().Update(context.Background(), ref, mute)
 	require.ErrorIs(t, err, participant.ErrRateLimited)
 	pe, ok := errors.AsType[*participant.Error](err)
 	require.True(t, ok)
@@ -125,9 +125,9 @@ func TestCapabilitiesSayHoldMutes(t *testing.T) {
 	oneFlag := plain
 	oneFlag.HoldMutes = true
 	r := newRouter(t, nil,
-		router.Carrier{Name: "a", Account: "A", Endpoints: []router.Endpoint{{Updater: appliedUpdater{plain, &calls}}}},
-		router.Carrier{Name: "b", Account: "B", Endpoints: []router.Endpoint{{Updater: appliedUpdater{oneFlag, &calls}}}})
+		router.Carrier{Name: "a", Account: "A", Endpoints: []router.Endpoint{{Driver: appliedUpdater{plain, &calls}}}},
+		router.Carrier{Name: "b", Account: "B", Endpoints: []router.Endpoint{{Driver: appliedUpdater{oneFlag, &calls}}}})
 	assert.True(t, r.Capabilities().HoldMutes)
-	r = newRouter(t, nil, router.Carrier{Name: "a", Account: "A", Endpoints: []router.Endpoint{{Updater: appliedUpdater{plain, &calls}}}})
+	r = newRouter(t, nil, router.Carrier{Name: "a", Account: "A", Endpoints: []router.Endpoint{{Driver: appliedUpdater{plain, &calls}}}})
 	assert.False(t, r.Capabilities().HoldMutes)
 }

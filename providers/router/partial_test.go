@@ -67,9 +67,9 @@ func TestPartlyAppliedUpdateMovesOnWithTheRest(t *testing.T) {
 					Delivery: tc.delivery, Applied: tc.applied, Step: "play"}
 			}
 			r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{
-				{Name: "ep1", Updater: stepUpdater{got: &first, answer: fail}},
-				{Name: "ep2", Updater: stepUpdater{got: &second, answer: func(participant.UpdateRequest) error { return nil }}}}})
-			_, err := r.Update(context.Background(), ref, both)
+				{Name: "ep1", Driver: stepUpdater{got: &first, answer: fail}},
+				{Name: "ep2", Driver: stepUpdater{got: &second, answer: func(participant.UpdateRequest) error { return nil }}}}})
+			_, err := r.Client().Update(context.Background(), ref, both)
 			require.Len(t, first, 1)
 			if !tc.resent {
 				require.Error(t, err)
@@ -97,9 +97,9 @@ func TestPartlyAppliedUpdateMovesOnWithTheRest(t *testing.T) {
 		}
 	}
 	r := newRouter(t, nil, router.Carrier{Name: "c", Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 1}}, Endpoints: []router.Endpoint{
-		{Name: "ep1", Updater: stepUpdater{got: &first, answer: step(participant.FieldMuted)}},
-		{Name: "ep2", Updater: stepUpdater{got: &second, answer: step(participant.FieldHold)}}}})
-	_, err := r.Update(context.Background(), ref, three)
+		{Name: "ep1", Driver: stepUpdater{got: &first, answer: step(participant.FieldMuted)}},
+		{Name: "ep2", Driver: stepUpdater{got: &second, answer: step(participant.FieldHold)}}}})
+	_, err := r.Client().Update(context.Background(), ref, three)
 	pe, ok := errors.AsType[*participant.Error](err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, participant.NewFieldSet(participant.FieldMuted, participant.FieldHold), pe.Applied)

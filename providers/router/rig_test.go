@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -26,12 +27,12 @@ import (
 // state and its request log, as a carrier's edges share a region.
 type vendor struct {
 	name    string
-	fake    *vendorfake.Server
+	fake    *fake.Server
 	account string
 	ref     participant.Ref // a seeded participant
 	absent  string          // a call id of the vendor's shape that is not seeded
 	urls    []string        // API roots, endpoint 1 first
-	newEP   func(t *testing.T, root string) participant.Updater
+	newEP   func(t *testing.T, root string) driver.Driver
 	client  *http.Client // the endpoints' client when they are in memory (inMemory)
 }
 
@@ -40,7 +41,7 @@ const texmlKey = "KEY0123456789ABCDEF0123456789ABC"
 
 // startEndpoints serves fake on n loopback endpoints; those listed in
 // refused get an address that refuses connections.
-func startEndpoints(t *testing.T, fake *vendorfake.Server, n int, refused ...int) []string {
+func startEndpoints(t *testing.T, fake *fake.Server, n int, refused ...int) []string {
 	t.Helper()
 	var urls []string
 	for i := 1; i <= n; i++ {
@@ -104,7 +105,7 @@ func newTwilio(t *testing.T, n int, refused ...int) *vendor {
 	v := &vendor{name: "twilio", fake: fake, account: acct, absent: vendorfake.HexID("CA")}
 	v.ref = participant.Ref{Account: acct, Conference: vendorfake.HexID("CF"), Call: vendorfake.HexID("CA")}
 	fake.Seed(vendorfake.Participant{Account: acct, Conference: v.ref.Conference, CallID: v.ref.Call})
-	v.newEP = func(t *testing.T, root string) participant.Updater {
+	v.newEP = func(t *testing.T, root string) driver.Driver {
 		c, err := twilio.New(twilio.Config{AccountSID: acct, AuthToken: twilioToken, BaseURL: root, Options: v.opts()})
 		require.NoError(t, err)
 		return c
@@ -119,7 +120,7 @@ func newTeXML(t *testing.T, n int, refused ...int) *vendor {
 	v := &vendor{name: "texml", fake: fake, account: acct, absent: texmltest.NewCallID()}
 	v.ref = participant.Ref{Account: acct, Conference: texmltest.NewConferenceID(), Call: texmltest.NewCallID()}
 	fake.Seed(vendorfake.Participant{Account: acct, Conference: v.ref.Conference, CallID: v.ref.Call})
-	v.newEP = func(t *testing.T, root string) participant.Updater {
+	v.newEP = func(t *testing.T, root string) driver.Driver {
 		c, err := texml.New(texml.Config{APIKey: texmlKey, Account: acct, BaseURL: root + "/v2", Options: v.opts()})
 		require.NoError(t, err)
 		return c
@@ -132,7 +133,7 @@ func newTeXML(t *testing.T, n int, refused ...int) *vendor {
 func (v *vendor) carrier(t *testing.T, name string, p router.Policy) router.Carrier {
 	c := router.Carrier{Name: name, Account: v.account, Policy: p}
 	for i, u := range v.urls {
-		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Updater: v.newEP(t, u)})
+		c.Endpoints = append(c.Endpoints, router.Endpoint{Name: "ep" + string(rune('1'+i)), Driver: v.newEP(t, u)})
 	}
 	return c
 }

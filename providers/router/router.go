@@ -1,25 +1,33 @@
 // Package router sends each participant update to the carrier that owns the
 // call and fails over between that carrier's API endpoints.
 //
-// A Router is a participant.Updater (and Fetcher, Lister, Remover) over
-// several named carriers. For each call it picks the owning carrier (a
-// router of one carrier sends every call to it, and its adapter judges
-// the ids):
+// A *Router is a driver (package driver) over several named carriers, each
+// a list of endpoint drivers; an application calls it through the portable
+// client, Router.Client (carrierkit.New(r) makes another, with options).
+// For each call the router picks the owning carrier (a router of one
+// carrier sends every call to it, and its driver judges the ids):
 //
 //  1. Ref.Carrier, when the caller names one;
 //  2. else the one carrier whose configured account equals Ref.Account;
-//  3. else the one carrier whose adapter accepts the shapes of the ids
-//     (participant.RefChecker: Twilio AC/CF/CA SIDs, Telnyx UUIDs and v3:
+//  3. else the one carrier whose driver accepts the shapes of the ids
+//     (driver.RefChecker: Twilio AC/CF/CA SIDs, Telnyx UUIDs and v3:
 //     ids, …).
 //
 // When none or several fit, the call fails with ErrInvalidArgument naming
 // the candidates, and nothing is sent.
 //
-// An update is validated twice, on purpose: by the router against the
-// owning carrier's capabilities before any breaker is asked, so a bad
-// request fails with nothing sent and costs no half-open probe, and then
-// by the endpoint's adapter, like any adapter call. Fetch, List and Remove
-// likewise check the carrier's capabilities first.
+// A request is validated once, by the portable client, against the owning
+// carrier's capabilities (CapabilitiesFor; the router is a
+// driver.RefCapabilities) and id shapes (CheckRef), before the router is
+// called: a bad request fails with nothing sent and costs no breaker's
+// half-open probe. The endpoints are drivers: an endpoint given as a
+// *carrierkit.Client is used through the driver under it (Client.As), so
+// nothing validates twice. The client stamps the operation and the
+// provider on every error; the router adds what only it knows: the
+// carrier (Error.Carrier), the requests of every attempt (Error.Attempts),
+// the fields any attempt applied and the delivery fact across endpoints, and, on every
+// participant it returns, the Carrier that reached it, so p.Ref() routes
+// back to the same carrier.
 //
 // A carrier is an ordered list of endpoints: API roots that reach the same
 // account and, on Twilio, the same region (Twilio edges of one region,
@@ -34,7 +42,7 @@
 // closes again when they succeed.
 //
 // Moving on to the next endpoint is decided from the delivery fact each
-// adapter puts on its error (participant.Error.Delivery), never from
+// driver puts on its error (participant.Error.Delivery), never from
 // transport error types:
 //   - breaker open (or half-open and busy): skipped, nothing sent;
 //   - not sent (connection refused, DNS or TLS failure, an untrusted
@@ -43,7 +51,7 @@
 //   - maybe (5xx, or a timeout or reset after sending): next endpoint
 //     only when the request is idempotent. An update that plays an
 //     announcement is returned as an error and never replayed anywhere;
-//   - any other answer (2xx, other 4xx), a request the adapter refused
+//   - any other answer (2xx, other 4xx), a request the driver refused
 //     before sending, and an update the carrier applied though reading it
 //     back failed (participant.DeliveryApplied): returned at once.
 //
@@ -55,7 +63,7 @@
 // every field applied by any attempt, and its Delivery is maybe when any
 // attempt may have acted, whatever the later ones got.
 //
-// Attempts and retries. Each attempt is one call to an endpoint's adapter,
+// Attempts and retries. Each attempt is one call to an endpoint's driver,
 // under a per-attempt timeout (Policy.AttemptTimeout, default 10s), cut to
 // a fair share of the caller's remaining deadline when it has one (the
 // remaining time divided by the endpoints left in the pass that the retry
@@ -67,14 +75,19 @@
 // caller's budget when its context carries one (participant.WithRetryBudget,
 // as a batch's does). No wait runs past the caller's deadline. Each
 // attempt runs under a retry budget of 0 (participant.WithRetryBudget), so
-// the endpoint's adapter sends its request once whatever its own retry
+// the endpoint's driver sends its request once whatever its own retry
 // policy: a call sends at most 1+MaxRetries requests, adapters built with
 // defaults and passed to New included, and lasts at most
 // (1+MaxRetries)×AttemptTimeout plus the waits. The error returned counts
 // in Attempts the requests of every attempt. A carrier whose policy allows
-// one attempt (Retry.MaxRetries 0) leaves the retrying to its adapter,
-// within the caller's budget: the call then sends what the adapter's policy
+// one attempt (Retry.MaxRetries 0) leaves the retrying to its driver,
+// within the caller's budget: the call then sends what the driver's policy
 // allows, on the first endpoint whose breaker lets it through.
+//
+// Two observers. The client's carrierkit.Observer gets one Event per call
+// of the application (an update, a listing), whatever the router did
+// inside it; the router's own Observer (Options.Observer) gets each
+// attempt on an endpoint, each endpoint skipped, and each breaker change.
 package router
 
 import (
@@ -87,20 +100,25 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 )
 
-// Name is the Router's provider name in its Capabilities and errors.
+// Name is the Router's provider name in its Capabilities (when its
+// carriers use different adapters) and in the errors of routing.
 const Name = "router"
 
-// Endpoint is one API root of a carrier, as an adapter configured for it.
+// Endpoint is one API root of a carrier, as a driver configured for it.
 type Endpoint struct {
 	// Name identifies the endpoint in Health, events and logs, e.g. the
 	// host "api.dublin.ie1.twilio.com". Empty: "endpoint-N".
 	Name string
-	// Updater is the adapter instance whose base URL is this endpoint.
-	Updater participant.Updater
+	// Driver speaks to this endpoint: an adapter's *carrierkit.Client
+	// (the router uses the driver under it, so a request is validated
+	// once, and the router owns it from then on: closing the router's
+	// client closes it) or any driver.Driver.
+	Driver driver.Driver
 }
 
 // Carrier is one carrier account: a name and its endpoints, in order of
@@ -131,26 +149,32 @@ type Options struct {
 	Shared Shared
 }
 
-// Router routes calls to the owning carrier and fails over between its
-// endpoints. It is safe for concurrent use.
+// Router is the driver that routes calls to the owning carrier and fails
+// over between its endpoints. Call it through Client. It is safe for
+// concurrent use.
 type Router struct {
 	carriers []*carrier // sorted by name
 	caps     participant.Capabilities
 	obs      Observer
 	log      *zap.Logger
 	shared   Shared
+	client   *carrierkit.Client
 }
 
 var (
-	_ participant.Updater = (*Router)(nil)
-	_ participant.Fetcher = (*Router)(nil)
-	_ participant.Lister  = (*Router)(nil)
-	_ participant.Remover = (*Router)(nil)
+	_ driver.Driver          = (*Router)(nil)
+	_ driver.Fetcher         = (*Router)(nil)
+	_ driver.Lister          = (*Router)(nil)
+	_ driver.Remover         = (*Router)(nil)
+	_ driver.RefChecker      = (*Router)(nil)
+	_ driver.RefCapabilities = (*Router)(nil)
+	_ driver.Closer          = (*Router)(nil)
+	_ driver.Aser            = (*Router)(nil)
 )
 
 // New returns a Router over carriers. It fails with ErrInvalidArgument,
 // naming the field, when a carrier has no name, a duplicate name, no
-// endpoint, a nil updater or an invalid policy.
+// endpoint, a nil driver or an invalid policy. Nothing is sent.
 func New(opts Options, carriers ...Carrier) (*Router, error) {
 	r := &Router{obs: opts.Observer, log: opts.Logger, shared: opts.Shared}
 	if r.log == nil {
@@ -197,6 +221,7 @@ func New(opts Options, carriers ...Carrier) (*Router, error) {
 			r.caps.Provider = Name
 		}
 	}
+	r.client = carrierkit.New(r)
 	return r, nil
 }
 
@@ -213,12 +238,34 @@ func validName(s string) bool {
 	return true
 }
 
+// Client returns the portable client over r, the one every call of the
+// application goes through: it validates each request once against the
+// owning carrier's capabilities and id shapes, stamps the operation and
+// the provider on errors, and closes r's endpoints on Close. Every call
+// returns the same client; carrierkit.New(r.Client(),
+// carrierkit.WithObserver(o)) adds an Observer. The client's As gives r
+// back (a **Router target).
+func (r *Router) Client() *carrierkit.Client { return r.client }
+
 // Capabilities is the union of the carriers' capabilities: a field or
 // operation is listed when at least one carrier offers it. Provider is the
-// carriers' adapter when they all use one, else "router". Each call is checked against its owning carrier's own
-// capabilities (CarrierCapabilities) before anything is sent, so a field
-// that carrier cannot carry fails with ErrUnsupported naming it.
+// carriers' adapter when they all use one, else "router". Each call is
+// validated against its owning carrier's own capabilities
+// (CapabilitiesFor), so a field that carrier cannot carry fails with
+// ErrUnsupported naming it.
 func (r *Router) Capabilities() participant.Capabilities { return r.caps }
+
+// CapabilitiesFor returns the capabilities of the carrier that owns ref
+// (routed as the package documentation says; a ref without a call as a
+// conference's), or the routing error. The portable client validates
+// every request against them.
+func (r *Router) CapabilitiesFor(ref participant.Ref) (participant.Capabilities, error) {
+	c, err := r.route(ref, ref.Call == "")
+	if err != nil {
+		return participant.Capabilities{}, err
+	}
+	return c.caps, nil
+}
 
 // CarrierCapabilities returns the capabilities of the carrier name, and
 // whether there is such a carrier.
@@ -241,19 +288,14 @@ func (r *Router) Carriers() []string {
 }
 
 // Update sends req to the carrier that owns ref, failing over between its
-// endpoints as the package documentation says.
+// endpoints as the package documentation says. req is not validated here:
+// the portable client did it.
 func (r *Router) Update(ctx context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	c, err := r.route(ref, false)
 	if err != nil {
-		err.(*participant.Error).Op = "update"
 		return nil, err
 	}
-	// Checked once, before any breaker is asked, so a bad request costs no
-	// half-open probe.
-	if err := participant.Validate(&req, c.caps); err != nil {
-		return nil, err
-	}
-	return c.do(ctx, r, &request{op: "update", ref: ref, req: req})
+	return c.do(ctx, r, &request{carrier: c.name, op: participant.OpUpdate, ref: ref, req: req})
 }
 
 // Fetch reads ref from the carrier that owns it, failing over like an
@@ -261,13 +303,12 @@ func (r *Router) Update(ctx context.Context, ref participant.Ref, req participan
 func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.Participant, error) {
 	c, err := r.route(ref, false)
 	if err != nil {
-		err.(*participant.Error).Op = "fetch"
 		return nil, err
 	}
 	if !c.caps.Can(participant.OpFetch) {
 		return nil, unsupported(c, participant.OpFetch)
 	}
-	return c.do(ctx, r, &request{op: "fetch", ref: ref})
+	return c.do(ctx, r, &request{carrier: c.name, op: participant.OpFetch, ref: ref})
 }
 
 // Remove takes ref out of its conference on the owning carrier. It is not
@@ -276,13 +317,12 @@ func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 	c, err := r.route(ref, false)
 	if err != nil {
-		err.(*participant.Error).Op = "remove"
 		return err
 	}
 	if !c.caps.Can(participant.OpRemove) {
 		return unsupported(c, participant.OpRemove)
 	}
-	_, err = c.do(ctx, r, &request{op: "remove", ref: ref})
+	_, err = c.do(ctx, r, &request{carrier: c.name, op: participant.OpRemove, ref: ref})
 	return err
 }
 
@@ -298,17 +338,49 @@ func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 // participant through the router works while a breaker is half-open.
 func (r *Router) List(ctx context.Context, conf participant.ConferenceRef, opts participant.ListOptions) iter.Seq2[*participant.Participant, error] {
 	c, err := r.route(conf.Participant(""), true)
-	fail := func(err error) iter.Seq2[*participant.Participant, error] {
-		return func(yield func(*participant.Participant, error) bool) { yield(nil, err) }
+	if err == nil && !c.caps.Can(participant.OpList) {
+		err = unsupported(c, participant.OpList)
 	}
 	if err != nil {
-		err.(*participant.Error).Op = "list"
-		return fail(err)
-	}
-	if !c.caps.Can(participant.OpList) {
-		return fail(unsupported(c, participant.OpList))
+		return func(yield func(*participant.Participant, error) bool) { yield(nil, err) }
 	}
 	return c.list(ctx, r, conf, opts)
+}
+
+// CheckRef reports, sending nothing, whether ref routes to a carrier and
+// has the shapes of that carrier's ids (a ref without a call: a
+// conference's).
+func (r *Router) CheckRef(ref participant.Ref) error {
+	c, err := r.route(ref, ref.Call == "")
+	if err != nil || c.checkRef == nil {
+		return err
+	}
+	return c.checkRef.CheckRef(ref)
+}
+
+// Close closes every endpoint's driver that holds resources
+// (driver.Closer). The portable client calls it once, on its Close.
+func (r *Router) Close() error {
+	var errs []error
+	for _, c := range r.carriers {
+		for _, ep := range c.endpoints {
+			if cl, ok := ep.driver.(driver.Closer); ok {
+				errs = append(errs, cl.Close())
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// As sets *target to r when target is a **Router, so a
+// *carrierkit.Client gives back the router under it (for Health and
+// Route).
+func (r *Router) As(target any) bool {
+	if p, ok := target.(**Router); ok && p != nil {
+		*p = r
+		return true
+	}
+	return false
 }
 
 // Route returns the name of the carrier that owns ref, by the rules of the
@@ -325,10 +397,12 @@ func (r *Router) Route(ref participant.Ref) (string, error) {
 
 // route finds ref's carrier. For a conference (a listing: ref has no
 // call), the id shapes checked are the account's and the conference's; a
-// call operation needs a call whose shape fits too.
+// call operation needs a call whose shape fits too. It allocates only for
+// its error: the portable client routes each call more than once
+// (CapabilitiesFor, CheckRef, then the operation).
 func (r *Router) route(ref participant.Ref, conference bool) (*carrier, error) {
 	if ref.Carrier == "" && len(r.carriers) == 1 {
-		return r.carriers[0], nil // nothing to choose: its adapter judges the ids
+		return r.carriers[0], nil // nothing to choose: its driver judges the ids
 	}
 	if ref.Carrier != "" {
 		for _, c := range r.carriers {
@@ -339,52 +413,67 @@ func (r *Router) route(ref participant.Ref, conference bool) (*carrier, error) {
 		return nil, invalid("Ref.Carrier", "no carrier "+strconv.Quote(ref.Carrier)+" (carriers: "+strings.Join(r.Carriers(), ", ")+")")
 	}
 	if ref.Account != "" {
-		var byAccount []*carrier
-		for _, c := range r.carriers {
-			if c.account == ref.Account {
-				byAccount = append(byAccount, c)
-			}
-		}
-		switch len(byAccount) {
+		byAccount := func(c *carrier) bool { return c.account == ref.Account }
+		switch c, n := r.only(byAccount); n {
 		case 1:
-			return byAccount[0], nil
+			return c, nil
 		case 0: // not a configured account: the shapes decide
 		default:
-			return nil, invalid("Ref.Account", "account is configured on carriers "+names(byAccount)+": set Ref.Carrier to choose")
+			return nil, invalid("Ref.Account", "account is configured on carriers "+r.names(byAccount)+": set Ref.Carrier to choose")
 		}
 	}
-	var fits []*carrier
-	for _, c := range r.carriers {
-		if c.checkRef != nil && (ref.Call != "" || conference) && c.checkRef.CheckRef(ref) == nil {
-			fits = append(fits, c)
-		}
+	fits := func(c *carrier) bool {
+		return c.checkRef != nil && (ref.Call != "" || conference) && c.checkRef.CheckRef(ref) == nil
 	}
-	switch len(fits) {
+	switch c, n := r.only(fits); n {
 	case 1:
-		return fits[0], nil
+		return c, nil
 	case 0:
 		return nil, invalid("Ref", "the ids fit no carrier's id shapes (carriers: "+strings.Join(r.Carriers(), ", ")+"): set Ref.Carrier or Ref.Account")
 	}
-	return nil, invalid("Ref", "the ids fit carriers "+names(fits)+": set Ref.Carrier or Ref.Account to choose")
+	return nil, invalid("Ref", "the ids fit carriers "+r.names(fits)+": set Ref.Carrier or Ref.Account to choose")
 }
 
-func names(cs []*carrier) string {
-	n := make([]string, len(cs))
-	for i, c := range cs {
-		n[i] = c.name
+// only returns the first carrier that match selects, and how many do
+// (counting stops at 2).
+func (r *Router) only(match func(*carrier) bool) (*carrier, int) {
+	var first *carrier
+	n := 0
+	for _, c := range r.carriers {
+		if match(c) {
+			if n++; n == 1 {
+				first = c
+			} else {
+				break
+			}
+		}
+	}
+	return first, n
+}
+
+// names lists the carriers match selects, for an error.
+func (r *Router) names(match func(*carrier) bool) string {
+	var n []string
+	for _, c := range r.carriers {
+		if match(c) {
+			n = append(n, c.name)
+		}
 	}
 	return strings.Join(n, ", ")
 }
 
+// invalid is a routing or construction error: the router's own, before
+// any carrier is chosen, so it names the router as its provider.
 func invalid(field, msg string) *participant.Error {
 	return &participant.Error{Code: participant.CodeInvalidArgument, Provider: Name, Field: field, Message: msg,
 		Delivery: participant.DeliveryNotSent}
 }
 
+// unsupported is the error of an operation the owning carrier lacks, for
+// a Router called without the portable client (which refuses it first).
 func unsupported(c *carrier, o participant.Op) *participant.Error {
-	return &participant.Error{Code: participant.CodeUnsupported, Provider: Name, Op: o,
-		Delivery: participant.DeliveryNotSent,
-		Message:  "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
+	return &participant.Error{Code: participant.CodeUnsupported, Carrier: c.name, Delivery: participant.DeliveryNotSent,
+		Message: "carrier " + c.name + " (" + c.caps.Provider + ") cannot " + o.String() + " participants"}
 }
 
 // retryPolicy is p as applied (driver.RetryPolicy.WithDefaults), or

@@ -25,12 +25,12 @@ func TestRouting(t *testing.T) {
 	t.Run("ByName", func(t *testing.T) {
 		ref := eu.ref
 		ref.Account, ref.Carrier = "", "eu" // the carrier's own account is the default
-		_, err := r.Update(ctx, ref, mute)
+		_, err := r.Client().Update(ctx, ref, mute)
 		require.NoError(t, err)
 		assert.Len(t, eu.fake.Requests(), 1)
 	})
 	t.Run("ByAccount", func(t *testing.T) {
-		_, err := r.Update(ctx, us.ref, mute)
+		_, err := r.Client().Update(ctx, us.ref, mute)
 		require.NoError(t, err)
 		assert.Len(t, us.fake.Requests(), 1)
 		name, err := r.Route(eu.ref)
@@ -68,11 +68,13 @@ func TestRouting(t *testing.T) {
 			"Ref", []string{"fit carriers eu, ", "us"}},
 		{"AmbiguousNoAccount", participant.Ref{Conference: us.ref.Conference, Call: us.ref.Call},
 			"Ref", []string{"fit carriers eu, ", "us"}},
-		{"NoneFits", participant.Ref{Conference: us.ref.Conference},
-			"Ref", []string{"fit no carrier", "eu, telnyx, us"}},
+		// A call operation needs a call: the client refuses it before
+		// routing (routed as a conference's, the ref would fit two).
+		{"NoCall", participant.Ref{Conference: us.ref.Conference},
+			"Ref.Call", []string{"must not be empty"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := r.Update(ctx, tc.ref, mute)
+			_, err := r.Client().Update(ctx, tc.ref, mute)
 			require.ErrorIs(t, err, participant.ErrInvalidArgument)
 			var pe *participant.Error
 			require.ErrorAs(t, err, &pe)
@@ -82,17 +84,25 @@ func TestRouting(t *testing.T) {
 			}
 			assert.NotContains(t, err.Error(), "\x1b", "control characters are escaped")
 			assert.NotContains(t, err.Error(), "\n", "control characters are escaped")
-			_, err = r.Fetch(ctx, tc.ref)
+			_, err = r.Client().Fetch(ctx, tc.ref)
 			require.ErrorIs(t, err, participant.ErrInvalidArgument)
 		})
 	}
+	t.Run("NoneFits", func(t *testing.T) {
+		// Called as a driver, the router routes a call operation by the
+		// shapes of a call's ids: without a call, none fits.
+		_, err := r.Update(ctx, participant.Ref{Conference: us.ref.Conference}, mute)
+		require.ErrorIs(t, err, participant.ErrInvalidArgument)
+		assert.Contains(t, err.Error(), "fit no carrier")
+		assert.Contains(t, err.Error(), "eu, telnyx, us")
+	})
 	t.Run("SameAccountTwice", func(t *testing.T) {
 		// Two carriers (say two regions) on one account: the account
 		// cannot choose.
 		same := newTwilio(t, 1)
 		other := same.carrier(t, "ie1", router.Policy{})
 		r := newRouter(t, nil, same.carrier(t, "us1", router.Policy{}), other)
-		_, err := r.Update(ctx, same.ref, mute)
+		_, err := r.Client().Update(ctx, same.ref, mute)
 		require.ErrorIs(t, err, participant.ErrInvalidArgument)
 		assert.Contains(t, err.Error(), "ie1, us1")
 		assert.Empty(t, same.fake.Requests())
@@ -101,7 +111,7 @@ func TestRouting(t *testing.T) {
 		// TeXML has no WaitMethod: the union of capabilities has it, the
 		// owning carrier's check refuses it before sending.
 		assert.True(t, r.Capabilities().Supports(participant.FieldWaitMethod))
-		_, err := r.Update(ctx, tx.ref, participant.UpdateRequest{WaitURL: participant.String("https://example.com/w.xml"),
+		_, err := r.Client().Update(ctx, tx.ref, participant.UpdateRequest{WaitURL: participant.String("https://example.com/w.xml"),
 			WaitMethod: participant.MethodGET})
 		require.ErrorIs(t, err, participant.ErrUnsupported)
 	})
@@ -120,9 +130,9 @@ func TestNewRejects(t *testing.T) {
 		{"BadName", []router.Carrier{{Name: "a b", Endpoints: ok.Endpoints}}, "carriers[0].Name"},
 		{"Twice", []router.Carrier{ok, ok}, "carriers[1].Name"},
 		{"NoEndpoint", []router.Carrier{{Name: "b"}}, "carriers[0].Endpoints"},
-		{"NilUpdater", []router.Carrier{{Name: "b", Endpoints: []router.Endpoint{{}}}}, "carriers[0].Endpoints[0].Updater"},
-		{"NilUpdaterTwelfth", []router.Carrier{{Name: "b", Endpoints: append(slices.Repeat(ok.Endpoints[:1], 11), router.Endpoint{})}},
-			"carriers[0].Endpoints[11].Updater"},
+		{"NilDriver", []router.Carrier{{Name: "b", Endpoints: []router.Endpoint{{}}}}, "carriers[0].Endpoints[0].Driver"},
+		{"NilDriverTwelfth", []router.Carrier{{Name: "b", Endpoints: append(slices.Repeat(ok.Endpoints[:1], 11), router.Endpoint{})}},
+			"carriers[0].Endpoints[11].Driver"},
 		{"MixedAdapters", []router.Carrier{{Name: "b", Endpoints: []router.Endpoint{ok.Endpoints[0],
 			newTeXML(t, 1).carrier(t, "x", router.Policy{}).Endpoints[0]}}}, "carriers[0].Endpoints[1]"},
 	} {
@@ -145,7 +155,7 @@ func TestListRouting(t *testing.T) {
 	ctx := context.Background()
 	conf := participant.ConferenceRef{Carrier: "apac", Conference: us.ref.Conference}
 	var errs []error
-	for p, err := range r.List(ctx, conf, participant.ListOptions{}) {
+	for p, err := range r.Client().List(ctx, conf, participant.ListOptions{}) {
 		assert.Nil(t, p)
 		errs = append(errs, err)
 	}
@@ -160,7 +170,7 @@ func TestListRouting(t *testing.T) {
 
 	conf.Carrier = "us"
 	n := 0
-	for p, err := range r.List(ctx, conf, participant.ListOptions{}) {
+	for p, err := range r.Client().List(ctx, conf, participant.ListOptions{}) {
 		require.NoError(t, err)
 		require.NotNil(t, p)
 		n++

@@ -51,7 +51,7 @@ func TestSharedHealth(t *testing.T) {
 
 	v.fake.Fail(vendorfake.Fault{Status: 500, Endpoint: 1, Times: 2})
 	for range 2 {
-		_, err := a.Update(context.Background(), v.ref, mute)
+		_, err := a.Client().Update(context.Background(), v.ref, mute)
 		require.NoError(t, err, "failed over to endpoint 2")
 	}
 	require.Equal(t, router.StateOpen, health(a, "c")[0].State)
@@ -61,7 +61,7 @@ func TestSharedHealth(t *testing.T) {
 	// Endpoint 1 is healthy again, but b follows the fleet's verdict.
 	before := v.onEndpoint(1)
 	for range 3 {
-		_, err := b.Update(context.Background(), v.ref, mute)
+		_, err := b.Client().Update(context.Background(), v.ref, mute)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, before, v.onEndpoint(1), "nothing sent to the endpoint the fleet holds open")
@@ -73,14 +73,14 @@ func TestSharedHealth(t *testing.T) {
 	assert.Equal(t, "ep1:skipped ep2:ok ep1:skipped ep2:ok ep1:skipped ep2:ok", obs.outcomes())
 
 	// Lists follow it too.
-	for _, err := range b.List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{}) {
+	for _, err := range b.Client().List(context.Background(), v.ref.ConferenceRef(), participant.ListOptions{}) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, before, v.onEndpoint(1))
 
 	// The verdict expires: b sends to endpoint 1 again.
 	shared.Opened("c", "ep1", time.Now().Add(-time.Second))
-	_, err = b.Update(context.Background(), v.ref, mute)
+	_, err = b.Client().Update(context.Background(), v.ref, mute)
 	require.NoError(t, err)
 	assert.Equal(t, before+1, v.onEndpoint(1))
 	assert.Equal(t, router.StateClosed, health(b, "c")[0].State)

@@ -34,6 +34,7 @@ import (
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
+	"github.com/carrierkit/carrierkit/driver/twilioapi"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -109,7 +110,7 @@ func baseURL(cfg Config) (string, error) {
 }
 
 // APIError is the Twilio-shaped error body SignalWire answers with.
-type APIError = twiliofamily.APIError
+type APIError = twilioapi.Error
 
 // IsUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
 func IsUUID(s string) bool { return httpdriver.IsUUID(s) }

@@ -84,9 +84,9 @@ func participantPath(a, c, call string) string {
 }
 
 func TestConformance(t *testing.T) {
-	spec := spectest.Open(t, spectest.TelnyxSpec, spectest.TelnyxRoot)
+	spec := spectest.Open(t, texml.SpecFile, texml.SpecRoot)
 	conformance.Run(t, &harness{spec: spec})
 	if spec != nil {
-		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), spectest.TelnyxSpec)
+		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), texml.SpecFile)
 	}
 }

@@ -101,11 +101,11 @@ func participantPath(a, c, call string) string {
 }
 
 func TestConformance(t *testing.T) {
-	spec := spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot)
+	spec := spectest.Open(t, twilio.SpecFile, twilio.SpecRoot)
 	h := &harness{spec: spec}
 	conformance.Run(t, h)
 	if spec != nil {
-		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), spectest.TwilioSpec)
+		t.Logf("contract: %d requests validated against %s", spec.Validated.Load(), twilio.SpecFile)
 	}
 }
 
@@ -123,8 +123,12 @@ func (h routerHarness) MakeEnv(t *testing.T) *conformance.Env {
 			if err != nil {
 				return nil, err
 			}
-			return router.New(router.Options{Logger: opts.Logger}, router.Carrier{Name: "us", Account: env.Account,
-				Endpoints: []router.Endpoint{{Updater: u}}, Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
+			r, err := router.New(router.Options{Logger: opts.Logger}, router.Carrier{Name: "us", Account: env.Account,
+				Endpoints: []router.Endpoint{{Driver: u}}, Policy: router.Policy{Retry: &driver.RetryPolicy{MaxRetries: 0}}})
+			if err != nil {
+				return nil, err
+			}
+			return r.Client(), nil
 		}
 	}
 	env.NewUpdater, env.NewBadAuthUpdater = wrap(env.NewUpdater), wrap(env.NewBadAuthUpdater)
@@ -132,5 +136,5 @@ func (h routerHarness) MakeEnv(t *testing.T) *conformance.Env {
 }
 
 func TestConformanceThroughRouter(t *testing.T) {
-	conformance.Run(t, routerHarness{&harness{spec: spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot)}})
+	conformance.Run(t, routerHarness{&harness{spec: spectest.Open(t, twilio.SpecFile, twilio.SpecRoot)}})
 }

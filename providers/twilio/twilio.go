@@ -38,6 +38,7 @@ import (
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
+	"github.com/carrierkit/carrierkit/driver/twilioapi"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
 	"github.com/carrierkit/carrierkit/participant"
 )
@@ -184,7 +185,7 @@ func IsSID(s, prefix string) bool { return twiliofamily.IsSID(s, prefix) }
 // APIError is Twilio's error body, shared by every Twilio-compatible
 // carrier. errors.As reaches it from the *participant.Error an update
 // returns.
-type APIError = twiliofamily.APIError
+type APIError = twilioapi.Error
 
 var dialect = withListAndRemove(twiliofamily.Dialect(Name,
 	func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {

@@ -197,10 +197,10 @@ func (h *harness) Contract() conformance.Contract {
 }
 
 func TestConformance(t *testing.T) {
-	spec := spectest.Open(t, vonagetest.SpecFile, vonagetest.SpecRoot)
+	spec := spectest.Open(t, vonage.SpecFile, vonage.SpecRoot)
 	conformance.Run(t, &harness{spec: spec})
 	if spec != nil {
 		t.Logf("contract: %d requests and %d fake responses validated against %s",
-			spec.Validated.Load()-spec.Responses.Load(), spec.Responses.Load(), vonagetest.SpecFile)
+			spec.Validated.Load()-spec.Responses.Load(), spec.Responses.Load(), vonage.SpecFile)
 	}
 }

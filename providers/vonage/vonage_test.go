@@ -29,7 +29,7 @@ var leg = participant.Ref{Conference: vonagetest.DemoConversation, Call: vonaget
 
 func onEmulator(t *testing.T, cfg vonage.Config) (*carrierkit.Client, *emulator.Vendor) {
 	t.Helper()
-	e := emulator.New()
+	e := emulator.New(emulator.Registered(providers.DefaultURLMux())...)
 	v, err := e.Vendor(vonage.Name)
 	require.NoError(t, err)
 	srv := httptest.NewServer(e)

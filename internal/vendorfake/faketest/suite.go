@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
 	"github.com/carrierkit/carrierkit/internal/memnet"
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
@@ -31,7 +33,7 @@ import (
 
 // Vendor describes one dialect to the shared suite.
 type Vendor struct {
-	New         func() *vendorfake.Server           // a fake with known credentials
+	New         func() *fake.Server                 // a fake with known credentials
 	Prefix      string                              // path prefix, e.g. "/2010-04-01"
 	Suffix      string                              // participant segment suffix, "" or ".json"
 	ListSuffix  string                              // list segment suffix: "Participants" + ListSuffix
@@ -55,7 +57,7 @@ type Vendor struct {
 type Fake struct {
 	t   *testing.T
 	v   *Vendor
-	Srv *vendorfake.Server
+	Srv *fake.Server
 	HTS *httptest.Server
 	// Unchecked turns the spec check off (for deliberately broken answers).
 	Unchecked bool
@@ -203,6 +205,8 @@ func Run(t *testing.T, v *Vendor) {
 	t.Run("FaultQueue", func(t *testing.T) { testFaultQueue(t, v) })
 	t.Run("Delay", func(t *testing.T) { testDelay(t, v) })
 	t.Run("Drop", func(t *testing.T) { testDrop(t, v) })
+	t.Run("Truncate", func(t *testing.T) { testTruncate(t, v) })
+	t.Run("Trickle", func(t *testing.T) { testTrickle(t, v) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, v) })
 	t.Run("SpecRoutes", func(t *testing.T) { testSpecRoutes(t, v) })
 	t.Run("List", func(t *testing.T) { testList(t, v) })
@@ -769,18 +773,88 @@ func testDelay(t *testing.T, v *Vendor) {
 }
 
 func testDrop(t *testing.T, v *Vendor) {
-	f, p, path := v.Begin(t, nil)
-	f.Srv.Fail(vendorfake.Fault{Drop: true})
-	// POST: the client does not retry it on a dropped connection.
-	req, _ := http.NewRequest(http.MethodPost, f.HTS.URL+path, strings.NewReader("Muted=true"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	v.Authorize(req)
-	_, err := f.HTS.Client().Do(req)
-	require.Error(t, err)
-	got, _ := f.Srv.Participant(p.Account, p.Conference, p.CallID)
-	assert.False(t, got.Muted, "a dropped request changes nothing")
-	assert.Len(t, f.Srv.Requests(), 1, "but it is recorded")
-	assert.Equal(t, http.StatusOK, f.Get(path).Status, "next request is served")
+	for _, c := range []struct {
+		name  string
+		fault vendorfake.Fault
+		want  error // nil: any error
+	}{{"Drop", vendorfake.Fault{Drop: true}, nil}, {"Reset", vendorfake.Fault{Reset: true}, syscall.ECONNRESET}} {
+		t.Run(c.name, func(t *testing.T) {
+			f, p, path := v.Begin(t, nil)
+			f.Srv.Fail(c.fault)
+			// POST: the client does not retry it on a dropped connection.
+			req, _ := http.NewRequest(http.MethodPost, f.HTS.URL+path, strings.NewReader("Muted=true"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			v.Authorize(req)
+			_, err := f.HTS.Client().Do(req)
+			require.Error(t, err)
+			if c.want != nil {
+				assert.ErrorIs(t, err, c.want)
+			}
+			got, _ := f.Srv.Participant(p.Account, p.Conference, p.CallID)
+			assert.False(t, got.Muted, "a dropped request changes nothing")
+			assert.Len(t, f.Srv.Requests(), 1, "but it is recorded")
+			assert.Equal(t, http.StatusOK, f.Get(path).Status, "next request is served")
+		})
+	}
+}
+
+// testTruncate: a truncated answer announces its whole body and sends
+// half; with a status, it is that answer; with Reset, the connection is
+// reset. The request was served and its status logged.
+func testTruncate(t *testing.T, v *Vendor) {
+	f, _, path := v.Begin(t, nil)
+	get := func() (*http.Response, error) {
+		req, _ := http.NewRequest(http.MethodGet, f.HTS.URL+path, nil)
+		v.Authorize(req)
+		return f.HTS.Client().Do(req)
+	}
+	f.Srv.Fail(vendorfake.Fault{Truncate: true})
+	resp, err := get()
+	require.NoError(t, err, "the headers arrive whole")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the body is cut short")
+	assert.Equal(t, int(resp.ContentLength)/2, len(b), "half the announced body arrives")
+	reqs := f.Srv.Requests()
+	assert.Equal(t, http.StatusOK, reqs[len(reqs)-1].Status)
+
+	f.Srv.Fail(vendorfake.Fault{Truncate: true, Reset: true, Status: http.StatusServiceUnavailable})
+	resp, err = get()
+	if err == nil { // the reset may overtake the headers
+		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	assert.Error(t, err, "the answer never arrives whole")
+	reqs = f.Srv.Requests()
+	assert.Equal(t, http.StatusServiceUnavailable, reqs[len(reqs)-1].Status)
+	assert.Equal(t, http.StatusOK, f.Get(path).Status, "the next request is served")
+}
+
+// testTrickle: a trickled answer's headers arrive at once, then a space a
+// tick and never the body's end; the handler stops when the client leaves.
+func testTrickle(t *testing.T, v *Vendor) {
+	synctest.Test(t, func(t *testing.T) {
+		f := v.StartInMemory(t)
+		p := f.Seed(nil)
+		f.Srv.Fail(vendorfake.Fault{Trickle: 10 * time.Millisecond})
+		ctx, cancel := context.WithTimeout(context.Background(), 55*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.HTS.URL+v.Path(p, p.CallID), nil)
+		v.Authorize(req)
+		start := time.Now()
+		resp, err := f.Client().Do(req)
+		require.NoError(t, err)
+		assert.Equal(t, time.Duration(0), time.Since(start), "the headers come at once")
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, "     ", string(b), "a space every 10ms")
+		f.HTS.Close() // waits for the handler to return
+		assert.Equal(t, 55*time.Millisecond, time.Since(start), "the handler stopped when the client left")
+	})
 }
 
 func testConcurrent(t *testing.T, v *Vendor) {

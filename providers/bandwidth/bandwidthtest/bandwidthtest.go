@@ -46,18 +46,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 // PathPrefix is the API root the fake serves under.
 const PathPrefix = "/api/v2"
 
-// Shared engine types; see package vendorfake.
+// The fakes' shared public types: records, the fault model and the server.
 type (
-	Participant = vendorfake.Participant
-	Request     = vendorfake.Request
-	Fault       = vendorfake.Fault
-	Server      = vendorfake.Server
+	Participant = record.Participant
+	Request     = record.Request
+	Fault       = fault.Fault
+	Server      = fake.Server
 )
 
 // StatusLeft is the Participant.Status of a member who has left: the
@@ -71,7 +74,7 @@ type Config struct {
 
 // New returns a fake Bandwidth Voice API accepting cfg's credentials.
 func New(cfg Config) *Server {
-	return vendorfake.NewServer(&vendorfake.Dialect{
+	return vendorfake.Public(vendorfake.NewServer(&vendorfake.Dialect{
 		PathPrefix:   PathPrefix,
 		Collections:  [3]string{"accounts", "conferences", "members"},
 		UpdateMethod: http.MethodPut,
@@ -91,7 +94,7 @@ func New(cfg Config) *Server {
 		Page:           conferencePage,
 		ConferenceList: true,
 		Listed:         func(p Participant) bool { return p.Status != StatusLeft },
-	})
+	})).(*Server)
 }
 
 // NewAccountID returns a random account id: seven digits.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
+	"github.com/carrierkit/carrierkit/providers/bandwidth"
 	"github.com/carrierkit/carrierkit/providers/bandwidth/bandwidthtest"
 )
 
@@ -32,7 +33,7 @@ type fake struct {
 func start(t *testing.T) *fake {
 	account := bandwidthtest.NewAccountID()
 	f := &fake{t: t, srv: bandwidthtest.New(bandwidthtest.Config{AccountID: account, Username: user, Password: pass}),
-		spec: spectest.Open(t, bandwidthtest.SpecFile, bandwidthtest.SpecRoot)}
+		spec: spectest.Open(t, bandwidth.SpecFile, bandwidth.SpecRoot)}
 	var h http.Handler = f.srv
 	if f.spec != nil {
 		h = f.spec.CheckResponses(t, f.srv)
@@ -196,7 +197,7 @@ func TestErrors(t *testing.T) {
 	assert.Equal(t, "3", r.header.Get("Retry-After"))
 	assert.Equal(t, "too-many-requests", f.errorType(r))
 	if f.spec != nil {
-		t.Logf("contract: %d fake responses validated against %s", f.spec.Responses.Load(), bandwidthtest.SpecFile)
+		t.Logf("contract: %d fake responses validated against %s", f.spec.Responses.Load(), bandwidth.SpecFile)
 	}
 }
 

@@ -3,7 +3,7 @@ package bandwidthtest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
-	"github.com/carrierkit/carrierkit/internal/spectest"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/bandwidth"
 )
@@ -23,21 +23,12 @@ const (
 	DemoCallbackPassword = "emulator-callback-password-00001"
 )
 
-// The published spec the fake and the adapter are checked against
-// (internal/spectest), and the API root it declares.
-const (
-	SpecFile = "bandwidth_voice.yml"
-	SpecRoot = "https://voice.bandwidth.com/api/v2"
-)
-
 func init() {
-	spectest.Register(bandwidth.Name, spectest.Spec{File: SpecFile, Root: SpecRoot})
-	emulator.Register(emulator.Carrier{
-		Name:   bandwidth.Name,
+	emulator.Attach(providers.DefaultURLMux(), bandwidth.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   PathPrefix,
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{AccountID: DemoAccount, Username: DemoUsername, Password: DemoPassword}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{AccountID: DemoAccount, Username: DemoUsername, Password: DemoPassword})), emulator.Demo{
 				Account: DemoAccount,
 				Credentials: map[string]string{bandwidth.EnvAccountID: DemoAccount, bandwidth.EnvUsername: DemoUsername,
 					bandwidth.EnvPassword: DemoPassword},
@@ -45,7 +36,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &bandwidth.URLOpener{AccountID: d.Account, Username: d.Credentials[bandwidth.EnvUsername],
 				Password: d.Credentials[bandwidth.EnvPassword], Options: opts}
 		},

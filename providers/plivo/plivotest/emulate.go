@@ -3,6 +3,7 @@ package plivotest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/plivo"
 )
@@ -19,19 +20,18 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   plivo.Name,
+	emulator.Attach(providers.DefaultURLMux(), plivo.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "/v1",
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{AuthID: DemoAuthID, AuthToken: DemoAuthToken}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{AuthID: DemoAuthID, AuthToken: DemoAuthToken})), emulator.Demo{
 				Account:      DemoAuthID,
 				Credentials:  map[string]string{plivo.EnvAuthID: DemoAuthID, plivo.EnvAuthToken: DemoAuthToken},
 				Conference:   DemoConference,
 				Participants: []emulator.Seeded{{Call: DemoAgentMember}, {Call: DemoCustomerMember}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &plivo.URLOpener{AuthID: d.Account, AuthToken: d.Credentials[plivo.EnvAuthToken], Options: opts}
 		},
 		CredentialsHelp: plivo.EnvAuthID + " with " + plivo.EnvAuthToken,

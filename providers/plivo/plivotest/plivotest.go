@@ -33,6 +33,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
@@ -40,12 +43,12 @@ import (
 // the server's URL + "/v1".
 const PathPrefix = "/v1/Account"
 
-// Shared engine types; see package vendorfake.
+// The fakes' shared public types: records, the fault model and the server.
 type (
-	Participant = vendorfake.Participant
-	Request     = vendorfake.Request
-	Fault       = vendorfake.Fault
-	Server      = vendorfake.Server
+	Participant = record.Participant
+	Request     = record.Request
+	Fault       = fault.Fault
+	Server      = fake.Server
 )
 
 // Config holds the credentials the fake accepts.
@@ -53,7 +56,7 @@ type Config struct{ AuthID, AuthToken string }
 
 // New returns a fake Plivo Conference API accepting cfg's credentials.
 func New(cfg Config) *Server {
-	return vendorfake.NewServer(&vendorfake.Dialect{
+	return vendorfake.Public(vendorfake.NewServer(&vendorfake.Dialect{
 		PathPrefix: PathPrefix,
 		NewCallID:  NewMemberID,
 		Challenge:  `Basic realm="Plivo"`,
@@ -65,7 +68,7 @@ func New(cfg Config) *Server {
 		},
 		Handle:    cfg.handle,
 		AccountOf: func(_ *http.Request, path string) string { return routeOf(path).account },
-	})
+	})).(*Server)
 }
 
 // NewAuthID returns a random auth id: MA and 18 upper-case letters or digits.
@@ -123,7 +126,7 @@ func routeOf(path string) route {
 	return rt
 }
 
-func (c Config) handle(s *Server, w http.ResponseWriter, r *http.Request, rec Request) {
+func (c Config) handle(s *vendorfake.Server, w http.ResponseWriter, r *http.Request, rec Request) {
 	fail := func(k vendorfake.Kind, field string) {
 		s.WriteProblem(w, rec.Path, vendorfake.Problem{Kind: k, Field: field})
 	}
@@ -222,7 +225,7 @@ type member struct {
 	JoinTime   string `json:"join_time"`
 }
 
-func conference(s *Server, w http.ResponseWriter, rt route, notFound func()) {
+func conference(s *vendorfake.Server, w http.ResponseWriter, rt route, notFound func()) {
 	ps, known := s.Members(rt.account, rt.conference)
 	if !known {
 		notFound()

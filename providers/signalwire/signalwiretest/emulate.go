@@ -3,6 +3,7 @@ package signalwiretest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
 )
@@ -21,19 +22,18 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   signalwire.Name,
+	emulator.Attach(providers.DefaultURLMux(), signalwire.Name, emulator.Carrier{
 		Prefix: Root + "/2010-04-01",
 		Root:   Root,
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{ProjectID: DemoProject, APIToken: DemoAPIToken}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{ProjectID: DemoProject, APIToken: DemoAPIToken})), emulator.Demo{
 				Account:      DemoProject,
 				Credentials:  map[string]string{signalwire.EnvProjectID: DemoProject, signalwire.EnvAPIToken: DemoAPIToken},
 				Conference:   DemoConference,
 				Participants: []emulator.Seeded{{Call: DemoAgentCall}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &signalwire.URLOpener{ProjectID: d.Account, APIToken: d.Credentials[signalwire.EnvAPIToken], Options: opts}
 		},
 		Webhooks:        emulator.SignalWireWebhooks(DemoSigningKey),

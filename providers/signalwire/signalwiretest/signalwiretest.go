@@ -10,6 +10,9 @@
 package signalwiretest
 
 import (
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers/signalwire"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
@@ -18,12 +21,12 @@ import (
 // Root is the path before /2010-04-01.
 const Root = "/api/laml"
 
-// Shared engine types; see package vendorfake.
+// The fakes' shared public types: records, the fault model and the server.
 type (
-	Participant = vendorfake.Participant
-	Request     = vendorfake.Request
-	Fault       = vendorfake.Fault
-	Server      = vendorfake.Server
+	Participant = record.Participant
+	Request     = record.Request
+	Fault       = fault.Fault
+	Server      = fake.Server
 )
 
 // Config holds the credentials the fake accepts.

@@ -3,6 +3,7 @@ package texmltest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/texml"
 )
@@ -20,19 +21,18 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   texml.Name,
+	emulator.Attach(providers.DefaultURLMux(), texml.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "/v2",
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{APIKey: DemoAPIKey}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{APIKey: DemoAPIKey})), emulator.Demo{
 				Account:      DemoAccount,
 				Credentials:  map[string]string{texml.EnvAPIKey: DemoAPIKey, texml.EnvAccount: DemoAccount},
 				Conference:   DemoConference,
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &texml.URLOpener{Account: d.Account, APIKey: d.Credentials[texml.EnvAPIKey], Options: opts}
 		},
 		Webhooks:        emulator.TeXMLWebhooks(emulator.TeXMLSeed(DemoWebhookKeyPhrase)),

@@ -42,19 +42,22 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
 // PathPrefix is the root of the TeXML REST API.
 const PathPrefix = "/v2/texml"
 
-// Shared engine types; see package vendorfake.
+// The fakes' shared public types: records, the fault model and the server.
 type (
-	Participant = vendorfake.Participant
-	Request     = vendorfake.Request
-	Fault       = vendorfake.Fault
-	Server      = vendorfake.Server
-	Load        = vendorfake.Load
+	Participant = record.Participant
+	Request     = record.Request
+	Fault       = fault.Fault
+	Server      = fake.Server
+	Load        = fault.Load
 )
 
 // Config holds the API key the fake accepts.
@@ -64,7 +67,7 @@ type Config struct {
 
 // New returns a fake Telnyx TeXML API accepting cfg.APIKey.
 func New(cfg Config) *Server {
-	return vendorfake.NewServer(&vendorfake.Dialect{
+	return vendorfake.Public(vendorfake.NewServer(&vendorfake.Dialect{
 		PathPrefix:     PathPrefix,
 		PathSuffix:     ".json",
 		SuffixOptional: true,
@@ -84,7 +87,7 @@ func New(cfg Config) *Server {
 		DefaultPageSize:   20,
 		MaxPageSize:       1000,
 		RateLimitHeaders:  rateLimitHeaders,
-	})
+	})).(*Server)
 }
 
 // rateLimitHeaders are the x-ratelimit-* headers Telnyx sends with 10011.

@@ -13,6 +13,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/internal/vendorfake/faketest"
+	"github.com/carrierkit/carrierkit/providers/texml"
 	"github.com/carrierkit/carrierkit/providers/texml/texmltest"
 )
 
@@ -63,7 +64,7 @@ func vendor(t *testing.T) *faketest.Vendor {
 			require.Len(t, e.Errors, 1, "body %s", b)
 			return e.Errors[0].Code
 		},
-		Spec: spectest.Open(t, spectest.TelnyxSpec, spectest.TelnyxRoot),
+		Spec: spectest.Open(t, texml.SpecFile, texml.SpecRoot),
 	}
 }
 

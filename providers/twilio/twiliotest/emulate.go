@@ -3,6 +3,7 @@ package twiliotest
 import (
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio"
 )
@@ -18,18 +19,17 @@ const (
 )
 
 func init() {
-	emulator.Register(emulator.Carrier{
-		Name:   twilio.Name,
+	emulator.Attach(providers.DefaultURLMux(), twilio.Name, emulator.Carrier{
 		Prefix: PathPrefix,
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{AccountSID: DemoAccount, AuthToken: DemoAuthToken}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{AccountSID: DemoAccount, AuthToken: DemoAuthToken})), emulator.Demo{
 				Account:      DemoAccount,
 				Credentials:  map[string]string{twilio.EnvAccountSID: DemoAccount, twilio.EnvAuthToken: DemoAuthToken},
 				Conference:   DemoConference,
 				Participants: []emulator.Seeded{{Call: DemoAgentCall, Label: emulator.AgentLabel}, {Call: DemoCustomerCall}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &twilio.URLOpener{AccountSID: d.Account, AuthToken: d.Credentials[twilio.EnvAuthToken], Options: opts}
 		},
 		Webhooks:        emulator.TwilioWebhooks(DemoAuthToken), // Twilio signs with the auth token

@@ -41,6 +41,9 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	neutral "github.com/carrierkit/carrierkit/participant"
 )
@@ -48,13 +51,13 @@ import (
 // PathPrefix is the root of Twilio's 2010 API.
 const PathPrefix = "/2010-04-01"
 
-// Shared engine types; see package vendorfake.
+// The fakes' shared public types: records, the fault model and the server.
 type (
-	Participant = vendorfake.Participant
-	Request     = vendorfake.Request
-	Fault       = vendorfake.Fault
-	Server      = vendorfake.Server
-	Load        = vendorfake.Load
+	Participant = record.Participant
+	Request     = record.Request
+	Fault       = fault.Fault
+	Server      = fake.Server
+	Load        = fault.Load
 )
 
 // Config holds the credentials the fake accepts. The optional fields
@@ -94,7 +97,7 @@ func New(cfg Config) *Server {
 	if cfg.Realm == "" {
 		cfg.Realm = "Twilio API"
 	}
-	return vendorfake.NewServer(&vendorfake.Dialect{
+	return vendorfake.Public(vendorfake.NewServer(&vendorfake.Dialect{
 		PathPrefix:        prefix,
 		PathSuffix:        ".json",
 		Fields:            cfg.Fields,
@@ -111,7 +114,7 @@ func New(cfg Config) *Server {
 		DefaultPageSize:   50,
 		MaxPageSize:       1000,
 		ListFilters:       []string{vendorfake.FieldMuted, vendorfake.FieldHold, vendorfake.FieldCoaching},
-	})
+	})).(*Server)
 }
 
 // NewAccountSID returns a random account SID ("AC" + 32 hex).

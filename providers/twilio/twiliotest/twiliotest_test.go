@@ -13,6 +13,7 @@ import (
 	"github.com/carrierkit/carrierkit/internal/spectest"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/internal/vendorfake/faketest"
+	"github.com/carrierkit/carrierkit/providers/twilio"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
@@ -72,7 +73,7 @@ func vendor(t *testing.T) *faketest.Vendor {
 			require.NoError(t, json.Unmarshal(b, &e), "body %s", b)
 			return e.Code.String()
 		},
-		Spec: spectest.Open(t, spectest.TwilioSpec, spectest.TwilioRoot),
+		Spec: spectest.Open(t, twilio.SpecFile, twilio.SpecRoot),
 	}
 }
 

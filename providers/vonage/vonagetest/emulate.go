@@ -5,7 +5,7 @@ import (
 
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/internal/emulator"
-	"github.com/carrierkit/carrierkit/internal/spectest"
+	"github.com/carrierkit/carrierkit/internal/vendorfake"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/vonage"
 )
@@ -51,25 +51,16 @@ mMa5dmoC1PiNMfy3mlOJaNlieAKlEvjftdJjQ3B+Pd7etF6ePFE/pyKXNBwJxFZO
 x51a9/tdgv4CgItFA6sVXEqs
 -----END PRIVATE KEY-----`
 
-// The published spec requests are checked against (internal/spectest),
-// and the API root it declares.
-const (
-	SpecFile = "vonage_voice.yml"
-	SpecRoot = "https://api.nexmo.com/v1/calls"
-)
-
 func init() {
-	spectest.Register(vonage.Name, spectest.Spec{File: SpecFile, Root: SpecRoot})
 	key, err := jwt.ParseRSAPrivateKeyFromPEM([]byte(DemoPrivateKey))
 	if err != nil {
 		panic("vonagetest: demo key: " + err.Error())
 	}
-	emulator.Register(emulator.Carrier{
-		Name:   vonage.Name,
+	emulator.Attach(providers.DefaultURLMux(), vonage.Name, emulator.Carrier{
 		Prefix: PathPrefix,
 		Root:   "",
-		New: func() (*Server, emulator.Demo) {
-			return New(Config{ApplicationID: DemoApplicationID, PublicKey: &key.PublicKey}), emulator.Demo{
+		New: func() (*vendorfake.Server, emulator.Demo) {
+			return vendorfake.Engine(New(Config{ApplicationID: DemoApplicationID, PublicKey: &key.PublicKey})), emulator.Demo{
 				Account: DemoApplicationID,
 				Credentials: map[string]string{vonage.EnvApplicationID: DemoApplicationID,
 					vonage.EnvPrivateKey: DemoPrivateKey},
@@ -77,7 +68,7 @@ func init() {
 				Participants: []emulator.Seeded{{Call: DemoAgentLeg}, {Call: DemoCustomerLeg}},
 			}
 		},
-		Opener: func(d emulator.Demo, opts driver.Options) providers.UpdaterURLOpener {
+		Opener: func(d emulator.Demo, opts driver.Options) any {
 			return &vonage.URLOpener{ApplicationID: d.Account, PrivateKey: []byte(d.Credentials[vonage.EnvPrivateKey]), Options: opts}
 		},
 		CredentialsHelp: vonage.EnvApplicationID + " with " + vonage.EnvPrivateKey + " (PEM) or " + vonage.EnvPrivateKeyPath,

@@ -36,6 +36,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carrierkit/carrierkit/conformance/fake"
+	"github.com/carrierkit/carrierkit/conformance/fault"
+	"github.com/carrierkit/carrierkit/conformance/record"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
 
@@ -43,12 +46,12 @@ import (
 // server's URL.
 const PathPrefix = "/v1/calls"
 
-// Shared engine types; see package vendorfake.
+// The fakes' shared public types: records, the fault model and the server.
 type (
-	Participant = vendorfake.Participant
-	Request     = vendorfake.Request
-	Fault       = vendorfake.Fault
-	Server      = vendorfake.Server
+	Participant = record.Participant
+	Request     = record.Request
+	Fault       = fault.Fault
+	Server      = fake.Server
 )
 
 // Config is the application the fake accepts tokens for.
@@ -61,7 +64,7 @@ type Config struct {
 
 // New returns a fake Vonage Voice API.
 func New(cfg Config) *Server {
-	return vendorfake.NewServer(&vendorfake.Dialect{
+	return vendorfake.Public(vendorfake.NewServer(&vendorfake.Dialect{
 		PathPrefix: PathPrefix,
 		NewCallID:  vendorfake.UUID,
 		Challenge:  `Bearer realm="Vonage"`,
@@ -71,7 +74,7 @@ func New(cfg Config) *Server {
 		ErrorBody: errorBody,
 		Handle:    cfg.handle,
 		AccountOf: func(r *http.Request, _ string) string { return cfg.claimedApp(r) },
-	})
+	})).(*Server)
 }
 
 // NewConversationID returns a random conversation uuid: CON- and a UUID.
@@ -154,7 +157,7 @@ func (c Config) claimedApp(r *http.Request) string {
 	return app
 }
 
-func (c Config) handle(s *Server, w http.ResponseWriter, r *http.Request, rec Request) {
+func (c Config) handle(s *vendorfake.Server, w http.ResponseWriter, r *http.Request, rec Request) {
 	fail := func(k vendorfake.Kind, field, value string) {
 		s.WriteProblem(w, rec.Path, vendorfake.Problem{Kind: k, Field: field, Value: value})
 	}
@@ -269,7 +272,7 @@ func resource(p Participant) call {
 
 // list serves getCalls: the application's legs, by conversation and
 // status when asked, page_size (1..100, default 10) from record_index.
-func (c Config) list(s *Server, w http.ResponseWriter, r *http.Request, fail func(vendorfake.Kind, string, string)) {
+func (c Config) list(s *vendorfake.Server, w http.ResponseWriter, r *http.Request, fail func(vendorfake.Kind, string, string)) {
 	q := r.URL.Query()
 	size, index := 10, 0
 	for _, n := range []struct {

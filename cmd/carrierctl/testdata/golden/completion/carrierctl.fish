@@ -86,7 +86,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from remove' -l timeout -d 'gi
 complete -c carrierctl -n '__fish_seen_subcommand_from remove' -o v -d 'debug logs to stderr (never credentials)'
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l callback -d 'post a conference\'s status callbacks to a URL (repeatable): PROVIDER[:CONFERENCE]=[GET:]URL,' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l endpoints -d 'count of listeners (endpoints) serving the same state; with a fixed port, the next ports' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l fault -d 'inject a fault (repeatable): PROVIDER:STATUS|drop|malformed|hang[:TIMES|always][@ENDPOINT]' -x
+complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l fault -d 'inject a fault (repeatable): PROVIDER:STATUS|drop|reset|malformed|hang|truncate|trickle[:TIMES|always][@ENDPOINT]' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l latency -d 'add this duration to every answer, e.g. 20ms' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l listen -d 'address to serve on (port 0 picks a free one)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from emulate' -l max-concurrent -d 'answer 429 (twilio 20429, texml 10011) past N requests in flight per account (0: no limit)' -x
@@ -119,7 +119,7 @@ complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l profile -
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l progress -d 'draw progress on stderr even when it is not a terminal'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l provider -d 'carrier API name: bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)' -x -a 'bandwidth plivo signalwire texml twilio vonage'
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l retry-wait -d 'duration of the backoff between retries (default 100ms doubling to 2s)' -x
-complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l specs -d 'dir holding the vendors\' OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl\'s module)' -r -F
+complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l specs -d 'dir holding the vendors\' OpenAPI specs, for a carrierctl built with -tags carrierkit_spec (default $CARRIERKIT_SPECS, else shared/specs beside carrierctl\'s module)' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l timeout -d 'give up after this duration (the whole call, retries included)' -x
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -l transcript -d 'write every request and answer, credentials redacted, to dir (one file per check)' -r -F
 complete -c carrierctl -n '__fish_seen_subcommand_from conformance' -o v -d 'debug logs to stderr (never credentials)'

@@ -107,7 +107,7 @@ _carrierctl() {
       _arguments \
         '--callback[post a conferences status callbacks to a URL (repeatable) - PROVIDER( -CONFERENCE)=(GET -)URL,]:value: ' \
         '--endpoints[count of listeners (endpoints) serving the same state; with a fixed port, the next ports]:value: ' \
-        '--fault[inject a fault (repeatable) - PROVIDER -STATUS|drop|malformed|hang( -TIMES|always)(@ENDPOINT)]:value: ' \
+        '--fault[inject a fault (repeatable) - PROVIDER -STATUS|drop|reset|malformed|hang|truncate|trickle( -TIMES|always)(@ENDPOINT)]:value: ' \
         '--latency[add this duration to every answer, e.g. 20ms]:value: ' \
         '--listen[address to serve on (port 0 picks a free one)]:value: ' \
         '--max-concurrent[answer 429 (twilio 20429, texml 10011) past N requests in flight per account (0 - no limit)]:value: ' \
@@ -146,7 +146,7 @@ _carrierctl() {
         '--progress[draw progress on stderr even when it is not a terminal]' \
         '--provider[carrier API name - bandwidth, plivo, signalwire, texml, twilio, vonage (or use --config)]:value:(bandwidth plivo signalwire texml twilio vonage)' \
         '--retry-wait[duration of the backoff between retries (default 100ms doubling to 2s)]:value: ' \
-        '--specs[dir holding the vendors OpenAPI specs (default $CARRIERKIT_SPECS, else shared/specs beside carrierctls module)]:dir:_files -/' \
+        '--specs[dir holding the vendors OpenAPI specs, for a carrierctl built with -tags carrierkit_spec (default $CARRIERKIT_SPECS, else shared/specs beside carrierctls module)]:dir:_files -/' \
         '--timeout[give up after this duration (the whole call, retries included)]:value: ' \
         '--transcript[write every request and answer, credentials redacted, to dir (one file per check)]:dir:_files -/' \
         '-v[debug logs to stderr (never credentials)]' ;;

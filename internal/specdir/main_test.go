@@ -1,4 +1,4 @@
-package urlparams_test
+package specdir_test
 
 import (
 	"testing"
