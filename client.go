@@ -271,7 +271,7 @@ func (c *Client) As(target any) bool {
 
 // prepare checks what every operation on ref needs before anything is
 // sent: an open client, an operation the carrier offers, the neutral id
-// rules, the carrier's id shapes, and a context that has not ended. It returns the capabilities the
+// rules, and a context that has not ended. It returns the capabilities the
 // request is validated against.
 func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant.Ref) (participant.Capabilities, error) {
 	if c.refCaps != nil {
@@ -298,11 +298,10 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 	if err := participant.CheckRef(ref, op, caps); err != nil {
 		return caps, err
 	}
-	if c.checker != nil {
-		if err := c.checker.CheckRef(ref); err != nil {
-			return caps, restamp(stamp(err, op, caps.Provider), op)
-		}
-	}
+	// The carrier's own id shapes are the driver's to check as it builds
+	// the request (the engine's dialect Check also covers the request's
+	// ids, such as CallToCoach): asking CheckRef here too would run them
+	// twice per call.
 	if err := ctx.Err(); err != nil { // ended before anything was sent
 		return caps, &participant.Error{Code: participant.CodeOf(err), Provider: caps.Provider, Op: op,
 			Delivery: participant.DeliveryNotSent, Err: err}

@@ -14,16 +14,16 @@ import (
 //   - refuses, with nothing sent, a request that breaks the neutral rules
 //     or names a field or an operation Capabilities leaves out
 //     (participant.Validate), and a ref with an empty or malformed id;
-//   - calls RefChecker.CheckRef, when the driver implements it, before
-//     every operation on a ref;
 //   - stamps Provider and Op on the errors the driver returns, and wraps a
 //     plain error as a *participant.Error;
 //   - reports every call to its Observer, and refuses calls after Close.
 //
 // So a driver need not validate again. It still owns what only it knows:
-// the account a ref without one uses, its carrier's id shapes (CheckRef),
-// and the delivery facts of its errors (participant.Error.Delivery and
-// Applied, set where the request's fate is known).
+// the account a ref without one uses, its carrier's id shapes (checked in
+// each operation before anything is sent, and offered alone as
+// RefChecker.CheckRef, which the client's CheckRef and a router's routing
+// ask), and the delivery facts of its errors (participant.Error.Delivery
+// and Applied, set where the request's fate is known).
 //
 // The optional operations are the interfaces Fetcher, Lister and Remover.
 // A driver may implement one for a carrier that lacks the operation;
