@@ -1,6 +1,7 @@
 package httpdriver
 
 import (
+	"encoding/base64"
 	"fmt"
 	"io"
 	"reflect"
@@ -22,6 +23,16 @@ func CheckSecret(provider, field, v string) error {
 		return driver.ConfigError(provider, field, rule)
 	}
 	return nil
+}
+
+// Basic returns the Config of a carrier that authenticates every request
+// with HTTP Basic as user:secret, sending to base with account as the
+// default of refs that leave Ref.Account empty. The secret (also inside
+// the Basic token) is scrubbed from errors and logs.
+func Basic(base, account, user, secret string, opts driver.Options) Config {
+	return Config{BaseURL: base, Account: account, HTTP: opts,
+		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+secret)),
+		Secrets:       []Secret{{User: user, Value: secret}}}
 }
 
 // CheckOptions checks the HTTP options an adapter is created with (see

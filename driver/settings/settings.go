@@ -21,6 +21,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/carrierkit/carrierkit"
@@ -521,23 +522,23 @@ func getenv(errs *[]error, provider, path, name, hint string) string {
 func Common() []string { return append(driver.RetryParams(), driver.TimeoutParams()...) }
 
 // FormatRedacted prints plain, a copy of a Config or URLOpener converted to a type
-// without methods, with p's secret fields redacted, for f and verb; %#v
+// without methods, with the secret fields of the table redacted, for f and verb; %#v
 // names the type name in plain's package (e.g. "twilio.Config").
-func (p *Provider[C]) FormatRedacted(f fmt.State, verb rune, plain any, name string) {
+func (s Spec[C]) FormatRedacted(f fmt.State, verb rune, plain any, name string) {
 	v := reflect.ValueOf(plain)
 	c := reflect.New(v.Type()).Elem()
 	c.Set(v)
-	for _, r := range p.Params {
+	for _, r := range s.Params {
 		if fv := c.FieldByName(r.Field); r.Secret && fv.IsValid() && !fv.IsZero() {
 			setString(fv, "[redacted]")
 		}
 	}
-	s := fmt.Sprintf(fmt.FormatString(f, verb), c.Interface())
+	out := fmt.Sprintf(fmt.FormatString(f, verb), c.Interface())
 	if verb == 'v' && f.Flag('#') {
 		pkg, _, _ := strings.Cut(v.Type().String(), ".")
-		s = strings.Replace(s, v.Type().String(), pkg+"."+name, 1)
+		out = strings.Replace(out, v.Type().String(), pkg+"."+name, 1)
 	}
-	_, _ = f.Write([]byte(s))
+	_, _ = f.Write([]byte(out))
 }
 
 // Must returns a Check that reports rule when ok(v) is false.
@@ -547,6 +548,18 @@ func Must(ok func(v string) bool, rule string) func(string) string {
 			return ""
 		}
 		return rule
+	}
+}
+
+// MustShowing is Must with the value given quoted after the rule
+// ("…, got \"IE1\""), for a parameter whose value is never a credential
+// (a region, a space name).
+func MustShowing(ok func(v string) bool, rule string) func(string) string {
+	return func(v string) string {
+		if ok(v) {
+			return ""
+		}
+		return rule + ", got " + strconv.Quote(v)
 	}
 }
 

@@ -131,18 +131,28 @@ func RemoveOp(path httpdriver.Path) *httpdriver.Operation {
 }
 
 // Dialect returns the dialect of a carrier that speaks Twilio's API under
-// root "/2010-04-01" with the ".json" suffix: Twilio's form names less the
-// fields it does not take, Twilio's resource, error body and codes, and
-// check for the carrier's id rules.
+// root "/2010-04-01" with the ".json" suffix (DialectAt).
 func Dialect(provider string, check func(string, participant.Ref, participant.UpdateRequest) (string, string),
 	except ...participant.Field) httpdriver.Dialect {
-	path := ParticipantPath("/2010-04-01", ".json")
+	return DialectAt(provider, "/2010-04-01", ".json", check, except...)
+}
+
+// DialectAt returns the dialect of a carrier that speaks Twilio's API under
+// root, the call segment ending in suffix: Twilio's form names less the
+// fields in except; update, fetch, list (ListOp with its query) and remove
+// (DELETE, 204) on Twilio's resource; Twilio's error body and codes; and
+// check for the carrier's id rules. A carrier changes what differs.
+func DialectAt(provider, root, suffix string, check func(string, participant.Ref, participant.UpdateRequest) (string, string),
+	except ...participant.Field) httpdriver.Dialect {
+	path := ParticipantPath(root, suffix)
 	return httpdriver.Dialect{
 		Provider:    provider,
 		Labels:      true,
 		Wire:        Wire(except...),
 		Update:      UpdateOp(path, DecodeParticipant),
 		Fetch:       FetchOp(path, DecodeParticipant),
+		List:        ListOp(ListPath(root, suffix), DecodeParticipant, true),
+		Remove:      RemoveOp(path),
 		Check:       check,
 		DecodeError: DecodeError(provider),
 		Codes:       Codes,
@@ -230,4 +240,31 @@ var Codes = map[string]participant.Code{
 	"20503": participant.CodeUnavailable,
 	"21205": participant.CodeInvalidArgument,    // invalid URL
 	"21220": participant.CodeFailedPrecondition, // call not in a state to be modified
+}
+
+// IDRule is the shape one id must have: OK reports whether a value has it
+// (nil: any value), Rule says what it must be.
+type IDRule struct {
+	OK   func(string) bool
+	Rule string
+}
+
+// IDs are a carrier's id rules, for the Dialect's check (IDs.Check).
+type IDs struct{ Account, Conference, Call, CallToCoach IDRule }
+
+// Check is a Dialect.Check that applies the rules in that order: to the
+// account, the conference, the call when the ref gives one, and the
+// CallToCoach when the request sets it.
+func (ids IDs) Check(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+	for _, c := range [...]struct {
+		field string
+		rule  IDRule
+		v     *string
+	}{{"Ref.Account", ids.Account, &account}, {"Ref.Conference", ids.Conference, &ref.Conference},
+		{"Ref.Call", ids.Call, &ref.Call}, {"CallToCoach", ids.CallToCoach, req.CallToCoach}} {
+		if c.rule.OK != nil && c.v != nil && (*c.v != "" || c.field != "Ref.Call") && !c.rule.OK(*c.v) {
+			return c.field, c.rule.Rule
+		}
+	}
+	return "", ""
 }
