@@ -2,6 +2,7 @@ package httpdriver
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"reflect"
@@ -84,6 +85,17 @@ func FormatConfig(f fmt.State, verb rune, plain any, name string) {
 	_, _ = io.WriteString(f, s)
 }
 
+// IsDigits reports whether s is one or more ASCII digits, as Bandwidth's
+// account ids and Plivo's member ids are.
+func IsDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // IsUUID reports whether s is a UUID in its canonical text form
 // (8-4-4-4-12 hex digits, either case), as Telnyx and SignalWire ids are.
 func IsUUID(s string) bool {
@@ -101,4 +113,50 @@ func IsUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// IDRule is the shape one id must have: OK reports whether a value has it
+// (nil: any value), Rule says what it must be.
+type IDRule struct {
+	OK   func(string) bool
+	Rule string
+}
+
+// IDs are a carrier's id rules, checked before anything is sent (IDs.Check).
+type IDs struct{ Account, Conference, Call, CallToCoach IDRule }
+
+// Check is a Dialect.Check that applies the rules in that order: to the
+// account, the conference, the call when the ref gives one, and the
+// CallToCoach when the request sets it.
+func (ids IDs) Check(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
+	for _, c := range [...]struct {
+		field string
+		rule  IDRule
+		v     *string
+	}{{"Ref.Account", ids.Account, &account}, {"Ref.Conference", ids.Conference, &ref.Conference},
+		{"Ref.Call", ids.Call, &ref.Call}, {"CallToCoach", ids.CallToCoach, req.CallToCoach}} {
+		if c.rule.OK != nil && c.v != nil && (*c.v != "" || c.field != "Ref.Call") && !c.rule.OK(*c.v) {
+			return c.field, c.rule.Rule
+		}
+	}
+	return "", ""
+}
+
+// JSONError returns a Dialect.DecodeError for a carrier whose error body
+// is the JSON of E: fields gives its code and message; a body that is not
+// E's JSON, or gives neither, is not the carrier's (nil vendor error).
+func JSONError[E any, PE interface {
+	*E
+	error
+}](fields func(PE) (code, message string)) func(body []byte) (string, string, error) {
+	return func(body []byte) (string, string, error) {
+		e := PE(new(E))
+		if json.Unmarshal(body, e) != nil {
+			return "", "", nil
+		}
+		if code, message := fields(e); code != "" || message != "" {
+			return code, message, e
+		}
+		return "", "", nil
+	}
 }

@@ -241,30 +241,3 @@ var Codes = map[string]participant.Code{
 	"21205": participant.CodeInvalidArgument,    // invalid URL
 	"21220": participant.CodeFailedPrecondition, // call not in a state to be modified
 }
-
-// IDRule is the shape one id must have: OK reports whether a value has it
-// (nil: any value), Rule says what it must be.
-type IDRule struct {
-	OK   func(string) bool
-	Rule string
-}
-
-// IDs are a carrier's id rules, for the Dialect's check (IDs.Check).
-type IDs struct{ Account, Conference, Call, CallToCoach IDRule }
-
-// Check is a Dialect.Check that applies the rules in that order: to the
-// account, the conference, the call when the ref gives one, and the
-// CallToCoach when the request sets it.
-func (ids IDs) Check(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-	for _, c := range [...]struct {
-		field string
-		rule  IDRule
-		v     *string
-	}{{"Ref.Account", ids.Account, &account}, {"Ref.Conference", ids.Conference, &ref.Conference},
-		{"Ref.Call", ids.Call, &ref.Call}, {"CallToCoach", ids.CallToCoach, req.CallToCoach}} {
-		if c.rule.OK != nil && c.v != nil && (*c.v != "" || c.field != "Ref.Call") && !c.rule.OK(*c.v) {
-			return c.field, c.rule.Rule
-		}
-	}
-	return "", ""
-}

@@ -78,9 +78,9 @@ type APIError = twilioapi.Error
 func IsUUID(s string) bool { return httpdriver.IsUUID(s) }
 
 var dialect = func() httpdriver.Dialect {
-	uuid := twiliofamily.IDRule{OK: IsUUID, Rule: ruleUUID}
-	d := twiliofamily.Dialect(Name, twiliofamily.IDs{Account: uuid, Conference: uuid, CallToCoach: uuid,
-		Call: twiliofamily.IDRule{OK: IsUUID, Rule: ruleUUID + " (a call id; SignalWire documents no participant labels)"}}.Check,
+	uuid := httpdriver.IDRule{OK: IsUUID, Rule: ruleUUID}
+	d := twiliofamily.Dialect(Name, httpdriver.IDs{Account: uuid, Conference: uuid, CallToCoach: uuid,
+		Call: httpdriver.IDRule{OK: IsUUID, Rule: ruleUUID + " (a call id; SignalWire documents no participant labels)"}}.Check,
 		participant.FieldBeepOnExit, participant.FieldEndConferenceOnExit)
 	d.Labels = false
 	d.List.Query = twiliofamily.ListQuery("Muted", "Hold") // documented filters; the engine filters on Coaching
