@@ -3,6 +3,8 @@ package httpdriver
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/url"
+	"strconv"
 	"fmt"
 	"io"
 	"reflect"
@@ -159,4 +161,30 @@ func JSONError[E any, PE interface {
 		}
 		return "", "", nil
 	}
+}
+
+// PageQuery returns an Operation.Query that asks for opts.PageSize (at
+// most max) as size, and gives the cursor of the page asked for as cursor
+// (either name "": not sent).
+func PageQuery(size string, max int, cursor string) func(participant.ListOptions, string) url.Values {
+	return func(opts participant.ListOptions, c string) url.Values {
+		q := url.Values{}
+		if size != "" && opts.PageSize > 0 {
+			q.Set(size, strconv.Itoa(min(opts.PageSize, max)))
+		}
+		if cursor != "" && c != "" {
+			q.Set(cursor, c)
+		}
+		return q
+	}
+}
+
+// Fixed returns an operation whose JSON body is the same on every call
+// (an action verb such as {"action":"mute"}); a nil body sends none.
+func Fixed(method string, path Path, body []byte) *Operation {
+	op := &Operation{Method: method, Path: path}
+	if body != nil {
+		op.Body, op.Encode = JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return body, nil }
+	}
+	return op
 }

@@ -89,11 +89,9 @@ var listQuery = ListQuery("Muted", "Hold", "Coaching")
 // opts.PageSize (at most MaxPageSize) and for the server-side filters named
 // (among Muted, Hold and Coaching) that opts sets.
 func ListQuery(filters ...string) func(participant.ListOptions, string) url.Values {
+	page := httpdriver.PageQuery("PageSize", MaxPageSize, "")
 	return func(opts participant.ListOptions, _ string) url.Values {
-		q := url.Values{}
-		if opts.PageSize > 0 {
-			q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
-		}
+		q := page(opts, "")
 		set := map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching}
 		for _, name := range filters {
 			if v := set[name]; v != nil {
