@@ -3,11 +3,11 @@ package httpdriver
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/url"
-	"strconv"
 	"fmt"
 	"io"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"

@@ -12,8 +12,8 @@ import (
 // naming the Config field (the opener renames it to where it was given):
 //   - a field with a direct parameter (account, region, base_url) meets
 //     that row's Check; an empty value is checked only when the field is
-//     required (a row of it has a non-Optional Env) and not skipped by its
-//     Unless parameter's field being set;
+//     required (a row of it has a non-Optional Env); a field whose Unless
+//     parameter's field is set is not used, so not checked;
 //   - a field given only through an environment variable (a credential),
 //     outside a group of alternatives, must be set and be text
 //     (httpdriver.CheckSecret); alternatives are the adapter's to check;
@@ -32,10 +32,10 @@ func (s Spec[C]) CheckConfig(cfg C) error {
 			continue
 		}
 		done[p.Field] = true
-		direct, required := s.direct(p.Field)
 		if u := s.row(p.Unless); u != nil && text(u.Field) != "" {
-			required = false
+			continue // the Unless field wins: this one is not used
 		}
+		direct, required := s.direct(p.Field)
 		v := text(p.Field)
 		switch {
 		case direct != nil && direct.Check != nil && (v != "" || required):
