@@ -29,10 +29,8 @@
 // Remove hangs the leg up ({"action":"hangup"}); a transfer to a new NCCO
 // would move the call instead. The other fields are join-time NCCO options
 // or nothing: refused by capability. Errors are RFC 7807 problem bodies
-// (ProblemError, reached with errors.As); a 429 is rate limited. A failed
-// update's *participant.Error lists in Applied the fields the actions
-// before it applied, and names the failed action in Step. Client.As
-// supports **http.Client and **httpdriver.Driver (BaseURL is the host).
+// (ProblemError, reached with errors.As). A failed update's Error.Applied
+// lists what the actions before it applied, and Step names the failed one.
 //
 // Signing uses github.com/golang-jwt/jwt/v5, the maintained successor of
 // the JWT library Vonage's own Go SDK uses: it parses PKCS#1 and PKCS#8
@@ -226,25 +224,15 @@ func decodeCall(body []byte) (*participant.Participant, error) {
 	if err := json.Unmarshal(body, &c); err != nil {
 		return nil, err
 	}
-	return &participant.Participant{CallID: c.UUID, ConferenceID: c.Conversation, Status: status(c.Status)}, nil
+	return &participant.Participant{CallID: c.UUID, ConferenceID: c.Conversation, Status: cmp.Or(statuses[c.Status], participant.StatusUnknown)}, nil
 }
 
-// status maps a leg's status (Vonage's call-flow event values).
-func status(s string) participant.Status {
-	switch s {
-	case "started":
-		return participant.StatusConnecting
-	case "ringing":
-		return participant.StatusRinging
-	case "answered", "machine":
-		return participant.StatusConnected
-	case "completed":
-		return participant.StatusCompleted
-	case "busy", "cancelled", "failed", "rejected", "timeout", "unanswered":
-		return participant.StatusFailed
-	}
-	return participant.StatusUnknown
-}
+// statuses maps a leg's status (Vonage's call-flow event values); any
+// other is StatusUnknown.
+var statuses = map[string]participant.Status{"started": participant.StatusConnecting, "ringing": participant.StatusRinging,
+	"answered": participant.StatusConnected, "machine": participant.StatusConnected, "completed": participant.StatusCompleted,
+	"busy": participant.StatusFailed, "cancelled": participant.StatusFailed, "failed": participant.StatusFailed,
+	"rejected": participant.StatusFailed, "timeout": participant.StatusFailed, "unanswered": participant.StatusFailed}
 
 // decodePage splits GetCallsResponse: _embedded.calls, and the
 // record_index of _links.next as the next page's cursor.
