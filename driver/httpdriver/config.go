@@ -131,18 +131,20 @@ type IDs struct{ Account, Conference, Call, CallToCoach IDRule }
 // account, the conference, the call when the ref gives one, and the
 // CallToCoach when the request sets it.
 func (ids IDs) Check(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-	for _, c := range [...]struct {
-		field string
-		rule  IDRule
-		v     *string
-	}{{"Ref.Account", ids.Account, &account}, {"Ref.Conference", ids.Conference, &ref.Conference},
-		{"Ref.Call", ids.Call, &ref.Call}, {"CallToCoach", ids.CallToCoach, req.CallToCoach}} {
-		if c.rule.OK != nil && c.v != nil && (*c.v != "" || c.field != "Ref.Call") && !c.rule.OK(*c.v) {
-			return c.field, c.rule.Rule
-		}
+	switch {
+	case !ids.Account.ok(account):
+		return "Ref.Account", ids.Account.Rule
+	case !ids.Conference.ok(ref.Conference):
+		return "Ref.Conference", ids.Conference.Rule
+	case ref.Call != "" && !ids.Call.ok(ref.Call):
+		return "Ref.Call", ids.Call.Rule
+	case req.CallToCoach != nil && !ids.CallToCoach.ok(*req.CallToCoach):
+		return "CallToCoach", ids.CallToCoach.Rule
 	}
 	return "", ""
 }
+
+func (r IDRule) ok(s string) bool { return r.OK == nil || r.OK(s) }
 
 // JSONError returns a Dialect.DecodeError for a carrier whose error body
 // is the JSON of E: fields gives its code and message; a body that is not
