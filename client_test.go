@@ -3,6 +3,7 @@ package carrierkit_test
 import (
 	"context"
 	"errors"
+	"iter"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -125,4 +126,37 @@ func TestClientAddsNoAllocation(t *testing.T) {
 	direct := testing.AllocsPerRun(100, func() { _, _ = dd.Update(ctx, ref, req) })
 	through := testing.AllocsPerRun(100, func() { _, _ = c.Update(ctx, ref, req) })
 	assert.Equal(t, direct, through, "the portable layer adds no allocation per update")
+}
+
+// allOps implements every optional interface but declares no operation:
+// the client goes by the carrier's capabilities, not by the Go type.
+type allOps struct{ *countingDriver }
+
+func (allOps) Fetch(context.Context, participant.Ref) (*participant.Participant, error) {
+	panic("Fetch called although the capabilities do not offer it")
+}
+func (allOps) List(context.Context, participant.ConferenceRef, participant.ListOptions) iter.Seq2[*participant.Participant, error] {
+	panic("List called although the capabilities do not offer it")
+}
+func (allOps) Remove(context.Context, participant.Ref) error {
+	panic("Remove called although the capabilities do not offer it")
+}
+
+func TestClientOperationsGoByCapabilities(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []driver.Driver{newCounting(), allOps{newCounting()}} {
+		c := carrierkit.New(d)
+		_, err := c.Fetch(ctx, ref)
+		assert.ErrorIs(t, err, participant.ErrUnsupported)
+		assert.Contains(t, err.Error(), "counting fetch: unsupported")
+		err = c.Remove(ctx, ref)
+		assert.ErrorIs(t, err, participant.ErrUnsupported)
+		n := 0
+		for p, err := range c.List(ctx, ref.ConferenceRef(), participant.ListOptions{}) {
+			n++
+			assert.Nil(t, p)
+			assert.ErrorIs(t, err, participant.ErrUnsupported)
+		}
+		assert.Equal(t, 1, n, "one error, then the sequence ends")
+	}
 }

@@ -112,7 +112,7 @@ func TestEmulatorCallbacksEndToEnd(t *testing.T) {
 			}
 			// Removed through carrierkit where the carrier can remove; a
 			// Bandwidth member leaves when its call ends.
-			if err := participant.Remove(ctx, u, ref); err != nil {
+			if err := u.Remove(ctx, ref); err != nil {
 				if v.Name != events.ProviderBandwidth {
 					t.Fatal(err)
 				}

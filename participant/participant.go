@@ -3,7 +3,6 @@ package participant
 import (
 	"context"
 	"encoding/json"
-	"iter"
 	"time"
 )
 
@@ -126,8 +125,11 @@ func (p *Participant) Ref() Ref {
 	return Ref{Carrier: p.Carrier, Account: p.AccountID, Conference: p.ConferenceID, Call: p.CallID}
 }
 
-// Updater updates live conference participants on one carrier. Adapters are
-// safe for concurrent use.
+// Updater is the one operation every carrier has, and what it can carry:
+// the method set that the portable carrierkit.Client has and that every
+// driver implements (driver.Driver), so code that only updates can take
+// either. The optional operations (fetch, list, remove) are the Client's
+// methods, and driver.Fetcher, Lister and Remover on the driver side.
 type Updater interface {
 	// Update applies req to the participant ref and returns the participant
 	// as the carrier reports it afterwards. An invalid or unsupported
@@ -135,12 +137,6 @@ type Updater interface {
 	Update(ctx context.Context, ref Ref, req UpdateRequest) (*Participant, error)
 	// Capabilities reports what the adapter can carry.
 	Capabilities() Capabilities
-}
-
-// Fetcher is implemented by adapters that can read a participant. Use
-// [Fetch], which reports [ErrUnsupported] for adapters that cannot.
-type Fetcher interface {
-	Fetch(ctx context.Context, ref Ref) (*Participant, error)
 }
 
 // ConferenceRef names one conference.
@@ -173,66 +169,4 @@ type ListOptions struct {
 	// Muted, Hold and Coaching, when set, keep only the participants whose
 	// state matches. Carriers that filter on the server do it there.
 	Muted, Hold, Coaching *bool
-}
-
-// Lister is implemented by adapters that can list a conference's
-// participants. Use [List], which also checks Capabilities.
-type Lister interface {
-	// List returns the participants of conf page by page. Stopping the
-	// iteration early fetches no further page. An error ends the sequence.
-	List(ctx context.Context, conf ConferenceRef, opts ListOptions) iter.Seq2[*Participant, error]
-}
-
-// Remover is implemented by adapters that can take a participant out of
-// its conference. Use [Remove], which also checks Capabilities.
-type Remover interface {
-	// Remove takes ref out of its conference. A participant who is already
-	// gone gives ErrNotFound.
-	Remove(ctx context.Context, ref Ref) error
-}
-
-// RefChecker is implemented by adapters that can tell, without sending
-// anything, whether a ref has the shapes of their carrier's ids. A router
-// uses it to find the carrier that owns a call.
-type RefChecker interface {
-	// CheckRef returns nil when ref fits the carrier's id rules, or an
-	// *Error with CodeInvalidArgument naming the field that does not.
-	CheckRef(ref Ref) error
-}
-
-// Fetch reads the participant ref through u, or fails with ErrUnsupported
-// if u does not implement Fetcher or its carrier cannot fetch.
-func Fetch(ctx context.Context, u Updater, ref Ref) (*Participant, error) {
-	f, ok := u.(Fetcher)
-	if !ok || !u.Capabilities().Can(OpFetch) {
-		return nil, unsupportedOp(u, OpFetch)
-	}
-	return f.Fetch(ctx, ref)
-}
-
-// List lists the participants of conf through u, or yields one
-// ErrUnsupported error if u or its carrier cannot list.
-func List(ctx context.Context, u Updater, conf ConferenceRef, opts ListOptions) iter.Seq2[*Participant, error] {
-	l, ok := u.(Lister)
-	if !ok || !u.Capabilities().Can(OpList) {
-		err := unsupportedOp(u, OpList)
-		return func(yield func(*Participant, error) bool) { yield(nil, err) }
-	}
-	return l.List(ctx, conf, opts)
-}
-
-// Remove takes ref out of its conference through u, or fails with
-// ErrUnsupported if u or its carrier cannot.
-func Remove(ctx context.Context, u Updater, ref Ref) error {
-	r, ok := u.(Remover)
-	if !ok || !u.Capabilities().Can(OpRemove) {
-		return unsupportedOp(u, OpRemove)
-	}
-	return r.Remove(ctx, ref)
-}
-
-func unsupportedOp(u Updater, o Op) *Error {
-	p := u.Capabilities().Provider
-	return &Error{Code: CodeUnsupported, Provider: p, Op: o, Delivery: DeliveryNotSent,
-		Message: "the " + p + " adapter cannot " + o.String() + " participants"}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -134,53 +133,6 @@ func TestErrorIsAs(t *testing.T) {
 	assert.Equal(t, participant.CodeUnknown, participant.CodeOf(errors.New("other")))
 	assert.Equal(t, participant.CodeUnknown, participant.CodeOf(nil))
 	assert.Equal(t, "code(200)", participant.Code(200).String())
-}
-
-type updaterOnly struct{}
-
-func (updaterOnly) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
-	return &participant.Participant{}, nil
-}
-func (updaterOnly) Capabilities() participant.Capabilities {
-	return participant.Capabilities{Provider: "bare"}
-}
-
-func TestFetchUnsupported(t *testing.T) {
-	_, err := participant.Fetch(context.Background(), updaterOnly{}, participant.Ref{})
-	require.ErrorIs(t, err, participant.ErrUnsupported)
-	assert.Contains(t, err.Error(), "bare fetch: unsupported")
-}
-
-// allOps implements every optional interface but declares no operation:
-// the helpers go by the carrier's capabilities, not by the Go type.
-type allOps struct{ updaterOnly }
-
-func (allOps) Fetch(context.Context, participant.Ref) (*participant.Participant, error) {
-	panic("Fetch called although the capabilities do not offer it")
-}
-func (allOps) List(context.Context, participant.ConferenceRef, participant.ListOptions) iter.Seq2[*participant.Participant, error] {
-	panic("List called although the capabilities do not offer it")
-}
-func (allOps) Remove(context.Context, participant.Ref) error {
-	panic("Remove called although the capabilities do not offer it")
-}
-
-func TestOptionalOpsGoByCapabilities(t *testing.T) {
-	ctx := context.Background()
-	for _, u := range []participant.Updater{updaterOnly{}, allOps{}} {
-		_, err := participant.Fetch(ctx, u, participant.Ref{})
-		assert.ErrorIs(t, err, participant.ErrUnsupported)
-		err = participant.Remove(ctx, u, participant.Ref{})
-		assert.ErrorIs(t, err, participant.ErrUnsupported)
-		assert.Contains(t, err.Error(), "bare remove: unsupported")
-		n := 0
-		for p, err := range participant.List(ctx, u, participant.ConferenceRef{}, participant.ListOptions{}) {
-			n++
-			assert.Nil(t, p)
-			assert.ErrorIs(t, err, participant.ErrUnsupported)
-		}
-		assert.Equal(t, 1, n, "one error, then the sequence ends")
-	}
 }
 
 func TestRefConferenceRoundTrip(t *testing.T) {

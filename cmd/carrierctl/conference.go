@@ -51,7 +51,7 @@ func (a *allFlags) set(name string) bool {
 }
 
 // openConference opens the carrier for a whole-conference command, with a timeout.
-func (t *target) openConference(ctx context.Context, stderr io.Writer) (participant.Updater, participant.ConferenceRef, context.Context, func(), error) {
+func (t *target) openConference(ctx context.Context, stderr io.Writer) (*carrierkit.Client, participant.ConferenceRef, context.Context, func(), error) {
 	log := newLogger(t.verbose, stderr)
 	u, ref, err := t.open(ctx, log)
 	if err != nil {
@@ -91,7 +91,7 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer done()
 	var all []*participant.Participant
 	table := newStreamTable(stdout, []string{"CALL_ID", "LABEL", "STATUS", "MUTED", "HOLD", "COACHING"}, 34, 12, 9, 5, 5)
-	for p, err := range participant.List(ctx, u, conf, opts) {
+	for p, err := range u.List(ctx, conf, opts) {
 		if err != nil {
 			return t.wrap(err)
 		}
@@ -132,7 +132,7 @@ func runRemove(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer done()
-	if err := participant.Remove(ctx, u, conf.Participant(t.call)); err != nil {
+	if err := u.Remove(ctx, conf.Participant(t.call)); err != nil {
 		return t.wrap(err)
 	}
 	if t.output.isJSON() {

@@ -196,7 +196,7 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 			// stops with it, reported once.
 			probed = true
 			pctx, cancel := context.WithTimeout(ctx, t.timeout)
-			_, perr := participant.Fetch(pctx, u, ref)
+			_, perr := u.Fetch(pctx, ref)
 			cancel()
 			if isForeignAnswer(perr) {
 				bar.stop()
@@ -221,9 +221,9 @@ func (o *conformanceOptions) run(ctx context.Context, t *target, stdout, stderr 
 // pickCarrier chooses the carrier to certify when --config names several
 // and --carrier is not given: the one the account or the ids identify,
 // opened alone; else a usage error saying why.
-func (o *conformanceOptions) pickCarrier(ctx context.Context, t *target, u participant.Updater, log *zap.Logger) (participant.Updater, participant.Ref, error) {
+func (o *conformanceOptions) pickCarrier(ctx context.Context, t *target, u *carrierkit.Client, log *zap.Logger) (*carrierkit.Client, participant.Ref, error) {
 	var r *router.Router
-	if c, ok := u.(*carrierkit.Client); !ok || !c.As(&r) {
+	if !u.As(&r) {
 		return nil, participant.Ref{}, errors.New("conformance: --config did not give a router")
 	}
 	name, err := r.Route(participant.Ref{Account: t.account, Conference: t.conference, Call: t.call})

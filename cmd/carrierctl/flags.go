@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -156,7 +157,7 @@ func addConferenceTarget(fs *flag.FlagSet) *target {
 }
 
 // open checks the flags, opens the carrier and returns it with the ref.
-func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater, participant.Ref, error) {
+func (t *target) open(ctx context.Context, log *zap.Logger) (*carrierkit.Client, participant.Ref, error) {
 	ref := participant.Ref{Account: t.account, Conference: t.conference, Call: t.call}
 	switch {
 	case t.provider == "" && t.file == "":
@@ -239,7 +240,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 			}
 		}
 		limit := driver.DefaultRetryPolicy().MaxRetryAfter
-		if pol := router.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
+		if pol := config.PolicyOf(c).Retry; pol != nil { // nil: the file sets no retry
 			limit = pol.MaxRetryAfter
 		}
 		if t.maxRetryAfter == 0 || limit < t.maxRetryAfter {
@@ -252,7 +253,7 @@ func (t *target) open(ctx context.Context, log *zap.Logger) (participant.Updater
 		return nil, ref, err
 	}
 	ropts.Observer = &t.attempts
-	r, err := router.FromConfig(ctx, cfg, ropts, names...)
+	r, err := config.OpenRouter(ctx, cfg, ropts, names...)
 	if err != nil {
 		return nil, ref, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -56,7 +57,7 @@ func runUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("--%s goes with --all", name)
 		}
 	}
-	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
+	return t.do(ctx, stdout, stderr, func(ctx context.Context, u *carrierkit.Client, ref participant.Ref) (*participant.Participant, error) {
 		p, err := u.Update(ctx, ref, req)
 		return p, explain(err, req)
 	})
@@ -68,14 +69,14 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	return t.do(ctx, stdout, stderr, func(ctx context.Context, u participant.Updater, ref participant.Ref) (*participant.Participant, error) {
-		return participant.Fetch(ctx, u, ref)
+	return t.do(ctx, stdout, stderr, func(ctx context.Context, u *carrierkit.Client, ref participant.Ref) (*participant.Participant, error) {
+		return u.Fetch(ctx, ref)
 	})
 }
 
 // do opens the carrier, runs op within the timeout and prints the result.
 func (t *target) do(ctx context.Context, stdout, stderr io.Writer,
-	op func(context.Context, participant.Updater, participant.Ref) (*participant.Participant, error)) error {
+	op func(context.Context, *carrierkit.Client, participant.Ref) (*participant.Participant, error)) error {
 	log := newLogger(t.verbose, stderr)
 	defer func() { _ = log.Sync() }()
 	u, ref, err := t.open(ctx, log)

@@ -221,7 +221,7 @@ func FuzzListAnswers(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lister, ok := u.(participant.Lister)
+		lister, ok := u.(driver.Lister)
 		if !ok {
 			t.Fatalf("%s does not list", a.name)
 		}

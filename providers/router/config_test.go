@@ -13,9 +13,9 @@ import (
 	"github.com/carrierkit/carrierkit/providers/router"
 )
 
-// TestFromConfig: two carriers, two endpoints for one; the first refuses
+// TestOpenRouter: two carriers, two endpoints for one; the first refuses
 // connections, the update goes through the second.
-func TestFromConfig(t *testing.T) {
+func TestOpenRouter(t *testing.T) {
 	tw, tx := newTwilio(t, 2, 1), newTeXML(t, 1)
 	t.Setenv("CK_TW_TOKEN", twilioToken)
 	t.Setenv("CK_TX_KEY", texmlKey)
@@ -30,10 +30,10 @@ func TestFromConfig(t *testing.T) {
 	}}`
 	cfg, err := config.Load(strings.NewReader(file), nil)
 	require.NoError(t, err)
-	p := router.PolicyOf(cfg.Carriers["us"])
+	p := config.PolicyOf(cfg.Carriers["us"])
 	assert.Equal(t, 2, p.Retry.MaxRetries)
 	obs := new(recorder)
-	r, err := router.FromConfig(context.Background(), cfg, router.Options{Observer: obs})
+	r, err := config.OpenRouter(context.Background(), cfg, router.Options{Observer: obs})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"telnyx", "us"}, r.Carriers())
 
@@ -51,7 +51,7 @@ func TestFromConfig(t *testing.T) {
 
 	// An unset credential is reported at its JSON path.
 	t.Setenv("CK_TX_KEY", "")
-	_, err = router.FromConfig(context.Background(), cfg, router.Options{})
+	_, err = config.OpenRouter(context.Background(), cfg, router.Options{})
 	require.ErrorIs(t, err, participant.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "carriers.telnyx.credentials.api_key_env")
 }

@@ -2,7 +2,7 @@ package router_test
 
 // Whole flows under real carrier faults: a batch over a router over
 // adapters, built the ways users build them (router.New over adapters with
-// default settings, router.FromConfig), with the requests counted where
+// default settings, config.OpenRouter), with the requests counted where
 // they arrive.
 
 import (
@@ -80,7 +80,7 @@ func defaultsRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	return newRouter(t, nil, c)
 }
 
-// configRouter is router.FromConfig of a file naming urls, with default
+// configRouter is config.OpenRouter of a file naming urls, with default
 // retry, breaker and failover settings.
 func configRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	t.Setenv("CK_FLOW_TOKEN", twilioToken)
@@ -88,7 +88,7 @@ func configRouter(t *testing.T, v *vendor, urls []string) *router.Router {
 	  "endpoints": ["` + strings.Join(urls, `", "`) + `"], "credentials": {"auth_token_env": "CK_FLOW_TOKEN"}}}}`
 	cfg, err := config.Load(strings.NewReader(file), nil)
 	require.NoError(t, err)
-	r, err := router.FromConfig(context.Background(), cfg, router.Options{})
+	r, err := config.OpenRouter(context.Background(), cfg, router.Options{})
 	require.NoError(t, err)
 	return r
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers/router"
 	"github.com/carrierkit/carrierkit/providers/texml"
@@ -49,7 +50,7 @@ func FuzzRoute(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	checker := map[string]participant.RefChecker{"us": us, "eu": eu, "tx": tx}
+	checker := map[string]driver.RefChecker{"us": us, "eu": eu, "tx": tx}
 	f.Fuzz(func(t *testing.T, carrier, account, conference, call string) {
 		ref := participant.Ref{Carrier: carrier, Account: account, Conference: conference, Call: call}
 		name, err := r.Route(ref)

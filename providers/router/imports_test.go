@@ -3,6 +3,7 @@ package router_test
 import (
 	"go/parser"
 	"go/token"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,6 +42,21 @@ func assertNoTransportImports(t *testing.T, dir string) {
 			if path, _ := strconv.Unquote(imp.Path.Value); forbidden[path] {
 				t.Errorf("%s imports %s", f, path)
 			}
+		}
+	}
+}
+
+// TestLinksNoConfigFile: a router built by hand links neither the config
+// file's package nor its JSON Schema validator (config.OpenRouter opens a
+// router from a file, from the config side).
+func TestLinksNoConfigFile(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "github.com/carrierkit/carrierkit/providers/config" || strings.HasPrefix(dep, "github.com/santhosh-tekuri/jsonschema") {
+			t.Errorf("the router links %s", dep)
 		}
 	}
 }
