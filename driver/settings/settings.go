@@ -3,8 +3,10 @@
 // built from it (New) reads them from a URL (twilio://?region=ie1) or a
 // config file's section, checks them, reads the environment, locates the
 // API root, redacts secrets when printed, and describes them for --help
-// and the config file's JSON Schema. A driver outside this module uses it
-// as the built-in providers do.
+// and the config file's JSON Schema. The adapter's New checks a Config set
+// in code by the same table (Spec.CheckConfig), and prints it redacted by
+// the table's Secret column (Spec.FormatRedacted). A driver outside this
+// module uses it as the built-in providers do.
 //
 // Every error is a *participant.Error (driver.ConfigError) whose Field is
 // where the setting is given: the URL parameter, or the JSON path in a
