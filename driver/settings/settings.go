@@ -3,8 +3,10 @@
 // built from it (New) reads them from a URL (twilio://?region=ie1) or a
 // config file's section, checks them, reads the environment, locates the
 // API root, redacts secrets when printed, and describes them for --help
-// and the config file's JSON Schema. A driver outside this module uses it
-// as the built-in providers do.
+// and the config file's JSON Schema. The adapter's New checks a Config set
+// in code by the same table (Spec.CheckConfig), and prints it redacted by
+// the table's Secret column (Spec.FormatRedacted). A driver outside this
+// module uses it as the built-in providers do.
 //
 // Every error is a *participant.Error (driver.ConfigError) whose Field is
 // where the setting is given: the URL parameter, or the JSON path in a
@@ -21,6 +23,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/carrierkit/carrierkit"
@@ -521,23 +524,23 @@ func getenv(errs *[]error, provider, path, name, hint string) string {
 func Common() []string { return append(driver.RetryParams(), driver.TimeoutParams()...) }
 
 // FormatRedacted prints plain, a copy of a Config or URLOpener converted to a type
-// without methods, with p's secret fields redacted, for f and verb; %#v
+// without methods, with the secret fields of the table redacted, for f and verb; %#v
 // names the type name in plain's package (e.g. "twilio.Config").
-func (p *Provider[C]) FormatRedacted(f fmt.State, verb rune, plain any, name string) {
+func (s Spec[C]) FormatRedacted(f fmt.State, verb rune, plain any, name string) {
 	v := reflect.ValueOf(plain)
 	c := reflect.New(v.Type()).Elem()
 	c.Set(v)
-	for _, r := range p.Params {
+	for _, r := range s.Params {
 		if fv := c.FieldByName(r.Field); r.Secret && fv.IsValid() && !fv.IsZero() {
 			setString(fv, "[redacted]")
 		}
 	}
-	s := fmt.Sprintf(fmt.FormatString(f, verb), c.Interface())
+	out := fmt.Sprintf(fmt.FormatString(f, verb), c.Interface())
 	if verb == 'v' && f.Flag('#') {
 		pkg, _, _ := strings.Cut(v.Type().String(), ".")
-		s = strings.Replace(s, v.Type().String(), pkg+"."+name, 1)
+		out = strings.Replace(out, v.Type().String(), pkg+"."+name, 1)
 	}
-	_, _ = f.Write([]byte(s))
+	_, _ = f.Write([]byte(out))
 }
 
 // Must returns a Check that reports rule when ok(v) is false.
@@ -547,6 +550,18 @@ func Must(ok func(v string) bool, rule string) func(string) string {
 			return ""
 		}
 		return rule
+	}
+}
+
+// MustShowing is Must with the value given quoted after the rule
+// ("…, got \"IE1\""), for a parameter whose value is never a credential
+// (a region, a space name).
+func MustShowing(ok func(v string) bool, rule string) func(string) string {
+	return func(v string) string {
+		if ok(v) {
+			return ""
+		}
+		return rule + ", got " + strconv.Quote(v)
 	}
 }
 

@@ -283,3 +283,37 @@ func mustParse(s string) *url.URL {
 	}
 	return u
 }
+
+// TestCheckConfig: New's checks of a Config set in code come from the
+// table, each naming the Config field.
+func TestCheckConfig(t *testing.T) {
+	spec := settings.Spec[demoConfig]{Name: "demo", Params: []settings.Param{
+		{Name: "region", Field: "Region", Env: "X_REGION", Unless: "base_url", Check: settings.MustShowing(func(v string) bool { return v == "r1" }, "must be r1")},
+		{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL},
+		{Name: "token_env", Field: "Token", Env: "X_TOKEN", Secret: true},
+		{Name: "key_id_env", Field: "KeyID", Env: "X_KEY", Group: "credentials", Alt: "key"},
+	}}
+	for _, tc := range []struct {
+		cfg          demoConfig
+		field, error string
+	}{
+		{demoConfig{Token: "t"}, "Region", `Region: must be r1, got ""`}, // required: its empty value is checked
+		{demoConfig{Region: "r2", Token: "t"}, "Region", `got "r2"`},
+		{demoConfig{Region: "r1", BaseURL: "ftp://h", Token: "t"}, "BaseURL", "http or https"},
+		{demoConfig{Region: "r1"}, "Token", "must be set"}, // a credential
+		{demoConfig{Region: "r1", Token: "t\r\nX: 1"}, "Token", "control"},
+		{demoConfig{BaseURL: "http://h", Region: "bad", Token: "t"}, "", ""}, // base_url wins: the region is not used
+		{demoConfig{Region: "r1", Token: "t"}, "", ""},                       // an alternative (KeyID) is the adapter's
+		{demoConfig{Region: "r1", Token: "t", Options: driver.Options{Retry: &driver.RetryPolicy{WaitMin: time.Second}}}, "Retry.MaxRetries", "no retries"},
+	} {
+		err := spec.CheckConfig(tc.cfg)
+		if tc.field == "" {
+			assert.NoError(t, err, "%+v", tc.cfg)
+			continue
+		}
+		require.Error(t, err, "%+v", tc.cfg)
+		assert.Equal(t, []string{tc.field}, fields(t, err), "%+v", tc.cfg)
+		assert.ErrorContains(t, err, tc.error)
+		assert.NotContains(t, err.Error(), "X: 1")
+	}
+}

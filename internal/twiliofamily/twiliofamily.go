@@ -89,11 +89,9 @@ var listQuery = ListQuery("Muted", "Hold", "Coaching")
 // opts.PageSize (at most MaxPageSize) and for the server-side filters named
 // (among Muted, Hold and Coaching) that opts sets.
 func ListQuery(filters ...string) func(participant.ListOptions, string) url.Values {
+	page := httpdriver.PageQuery("PageSize", MaxPageSize, "")
 	return func(opts participant.ListOptions, _ string) url.Values {
-		q := url.Values{}
-		if opts.PageSize > 0 {
-			q.Set("PageSize", strconv.Itoa(min(opts.PageSize, MaxPageSize)))
-		}
+		q := page(opts, "")
 		set := map[string]*bool{"Muted": opts.Muted, "Hold": opts.Hold, "Coaching": opts.Coaching}
 		for _, name := range filters {
 			if v := set[name]; v != nil {
@@ -131,18 +129,28 @@ func RemoveOp(path httpdriver.Path) *httpdriver.Operation {
 }
 
 // Dialect returns the dialect of a carrier that speaks Twilio's API under
-// root "/2010-04-01" with the ".json" suffix: Twilio's form names less the
-// fields it does not take, Twilio's resource, error body and codes, and
-// check for the carrier's id rules.
+// root "/2010-04-01" with the ".json" suffix (DialectAt).
 func Dialect(provider string, check func(string, participant.Ref, participant.UpdateRequest) (string, string),
 	except ...participant.Field) httpdriver.Dialect {
-	path := ParticipantPath("/2010-04-01", ".json")
+	return DialectAt(provider, "/2010-04-01", ".json", check, except...)
+}
+
+// DialectAt returns the dialect of a carrier that speaks Twilio's API under
+// root, the call segment ending in suffix: Twilio's form names less the
+// fields in except; update, fetch, list (ListOp with its query) and remove
+// (DELETE, 204) on Twilio's resource; Twilio's error body and codes; and
+// check for the carrier's id rules. A carrier changes what differs.
+func DialectAt(provider, root, suffix string, check func(string, participant.Ref, participant.UpdateRequest) (string, string),
+	except ...participant.Field) httpdriver.Dialect {
+	path := ParticipantPath(root, suffix)
 	return httpdriver.Dialect{
 		Provider:    provider,
 		Labels:      true,
 		Wire:        Wire(except...),
 		Update:      UpdateOp(path, DecodeParticipant),
 		Fetch:       FetchOp(path, DecodeParticipant),
+		List:        ListOp(ListPath(root, suffix), DecodeParticipant, true),
+		Remove:      RemoveOp(path),
 		Check:       check,
 		DecodeError: DecodeError(provider),
 		Codes:       Codes,

@@ -6,14 +6,12 @@
 // PUT {root}/accounts/{accountId}/conferences/{conferenceId}/members/{callId}
 // and a JSON body of only the fields set among mute, hold and
 // callIdsToCoach. Bandwidth answers 204 with no body, so the adapter reads
-// the member back with GET on the same path (getConferenceMember) and
-// returns it.
+// the member back with GET on the same path (getConferenceMember).
 //
-// Bandwidth's members carry mute, hold and coaching only: HoldURL,
-// HoldMethod, AnnounceURL, AnnounceMethod, WaitURL, WaitMethod, BeepOnExit
-// and EndConferenceOnExit are refused with participant.ErrUnsupported
-// before anything is sent. A member is addressed by its call id; there are
-// no labels. Coaching maps to callIdsToCoach:
+// Members carry mute, hold and coaching only: the other fields are refused
+// with participant.ErrUnsupported before anything is sent. A member is
+// addressed by its call id; there are no labels. Coaching maps to
+// callIdsToCoach:
 //
 //	Coaching=true, CallToCoach=c-…   callIdsToCoach: ["c-…"]
 //	CallToCoach=c-… alone            callIdsToCoach: ["c-…"] (coach that call, as on Twilio)
@@ -21,32 +19,24 @@
 //	Coaching=false with CallToCoach  refused (ErrInvalidArgument): the list is either the calls to coach or empty
 //	Coaching=true alone              refused by participant.Validate (it needs CallToCoach)
 //
-// The member resource has no status, label or dates: Participant.Status is
-// StatusUnknown and Created/Updated are zero; AccountID is the account the
+// The member resource has no status, label or dates: Status is
+// StatusUnknown, Created/Updated are zero, AccountID is the account the
 // request was sent to. Error bodies are {type, description, id}: the type is
-// the VendorCode, and the neutral code comes from the HTTP status (Bandwidth
+// the VendorCode; the neutral code comes from the HTTP status (Bandwidth
 // documents no finer codes); a 429's Retry-After is honoured.
 //
-// List reads the conference (getConference,
-// GET {root}/accounts/{accountId}/conferences/{conferenceId}) and yields its
-// activeMembers. Bandwidth answers every member at once: there is no
-// paging, so ListOptions.PageSize (a paging hint, not a filter) is ignored,
-// and no server-side filter, so Muted, Hold and Coaching are applied to the
-// members as they are read. An unknown conference gives
-// participant.ErrNotFound; one with nobody left yields nothing. Bandwidth
-// has no operation to remove a member (a member leaves when its call does
-// or its BXML moves on): Capabilities leave out OpRemove and Remove is
-// refused with ErrUnsupported.
-//
-// New returns the portable *carrierkit.Client over the adapter's driver.
-// Its Capabilities report Muted, Hold, Coaching and CallToCoach, fetch
-// (getConferenceMember) and list, and no labels. Client.As supports
-// **http.Client (the client requests go through) and
-// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
+// List reads the conference (getConference, GET …/conferences/{conferenceId})
+// and yields its activeMembers, all at once: there is no paging
+// (ListOptions.PageSize is ignored) and no server-side filter (Muted, Hold
+// and Coaching are applied as the members are read). An unknown conference
+// gives participant.ErrNotFound; an empty one yields nothing. Bandwidth
+// cannot remove a member (it leaves when its call does or its BXML moves
+// on): Capabilities leave out OpRemove and Remove fails with
+// ErrUnsupported. Client.As supports **http.Client and **httpdriver.Driver.
 package bandwidth
 
 import (
-	"encoding/base64"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,8 +73,7 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.Password = httpdriver.Redact(c.Password)
-	httpdriver.FormatConfig(f, verb, plain(c), "bandwidth.Config")
+	spec.FormatRedacted(f, verb, plain(c), "Config")
 }
 
 // The id rules, as Bandwidth documents its ids.
@@ -94,47 +83,18 @@ const (
 	ruleCall       = "must be a Bandwidth call id: c- followed by hex digits and dashes"
 )
 
-// New checks cfg and returns the portable client over the Bandwidth
-// driver. Nothing is sent.
+// New checks cfg by the Settings table and returns the portable client
+// over the Bandwidth driver. Nothing is sent.
 func New(cfg Config) (*carrierkit.Client, error) {
-	switch {
-	case !IsAccountID(cfg.AccountID):
-		return nil, driver.ConfigError(Name, "AccountID", ruleAccount)
-	}
-	for _, c := range [...]struct{ field, v string }{{"Username", cfg.Username}, {"Password", cfg.Password}} {
-		if err := httpdriver.CheckSecret(Name, c.field, c.v); err != nil {
-			return nil, err
-		}
-	}
-	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
+	if err := spec.CheckConfig(cfg); err != nil {
 		return nil, err
 	}
-	base := DefaultBaseURL
-	if cfg.BaseURL != "" {
-		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
-			return nil, err
-		}
-		base = cfg.BaseURL
-	}
-	token := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + cfg.Password))
-	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
-		BaseURL:       base,
-		Account:       cfg.AccountID,
-		Authorization: "Basic " + token,
-		Secrets:       []httpdriver.Secret{{User: cfg.Username, Value: cfg.Password}},
-		HTTP:          cfg.Options,
-	})), nil
+	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Basic(base, cfg.AccountID, cfg.Username, cfg.Password, cfg.Options))), nil
 }
 
 // IsAccountID reports whether s is a Bandwidth account id: digits.
-func IsAccountID(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
+func IsAccountID(s string) bool { return httpdriver.IsDigits(s) }
 
 // IsConferenceID reports whether s has the shape of a Bandwidth conference
 // id: "conf-" and hex digits and dashes.
@@ -188,28 +148,18 @@ var dialect = httpdriver.Dialect{
 	List: &httpdriver.Operation{Method: http.MethodGet, Path: conferencePath, Decode: decodeMember,
 		DecodePage: decodeConference},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-		switch {
-		case !IsAccountID(account):
-			return "Ref.Account", ruleAccount
-		case !IsConferenceID(ref.Conference):
-			return "Ref.Conference", ruleConference
-		case ref.Call != "" && !IsCallID(ref.Call):
-			return "Ref.Call", ruleCall + " (Bandwidth has no participant labels)"
-		case req.CallToCoach != nil && !IsCallID(*req.CallToCoach):
-			return "CallToCoach", ruleCall
-		case req.CallToCoach != nil && req.Coaching != nil && !*req.Coaching:
-			return "CallToCoach", "cannot be set with Coaching=false: Bandwidth's callIdsToCoach is either the calls to coach or empty"
+		if field, rule := ids.Check(account, ref, req); field != "" || req.CallToCoach == nil || req.Coaching == nil || *req.Coaching {
+			return field, rule
 		}
-		return "", ""
+		return "CallToCoach", "cannot be set with Coaching=false: Bandwidth's callIdsToCoach is either the calls to coach or empty"
 	},
-	DecodeError: func(body []byte) (code, message string, vendorErr error) {
-		var e APIError
-		if json.Unmarshal(body, &e) != nil || (e.Type == "" && e.Description == "") {
-			return "", "", nil
-		}
-		return e.Type, e.Description, &e
-	},
+	DecodeError: httpdriver.JSONError(func(e *APIError) (string, string) { return e.Type, e.Description }),
 }
+
+var ids = httpdriver.IDs{Account: httpdriver.IDRule{OK: IsAccountID, Rule: ruleAccount},
+	Conference:  httpdriver.IDRule{OK: IsConferenceID, Rule: ruleConference},
+	Call:        httpdriver.IDRule{OK: IsCallID, Rule: ruleCall + " (Bandwidth has no participant labels)"},
+	CallToCoach: httpdriver.IDRule{OK: IsCallID, Rule: ruleCall}}
 
 // memberUpdate is the spec's updateConferenceMember: only the fields set.
 type memberUpdate struct {

@@ -27,12 +27,14 @@ func init() {
 
 // Settings is the table of bandwidth:// parameters
 // (bandwidth://?account=9900000) and config file keys.
-var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
+var Settings = settings.New(New, spec)
+
+var spec = settings.Spec[Config]{Name: Name, Params: []settings.Param{
 	{Name: "account", Field: "AccountID", Env: EnvAccountID, Check: settings.Must(IsAccountID, ruleAccount), Help: "account id"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "API root before /accounts, for tests"},
 	{Name: "username_env", Field: "Username", Env: EnvUsername, Group: "credentials", Help: "variable holding the API username"},
 	{Name: "password_env", Field: "Password", Env: EnvPassword, Group: "credentials", Secret: true, Help: "variable holding the API password"},
-}})
+}}
 
 // URLOpener opens bandwidth:// URLs with the parameters of Settings.
 // Fields set here are used instead of the environment (the account
@@ -43,8 +45,7 @@ type URLOpener struct {
 	AccountID string
 	Username  string
 	Password  string `json:"-"`
-	// Options are the HTTP settings; the URL's retry and time parameters
-	// are applied over them.
+	// Options are the HTTP settings; the URL's parameters apply over them.
 	Options driver.Options
 }
 

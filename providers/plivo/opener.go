@@ -24,11 +24,13 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 
 // Settings is the table of plivo:// parameters
 // (plivo://?account=MAXXXXXXXXXXXXXXXXXX) and config file keys.
-var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
+var Settings = settings.New(New, spec)
+
+var spec = settings.Spec[Config]{Name: Name, Params: []settings.Param{
 	{Name: "account", Field: "AuthID", Env: EnvAuthID, Check: settings.Must(IsAuthID, ruleAuthID), Help: "the auth id"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "API root before /Account, for tests"},
 	{Name: "auth_token_env", Field: "AuthToken", Env: EnvAuthToken, Secret: true, Help: "variable holding the auth token"},
-}})
+}}
 
 // URLOpener opens plivo:// URLs with the parameters of Settings. Fields
 // set here are used instead of the environment. Printing a URLOpener never

@@ -50,7 +50,7 @@
 package plivo
 
 import (
-	"encoding/base64"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,9 +84,8 @@ type Config struct {
 
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	type plain Config
-	c.AuthToken = httpdriver.Redact(c.AuthToken)
-	httpdriver.FormatConfig(f, verb, plain(c), "plivo.Config")
+	type plain Config // no methods: prints fields, not Format again
+	spec.FormatRedacted(f, verb, plain(c), "Config")
 }
 
 const (
@@ -95,28 +94,14 @@ const (
 	ruleAudio  = "must be an audio file (mp3 or wav): Plivo's Play cannot play markup"
 )
 
-// New checks cfg and returns the portable client over the Plivo driver.
-// Nothing is sent.
+// New checks cfg by the Settings table and returns the portable client
+// over the Plivo driver. Nothing is sent.
 func New(cfg Config) (*carrierkit.Client, error) {
-	if !IsAuthID(cfg.AuthID) {
-		return nil, driver.ConfigError(Name, "AuthID", ruleAuthID)
-	}
-	if err := httpdriver.CheckSecret(Name, "AuthToken", cfg.AuthToken); err != nil {
+	if err := spec.CheckConfig(cfg); err != nil {
 		return nil, err
 	}
-	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
-		return nil, err
-	}
-	base := DefaultBaseURL
-	if cfg.BaseURL != "" {
-		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
-			return nil, err
-		}
-		base = cfg.BaseURL
-	}
-	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.AuthID,
-		Authorization: "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.AuthID+":"+cfg.AuthToken)),
-		Secrets:       []httpdriver.Secret{{User: cfg.AuthID, Value: cfg.AuthToken}}, HTTP: cfg.Options})), nil
+	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Basic(base, cfg.AuthID, cfg.AuthID, cfg.AuthToken, cfg.Options))), nil
 }
 
 // IsAuthID reports whether s has the shape of a Plivo auth id.
@@ -128,9 +113,7 @@ func IsAuthID(s string) bool {
 }
 
 // IsMemberID reports whether s is one member id: digits.
-func IsMemberID(s string) bool {
-	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
-}
+func IsMemberID(s string) bool { return httpdriver.IsDigits(s) }
 
 // APIError is Plivo's error body {api_id, error}. errors.As reaches it.
 type APIError struct {
@@ -159,11 +142,11 @@ var (
 
 // verb is a member action: POST with {} as the docs send, or DELETE.
 func verb(method, action string) *httpdriver.Operation {
-	op := &httpdriver.Operation{Method: method, Path: httpdriver.MustPath(member + action)}
+	var body []byte
 	if method == http.MethodPost {
-		op.Body, op.Encode = httpdriver.JSONBody, func(*participant.UpdateRequest) ([]byte, error) { return []byte("{}"), nil }
+		body = []byte("{}")
 	}
-	return op
+	return httpdriver.Fixed(method, httpdriver.MustPath(member+action), body)
 }
 
 var verbs = httpdriver.Verbs{Mute: opMute, Unmute: opUnmute, Deafen: opDeaf, Undeafen: opUndeaf, Play: opPlay,
@@ -181,24 +164,15 @@ var dialect = httpdriver.Dialect{
 	List:           &httpdriver.Operation{Method: http.MethodGet, Path: confPath, Decode: decodeMember, DecodePage: decodeConference},
 	Remove:         &httpdriver.Operation{Method: http.MethodDelete, Path: httpdriver.MustPath(member)},
 	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-		switch {
-		case !IsAuthID(account):
-			return "Ref.Account", ruleAuthID
-		case ref.Call != "" && !IsMemberID(ref.Call):
-			return "Ref.Call", ruleMember
-		case req.AnnounceURL != nil && isMarkup(*req.AnnounceURL):
-			return "AnnounceURL", ruleAudio
+		if field, rule := ids.Check(account, ref, req); field != "" || req.AnnounceURL == nil || !isMarkup(*req.AnnounceURL) {
+			return field, rule
 		}
-		return "", ""
+		return "AnnounceURL", ruleAudio
 	},
-	DecodeError: func(body []byte) (string, string, error) {
-		var e APIError
-		if json.Unmarshal(body, &e) != nil || e.Message == "" {
-			return "", "", nil
-		}
-		return "", e.Message, &e
-	},
+	DecodeError: httpdriver.JSONError(func(e *APIError) (string, string) { return "", e.Message }),
 }
+
+var ids = httpdriver.IDs{Account: httpdriver.IDRule{OK: IsAuthID, Rule: ruleAuthID}, Call: httpdriver.IDRule{OK: IsMemberID, Rule: ruleMember}}
 
 func isMarkup(u string) bool {
 	u, _, _ = strings.Cut(u, "?")

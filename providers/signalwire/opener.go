@@ -7,6 +7,7 @@ import (
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -25,13 +26,15 @@ func init() { providers.DefaultURLMux().RegisterUpdater(Scheme, new(URLOpener)) 
 
 // Settings is the table of signalwire:// parameters
 // (signalwire://?space=example) and config file keys.
-var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
+var Settings = settings.New(New, spec)
+
+var spec = settings.Spec[Config]{Name: Name, Params: []settings.Param{
 	{Name: "space", Field: "Space", Env: EnvSpace, Unless: "base_url", Help: "the SignalWire space",
-		Check: func(v string) string { _, err := baseURL(Config{Space: v}); return settings.Rule(err) }},
+		Check: settings.MustShowing(httpdriver.IsHostLabel, "must be a SignalWire space name (a DNS label such as example)")},
 	{Name: "account", Field: "ProjectID", Env: EnvProjectID, Check: settings.Must(IsUUID, ruleUUID), Help: "project id"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "API root before /2010-04-01, for tests"},
 	{Name: "api_token_env", Field: "APIToken", Env: EnvAPIToken, Secret: true, Help: "variable holding the API token"},
-}, Rules: settings.Excludes("space", "base_url")})
+}, Rules: settings.Excludes("space", "base_url")}
 
 // URLOpener opens signalwire:// URLs with the parameters of Settings.
 // Fields set here are used instead of the environment (the account
@@ -40,8 +43,7 @@ var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []set
 type URLOpener struct {
 	ProjectID string
 	APIToken  string `json:"-"`
-	// Options are the HTTP settings; the URL's retry and time parameters
-	// are applied over them.
+	// Options are the HTTP settings; the URL's parameters apply over them.
 	Options driver.Options
 }
 

@@ -9,27 +9,20 @@
 //   - ids are UUIDs: the project (account), the conference, the call, and
 //     CallSidToCoach. SignalWire documents the participant by its call id
 //     only, so labels are not offered (Capabilities.Labels is false).
-//   - its participant update takes Muted, Hold, HoldUrl, HoldMethod,
-//     AnnounceUrl, AnnounceMethod, WaitUrl, WaitMethod, Coaching and
-//     CallSidToCoach; BeepOnExit and EndConferenceOnExit are not among them
-//     and are refused with participant.ErrUnsupported before sending.
+//   - its participant update takes every Twilio field but BeepOnExit and
+//     EndConferenceOnExit, which are refused with participant.ErrUnsupported
+//     before sending.
 //
-// New returns the portable *carrierkit.Client over the adapter's driver,
-// with fetch, list (paged by next_page_uri; Muted and Hold are sent as
-// SignalWire's documented filters, Coaching is filtered by carrierkit) and
-// remove (DELETE, 204).
-//
-// Errors are Twilio's body ({code, message, more_info, status}), reached
-// with errors.As as *APIError (the same type as twilio.APIError).
-//
-// Client.As supports **http.Client (the client requests go through) and
-// **httpdriver.Driver, whose BaseURL is the API root the client sends to.
+// The client New returns also fetches, lists (paged by next_page_uri; Muted
+// and Hold are SignalWire's documented filters, carrierkit filters
+// Coaching) and removes (DELETE, 204). Errors are Twilio's body, reached
+// with errors.As as *APIError (twilio.APIError). Client.As supports
+// **http.Client and **httpdriver.Driver.
 package signalwire
 
 import (
-	"encoding/base64"
+	"cmp"
 	"fmt"
-	"strconv"
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
@@ -63,50 +56,19 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIToken = httpdriver.Redact(c.APIToken)
-	httpdriver.FormatConfig(f, verb, plain(c), "signalwire.Config")
+	spec.FormatRedacted(f, verb, plain(c), "Config")
 }
 
 const ruleUUID = "must be a UUID such as b3877c40-da60-4998-90ad-b792e98472af"
 
-// New checks cfg and returns the portable client over the SignalWire
-// driver. Nothing is sent.
+// New checks cfg by the Settings table and returns the portable client
+// over the SignalWire driver. Nothing is sent.
 func New(cfg Config) (*carrierkit.Client, error) {
-	switch {
-	case !IsUUID(cfg.ProjectID):
-		return nil, driver.ConfigError(Name, "ProjectID", ruleUUID)
-	}
-	if err := httpdriver.CheckSecret(Name, "APIToken", cfg.APIToken); err != nil {
+	if err := spec.CheckConfig(cfg); err != nil {
 		return nil, err
 	}
-	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
-		return nil, err
-	}
-	base, err := baseURL(cfg)
-	if err != nil {
-		return nil, err
-	}
-	token := base64.StdEncoding.EncodeToString([]byte(cfg.ProjectID + ":" + cfg.APIToken))
-	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
-		BaseURL:       base,
-		Account:       cfg.ProjectID,
-		Authorization: "Basic " + token,
-		Secrets:       []httpdriver.Secret{{User: cfg.ProjectID, Value: cfg.APIToken}},
-		HTTP:          cfg.Options,
-	})), nil
-}
-
-func baseURL(cfg Config) (string, error) {
-	switch {
-	case cfg.BaseURL != "":
-		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
-			return "", err
-		}
-		return cfg.BaseURL, nil
-	case !httpdriver.IsHostLabel(cfg.Space):
-		return "", driver.ConfigError(Name, "Space", "must be a SignalWire space name (a DNS label such as example), got "+strconv.Quote(cfg.Space))
-	}
-	return "https://" + cfg.Space + ".signalwire.com/api/laml", nil
+	base := cmp.Or(cfg.BaseURL, "https://"+cfg.Space+".signalwire.com/api/laml")
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Basic(base, cfg.ProjectID, cfg.ProjectID, cfg.APIToken, cfg.Options))), nil
 }
 
 // APIError is the Twilio-shaped error body SignalWire answers with.
@@ -116,25 +78,11 @@ type APIError = twilioapi.Error
 func IsUUID(s string) bool { return httpdriver.IsUUID(s) }
 
 var dialect = func() httpdriver.Dialect {
-	d := twiliofamily.Dialect(Name,
-		func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-			switch {
-			case !IsUUID(account):
-				return "Ref.Account", ruleUUID
-			case !IsUUID(ref.Conference):
-				return "Ref.Conference", ruleUUID
-			case ref.Call != "" && !IsUUID(ref.Call):
-				return "Ref.Call", ruleUUID + " (a call id; SignalWire documents no participant labels)"
-			case req.CallToCoach != nil && !IsUUID(*req.CallToCoach):
-				return "CallToCoach", ruleUUID
-			}
-			return "", ""
-		}, participant.FieldBeepOnExit, participant.FieldEndConferenceOnExit)
+	uuid := httpdriver.IDRule{OK: IsUUID, Rule: ruleUUID}
+	d := twiliofamily.Dialect(Name, httpdriver.IDs{Account: uuid, Conference: uuid, CallToCoach: uuid,
+		Call: httpdriver.IDRule{OK: IsUUID, Rule: ruleUUID + " (a call id; SignalWire documents no participant labels)"}}.Check,
+		participant.FieldBeepOnExit, participant.FieldEndConferenceOnExit)
 	d.Labels = false
-	// List all active Participants (GET …/Participants.json, paged by
-	// next_page_uri) and removing a participant (DELETE, 204), as Twilio.
-	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, false)
 	d.List.Query = twiliofamily.ListQuery("Muted", "Hold") // documented filters; the engine filters on Coaching
-	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
 	return d
 }()

@@ -32,11 +32,13 @@ func init() {
 // (texml://?account=…&base_url=http://127.0.0.1:8080/v2) and config file
 // keys. Telnyx has no regions that isolate calls (api.telnyx.com, .eu and
 // .com.au take the same keys and ids): the region is always "".
-var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
+var Settings = settings.New(New, spec)
+
+var spec = settings.Spec[Config]{Name: Name, Params: []settings.Param{
 	{Name: "account", Field: "Account", Env: EnvAccount, Optional: true, Help: "default account id"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "API root before /texml"},
 	{Name: "api_key_env", Field: "APIKey", Env: EnvAPIKey, Secret: true, Help: "variable holding the API key"},
-}, Root: func(c Config) (string, error) { return cmp.Or(c.BaseURL, DefaultBaseURL), nil }})
+}, Root: func(c Config) (string, error) { return cmp.Or(c.BaseURL, DefaultBaseURL), nil }}
 
 // URLOpener opens texml:// URLs with the parameters of Settings. Fields
 // set here are used instead of the environment (the account parameter
@@ -46,8 +48,7 @@ type URLOpener struct {
 	APIKey string `json:"-"`
 	// Account is the default account when the URL has no account parameter.
 	Account string
-	// Options are the HTTP settings; the URL's retry and time parameters
-	// are applied over them.
+	// Options are the HTTP settings; the URL's parameters apply over them.
 	Options driver.Options
 }
 

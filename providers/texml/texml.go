@@ -36,6 +36,7 @@
 package texml
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -71,33 +72,18 @@ type Config struct {
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.APIKey = httpdriver.Redact(c.APIKey)
-	httpdriver.FormatConfig(f, verb, plain(c), "texml.Config")
+	spec.FormatRedacted(f, verb, plain(c), "Config")
 }
 
-// New checks cfg and returns the portable client over the TeXML driver.
-// Nothing is sent.
+// New checks cfg by the Settings table and returns the portable client
+// over the TeXML driver. Nothing is sent.
 func New(cfg Config) (*carrierkit.Client, error) {
-	if err := httpdriver.CheckSecret(Name, "APIKey", cfg.APIKey); err != nil {
+	if err := spec.CheckConfig(cfg); err != nil {
 		return nil, err
 	}
-	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
-		return nil, err
-	}
-	base := DefaultBaseURL
-	if cfg.BaseURL != "" {
-		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
-			return nil, err
-		}
-		base = cfg.BaseURL
-	}
-	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
-		BaseURL:       base,
-		Account:       cfg.Account,
-		Authorization: "Bearer " + cfg.APIKey,
-		Secrets:       []httpdriver.Secret{{Value: cfg.APIKey}},
-		HTTP:          cfg.Options,
-	})), nil
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: cmp.Or(cfg.BaseURL, DefaultBaseURL),
+		Account: cfg.Account, Authorization: "Bearer " + cfg.APIKey, Secrets: []httpdriver.Secret{{Value: cfg.APIKey}},
+		HTTP: cfg.Options})), nil
 }
 
 const callIDPrefix = "v3:"
@@ -167,35 +153,22 @@ func (o *ErrorObject) message() string {
 	return o.Title + ": " + o.Detail
 }
 
-var participantPath = twiliofamily.ParticipantPath("/texml", "")
-
-var dialect = httpdriver.Dialect{
-	Provider: Name,
-	Labels:   true,
-	Wire:     twiliofamily.Wire(participant.FieldWaitMethod),
-	Check: func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-		switch {
-		case !IsUUID(account):
-			return "Ref.Account", "must be a Telnyx account id, a UUID (8-4-4-4-12 hex digits)"
-		case !IsUUID(ref.Conference):
-			return "Ref.Conference", "must be a Telnyx conference id, a UUID (8-4-4-4-12 hex digits)"
-		case strings.HasPrefix(ref.Call, callIDPrefix) && !IsCallID(ref.Call):
-			return "Ref.Call", `must be a call id matching ^v3:[A-Za-z0-9_-]+$, or a label not starting with "v3:"`
-		case req.CallToCoach != nil && !IsCallID(*req.CallToCoach):
-			return "CallToCoach", `must be a call id matching ^v3:[A-Za-z0-9_-]+$`
-		}
-		return "", ""
-	},
-	Update: twiliofamily.UpdateOp(participantPath, twiliofamily.DecodeParticipant),
-	Fetch:  twiliofamily.FetchOp(participantPath, twiliofamily.DecodeParticipant),
+var dialect = func() httpdriver.Dialect {
+	uuid := func(what string) httpdriver.IDRule {
+		return httpdriver.IDRule{OK: IsUUID, Rule: "must be a Telnyx " + what + " id, a UUID (8-4-4-4-12 hex digits)"}
+	}
+	d := twiliofamily.DialectAt(Name, "/texml", "", httpdriver.IDs{Account: uuid("account"), Conference: uuid("conference"),
+		Call: httpdriver.IDRule{OK: func(s string) bool { return !strings.HasPrefix(s, callIDPrefix) || IsCallID(s) },
+			Rule: `must be a call id matching ^v3:[A-Za-z0-9_-]+$, or a label not starting with "v3:"`},
+		CallToCoach: httpdriver.IDRule{OK: IsCallID, Rule: `must be a call id matching ^v3:[A-Za-z0-9_-]+$`}}.Check,
+		participant.FieldWaitMethod)
 	// GetTexmlConferenceParticipants declares no query parameters: the
 	// list takes no page size or filters (the engine filters).
-	List:        twiliofamily.ListOp(twiliofamily.ListPath("/texml", ""), twiliofamily.DecodeParticipant, false),
-	Remove:      twiliofamily.RemoveOp(participantPath),
-	DecodeError: decodeError,
+	d.List.Query = nil
+	d.DecodeError = decodeError
 	// Telnyx's documented codes, by class. 10007 ("unexpected error") is
 	// used with many statuses, so it is left to the HTTP status.
-	Codes: map[string]participant.Code{
+	d.Codes = map[string]participant.Code{
 		"10004": participant.CodeInvalidArgument, // missing required parameter
 		"10005": participant.CodeNotFound,
 		"10009": participant.CodeUnauthenticated, // authentication failed
@@ -208,8 +181,9 @@ var dialect = httpdriver.Dialect{
 		"90018": participant.CodeFailedPrecondition, // call has already ended
 		"90019": participant.CodeFailedPrecondition, // conference has already ended
 		"90047": participant.CodeFailedPrecondition, // participant is on hold
-	},
-}
+	}
+	return d
+}()
 
 // decodeError decodes Telnyx's ErrorResponse (Dialect.DecodeError).
 func decodeError(body []byte) (code, message string, vendorErr error) {

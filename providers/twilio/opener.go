@@ -8,6 +8,7 @@ import (
 
 	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/driver"
+	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/driver/settings"
 	"github.com/carrierkit/carrierkit/providers"
 )
@@ -35,19 +36,23 @@ func init() {
 // and config file keys. Credentials are read from the environment:
 // $TWILIO_API_KEY and $TWILIO_API_SECRET when TWILIO_API_KEY is set (or
 // api_key_env is given), else $TWILIO_AUTH_TOKEN.
-var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Root: baseURL, Region: RegionOf, Params: []settings.Param{
+var Settings = settings.New(New, spec)
+
+var spec = settings.Spec[Config]{Name: Name, Root: baseURL, Region: RegionOf, Params: []settings.Param{
 	{Name: "account", Field: "AccountSID", Check: settings.Must(func(v string) bool { return IsSID(v, "AC") }, `must match ^AC[0-9a-fA-F]{32}$`),
 		Help: "account SID (default $TWILIO_ACCOUNT_SID)"},
 	{Name: "base_url", Field: "BaseURL", Check: settings.CheckBaseURL, Help: "API root before /2010-04-01, for tests and proxies"},
 	{Name: "region", Field: "Region", Env: EnvRegion, Optional: true, Unless: "base_url",
-		Check: func(v string) string { return settings.Rule(labelError("Region", v)) }, Help: "Twilio region, e.g. ie1"},
+		Check: settings.MustShowing(httpdriver.IsHostLabel, ruleLabel), Help: "Twilio region, e.g. ie1"},
 	{Name: "edge", Field: "Edge", Env: EnvEdge, Optional: true, Unless: "base_url",
-		Check: func(v string) string { return settings.Rule(labelError("Edge", v)) }, Help: "Twilio edge, e.g. dublin (default: the region's)"},
+		Check: settings.MustShowing(httpdriver.IsHostLabel, ruleLabel), Help: "Twilio edge, e.g. dublin (default: the region's)"},
 	{Name: "account_sid_env", Field: "AccountSID", Env: EnvAccountSID, Help: "variable holding the account SID"},
 	{Name: "api_key_env", Field: "APIKeySID", Env: EnvAPIKey, Group: "credentials", Alt: "key", Help: "variable holding an API key SID"},
 	{Name: "api_secret_env", Field: "APISecret", Env: EnvAPISecret, Group: "credentials", Alt: "key", Secret: true, Help: "variable holding the API key's secret"},
 	{Name: "auth_token_env", Field: "AuthToken", Env: EnvAuthToken, Group: "credentials", Alt: "token", Secret: true, Help: "variable holding the auth token"},
-}})
+}}
+
+const ruleLabel = "must be a lower-case DNS label such as ie1 or dublin"
 
 // URLOpener opens twilio:// URLs with the parameters of Settings. Fields
 // set here are used instead of the environment (the account parameter
@@ -59,8 +64,7 @@ type URLOpener struct {
 	AuthToken  string `json:"-"`
 	APIKeySID  string
 	APISecret  string `json:"-"`
-	// Options are the HTTP settings; the URL's retry and time parameters
-	// are applied over them.
+	// Options are the HTTP settings; the URL's parameters apply over them.
 	Options driver.Options
 }
 

@@ -31,7 +31,6 @@ package twilio
 
 import (
 	"cmp"
-	"encoding/base64"
 	"fmt"
 	"strconv"
 
@@ -40,7 +39,6 @@ import (
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/driver/twilioapi"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
-	"github.com/carrierkit/carrierkit/participant"
 )
 
 // Name is the adapter's provider name.
@@ -79,15 +77,14 @@ type Config struct {
 // Format prints c with its secrets redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
 	type plain Config // no methods: prints fields, not Format again
-	c.AuthToken, c.APISecret = httpdriver.Redact(c.AuthToken), httpdriver.Redact(c.APISecret)
-	httpdriver.FormatConfig(f, verb, plain(c), "twilio.Config")
+	spec.FormatRedacted(f, verb, plain(c), "Config")
 }
 
-// New checks cfg and returns the portable client over the Twilio driver.
-// Nothing is sent.
+// New checks cfg (by the Settings table, then the credentials) and returns
+// the portable client over the Twilio driver. Nothing is sent.
 func New(cfg Config) (*carrierkit.Client, error) {
-	if !IsSID(cfg.AccountSID, "AC") {
-		return nil, driver.ConfigError(Name, "AccountSID", `must match ^AC[0-9a-fA-F]{32}$`)
+	if err := spec.CheckConfig(cfg); err != nil {
+		return nil, err
 	}
 	user, secret := cfg.AccountSID, cfg.AuthToken
 	switch {
@@ -112,37 +109,20 @@ func New(cfg Config) (*carrierkit.Client, error) {
 			return nil, err
 		}
 	}
-	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
-		return nil, err
-	}
 	base, err := baseURL(cfg)
 	if err != nil {
 		return nil, err
 	}
-	token := base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
-	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{
-		BaseURL:       base,
-		Account:       cfg.AccountSID,
-		Authorization: "Basic " + token,
-		Secrets:       []httpdriver.Secret{{User: user, Value: secret}},
-		HTTP:          cfg.Options,
-	})), nil
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Basic(base, cfg.AccountSID, user, secret, cfg.Options))), nil
 }
 
+// baseURL is the API root of cfg, whose fields meet the table's checks.
 func baseURL(cfg Config) (string, error) {
 	switch {
 	case cfg.BaseURL != "":
-		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
-			return "", err
-		}
 		return cfg.BaseURL, nil
 	case cfg.Region == "" && cfg.Edge == "":
 		return DefaultBaseURL, nil
-	}
-	for _, err := range [...]error{labelError("Region", cfg.Region), labelError("Edge", cfg.Edge)} {
-		if err != nil {
-			return "", err
-		}
 	}
 	region, edge := cmp.Or(cfg.Region, "us1"), cfg.Edge
 	if edge == "" {
@@ -170,14 +150,6 @@ var defaultEdges = map[string]string{
 	"jp2": "osaka", "sg1": "singapore", "us1": "ashburn", "us2": "umatilla",
 }
 
-// labelError checks a Region or Edge value: empty, or one DNS label.
-func labelError(field, v string) error {
-	if v != "" && !httpdriver.IsHostLabel(v) {
-		return driver.ConfigError(Name, field, "must be a lower-case DNS label such as ie1 or dublin, got "+strconv.Quote(v))
-	}
-	return nil
-}
-
 // IsSID reports whether s is a Twilio SID with the given two-letter prefix:
 // the prefix and 32 hex digits.
 func IsSID(s, prefix string) bool { return twiliofamily.IsSID(s, prefix) }
@@ -187,24 +159,8 @@ func IsSID(s, prefix string) bool { return twiliofamily.IsSID(s, prefix) }
 // returns.
 type APIError = twilioapi.Error
 
-var dialect = withListAndRemove(twiliofamily.Dialect(Name,
-	func(account string, ref participant.Ref, req participant.UpdateRequest) (string, string) {
-		switch {
-		case !IsSID(account, "AC"):
-			return "Ref.Account", `must match ^AC[0-9a-fA-F]{32}$`
-		case !IsSID(ref.Conference, "CF"):
-			return "Ref.Conference", `must match ^CF[0-9a-fA-F]{32}$`
-		case req.CallToCoach != nil && !IsSID(*req.CallToCoach, "CA"):
-			return "CallToCoach", `must be a call SID matching ^CA[0-9a-fA-F]{32}$`
-		}
-		return "", "" // Ref.Call is a call SID or a label: any non-empty string
-	}))
-
-// withListAndRemove adds ListParticipant (GET …/Participants.json with
-// PageSize, the Muted/Hold/Coaching filters and next_page_uri) and
-// DeleteParticipant (DELETE, 204) to d.
-func withListAndRemove(d httpdriver.Dialect) httpdriver.Dialect {
-	d.List = twiliofamily.ListOp(twiliofamily.ListPath("/2010-04-01", ".json"), twiliofamily.DecodeParticipant, true)
-	d.Remove = twiliofamily.RemoveOp(twiliofamily.ParticipantPath("/2010-04-01", ".json"))
-	return d
-}
+var dialect = twiliofamily.Dialect(Name, httpdriver.IDs{ // Ref.Call is a call SID or a label: any non-empty string
+	Account:     httpdriver.IDRule{OK: func(s string) bool { return IsSID(s, "AC") }, Rule: `must match ^AC[0-9a-fA-F]{32}$`},
+	Conference:  httpdriver.IDRule{OK: func(s string) bool { return IsSID(s, "CF") }, Rule: `must match ^CF[0-9a-fA-F]{32}$`},
+	CallToCoach: httpdriver.IDRule{OK: func(s string) bool { return IsSID(s, "CA") }, Rule: `must be a call SID matching ^CA[0-9a-fA-F]{32}$`},
+}.Check)

@@ -32,7 +32,9 @@ func init() {
 // and config file keys. The key itself never goes in the URL: it is the
 // URLOpener's PrivateKey, else the file named, else $VONAGE_PRIVATE_KEY,
 // else the file $VONAGE_PRIVATE_KEY_PATH names.
-var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []settings.Param{
+var Settings = settings.New(New, spec)
+
+var spec = settings.Spec[Config]{Name: Name, Params: []settings.Param{
 	{Name: "account", Field: "ApplicationID", Env: EnvApplicationID, Check: settings.Must(httpdriver.IsUUID, ruleUUID), Help: "the application id"},
 	{Name: "region", Field: "Region", Check: settings.Must(func(v string) bool { return Hosts[v] != "" }, `must be "", "us", "eu" or "ap"`),
 		Help: "API host: us, eu or ap (default the global host)"},
@@ -40,7 +42,7 @@ var Settings = settings.New(New, settings.Spec[Config]{Name: Name, Params: []set
 	{Name: "private_key_env", Field: "PrivateKey", Env: EnvPrivateKey, Alt: "pem", Secret: true, Help: "variable holding the private key's PEM"},
 	{Name: "private_key_file", Field: "PrivateKey", Env: EnvPrivateKeyPath, Alt: "file", Load: settings.ReadFile, Help: "a PEM file holding the private key",
 		Check: settings.Must(func(v string) bool { return !strings.Contains(v, "-----BEGIN") }, "must name a PEM file, not hold the key")},
-}})
+}}
 
 // URLOpener opens vonage:// URLs with the parameters of Settings. Fields
 // set here are used instead of the environment. Printing a URLOpener never

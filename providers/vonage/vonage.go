@@ -18,36 +18,28 @@
 // with Muted=false is sent as asked. A leg's mute and earmuff cannot be
 // read (GET /v1/calls/{uuid} does not report them): Capabilities.Readable
 // leaves Muted and Hold out, an update is not read back and returns the
-// leg as the request set it, Fetch and List leave Muted and Hold false,
-// and a List filter on them is refused. So a Hold=true sent again after a
-// partial failure mutes again (harmless: mute is idempotent).
+// leg as the request set it, Fetch and List leave them false, and a List
+// filter on them is refused. So a Hold=true sent again after a partial
+// failure mutes again (harmless: mute is idempotent).
 //
-// Fetch is GET /v1/calls/{uuid}; List is GET /v1/calls/ (the spec's path) with
-// conversation_uuid, status=answered (the legs in the conversation now:
-// an inference, Vonage documents no "in the room" filter) and Vonage's
+// Fetch is GET /v1/calls/{uuid}; List is GET /v1/calls/ (the spec's path)
+// with conversation_uuid, status=answered (the legs in the conversation
+// now: an inference, Vonage documents no "in the room" filter) and Vonage's
 // paging (page_size, at most 100, and the record_index of _links.next).
 // Remove hangs the leg up ({"action":"hangup"}); a transfer to a new NCCO
-// would move the call instead. HoldURL, HoldMethod, AnnounceMethod,
-// WaitURL, WaitMethod, BeepOnExit, EndConferenceOnExit, Coaching and
-// CallToCoach are join-time NCCO options or nothing: refused by
-// capability. Errors are RFC 7807 problem bodies (ProblemError, reached
-// with errors.As); a 429 is rate limited, as everywhere.
+// would move the call instead. The other fields are join-time NCCO options
+// or nothing: refused by capability. Errors are RFC 7807 problem bodies
+// (ProblemError, reached with errors.As). A failed update's Error.Applied
+// lists what the actions before it applied, and Step names the failed one.
 //
 // Signing uses github.com/golang-jwt/jwt/v5, the maintained successor of
 // the JWT library Vonage's own Go SDK uses: it parses PKCS#1 and PKCS#8
 // keys and checks the signing method, which hand-rolled crypto/rsa code
 // would have to repeat.
-//
-// New returns the portable *carrierkit.Client over the adapter's driver.
-// Its Capabilities report Muted, Hold and AnnounceURL (none readable),
-// fetch, list and remove, and no labels. A failed update is a
-// *participant.Error whose Applied lists the fields the actions before it
-// applied and whose Step names the failed action. Client.As supports
-// **http.Client (the client requests go through) and **httpdriver.Driver,
-// whose BaseURL is the API host.
 package vonage
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
@@ -56,7 +48,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -99,11 +90,8 @@ type Config struct {
 
 // Format prints c with its secret redacted, for every verb.
 func (c Config) Format(f fmt.State, verb rune) {
-	type plain Config
-	if len(c.PrivateKey) > 0 {
-		c.PrivateKey = []byte(httpdriver.Redact("key"))
-	}
-	httpdriver.FormatConfig(f, verb, plain(c), "vonage.Config")
+	type plain Config // no methods: prints fields, not Format again
+	spec.FormatRedacted(f, verb, plain(c), "Config")
 }
 
 const (
@@ -111,34 +99,31 @@ const (
 	ruleConv = "must be a Vonage conversation uuid: CON- and a UUID"
 )
 
-// New checks cfg and returns the portable client over the Vonage driver.
-// Nothing is sent.
+// New checks cfg (by the Settings table, then the key and TokenTTL) and
+// returns the portable client over the Vonage driver. Nothing is sent.
 func New(cfg Config) (*carrierkit.Client, error) {
+	if err := spec.CheckConfig(cfg); err != nil {
+		return nil, err
+	}
 	key, err := jwt.ParseRSAPrivateKeyFromPEM(cfg.PrivateKey)
 	switch {
-	case !httpdriver.IsUUID(cfg.ApplicationID):
-		return nil, driver.ConfigError(Name, "ApplicationID", ruleUUID)
 	case err != nil:
 		return nil, driver.ConfigError(Name, "PrivateKey", "must be an RSA private key in PEM") // never echoed
-	case Hosts[cfg.Region] == "":
-		return nil, driver.ConfigError(Name, "Region", `must be "", "us", "eu" or "ap"`)
 	case cfg.TokenTTL < 0 || cfg.TokenTTL > 24*time.Hour:
 		return nil, driver.ConfigError(Name, "TokenTTL", "must be between 0 (the default) and 24h, Vonage's longest")
 	}
-	if err := httpdriver.CheckOptions(Name, cfg.Options); err != nil {
-		return nil, err
+	s := signer{app: cfg.ApplicationID, key: key, ttl: cmp.Or(cfg.TokenTTL, DefaultTokenTTL), now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
 	}
-	base := Hosts[cfg.Region]
-	if cfg.BaseURL != "" {
-		if err := httpdriver.CheckBaseURL(Name, "BaseURL", cfg.BaseURL); err != nil {
-			return nil, err
-		}
-		base = cfg.BaseURL
-	}
-	s := signer{app: cfg.ApplicationID, key: key, ttl: cfg.TokenTTL, now: cfg.Now}
-	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: base, Account: cfg.ApplicationID,
-		Authorize: s.sign, Secrets: []httpdriver.Secret{{Value: string(cfg.PrivateKey)}}, ScrubJWTs: true,
-		HTTP: cfg.Options})), nil
+	return carrierkit.New(httpdriver.New(&dialect, httpdriver.Config{BaseURL: cmp.Or(cfg.BaseURL, Hosts[cfg.Region]),
+		Account: cfg.ApplicationID, Authorize: s.sign, Secrets: []httpdriver.Secret{{Value: string(cfg.PrivateKey)}},
+		ScrubJWTs: true, HTTP: cfg.Options})), nil
+}
+
+// isConversation reports whether s is a conversation uuid (ruleConv).
+func isConversation(s string) bool {
+	return len(s) == 40 && s[:4] == "CON-" && httpdriver.IsUUID(s[4:])
 }
 
 // signer mints a token per request.
@@ -150,18 +135,10 @@ type signer struct {
 }
 
 func (s signer) sign() (string, error) {
-	now := time.Now()
-	if s.now != nil {
-		now = s.now()
-	}
-	jti := make([]byte, 16)
+	now, jti := s.now(), make([]byte, 16)
 	_, _ = rand.Read(jti) // crypto/rand.Read never fails
-	ttl := s.ttl
-	if ttl == 0 {
-		ttl = DefaultTokenTTL
-	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"application_id": s.app, "iat": now.Unix(),
-		"exp": now.Add(ttl).Unix(), "jti": hex.EncodeToString(jti)}).SignedString(s.key)
+		"exp": now.Add(s.ttl).Unix(), "jti": hex.EncodeToString(jti)}).SignedString(s.key)
 	return "Bearer " + tok, err
 }
 
@@ -190,9 +167,7 @@ var (
 
 // action is PUT /v1/calls/{uuid} with {"action": name}.
 func action(name string) *httpdriver.Operation {
-	body := []byte(`{"action":"` + name + `"}`)
-	return &httpdriver.Operation{Method: http.MethodPut, Path: callPath, Body: httpdriver.JSONBody,
-		Encode: func(*participant.UpdateRequest) ([]byte, error) { return body, nil }}
+	return httpdriver.Fixed(http.MethodPut, callPath, []byte(`{"action":"`+name+`"}`))
 }
 
 var verbs = httpdriver.Verbs{Mute: action("mute"), Unmute: action("unmute"), Deafen: action("earmuff"),
@@ -208,57 +183,35 @@ var dialect = httpdriver.Dialect{
 	Unreadable: participant.NewFieldSet(participant.FieldMuted, participant.FieldHold),
 	Fetch:      &httpdriver.Operation{Method: http.MethodGet, Path: callPath, Decode: decodeCall},
 	List: &httpdriver.Operation{Method: http.MethodGet, Path: httpdriver.MustPath("/v1/calls/?conversation_uuid={conference}&status=answered"),
-		Decode: decodeCall, DecodePage: decodePage, Query: func(opts participant.ListOptions, cursor string) url.Values {
-			q := url.Values{}
-			if opts.PageSize > 0 {
-				q.Set("page_size", strconv.Itoa(min(opts.PageSize, 100)))
-			}
-			if cursor != "" {
-				q.Set("record_index", cursor)
-			}
-			return q
-		}},
+		Decode: decodeCall, DecodePage: decodePage, Query: httpdriver.PageQuery("page_size", 100, "record_index")},
 	Remove: action("hangup"),
-	Check: func(account string, ref participant.Ref, _ participant.UpdateRequest) (string, string) {
-		switch {
-		case !httpdriver.IsUUID(account):
-			return "Ref.Account", "must be the Vonage application id: " + ruleUUID
-		case len(ref.Conference) != 40 || ref.Conference[:4] != "CON-" || !httpdriver.IsUUID(ref.Conference[4:]):
-			return "Ref.Conference", ruleConv
-		case ref.Call != "" && !httpdriver.IsUUID(ref.Call):
-			return "Ref.Call", "must be a Vonage call leg uuid: " + ruleUUID
-		}
-		return "", ""
-	},
+	Check: httpdriver.IDs{Account: httpdriver.IDRule{OK: httpdriver.IsUUID, Rule: "must be the Vonage application id: " + ruleUUID},
+		Conference: httpdriver.IDRule{OK: isConversation, Rule: ruleConv},
+		Call:       httpdriver.IDRule{OK: httpdriver.IsUUID, Rule: "must be a Vonage call leg uuid: " + ruleUUID}}.Check,
 	DecodeError: func(body []byte) (string, string, error) {
-		var e ProblemError
-		var general struct {
-			Title string `json:"error_title"` // the gateway's {type, error_title}
+		var e struct {
+			ProblemError
+			GatewayTitle string `json:"error_title"` // the gateway's {type, error_title}
 		}
 		if json.Unmarshal(body, &e) != nil || e.Type == "" && e.Title == "" {
 			return "", "", nil
 		}
-		if e.Title == "" && json.Unmarshal(body, &general) == nil {
-			e.Title = general.Title
+		e.Title = cmp.Or(e.Title, e.GatewayTitle)
+		msg := e.Title
+		if e.Detail != "" {
+			msg += ": " + e.Detail
 		}
-		return code(e.Type), e.Title + prefixed(e.Detail), &e
+		return code(e.Type), msg, &e.ProblemError
 	},
 }
 
 // code is the short code a problem type ends in: "unauthorized" of
 // https://developer.vonage.com/api-errors#unauthorized.
 func code(typ string) string {
-	if i := strings.LastIndexAny(typ, "#/"); i >= 0 && i+1 < len(typ) {
+	if i := strings.LastIndexAny(typ, "#/"); i+1 < len(typ) {
 		return typ[i+1:]
 	}
 	return typ
-}
-
-func prefixed(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ": " + s
 }
 
 // decodeCall decodes a call leg (GetCallResponse).
@@ -271,25 +224,15 @@ func decodeCall(body []byte) (*participant.Participant, error) {
 	if err := json.Unmarshal(body, &c); err != nil {
 		return nil, err
 	}
-	return &participant.Participant{CallID: c.UUID, ConferenceID: c.Conversation, Status: status(c.Status)}, nil
+	return &participant.Participant{CallID: c.UUID, ConferenceID: c.Conversation, Status: cmp.Or(statuses[c.Status], participant.StatusUnknown)}, nil
 }
 
-// status maps a leg's status (Vonage's call-flow event values).
-func status(s string) participant.Status {
-	switch s {
-	case "started":
-		return participant.StatusConnecting
-	case "ringing":
-		return participant.StatusRinging
-	case "answered", "machine":
-		return participant.StatusConnected
-	case "completed":
-		return participant.StatusCompleted
-	case "busy", "cancelled", "failed", "rejected", "timeout", "unanswered":
-		return participant.StatusFailed
-	}
-	return participant.StatusUnknown
-}
+// statuses maps a leg's status (Vonage's call-flow event values); any
+// other is StatusUnknown.
+var statuses = map[string]participant.Status{"started": participant.StatusConnecting, "ringing": participant.StatusRinging,
+	"answered": participant.StatusConnected, "machine": participant.StatusConnected, "completed": participant.StatusCompleted,
+	"busy": participant.StatusFailed, "cancelled": participant.StatusFailed, "failed": participant.StatusFailed,
+	"rejected": participant.StatusFailed, "timeout": participant.StatusFailed, "unanswered": participant.StatusFailed}
 
 // decodePage splits GetCallsResponse: _embedded.calls, and the
 // record_index of _links.next as the next page's cursor.
