@@ -50,5 +50,5 @@ func init() {
 		New: func(s []string, _ URLSource) (Receiver, error) {
 			return &Bandwidth{Username: s[0], Password: s[1]}, nil
 		},
-	})
+	}, bandwidthTypes)
 }

@@ -37,13 +37,19 @@ type Secret struct {
 	Format string
 }
 
-// receivers is written only by this package's init functions.
-var receivers []ReceiverInfo
+// receivers and carrierTypes (a provider's event names and their neutral
+// types, for CarrierEvents) are written only by this package's init
+// functions.
+var (
+	receivers    []ReceiverInfo
+	carrierTypes = map[string]map[string]Type{}
+)
 
-// registerReceiver adds info to Receivers; a receiver's file calls it in
-// init. It panics on a missing field or a second receiver for one provider.
-func registerReceiver(info ReceiverInfo) {
-	if info.Provider == "" || info.Description == "" || info.New == nil || len(info.Secrets) == 0 {
+// registerReceiver adds info to Receivers, and the event names its parser
+// maps to CarrierEvents; a receiver's file calls it in init. It panics on a
+// missing field or a second receiver for one provider.
+func registerReceiver(info ReceiverInfo, types map[string]Type) {
+	if info.Provider == "" || info.Description == "" || info.New == nil || len(info.Secrets) == 0 || len(types) == 0 {
 		panic("events: receiver " + info.Provider + ": want a provider, a description, secrets and New")
 	}
 	for _, s := range info.Secrets {
@@ -57,6 +63,7 @@ func registerReceiver(info ReceiverInfo) {
 		}
 	}
 	receivers = append(receivers, info)
+	carrierTypes[info.Provider] = types
 	slices.SortFunc(receivers, func(a, b ReceiverInfo) int { return cmp.Compare(a.Provider, b.Provider) })
 }
 

@@ -159,5 +159,5 @@ func init() {
 			}
 			return &TeXML{PublicKey: pub}, nil
 		},
-	})
+	}, texmlTypes)
 }

@@ -313,7 +313,7 @@ func init() {
 		New: func(s []string, src URLSource) (Receiver, error) {
 			return &Twilio{AuthToken: s[0], URLSource: src}, nil
 		},
-	})
+	}, twilioTypes)
 	registerReceiver(ReceiverInfo{
 		Provider:    ProviderSignalWire,
 		Description: "SignalWire cXML conference callbacks, X-SignalWire-Signature (HMAC-SHA1 with the signing key)",
@@ -321,5 +321,5 @@ func init() {
 		New: func(s []string, src URLSource) (Receiver, error) {
 			return &SignalWire{SigningKey: s[0], URLSource: src}, nil
 		},
-	})
+	}, signalwireTypes)
 }
