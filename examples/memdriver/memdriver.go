@@ -138,10 +138,9 @@ func (d *Driver) Capabilities() participant.Capabilities { return d.caps }
 func (d *Driver) Update(_ context.Context, ref participant.Ref, req participant.UpdateRequest) (*participant.Participant, error) {
 	d.store.mu.Lock()
 	defer d.store.mu.Unlock()
-	d.store.ops = append(d.store.ops, participant.OpUpdate)
-	r := d.store.find(d.accountOf(ref.Account), ref.Conference, ref.Call)
-	if r == nil {
-		return nil, notFound(participant.OpUpdate)
+	r, err := d.lookup(participant.OpUpdate, ref)
+	if err != nil {
+		return nil, err
 	}
 	setBool(&r.Muted, req.Muted)
 	setBool(&r.Hold, req.Hold)
@@ -168,10 +167,9 @@ func (d *Driver) Update(_ context.Context, ref participant.Ref, req participant.
 func (d *Driver) Fetch(_ context.Context, ref participant.Ref) (*participant.Participant, error) {
 	d.store.mu.Lock()
 	defer d.store.mu.Unlock()
-	d.store.ops = append(d.store.ops, participant.OpFetch)
-	r := d.store.find(d.accountOf(ref.Account), ref.Conference, ref.Call)
-	if r == nil {
-		return nil, notFound(participant.OpFetch)
+	r, err := d.lookup(participant.OpFetch, ref)
+	if err != nil {
+		return nil, err
 	}
 	return view(r), nil
 }
@@ -180,10 +178,9 @@ func (d *Driver) Fetch(_ context.Context, ref participant.Ref) (*participant.Par
 func (d *Driver) Remove(_ context.Context, ref participant.Ref) error {
 	d.store.mu.Lock()
 	defer d.store.mu.Unlock()
-	d.store.ops = append(d.store.ops, participant.OpRemove)
-	r := d.store.find(d.accountOf(ref.Account), ref.Conference, ref.Call)
-	if r == nil {
-		return notFound(participant.OpRemove)
+	r, err := d.lookup(participant.OpRemove, ref)
+	if err != nil {
+		return err
 	}
 	for i, x := range d.store.recs {
 		if x == r {
@@ -248,6 +245,15 @@ func (d *Driver) page(conf participant.ConferenceRef, start, size int) (page []*
 		n++
 	}
 	return page, n > start+size, d.store.confs[[2]string{account, conf.Conference}]
+}
+
+// lookup counts op and finds ref's participant; the store is locked.
+func (d *Driver) lookup(op participant.Op, ref participant.Ref) (*Record, error) {
+	d.store.ops = append(d.store.ops, op)
+	if r := d.store.find(d.accountOf(ref.Account), ref.Conference, ref.Call); r != nil {
+		return r, nil
+	}
+	return nil, notFound(op)
 }
 
 func (d *Driver) accountOf(a string) string {
