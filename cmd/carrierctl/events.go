@@ -58,7 +58,7 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(rcvs) == 0 {
 		ln.Close()
 		if info != nil {
-			return usagef("--emulator: the emulator gives no webhook key of a receiver (%s)", strings.Join(receiverPaths(events.Receivers()), ", "))
+			return usagef("--emulator: the emulator gives no webhook keys for any receiver (%s)", strings.Join(receiverPaths(events.Receivers()), ", "))
 		}
 		return usagef("no secret set: set %s, or use --emulator", secretChoices(events.Receivers()))
 	}
