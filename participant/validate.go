@@ -166,6 +166,13 @@ func checkID(caps Capabilities, field, v string) error {
 // TextRule returns the rule s breaks, or "" when s is valid UTF-8 without
 // control characters (C0, DEL, C1). Ids and credentials follow it.
 func TextRule(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
+		i++ // printable ASCII, the usual id: valid, and no control character
+	}
+	if i == len(s) {
+		return ""
+	}
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8"
 	}

@@ -2,6 +2,7 @@ package httpdriver_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
 	"github.com/carrierkit/carrierkit/internal/twiliofamily"
@@ -60,5 +61,15 @@ func BenchmarkPrepare(b *testing.B) {
 				benchURL, benchForm = u, body
 			}
 		})
+	}
+}
+
+var benchTime time.Time
+
+// BenchmarkParseTime is one answer date, as Twilio and TeXML send them.
+func BenchmarkParseTime(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		benchTime = httpdriver.ParseTime("Fri, 18 Feb 2011 21:07:19 +0000")
 	}
 }

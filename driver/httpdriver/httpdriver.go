@@ -834,12 +834,115 @@ func CodeForStatus(status int) participant.Code {
 // +0000"), also accepting RFC 1123 with a zone name and RFC 3339. Empty or
 // unparseable input gives the zero time.
 func ParseTime(s string) time.Time {
+	if t, ok := parseRFC1123Z(s); ok {
+		return t // what time.Parse(time.RFC1123Z, s) returns, without the layout walk
+	}
 	for _, layout := range [...]string{time.RFC1123Z, time.RFC1123, time.RFC3339Nano} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t
 		}
 	}
 	return time.Time{}
+}
+
+// parseRFC1123Z parses s when it has RFC 1123's shape with a numeric zone
+// byte for byte ("Fri, 18 Feb 2011 21:07:19 +0000": the day and month
+// names as spelt there, two-digit fields, every value in range). It then
+// returns what time.Parse(time.RFC1123Z, s) returns, location included:
+// Local when Local has that offset at that instant, else a fixed zone
+// without a name. Anything else reports false, for time.Parse to decide
+// (it also takes other spellings, e.g. "fri" or a one-digit hour).
+func parseRFC1123Z(s string) (time.Time, bool) {
+	if len(s) != len("Mon, 02 Jan 2006 15:04:05 -0700") || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
+		s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' || s[25] != ' ' {
+		return time.Time{}, false
+	}
+	if !isWeekday(s[0:3]) {
+		return time.Time{}, false
+	}
+	month := monthOf(s[8:11])
+	day, ok1 := digits2(s[5:7])
+	year, ok2 := digits2(s[12:14])
+	yy, ok3 := digits2(s[14:16])
+	hh, ok4 := digits2(s[17:19])
+	mm, ok5 := digits2(s[20:22])
+	ss, ok6 := digits2(s[23:25])
+	zh, ok7 := digits2(s[27:29])
+	zm, ok8 := digits2(s[29:31])
+	year = year*100 + yy
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8) || month == 0 || hh > 23 || mm > 59 || ss > 59 ||
+		zh > 23 || zm > 59 || day < 1 || day > daysIn(month, year) || s[26] != '+' && s[26] != '-' {
+		return time.Time{}, false
+	}
+	offset := (zh*60 + zm) * 60
+	if s[26] == '-' {
+		offset = -offset
+	}
+	t := time.Date(year, month, day, hh, mm, ss, 0, time.UTC).Add(-time.Duration(offset) * time.Second)
+	if local := t.In(time.Local); zoneOffset(local) == offset {
+		return local, true
+	}
+	return t.In(time.FixedZone("", offset)), true
+}
+
+func zoneOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}
+
+func isWeekday(s string) bool {
+	switch s {
+	case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun":
+		return true
+	}
+	return false
+}
+
+// monthOf returns the month named s ("Jan" … "Dec"), or 0.
+func monthOf(s string) time.Month {
+	switch s {
+	case "Jan":
+		return time.January
+	case "Feb":
+		return time.February
+	case "Mar":
+		return time.March
+	case "Apr":
+		return time.April
+	case "May":
+		return time.May
+	case "Jun":
+		return time.June
+	case "Jul":
+		return time.July
+	case "Aug":
+		return time.August
+	case "Sep":
+		return time.September
+	case "Oct":
+		return time.October
+	case "Nov":
+		return time.November
+	case "Dec":
+		return time.December
+	}
+	return 0
+}
+
+// digits2 returns the value of two ASCII digits.
+func digits2(s string) (int, bool) {
+	a, b := s[0]-'0', s[1]-'0'
+	return int(a)*10 + int(b), a <= 9 && b <= 9
+}
+
+func daysIn(m time.Month, year int) int {
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int((m-1)%7%2)
 }
 
 // ParseStatus maps a vendor status to the neutral one. Twilio's "complete"

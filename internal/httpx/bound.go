@@ -36,6 +36,8 @@ type bound struct {
 
 	prev, next *bound // in w's list
 	linked     bool
+
+	owner *attemptCtx // set on the first attempt's bound when it is the request's context (Do)
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

@@ -115,7 +115,7 @@ func TestDoBoundsUnderBackground(t *testing.T) {
 		var deadline time.Time
 		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			attempts.Add(1)
-			if stateOf(r.Context()) != nil { // the request's own context: no bound of the attempt's
+			if _, ok := r.Context().(*attemptCtx); ok { // the call's own context: no bound of the attempt's
 				deadline, _ = r.Context().Deadline()
 			}
 			<-r.Context().Done() // never answers

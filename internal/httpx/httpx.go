@@ -56,6 +56,7 @@ type Client struct {
 	policy   driver.RetryPolicy
 	scrub    *scrub.Scrubber
 	timeout  time.Duration // whole-call bound (the context's deadline wins when sooner); 0: none
+	attempt  time.Duration // each attempt's bound (keepPool); 0: none
 }
 
 // NewTransport returns the transport used when no HTTPClient is given: the
@@ -117,6 +118,7 @@ func New(opts Options) *Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
+	c.attempt = attemptTimeout
 	kp := keepPool{rt: rt, timeout: attemptTimeout}
 	if attemptTimeout > 0 {
 		kp.w = &watchdog{timeout: attemptTimeout}
@@ -127,7 +129,7 @@ func New(opts Options) *Client {
 		RetryWaitMin:   c.policy.WaitMin,
 		RetryWaitMax:   c.policy.WaitMax,
 		RetryMax:       c.policy.MaxRetries,
-		RequestLogHook: startAttempt,
+		RequestLogHook: c.startAttempt,
 		CheckRetry:     c.checkRetry,
 		Backoff:        noWait, // checkRetry waits
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
@@ -167,6 +169,20 @@ type keepPool struct {
 func (k keepPool) RoundTrip(r *http.Request) (*http.Response, error) {
 	if k.timeout <= 0 {
 		return k.rt.RoundTrip(r)
+	}
+	if b, ok := r.Context().(*bound); ok && b.owner != nil {
+		// The first attempt of a call Do found nothing above can cancel:
+		// its request was made with the attempt's bound as its context
+		// already (no copy of the request for it).
+		st := b.owner
+		dl, _ := st.Deadline()
+		k.w.add(b, dl)
+		st.cur = b
+		resp, err := k.rt.RoundTrip(r)
+		if err != nil {
+			st.releaseAttempt()
+		}
+		return resp, err
 	}
 	dl, ok := r.Context().Deadline()
 	if ok && time.Until(dl) <= k.timeout {
@@ -258,6 +274,7 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // hooks find it with a type assertion instead of a Value walk.
 type attempt struct {
 	n          int
+	base       int // attempts sent before retryablehttp's loop took over
 	max        int // attempts allowed: 1+MaxRetries, within the context's retry budget
 	start      time.Time
 	idempotent bool
@@ -281,7 +298,6 @@ type attemptCtx struct {
 	req     retryablehttp.Request
 	reqBody []byte
 	rd      bytes.Reader // the first attempt's body reader
-	reads   int
 }
 
 // releaseAttempt ends the bound of the attempt under way, if any.
@@ -292,20 +308,82 @@ func (st *attemptCtx) releaseAttempt() {
 	}
 }
 
-// bodyReader is the request's retryablehttp.ReaderFunc. retryablehttp calls
-// it once to learn the length, then once per attempt. The length check and
-// the first attempt read the reader held in st; later attempts get a
-// reader of their own, since net/http may still be reading the previous
-// one (it can close a request body after RoundTrip returns). A
-// *bytes.Reader lets net/http send headers and body in one write.
+// bodyReader is the request's retryablehttp.ReaderFunc, once the request
+// is handed to retryablehttp for its retries: it calls it once to learn the
+// length, then once per attempt. Each gets a reader of its own, since
+// net/http may still be reading the first attempt's (it can close a
+// request body after RoundTrip returns). A *bytes.Reader lets net/http
+// send headers and body in one write.
 func (st *attemptCtx) bodyReader() (io.Reader, error) {
-	st.reads++
-	if st.reads > 2 {
-		return bytes.NewReader(st.reqBody), nil
-	}
-	st.rd.Reset(st.reqBody)
-	return &st.rd, nil
+	return bytes.NewReader(st.reqBody), nil
 }
+
+// newBody is the first attempt's GetBody, for net/http to send the body
+// again on a fresh connection.
+func (st *attemptCtx) newBody() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(st.reqBody)), nil
+}
+
+// attempts sends st's request until it succeeds or checkRetry stops it.
+// The first attempt is sent here with the steps retryablehttp's loop takes
+// for each one (the RequestLogHook, the request, CheckRetry), without its
+// per-request setup (SetBody's probe and closure, the loop's bookkeeping),
+// which was 3-4% of an update's client-side time. When that attempt asks
+// for a retry, the steps retryablehttp takes before a retry are taken
+// here, and the request goes on through retryablehttp.Client.Do, which
+// sends and paces every further attempt: go-retryablehttp stays the
+// mechanism that retries.
+func (c *Client) attempts(st *attemptCtx) (*http.Response, error) {
+	hr := st.req.Request
+	if st.reqBody != nil {
+		st.rd.Reset(st.reqBody)
+		hr.Body, hr.ContentLength, hr.GetBody = io.NopCloser(&st.rd), int64(len(st.reqBody)), st.newBody
+	}
+	c.startAttempt(nil, hr, 0)
+	resp, doErr := c.rc.HTTPClient.Do(hr)
+	retry, checkErr := c.checkRetry(hr.Context(), resp, doErr)
+	if !retry || c.rc.RetryMax <= 0 {
+		// What retryablehttp returns then, with PassthroughErrorHandler
+		// (its CloseIdleConnections reaches no pool: keepPool hides it).
+		if checkErr != nil {
+			return resp, checkErr
+		}
+		return resp, doErr
+	}
+	// Before a retry, retryablehttp drains the answer (checkRetry has read
+	// it), waits (checkRetry has waited; a call that ended meanwhile ends
+	// here), copies the request (net/http may still hold the first) and
+	// calls PrepareRetry.
+	if doErr == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, respReadLimit))
+		resp.Body.Close()
+	}
+	if err := st.Err(); err != nil {
+		return nil, err
+	}
+	next := *st.req.Request
+	st.req.Request = &next
+	if c.rc.PrepareRetry != nil {
+		if err := c.rc.PrepareRetry(st.req.Request); err != nil {
+			return resp, err
+		}
+	}
+	var err error
+	if st.reqBody != nil {
+		err = st.req.SetBody(retryablehttp.ReaderFunc(st.bodyReader))
+	} else {
+		err = st.req.SetBody(nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.base = 1 // retryablehttp counts its attempts from 0 again
+	return c.rc.Do(&st.req)
+}
+
+// respReadLimit is how much of an answer retryablehttp drains before a
+// retry.
+const respReadLimit = 4096
 
 // Do sends r. A non-nil error means no usable response arrived; resp.Attempts
 // is set either way. Non-2xx responses are returned, not turned into errors.
@@ -315,12 +393,15 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	if budget, ok := participant.RetryBudget(ctx); ok {
 		st.max = min(st.max, 1+budget)
 	}
-	if dl, ok := ctx.Deadline(); c.timeout > 0 && (!ok || time.Until(dl) > c.timeout) {
+	now := time.Now()
+	dl, hasDeadline := ctx.Deadline()
+	if c.timeout > 0 && (!hasDeadline || dl.Sub(now) > c.timeout) {
 		// The call's bound, unless the context's deadline comes sooner. A
 		// context that cannot be canceled gets st's own (no timer unless
 		// something waits on it); else a context.WithTimeout.
 		if ctx.Done() == nil {
-			st.deadline = time.Now().Add(c.timeout)
+			st.deadline = now.Add(c.timeout)
+			dl, hasDeadline = st.deadline, true
 		} else {
 			var cancel context.CancelFunc
 			st.bound.Context, cancel = context.WithTimeout(ctx, c.timeout)
@@ -328,21 +409,23 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		}
 	}
 	defer st.finish()
-	hr, err := http.NewRequestWithContext(st, r.Method, r.URL, nil)
+	// The request's context is st, or, when the first attempt will be
+	// bounded by the watchdog (keepPool: nothing above can cancel the call,
+	// and its deadline is later than the attempt's), that attempt's bound,
+	// so keepPool need not copy the request to give it one. checkRetry
+	// puts st back before a retry.
+	var reqCtx context.Context = st
+	if c.attempt > 0 && st.bound.Context.Done() == nil && (!hasDeadline || dl.Sub(now) > c.attempt) {
+		st.first.Context, st.first.owner = st, st
+		reqCtx = &st.first
+	}
+	hr, err := newRequest(reqCtx, r.Method, r.URL)
 	if err != nil {
 		return Response{}, c.transportError(err)
 	}
 	req := &st.req
 	req.Request = hr
-	if r.Body != nil {
-		st.reqBody = r.Body
-		err = req.SetBody(retryablehttp.ReaderFunc(st.bodyReader))
-	} else {
-		err = req.SetBody(nil)
-	}
-	if err != nil {
-		return Response{}, c.transportError(err)
-	}
+	st.reqBody = r.Body
 	st.url = req.URL
 	// The header values share one backing array: one allocation, not one
 	// per header. Each slice is capped, so an append cannot overwrite its
@@ -360,7 +443,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 		}
 		h["Content-Type"] = shared[3:4:4]
 	}
-	resp, err := c.rc.Do(req)
+	resp, err := c.attempts(st)
 	out := Response{Attempts: st.n, Ambiguous: st.ambiguous}
 	if resp != nil {
 		resp.Body.Close() // read (or drained) by checkRetry
@@ -385,8 +468,21 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 func readBody(body io.Reader, length, max int64) ([]byte, error) {
 	var head []byte
 	if length >= 0 && length <= max {
-		head = make([]byte, length)
+		head = make([]byte, length, length+1)
 		if _, err := io.ReadFull(body, head); err != nil {
+			return nil, err
+		}
+		// One byte more, into the spare one: the usual answer ends here.
+		n, err := body.Read(head[length : length+1])
+		head = head[:length+int64(n)]
+		switch {
+		case n == 0 && err == io.EOF:
+			return head, nil
+		case int64(len(head)) > max:
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, max)
+		case err == io.EOF:
+			return head, nil // one byte longer than announced
+		case err != nil:
 			return nil, err
 		}
 	}
@@ -460,17 +556,33 @@ func (st *attemptCtx) finish() {
 	}
 }
 
+// stateOf returns the state of a request sent through Do, from its
+// context: st, or st's first attempt bound.
+// sinceStart is the latency of an attempt that started at start, 0 when
+// its start was not taken (debug logging was turned on meanwhile).
+func sinceStart(start time.Time) time.Duration {
+	if start.IsZero() {
+		return 0
+	}
+	return time.Since(start)
+}
+
 func stateOf(ctx context.Context) *attemptCtx {
-	if a, ok := ctx.(*attemptCtx); ok {
-		return a
+	switch c := ctx.(type) {
+	case *attemptCtx:
+		return c
+	case *bound:
+		return c.owner
 	}
 	return nil
 }
 
-func startAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
+func (c *Client) startAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 	if st := stateOf(req.Context()); st != nil {
-		st.n = i + 1
-		st.start = time.Now()
+		st.n = st.base + i + 1
+		if c.log.Core().Enabled(zapcore.DebugLevel) {
+			st.start = time.Now() // for the log line's latency only
+		}
 	}
 }
 
@@ -480,6 +592,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st == nil { // not sent through Do
 		return false, nil
 	}
+	ctx = st // the call's context, not the first attempt's bound, which ends with it
 	// The body is read here, inside the decision, so a connection that
 	// fails mid-body is a failed attempt like any other (retried when the
 	// request is idempotent), not an error after the loop.
@@ -496,7 +609,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		fields := []zap.Field{zap.String("provider", c.provider), zap.String("method", st.method),
 			zap.String("path", st.url.EscapedPath()), zap.Int("status", status), zap.Int("attempt", st.n),
-			zap.Duration("latency", time.Since(st.start))}
+			zap.Duration("latency", sinceStart(st.start))}
 		if err != nil {
 			fields = append(fields, zap.String("error", c.scrub.String(err.Error())))
 		}
@@ -542,6 +655,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	// pool during the wait.
 	if err := Wait(ctx, wait); err != nil {
 		return false, err
+	}
+	if st.req.Request.Context() != ctx {
+		// The first attempt's bound has ended: the next attempts get
+		// their own, under st (retryablehttp waits on this context too).
+		st.req.Request = st.req.Request.WithContext(st)
 	}
 	return true, nil
 }
