@@ -40,3 +40,15 @@ func (b *Bandwidth) Verify(r *http.Request, _ []byte) error {
 	}
 	return nil
 }
+
+func init() {
+	registerReceiver(ReceiverInfo{
+		Provider:    ProviderBandwidth,
+		Description: "Bandwidth Voice v2 conference callbacks, HTTP Basic (the callback username and password)",
+		Secrets: []Secret{{Name: "basic_username", Env: "BANDWIDTH_CALLBACK_USERNAME"},
+			{Name: "basic_password", Env: "BANDWIDTH_CALLBACK_PASSWORD"}},
+		New: func(s []string, _ URLSource) (Receiver, error) {
+			return &Bandwidth{Username: s[0], Password: s[1]}, nil
+		},
+	}, bandwidthTypes)
+}

@@ -22,24 +22,22 @@ import (
 )
 
 // receivers builds each carrier's Receiver from the keys the emulator
-// prints, as an app would from its config.
+// prints, through its ReceiverInfo, as carrierctl events does.
 func receivers(t *testing.T, info emulator.VendorInfo, provider, publicURL string) events.Receiver {
 	t.Helper()
-	k := info.WebhookKeys
-	src := events.URLSource{PublicURL: publicURL}
-	switch provider {
-	case events.ProviderTwilio:
-		return &events.Twilio{AuthToken: k[emulator.KeyAuthToken], URLSource: src}
-	case events.ProviderSignalWire:
-		return &events.SignalWire{SigningKey: k[emulator.KeySigningKey], URLSource: src}
-	case events.ProviderTeXML:
-		pub, err := events.ParsePublicKey(k[emulator.KeyEd25519PublicKey])
+	for _, r := range events.Receivers() {
+		if r.Provider != provider {
+			continue
+		}
+		var values []string
+		for _, s := range r.Secrets {
+			values = append(values, info.WebhookKeys[s.Name])
+		}
+		rcv, err := r.New(values, events.URLSource{PublicURL: publicURL})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &events.TeXML{PublicKey: pub}
-	case events.ProviderBandwidth:
-		return &events.Bandwidth{Username: k[emulator.KeyBasicUsername], Password: k[emulator.KeyBasicPassword]}
+		return rcv
 	}
 	t.Fatalf("no receiver for %s", provider)
 	return nil

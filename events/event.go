@@ -7,7 +7,9 @@
 // sorted parameters; Ed25519 over timestamp|body; HTTP Basic) and only then
 // parses it. A Handler wraps a Receiver as an http.Handler: a bounded body,
 // the carrier's methods only, verification, parsing, deduplication within a
-// bounded window, and one Event handed to the app.
+// bounded window, and one Event handed to the app. Receivers describes each
+// Receiver (its provider, the secrets it is built from, how to build it) for
+// tools such as carrierctl events, which name no carrier themselves.
 //
 // An event a carrier does not send is never invented: Bandwidth sends no
 // mute or hold callback, and TeXML documents only start, end, join, leave

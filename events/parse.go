@@ -92,18 +92,7 @@ func without(m map[string]Type, drop ...string) map[string]Type {
 // CarrierEvents returns the carrier event names a provider's parser maps,
 // with their neutral types: what that carrier can send.
 func CarrierEvents(provider string) map[string]Type {
-	var m map[string]Type
-	switch provider {
-	case ProviderTwilio:
-		m = twilioTypes
-	case ProviderSignalWire:
-		m = signalwireTypes
-	case ProviderTeXML:
-		m = texmlTypes
-	case ProviderBandwidth:
-		m = bandwidthTypes
-	}
-	return without(m)
+	return without(carrierTypes[provider])
 }
 
 var twilioFamilyMethods = []string{http.MethodPost, http.MethodGet}

@@ -3,6 +3,7 @@ package events
 import (
 	"crypto/ed25519"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -144,4 +145,19 @@ func (t *TeXML) remember(sig [ed25519.SignatureSize]byte, expires, now time.Time
 	t.seen[sig] = expires
 	t.fifo = append(t.fifo, sig)
 	return true
+}
+
+func init() {
+	registerReceiver(ReceiverInfo{
+		Provider:    ProviderTeXML,
+		Description: "Telnyx TeXML conference callbacks, telnyx-signature-ed25519 (with the account's public key)",
+		Secrets:     []Secret{{Name: "ed25519_public_key", Env: "TELNYX_PUBLIC_KEY", Format: "base64 Ed25519"}},
+		New: func(s []string, _ URLSource) (Receiver, error) {
+			pub, err := ParsePublicKey(s[0])
+			if err != nil {
+				return nil, errors.New("want a base64 Ed25519 public key (32 bytes)")
+			}
+			return &TeXML{PublicKey: pub}, nil
+		},
+	}, texmlTypes)
 }

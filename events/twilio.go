@@ -304,3 +304,22 @@ func queryValue(u, key string) (string, bool) {
 // strictBase64 refuses non-zero padding bits, so one signature has one
 // spelling, as the SDKs' string comparisons have it.
 var strictBase64 = base64.StdEncoding.Strict()
+
+func init() {
+	registerReceiver(ReceiverInfo{
+		Provider:    ProviderTwilio,
+		Description: "Twilio conference status callbacks, X-Twilio-Signature (HMAC-SHA1 with the auth token)",
+		Secrets:     []Secret{{Name: "auth_token", Env: "TWILIO_AUTH_TOKEN"}},
+		New: func(s []string, src URLSource) (Receiver, error) {
+			return &Twilio{AuthToken: s[0], URLSource: src}, nil
+		},
+	}, twilioTypes)
+	registerReceiver(ReceiverInfo{
+		Provider:    ProviderSignalWire,
+		Description: "SignalWire cXML conference callbacks, X-SignalWire-Signature (HMAC-SHA1 with the signing key)",
+		Secrets:     []Secret{{Name: "signing_key", Env: "SIGNALWIRE_SIGNING_KEY"}},
+		New: func(s []string, src URLSource) (Receiver, error) {
+			return &SignalWire{SigningKey: s[0], URLSource: src}, nil
+		},
+	}, signalwireTypes)
+}

@@ -18,28 +18,10 @@ import (
 	"github.com/carrierkit/carrierkit/internal/emulator"
 )
 
-// The environment variables carrierctl events reads the webhook secrets
-// from (never flags).
-const (
-	envTwilioAuthToken    = "TWILIO_AUTH_TOKEN"
-	envSignalWireKey      = "SIGNALWIRE_SIGNING_KEY"
-	envTelnyxPublicKey    = "TELNYX_PUBLIC_KEY"
-	envBandwidthCbUser    = "BANDWIDTH_CALLBACK_USERNAME"
-	envBandwidthCbPass    = "BANDWIDTH_CALLBACK_PASSWORD"
-	eventsShutdownTimeout = 5 * time.Second
-)
+const eventsShutdownTimeout = 5 * time.Second
 
 func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("events", "events [--listen ADDR] [--public-url URL | --trust-forwarded] [--output table|json|jsonl] [--emulator URL] [--count N]\n\n"+
-		"Receives conference callbacks, verifies each as its carrier signs it, and prints the neutral\n"+
-		"events (github.com/carrierkit/carrierkit/events), one line each as they come: table rows, or\n"+
-		"with --output json or jsonl one JSON object a line (the stream has no end to wrap a document).\n"+
-		"Paths: /twilio, /signalwire, /texml, /bandwidth; each is served when its secret is set:\n"+
-		"  "+envTwilioAuthToken+", "+envSignalWireKey+", "+envTelnyxPublicKey+" (base64 Ed25519),\n"+
-		"  "+envBandwidthCbUser+" with "+envBandwidthCbPass+".\n"+
-		"--emulator URL takes the secrets from a running carrierctl emulate instead, and points every\n"+
-		"demo conference's status callback at this receiver. Refused requests are reported on stderr.\n"+
-		"The address it listens on is the first line on stderr.")
+	fs := newFlagSet("events", eventsUsage(events.Receivers()))
 	listen := fs.String("listen", "127.0.0.1:9090", "`address` to listen on (port 0 picks a free one)")
 	publicURL := fs.String("public-url", "", "the `URL` the carrier posts to, as signed (default: http://the listen address)")
 	trust := fs.Bool("trust-forwarded", false, "take the signed URL's scheme and host from X-Forwarded-Proto/-Host (only behind your own proxy)")
@@ -75,8 +57,10 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(rcvs) == 0 {
 		ln.Close()
-		return usagef("no secret set: set %s, %s, %s or %s and %s, or use --emulator", envTwilioAuthToken, envSignalWireKey,
-			envTelnyxPublicKey, envBandwidthCbUser, envBandwidthCbPass)
+		if info != nil {
+			return usagef("--emulator: the emulator gives no webhook keys for any receiver (%s)", strings.Join(receiverPaths(events.Receivers()), ", "))
+		}
+		return usagef("no secret set: set %s, or use --emulator", secretChoices(events.Receivers()))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -125,36 +109,95 @@ type namedReceiver struct {
 	rcv      events.Receiver
 }
 
-// eventReceivers makes a receiver per carrier whose secret is known: from
-// the emulator's webhook_keys when info is set, else the environment.
+// eventsUsage is the usage of carrierctl events, with a path per receiver
+// of package events and the environment variables it is built from.
+func eventsUsage(rcvs []events.ReceiverInfo) string {
+	var b strings.Builder
+	b.WriteString("events [--listen ADDR] [--public-url URL | --trust-forwarded] [--output table|json|jsonl] [--emulator URL] [--count N]\n\n" +
+		"Receives conference callbacks, verifies each as its carrier signs it, and prints the neutral\n" +
+		"events (github.com/carrierkit/carrierkit/events), one line each as they come: table rows, or\n" +
+		"with --output json or jsonl one JSON object a line (the stream has no end to wrap a document).\n" +
+		"Paths, each served when its secrets are set in the environment:\n")
+	width := 0
+	for _, p := range receiverPaths(rcvs) {
+		width = max(width, len(p))
+	}
+	for _, r := range rcvs {
+		fmt.Fprintf(&b, "  %-*s  %s\n  %-*s  %s\n", width, "/"+r.Provider, r.Description, width, "", secretEnvs(r, " and "))
+	}
+	b.WriteString("--emulator URL takes the secrets from a running carrierctl emulate instead, and points every\n" +
+		"demo conference's status callback at this receiver. Refused requests are reported on stderr.\n" +
+		"The address it listens on is the first line on stderr.")
+	return b.String()
+}
+
+func receiverPaths(rcvs []events.ReceiverInfo) []string {
+	out := make([]string, len(rcvs))
+	for i, r := range rcvs {
+		out[i] = "/" + r.Provider
+	}
+	return out
+}
+
+// secretEnvs names r's environment variables, with their formats.
+func secretEnvs(r events.ReceiverInfo, sep string) string {
+	names := make([]string, len(r.Secrets))
+	for i, s := range r.Secrets {
+		names[i] = s.Env
+		if s.Format != "" {
+			names[i] += " (" + s.Format + ")"
+		}
+	}
+	return strings.Join(names, sep)
+}
+
+// secretChoices is "A, B or C and D": any one receiver's secrets.
+func secretChoices(rcvs []events.ReceiverInfo) string {
+	var out string
+	for i, r := range rcvs {
+		switch {
+		case i == 0:
+		case i == len(rcvs)-1:
+			out += " or "
+		default:
+			out += ", "
+		}
+		out += secretEnvs(r, " and ")
+	}
+	return out
+}
+
+// eventReceivers makes a receiver per carrier whose secrets are known:
+// from the emulator's webhook_keys when info is set, else the environment.
 func eventReceivers(src events.URLSource, info map[string]emulator.VendorInfo) ([]namedReceiver, error) {
-	key := func(provider, name, env string) string {
-		if info != nil {
-			return info[provider].WebhookKeys[name]
-		}
-		return os.Getenv(env)
-	}
 	var out []namedReceiver
-	if k := key(events.ProviderTwilio, emulator.KeyAuthToken, envTwilioAuthToken); k != "" {
-		out = append(out, namedReceiver{events.ProviderTwilio, &events.Twilio{AuthToken: k, URLSource: src}})
-	}
-	if k := key(events.ProviderSignalWire, emulator.KeySigningKey, envSignalWireKey); k != "" {
-		out = append(out, namedReceiver{events.ProviderSignalWire, &events.SignalWire{SigningKey: k, URLSource: src}})
-	}
-	if k := key(events.ProviderTeXML, emulator.KeyEd25519PublicKey, envTelnyxPublicKey); k != "" {
-		pub, err := events.ParsePublicKey(k)
-		if err != nil {
-			return nil, usagef("%s: want a base64 Ed25519 public key (32 bytes)", envTelnyxPublicKey)
+	for _, r := range events.Receivers() {
+		values := make([]string, len(r.Secrets))
+		names := make([]string, len(r.Secrets))
+		set := 0
+		for i, s := range r.Secrets {
+			if info != nil {
+				values[i], names[i] = info[r.Provider].WebhookKeys[s.Name], r.Provider+" webhook key "+s.Name
+			} else {
+				values[i], names[i] = os.Getenv(s.Env), s.Env
+			}
+			if values[i] != "" {
+				set++
+			}
 		}
-		out = append(out, namedReceiver{events.ProviderTeXML, &events.TeXML{PublicKey: pub}})
-	}
-	user := key(events.ProviderBandwidth, emulator.KeyBasicUsername, envBandwidthCbUser)
-	pass := key(events.ProviderBandwidth, emulator.KeyBasicPassword, envBandwidthCbPass)
-	if (user == "") != (pass == "") {
-		return nil, usagef("%s and %s: set both or neither", envBandwidthCbUser, envBandwidthCbPass)
-	}
-	if user != "" {
-		out = append(out, namedReceiver{events.ProviderBandwidth, &events.Bandwidth{Username: user, Password: pass}})
+		switch {
+		case set == 0:
+			continue
+		case set < len(values) && len(values) == 2:
+			return nil, usagef("%s: set both or neither", strings.Join(names, " and "))
+		case set < len(values):
+			return nil, usagef("%s: set all or none", strings.Join(names, ", "))
+		}
+		rcv, err := r.New(values, src)
+		if err != nil {
+			return nil, usagef("%s: %v", strings.Join(names, " and "), err)
+		}
+		out = append(out, namedReceiver{r.Provider, rcv})
 	}
 	return out, nil
 }

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,9 +19,64 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
 	"github.com/carrierkit/carrierkit/events"
+	"github.com/carrierkit/carrierkit/internal/emulator"
+	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
+
+// secretEnv is the environment variable of provider's i-th webhook secret.
+func secretEnv(t *testing.T, provider string, i int) string {
+	t.Helper()
+	for _, r := range events.Receivers() {
+		if r.Provider == provider {
+			return r.Secrets[i].Env
+		}
+	}
+	t.Fatalf("no receiver for %s", provider)
+	return ""
+}
+
+// Every receiver of package events is for a registered adapter, and the
+// emulator's fake of it gives exactly the webhook keys the receiver is
+// built from; every fake that posts callbacks has a receiver.
+func TestEventReceiversMatchRegistry(t *testing.T) {
+	rcvs := map[string]events.ReceiverInfo{}
+	for _, r := range events.Receivers() {
+		_, ok := providers.DefaultURLMux().Lookup(r.Provider)
+		assert.True(t, ok, "receiver %s: no adapter registered under that name", r.Provider)
+		rcvs[r.Provider] = r
+	}
+	for _, c := range emulated.Carriers() {
+		if c.Webhooks == nil {
+			continue
+		}
+		r, ok := rcvs[c.Name]
+		if !assert.True(t, ok, "%s posts callbacks but package events has no receiver for it", c.Name) {
+			continue
+		}
+		var names []string
+		for _, s := range r.Secrets {
+			names = append(names, s.Name)
+		}
+		assert.ElementsMatch(t, names, slices.Collect(maps.Keys(c.Webhooks.Keys)), c.Name)
+	}
+}
+
+// A receiver with two secrets half set is refused, from the environment
+// or the emulator's keys, naming where each was read.
+func TestEventReceiversHalfSet(t *testing.T) {
+	_, err := eventReceivers(events.URLSource{}, map[string]emulator.VendorInfo{
+		"bandwidth": {WebhookKeys: map[string]string{"basic_username": "u"}}})
+	require.Error(t, err)
+	assert.Equal(t, "bandwidth webhook key basic_username and bandwidth webhook key basic_password: set both or neither", err.Error())
+	rcvs, err := eventReceivers(events.URLSource{}, map[string]emulator.VendorInfo{
+		"bandwidth": {WebhookKeys: map[string]string{"basic_username": "u", "basic_password": "p"}}})
+	require.NoError(t, err)
+	require.Len(t, rcvs, 1)
+	assert.Equal(t, &events.Bandwidth{Username: "u", Password: "p"}, rcvs[0].rcv)
+}
 
 // startEvents runs carrierctl events on a free port and returns it, the
 // address it printed on stderr, and its stdout (read it after Wait).
@@ -111,7 +168,7 @@ func TestEventsCommandWithEmulator(t *testing.T) {
 func TestEmulateCallbackFlag(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd, addr, stdout := startEvents(ctx, t, map[string]string{envTwilioAuthToken: twiliotest.DemoAuthToken}, "--count", "3")
+	cmd, addr, stdout := startEvents(ctx, t, map[string]string{secretEnv(t, "twilio", 0): twiliotest.DemoAuthToken}, "--count", "3")
 	emu, _, _ := startEmulate(ctx, t, "--callback", "twilio="+addr+"/twilio")
 	require.NoError(t, cmd.Wait())
 	require.NoError(t, emu.Process.Signal(syscall.SIGINT))
@@ -127,12 +184,13 @@ func TestEventsUsage(t *testing.T) {
 	r := carrierctl(t, nil, "events", "--listen", "127.0.0.1:0")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "no secret set")
-	r = carrierctl(t, map[string]string{envBandwidthCbUser: "u"}, "events", "--listen", "127.0.0.1:0")
+	r = carrierctl(t, map[string]string{secretEnv(t, "bandwidth", 0): "u"}, "events", "--listen", "127.0.0.1:0")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "set both or neither")
-	r = carrierctl(t, map[string]string{envTelnyxPublicKey: "not-a-key"}, "events", "--listen", "127.0.0.1:0")
+	r = carrierctl(t, map[string]string{secretEnv(t, "texml", 0): "not-a-key"}, "events", "--listen", "127.0.0.1:0")
 	assert.Equal(t, 2, r.code)
 	assert.NotContains(t, r.stderr, "not-a-key")
+	assert.Contains(t, r.stderr, "TELNYX_PUBLIC_KEY: want a base64 Ed25519 public key")
 	r = carrierctl(t, nil, "events", "--output", "xml")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--output")
