@@ -217,7 +217,7 @@ func New(d *Dialect, cfg Config) *Driver {
 		// Account empty use it.
 		if err := participant.CheckRef(participant.Ref{Account: cfg.Account, Conference: "-"}, participant.OpList,
 			participant.Capabilities{}); err != nil {
-			accountRule = "is empty and the adapter's default account " + err.(*participant.Error).Message
+			accountRule = "is empty and the adapter's default account " + engineError(err).Message
 		}
 	}
 	secrets := make([]scrub.Secret, len(cfg.Secrets))
@@ -309,7 +309,7 @@ func (c *Driver) Update(ctx context.Context, ref participant.Ref, req participan
 	// The carrier applied the update and said nothing more: read it back.
 	p, _, err := c.fetch(ctx, "update", account, ref)
 	if err != nil {
-		pe := err.(*participant.Error)
+		pe := engineError(err)
 		pe.Attempts += resp.Attempts
 		pe.Delivery, pe.Applied = participant.DeliveryApplied, req.Fields()
 		pe.Message = "the update was applied, but reading the participant back failed" + prefixed(pe.Message)
@@ -964,4 +964,14 @@ func ParseStatus(s string) participant.Status {
 		return participant.StatusFailed
 	}
 	return participant.StatusUnknown
+}
+
+// engineError returns err, made by the engine or the participant package,
+// as the *participant.Error it is, to add what the caller knows; an error
+// of another type (none today) is wrapped rather than panicking.
+func engineError(err error) *participant.Error {
+	if pe, ok := errors.AsType[*participant.Error](err); ok {
+		return pe
+	}
+	return &participant.Error{Code: participant.CodeOf(err), Err: err}
 }

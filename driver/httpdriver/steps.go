@@ -99,7 +99,7 @@ func (c *Driver) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 		attempts += n
 		budget -= max(n-1, 0)
 		if err != nil {
-			pe := err.(*participant.Error)
+			pe := engineError(err)
 			if pe.Delivery != participant.DeliveryAnswered {
 				// However far the read got, no call of the update was sent.
 				pe.Delivery = participant.DeliveryNotSent
@@ -129,7 +129,7 @@ func (c *Driver) updatePlan(ctx context.Context, ref participant.Ref, req *parti
 	}
 	p, _, err := c.fetch(ctx, "update", account, ref)
 	if err != nil {
-		pe := err.(*participant.Error)
+		pe := engineError(err)
 		pe.Attempts += attempts
 		pe.Delivery, pe.Applied = participant.DeliveryApplied, req.Fields()
 		pe.Message = "the update was applied, but reading the participant back failed" + prefixed(pe.Message)
