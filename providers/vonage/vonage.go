@@ -44,11 +44,8 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -143,16 +140,7 @@ func (s signer) sign() (string, error) {
 }
 
 // ProblemError is Vonage's RFC 7807 error body. errors.As reaches it.
-type ProblemError struct {
-	Type              string           `json:"type"`
-	Title             string           `json:"title"`
-	Detail            string           `json:"detail"`
-	Instance          string           `json:"instance"`
-	InvalidParameters []map[string]any `json:"invalid_parameters,omitempty"`
-}
-
-// Error returns the title and detail.
-func (e *ProblemError) Error() string { return "vonage error: " + e.Title + ": " + e.Detail }
+type ProblemError = httpdriver.Problem
 
 var (
 	callPath = httpdriver.MustPath("/v1/calls/{call}")
@@ -183,35 +171,12 @@ var dialect = httpdriver.Dialect{
 	Unreadable: participant.NewFieldSet(participant.FieldMuted, participant.FieldHold),
 	Fetch:      &httpdriver.Operation{Method: http.MethodGet, Path: callPath, Decode: decodeCall},
 	List: &httpdriver.Operation{Method: http.MethodGet, Path: httpdriver.MustPath("/v1/calls/?conversation_uuid={conference}&status=answered"),
-		Decode: decodeCall, DecodePage: decodePage, Query: httpdriver.PageQuery("page_size", 100, "record_index")},
+		Decode: decodeCall, DecodePage: httpdriver.HALPage("calls", "record_index"), Query: httpdriver.PageQuery("page_size", 100, "record_index")},
 	Remove: action("hangup"),
 	Check: httpdriver.IDs{Account: httpdriver.IDRule{OK: httpdriver.IsUUID, Rule: "must be the Vonage application id: " + ruleUUID},
 		Conference: httpdriver.IDRule{OK: isConversation, Rule: ruleConv},
 		Call:       httpdriver.IDRule{OK: httpdriver.IsUUID, Rule: "must be a Vonage call leg uuid: " + ruleUUID}}.Check,
-	DecodeError: func(body []byte) (string, string, error) {
-		var e struct {
-			ProblemError
-			GatewayTitle string `json:"error_title"` // the gateway's {type, error_title}
-		}
-		if json.Unmarshal(body, &e) != nil || e.Type == "" && e.Title == "" {
-			return "", "", nil
-		}
-		e.Title = cmp.Or(e.Title, e.GatewayTitle)
-		msg := e.Title
-		if e.Detail != "" {
-			msg += ": " + e.Detail
-		}
-		return code(e.Type), msg, &e.ProblemError
-	},
-}
-
-// code is the short code a problem type ends in: "unauthorized" of
-// https://developer.vonage.com/api-errors#unauthorized.
-func code(typ string) string {
-	if i := strings.LastIndexAny(typ, "#/"); i+1 < len(typ) {
-		return typ[i+1:]
-	}
-	return typ
+	DecodeError: httpdriver.ProblemErrors(Name, "error_title"), // the gateway answers {type, error_title}
 }
 
 // decodeCall decodes a call leg (GetCallResponse).
@@ -233,33 +198,3 @@ var statuses = map[string]participant.Status{"started": participant.StatusConnec
 	"answered": participant.StatusConnected, "machine": participant.StatusConnected, "completed": participant.StatusCompleted,
 	"busy": participant.StatusFailed, "cancelled": participant.StatusFailed, "failed": participant.StatusFailed,
 	"rejected": participant.StatusFailed, "timeout": participant.StatusFailed, "unanswered": participant.StatusFailed}
-
-// decodePage splits GetCallsResponse: _embedded.calls, and the
-// record_index of _links.next as the next page's cursor.
-func decodePage(body []byte) (httpdriver.Page, error) {
-	var r struct {
-		Embedded *struct {
-			Calls []json.RawMessage `json:"calls"`
-		} `json:"_embedded"`
-		Links struct {
-			Next *struct {
-				Href string `json:"href"`
-			} `json:"next"`
-		} `json:"_links"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return httpdriver.Page{}, err
-	}
-	if r.Embedded == nil {
-		return httpdriver.Page{}, errors.New("no _embedded calls in the list answer")
-	}
-	pg := httpdriver.Page{Items: r.Embedded.Calls}
-	if r.Links.Next != nil {
-		u, err := url.Parse(r.Links.Next.Href)
-		if err != nil || u.Query().Get("record_index") == "" {
-			return httpdriver.Page{}, errors.New("the next page link has no record_index")
-		}
-		pg.Cursor = u.Query().Get("record_index")
-	}
-	return pg, nil
-}
