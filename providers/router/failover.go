@@ -538,7 +538,9 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				return
 			}
 			if err != nil {
-				yield(nil, err) // not started over elsewhere: no participant twice
+				// Not started over elsewhere: no participant twice. The
+				// error still names the carrier, as every other does.
+				yield(nil, (&request{carrier: c.name, op: participant.OpList}).done(err, attemptsOf(err)))
 				return
 			}
 		}
