@@ -217,13 +217,18 @@ func (c *Client) List(ctx context.Context, conf participant.ConferenceRef, opts 
 // and the carrier's id shapes. A ref with an empty Call is checked as a
 // conference's. Its error's Op is participant.OpCheck.
 func (c *Client) CheckRef(ref participant.Ref) error {
-	caps, err := c.CapabilitiesFor(ref)
-	if err != nil {
-		return err
-	}
 	op := participant.OpUpdate
 	if ref.Call == "" {
 		op = participant.OpList
+	}
+	if c.refCaps != nil { // the neutral rules first, as prepare does
+		if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
+			return restamp(err, participant.OpCheck)
+		}
+	}
+	caps, err := c.CapabilitiesFor(ref)
+	if err != nil {
+		return restamp(err, participant.OpCheck)
 	}
 	if err := participant.CheckRef(ref, op, caps); err != nil {
 		return restamp(err, participant.OpCheck)
@@ -284,6 +289,12 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 	}
 	caps, err := c.CapabilitiesFor(ref)
 	if err != nil {
+		// The Event names who refused: the error's provider (a router's
+		// routing), else the driver's.
+		caps = c.d.Capabilities()
+		if pe, ok := errors.AsType[*participant.Error](err); ok && pe.Provider != "" {
+			caps.Provider = pe.Provider
+		}
 		return caps, restamp(err, op)
 	}
 	if c.state.closed.Load() {
