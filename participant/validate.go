@@ -20,8 +20,9 @@ const (
 )
 
 // Validate checks req against the neutral rules and against what caps can
-// carry. Adapters call it before sending anything; the error is an *Error
-// with CodeInvalidArgument or CodeUnsupported that names the field.
+// carry. The portable client (carrierkit.Client) calls it before anything
+// is sent; the error is an *Error with CodeInvalidArgument or
+// CodeUnsupported that names the field.
 //
 // The rules: at least one field is set; every set field is in caps.Fields;
 // URLs are absolute http or https URLs (WaitURL may be "" to turn wait music

@@ -16,11 +16,12 @@
 // When none or several fit, the call fails with ErrInvalidArgument naming
 // the candidates, and nothing is sent.
 //
-// A request is validated once, by the portable client, against the owning
-// carrier's capabilities (CapabilitiesFor; the router is a
-// driver.RefCapabilities) and id shapes (CheckRef), before the router is
-// called: a bad request fails with nothing sent and costs no breaker's
-// half-open probe. The endpoints are drivers: an endpoint given as a
+// A request is validated once, by the portable client, against the neutral
+// rules and the owning carrier's capabilities (CapabilitiesFor; the router
+// is a driver.RefCapabilities), before the router is called: a bad request
+// fails with nothing sent and costs no breaker's half-open probe. The
+// carrier's id shapes are its endpoint driver's to check as it builds the
+// request. The endpoints are drivers: an endpoint given as a
 // *carrierkit.Client is used through the driver under it (Client.As), so
 // nothing validates twice. The client stamps the operation and the
 // provider on every error; the router adds what only it knows: the
@@ -240,8 +241,8 @@ func validName(s string) bool {
 
 // Client returns the portable client over r, the one every call of the
 // application goes through: it validates each request once against the
-// owning carrier's capabilities and id shapes, stamps the operation and
-// the provider on errors, and closes r's endpoints on Close. Every call
+// owning carrier's capabilities, stamps the operation and the provider on
+// errors, and closes r's endpoints on Close. Every call
 // returns the same client; carrierkit.New(r.Client(),
 // carrierkit.WithObserver(o)) adds an Observer. The client's As gives r
 // back (a **Router target).
@@ -399,7 +400,7 @@ func (r *Router) Route(ref participant.Ref) (string, error) {
 // call), the id shapes checked are the account's and the conference's; a
 // call operation needs a call whose shape fits too. It allocates only for
 // its error: the portable client routes each call more than once
-// (CapabilitiesFor, CheckRef, then the operation).
+// (CapabilitiesFor, then the operation).
 func (r *Router) route(ref participant.Ref, conference bool) (*carrier, error) {
 	if ref.Carrier == "" && len(r.carriers) == 1 {
 		return r.carriers[0], nil // nothing to choose: its driver judges the ids
