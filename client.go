@@ -306,8 +306,10 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 			Delivery: participant.DeliveryNotSent,
 			Message:  "the " + caps.Provider + " adapter cannot " + op.String() + " participants"}
 	}
-	if err := participant.CheckRef(ref, op, caps); err != nil {
-		return caps, err
+	if c.refCaps == nil { // else checked above, before routing: the rules are the same
+		if err := participant.CheckRef(ref, op, caps); err != nil {
+			return caps, err
+		}
 	}
 	// The carrier's own id shapes are the driver's to check as it builds
 	// the request (the engine's dialect Check also covers the request's
