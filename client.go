@@ -279,6 +279,11 @@ func (c *Client) As(target any) bool {
 // rules, and a context that has not ended. It returns the capabilities the
 // request is validated against.
 func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant.Ref) (participant.Capabilities, error) {
+	if c.state.closed.Load() { // first: a closed client refuses every call alike
+		caps := c.d.Capabilities()
+		return caps, &participant.Error{Code: participant.CodeFailedPrecondition, Provider: caps.Provider, Op: op,
+			Message: "the client is closed", Delivery: participant.DeliveryNotSent}
+	}
 	if c.refCaps != nil {
 		// The neutral id rules need no carrier: a ref they refuse (a call
 		// operation without a call) is not routed, which would name the
@@ -296,10 +301,6 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 			caps.Provider = pe.Provider
 		}
 		return caps, restamp(err, op)
-	}
-	if c.state.closed.Load() {
-		return caps, &participant.Error{Code: participant.CodeFailedPrecondition, Provider: caps.Provider, Op: op,
-			Message: "the client is closed", Delivery: participant.DeliveryNotSent}
 	}
 	if op != participant.OpUpdate && (!caps.Can(op) || !c.implements(op)) {
 		return caps, &participant.Error{Code: participant.CodeUnsupported, Provider: caps.Provider, Op: op,

@@ -78,3 +78,13 @@ func TestObserverNamesTheRouterOnRoutingFailure(t *testing.T) {
 	require.Len(t, events, 1)
 	assert.Equal(t, router.Name, events[0].Provider)
 }
+
+// TestClosedClientRefusesEveryCall: after Close every call fails with
+// ErrFailedPrecondition, as Close documents, an unroutable one too.
+func TestClosedClientRefusesEveryCall(t *testing.T) {
+	r := newRouter(t, nil, router.Carrier{Name: "a", Endpoints: []router.Endpoint{{Driver: &counting{}}}},
+		router.Carrier{Name: "b", Endpoints: []router.Endpoint{{Driver: &counting{}}}})
+	require.NoError(t, r.Client().Close())
+	_, err := r.Client().Update(context.Background(), participant.Ref{Carrier: "nope", Conference: "conf", Call: "call"}, mute)
+	assert.ErrorIs(t, err, participant.ErrFailedPrecondition)
+}
