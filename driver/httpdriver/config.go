@@ -3,12 +3,8 @@ package httpdriver
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/url"
-	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -65,26 +61,6 @@ func IsHostLabel(s string) bool {
 		}
 	}
 	return true
-}
-
-// Redact returns "[redacted]" for a non-empty secret and "" for an empty one,
-// so a printed config shows whether a credential is set but never its value.
-func Redact(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return "[redacted]"
-}
-
-// FormatConfig prints plain, a copy of a config converted to a type without
-// methods and with its secrets already redacted, for f and verb; %#v names
-// the type as name (e.g. "twilio.Config") instead of plain's own.
-func FormatConfig(f fmt.State, verb rune, plain any, name string) {
-	s := fmt.Sprintf(fmt.FormatString(f, verb), plain)
-	if verb == 'v' && f.Flag('#') {
-		s = strings.Replace(s, reflect.TypeOf(plain).String(), name, 1)
-	}
-	_, _ = io.WriteString(f, s)
 }
 
 // IsDigits reports whether s is one or more ASCII digits, as Bandwidth's
