@@ -22,8 +22,14 @@ type Problem struct {
 	provider string
 }
 
-// Error returns the provider, the title and the detail.
-func (e *Problem) Error() string { return e.provider + " error: " + e.Title + ": " + e.Detail }
+// Error returns the provider, the title and the detail (when there is one).
+func (e *Problem) Error() string {
+	s := e.provider + " error: " + e.Title
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
 
 // Code returns the short code the problem type ends in: "unauthorized" of
 // https://developer.vonage.com/api-errors#unauthorized.

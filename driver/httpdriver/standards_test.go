@@ -53,3 +53,11 @@ func TestHALPage(t *testing.T) {
 		assert.Error(t, err, body)
 	}
 }
+
+// TestProblemErrorWithoutDetail: a problem with a title only reads as its
+// title, without an empty detail after it.
+func TestProblemErrorWithoutDetail(t *testing.T) {
+	_, _, err := httpdriver.ProblemErrors("acme", "")([]byte(`{"type":"https://example.com/errors#throttled","title":"Slow down"}`))
+	require.Error(t, err)
+	assert.Equal(t, "acme error: Slow down", err.Error())
+}
