@@ -72,7 +72,9 @@ type RefChecker interface {
 // RefCapabilities is a driver whose capabilities depend on the ref: a
 // router, whose carriers differ. The client validates a request on ref
 // against CapabilitiesFor(ref) instead of Capabilities. An error (the ref
-// fits no carrier) is returned to the caller as it is, nothing sent.
+// fits no carrier) is returned to the caller, nothing sent, with its Op set
+// to the caller's operation. The neutral id rules are checked before it is
+// asked (against Capabilities), so it never sees a ref they refuse.
 type RefCapabilities interface {
 	CapabilitiesFor(ref participant.Ref) (participant.Capabilities, error)
 }
