@@ -73,8 +73,8 @@ type RefChecker interface {
 // router, whose carriers differ. The client validates a request on ref
 // against CapabilitiesFor(ref) instead of Capabilities. An error (the ref
 // fits no carrier) is returned to the caller, nothing sent, with its Op set
-// to the caller's operation. The neutral id rules are checked before it is
-// asked (against Capabilities), so it never sees a ref they refuse.
+// to the caller's operation. For an operation and for CheckRef the client
+// checks the neutral id rules (against Capabilities) before it asks.
 type RefCapabilities interface {
 	CapabilitiesFor(ref participant.Ref) (participant.Capabilities, error)
 }
