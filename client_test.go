@@ -70,9 +70,12 @@ func TestClientRefusesOperationsTheDriverLacks(t *testing.T) {
 	_, err := c.Fetch(context.Background(), ref)
 	assert.ErrorIs(t, err, participant.ErrUnsupported)
 	assert.ErrorIs(t, c.Remove(context.Background(), ref), participant.ErrUnsupported)
+	n := 0
 	for _, err := range c.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {
 		assert.ErrorIs(t, err, participant.ErrUnsupported)
+		n++
 	}
+	assert.Equal(t, 1, n, "the refusal is yielded")
 }
 
 func TestClientStampsPlainErrors(t *testing.T) {

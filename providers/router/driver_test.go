@@ -91,10 +91,13 @@ func TestParticipantRefRoutesBack(t *testing.T) {
 	got, err := c.Fetch(context.Background(), p.Ref())
 	require.NoError(t, err)
 	assert.Equal(t, "ie1", got.Carrier)
+	listed := 0
 	for lp, err := range c.List(context.Background(), p.Ref().ConferenceRef(), participant.ListOptions{}) {
 		require.NoError(t, err)
 		assert.Equal(t, "ie1", lp.Carrier)
+		listed++
 	}
+	assert.Equal(t, 1, listed, "the listing reached ie1 and yielded its participant")
 	bare := p.Ref()
 	bare.Carrier = ""
 	_, err = c.Fetch(context.Background(), bare)
