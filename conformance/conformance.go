@@ -31,9 +31,8 @@ import (
 // Run runs every conformance case against h. Each case is a subtest with
 // its own backend.
 //
-// A contract that states no wire (no Update method and no Steps: a driver
-// that talks to no server, such as an in-memory one) is checked by its
-// behaviour alone: what the backend stores, what the driver returns, and
+// A contract with NoWire (a driver that talks to no server, such as an
+// in-memory one) is checked by its behaviour alone: what the backend stores, what the driver returns, and
 // that a refused request never reaches the backend. Its Backend records
 // one Request per operation that reaches it (per page for a listing), with
 // Method naming the operation. The cases about the wire (request shapes,
@@ -42,6 +41,8 @@ import (
 func Run(t *testing.T, h Harness) {
 	c := h.Contract()
 	require.NotEmpty(t, c.Provider, "Contract.Provider")
+	require.True(t, c.NoWire || c.Steps != nil || c.Update.Method != "",
+		"Contract: state the wire (Update.Method or Steps), or set NoWire for a driver that talks to no server")
 	cases := []struct {
 		name string
 		fn   func(*testing.T, Harness)
@@ -164,9 +165,9 @@ func (f *fixture) update(req participant.UpdateRequest) (*participant.Participan
 	return p, reqs[0]
 }
 
-// wire reports whether the contract states what the vendor expects on the
-// wire. One that does not is an in-memory driver's, checked by behaviour.
-func (c Contract) wire() bool { return c.Steps != nil || c.Update.Method != "" }
+// wire reports whether the suite checks the driver's wire: every contract
+// but an in-memory driver's (NoWire), which is checked by behaviour.
+func (c Contract) wire() bool { return !c.NoWire }
 
 // storedApplies asserts that the backend holds every field req set.
 func (f *fixture) storedApplies(req participant.UpdateRequest) {

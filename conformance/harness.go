@@ -108,6 +108,11 @@ type Env struct {
 type Contract struct {
 	// Provider is the adapter's name, as in Participant.Provider.
 	Provider string
+	// NoWire says the driver talks to no server (an in-memory driver): the
+	// suite checks it by behaviour and skips the cases about the wire. A
+	// contract without it must state its wire (Update or Steps), or Run
+	// fails at once.
+	NoWire bool
 	// Fields are the fields the vendor accepts. Fields not in the set must
 	// be refused as unsupported, nothing sent.
 	Fields participant.FieldSet

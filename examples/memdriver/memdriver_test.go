@@ -28,6 +28,7 @@ func next(prefix string) string { return prefix + strconv.FormatInt(ids.Add(1), 
 func (harness) Contract() conformance.Contract {
 	return conformance.Contract{
 		Provider:         memdriver.Provider,
+		NoWire:           true,
 		Fields:           participant.NewFieldSet(participant.AllFields()...),
 		MutedKey:         "muted",
 		CompletedStatus:  string(participant.StatusCompleted),
