@@ -309,7 +309,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	if f, ok := s.nextFault(rec.Endpoint); ok {
 		if f.Truncate {
-			s.truncate(sw, r, rec, f)
+			s.truncate(sw, r, rec, f, seq)
 			return
 		}
 		if s.fault(sw, r, rec.Path, f) {
@@ -331,8 +331,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec Request) {
 // buffer, then sends it cut short on the hijacked connection: the headers
 // announce the whole body and half of it is sent (an answer without a body
 // is cut in its headers), and the connection is closed, or reset when
-// f.Reset.
-func (s *Server) truncate(w *statusWriter, r *http.Request, rec Request, f Fault) {
+// f.Reset. The status is logged on request seq before anything is sent,
+// so a client that sees the cut answer finds it in Requests.
+func (s *Server) truncate(w *statusWriter, r *http.Request, rec Request, f Fault, seq int) {
 	buf := &bufferedAnswer{header: http.Header{}}
 	answer := f
 	answer.Truncate, answer.Reset = false, false
@@ -351,6 +352,7 @@ func (s *Server) truncate(w *statusWriter, r *http.Request, rec Request, f Fault
 		panic(http.ErrAbortHandler)
 	}
 	w.status = buf.status
+	s.setStatus(seq, buf.status)
 	_, _ = conn.Write(fault.Truncated(buf.status, buf.header, buf.body.Bytes()))
 	closeConn(conn, f.Reset)
 }
