@@ -55,11 +55,12 @@ func (t *target) openConference(ctx context.Context, stderr io.Writer) (*carrier
 	log := newLogger(t.verbose, stderr)
 	u, ref, err := t.open(ctx, log)
 	if err != nil {
+		t.closeCoordination()
 		_ = log.Sync()
 		return nil, participant.ConferenceRef{}, nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
-	return u, ref.ConferenceRef(), ctx, func() { cancel(); _ = log.Sync() }, nil
+	return u, ref.ConferenceRef(), ctx, func() { cancel(); t.release(u); _ = log.Sync() }, nil
 }
 
 // listPageSize is list's page size when --page-size is not given: few,

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/coordination/redis"
 	"github.com/carrierkit/carrierkit/providers/config"
@@ -78,9 +79,18 @@ func (t *target) sharedLimiter(limit int) *batch.Limiter {
 	return batch.NewSharedLimiter(limit, t.coord.client.Account(t.coord.account))
 }
 
-// closeCoordination closes the Redis client, if one was opened.
+// closeCoordination closes the Redis client, if one was opened, once.
 func (t *target) closeCoordination() {
 	if t.coord != nil {
 		_ = t.coord.client.Close()
+		t.coord = nil
 	}
+}
+
+// release ends a command that opened u: the carrier's connections and the
+// coordination's Redis client are closed, so nothing the command started
+// outlives it.
+func (t *target) release(u *carrierkit.Client) {
+	_ = u.Close()
+	t.closeCoordination()
 }

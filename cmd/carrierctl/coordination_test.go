@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.uber.org/goleak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -99,4 +103,35 @@ func TestUpdateAllCoordinated(t *testing.T) {
 	r := carrierctl(t, env, "update", "--all", "--config", shared, "--conference", confs[0], "--muted", "true")
 	assert.NotEqual(t, 0, r.code)
 	assert.Contains(t, r.stderr, "coordination.redis.url_env: environment variable CARRIERKIT_REDIS_URL is not set")
+}
+
+// TestCoordinatedCommandsCloseRedis: get, update, list and remove through
+// a --config file with a coordination section close the Redis client (and
+// the carrier's connections) they opened, as update --all does: nothing
+// they started is left running when the command returns.
+func TestCoordinatedCommandsCloseRedis(t *testing.T) {
+	url, prefix := needRedis(t)
+	_, tw, _ := startEmulator(t)
+	for k, v := range tw.Credentials {
+		t.Setenv(k, v)
+	}
+	t.Setenv("CARRIERKIT_REDIS_URL", url)
+	file := filepath.Join(t.TempDir(), "shared.json")
+	require.NoError(t, os.WriteFile(file, []byte(fmt.Sprintf(`{"carriers": {"tw": {"provider": "twilio",
+		"account": %q, "base_url": %q, "credentials": {"auth_token_env": "TWILIO_AUTH_TOKEN"}}},
+		"coordination": {"redis": {"url_env": "CARRIERKIT_REDIS_URL", "prefix": %q}}}`, tw.Account, tw.BaseURL, prefix)), 0o600))
+	call := tw.agent()
+	for _, args := range [][]string{
+		{"get", "--call", call},
+		{"update", "--call", call, "--muted", "true"},
+		{"list"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			before := goleak.IgnoreCurrent()
+			var out, errb bytes.Buffer
+			args = append(args, "--config", file, "--conference", tw.Conference)
+			require.Equal(t, 0, run(context.Background(), args, &out, &errb), "stderr: %s", errb.String())
+			goleak.VerifyNone(t, before)
+		})
+	}
 }

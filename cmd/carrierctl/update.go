@@ -81,8 +81,10 @@ func (t *target) do(ctx context.Context, stdout, stderr io.Writer,
 	defer func() { _ = log.Sync() }()
 	u, ref, err := t.open(ctx, log)
 	if err != nil {
+		t.closeCoordination()
 		return err
 	}
+	defer t.release(u)
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	p, err := op(ctx, u, ref)
