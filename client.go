@@ -28,6 +28,7 @@
 package carrierkit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"iter"
@@ -336,28 +337,40 @@ func (c *Client) implements(op participant.Op) bool {
 }
 
 // stamp makes err a *participant.Error that names op and provider: the
-// driver's own (its Provider and Op filled in when it left them empty), or
-// a new one wrapping a plain error, with the code CodeOf finds and
-// DeliveryUnknown (no layer recorded how far it got).
+// driver's own when it names both, else a clone of it with them filled in
+// (the driver's error is never written to: it may be one value returned to
+// many calls), or a new one wrapping a plain error, with the code CodeOf
+// finds and DeliveryUnknown (no layer recorded how far it got).
 func stamp(err error, op participant.Op, provider string) error {
 	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
 		return &participant.Error{Code: participant.CodeOf(err), Provider: provider, Op: op, Err: err}
 	}
-	if pe.Provider == "" {
-		pe.Provider = provider
+	if pe.Provider != "" && pe.Op != "" {
+		return err
 	}
-	if pe.Op == "" {
-		pe.Op = op
-	}
-	return err
+	c := pe.Clone()
+	c.Provider, c.Op = cmp.Or(pe.Provider, provider), cmp.Or(pe.Op, op)
+	return rewrapped(err, pe, c)
 }
 
-// restamp sets op on a refusal made before anything was sent (a check
-// reused for another operation).
+// restamp names op on a refusal made before anything was sent (a check
+// reused for another operation), on a clone.
 func restamp(err error, op participant.Op) error {
-	if pe, ok := errors.AsType[*participant.Error](err); ok && pe.Delivery <= participant.DeliveryNotSent {
-		pe.Op = op
+	pe, ok := errors.AsType[*participant.Error](err)
+	if !ok || pe.Delivery > participant.DeliveryNotSent || pe.Op == op {
+		return err
 	}
-	return err
+	c := pe.Clone()
+	c.Op = op
+	return rewrapped(err, pe, c)
+}
+
+// rewrapped returns c in place of pe: c itself when err is pe, else c
+// over err, so a driver's wrapper stays in the chain for errors.As.
+func rewrapped(err error, pe, c *participant.Error) error {
+	if err != error(pe) {
+		c.Err = err
+	}
+	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -162,4 +163,40 @@ func TestClientOperationsGoByCapabilities(t *testing.T) {
 		}
 		assert.Equal(t, 1, n, "one error, then the sequence ends")
 	}
+}
+
+// TestClientNeverWritesTheDriversError: a driver may return one error value
+// to many calls at once. The client stamps a clone: the shared value is
+// never written (no race under -race), and errors.Is still finds it.
+func TestClientNeverWritesTheDriversError(t *testing.T) {
+	d := newCounting()
+	shared := &participant.Error{Code: participant.CodeUnavailable, Message: "down", Delivery: participant.DeliveryMaybe}
+	d.err = shared
+	c := carrierkit.New(sharedErrDriver{d})
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = c.Update(context.Background(), ref, participant.UpdateRequest{Muted: participant.Bool(true)})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		assert.ErrorIs(t, err, shared, "the driver's error is still found")
+		pe, _ := errors.AsType[*participant.Error](err)
+		assert.Equal(t, "counting", pe.Provider)
+		assert.Equal(t, participant.OpUpdate, pe.Op)
+		assert.Equal(t, "carrierkit counting update: unavailable: down", err.Error())
+	}
+	assert.Empty(t, shared.Provider, "the shared error is not written")
+	assert.Empty(t, shared.Op)
+}
+
+// sharedErrDriver is countingDriver without its update count, which would
+// race between the calls.
+type sharedErrDriver struct{ d *countingDriver }
+
+func (s sharedErrDriver) Capabilities() participant.Capabilities { return s.d.caps }
+func (s sharedErrDriver) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
+	return nil, s.d.err
 }

@@ -15,10 +15,9 @@ import (
 //     or names a field or an operation Capabilities leaves out
 //     (participant.Validate), and a ref with an empty or malformed id;
 //   - stamps Provider and Op on the errors the driver returns, and wraps a
-//     plain error as a *participant.Error (it fills them in place on the
-//     driver's *participant.Error when they are empty, so errors.Is still
-//     finds it: a driver returns a new error per call, or one with both
-//     already set, never an unstamped one shared between calls);
+//     plain error as a *participant.Error (on a clone of the driver's
+//     *participant.Error, which errors.Is still finds: the driver's own
+//     value is never written to, so it may return one to many calls);
 //   - reports every call to its Observer, and refuses calls after Close.
 //
 // So a driver need not validate again. It still owns what only it knows:

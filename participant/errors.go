@@ -113,6 +113,22 @@ type Error struct {
 	Step string
 
 	Err error
+
+	// origin is the error this one was cloned from (Clone): errors.Is
+	// still finds it.
+	origin *Error
+}
+
+// Clone returns a copy of e for a layer to add what it knows (a provider,
+// an op, applied fields) without writing to e, which its maker may return
+// to many calls at once. errors.Is(clone, e) holds, and the clone keeps
+// e's Err, so its chain and its text are e's.
+func (e *Error) Clone() *Error {
+	c := *e
+	if c.origin == nil {
+		c.origin = e
+	}
+	return &c
 }
 
 // Delivery says how far a request got before it failed. The HTTP layer
@@ -211,10 +227,13 @@ func (e *Error) Error() string {
 // Unwrap returns the vendor or transport error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches the Code sentinels (ErrNotFound, …).
+// Is matches the Code sentinels (ErrNotFound, …), and for a clone the
+// error it was cloned from.
 func (e *Error) Is(target error) bool {
-	c, ok := target.(Code)
-	return ok && c == e.Code
+	if c, ok := target.(Code); ok {
+		return c == e.Code
+	}
+	return e.origin != nil && target == error(e.origin)
 }
 
 // CodeOf returns the code of the first *Error in err's chain;
