@@ -222,22 +222,18 @@ func (c *Client) CheckRef(ref participant.Ref) error {
 	if ref.Call == "" {
 		op = participant.OpList
 	}
-	if c.refCaps != nil { // the neutral rules first, as prepare does
-		if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
-			return restamp(err, participant.OpCheck)
-		}
-	}
-	caps, err := c.CapabilitiesFor(ref)
-	if err != nil {
+	// The neutral rules first, once, as prepare does: they need no carrier.
+	if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
 		return restamp(err, participant.OpCheck)
 	}
-	if err := participant.CheckRef(ref, op, caps); err != nil {
-		return restamp(err, participant.OpCheck)
-	}
-	if c.checker != nil {
+	if c.checker != nil { // a router's CheckRef routes: no CapabilitiesFor before it
 		if err := c.checker.CheckRef(ref); err != nil {
-			return restamp(stamp(err, participant.OpCheck, caps.Provider), participant.OpCheck)
+			return restamp(stamp(err, participant.OpCheck, c.d.Capabilities().Provider), participant.OpCheck)
 		}
+		return nil
+	}
+	if _, err := c.CapabilitiesFor(ref); err != nil { // the ref fits no carrier
+		return restamp(err, participant.OpCheck)
 	}
 	return nil
 }
@@ -285,13 +281,12 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 		return caps, &participant.Error{Code: participant.CodeFailedPrecondition, Provider: caps.Provider, Op: op,
 			Message: "the client is closed", Delivery: participant.DeliveryNotSent}
 	}
-	if c.refCaps != nil {
-		// The neutral id rules need no carrier: a ref they refuse (a call
-		// operation without a call) is not routed, which would name the
-		// wrong problem (a ref without a call routes as a conference's).
-		if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
-			return c.d.Capabilities(), err
-		}
+	// The neutral id rules need no carrier, so they run once, before any
+	// routing: a ref they refuse (a call operation without a call) is not
+	// routed, which would name the wrong problem (a ref without a call
+	// routes as a conference's).
+	if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
+		return c.d.Capabilities(), err
 	}
 	caps, err := c.CapabilitiesFor(ref)
 	if err != nil {
@@ -307,11 +302,6 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 		return caps, &participant.Error{Code: participant.CodeUnsupported, Provider: caps.Provider, Op: op,
 			Delivery: participant.DeliveryNotSent,
 			Message:  "the " + caps.Provider + " adapter cannot " + op.String() + " participants"}
-	}
-	if c.refCaps == nil { // else checked above, before routing: the rules are the same
-		if err := participant.CheckRef(ref, op, caps); err != nil {
-			return caps, err
-		}
 	}
 	// The carrier's own id shapes are the driver's to check as it builds
 	// the request (the engine's dialect Check also covers the request's
