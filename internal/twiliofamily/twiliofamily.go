@@ -190,13 +190,17 @@ func DecodeParticipant(body []byte) (*participant.Participant, error) {
 			return nil, err
 		}
 	}
+	return w.participant(), nil
+}
+
+func (w *participantWire) participant() *participant.Participant {
 	return &participant.Participant{
 		AccountID: w.AccountSID, ConferenceID: w.ConferenceSID, CallID: w.CallSID, Label: w.Label,
 		Muted: w.Muted, Hold: w.Hold, Coaching: w.Coaching, EndConferenceOnExit: w.EndConferenceOnExit,
 		StartConferenceOnEnter: w.StartConferenceOnEnter, CallToCoach: cmp.Or(w.CallSIDToCoach, w.CoachingCallSID),
 		Status:  httpdriver.ParseStatus(w.Status),
 		Created: httpdriver.ParseTime(w.DateCreated), Updated: httpdriver.ParseTime(w.DateUpdated),
-	}, nil
+	}
 }
 
 // participantWire is the participant resource's members that
