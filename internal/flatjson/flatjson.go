@@ -34,12 +34,13 @@ type Value struct {
 const maxDepth = 32
 
 // Scan reads body, which must be one JSON object, and sets vals[i] to the
-// value of its last member named exactly keys[i] (encoding/json's rule for
-// a repeated name), Absent when there is none. vals must be as long as
-// keys.
+// value of its member named exactly keys[i], Absent when there is none.
+// vals must be as long as keys.
 //
 // Scan reports false, and the caller must decode body with encoding/json,
 // when body is not valid JSON or is outside the subset it reads:
+//   - a member of keys that appears twice (encoding/json applies both in
+//     turn, and what a null does then depends on the Go type);
 //   - a member of keys whose string value has an escape or bytes that are
 //     not valid UTF-8 (encoding/json unescapes and replaces them);
 //   - a member name with an escape or a byte outside printable ASCII;
@@ -70,7 +71,7 @@ func Scan(body []byte, keys []string, vals []Value) bool {
 		}
 		s.space()
 		i := index(keys, name)
-		if i < 0 && foldsToAny(keys, name) {
+		if i < 0 && foldsToAny(keys, name) || i >= 0 && vals[i].Kind != Absent {
 			return false
 		}
 		v, ok := s.value(i >= 0, 0)

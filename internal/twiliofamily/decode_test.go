@@ -25,7 +25,7 @@ func FuzzDecodeParticipant(f *testing.F) {
 	for _, s := range []string{twilioExample, texmlExample,
 		`{"muted":"true"}`, `{"muted":1}`, `{"account_sid":5}`, `{"hold":null,"muted":null,"label":null}`,
 		`{"start_conference_on_enter":null}`, `{"start_conference_on_enter":false}`, `{"start_conference_on_enter":"x"}`,
-		`{"Muted":true}`, `{"muted":true,"muted":false}`, `{"status":"in\u0020progress"}`, `{"label":"é"}`,
+		`{"Muted":true}`, `{"muted":true,"muted":false}`, `{"label":"x","label":null}`, `{"muted":true,"muted":null}`, `{"status":"in\u0020progress"}`, `{"label":"é"}`,
 		`{"coaching_call_sid":"CA1","call_sid_to_coach":"CA2"}`, `{"call_sid":{"a":1}}`, `{"hold":[true]}`, `null`,
 	} {
 		f.Add([]byte(s))
@@ -103,4 +103,20 @@ func BenchmarkDecodeParticipant(b *testing.B) {
 			_ = w.participant()
 		}
 	})
+}
+
+// TestDecodeParticipantRepeatedMember: encoding/json applies a repeated
+// member in order, and a null leaves a string or a bool as it was (it
+// clears a pointer): the fast path must not keep only the last value.
+func TestDecodeParticipantRepeatedMember(t *testing.T) {
+	for _, body := range []string{
+		`{"label":"x","label":null}`, `{"muted":true,"muted":null}`, `{"label":null,"label":"x"}`,
+		`{"start_conference_on_enter":true,"start_conference_on_enter":null}`, `{"muted":false,"muted":true}`,
+	} {
+		want, err := decodeReference([]byte(body))
+		require.NoError(t, err)
+		got, err := DecodeParticipant([]byte(body))
+		require.NoError(t, err)
+		assert.Equal(t, want.participant(), got, body)
+	}
 }
