@@ -102,9 +102,12 @@ func index(keys []string, name []byte) int {
 	return -1
 }
 
+// foldsToAny reports whether name, printable ASCII, matches one of keys
+// under encoding/json's folding. A key may be longer than a name it folds
+// to: ſ (U+017F) folds to s and K (U+212A, the Kelvin sign) to k.
 func foldsToAny(keys []string, name []byte) bool {
 	for _, k := range keys {
-		if len(k) == len(name) && bytes.EqualFold([]byte(k), name) {
+		if len(k) >= len(name) && bytes.EqualFold([]byte(k), name) {
 			return true
 		}
 	}

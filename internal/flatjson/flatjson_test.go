@@ -117,3 +117,21 @@ func BenchmarkScan(b *testing.B) {
 		flatjson.Scan(body, keys, vals)
 	}
 }
+
+// TestScanRefusesANameAKeyFoldsTo: encoding/json matches a name to a field
+// by Unicode folding, under which ſ (U+017F) is s and K (U+212A, the Kelvin
+// sign) is k, so an ASCII name can match a longer key; Scan must refuse it
+// as it refuses any other name in another case.
+func TestScanRefusesANameAKeyFoldsTo(t *testing.T) {
+	var ref struct {
+		Sid  string `json:"ſid"`
+		Kind string `json:"\u212Aind"`
+	}
+	for _, body := range []string{`{"sid":"a"}`, `{"SID":"a"}`, `{"kind":"b"}`, `{"KIND":"b"}`} {
+		ref.Sid, ref.Kind = "", ""
+		require.NoError(t, json.Unmarshal([]byte(body), &ref))
+		require.NotEqual(t, "", ref.Sid+ref.Kind, "encoding/json matches %s", body)
+		vals := make([]flatjson.Value, 2)
+		assert.False(t, flatjson.Scan([]byte(body), []string{"ſid", "\u212Aind"}, vals), "%s", body)
+	}
+}
