@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -152,4 +153,36 @@ func TestBatchChecksTheOwningCarrier(t *testing.T) {
 	_, err := batch.UpdateAll(context.Background(), r.Client(), tx.ref.ConferenceRef(), req, batch.Options{})
 	require.ErrorIs(t, err, participant.ErrUnsupported)
 	assert.Empty(t, tx.fake.Requests(), "nothing sent, not even the listing")
+}
+
+// failing is an endpoint driver whose every update fails with one shared
+// error value, as a driver may return to many calls.
+type failing struct {
+	counting
+	err *participant.Error
+}
+
+func (d *failing) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
+	d.updates.Add(1)
+	return nil, d.err
+}
+
+// TestRouterErrorIsTheDriversError: the error of a call through the router
+// is a copy with the router's facts (the carrier), never the
+// driver's own value written to, and errors.Is still finds the driver's,
+// as it does through a client without a router.
+func TestRouterErrorIsTheDriversError(t *testing.T) {
+	shared := &participant.Error{Code: participant.CodeNotFound, Delivery: participant.DeliveryAnswered, Message: "no such call"}
+	d := &failing{err: shared}
+	r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Driver: d}}})
+	for range 2 {
+		_, err := r.Client().Update(context.Background(), participant.Ref{Conference: "conf", Call: "call"}, mute)
+		require.ErrorIs(t, err, shared, "the driver's error is found in the router's")
+		pe, ok := errors.AsType[*participant.Error](err)
+		require.True(t, ok, "%v", err)
+		assert.Equal(t, "c", pe.Carrier)
+		assert.Equal(t, participant.OpUpdate, pe.Op)
+	}
+	assert.Equal(t, participant.Error{Code: participant.CodeNotFound, Delivery: participant.DeliveryAnswered, Message: "no such call"},
+		*shared, "the driver's error is not written to")
 }

@@ -276,7 +276,9 @@ func (q *request) done(err error, requests int) error {
 	if !ok {
 		return err
 	}
-	e := *pe // the attempt's error was handed to the Observer as it was
+	// A clone (errors.Is finds pe): the attempt's error was handed to the
+	// Observer as it was, and the driver may return one value to many calls.
+	e := pe.Clone()
 	if error(pe) != err {
 		e.Err = err // the endpoint's driver wrapped it: the wrapper stays in the chain
 	}
@@ -286,7 +288,7 @@ func (q *request) done(err error, requests int) error {
 	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
 		e.Delivery = participant.DeliveryMaybe
 	}
-	return &e
+	return e
 }
 
 // attemptsOf is how many requests an attempt's error says were sent.
