@@ -210,7 +210,6 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 // request is one logical call on a carrier: what is left to send, and what
 // earlier attempts certainly applied.
 type request struct {
-	carrier string
 	op      participant.Op // update, fetch, remove or list
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
@@ -266,12 +265,12 @@ func (c *carrier) budget(ctx context.Context) int {
 	return n
 }
 
-// done returns err, the call's last error, saying which carrier it went
-// to, how many requests the whole call sent, every field its attempts
+// done returns err, the last error of call q on c, saying that it went to
+// c, how many requests the whole call sent, every field its attempts
 // applied, and maybe when an earlier attempt may have acted though the
 // last was refused or not sent: the facts only the router knows. The
 // portable client stamps the operation and the provider.
-func (q *request) done(err error, requests int) error {
+func (c *carrier) done(q *request, err error, requests int) error {
 	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
 		return err
@@ -282,7 +281,7 @@ func (q *request) done(err error, requests int) error {
 	if error(pe) != err {
 		e.Err = err // the endpoint's driver wrapped it: the wrapper stays in the chain
 	}
-	e.Carrier = q.carrier
+	e.Carrier = c.name
 	e.Attempts = requests
 	e.Applied |= q.applied
 	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
@@ -349,7 +348,7 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 		tried := false
 		for i, ep := range c.endpoints {
 			if sent == maxAttempts {
-				return q.done(last, requests)
+				return c.done(q, last, requests)
 			}
 			if r.fleetOpen(c, ep, q.op) {
 				continue // another instance holds it open: nothing sent
@@ -405,7 +404,7 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 				return nil
 			}
 			if !move {
-				return q.done(err, requests)
+				return c.done(q, err, requests)
 			}
 			last = err
 		}
@@ -415,14 +414,14 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
 					Err:     gobreaker.ErrOpenState}
 			}
-			return q.done(last, requests)
+			return c.done(q, last, requests)
 		}
 		if sent == maxAttempts {
-			return q.done(last, requests)
+			return c.done(q, last, requests)
 		}
 		// No wait runs past the caller's deadline: give up at once instead.
 		if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
-			return q.done(last, requests)
+			return c.done(q, last, requests)
 		}
 	}
 }
@@ -512,7 +511,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				stop()
 			}
 		}()
-		err := c.run(ctx, r, &request{carrier: c.name, op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
+		err := c.run(ctx, r, &request{op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
 			pc := &pageContext{Context: actx, caller: ctx}
 			nx, st := iter.Pull2(ep.lister.List(pc, conf, opts))
 			p, err, ok := nx()
@@ -542,7 +541,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 			if err != nil {
 				// Not started over elsewhere: no participant twice. The
 				// error still names the carrier, as every other does.
-				yield(nil, (&request{carrier: c.name, op: participant.OpList}).done(err, attemptsOf(err)))
+				yield(nil, c.done(&request{op: participant.OpList}, err, attemptsOf(err)))
 				return
 			}
 		}
