@@ -186,3 +186,35 @@ func TestRouterErrorIsTheDriversError(t *testing.T) {
 	assert.Equal(t, participant.Error{Code: participant.CodeNotFound, Delivery: participant.DeliveryAnswered, Message: "no such call"},
 		*shared, "the driver's error is not written to")
 }
+
+// canFetch declares fetch; fetcher also implements it.
+type canFetch struct{ counting }
+
+func (d *canFetch) Capabilities() participant.Capabilities {
+	return participant.Capabilities{Provider: "mem", Fields: participant.NewFieldSet(participant.FieldMuted),
+		Ops: participant.NewOpSet(participant.OpFetch)}
+}
+
+type fetcher struct{ canFetch }
+
+func (d *fetcher) Fetch(context.Context, participant.Ref) (*participant.Participant, error) {
+	return nil, &participant.Error{Code: participant.CodeUnavailable, Delivery: participant.DeliveryNotSent, Message: "refused"}
+}
+
+// TestEndpointsImplementTheSameOperations: the endpoints of one carrier
+// are one adapter, so a later endpoint that lacks an operation the first
+// implements (a decorator that forgot Fetch) is refused by New, as a
+// difference in capabilities is, not found out by a failover.
+func TestEndpointsImplementTheSameOperations(t *testing.T) {
+	_, err := router.New(router.Options{}, router.Carrier{Name: "c",
+		Endpoints: []router.Endpoint{{Driver: &fetcher{}}, {Driver: &canFetch{}}}})
+	require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "carriers[0].Endpoints[1]", pe.Field)
+
+	r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Driver: &fetcher{}}, {Driver: &fetcher{}}}})
+	assert.True(t, r.Capabilities().Can(participant.OpFetch))
+	r = newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Driver: &canFetch{}}, {Driver: &canFetch{}}}})
+	assert.False(t, r.Capabilities().Can(participant.OpFetch), "declared, but no endpoint implements it")
+}

@@ -114,16 +114,19 @@ func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 		if name == "" {
 			name = "endpoint-" + strconv.Itoa(i+1)
 		}
-		cr.endpoints = append(cr.endpoints, r.newEndpoint(cr, name, d))
+		ep := r.newEndpoint(cr, name, d)
+		// A failover may reach any endpoint with any operation the first
+		// has: a later one without it would be found out mid-call.
+		if i > 0 && ep.ops() != cr.endpoints[0].ops() {
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
+				first.Provider+"), implementing the same operations")
+		}
+		cr.endpoints = append(cr.endpoints, ep)
 	}
 	// The carrier offers the optional operations its drivers both declare
-	// and implement (the endpoints are one adapter: the first tells).
+	// and implement (every endpoint implements the same ones).
 	cr.caps = first
-	for _, op := range []participant.Op{participant.OpFetch, participant.OpList, participant.OpRemove} {
-		if !cr.endpoints[0].implements(op) {
-			cr.caps.Ops &^= participant.NewOpSet(op)
-		}
-	}
+	cr.caps.Ops &= cr.endpoints[0].ops()
 	return cr, nil
 }
 
@@ -630,17 +633,19 @@ func (r *Router) newEndpoint(c *carrier, name string, d driver.Driver) *endpoint
 	return ep
 }
 
-// implements reports whether ep's driver has the optional operation op.
-func (ep *endpoint) implements(op participant.Op) bool {
-	switch op {
-	case participant.OpFetch:
-		return ep.fetcher != nil
-	case participant.OpList:
-		return ep.lister != nil
-	case participant.OpRemove:
-		return ep.remover != nil
+// ops is the set of optional operations ep's driver implements.
+func (ep *endpoint) ops() participant.OpSet {
+	var s participant.OpSet
+	if ep.fetcher != nil {
+		s |= participant.NewOpSet(participant.OpFetch)
 	}
-	return true
+	if ep.lister != nil {
+		s |= participant.NewOpSet(participant.OpList)
+	}
+	if ep.remover != nil {
+		s |= participant.NewOpSet(participant.OpRemove)
+	}
+	return s
 }
 
 // record notes an attempt's outcome in the endpoint's counters.
