@@ -89,7 +89,7 @@ func TestSharedLimitAcrossInstances(t *testing.T) {
 
 // roundTrips counts the requests sent (a pipeline is one; the
 // subscription's own commands and a new connection's handshake are not
-// counted), and the slowest.
+// counted), and the slowest (a handshake pipeline included, as before).
 type roundTrips struct{ n, slowest atomic.Int64 }
 
 // uncounted: the subscription's commands, and a new connection's
@@ -115,16 +115,17 @@ func (r *roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 }
 func (r *roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		if !slices.ContainsFunc(cmds, func(c goredis.Cmder) bool { return !uncounted(c) }) {
-			return next(ctx, cmds)
-		}
+		counted := slices.ContainsFunc(cmds, func(c goredis.Cmder) bool { return !uncounted(c) })
 		start := time.Now()
-		defer r.done(start)
+		defer r.timed(start, counted)
 		return next(ctx, cmds)
 	}
 }
-func (r *roundTrips) done(start time.Time) {
-	r.n.Add(1)
+func (r *roundTrips) done(start time.Time) { r.timed(start, true) }
+func (r *roundTrips) timed(start time.Time, counted bool) {
+	if counted {
+		r.n.Add(1)
+	}
 	d := int64(time.Since(start))
 	for s := r.slowest.Load(); d > s && !r.slowest.CompareAndSwap(s, d); s = r.slowest.Load() {
 	}
