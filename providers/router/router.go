@@ -398,8 +398,10 @@ func (r *Router) Route(ref participant.Ref) (string, error) {
 
 // route finds ref's carrier. For a conference (a listing: ref has no
 // call), the id shapes checked are the account's and the conference's; a
-// call operation needs a call whose shape fits too. It allocates only for
-// its error: the portable client routes each call more than once
+// call operation needs a call whose shape fits too. It allocates nothing
+// of its own but its error (routing by shapes, the refusal of each carrier
+// the ids do not fit is its driver's CheckRef's: ~300ns and one allocation
+// for two carriers): the portable client routes each call twice
 // (CapabilitiesFor, then the operation).
 func (r *Router) route(ref participant.Ref, conference bool) (*carrier, error) {
 	if ref.Carrier == "" && len(r.carriers) == 1 {
