@@ -556,8 +556,6 @@ func (st *attemptCtx) finish() {
 	}
 }
 
-// stateOf returns the state of a request sent through Do, from its
-// context: st, or st's first attempt bound.
 // sinceStart is the latency of an attempt that started at start, 0 when
 // its start was not taken (debug logging was turned on meanwhile).
 func sinceStart(start time.Time) time.Duration {
@@ -567,6 +565,8 @@ func sinceStart(start time.Time) time.Duration {
 	return time.Since(start)
 }
 
+// stateOf returns the state of a request sent through Do, from its
+// context: st, or st's first attempt bound.
 func stateOf(ctx context.Context) *attemptCtx {
 	switch c := ctx.(type) {
 	case *attemptCtx:
