@@ -200,3 +200,51 @@ func (s sharedErrDriver) Capabilities() participant.Capabilities { return s.d.ca
 func (s sharedErrDriver) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
 	return nil, s.d.err
 }
+
+// checkingDriver is countingDriver with the carrier's id shapes
+// (driver.RefChecker): a call must start with "CA".
+type checkingDriver struct {
+	*countingDriver
+	checks int
+}
+
+func (d *checkingDriver) CheckRef(ref participant.Ref) error {
+	d.checks++
+	if ref.Call != "" && (len(ref.Call) < 2 || ref.Call[:2] != "CA") {
+		return &participant.Error{Code: participant.CodeInvalidArgument, Field: "Ref.Call", Message: "must start with CA",
+			Delivery: participant.DeliveryNotSent}
+	}
+	return nil
+}
+
+// CheckRef checks the neutral id rules itself, before the driver's shapes
+// (which it never asks for a ref they refuse), and names OpCheck.
+func TestClientCheckRef(t *testing.T) {
+	d := &checkingDriver{countingDriver: newCounting()}
+	for _, c := range []*carrierkit.Client{carrierkit.New(newCounting()), carrierkit.New(d)} {
+		assert.NoError(t, c.CheckRef(participant.Ref{Conference: "conf", Call: "CA1"}))
+		assert.NoError(t, c.CheckRef(participant.Ref{Conference: "conf"}), "a conference's ref")
+		for _, tc := range []struct {
+			ref   participant.Ref
+			field string
+		}{
+			{participant.Ref{Conference: "c\n", Call: "CA1"}, "Ref.Conference"},
+			{participant.Ref{Call: "CA1"}, "Ref.Conference"},
+			{participant.Ref{Conference: "conf", Call: "CA\x7f"}, "Ref.Call"},
+		} {
+			err := c.CheckRef(tc.ref)
+			require.ErrorIs(t, err, participant.ErrInvalidArgument, "%+v", tc.ref)
+			pe, _ := errors.AsType[*participant.Error](err)
+			assert.Equal(t, tc.field, pe.Field)
+			assert.Equal(t, participant.OpCheck, pe.Op)
+			assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
+		}
+	}
+	assert.Equal(t, 2, d.checks, "the driver's shapes were asked for the refs the neutral rules pass only")
+	err := carrierkit.New(d).CheckRef(participant.Ref{Conference: "conf", Call: "x"})
+	require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	pe, _ := errors.AsType[*participant.Error](err)
+	assert.Equal(t, "Ref.Call", pe.Field)
+	assert.Equal(t, "counting", pe.Provider)
+	assert.Equal(t, participant.OpCheck, pe.Op)
+}
