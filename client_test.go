@@ -66,19 +66,6 @@ func TestClientRefusesBeforeTheDriver(t *testing.T) {
 	assert.Zero(t, d.updates, "nothing reached the driver")
 }
 
-func TestClientRefusesOperationsTheDriverLacks(t *testing.T) {
-	c := carrierkit.New(newCounting())
-	_, err := c.Fetch(context.Background(), ref)
-	assert.ErrorIs(t, err, participant.ErrUnsupported)
-	assert.ErrorIs(t, c.Remove(context.Background(), ref), participant.ErrUnsupported)
-	n := 0
-	for _, err := range c.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {
-		assert.ErrorIs(t, err, participant.ErrUnsupported)
-		n++
-	}
-	assert.Equal(t, 1, n, "the refusal is yielded")
-}
-
 func TestClientStampsPlainErrors(t *testing.T) {
 	d := newCounting()
 	d.err = context.DeadlineExceeded
@@ -133,7 +120,9 @@ func TestClientAddsNoAllocation(t *testing.T) {
 }
 
 // allOps implements every optional interface but declares no operation:
-// the client goes by the carrier's capabilities, not by the Go type.
+// the client goes by the carrier's capabilities, not by the Go type, and
+// refuses alike what the driver lacks (countingDriver implements only
+// Update).
 type allOps struct{ *countingDriver }
 
 func (allOps) Fetch(context.Context, participant.Ref) (*participant.Participant, error) {
