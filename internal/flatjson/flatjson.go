@@ -389,11 +389,16 @@ func Decode(body []byte, keys []string, dsts []any) bool {
 
 // Names returns the JSON member names of struct type t's fields, in field
 // order, as encoding/json reads them from their `json` tags (a field
-// without one is named as it is spelled).
+// without one is named as it is spelled). A field encoding/json skips
+// (`json:"-"`) has no name to give: Names panics, as for a type that is not
+// a struct.
 func Names(t reflect.Type) []string {
 	names := make([]string, t.NumField())
 	for i := range names {
 		f := t.Field(i)
+		if f.Tag.Get("json") == "-" {
+			panic("flatjson.Names: field " + f.Name + " is skipped by encoding/json")
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" {
 			name = f.Name

@@ -148,6 +148,11 @@ func TestDecodeAssignsAsEncodingJSON(t *testing.T) {
 	}
 	names := flatjson.Names(reflect.TypeFor[target]())
 	require.Equal(t, []string{"s", "b", "P"}, names)
+	assert.Panics(t, func() {
+		flatjson.Names(reflect.TypeFor[struct {
+			X string `json:"-"`
+		}]())
+	}, "a field encoding/json skips")
 	for _, body := range []string{
 		`{"s":"x","b":true,"P":false}`, `{"s":null,"b":null,"P":null}`, `{}`, `{"P":true}`, `{"other":[1]}`,
 		`{"s":1}`, `{"b":"true"}`, `{"P":0}`, `{"s":{}}`, `{"b":[]}`,
