@@ -344,9 +344,9 @@ func stamp(err error, op participant.Op, provider string) error {
 	if pe.Provider != "" && pe.Op != "" {
 		return err
 	}
-	c := pe.Clone()
+	c := pe.CloneOver(err)
 	c.Provider, c.Op = cmp.Or(pe.Provider, provider), cmp.Or(pe.Op, op)
-	return rewrapped(err, pe, c)
+	return c
 }
 
 // restamp names op on a refusal made before anything was sent (a check
@@ -356,16 +356,7 @@ func restamp(err error, op participant.Op) error {
 	if !ok || pe.Delivery > participant.DeliveryNotSent || pe.Op == op {
 		return err
 	}
-	c := pe.Clone()
+	c := pe.CloneOver(err)
 	c.Op = op
-	return rewrapped(err, pe, c)
-}
-
-// rewrapped returns c in place of pe: c itself when err is pe, else c
-// over err, so a driver's wrapper stays in the chain for errors.As.
-func rewrapped(err error, pe, c *participant.Error) error {
-	if err != error(pe) {
-		c.Err = err
-	}
 	return c
 }

@@ -129,6 +129,18 @@ func (e *Error) Clone() *Error {
 	return &c
 }
 
+// CloneOver is Clone for a layer that found e in err's chain: when err is
+// a wrapper around e rather than e itself, the clone wraps err in place of
+// e's Err, so the wrapper stays in the chain for errors.As. errors.Is(clone,
+// e) holds either way.
+func (e *Error) CloneOver(err error) *Error {
+	c := e.Clone()
+	if err != error(e) {
+		c.Err = err
+	}
+	return c
+}
+
 // Delivery says how far a request got before it failed. The HTTP layer
 // knows whether anything reached the carrier; the adapter knows whether
 // the carrier answered or applied the change. Nothing above them guesses.

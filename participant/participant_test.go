@@ -155,6 +155,30 @@ func TestCloneIsItsOrigin(t *testing.T) {
 	assert.Empty(t, c1.Op)
 }
 
+// TestCloneOverKeepsTheWrapper: a layer that found e inside a wrapper
+// clones e over the wrapper, so errors.As still finds the wrapper's type
+// and errors.Is still finds e; over e itself the clone keeps e's Err.
+func TestCloneOverKeepsTheWrapper(t *testing.T) {
+	cause := errors.New("connection reset")
+	e := &participant.Error{Code: participant.CodeUnavailable, Err: cause}
+	wrapper := &driverWrapper{err: e}
+	c := e.CloneOver(wrapper)
+	assert.ErrorIs(t, c, e)
+	assert.ErrorIs(t, c, cause)
+	var w *driverWrapper
+	require.ErrorAs(t, c, &w)
+	assert.Same(t, wrapper, w)
+	assert.Same(t, e.Err, cause, "e is not written")
+	direct := e.CloneOver(e)
+	assert.Equal(t, cause, direct.Err, "over e itself: e's own Err")
+	assert.ErrorIs(t, direct, e)
+}
+
+type driverWrapper struct{ err error }
+
+func (w *driverWrapper) Error() string { return "driver: " + w.err.Error() }
+func (w *driverWrapper) Unwrap() error { return w.err }
+
 func TestRefConferenceRoundTrip(t *testing.T) {
 	ref := participant.Ref{Carrier: "eu", Account: "A", Conference: "C", Call: "agent"}
 	assert.Equal(t, ref, ref.ConferenceRef().Participant("agent"))

@@ -280,10 +280,7 @@ func (c *carrier) done(q *request, err error, requests int) error {
 	}
 	// A clone (errors.Is finds pe): the attempt's error was handed to the
 	// Observer as it was, and the driver may return one value to many calls.
-	e := pe.Clone()
-	if error(pe) != err {
-		e.Err = err // the endpoint's driver wrapped it: the wrapper stays in the chain
-	}
+	e := pe.CloneOver(err) // an endpoint driver's wrapper stays in the chain
 	e.Carrier = c.name
 	e.Attempts = requests
 	e.Applied |= q.applied
