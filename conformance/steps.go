@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -211,7 +210,7 @@ func runStepFaultBatch(t *testing.T, h Harness, req participant.UpdateRequest, s
 		fault.RetryAfter = "0"
 	}
 	f.env.Backend.Fail(fault)
-	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(f.u), f.ref.ConferenceRef(), req, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(context.Background(), f.u, f.ref.ConferenceRef(), req, batch.Options{Concurrency: 1})
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	reqs := f.env.Backend.Requests()
