@@ -668,7 +668,7 @@ func testErrors(t *testing.T, h Harness) {
 			t.Skip("the carrier's update answers carry nothing the adapter reads, and it cannot read the participant back")
 		}
 		if f.c.ReadBack {
-			f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; its read-back gets the bad body
+			f.env.Backend.Fail(passOne) // the update passes; its read-back gets the bad body
 		}
 		f.env.Backend.Fail(Fault{Malformed: true})
 		_, err := f.u.Update(context.Background(), f.ref, mute)

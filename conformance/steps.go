@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,7 +111,7 @@ func runStepFault(t *testing.T, h Harness, req participant.UpdateRequest, start 
 	f.reset()
 	var applied participant.FieldSet
 	for _, s := range steps[:k] {
-		f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // goes through
+		f.env.Backend.Fail(passOne) // goes through
 		applied |= s.Fields
 	}
 	f.env.Backend.Fail(fault)
@@ -202,9 +201,9 @@ func runStepFaultBatch(t *testing.T, h Harness, req participant.UpdateRequest, s
 	p.Muted, p.Hold = start.Muted, start.Hold
 	f.env.Backend.Seed(p)
 	f.reset()
-	f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the listing
+	f.env.Backend.Fail(passOne) // the listing
 	for range steps[:k] {
-		f.env.Backend.Fail(Fault{Delay: time.Nanosecond})
+		f.env.Backend.Fail(passOne)
 	}
 	if fault.Status == http.StatusTooManyRequests {
 		fault.RetryAfter = "0"
