@@ -93,16 +93,3 @@ func TestEndpointFaults(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, fault(bad), bad)
 	}
 }
-
-func TestParseEndpointFault(t *testing.T) {
-	f, err := emulator.ParseFault("twilio:hang:always@1")
-	require.NoError(t, err)
-	assert.Equal(t, emulator.Fault{Provider: "twilio", Hang: true, Times: -1, Endpoint: 1}, f)
-	f, err = emulator.ParseFault("refuse@2")
-	require.NoError(t, err)
-	assert.Equal(t, emulator.Fault{Refuse: true, Endpoint: 2}, f)
-	for _, bad := range []string{"refuse", "refuse@0", "twilio:503@x"} {
-		_, err := emulator.ParseFault(bad)
-		assert.Error(t, err, bad)
-	}
-}
