@@ -135,6 +135,26 @@ func TestErrorIsAs(t *testing.T) {
 	assert.Equal(t, "code(200)", participant.Code(200).String())
 }
 
+// errors.Is(clone, e) holds for every e, a clone included: the client
+// stamps a clone of the driver's error and a batch may clone the client's
+// again, and each layer's error is still found in the next one's.
+func TestCloneIsItsOrigin(t *testing.T) {
+	e := &participant.Error{Code: participant.CodeUnavailable, Message: "down"}
+	c1 := e.Clone()
+	c1.Provider = "twilio"
+	c2 := c1.Clone()
+	c2.Op = participant.OpUpdate
+	assert.ErrorIs(t, c1, e)
+	assert.ErrorIs(t, c2, e)
+	assert.ErrorIs(t, c2, c1, "a clone of a clone is still its origin")
+	assert.ErrorIs(t, c2, participant.ErrUnavailable)
+	assert.NotErrorIs(t, c1, c2, "not the other way")
+	assert.NotErrorIs(t, e, c1)
+	assert.NotErrorIs(t, c2, &participant.Error{Code: participant.CodeUnavailable, Message: "down"}, "an equal error is another error")
+	assert.Empty(t, e.Provider, "the origin is not written")
+	assert.Empty(t, c1.Op)
+}
+
 func TestRefConferenceRoundTrip(t *testing.T) {
 	ref := participant.Ref{Carrier: "eu", Account: "A", Conference: "C", Call: "agent"}
 	assert.Equal(t, ref, ref.ConferenceRef().Participant("agent"))
