@@ -173,17 +173,22 @@ func (c Contract) wire() bool { return !c.NoWire }
 func (f *fixture) storedApplies(req participant.UpdateRequest) {
 	f.t.Helper()
 	st := f.stored()
-	for _, c := range []struct {
+	checks := []struct {
 		field participant.Field
 		want  any
 		got   any
 	}{
 		{participant.FieldMuted, req.Muted, st.Muted}, {participant.FieldHold, req.Hold, st.Hold},
-		{participant.FieldHoldURL, req.HoldURL, st.HoldURL}, {participant.FieldAnnounceURL, req.AnnounceURL, st.AnnounceURL},
-		{participant.FieldWaitURL, req.WaitURL, st.WaitURL}, {participant.FieldBeepOnExit, req.BeepOnExit, st.BeepOnExit},
+		{participant.FieldHoldURL, req.HoldURL, st.HoldURL}, {participant.FieldHoldMethod, req.HoldMethod, st.HoldMethod},
+		{participant.FieldAnnounceURL, req.AnnounceURL, st.AnnounceURL},
+		{participant.FieldAnnounceMethod, req.AnnounceMethod, st.AnnounceMethod},
+		{participant.FieldWaitURL, req.WaitURL, st.WaitURL}, {participant.FieldWaitMethod, req.WaitMethod, st.WaitMethod},
+		{participant.FieldBeepOnExit, req.BeepOnExit, st.BeepOnExit},
 		{participant.FieldEndConferenceOnExit, req.EndConferenceOnExit, st.EndConferenceOnExit},
 		{participant.FieldCoaching, req.Coaching, st.Coaching}, {participant.FieldCallToCoach, req.CallToCoach, st.CallToCoach},
-	} {
+	}
+	require.Len(f.t, checks, len(participant.AllFields()), "storedApplies checks every field of UpdateRequest")
+	for _, c := range checks {
 		switch w := c.want.(type) {
 		case *bool:
 			if w != nil {
@@ -193,6 +198,12 @@ func (f *fixture) storedApplies(req participant.UpdateRequest) {
 			if w != nil {
 				assert.Equal(f.t, *w, c.got, "stored %v", c.field)
 			}
+		case participant.Method:
+			if w != participant.MethodDefault {
+				assert.Equal(f.t, string(w), c.got, "stored %v", c.field)
+			}
+		default:
+			f.t.Fatalf("storedApplies: %v is a %T", c.field, c.want)
 		}
 	}
 }
@@ -657,7 +668,7 @@ func testErrors(t *testing.T, h Harness) {
 			t.Skip("the carrier's update answers carry nothing the adapter reads, and it cannot read the participant back")
 		}
 		if f.c.ReadBack {
-			f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the update passes; its read-back gets the bad body
+			f.env.Backend.Fail(passOne) // the update passes; its read-back gets the bad body
 		}
 		f.env.Backend.Fail(Fault{Malformed: true})
 		_, err := f.u.Update(context.Background(), f.ref, mute)

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -292,7 +291,7 @@ func testUpdateMany(t *testing.T, h Harness) {
 	if !f.reads(participant.FieldMuted) {
 		filter = nil // the carrier does not report mute state: everyone is sent the update
 	}
-	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(f.u), f.ref.ConferenceRef(), participant.UpdateRequest{Muted: participant.Bool(true)},
+	rs, err := batch.UpdateAll(context.Background(), f.u, f.ref.ConferenceRef(), participant.UpdateRequest{Muted: participant.Bool(true)},
 		batch.Options{Except: []string{except}, Filter: filter, Concurrency: 8, List: participant.ListOptions{PageSize: listPageSize}})
 	require.NoError(t, err)
 	assert.Empty(t, batch.Failed(rs))

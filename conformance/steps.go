@@ -8,12 +8,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/carrierkit/carrierkit"
 	"github.com/carrierkit/carrierkit/batch"
 	"github.com/carrierkit/carrierkit/driver"
 	"github.com/carrierkit/carrierkit/participant"
@@ -113,7 +111,7 @@ func runStepFault(t *testing.T, h Harness, req participant.UpdateRequest, start 
 	f.reset()
 	var applied participant.FieldSet
 	for _, s := range steps[:k] {
-		f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // goes through
+		f.env.Backend.Fail(passOne) // goes through
 		applied |= s.Fields
 	}
 	f.env.Backend.Fail(fault)
@@ -203,15 +201,15 @@ func runStepFaultBatch(t *testing.T, h Harness, req participant.UpdateRequest, s
 	p.Muted, p.Hold = start.Muted, start.Hold
 	f.env.Backend.Seed(p)
 	f.reset()
-	f.env.Backend.Fail(Fault{Delay: time.Nanosecond}) // the listing
+	f.env.Backend.Fail(passOne) // the listing
 	for range steps[:k] {
-		f.env.Backend.Fail(Fault{Delay: time.Nanosecond})
+		f.env.Backend.Fail(passOne)
 	}
 	if fault.Status == http.StatusTooManyRequests {
 		fault.RetryAfter = "0"
 	}
 	f.env.Backend.Fail(fault)
-	rs, err := batch.UpdateAll(context.Background(), carrierkit.New(f.u), f.ref.ConferenceRef(), req, batch.Options{Concurrency: 1})
+	rs, err := batch.UpdateAll(context.Background(), f.u, f.ref.ConferenceRef(), req, batch.Options{Concurrency: 1})
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	reqs := f.env.Backend.Requests()

@@ -61,7 +61,9 @@ func (b backend) Seed(p conformance.Participant) {
 	b.s.Put(memdriver.Record{Account: p.Account, Conference: p.Conference, CallID: p.CallID, Label: p.Label,
 		Muted: p.Muted, Hold: p.Hold, Coaching: p.Coaching, EndConferenceOnExit: p.EndConferenceOnExit,
 		BeepOnExit: p.BeepOnExit, HoldURL: p.HoldURL, AnnounceURL: p.AnnounceURL, WaitURL: p.WaitURL,
-		CallToCoach: p.CallToCoach, Status: participant.Status(p.Status), Created: now, Updated: now})
+		HoldMethod: participant.Method(p.HoldMethod), AnnounceMethod: participant.Method(p.AnnounceMethod),
+		WaitMethod: participant.Method(p.WaitMethod), CallToCoach: p.CallToCoach, Status: participant.Status(p.Status),
+		Created: now, Updated: now})
 }
 
 func (b backend) Participant(account, conference, call string) (conformance.Participant, bool) {
@@ -69,6 +71,7 @@ func (b backend) Participant(account, conference, call string) (conformance.Part
 	return conformance.Participant{Account: r.Account, Conference: r.Conference, CallID: r.CallID, Label: r.Label,
 		Muted: r.Muted, Hold: r.Hold, Coaching: r.Coaching, EndConferenceOnExit: r.EndConferenceOnExit,
 		BeepOnExit: r.BeepOnExit, HoldURL: r.HoldURL, AnnounceURL: r.AnnounceURL, WaitURL: r.WaitURL,
+		HoldMethod: string(r.HoldMethod), AnnounceMethod: string(r.AnnounceMethod), WaitMethod: string(r.WaitMethod),
 		CallToCoach: r.CallToCoach, Status: string(r.Status), Created: r.Created, Updated: r.Updated}, ok
 }
 

@@ -202,24 +202,6 @@ func TestAdminRequests(t *testing.T) {
 	assert.Equal(t, "[]\n", do(t, "GET", base+"/_emulator/requests", "", "").body)
 }
 
-func TestParseFault(t *testing.T) {
-	for in, want := range map[string]emulator.Fault{
-		"twilio:503":         {Provider: "twilio", Status: 503},
-		"twilio:503:2":       {Provider: "twilio", Status: 503, Times: 2},
-		"texml:429:always":   {Provider: "texml", Status: 429, Times: -1},
-		"texml:drop":         {Provider: "texml", Drop: true},
-		"twilio:malformed:3": {Provider: "twilio", Malformed: true, Times: 3},
-	} {
-		got, err := emulator.ParseFault(in)
-		require.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
-	}
-	for _, in := range []string{"twilio", "twilio:slow", "twilio:503:0", "twilio:503:x", "a:b:c:d"} {
-		_, err := emulator.ParseFault(in)
-		assert.Error(t, err, in)
-	}
-}
-
 // TestServeShutsDownGracefully: a request in flight when shutdown starts
 // still gets its answer, after its whole delay, and the listener is
 // closed. Under synctest over an in-memory listener: the request is in

@@ -43,8 +43,9 @@ type (
 	Request = record.Request
 	// Fault is injected into the next Times requests (0 means 1; -1 means
 	// until ClearFaults). Faults are queued FIFO; the head fault serves
-	// requests until its Times run out. Provider and Refuse are the
-	// emulator's: the engine ignores them.
+	// requests until its Times run out. Provider is the emulator's: the
+	// engine ignores it. Refuse is the emulator's and the conformance
+	// proxy's: Server.Fail panics on it.
 	Fault = fault.Fault
 	// Load makes a fake behave like a carrier under load (SetLoad).
 	Load = fault.Load
