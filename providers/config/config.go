@@ -42,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -147,9 +148,7 @@ func (c *Carrier) path(param string) string {
 func (c *Carrier) endpoint(i int) *settings.Values {
 	v := *c.Settings
 	v.Params = make(map[string]settings.Value, len(c.Settings.Params)+1)
-	for k, p := range c.Settings.Params {
-		v.Params[k] = p
-	}
+	maps.Copy(v.Params, c.Settings.Params)
 	e := c.Endpoints[i]
 	v.Params[e.Param] = settings.Value{V: e.Value, Path: e.Path}
 	return &v
@@ -284,7 +283,7 @@ func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 			cfg.Coordination.Redis = r.read(&ps)
 		}
 	}
-	for _, name := range sortedKeys(f.Carriers) {
+	for _, name := range slices.Sorted(maps.Keys(f.Carriers)) {
 		var sec map[string]json.RawMessage
 		if json.Unmarshal(f.Carriers[name], &sec) != nil {
 			continue
@@ -520,17 +519,8 @@ func syntaxError(data []byte, err error) string {
 	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col-1, strings.TrimPrefix(se.Error(), "json: "))
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // Names returns the carriers' names, sorted.
-func (c *Config) Names() []string { return sortedKeys(c.Carriers) }
+func (c *Config) Names() []string { return slices.Sorted(maps.Keys(c.Carriers)) }
 
 // open opens carrier cr with settings v.
 func (c *Config) open(ctx context.Context, cr *Carrier, v *settings.Values) (*carrierkit.Client, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -112,10 +113,7 @@ func schemaDoc(mux *providers.URLMux) (obj, error) {
 		if err != nil {
 			continue // opened by URL only
 		}
-		props, creds := obj{}, obj{}
-		for k, v := range common {
-			props[k] = v
-		}
+		props, creds := maps.Clone(common), obj{}
 		props["provider"] = obj{"const": scheme}
 		delete(props, "endpoints")
 		delete(props, "edges")
@@ -376,10 +374,5 @@ func acceptedAt(doc obj, url string) []string {
 	}
 	m, _ := node.(obj)
 	props, _ := m["properties"].(obj)
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(props))
 }
