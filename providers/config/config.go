@@ -469,17 +469,16 @@ func (ps *problems) endpointConflicts(c *Carrier, obj map[string]json.RawMessage
 func (ps *problems) endpoints(c *Carrier, o settings.Opener) {
 	firstRegion, firstPath := "", ""
 	for i, e := range c.Endpoints {
-		v := c.endpoint(i)
-		if err := o.CheckSettings(v); err != nil {
-			// Problems of the other parameters were reported once, above.
-			for _, pe := range flatten(err) {
-				if pe.Field == e.Path {
-					ps.list = append(ps.list, pe)
-				}
+		// LocateSettings checks v first. Problems of the other parameters
+		// were reported once, above.
+		_, region, _, err := o.LocateSettings(c.endpoint(i))
+		var found problems
+		found.add(e.Path, err)
+		for _, pe := range found.list {
+			if pe.Field == e.Path {
+				ps.list = append(ps.list, pe)
 			}
-			continue
 		}
-		_, region, _, err := o.LocateSettings(v)
 		switch {
 		case err != nil || region == "":
 		case firstRegion == "":
@@ -490,21 +489,6 @@ func (ps *problems) endpoints(c *Carrier, o settings.Opener) {
 				region, firstPath, firstRegion))
 		}
 	}
-}
-
-// flatten returns the *participant.Error values in err (joined or not).
-func flatten(err error) []*participant.Error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []*participant.Error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	if pe, ok := errors.AsType[*participant.Error](err); ok {
-		return []*participant.Error{pe}
-	}
-	return nil
 }
 
 // syntaxError describes a JSON syntax error with its line and column.
