@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/url"
 	"os"
 	"slices"
@@ -263,7 +264,7 @@ func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 		Coordination map[string]json.RawMessage `json:"coordination"`
 	}
 	top := slices.ContainsFunc(ps.list, func(p *participant.Error) bool { return p.Field == "" || p.Field == "carriers" })
-	if err := json.Unmarshal(data, &f); err != nil || top {
+	if err := json.Unmarshal(wholeNumbers(data), &f); err != nil || top {
 		if valid { // the schema let through what Go cannot read
 			ps.fail("", "invalid JSON: "+err.Error())
 		}
@@ -296,6 +297,44 @@ func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// wholeNumbers returns data with every number that has no fraction
+// written as an integer (1.0 and 1e1 as 1 and 10): the schema takes them
+// for integers, as JSON Schema does, and encoding/json decodes them into
+// no int. data is returned as is when it does not decode.
+func wholeNumbers(data []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return data
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case json.Number:
+			if _, err := x.Int64(); err != nil {
+				if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
+					return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+				}
+			}
+		}
+		return v
+	}
+	b, err := json.Marshal(walk(v))
+	if err != nil {
+		return data
+	}
+	return b
 }
 
 // prune returns obj, at path, without the keys at or in which bad names a
