@@ -372,18 +372,13 @@ func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *pr
 	base := "carriers." + name
 	before := len(ps.list)
 	var sec struct {
-		Provider    string            `json:"provider"`
-		Credentials map[string]string `json:"credentials"`
-		Retry       *struct {
-			MaxRetries    *int    `json:"max_retries"`
-			WaitMin       *string `json:"wait_min"`
-			WaitMax       *string `json:"wait_max"`
-			MaxRetryAfter *string `json:"max_retry_after"`
-		} `json:"retry"`
-		Timeouts  map[string]string `json:"timeouts"`
-		Endpoints []string          `json:"endpoints"`
-		Edges     []string          `json:"edges"`
-		Breaker   *struct {
+		Provider    string                     `json:"provider"`
+		Credentials map[string]string          `json:"credentials"`
+		Retry       map[string]json.RawMessage `json:"retry"`
+		Timeouts    map[string]json.RawMessage `json:"timeouts"`
+		Endpoints   []string                   `json:"endpoints"`
+		Edges       []string                   `json:"edges"`
+		Breaker     *struct {
 			Failures int     `json:"failures"`
 			Probes   int     `json:"probes"`
 			CoolDown *string `json:"cool_down"`
@@ -411,23 +406,17 @@ func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *pr
 	for k, s := range sec.Credentials {
 		v.Params[k] = settings.Value{V: s, Path: c.path(k)}
 	}
-	if r := sec.Retry; r != nil {
-		if r.MaxRetries != nil {
-			v.Retry.MaxRetries = &settings.Int{N: *r.MaxRetries, Path: c.path(driver.ParamMaxRetries)}
-		}
-		v.Retry.WaitMin = ps.duration(c, driver.ParamWaitMin, r.WaitMin, false)
-		v.Retry.WaitMax = ps.duration(c, driver.ParamWaitMax, r.WaitMax, false)
-		v.Retry.MaxRetryAfter = ps.duration(c, driver.ParamMaxRetryAfter, r.MaxRetryAfter, false)
-		ps.add(base, v.Retry.Check(c.Provider))
-	}
-	for k, s := range sec.Timeouts {
-		d := ps.duration(c, k, &s, true)
-		if k == driver.ParamTimeout {
-			v.Timeout = d
-		} else {
-			v.AttemptTimeout = d
+	// The retry and time parameters are read as a URL's are; the schema
+	// has let through only their names, max_retries a whole number and
+	// the others strings.
+	for _, section := range [...]map[string]json.RawMessage{sec.Retry, sec.Timeouts} {
+		for k, val := range section {
+			text := string(val)
+			_ = json.Unmarshal(val, &text) // a duration's text; a number stays as written
+			ps.add(c.path(k), v.Set(c.Provider, k, text, c.path(k)))
 		}
 	}
+	ps.add(base, v.Retry.Check(c.Provider))
 	for _, l := range [...]struct {
 		key, param string
 		list       []string
@@ -454,16 +443,6 @@ func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *pr
 		return nil
 	}
 	return c
-}
-
-// duration reads a retry or time parameter of c given as s (nil: absent).
-func (ps *problems) duration(c *Carrier, param string, s *string, zeroOK bool) *settings.Duration {
-	if s == nil {
-		return nil
-	}
-	d, err := settings.ParseDuration(c.Provider, c.path(param), *s, zeroOK)
-	ps.add(c.path(param), err)
-	return d
 }
 
 // positive reads a router duration: positive, e.g. "30s".
