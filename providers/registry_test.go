@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -234,4 +235,23 @@ func TestEveryOpenerTakesTheHTTPParams(t *testing.T) {
 		u.RawQuery += "&no_such_param=1"
 		assert.Equal(t, []string{"no_such_param"}, fields(problems(t, mux.CheckUpdaterURL(u))), "%s", u)
 	}
+}
+
+// TestLocateUpdaterURL: the mux locates a URL of a settings-built opener
+// by its table, and says when the provider cannot tell.
+func TestLocateUpdaterURL(t *testing.T) {
+	mux := providers.DefaultURLMux()
+	for raw, want := range map[string][]string{
+		"twilio://?region=ie1&edge=dublin":              {"https://api.dublin.ie1.twilio.com", "ie1", "true"},
+		"twilio://?base_url=http%3A%2F%2F127.0.0.1%3A9": {"http://127.0.0.1:9", "", "true"},
+		"signalwire://?space=example":                   {"", "", "false"},
+	} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		root, region, ok, err := mux.LocateUpdaterURL(u)
+		require.NoError(t, err, raw)
+		assert.Equal(t, want, []string{root, region, strconv.FormatBool(ok)}, raw)
+	}
+	_, _, _, err := mux.LocateUpdaterURL(&url.URL{Scheme: "twilio", RawQuery: "region=IE1&nope=1"})
+	assert.Equal(t, []string{"nope", "region"}, fields(problems(t, err)))
 }

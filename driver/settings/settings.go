@@ -216,15 +216,6 @@ func (o *opener[C]) CheckUpdaterURL(u *url.URL) error {
 	return Join(err, o.CheckSettings(v))
 }
 
-func (o *opener[C]) LocateUpdaterURL(u *url.URL) (root, region string, err error) {
-	v, err := ParseURL(o.p.Name, u)
-	if err != nil {
-		return "", "", Join(err, o.CheckSettings(v))
-	}
-	root, region, _, err = o.LocateSettings(v)
-	return root, region, err
-}
-
 // presetGives reports whether the opener sets, in code, a field of key.
 func (o *opener[C]) presetGives(key string) bool {
 	if !o.preset.IsValid() {
