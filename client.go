@@ -223,17 +223,20 @@ func (c *Client) CheckRef(ref participant.Ref) error {
 		op = participant.OpList
 	}
 	// The neutral rules first, once, as prepare does: they need no carrier.
-	if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
+	caps := c.d.Capabilities()
+	if err := participant.CheckRef(ref, op, caps); err != nil {
 		return restamp(err, participant.OpCheck)
 	}
 	if c.checker != nil { // a router's CheckRef routes: no CapabilitiesFor before it
 		if err := c.checker.CheckRef(ref); err != nil {
-			return restamp(stamp(err, participant.OpCheck, c.d.Capabilities().Provider), participant.OpCheck)
+			return restamp(stamp(err, participant.OpCheck, caps.Provider), participant.OpCheck)
 		}
 		return nil
 	}
-	if _, err := c.CapabilitiesFor(ref); err != nil { // the ref fits no carrier
-		return restamp(err, participant.OpCheck)
+	if c.refCaps != nil {
+		if _, err := c.refCaps.CapabilitiesFor(ref); err != nil { // the ref fits no carrier
+			return restamp(err, participant.OpCheck)
+		}
 	}
 	return nil
 }
@@ -276,8 +279,8 @@ func (c *Client) As(target any) bool {
 // rules, and a context that has not ended. It returns the capabilities the
 // request is validated against.
 func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant.Ref) (participant.Capabilities, error) {
+	caps := c.d.Capabilities()
 	if c.state.closed.Load() { // first: a closed client refuses every call alike
-		caps := c.d.Capabilities()
 		return caps, &participant.Error{Code: participant.CodeFailedPrecondition, Provider: caps.Provider, Op: op,
 			Message: "the client is closed", Delivery: participant.DeliveryNotSent}
 	}
@@ -285,18 +288,20 @@ func (c *Client) prepare(ctx context.Context, op participant.Op, ref participant
 	// routing: a ref they refuse (a call operation without a call) is not
 	// routed, which would name the wrong problem (a ref without a call
 	// routes as a conference's).
-	if err := participant.CheckRef(ref, op, c.d.Capabilities()); err != nil {
-		return c.d.Capabilities(), err
+	if err := participant.CheckRef(ref, op, caps); err != nil {
+		return caps, err
 	}
-	caps, err := c.CapabilitiesFor(ref)
-	if err != nil {
-		// The Event names who refused: the error's provider (a router's
-		// routing), else the driver's.
-		caps = c.d.Capabilities()
-		if pe, ok := errors.AsType[*participant.Error](err); ok && pe.Provider != "" {
-			caps.Provider = pe.Provider
+	if c.refCaps != nil {
+		refCaps, err := c.refCaps.CapabilitiesFor(ref)
+		if err != nil {
+			// The Event names who refused: the error's provider (a
+			// router's routing), else the driver's.
+			if pe, ok := errors.AsType[*participant.Error](err); ok && pe.Provider != "" {
+				caps.Provider = pe.Provider
+			}
+			return caps, restamp(err, op)
 		}
-		return caps, restamp(err, op)
+		caps = refCaps
 	}
 	if op != participant.OpUpdate && (!caps.Can(op) || !c.implements(op)) {
 		return caps, &participant.Error{Code: participant.CodeUnsupported, Provider: caps.Provider, Op: op,
@@ -339,9 +344,9 @@ func stamp(err error, op participant.Op, provider string) error {
 	if pe.Provider != "" && pe.Op != "" {
 		return err
 	}
-	c := pe.Clone()
+	c := pe.CloneOver(err)
 	c.Provider, c.Op = cmp.Or(pe.Provider, provider), cmp.Or(pe.Op, op)
-	return rewrapped(err, pe, c)
+	return c
 }
 
 // restamp names op on a refusal made before anything was sent (a check
@@ -351,16 +356,7 @@ func restamp(err error, op participant.Op) error {
 	if !ok || pe.Delivery > participant.DeliveryNotSent || pe.Op == op {
 		return err
 	}
-	c := pe.Clone()
+	c := pe.CloneOver(err)
 	c.Op = op
-	return rewrapped(err, pe, c)
-}
-
-// rewrapped returns c in place of pe: c itself when err is pe, else c
-// over err, so a driver's wrapper stays in the chain for errors.As.
-func rewrapped(err error, pe, c *participant.Error) error {
-	if err != error(pe) {
-		c.Err = err
-	}
 	return c
 }

@@ -66,19 +66,6 @@ func TestClientRefusesBeforeTheDriver(t *testing.T) {
 	assert.Zero(t, d.updates, "nothing reached the driver")
 }
 
-func TestClientRefusesOperationsTheDriverLacks(t *testing.T) {
-	c := carrierkit.New(newCounting())
-	_, err := c.Fetch(context.Background(), ref)
-	assert.ErrorIs(t, err, participant.ErrUnsupported)
-	assert.ErrorIs(t, c.Remove(context.Background(), ref), participant.ErrUnsupported)
-	n := 0
-	for _, err := range c.List(context.Background(), ref.ConferenceRef(), participant.ListOptions{}) {
-		assert.ErrorIs(t, err, participant.ErrUnsupported)
-		n++
-	}
-	assert.Equal(t, 1, n, "the refusal is yielded")
-}
-
 func TestClientStampsPlainErrors(t *testing.T) {
 	d := newCounting()
 	d.err = context.DeadlineExceeded
@@ -133,7 +120,9 @@ func TestClientAddsNoAllocation(t *testing.T) {
 }
 
 // allOps implements every optional interface but declares no operation:
-// the client goes by the carrier's capabilities, not by the Go type.
+// the client goes by the carrier's capabilities, not by the Go type, and
+// refuses alike what the driver lacks (countingDriver implements only
+// Update).
 type allOps struct{ *countingDriver }
 
 func (allOps) Fetch(context.Context, participant.Ref) (*participant.Participant, error) {
@@ -199,4 +188,52 @@ type sharedErrDriver struct{ d *countingDriver }
 func (s sharedErrDriver) Capabilities() participant.Capabilities { return s.d.caps }
 func (s sharedErrDriver) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
 	return nil, s.d.err
+}
+
+// checkingDriver is countingDriver with the carrier's id shapes
+// (driver.RefChecker): a call must start with "CA".
+type checkingDriver struct {
+	*countingDriver
+	checks int
+}
+
+func (d *checkingDriver) CheckRef(ref participant.Ref) error {
+	d.checks++
+	if ref.Call != "" && (len(ref.Call) < 2 || ref.Call[:2] != "CA") {
+		return &participant.Error{Code: participant.CodeInvalidArgument, Field: "Ref.Call", Message: "must start with CA",
+			Delivery: participant.DeliveryNotSent}
+	}
+	return nil
+}
+
+// CheckRef checks the neutral id rules itself, before the driver's shapes
+// (which it never asks for a ref they refuse), and names OpCheck.
+func TestClientCheckRef(t *testing.T) {
+	d := &checkingDriver{countingDriver: newCounting()}
+	for _, c := range []*carrierkit.Client{carrierkit.New(newCounting()), carrierkit.New(d)} {
+		assert.NoError(t, c.CheckRef(participant.Ref{Conference: "conf", Call: "CA1"}))
+		assert.NoError(t, c.CheckRef(participant.Ref{Conference: "conf"}), "a conference's ref")
+		for _, tc := range []struct {
+			ref   participant.Ref
+			field string
+		}{
+			{participant.Ref{Conference: "c\n", Call: "CA1"}, "Ref.Conference"},
+			{participant.Ref{Call: "CA1"}, "Ref.Conference"},
+			{participant.Ref{Conference: "conf", Call: "CA\x7f"}, "Ref.Call"},
+		} {
+			err := c.CheckRef(tc.ref)
+			require.ErrorIs(t, err, participant.ErrInvalidArgument, "%+v", tc.ref)
+			pe, _ := errors.AsType[*participant.Error](err)
+			assert.Equal(t, tc.field, pe.Field)
+			assert.Equal(t, participant.OpCheck, pe.Op)
+			assert.Equal(t, participant.DeliveryNotSent, pe.Delivery)
+		}
+	}
+	assert.Equal(t, 2, d.checks, "the driver's shapes were asked for the refs the neutral rules pass only")
+	err := carrierkit.New(d).CheckRef(participant.Ref{Conference: "conf", Call: "x"})
+	require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	pe, _ := errors.AsType[*participant.Error](err)
+	assert.Equal(t, "Ref.Call", pe.Field)
+	assert.Equal(t, "counting", pe.Provider)
+	assert.Equal(t, participant.OpCheck, pe.Op)
 }

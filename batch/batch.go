@@ -407,11 +407,8 @@ func update(ctx, sends, first context.Context, u Client, conf participant.Confer
 			}
 			if pe.Applied|applied != pe.Applied || d != pe.Delivery {
 				// On a copy: the Client's error may be shared by many updates.
-				cp := pe.Clone() // errors.Is still finds pe
+				cp := pe.CloneOver(r.Err) // errors.Is still finds pe; a wrapper stays in the chain
 				cp.Applied, cp.Delivery = pe.Applied|applied, d
-				if r.Err != error(pe) {
-					cp.Err = r.Err // wrapped by the Client: the wrapper stays in the chain
-				}
 				pe, r.Err = cp, cp
 			}
 		} else {

@@ -115,7 +115,7 @@ type Error struct {
 	Err error
 
 	// origin is the error this one was cloned from (Clone): errors.Is
-	// still finds it.
+	// still finds it, and the errors that one was cloned from.
 	origin *Error
 }
 
@@ -125,10 +125,20 @@ type Error struct {
 // e's Err, so its chain and its text are e's.
 func (e *Error) Clone() *Error {
 	c := *e
-	if c.origin == nil {
-		c.origin = e
-	}
+	c.origin = e
 	return &c
+}
+
+// CloneOver is Clone for a layer that found e in err's chain: when err is
+// a wrapper around e rather than e itself, the clone wraps err in place of
+// e's Err, so the wrapper stays in the chain for errors.As. errors.Is(clone,
+// e) holds either way.
+func (e *Error) CloneOver(err error) *Error {
+	c := e.Clone()
+	if err != error(e) {
+		c.Err = err
+	}
+	return c
 }
 
 // Delivery says how far a request got before it failed. The HTTP layer
@@ -228,12 +238,17 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is matches the Code sentinels (ErrNotFound, …), and for a clone the
-// error it was cloned from.
+// error it was cloned from, and so on back to the first.
 func (e *Error) Is(target error) bool {
 	if c, ok := target.(Code); ok {
 		return c == e.Code
 	}
-	return e.origin != nil && target == error(e.origin)
+	for o := e.origin; o != nil; o = o.origin {
+		if target == error(o) {
+			return true
+		}
+	}
+	return false
 }
 
 // CodeOf returns the code of the first *Error in err's chain;

@@ -135,6 +135,50 @@ func TestErrorIsAs(t *testing.T) {
 	assert.Equal(t, "code(200)", participant.Code(200).String())
 }
 
+// errors.Is(clone, e) holds for every e, a clone included: the client
+// stamps a clone of the driver's error and a batch may clone the client's
+// again, and each layer's error is still found in the next one's.
+func TestCloneIsItsOrigin(t *testing.T) {
+	e := &participant.Error{Code: participant.CodeUnavailable, Message: "down"}
+	c1 := e.Clone()
+	c1.Provider = "twilio"
+	c2 := c1.Clone()
+	c2.Op = participant.OpUpdate
+	assert.ErrorIs(t, c1, e)
+	assert.ErrorIs(t, c2, e)
+	assert.ErrorIs(t, c2, c1, "a clone of a clone is still its origin")
+	assert.ErrorIs(t, c2, participant.ErrUnavailable)
+	assert.NotErrorIs(t, c1, c2, "not the other way")
+	assert.NotErrorIs(t, e, c1)
+	assert.NotErrorIs(t, c2, &participant.Error{Code: participant.CodeUnavailable, Message: "down"}, "an equal error is another error")
+	assert.Empty(t, e.Provider, "the origin is not written")
+	assert.Empty(t, c1.Op)
+}
+
+// TestCloneOverKeepsTheWrapper: a layer that found e inside a wrapper
+// clones e over the wrapper, so errors.As still finds the wrapper's type
+// and errors.Is still finds e; over e itself the clone keeps e's Err.
+func TestCloneOverKeepsTheWrapper(t *testing.T) {
+	cause := errors.New("connection reset")
+	e := &participant.Error{Code: participant.CodeUnavailable, Err: cause}
+	wrapper := &driverWrapper{err: e}
+	c := e.CloneOver(wrapper)
+	assert.ErrorIs(t, c, e)
+	assert.ErrorIs(t, c, cause)
+	var w *driverWrapper
+	require.ErrorAs(t, c, &w)
+	assert.Same(t, wrapper, w)
+	assert.Same(t, e.Err, cause, "e is not written")
+	direct := e.CloneOver(e)
+	assert.Equal(t, cause, direct.Err, "over e itself: e's own Err")
+	assert.ErrorIs(t, direct, e)
+}
+
+type driverWrapper struct{ err error }
+
+func (w *driverWrapper) Error() string { return "driver: " + w.err.Error() }
+func (w *driverWrapper) Unwrap() error { return w.err }
+
 func TestRefConferenceRoundTrip(t *testing.T) {
 	ref := participant.Ref{Carrier: "eu", Account: "A", Conference: "C", Call: "agent"}
 	assert.Equal(t, ref, ref.ConferenceRef().Participant("agent"))

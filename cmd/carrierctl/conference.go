@@ -180,8 +180,7 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 	if err != nil {
 		return err
 	}
-	defer done()
-	defer t.closeCoordination()
+	defer done() // closes u and the coordination's Redis client
 	// The --config file's shared limiter (coordination.redis), else one
 	// of this process: the bar shows its current limit either way.
 	lim := t.sharedLimiter(a.concurrency)
@@ -189,7 +188,7 @@ func (t *target) updateAll(ctx context.Context, stdout, stderr io.Writer, req pa
 		lim = batch.NewLimiter(a.concurrency)
 	}
 	counts := &batchCounts{}
-	counted := &countingClient{Client: carrierkit.New(u), counts: counts}
+	counted := &countingClient{Client: u, counts: counts}
 	var bar *progress
 	if show {
 		bar = newProgress(stderr, stdout, 0, func() string { return "update --all" },

@@ -125,6 +125,7 @@ func TestCoordinatedCommandsCloseRedis(t *testing.T) {
 		{"get", "--call", call},
 		{"update", "--call", call, "--muted", "true"},
 		{"list"},
+		{"remove", "--call", call}, // last: the agent is gone after it
 	} {
 		t.Run(args[0], func(t *testing.T) {
 			before := goleak.IgnoreCurrent()

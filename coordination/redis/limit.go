@@ -493,10 +493,7 @@ func (a *Account) releaseRedis(lease string, m, successes int) {
 		a.seen.Store(limit)
 	}
 	if err != nil {
-		a.fail(err)
-		a.mu.Lock()
-		a.unreleased = append(a.unreleased, lease)
-		a.mu.Unlock()
+		a.fail(err, lease) // kept in the same step: a back() meanwhile gives it back
 	}
 }
 
@@ -553,9 +550,14 @@ func (a *Account) pausedFor(d time.Duration) {
 	a.flushAllIdle()
 }
 
-// fail puts the account on its fallback for RetryEvery.
-func (a *Account) fail(err error) {
+// fail puts the account on its fallback for RetryEvery, with the Redis
+// leases whose release err failed to be given back once Redis answers
+// again (back). They are noted as the account goes down, under one lock:
+// noted after, a back() in between would miss them, and they would stay
+// held in Redis until their lease ends.
+func (a *Account) fail(err error, unreleased ...string) {
 	a.mu.Lock()
+	a.unreleased = append(a.unreleased, unreleased...)
 	was := a.down
 	a.down, a.probing = true, false
 	a.downUntil = time.Now().Add(a.c.opts.RetryEvery)

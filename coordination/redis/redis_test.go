@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,15 +88,25 @@ func TestSharedLimitAcrossInstances(t *testing.T) {
 }
 
 // roundTrips counts the requests sent (a pipeline is one; the
-// subscription's own commands are not counted), and the slowest.
+// subscription's own commands and a new connection's handshake are not
+// counted), and the slowest (a handshake pipeline included, as before).
 type roundTrips struct{ n, slowest atomic.Int64 }
+
+// uncounted: the subscription's commands, and a new connection's
+// handshake (go-redis sends its CLIENT SETINFO as a pipeline).
+func uncounted(cmd goredis.Cmder) bool {
+	switch cmd.Name() {
+	case "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "ping", "hello", "client", "auth", "select":
+		return true
+	}
+	return false
+}
 
 func (r *roundTrips) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 func (r *roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		switch cmd.Name() {
-		case "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "ping", "hello", "client", "auth", "select":
-			return next(ctx, cmd) // the subscription's, and a new connection's handshake
+		if uncounted(cmd) {
+			return next(ctx, cmd)
 		}
 		start := time.Now()
 		defer r.done(start)
@@ -104,13 +115,17 @@ func (r *roundTrips) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 }
 func (r *roundTrips) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		counted := slices.ContainsFunc(cmds, func(c goredis.Cmder) bool { return !uncounted(c) })
 		start := time.Now()
-		defer r.done(start)
+		defer r.timed(start, counted)
 		return next(ctx, cmds)
 	}
 }
-func (r *roundTrips) done(start time.Time) {
-	r.n.Add(1)
+func (r *roundTrips) done(start time.Time) { r.timed(start, true) }
+func (r *roundTrips) timed(start time.Time, counted bool) {
+	if counted {
+		r.n.Add(1)
+	}
 	d := int64(time.Since(start))
 	for s := r.slowest.Load(); d > s && !r.slowest.CompareAndSwap(s, d); s = r.slowest.Load() {
 	}
@@ -122,19 +137,24 @@ func (r *roundTrips) done(start time.Time) {
 func TestTwoRoundTripsPerSlot(t *testing.T) {
 	addr := needRedis(t)
 	prefix := testPrefix(t, addr)
+	ctx := context.Background()
+	// The warm-up loads the scripts into Redis, on an instance of its own
+	// whose Close waits for its release: nothing of it is counted below.
+	warm := redis.New(goredis.NewClient(&goredis.Options{Addr: addr}), redis.Options{Prefix: prefix})
+	lease, err := warm.Account("AC2-warm").Acquire(ctx, 1, 0)
+	require.NoError(t, err)
+	warm.Account("AC2-warm").Release(lease, 0)
+	require.NoError(t, warm.Close())
+
 	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
 	var rt roundTrips
 	rdb.AddHook(&rt)
-	c := redis.New(rdb, redis.Options{Prefix: prefix})
+	// A Redis call slower than the default bound (250ms, on a loaded
+	// machine) would put the instance on its local fallback, which this
+	// test does not mean to exercise.
+	c := redis.New(rdb, redis.Options{Prefix: prefix, Timeout: 10 * time.Second})
 	t.Cleanup(func() { _ = c.Close() })
-	ctx := context.Background()
-	warm := c.Account("AC2-warm")
-	lease, err := warm.Acquire(ctx, 1, 0) // loads the scripts
-	require.NoError(t, err)
-	warm.Release(lease, 0)
 	a := c.Account("AC2")
-
-	rt.n.Store(0)
 	first, err := a.Acquire(ctx, 1, 0)
 	require.NoError(t, err)
 	got := make(chan string)
@@ -143,17 +163,18 @@ func TestTwoRoundTripsPerSlot(t *testing.T) {
 		assert.NoError(t, err)
 		got <- lease
 	}()
-	require.Eventually(t, func() bool { return rt.n.Load() == 2 }, 5*time.Second, time.Millisecond, "the second is queued")
+	require.Eventually(t, func() bool { return rt.n.Load() >= 2 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, int64(2), rt.n.Load(), "the second is queued: one round trip each")
 	a.Release(first, 1)
 	second := <-got
 	assert.Equal(t, first, second, "the lease is reused within the instance")
 	a.Release(second, 1)
 	require.NoError(t, c.Close()) // gives back the idle lease, waits for the background calls
-	// acquire, queue, leave the queue, release, and the warm-up's release;
-	// on a loaded machine an idle lease may go back before it is reused
-	// (then its release hands it over: one more each).
+	// acquire, queue, leave the queue, release; on a loaded machine an
+	// idle lease may go back before it is reused (then its release hands
+	// it over: one more each).
 	assert.GreaterOrEqual(t, rt.n.Load(), int64(4))
-	assert.LessOrEqual(t, rt.n.Load(), int64(8))
+	assert.LessOrEqual(t, rt.n.Load(), int64(7))
 }
 
 // TestLeaseReuse: a lease given back is reused by the instance's next

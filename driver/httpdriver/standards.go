@@ -23,12 +23,14 @@ type Problem struct {
 }
 
 // Error returns the provider, the title and the detail (when there is one).
-func (e *Problem) Error() string {
-	s := e.provider + " error: " + e.Title
-	if e.Detail != "" {
-		s += ": " + e.Detail
+func (e *Problem) Error() string { return e.provider + " error: " + e.message() }
+
+// message is the title, then the detail when there is one.
+func (e *Problem) message() string {
+	if e.Detail == "" {
+		return e.Title
 	}
-	return s
+	return e.Title + ": " + e.Detail
 }
 
 // Code returns the short code the problem type ends in: "unauthorized" of
@@ -59,11 +61,7 @@ func ProblemErrors(provider, titleAlso string) func(body []byte) (code, message 
 		if e.Type == "" && e.Title == "" {
 			return "", "", nil
 		}
-		msg := e.Title
-		if e.Detail != "" {
-			msg += ": " + e.Detail
-		}
-		return e.Code(), msg, e
+		return e.Code(), e.message(), e
 	}
 }
 

@@ -7,6 +7,8 @@ package flatjson
 
 import (
 	"bytes"
+	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -328,4 +330,80 @@ func (s *scanner) composite(depth int) bool {
 		}
 		return s.consume(closer)
 	}
+}
+
+// Decode is Scan followed by encoding/json's assignment of each member to
+// dsts[i], which must be a *string, a *bool or a **bool: a null leaves a
+// string or a bool as it is and sets a **bool to nil; an absent member
+// leaves its destination alone. It reports false, and the caller must
+// decode with encoding/json from zero, when Scan does or when a value does
+// not fit its destination (encoding/json would fail). dsts may be partly
+// written then.
+func Decode(body []byte, keys []string, dsts []any) bool {
+	var buf [16]Value
+	vals := buf[:0]
+	if len(keys) > len(buf) {
+		vals = make([]Value, len(keys))
+	}
+	vals = vals[:len(keys)]
+	if !Scan(body, keys, vals) {
+		return false
+	}
+	for i, v := range vals {
+		if v.Kind == Absent {
+			continue
+		}
+		switch d := dsts[i].(type) {
+		case *string:
+			switch v.Kind {
+			case String:
+				*d = string(v.Raw)
+			case Null:
+			default:
+				return false
+			}
+		case *bool:
+			switch v.Kind {
+			case True, False:
+				*d = v.Kind == True
+			case Null:
+			default:
+				return false
+			}
+		case **bool:
+			switch v.Kind {
+			case True, False:
+				b := v.Kind == True
+				*d = &b
+			case Null:
+				*d = nil
+			default:
+				return false
+			}
+		default:
+			panic("flatjson.Decode: unsupported destination type " + reflect.TypeOf(dsts[i]).String())
+		}
+	}
+	return true
+}
+
+// Names returns the JSON member names of struct type t's fields, in field
+// order, as encoding/json reads them from their `json` tags (a field
+// without one is named as it is spelled). A field encoding/json skips
+// (`json:"-"`) has no name to give: Names panics, as for a type that is not
+// a struct.
+func Names(t reflect.Type) []string {
+	names := make([]string, t.NumField())
+	for i := range names {
+		f := t.Field(i)
+		if f.Tag.Get("json") == "-" {
+			panic("flatjson.Names: field " + f.Name + " is skipped by encoding/json")
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		names[i] = name
+	}
+	return names
 }

@@ -3,6 +3,7 @@ package flatjson_test
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/carrierkit/carrierkit/internal/flatjson"
@@ -133,5 +134,39 @@ func TestScanRefusesANameAKeyFoldsTo(t *testing.T) {
 		require.NotEqual(t, "", ref.Sid+ref.Kind, "encoding/json matches %s", body)
 		vals := make([]flatjson.Value, 2)
 		assert.False(t, flatjson.Scan([]byte(body), []string{"ſid", "\u212Aind"}, vals), "%s", body)
+	}
+}
+
+// TestDecodeAssignsAsEncodingJSON: Decode stores each kind as
+// encoding/json stores it into a string, a bool and a *bool, and refuses
+// a value that does not fit (encoding/json would fail).
+func TestDecodeAssignsAsEncodingJSON(t *testing.T) {
+	type target struct {
+		S string `json:"s"`
+		B bool   `json:"b,omitempty"`
+		P *bool
+	}
+	names := flatjson.Names(reflect.TypeFor[target]())
+	require.Equal(t, []string{"s", "b", "P"}, names)
+	assert.Panics(t, func() {
+		flatjson.Names(reflect.TypeFor[struct {
+			X string `json:"-"`
+		}]())
+	}, "a field encoding/json skips")
+	for _, body := range []string{
+		`{"s":"x","b":true,"P":false}`, `{"s":null,"b":null,"P":null}`, `{}`, `{"P":true}`, `{"other":[1]}`,
+		`{"s":1}`, `{"b":"true"}`, `{"P":0}`, `{"s":{}}`, `{"b":[]}`,
+	} {
+		yes := true
+		start := target{S: "old", B: true, P: &yes} // what null and absence leave alone
+		want, got := start, start
+		wantErr := json.Unmarshal([]byte(body), &want)
+		ok := flatjson.Decode([]byte(body), names, []any{&got.S, &got.B, &got.P})
+		if wantErr != nil {
+			assert.False(t, ok, "%s: encoding/json fails (%v), so Decode must refuse", body, wantErr)
+			continue
+		}
+		require.True(t, ok, body)
+		assert.Equal(t, want, got, body)
 	}
 }

@@ -353,7 +353,9 @@ func (c *Client) attempts(st *attemptCtx) (*http.Response, error) {
 	// Before a retry, retryablehttp drains the answer (checkRetry has read
 	// it), waits (checkRetry has waited; a call that ended meanwhile ends
 	// here), copies the request (net/http may still hold the first) and
-	// calls PrepareRetry.
+	// calls PrepareRetry. The copy is made under st: the first attempt's
+	// bound, when it was the request's context, has ended, and the next
+	// attempts get their own (retryablehttp waits on this context too).
 	if doErr == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, respReadLimit))
 		resp.Body.Close()
@@ -361,8 +363,7 @@ func (c *Client) attempts(st *attemptCtx) (*http.Response, error) {
 	if err := st.Err(); err != nil {
 		return nil, err
 	}
-	next := *st.req.Request
-	st.req.Request = &next
+	st.req.Request = st.req.Request.WithContext(st)
 	if c.rc.PrepareRetry != nil {
 		if err := c.rc.PrepareRetry(st.req.Request); err != nil {
 			return resp, err
@@ -412,8 +413,8 @@ func (c *Client) Do(ctx context.Context, r *Request) (Response, error) {
 	// The request's context is st, or, when the first attempt will be
 	// bounded by the watchdog (keepPool: nothing above can cancel the call,
 	// and its deadline is later than the attempt's), that attempt's bound,
-	// so keepPool need not copy the request to give it one. checkRetry
-	// puts st back before a retry.
+	// so keepPool need not copy the request to give it one. attempts puts
+	// st back before a retry.
 	var reqCtx context.Context = st
 	if c.attempt > 0 && st.bound.Context.Done() == nil && (!hasDeadline || dl.Sub(now) > c.attempt) {
 		st.first.Context, st.first.owner = st, st
@@ -556,8 +557,6 @@ func (st *attemptCtx) finish() {
 	}
 }
 
-// stateOf returns the state of a request sent through Do, from its
-// context: st, or st's first attempt bound.
 // sinceStart is the latency of an attempt that started at start, 0 when
 // its start was not taken (debug logging was turned on meanwhile).
 func sinceStart(start time.Time) time.Duration {
@@ -567,6 +566,8 @@ func sinceStart(start time.Time) time.Duration {
 	return time.Since(start)
 }
 
+// stateOf returns the state of a request sent through Do, from its
+// context: st, or st's first attempt bound.
 func stateOf(ctx context.Context) *attemptCtx {
 	switch c := ctx.(type) {
 	case *attemptCtx:
@@ -655,11 +656,6 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	// pool during the wait.
 	if err := Wait(ctx, wait); err != nil {
 		return false, err
-	}
-	if st.req.Request.Context() != ctx {
-		// The first attempt's bound has ended: the next attempts get
-		// their own, under st (retryablehttp waits on this context too).
-		st.req.Request = st.req.Request.WithContext(st)
 	}
 	return true, nil
 }

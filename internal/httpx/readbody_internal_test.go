@@ -92,6 +92,7 @@ func FuzzReadBody(f *testing.F) {
 		{600, 601, 1 << 20, 255, false, false}, {600, -1, 1 << 20, 255, false, false}, {600, 600, 599, 255, false, false},
 		{600, 600, 1 << 20, 255, false, true}, {600, 599, 1 << 20, 255, false, true}, {0, 0, 10, 1, false, false},
 		{40000, 39000, 1 << 20, 255, false, false}, {40000, 39000, 39500, 255, true, false},
+		{601, 600, 600, 255, true, false}, // one byte past the bound, its io.EOF with that byte
 	} {
 		f.Add(c.size, c.length, c.max, c.step, c.eofWithData, c.broken)
 	}

@@ -2,6 +2,7 @@ package twiliofamily
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -119,4 +120,19 @@ func TestDecodeParticipantRepeatedMember(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want.participant(), got, body)
 	}
+}
+
+// TestParticipantFieldsInOrder: fields lists participantWire's fields in
+// the order of the struct, whose tags give participantKeys, so each key
+// decodes into its own field.
+func TestParticipantFieldsInOrder(t *testing.T) {
+	var w participantWire
+	v := reflect.ValueOf(&w).Elem()
+	f := w.fields()
+	require.Equal(t, v.NumField(), len(f))
+	for i, p := range f {
+		assert.Equal(t, v.Field(i).Addr().Pointer(), reflect.ValueOf(p).Pointer(), "field %d (%s)", i, v.Type().Field(i).Name)
+	}
+	assert.Equal(t, "account_sid", participantKeys[0])
+	assert.Equal(t, "coaching_call_sid", participantKeys[12])
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 
 	"github.com/carrierkit/carrierkit/driver/httpdriver"
@@ -222,67 +223,22 @@ type participantWire struct {
 	Status                 string `json:"status"`
 }
 
-// participantKeys are participantWire's JSON names, in the order scan
-// reads them.
-var participantKeys = []string{"account_sid", "call_sid", "label", "conference_sid", "date_created",
-	"date_updated", "end_conference_on_exit", "muted", "hold", "start_conference_on_enter", "coaching",
-	"call_sid_to_coach", "coaching_call_sid", "status"}
+// participantKeys are participantWire's JSON names, in field order.
+var participantKeys = flatjson.Names(reflect.TypeFor[participantWire]())
+
+// fields are w's fields, in field order (TestParticipantFieldsInOrder).
+func (w *participantWire) fields() [14]any {
+	return [...]any{&w.AccountSID, &w.CallSID, &w.Label, &w.ConferenceSID, &w.DateCreated, &w.DateUpdated,
+		&w.EndConferenceOnExit, &w.Muted, &w.Hold, &w.StartConferenceOnEnter, &w.Coaching, &w.CallSIDToCoach,
+		&w.CoachingCallSID, &w.Status}
+}
 
 // scan fills w from body as encoding/json would, and reports false when it
 // cannot tell (flatjson's subset) or when encoding/json would fail (a value
 // of the wrong type): w must then be decoded by encoding/json, from zero.
 func (w *participantWire) scan(body []byte) bool {
-	var v [14]flatjson.Value
-	if !flatjson.Scan(body, participantKeys, v[:]) {
-		return false
-	}
-	strs := [...]*string{&w.AccountSID, &w.CallSID, &w.Label, &w.ConferenceSID, &w.DateCreated, &w.DateUpdated}
-	for i, dst := range strs {
-		if !flatString(v[i], dst) {
-			return false
-		}
-	}
-	bools := [...]*bool{&w.EndConferenceOnExit, &w.Muted, &w.Hold}
-	for i, dst := range bools {
-		if !flatBool(v[6+i], dst) {
-			return false
-		}
-	}
-	switch v[9].Kind {
-	case flatjson.True, flatjson.False:
-		b := v[9].Kind == flatjson.True
-		w.StartConferenceOnEnter = &b
-	case flatjson.Absent, flatjson.Null:
-	default:
-		return false
-	}
-	return flatBool(v[10], &w.Coaching) && flatString(v[11], &w.CallSIDToCoach) &&
-		flatString(v[12], &w.CoachingCallSID) && flatString(v[13], &w.Status)
-}
-
-// flatString stores a string value in dst; null and absent leave it as is,
-// as encoding/json does. Any other kind does not fit.
-func flatString(v flatjson.Value, dst *string) bool {
-	switch v.Kind {
-	case flatjson.String:
-		*dst = string(v.Raw)
-	case flatjson.Absent, flatjson.Null:
-	default:
-		return false
-	}
-	return true
-}
-
-// flatBool is flatString for a bool.
-func flatBool(v flatjson.Value, dst *bool) bool {
-	switch v.Kind {
-	case flatjson.True, flatjson.False:
-		*dst = v.Kind == flatjson.True
-	case flatjson.Absent, flatjson.Null:
-	default:
-		return false
-	}
-	return true
+	f := w.fields()
+	return flatjson.Decode(body, participantKeys, f[:])
 }
 
 // APIError is Twilio's error body, also used by Twilio-compatible hosts:

@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -38,8 +39,8 @@ func (d *counting) Close() error { d.closed.Store(true); return nil }
 // TestEndpointClientIsUnwrapped: an endpoint given as a *carrierkit.Client
 // is called through the driver under it. The request is checked once, by
 // the router's client: the endpoint's client (its Observer) never sees the
-// call, CheckRef runs at most once per call, and closing the router's
-// client closes the endpoint's driver.
+// call, CheckRef is not asked (one carrier: nothing to route), and closing
+// the router's client closes the endpoint's driver.
 func TestEndpointClientIsUnwrapped(t *testing.T) {
 	d := &counting{}
 	var inner, outer atomic.Int32
@@ -51,7 +52,7 @@ func TestEndpointClientIsUnwrapped(t *testing.T) {
 	_, err := c.Update(context.Background(), ref, mute)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, d.updates.Load())
-	assert.LessOrEqual(t, d.checks.Load(), int32(1), "CheckRef runs at most once, to route: the driver checks its own ids as it sends")
+	assert.Zero(t, d.checks.Load(), "a router of one carrier does not route on shapes, nor does anything else ask CheckRef: the driver checks its own ids as it sends")
 	assert.EqualValues(t, 1, outer.Load())
 	assert.Zero(t, inner.Load(), "the endpoint's client is not in the path")
 
@@ -152,4 +153,68 @@ func TestBatchChecksTheOwningCarrier(t *testing.T) {
 	_, err := batch.UpdateAll(context.Background(), r.Client(), tx.ref.ConferenceRef(), req, batch.Options{})
 	require.ErrorIs(t, err, participant.ErrUnsupported)
 	assert.Empty(t, tx.fake.Requests(), "nothing sent, not even the listing")
+}
+
+// failing is an endpoint driver whose every update fails with one shared
+// error value, as a driver may return to many calls.
+type failing struct {
+	counting
+	err *participant.Error
+}
+
+func (d *failing) Update(context.Context, participant.Ref, participant.UpdateRequest) (*participant.Participant, error) {
+	d.updates.Add(1)
+	return nil, d.err
+}
+
+// TestRouterErrorIsTheDriversError: the error of a call through the router
+// is a copy with the router's facts (the carrier), never the
+// driver's own value written to, and errors.Is still finds the driver's,
+// as it does through a client without a router.
+func TestRouterErrorIsTheDriversError(t *testing.T) {
+	shared := &participant.Error{Code: participant.CodeNotFound, Delivery: participant.DeliveryAnswered, Message: "no such call"}
+	d := &failing{err: shared}
+	r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Driver: d}}})
+	for range 2 {
+		_, err := r.Client().Update(context.Background(), participant.Ref{Conference: "conf", Call: "call"}, mute)
+		require.ErrorIs(t, err, shared, "the driver's error is found in the router's")
+		pe, ok := errors.AsType[*participant.Error](err)
+		require.True(t, ok, "%v", err)
+		assert.Equal(t, "c", pe.Carrier)
+		assert.Equal(t, participant.OpUpdate, pe.Op)
+	}
+	assert.Equal(t, participant.Error{Code: participant.CodeNotFound, Delivery: participant.DeliveryAnswered, Message: "no such call"},
+		*shared, "the driver's error is not written to")
+}
+
+// canFetch declares fetch; fetcher also implements it.
+type canFetch struct{ counting }
+
+func (d *canFetch) Capabilities() participant.Capabilities {
+	return participant.Capabilities{Provider: "mem", Fields: participant.NewFieldSet(participant.FieldMuted),
+		Ops: participant.NewOpSet(participant.OpFetch)}
+}
+
+type fetcher struct{ canFetch }
+
+func (d *fetcher) Fetch(context.Context, participant.Ref) (*participant.Participant, error) {
+	return nil, &participant.Error{Code: participant.CodeUnavailable, Delivery: participant.DeliveryNotSent, Message: "refused"}
+}
+
+// TestEndpointsImplementTheSameOperations: the endpoints of one carrier
+// are one adapter, so a later endpoint that lacks an operation the first
+// implements (a decorator that forgot Fetch) is refused by New, as a
+// difference in capabilities is, not found out by a failover.
+func TestEndpointsImplementTheSameOperations(t *testing.T) {
+	_, err := router.New(router.Options{}, router.Carrier{Name: "c",
+		Endpoints: []router.Endpoint{{Driver: &fetcher{}}, {Driver: &canFetch{}}}})
+	require.ErrorIs(t, err, participant.ErrInvalidArgument)
+	var pe *participant.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "carriers[0].Endpoints[1]", pe.Field)
+
+	r := newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Driver: &fetcher{}}, {Driver: &fetcher{}}}})
+	assert.True(t, r.Capabilities().Can(participant.OpFetch))
+	r = newRouter(t, nil, router.Carrier{Name: "c", Endpoints: []router.Endpoint{{Driver: &canFetch{}}, {Driver: &canFetch{}}}})
+	assert.False(t, r.Capabilities().Can(participant.OpFetch), "declared, but no endpoint implements it")
 }

@@ -114,16 +114,19 @@ func (r *Router) newCarrier(field string, c Carrier) (*carrier, error) {
 		if name == "" {
 			name = "endpoint-" + strconv.Itoa(i+1)
 		}
-		cr.endpoints = append(cr.endpoints, r.newEndpoint(cr, name, d))
+		ep := r.newEndpoint(cr, name, d)
+		// A failover may reach any endpoint with any operation the first
+		// has: a later one without it would be found out mid-call.
+		if i > 0 && ep.ops() != cr.endpoints[0].ops() {
+			return nil, invalid(field+".Endpoints["+strconv.Itoa(i)+"]", "endpoints of one carrier must be the same adapter ("+
+				first.Provider+"), implementing the same operations")
+		}
+		cr.endpoints = append(cr.endpoints, ep)
 	}
 	// The carrier offers the optional operations its drivers both declare
-	// and implement (the endpoints are one adapter: the first tells).
+	// and implement (every endpoint implements the same ones).
 	cr.caps = first
-	for _, op := range []participant.Op{participant.OpFetch, participant.OpList, participant.OpRemove} {
-		if !cr.endpoints[0].implements(op) {
-			cr.caps.Ops &^= participant.NewOpSet(op)
-		}
-	}
+	cr.caps.Ops &= cr.endpoints[0].ops()
 	return cr, nil
 }
 
@@ -210,7 +213,6 @@ func classify(callerCtx context.Context, err error) (v verdict, unhealthy bool) 
 // request is one logical call on a carrier: what is left to send, and what
 // earlier attempts certainly applied.
 type request struct {
-	carrier string
 	op      participant.Op // update, fetch, remove or list
 	ref     participant.Ref
 	req     participant.UpdateRequest // for an update: the fields not applied yet
@@ -266,27 +268,26 @@ func (c *carrier) budget(ctx context.Context) int {
 	return n
 }
 
-// done returns err, the call's last error, saying which carrier it went
-// to, how many requests the whole call sent, every field its attempts
+// done returns err, the last error of call q on c, saying that it went to
+// c, how many requests the whole call sent, every field its attempts
 // applied, and maybe when an earlier attempt may have acted though the
 // last was refused or not sent: the facts only the router knows. The
 // portable client stamps the operation and the provider.
-func (q *request) done(err error, requests int) error {
+func (c *carrier) done(q *request, err error, requests int) error {
 	pe, ok := errors.AsType[*participant.Error](err)
 	if !ok {
 		return err
 	}
-	e := *pe // the attempt's error was handed to the Observer as it was
-	if error(pe) != err {
-		e.Err = err // the endpoint's driver wrapped it: the wrapper stays in the chain
-	}
-	e.Carrier = q.carrier
+	// A clone (errors.Is finds pe): the attempt's error was handed to the
+	// Observer as it was, and the driver may return one value to many calls.
+	e := pe.CloneOver(err) // an endpoint driver's wrapper stays in the chain
+	e.Carrier = c.name
 	e.Attempts = requests
 	e.Applied |= q.applied
 	if q.maybe && (e.Delivery == participant.DeliveryNotSent || e.Delivery == participant.DeliveryAnswered) {
 		e.Delivery = participant.DeliveryMaybe
 	}
-	return &e
+	return e
 }
 
 // attemptsOf is how many requests an attempt's error says were sent.
@@ -347,7 +348,7 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 		tried := false
 		for i, ep := range c.endpoints {
 			if sent == maxAttempts {
-				return q.done(last, requests)
+				return c.done(q, last, requests)
 			}
 			if r.fleetOpen(c, ep, q.op) {
 				continue // another instance holds it open: nothing sent
@@ -403,7 +404,7 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 				return nil
 			}
 			if !move {
-				return q.done(err, requests)
+				return c.done(q, err, requests)
 			}
 			last = err
 		}
@@ -413,14 +414,14 @@ func (c *carrier) run(ctx context.Context, r *Router, q *request, attempt func(c
 					Message: "carrier " + c.name + ": every endpoint's circuit breaker is open; nothing sent",
 					Err:     gobreaker.ErrOpenState}
 			}
-			return q.done(last, requests)
+			return c.done(q, last, requests)
 		}
 		if sent == maxAttempts {
-			return q.done(last, requests)
+			return c.done(q, last, requests)
 		}
 		// No wait runs past the caller's deadline: give up at once instead.
 		if d := c.backoff(pass, last); !wait.Fits(ctx, d) || wait.For(ctx, d) != nil {
-			return q.done(last, requests)
+			return c.done(q, last, requests)
 		}
 	}
 }
@@ -510,7 +511,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 				stop()
 			}
 		}()
-		err := c.run(ctx, r, &request{carrier: c.name, op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
+		err := c.run(ctx, r, &request{op: participant.OpList}, func(actx context.Context, ep *endpoint, _ int) error {
 			pc := &pageContext{Context: actx, caller: ctx}
 			nx, st := iter.Pull2(ep.lister.List(pc, conf, opts))
 			p, err, ok := nx()
@@ -540,7 +541,7 @@ func (c *carrier) list(ctx context.Context, r *Router, conf participant.Conferen
 			if err != nil {
 				// Not started over elsewhere: no participant twice. The
 				// error still names the carrier, as every other does.
-				yield(nil, (&request{carrier: c.name, op: participant.OpList}).done(err, attemptsOf(err)))
+				yield(nil, c.done(&request{op: participant.OpList}, err, attemptsOf(err)))
 				return
 			}
 		}
@@ -629,17 +630,19 @@ func (r *Router) newEndpoint(c *carrier, name string, d driver.Driver) *endpoint
 	return ep
 }
 
-// implements reports whether ep's driver has the optional operation op.
-func (ep *endpoint) implements(op participant.Op) bool {
-	switch op {
-	case participant.OpFetch:
-		return ep.fetcher != nil
-	case participant.OpList:
-		return ep.lister != nil
-	case participant.OpRemove:
-		return ep.remover != nil
+// ops is the set of optional operations ep's driver implements.
+func (ep *endpoint) ops() participant.OpSet {
+	var s participant.OpSet
+	if ep.fetcher != nil {
+		s |= participant.NewOpSet(participant.OpFetch)
 	}
-	return true
+	if ep.lister != nil {
+		s |= participant.NewOpSet(participant.OpList)
+	}
+	if ep.remover != nil {
+		s |= participant.NewOpSet(participant.OpRemove)
+	}
+	return s
 }
 
 // record notes an attempt's outcome in the endpoint's counters.

@@ -296,7 +296,7 @@ func (r *Router) Update(ctx context.Context, ref participant.Ref, req participan
 	if err != nil {
 		return nil, err
 	}
-	return c.do(ctx, r, &request{carrier: c.name, op: participant.OpUpdate, ref: ref, req: req})
+	return c.do(ctx, r, &request{op: participant.OpUpdate, ref: ref, req: req})
 }
 
 // Fetch reads ref from the carrier that owns it, failing over like an
@@ -309,7 +309,7 @@ func (r *Router) Fetch(ctx context.Context, ref participant.Ref) (*participant.P
 	if !c.caps.Can(participant.OpFetch) {
 		return nil, unsupported(c, participant.OpFetch)
 	}
-	return c.do(ctx, r, &request{carrier: c.name, op: participant.OpFetch, ref: ref})
+	return c.do(ctx, r, &request{op: participant.OpFetch, ref: ref})
 }
 
 // Remove takes ref out of its conference on the owning carrier. It is not
@@ -323,7 +323,7 @@ func (r *Router) Remove(ctx context.Context, ref participant.Ref) error {
 	if !c.caps.Can(participant.OpRemove) {
 		return unsupported(c, participant.OpRemove)
 	}
-	_, err = c.do(ctx, r, &request{carrier: c.name, op: participant.OpRemove, ref: ref})
+	_, err = c.do(ctx, r, &request{op: participant.OpRemove, ref: ref})
 	return err
 }
 
@@ -398,8 +398,10 @@ func (r *Router) Route(ref participant.Ref) (string, error) {
 
 // route finds ref's carrier. For a conference (a listing: ref has no
 // call), the id shapes checked are the account's and the conference's; a
-// call operation needs a call whose shape fits too. It allocates only for
-// its error: the portable client routes each call more than once
+// call operation needs a call whose shape fits too. It allocates nothing
+// of its own but its error (routing by shapes, the refusal of each carrier
+// the ids do not fit is its driver's CheckRef's: ~300ns and one allocation
+// for two carriers): the portable client routes each call twice
 // (CapabilitiesFor, then the operation).
 func (r *Router) route(ref participant.Ref, conference bool) (*carrier, error) {
 	if ref.Carrier == "" && len(r.carriers) == 1 {
