@@ -45,6 +45,15 @@ type settingsOpener interface {
 	Opener() settings.Opener
 }
 
+// unwrap returns the generic opener o is built on, or o itself: the mux
+// checks, locates and copies an adapter's URLOpener through it.
+func unwrap(o UpdaterURLOpener) UpdaterURLOpener {
+	if so, ok := o.(settingsOpener); ok {
+		return so.Opener()
+	}
+	return o
+}
+
 // URLMux maps URL schemes to openers. The zero value is an empty mux, ready
 // to use; it is safe for concurrent use.
 //
@@ -55,7 +64,6 @@ type settingsOpener interface {
 // CLI, the emulator and the spec checks all look adapters up here.
 type URLMux struct {
 	mu       sync.RWMutex
-	openers  map[string]UpdaterURLOpener
 	adapters map[string]*entry
 }
 
@@ -104,16 +112,12 @@ func (m *URLMux) Register(a Adapter) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, dup := m.openers[a.Name]; dup {
+	if _, dup := m.adapters[a.Name]; dup {
 		panic("providers: scheme " + a.Name + " registered twice")
-	}
-	if m.openers == nil {
-		m.openers = make(map[string]UpdaterURLOpener)
 	}
 	if m.adapters == nil {
 		m.adapters = make(map[string]*entry)
 	}
-	m.openers[a.Name] = a.Opener
 	m.adapters[a.Name] = &entry{Adapter: a}
 }
 
@@ -179,12 +183,7 @@ func (m *URLMux) Attachment(name string, key any) (any, bool) {
 func (m *URLMux) Schemes() []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	s := make([]string, 0, len(m.openers))
-	for k := range m.openers {
-		s = append(s, k)
-	}
-	slices.Sort(s)
-	return s
+	return slices.Sorted(maps.Keys(m.adapters))
 }
 
 // WithOptions returns a new mux with m's schemes, each opener replaced by
@@ -193,18 +192,12 @@ func (m *URLMux) Schemes() []string {
 func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := &URLMux{openers: make(map[string]UpdaterURLOpener, len(m.openers)), adapters: make(map[string]*entry, len(m.adapters))}
-	for scheme, o := range m.openers {
-		if so, ok := o.(settingsOpener); ok {
-			o = so.Opener()
-		}
-		if w, ok := o.(UpdaterURLOpenerWithOptions); ok {
-			o = w.WithOptions(opts)
-		}
-		out.openers[scheme] = o
-		e := m.adapters[scheme]
+	out := &URLMux{adapters: make(map[string]*entry, len(m.adapters))}
+	for scheme, e := range m.adapters {
 		c := &entry{Adapter: e.Adapter, attached: maps.Clone(e.attached)}
-		c.Opener = o
+		if w, ok := unwrap(c.Opener).(UpdaterURLOpenerWithOptions); ok {
+			c.Opener = w.WithOptions(opts)
+		}
 		out.adapters[scheme] = c
 	}
 	return out
@@ -214,7 +207,7 @@ func (m *URLMux) WithOptions(opts driver.Options) *URLMux {
 func (m *URLMux) ValidUpdaterScheme(scheme string) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	_, ok := m.openers[scheme]
+	_, ok := m.adapters[scheme]
 	return ok
 }
 
@@ -247,10 +240,7 @@ func (m *URLMux) CheckUpdaterURL(u *url.URL) error {
 	if err != nil {
 		return err
 	}
-	if so, ok := o.(settingsOpener); ok {
-		o = so.Opener()
-	}
-	if c, ok := o.(UpdaterURLChecker); ok {
+	if c, ok := unwrap(o).(UpdaterURLChecker); ok {
 		return c.CheckUpdaterURL(u)
 	}
 	return nil
@@ -263,12 +253,12 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 	if err != nil {
 		return "", "", false, err
 	}
-	if so, ok := o.(settingsOpener); ok {
+	if so, ok := unwrap(o).(settings.Opener); ok { // it tells whether it can locate v
 		v, err := settings.ParseURL(u.Scheme, u)
 		if err != nil {
-			return "", "", false, settings.Join(err, so.Opener().CheckSettings(v))
+			return "", "", false, settings.Join(err, so.CheckSettings(v))
 		}
-		return so.Opener().LocateSettings(v)
+		return so.LocateSettings(v)
 	}
 	l, ok := o.(UpdaterURLLocator)
 	if !ok {
@@ -280,19 +270,16 @@ func (m *URLMux) LocateUpdaterURL(u *url.URL) (root, region string, ok bool, err
 
 // Settings returns the settings opener of scheme: the one its adapter
 // builds on package settings, with the credentials and options set on it.
-// A config file's carriers are opened through it; carrierctl describes a
-// provider's parameters with its Table. The error names path (a config
-// file's provider key, or "scheme").
+// A config file's carriers are opened through it, and its Table
+// generates the config file's JSON Schema (config.Schema). The error names
+// path (a config file's provider key, or "scheme").
 func (m *URLMux) Settings(scheme, path string) (settings.Opener, error) {
 	o, err := m.lookup(scheme, path)
 	if err != nil {
 		return nil, err
 	}
-	switch o := o.(type) {
-	case settingsOpener:
-		return o.Opener(), nil
-	case settings.Opener:
-		return o, nil
+	if so, ok := unwrap(o).(settings.Opener); ok {
+		return so, nil
 	}
 	return nil, driver.ConfigError("", path, fmt.Sprintf("provider %q does not describe its settings (its opener is not built on package settings): open it with a URL", scheme))
 }
@@ -301,10 +288,10 @@ func (m *URLMux) opener(u *url.URL) (UpdaterURLOpener, error) { return m.lookup(
 
 func (m *URLMux) lookup(scheme, path string) (UpdaterURLOpener, error) {
 	m.mu.RLock()
-	o, ok := m.openers[scheme]
+	e, ok := m.adapters[scheme]
 	m.mu.RUnlock()
 	if ok {
-		return o, nil
+		return e.Opener, nil
 	}
 	registered := "(registered: " + strings.Join(m.Schemes(), ", ") + ")"
 	if scheme == "" {

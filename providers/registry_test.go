@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -175,6 +176,31 @@ func TestWithOptions(t *testing.T) {
 	assert.Equal(t, []string{"tool/1", ""}, userAgents, "the copy used opts; the original did not")
 	_, err = c.OpenUpdater(context.Background(), "plain://?account=a")
 	assert.NoError(t, err, "an opener without WithOptions is kept as is")
+
+	// An adapter's URLOpener built on package settings is copied through
+	// its generic opener, with the fields set on it.
+	t.Setenv("MY_TOKEN", "tok")
+	m.RegisterUpdater("built", &settingsStub{Account: "code", Options: driver.Options{UserAgent: "own"}})
+	for mux, want := range map[*providers.URLMux]string{&m: "own", m.WithOptions(opts): "tool/1"} {
+		u, err := mux.OpenUpdater(context.Background(), "built://?token_env=MY_TOKEN")
+		require.NoError(t, err)
+		var d driver.Driver
+		require.True(t, u.As(&d))
+		assert.Equal(t, []string{"code", want}, []string{d.(*stubDriver).cfg.Account, d.(*stubDriver).cfg.UserAgent})
+	}
+}
+
+// settingsStub is an adapter's URLOpener built on package settings, as
+// the built-in ones are.
+type settingsStub struct {
+	Account string
+	Options driver.Options
+}
+
+func (s *settingsStub) Opener() settings.Opener { return stubSettings.Opener(s) }
+
+func (s *settingsStub) OpenUpdaterURL(ctx context.Context, u *url.URL) (*carrierkit.Client, error) {
+	return s.Opener().OpenUpdaterURL(ctx, u)
 }
 
 // optsOpener records the User-Agent of the options it opens with.
@@ -204,5 +230,28 @@ func TestEveryOpenerTakesTheHTTPParams(t *testing.T) {
 	for _, scheme := range mux.Schemes() {
 		u := &url.URL{Scheme: scheme, RawQuery: q.Encode()}
 		assert.NoError(t, mux.CheckUpdaterURL(u), "%s", u)
+		// The check ran: the same URL with a parameter no adapter takes
+		// is refused.
+		u.RawQuery += "&no_such_param=1"
+		assert.Equal(t, []string{"no_such_param"}, fields(problems(t, mux.CheckUpdaterURL(u))), "%s", u)
 	}
+}
+
+// TestLocateUpdaterURL: the mux locates a URL of a settings-built opener
+// by its table, and says when the provider cannot tell.
+func TestLocateUpdaterURL(t *testing.T) {
+	mux := providers.DefaultURLMux()
+	for raw, want := range map[string][]string{
+		"twilio://?region=ie1&edge=dublin":              {"https://api.dublin.ie1.twilio.com", "ie1", "true"},
+		"twilio://?base_url=http%3A%2F%2F127.0.0.1%3A9": {"http://127.0.0.1:9", "", "true"},
+		"signalwire://?space=example":                   {"", "", "false"},
+	} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		root, region, ok, err := mux.LocateUpdaterURL(u)
+		require.NoError(t, err, raw)
+		assert.Equal(t, want, []string{root, region, strconv.FormatBool(ok)}, raw)
+	}
+	_, _, _, err := mux.LocateUpdaterURL(&url.URL{Scheme: "twilio", RawQuery: "region=IE1&nope=1"})
+	assert.Equal(t, []string{"nope", "region"}, fields(problems(t, err)))
 }

@@ -15,10 +15,12 @@
 package settings
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"reflect"
@@ -81,14 +83,7 @@ type Param struct {
 // code, which would win.
 func (p Param) indirect() bool { return isEnvParam(p.Name) || p.Load != nil }
 
-func (p Param) key() string { return cmpOr(p.Group, p.Field) }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
+func (p Param) key() string { return cmp.Or(p.Group, p.Field) }
 
 // Spec is a provider's table and hooks, for New.
 type Spec[C any] struct {
@@ -221,15 +216,6 @@ func (o *opener[C]) CheckUpdaterURL(u *url.URL) error {
 	return Join(err, o.CheckSettings(v))
 }
 
-func (o *opener[C]) LocateUpdaterURL(u *url.URL) (root, region string, err error) {
-	v, err := ParseURL(o.p.Name, u)
-	if err != nil {
-		return "", "", Join(err, o.CheckSettings(v))
-	}
-	root, region, _, err = o.LocateSettings(v)
-	return root, region, err
-}
-
 // presetGives reports whether the opener sets, in code, a field of key.
 func (o *opener[C]) presetGives(key string) bool {
 	if !o.preset.IsValid() {
@@ -250,7 +236,7 @@ func (o *opener[C]) CheckSettings(v *Values) error {
 	for _, p := range o.p.Params {
 		names = append(names, p.Name)
 	}
-	for _, name := range slices.Sorted(mapsKeys(v.Params)) {
+	for _, name := range slices.Sorted(maps.Keys(v.Params)) {
 		if !slices.Contains(names, name) {
 			fail(name, "unknown parameter ("+o.p.Name+" accepts "+strings.Join(slices.Sorted(slices.Values(append(names, Common()...))), ", ")+")")
 		}
@@ -307,16 +293,6 @@ func Join(errs ...error) error {
 		}
 	}
 	return errors.Join(flat...)
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // chosen returns the alternative read for each group that has several:
@@ -443,7 +419,7 @@ func (o *opener[C]) fieldPath(v *Values, field string) string {
 		if !p.indirect() {
 			return v.path(p.Name)
 		}
-		first = cmpOr(first, v.path(p.Name))
+		first = cmp.Or(first, v.path(p.Name))
 	}
 	return first
 }
@@ -588,19 +564,6 @@ func Excludes(a, b string) func(v *Values, fail func(name, rule string)) {
 			fail(a, "conflicts with "+b+": set one or the other")
 		}
 	}
-}
-
-// Rule returns the rule err states, for a Check built on a function that
-// returns an error: a *participant.Error's Message, else its text; "" for
-// nil.
-func Rule(err error) string {
-	if pe, ok := errors.AsType[*participant.Error](err); ok {
-		return pe.Message
-	}
-	if err != nil {
-		return err.Error()
-	}
-	return ""
 }
 
 // CheckBaseURL is the Check of an API root override

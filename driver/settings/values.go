@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -127,13 +128,7 @@ func ParseURL(provider string, u *url.URL) (*Values, error) {
 	if err != nil {
 		fail("url", "has an invalid query: "+example)
 	}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range q {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if len(q[name]) > 1 {
 			fail(name, "is given more than once")
 		}

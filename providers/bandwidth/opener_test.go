@@ -77,6 +77,13 @@ func TestURLOpener(t *testing.T) {
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, "password_env", pe.Field)
 		assert.NotContains(t, err.Error(), testPassword)
+
+		// The credentials are one group: a username set here makes the
+		// password the opener's too, so password_env would be ignored.
+		err = (&bandwidth.URLOpener{Username: testUser}).CheckUpdaterURL(u)
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "password_env", pe.Field)
+		assert.Contains(t, pe.Message, "conflicts with the credentials set on the URLOpener")
 	})
 }
 

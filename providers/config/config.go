@@ -42,6 +42,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net/url"
 	"os"
 	"slices"
@@ -147,9 +149,7 @@ func (c *Carrier) path(param string) string {
 func (c *Carrier) endpoint(i int) *settings.Values {
 	v := *c.Settings
 	v.Params = make(map[string]settings.Value, len(c.Settings.Params)+1)
-	for k, p := range c.Settings.Params {
-		v.Params[k] = p
-	}
+	maps.Copy(v.Params, c.Settings.Params)
 	e := c.Endpoints[i]
 	v.Params[e.Param] = settings.Value{V: e.Value, Path: e.Path}
 	return &v
@@ -264,7 +264,7 @@ func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 		Coordination map[string]json.RawMessage `json:"coordination"`
 	}
 	top := slices.ContainsFunc(ps.list, func(p *participant.Error) bool { return p.Field == "" || p.Field == "carriers" })
-	if err := json.Unmarshal(data, &f); err != nil || top {
+	if err := json.Unmarshal(wholeNumbers(data), &f); err != nil || top {
 		if valid { // the schema let through what Go cannot read
 			ps.fail("", "invalid JSON: "+err.Error())
 		}
@@ -284,7 +284,7 @@ func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 			cfg.Coordination.Redis = r.read(&ps)
 		}
 	}
-	for _, name := range sortedKeys(f.Carriers) {
+	for _, name := range slices.Sorted(maps.Keys(f.Carriers)) {
 		var sec map[string]json.RawMessage
 		if json.Unmarshal(f.Carriers[name], &sec) != nil {
 			continue
@@ -297,6 +297,44 @@ func parse(data []byte, path string, mux *providers.URLMux) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// wholeNumbers returns data with every number that has no fraction
+// written as an integer (1.0 and 1e1 as 1 and 10): the schema takes them
+// for integers, as JSON Schema does, and encoding/json decodes them into
+// no int. data is returned as is when it does not decode.
+func wholeNumbers(data []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return data
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case json.Number:
+			if _, err := x.Int64(); err != nil {
+				if f, err := x.Float64(); err == nil && f == math.Trunc(f) && math.Abs(f) <= 1<<53 {
+					return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+				}
+			}
+		}
+		return v
+	}
+	b, err := json.Marshal(walk(v))
+	if err != nil {
+		return data
+	}
+	return b
 }
 
 // prune returns obj, at path, without the keys at or in which bad names a
@@ -334,18 +372,13 @@ func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *pr
 	base := "carriers." + name
 	before := len(ps.list)
 	var sec struct {
-		Provider    string            `json:"provider"`
-		Credentials map[string]string `json:"credentials"`
-		Retry       *struct {
-			MaxRetries    *int    `json:"max_retries"`
-			WaitMin       *string `json:"wait_min"`
-			WaitMax       *string `json:"wait_max"`
-			MaxRetryAfter *string `json:"max_retry_after"`
-		} `json:"retry"`
-		Timeouts  map[string]string `json:"timeouts"`
-		Endpoints []string          `json:"endpoints"`
-		Edges     []string          `json:"edges"`
-		Breaker   *struct {
+		Provider    string                     `json:"provider"`
+		Credentials map[string]string          `json:"credentials"`
+		Retry       map[string]json.RawMessage `json:"retry"`
+		Timeouts    map[string]json.RawMessage `json:"timeouts"`
+		Endpoints   []string                   `json:"endpoints"`
+		Edges       []string                   `json:"edges"`
+		Breaker     *struct {
 			Failures int     `json:"failures"`
 			Probes   int     `json:"probes"`
 			CoolDown *string `json:"cool_down"`
@@ -373,23 +406,17 @@ func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *pr
 	for k, s := range sec.Credentials {
 		v.Params[k] = settings.Value{V: s, Path: c.path(k)}
 	}
-	if r := sec.Retry; r != nil {
-		if r.MaxRetries != nil {
-			v.Retry.MaxRetries = &settings.Int{N: *r.MaxRetries, Path: c.path(driver.ParamMaxRetries)}
-		}
-		v.Retry.WaitMin = ps.duration(c, driver.ParamWaitMin, r.WaitMin, false)
-		v.Retry.WaitMax = ps.duration(c, driver.ParamWaitMax, r.WaitMax, false)
-		v.Retry.MaxRetryAfter = ps.duration(c, driver.ParamMaxRetryAfter, r.MaxRetryAfter, false)
-		ps.add(base, v.Retry.Check(c.Provider))
-	}
-	for k, s := range sec.Timeouts {
-		d := ps.duration(c, k, &s, true)
-		if k == driver.ParamTimeout {
-			v.Timeout = d
-		} else {
-			v.AttemptTimeout = d
+	// The retry and time parameters are read as a URL's are; the schema
+	// has let through only their names, max_retries a whole number and
+	// the others strings.
+	for _, section := range [...]map[string]json.RawMessage{sec.Retry, sec.Timeouts} {
+		for k, val := range section {
+			text := string(val)
+			_ = json.Unmarshal(val, &text) // a duration's text; a number stays as written
+			ps.add(c.path(k), v.Set(c.Provider, k, text, c.path(k)))
 		}
 	}
+	ps.add(base, v.Retry.Check(c.Provider))
 	for _, l := range [...]struct {
 		key, param string
 		list       []string
@@ -416,16 +443,6 @@ func (ps *problems) carrier(name string, raw map[string]json.RawMessage, mux *pr
 		return nil
 	}
 	return c
-}
-
-// duration reads a retry or time parameter of c given as s (nil: absent).
-func (ps *problems) duration(c *Carrier, param string, s *string, zeroOK bool) *settings.Duration {
-	if s == nil {
-		return nil
-	}
-	d, err := settings.ParseDuration(c.Provider, c.path(param), *s, zeroOK)
-	ps.add(c.path(param), err)
-	return d
 }
 
 // positive reads a router duration: positive, e.g. "30s".
@@ -470,17 +487,16 @@ func (ps *problems) endpointConflicts(c *Carrier, obj map[string]json.RawMessage
 func (ps *problems) endpoints(c *Carrier, o settings.Opener) {
 	firstRegion, firstPath := "", ""
 	for i, e := range c.Endpoints {
-		v := c.endpoint(i)
-		if err := o.CheckSettings(v); err != nil {
-			// Problems of the other parameters were reported once, above.
-			for _, pe := range flatten(err) {
-				if pe.Field == e.Path {
-					ps.list = append(ps.list, pe)
-				}
+		// LocateSettings checks v first. Problems of the other parameters
+		// were reported once, above.
+		_, region, _, err := o.LocateSettings(c.endpoint(i))
+		var found problems
+		found.add(e.Path, err)
+		for _, pe := range found.list {
+			if pe.Field == e.Path {
+				ps.list = append(ps.list, pe)
 			}
-			continue
 		}
-		_, region, _, err := o.LocateSettings(v)
 		switch {
 		case err != nil || region == "":
 		case firstRegion == "":
@@ -491,21 +507,6 @@ func (ps *problems) endpoints(c *Carrier, o settings.Opener) {
 				region, firstPath, firstRegion))
 		}
 	}
-}
-
-// flatten returns the *participant.Error values in err (joined or not).
-func flatten(err error) []*participant.Error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []*participant.Error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	if pe, ok := errors.AsType[*participant.Error](err); ok {
-		return []*participant.Error{pe}
-	}
-	return nil
 }
 
 // syntaxError describes a JSON syntax error with its line and column.
@@ -520,17 +521,8 @@ func syntaxError(data []byte, err error) string {
 	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col-1, strings.TrimPrefix(se.Error(), "json: "))
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // Names returns the carriers' names, sorted.
-func (c *Config) Names() []string { return sortedKeys(c.Carriers) }
+func (c *Config) Names() []string { return slices.Sorted(maps.Keys(c.Carriers)) }
 
 // open opens carrier cr with settings v.
 func (c *Config) open(ctx context.Context, cr *Carrier, v *settings.Values) (*carrierkit.Client, error) {

@@ -260,3 +260,26 @@ func TestSchemaKey(t *testing.T) {
 	assert.Contains(t, string(tw["credentials"]), `"auth_token_env"`)
 	assert.NotContains(t, tw, "auth_token_env", "a credential's variable goes under credentials")
 }
+
+// TestWholeNumbersAsTheSchemaTakesThem: a count is any whole number the
+// schema accepts (1.0 and 1e1 are integers in JSON Schema), wherever it
+// is, and a carrier's other problems are still reported beside it. The
+// "coordination" section with one was dropped without a word.
+func TestWholeNumbersAsTheSchemaTakesThem(t *testing.T) {
+	for number, want := range map[string]int{"1.0": 1, "1e1": 10, "0": 0} {
+		cfg, err := config.Load(strings.NewReader(`{"carriers": {"a": {"provider": "texml", "retry": {"max_retries": `+number+`, "wait_min": "1s"}}}}`), nil)
+		require.NoError(t, err, number)
+		assert.Equal(t, want, cfg.Carriers["a"].Retry().MaxRetries, number)
+	}
+	_, err := config.Load(strings.NewReader(`{"carriers": {"a": {"provider": "texml", "retry": {"max_retries": 2.0},
+		"timeouts": {"attempt_timeout": "-1s"}}}}`), nil)
+	assert.Equal(t, []string{`carriers.a.timeouts.attempt_timeout: must not be negative (0: the default), got "-1s"`}, problems(t, err))
+
+	cfg, err := config.Load(strings.NewReader(`{"carriers": {"a": {"provider": "texml", "breaker": {"failures": 3.0, "probes": 2e0}}},
+		"coordination": {"redis": {"url_env": "R", "instances": 4.0, "rate": {"requests": 1.5e1, "burst": 5.0, "period": "1s"}}}}`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, config.Breaker{Failures: 3, Probes: 2}, cfg.Carriers["a"].Breaker)
+	require.NotNil(t, cfg.Coordination.Redis)
+	assert.Equal(t, 4, cfg.Coordination.Redis.Instances)
+	assert.Equal(t, &config.Rate{Requests: 15, Burst: 5, Period: 1e9}, cfg.Coordination.Redis.Rate)
+}

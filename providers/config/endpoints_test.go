@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
+	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 const endpointsFile = `{
@@ -132,4 +134,43 @@ func TestEndpointNamesAreHosts(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "127.0.0.1:9", eps[0].Name, file)
 	}
+}
+
+// TestOpenEndpointsOnce: with once set, each endpoint's adapter sends a
+// request once, whatever the file's retry section says (the router does
+// the retrying by it); without, the adapter retries by it.
+func TestOpenEndpointsOnce(t *testing.T) {
+	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	p := twiliotest.Participant{Account: account, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID()}
+	fake.Seed(p)
+	fake.Fail(twiliotest.Fault{Status: 503, Times: -1})
+	cfg, err := config.Load(strings.NewReader(`{"carriers": {"us": {"provider": "twilio", "account": "`+account+`",
+	  "endpoints": ["`+srv.URL+`"], "credentials": {"auth_token_env": "CK_US_TOKEN"},
+	  "retry": {"max_retries": 2, "wait_min": "1ms", "wait_max": "2ms"}}}}`), nil)
+	require.NoError(t, err)
+	t.Setenv("CK_US_TOKEN", token)
+	for once, attempts := range map[bool]int{true: 1, false: 3} {
+		eps, err := cfg.OpenEndpoints(context.Background(), "us", once)
+		require.NoError(t, err)
+		require.Len(t, eps, 1)
+		_, err = eps[0].Updater.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+			participant.UpdateRequest{Muted: participant.Bool(true)})
+		var pe *participant.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, attempts, pe.Attempts, "once: %v", once)
+	}
+	assert.Equal(t, 2, cfg.Carriers["us"].Retry().MaxRetries, "the router's policy keeps the file's retries")
+}
+
+// TestBadListItem: an item of endpoints the schema refuses is reported at
+// its index alone; the list is still read around it.
+func TestBadListItem(t *testing.T) {
+	_, err := config.Load(strings.NewReader(`{"carriers": {"tx": {"provider": "texml",
+	  "endpoints": ["https://api.telnyx.com/v2", 5, "ftp://x"]}}}`), nil)
+	assert.Equal(t, []string{
+		"carriers.tx.endpoints[1]: must be a string",
+		`carriers.tx.endpoints[2]: must be an absolute http or https URL; its scheme is "ftp"`,
+	}, problems(t, err))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -45,15 +46,11 @@ type obj = map[string]any
 // (nil: providers.DefaultURLMux()), generated from their settings tables.
 // The one for the built-in providers is published as SchemaFile.
 func Schema(mux *providers.URLMux) ([]byte, error) {
-	doc, err := schemaDoc(mux)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	b, err := json.MarshalIndent(schemaDoc(mux), "", "  ")
 	return append(b, '\n'), err
 }
 
-func schemaDoc(mux *providers.URLMux) (obj, error) {
+func schemaDoc(mux *providers.URLMux) obj {
 	if mux == nil {
 		mux = providers.DefaultURLMux()
 	}
@@ -112,10 +109,7 @@ func schemaDoc(mux *providers.URLMux) (obj, error) {
 		if err != nil {
 			continue // opened by URL only
 		}
-		props, creds := obj{}, obj{}
-		for k, v := range common {
-			props[k] = v
-		}
+		props, creds := maps.Clone(common), obj{}
 		props["provider"] = obj{"const": scheme}
 		delete(props, "endpoints")
 		delete(props, "edges")
@@ -134,9 +128,9 @@ func schemaDoc(mux *providers.URLMux) (obj, error) {
 			props[p.Name] = str(desc)
 			switch p.Name {
 			case "base_url":
-				props["endpoints"] = obj{"$ref": "#/definitions/list", "description": "API roots to fail over between, in order"}
+				props["endpoints"] = common["endpoints"]
 			case "edge":
-				props["edges"] = obj{"$ref": "#/definitions/list", "description": "edges of the region to fail over between, in order"}
+				props["edges"] = common["edges"]
 			}
 		}
 		props["credentials"] = obj{"type": "object", "additionalProperties": false, "properties": creds}
@@ -164,7 +158,7 @@ func schemaDoc(mux *providers.URLMux) (obj, error) {
 			"coordination": obj{"type": "object", "additionalProperties": false, "properties": obj{"redis": obj{"$ref": "#/definitions/redis"}}},
 		},
 		"definitions": defs,
-	}, nil
+	}
 }
 
 // validate checks data against mux's schema, reporting each problem at its
@@ -217,10 +211,7 @@ var schemas sync.Map // string (the schema's JSON) -> *jsonschema.Schema
 
 // compiled returns mux's schema document and its compiled form.
 func compiled(mux *providers.URLMux) (obj, *jsonschema.Schema, error) {
-	doc, err := schemaDoc(mux)
-	if err != nil {
-		return nil, nil, err
-	}
+	doc := schemaDoc(mux)
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, nil, err
@@ -376,10 +367,5 @@ func acceptedAt(doc obj, url string) []string {
 	}
 	m, _ := node.(obj)
 	props, _ := m["properties"].(obj)
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(props))
 }

@@ -209,8 +209,11 @@ func TestOpenerKeyFromFileOrEnvironment(t *testing.T) {
 	// The key put in private_key_file by mistake is refused, never echoed.
 	_, err = providers.Open(context.Background(), "vonage://?account="+app+"&private_key_file="+url.QueryEscape(vonagetest.DemoPrivateKey))
 	require.Error(t, err)
-	assert.ErrorContains(t, err, "private_key_file")
+	assert.ErrorContains(t, err, "private_key_file: must name a PEM file, not hold the key")
 	assert.NotContains(t, err.Error(), "PRIVATE KEY")
+	pu, perr := url.Parse("vonage://?account=" + app + "&private_key_file=" + url.QueryEscape(vonagetest.DemoPrivateKey))
+	require.NoError(t, perr)
+	assert.ErrorContains(t, providers.DefaultURLMux().CheckUpdaterURL(pu), "must name a PEM file", "refused by the check, before any file is read")
 	assert.NotContains(t, fmt.Sprintf("%+v", err), vonagetest.DemoPrivateKey[40:80])
 }
 
