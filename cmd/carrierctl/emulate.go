@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/carrierkit/carrierkit/cmd/carrierctl/internal/emulated"
+	"github.com/carrierkit/carrierkit/conformance/fault"
 	"github.com/carrierkit/carrierkit/internal/emulator"
 	"github.com/carrierkit/carrierkit/internal/vendorfake"
 )
@@ -41,7 +42,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var faults []emulator.Fault
 	fs.Func("fault", "inject a `fault` (repeatable): PROVIDER:STATUS|drop|reset|malformed|hang|truncate|trickle[:TIMES|always][@ENDPOINT]\nor refuse@ENDPOINT, e.g. twilio:503:2, twilio:hang:always@1, refuse@1",
 		func(s string) error {
-			f, err := emulator.ParseFault(s)
+			f, err := fault.Parse(s)
 			faults = append(faults, f)
 			return err
 		})

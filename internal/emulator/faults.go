@@ -16,10 +16,6 @@ import (
 // an endpoint's listener instead.
 type Fault = fault.Fault
 
-// ParseFault parses the --fault flag (see fault.Parse):
-// PROVIDER:KIND[:TIMES][@ENDPOINT] or refuse@ENDPOINT.
-func ParseFault(s string) (Fault, error) { return fault.Parse(s) }
-
 // Inject queues f on its vendor, or makes an endpoint refuse connections.
 func (e *Emulator) Inject(f Fault) error {
 	if err := f.Validate(); err != nil {
