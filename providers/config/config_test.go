@@ -72,22 +72,29 @@ func TestOpenAll(t *testing.T) {
 	}
 }
 
-// TestRetrySettings checks a carrier's retry settings reach its adapter.
-func TestRetrySettings(t *testing.T) {
+// unavailableTwilio serves a Twilio fake that answers 503 to every
+// request, and a participant it holds.
+func unavailableTwilio(t *testing.T) (string, participant.Ref) {
 	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	p := twiliotest.Participant{Account: account, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID()}
 	fake.Seed(p)
 	fake.Fail(twiliotest.Fault{Status: 503, Times: -1})
+	return srv.URL, participant.Ref{Conference: p.Conference, Call: p.CallID}
+}
 
-	file := strings.Replace(goodFile, `"account": "`+account+`",`, `"account": "`+account+`", "base_url": "`+srv.URL+`",`, 1)
+// TestRetrySettings checks a carrier's retry settings reach its adapter.
+func TestRetrySettings(t *testing.T) {
+	srvURL, ref := unavailableTwilio(t)
+
+	file := strings.Replace(goodFile, `"account": "`+account+`",`, `"account": "`+account+`", "base_url": "`+srvURL+`",`, 1)
 	cfg, err := config.Load(strings.NewReader(file), nil)
 	require.NoError(t, err)
 	t.Setenv("CK_US_TOKEN", token)
 	u, err := cfg.OpenCarrier(context.Background(), "us")
 	require.NoError(t, err)
-	_, err = u.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+	_, err = u.Update(context.Background(), ref,
 		participant.UpdateRequest{Muted: participant.Bool(true)})
 	var pe *participant.Error
 	require.ErrorAs(t, err, &pe)

@@ -2,7 +2,6 @@ package config_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/carrierkit/carrierkit/participant"
 	"github.com/carrierkit/carrierkit/providers"
 	"github.com/carrierkit/carrierkit/providers/config"
-	"github.com/carrierkit/carrierkit/providers/twilio/twiliotest"
 )
 
 const endpointsFile = `{
@@ -140,14 +138,9 @@ func TestEndpointNamesAreHosts(t *testing.T) {
 // request once, whatever the file's retry section says (the router does
 // the retrying by it); without, the adapter retries by it.
 func TestOpenEndpointsOnce(t *testing.T) {
-	fake := twiliotest.New(twiliotest.Config{AccountSID: account, AuthToken: token})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	p := twiliotest.Participant{Account: account, Conference: twiliotest.NewConferenceSID(), CallID: twiliotest.NewCallSID()}
-	fake.Seed(p)
-	fake.Fail(twiliotest.Fault{Status: 503, Times: -1})
+	srvURL, ref := unavailableTwilio(t)
 	cfg, err := config.Load(strings.NewReader(`{"carriers": {"us": {"provider": "twilio", "account": "`+account+`",
-	  "endpoints": ["`+srv.URL+`"], "credentials": {"auth_token_env": "CK_US_TOKEN"},
+	  "endpoints": ["`+srvURL+`"], "credentials": {"auth_token_env": "CK_US_TOKEN"},
 	  "retry": {"max_retries": 2, "wait_min": "1ms", "wait_max": "2ms"}}}}`), nil)
 	require.NoError(t, err)
 	t.Setenv("CK_US_TOKEN", token)
@@ -155,7 +148,7 @@ func TestOpenEndpointsOnce(t *testing.T) {
 		eps, err := cfg.OpenEndpoints(context.Background(), "us", once)
 		require.NoError(t, err)
 		require.Len(t, eps, 1)
-		_, err = eps[0].Updater.Update(context.Background(), participant.Ref{Conference: p.Conference, Call: p.CallID},
+		_, err = eps[0].Updater.Update(context.Background(), ref,
 			participant.UpdateRequest{Muted: participant.Bool(true)})
 		var pe *participant.Error
 		require.ErrorAs(t, err, &pe)
